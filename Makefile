@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run   - create .venv, install, preview-chunk the sample data (later: sync it and serve)
+#   make test  - create .venv, install with dev tools, lint, type-check and run every test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-fast lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch is pinned in pyproject.toml (2.13.0, CPU wheel); installing it first keeps pip from
+	# resolving a CUDA build for sentence-transformers.
+	$(BIN)/pip install --quiet "torch==2.13.0"
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/ragkb chunk data/sample
+
+lint: install
+	$(BIN)/ruff check app ingest retrieval grounding tests bench data
+	$(BIN)/mypy
+
+test: lint
+	HF_HUB_OFFLINE=1 $(BIN)/pytest
+
+test-fast: install
+	HF_HUB_OFFLINE=1 $(BIN)/pytest -m "not slow"
+
+bench: install
+	$(BIN)/python bench/bench_ingest.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
