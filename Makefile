@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run   - create .venv, install, preview-chunk the sample data (later: sync it and serve)
+#   make run   - create .venv, install, sync the sample data into the knowledge base 'sample', query it
 #   make test  - create .venv, install with dev tools, lint, type-check and run every test
 PYTHON ?= python3
 VENV   := .venv
@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(BIN)/ragkb chunk data/sample
+	HF_HUB_OFFLINE=1 $(BIN)/ragkb sync data/sample --kb sample
+	HF_HUB_OFFLINE=1 $(BIN)/ragkb retrieve "How many vacation days do employees get?" --kb sample -k 2
 
 lint: install
 	$(BIN)/ruff check app ingest retrieval grounding tests bench data
@@ -33,7 +34,7 @@ test-fast: install
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -m "not slow"
 
 bench: install
-	$(BIN)/python bench/bench_ingest.py
+	$(BIN)/python bench/bench_parse.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

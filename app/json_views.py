@@ -7,6 +7,7 @@ from typing import Any
 from ingest.metadata import plain_values
 from ingest.pipeline import DocumentResult
 from ingest.types import Chunk, ChunkLocation
+from retrieval.types import Hit
 
 
 def location_view(location: ChunkLocation) -> dict[str, Any]:
@@ -41,3 +42,27 @@ def document_view(result: DocumentResult) -> dict[str, Any]:
         view["warnings"] = list(result.warnings)
     view["chunks"] = [chunk_view(c) for c in result.chunks]
     return view
+
+
+def hit_view(hit: Hit) -> dict[str, Any]:
+    """Bedrock's ``KnowledgeBaseRetrievalResult``; local files are ``CUSTOM`` locations named by path."""
+    return {
+        "content": {"text": hit.text, "type": "TEXT"},
+        "location": {"type": "CUSTOM", "customDocumentLocation": {"id": hit.document_uri}},
+        "metadata": hit.metadata,
+        "score": hit.score,
+    }
+
+
+def job_view(kb_id: str, job: dict[str, Any]) -> dict[str, Any]:
+    """Bedrock's ``IngestionJob`` (plus ``warnings``, which Bedrock does not have)."""
+    return {
+        "knowledgeBaseId": kb_id,
+        "dataSourceId": job["data_source_id"],
+        "ingestionJobId": job["id"],
+        "status": job["status"],
+        "statistics": job["statistics"],
+        "failureReasons": job["failures"],
+        "startedAt": job["started_at"],
+        "updatedAt": job["updated_at"],
+    }

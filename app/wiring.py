@@ -1,0 +1,23 @@
+"""The one place where settings choose implementations (embedder, home, knowledge bases)."""
+
+from __future__ import annotations
+
+from app.settings import Settings
+from retrieval.embedding import Embedder, HashEmbedder, SentenceTransformerEmbedder
+from retrieval.home import Home, KnowledgeBaseInfo
+from retrieval.knowledge_base import KnowledgeBase
+
+
+def build_embedder(settings: Settings) -> Embedder:
+    match settings.embedder:
+        case "hash":
+            return HashEmbedder()
+        case "sentence-transformers":
+            return SentenceTransformerEmbedder(
+                settings.embedding_model, batch_size=settings.embedding_batch_size
+            )
+    raise AssertionError(f"unhandled embedder {settings.embedder}")  # Settings validates the choice
+
+
+def open_knowledge_base(home: Home, info: KnowledgeBaseInfo, embedder: Embedder) -> KnowledgeBase:
+    return KnowledgeBase(directory=home.directory(info.id), embedder=embedder, chunking=info.chunking)

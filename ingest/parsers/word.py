@@ -1,0 +1,175 @@
+"""Word parsers: .docx (python-docx, read from the body XML in document order) and legacy .doc
+(the Debian ``antiword`` command).
+
+Headers, footers, footnotes, comments and text boxes are not read: only the body.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import docx
+from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
+from lxml import etree
+
+from ingest.errors import EncryptedDocument, ParseFailed, UnsupportedFormat
+from ingest.parsers.archives import check_office_zip
+from ingest.parsers.blocks import HeadingTrail, clean_cell, table_block, text_blocks
+from ingest.parsers.limits import ParseLimits
+from ingest.parsers.reasons import one_line
+from ingest.types import Block, ParsedDocument
+
+_HEADING_STYLE = re.compile(r"heading\s*(\d)$", re.IGNORECASE)
+# Run containers whose text belongs to the paragraph (tracked insertions, links, fields, controls).
+_RUNS = "w:r | w:hyperlink/w:r | w:ins/w:r | w:smartTag/w:r | w:fldSimple/w:r | w:sdt/w:sdtContent/w:r"
+_ANTIWORD_TIMEOUT_S = 60
+_P, _TBL, _SDT = qn("w:p"), qn("w:tbl"), qn("w:sdt")
+
+
+def parse_docx(path: Path, limits: ParseLimits) -> ParsedDocument:
+    """Body paragraphs and tables in document order.
+
+    Paragraphs styled ``Title`` or ``Heading N`` (or with an outline level) become headings; list
+    paragraphs become ``- item`` lines, one block per run of them; tables become ``table`` blocks
+    whose first row is the header (horizontally merged cells fill their first column, vertically
+    merged ones repeat the value above). ``title`` and ``author`` come from the core properties.
+    """
+    check_office_zip(path, limits, kind="docx")
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
+        raise ParseFailed(f"corrupt docx: {one_line(exc)}") from exc
+    styles = {style.style_id: style.name or "" for style in document.styles}
+    reader = _DocxBlocks(styles)
+    for element in _body_elements(document.element.body):
+        reader.add(element)
+    core = document.core_properties
+    properties: dict[str, str | int] = {}
+    for key, value in (("title", core.title), ("author", core.author)):
+        if value and (text := clean_cell(value)):
+            properties[key] = text
+    return ParsedDocument(path=str(path), blocks=tuple(reader.finish()), properties=properties)
+
+
+def parse_doc(path: Path, limits: ParseLimits) -> ParsedDocument:
+    """Legacy Word 97-2003 text through ``antiword``: one ``text`` block per paragraph.
+
+    Raises :class:`UnsupportedFormat` when ``antiword`` is not on ``PATH``.
+    """
+    antiword = shutil.which("antiword")
+    if antiword is None:
+        raise UnsupportedFormat(
+            "unsupported type .doc: install antiword (apt-get install antiword) to parse legacy Word files"
+        )
+    try:
+        result = subprocess.run(
+            [antiword, "-m", "UTF-8.txt", "-w", "0", os.fspath(path.absolute())],
+            capture_output=True,
+            timeout=_ANTIWORD_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ParseFailed(f"cannot read doc: antiword took over {_ANTIWORD_TIMEOUT_S} s") from exc
+    if result.returncode != 0:
+        reason = one_line(result.stderr.decode("utf-8", errors="replace") or f"exit {result.returncode}")
+        if "encrypt" in reason.lower():
+            raise EncryptedDocument("encrypted: password required")
+        raise ParseFailed(f"cannot read doc: antiword: {reason}")
+    text = result.stdout.decode("utf-8", errors="replace")
+    return ParsedDocument(path=str(path), blocks=tuple(text_blocks(text)))
+
+
+def _body_elements(container: Any) -> Iterator[Any]:
+    """Paragraphs and tables of the body in order, looking inside content controls (``w:sdt``)."""
+    for child in container.iterchildren():
+        if child.tag in (_P, _TBL):
+            yield child
+        elif child.tag == _SDT:
+            for content in child.iterchildren(qn("w:sdtContent")):
+                yield from _body_elements(content)
+
+
+class _DocxBlocks:
+    """Accumulates blocks from body elements; consecutive list paragraphs share one block."""
+
+    def __init__(self, styles: dict[str, str]) -> None:
+        self._styles = styles
+        self._trail = HeadingTrail()
+        self._blocks: list[Block] = []
+        self._list_lines: list[str] = []
+
+    def add(self, element: Any) -> None:
+        if element.tag == _TBL:
+            self._end_list()
+            block = table_block(_table_rows(element), location=self._trail.location())
+            if block is not None:
+                self._blocks.append(block)
+            return
+        text = _paragraph_text(element).strip()
+        if not text:
+            return
+        style = self._styles.get(element.xpath("string(w:pPr/w:pStyle/@w:val)"), "")
+        level = _heading_level(element, style)
+        if level is not None:
+            self._end_list()
+            self._blocks.append(self._trail.heading(clean_cell(text), level=level))
+        elif element.xpath("w:pPr/w:numPr") or style.lower().startswith("list"):
+            depth = int(element.xpath("string(w:pPr/w:numPr/w:ilvl/@w:val)") or 0)
+            self._list_lines.append("  " * depth + "- " + text)
+        else:
+            self._end_list()
+            self._blocks.append(Block(kind="text", text=text, location=self._trail.location()))
+
+    def finish(self) -> list[Block]:
+        self._end_list()
+        return self._blocks
+
+    def _end_list(self) -> None:
+        if self._list_lines:
+            text = "\n".join(self._list_lines)
+            self._blocks.append(Block(kind="text", text=text, location=self._trail.location()))
+            self._list_lines = []
+
+
+def _heading_level(paragraph: Any, style: str) -> int | None:
+    if style.lower() == "title":
+        return 1
+    match = _HEADING_STYLE.match(style.strip())
+    if match:
+        return int(match.group(1))
+    outline = paragraph.xpath("string(w:pPr/w:outlineLvl/@w:val)")
+    # Outline level 9 means "body text"; 0-8 are heading levels 1-9.
+    if outline.isdigit() and int(outline) < 9:
+        return int(outline) + 1
+    return None
+
+
+def _paragraph_text(paragraph: Any) -> str:
+    return "".join(run.text for run in paragraph.xpath(_RUNS))
+
+
+def _table_rows(table: Any) -> list[list[str]]:
+    """The table as a grid of cell texts, tolerant of rows that skip or overrun grid columns."""
+    rows: list[list[str]] = []
+    last_in_column: dict[int, str] = {}  # what a vertically merged cell repeats
+    for tr in table.iterchildren(qn("w:tr")):
+        row = [""] * int(tr.xpath("string(w:trPr/w:gridBefore/@w:val)") or 0)
+        for tc in tr.iterchildren(qn("w:tc")):
+            span = int(tc.xpath("string(w:tcPr/w:gridSpan/@w:val)") or 1)
+            merge = tc.xpath("w:tcPr/w:vMerge")
+            if merge and merge[0].get(qn("w:val")) != "restart":
+                text = last_in_column.get(len(row), "")
+            else:
+                text = " ".join(_paragraph_text(p) for p in tc.iter(_P))
+            last_in_column[len(row)] = text
+            row.extend([text] + [""] * (span - 1))
+        rows.append(row)
+    return rows

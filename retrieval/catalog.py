@@ -1,0 +1,382 @@
+"""The SQLite catalog of one knowledge base: data sources, documents, chunks, keyword index, jobs.
+
+One file per knowledge base (``<home>/kbs/<id>/catalog.sqlite``) keeps knowledge bases isolated.
+The catalog is the source of truth: chunk vectors are stored here too, and the FAISS index is a
+derived cache tagged with the catalog ``generation`` it reflects (see ``KnowledgeBase``). Every
+document is replaced inside one transaction, so a crash leaves either the old or the new version.
+
+The keyword index is SQLite FTS5 (BM25, Porter stemming): it lives in the same database and the
+same transactions as the chunks, so it can never disagree with them, and it updates incrementally
+(bm25s would need its own persistence and a rebuild on every change).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS data_sources (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, type TEXT NOT NULL, config TEXT NOT NULL,
+    created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY, data_source_id TEXT NOT NULL, uri TEXT NOT NULL,
+    content_hash TEXT NOT NULL, metadata_hash TEXT NOT NULL, embed_metadata_hash TEXT NOT NULL,
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, metadata TEXT NOT NULL, updated_at TEXT NOT NULL,
+    UNIQUE (data_source_id, uri));
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY, document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    chunk_id TEXT NOT NULL, idx INTEGER NOT NULL, text TEXT NOT NULL, token_count INTEGER NOT NULL,
+    location TEXT NOT NULL, metadata TEXT NOT NULL, parent_id TEXT, searchable INTEGER NOT NULL,
+    vector BLOB);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+CREATE INDEX IF NOT EXISTS chunks_chunk_id ON chunks(chunk_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, tokenize='porter unicode61');
+CREATE TABLE IF NOT EXISTS ingestion_jobs (
+    id TEXT PRIMARY KEY, data_source_id TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL, statistics TEXT NOT NULL, failures TEXT NOT NULL, description TEXT);
+"""
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    id: int
+    data_source_id: str
+    uri: str
+    content_hash: str
+    metadata_hash: str
+    embed_metadata_hash: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """A chunk as stored: what ``KnowledgeBase.retrieve`` returns for each hit."""
+
+    id: int
+    document_id: int
+    chunk_id: str
+    text: str
+    location: dict[str, Any]
+    metadata: dict[str, Any]
+    parent_id: str | None
+
+
+@dataclass(frozen=True)
+class NewChunk:
+    """A chunk ready to write: JSON-ready location/metadata and its vector (``None`` for parents)."""
+
+    chunk_id: str
+    index: int
+    text: str
+    token_count: int
+    location: dict[str, Any]
+    metadata: dict[str, Any]
+    parent_id: str | None
+    searchable: bool
+    vector: np.ndarray | None
+
+
+class Catalog:
+    """Thin typed access to one knowledge base's SQLite file. Not thread-safe: one per thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self, *, vectors_changed: bool = True) -> Iterator[None]:
+        """All writes inside commit together, or none do.
+
+        Every transaction bumps ``revision`` (caches of chunk metadata key on it); ``vectors_changed``
+        also bumps ``generation``, which invalidates the saved vector index.
+        """
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            for key in ("revision", "generation") if vectors_changed else ("revision",):
+                self._db.execute(
+                    "INSERT INTO meta(key, value) VALUES(?, '1') "
+                    "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                    (key,),
+                )
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # -- meta -------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        self._db.execute(
+            "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def generation(self) -> int:
+        """Bumped by every commit that changes vectors."""
+        return int(self.get_meta("generation") or 0)
+
+    def revision(self) -> int:
+        """Bumped by every commit."""
+        return int(self.get_meta("revision") or 0)
+
+    # -- data sources -----------------------------------------------------------------------
+    def put_data_source(self, *, id: str, name: str, type: str, config: dict[str, Any], now: str) -> None:
+        self._db.execute(
+            "INSERT INTO data_sources VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "name = excluded.name, config = excluded.config, updated_at = excluded.updated_at",
+            (id, name, type, json.dumps(config), now, now),
+        )
+
+    def data_sources(self) -> list[dict[str, Any]]:
+        rows = self._db.execute("SELECT id, name, type, config, created_at, updated_at FROM data_sources")
+        return [
+            {
+                "id": r[0],
+                "name": r[1],
+                "type": r[2],
+                "config": json.loads(r[3]),
+                "created_at": r[4],
+                "updated_at": r[5],
+            }
+            for r in rows
+        ]
+
+    # -- documents --------------------------------------------------------------------------
+    def documents(self, data_source_id: str) -> dict[str, DocumentRow]:
+        rows = self._db.execute(
+            "SELECT id, data_source_id, uri, content_hash, metadata_hash, embed_metadata_hash, size, "
+            "mtime_ns "
+            "FROM documents WHERE data_source_id = ?",
+            (data_source_id,),
+        )
+        return {r[2]: DocumentRow(*r) for r in rows}
+
+    def document_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])
+
+    def upsert_document(
+        self,
+        *,
+        data_source_id: str,
+        uri: str,
+        hashes: tuple[str, str, str],
+        size: int,
+        mtime_ns: int,
+        metadata: dict[str, Any],
+        now: str,
+    ) -> int:
+        """Insert or update a document row; returns its id. Call inside ``transaction()``."""
+        content_hash, metadata_hash, embed_hash = hashes
+        self._db.execute(
+            "INSERT INTO documents(data_source_id, uri, content_hash, metadata_hash, embed_metadata_hash, "
+            "size, mtime_ns, metadata, updated_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(data_source_id, uri) DO UPDATE SET content_hash = excluded.content_hash, "
+            "metadata_hash = excluded.metadata_hash, embed_metadata_hash = excluded.embed_metadata_hash, "
+            "size = excluded.size, mtime_ns = excluded.mtime_ns, metadata = excluded.metadata, "
+            "updated_at = excluded.updated_at",
+            (
+                data_source_id,
+                uri,
+                content_hash,
+                metadata_hash,
+                embed_hash,
+                size,
+                mtime_ns,
+                json.dumps(metadata),
+                now,
+            ),
+        )
+        row = self._db.execute(
+            "SELECT id FROM documents WHERE data_source_id = ? AND uri = ?", (data_source_id, uri)
+        ).fetchone()
+        return int(row[0])
+
+    def touch_document(self, document_id: int, *, size: int, mtime_ns: int) -> None:
+        self._db.execute(
+            "UPDATE documents SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, document_id)
+        )
+
+    def delete_document(self, document_id: int) -> list[int]:
+        """Delete a document, its chunks and their keyword entries; returns the deleted chunk ids."""
+        ids = self.chunk_ids_of(document_id)
+        self._delete_fts(ids)
+        self._db.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
+        self._db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+        return ids
+
+    # -- chunks -----------------------------------------------------------------------------
+    def chunk_ids_of(self, document_id: int) -> list[int]:
+        return [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (document_id,))]
+
+    def replace_chunks(self, document_id: int, chunks: Sequence[NewChunk]) -> tuple[list[int], list[int]]:
+        """Swap a document's chunks for ``chunks``; returns (removed ids, new ids). Inside a transaction."""
+        removed = self.chunk_ids_of(document_id)
+        self._delete_fts(removed)
+        self._db.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
+        added: list[int] = []
+        for c in chunks:
+            vector = None if c.vector is None else np.asarray(c.vector, dtype=np.float32).tobytes()
+            cursor = self._db.execute(
+                "INSERT INTO chunks(document_id, chunk_id, idx, text, token_count, location, metadata, "
+                "parent_id, searchable, vector) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    document_id,
+                    c.chunk_id,
+                    c.index,
+                    c.text,
+                    c.token_count,
+                    json.dumps(c.location),
+                    json.dumps(c.metadata),
+                    c.parent_id,
+                    int(c.searchable),
+                    vector,
+                ),
+            )
+            rowid = int(cursor.lastrowid or 0)
+            added.append(rowid)
+            if c.searchable:
+                self._db.execute("INSERT INTO chunks_fts(rowid, text) VALUES(?, ?)", (rowid, c.text))
+        return removed, added
+
+    def update_chunk_metadata(self, document_id: int, metadata: dict[str, Any]) -> None:
+        """Replace the document-level metadata on every chunk, keeping chunk-level keys (page numbers)."""
+        rows = self._db.execute(
+            "SELECT id, metadata FROM chunks WHERE document_id = ?", (document_id,)
+        ).fetchall()
+        for chunk_id, raw in rows:
+            chunk_level = {k: v for k, v in json.loads(raw).items() if k.startswith("x-amz-bedrock-kb-")}
+            self._db.execute(
+                "UPDATE chunks SET metadata = ? WHERE id = ?",
+                (json.dumps({**metadata, **chunk_level}), chunk_id),
+            )
+
+    def chunk_count(self, *, searchable_only: bool = True) -> int:
+        where = " WHERE searchable = 1" if searchable_only else ""
+        return int(self._db.execute(f"SELECT count(*) FROM chunks{where}").fetchone()[0])
+
+    def get_chunks(self, ids: Iterable[int]) -> dict[int, ChunkRecord]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._db.execute(
+            "SELECT id, document_id, chunk_id, text, location, metadata, parent_id FROM chunks "
+            f"WHERE id IN ({marks})",
+            ids,
+        )
+        return {
+            r[0]: ChunkRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6]) for r in rows
+        }
+
+    def get_chunks_by_chunk_id(self, chunk_ids: Iterable[str]) -> dict[str, ChunkRecord]:
+        keys = list(set(chunk_ids))
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = self._db.execute(
+            "SELECT id, document_id, chunk_id, text, location, metadata, parent_id FROM chunks "
+            f"WHERE chunk_id IN ({marks})",
+            keys,
+        )
+        return {
+            r[2]: ChunkRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6]) for r in rows
+        }
+
+    def iter_vectors(self, batch: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, vectors) of every searchable chunk, in batches: to rebuild the vector index."""
+        cursor = self._db.execute("SELECT id, vector FROM chunks WHERE searchable = 1 AND vector IS NOT NULL")
+        while rows := cursor.fetchmany(batch):
+            ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+            vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            yield ids, vectors
+
+    def iter_metadata(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        for chunk_id, raw in self._db.execute("SELECT id, metadata FROM chunks WHERE searchable = 1"):
+            yield chunk_id, json.loads(raw)
+
+    def keyword_search(self, query: str, *, limit: int) -> list[tuple[int, float]]:
+        """BM25 over chunk text: (chunk id, score) best first, score = -bm25 (higher is better)."""
+        expression = fts_query(query)
+        if not expression:
+            return []
+        rows = self._db.execute(
+            "SELECT rowid, bm25(chunks_fts) AS s FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY s LIMIT ?",
+            (expression, limit),
+        )
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def _delete_fts(self, ids: Sequence[int]) -> None:
+        self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
+
+    # -- ingestion jobs ---------------------------------------------------------------------
+    def put_job(self, job: dict[str, Any]) -> None:
+        self._db.execute(
+            "INSERT INTO ingestion_jobs VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
+            "status = excluded.status, updated_at = excluded.updated_at, statistics = excluded.statistics, "
+            "failures = excluded.failures",
+            (
+                job["id"],
+                job["data_source_id"],
+                job["status"],
+                job["started_at"],
+                job["updated_at"],
+                json.dumps(job["statistics"]),
+                json.dumps(job["failures"]),
+                job.get("description"),
+            ),
+        )
+
+    def jobs(self, *, status: str | None = None) -> list[dict[str, Any]]:
+        query = (
+            "SELECT id, data_source_id, status, started_at, updated_at, statistics, failures, description "
+            "FROM ingestion_jobs"
+        )
+        params: tuple[str, ...] = ()
+        if status is not None:
+            query += " WHERE status = ?"
+            params = (status,)
+        rows = self._db.execute(query + " ORDER BY started_at", params)
+        return [
+            {
+                "id": r[0],
+                "data_source_id": r[1],
+                "status": r[2],
+                "started_at": r[3],
+                "updated_at": r[4],
+                "statistics": json.loads(r[5]),
+                "failures": json.loads(r[6]),
+                "description": r[7],
+            }
+            for r in rows
+        ]
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str) -> str:
+    """A safe FTS5 expression: the query's words, quoted, OR-ed (BM25 ranks by how many match)."""
+    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
+    return " OR ".join(f'"{w}"' for w in words[:64])

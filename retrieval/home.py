@@ -1,0 +1,145 @@
+"""The home directory: every knowledge base, by name and id, isolated in its own folder.
+
+Layout::
+
+    <home>/registry.sqlite          names, ids, chunking and embedder of each knowledge base
+    <home>/kbs/<ID>/catalog.sqlite  that knowledge base's documents, chunks, keyword index, jobs
+    <home>/kbs/<ID>/vectors.faiss   its vector index (a cache of the vectors in the catalog)
+
+Ids are 10 upper-case alphanumerics, the form Bedrock's clients require; names are for people.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+import sqlite3
+import string
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ingest.chunking import ChunkingConfig
+from retrieval.errors import RetrievalError
+
+_ID_ALPHABET = string.ascii_uppercase + string.digits
+_NAME = re.compile(r"^[0-9a-zA-Z][0-9a-zA-Z_.-]{0,99}$")
+
+
+class KnowledgeBaseNotFound(RetrievalError):
+    """No knowledge base has that name or id."""
+
+
+class KnowledgeBaseExists(RetrievalError):
+    """A knowledge base with that name already exists."""
+
+
+class InvalidName(RetrievalError):
+    """A knowledge-base name outside ``[0-9a-zA-Z][0-9a-zA-Z_.-]{0,99}``."""
+
+
+@dataclass(frozen=True)
+class KnowledgeBaseInfo:
+    id: str
+    name: str
+    description: str
+    chunking: ChunkingConfig
+    embedder: str
+    created_at: str
+    updated_at: str
+
+
+def new_id() -> str:
+    """A Bedrock-shaped id: 10 characters from ``[0-9A-Z]``."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Home:
+    """The registry of knowledge bases under one directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(root / "registry.sqlite", isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS knowledge_bases (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+            "description TEXT NOT NULL, chunking TEXT NOT NULL, embedder TEXT NOT NULL, "
+            "created_at TEXT NOT NULL, updated_at TEXT NOT NULL)"
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def directory(self, kb_id: str) -> Path:
+        return self.root / "kbs" / kb_id
+
+    def create(
+        self, name: str, *, chunking: ChunkingConfig, embedder: str, description: str = ""
+    ) -> KnowledgeBaseInfo:
+        if not _NAME.match(name):
+            raise InvalidName(
+                f"invalid knowledge base name {name!r}: use 1-100 letters, digits, '_', '.' or '-', "
+                "starting with a letter or digit"
+            )
+        now = utc_now()
+        info = KnowledgeBaseInfo(new_id(), name, description, chunking, embedder, now, now)
+        try:
+            self._db.execute(
+                "INSERT INTO knowledge_bases VALUES(?, ?, ?, ?, ?, ?, ?)",
+                (info.id, name, description, json.dumps(chunking.to_bedrock()), embedder, now, now),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise KnowledgeBaseExists(f"a knowledge base named {name!r} already exists") from exc
+        self.directory(info.id).mkdir(parents=True, exist_ok=True)
+        return info
+
+    def get(self, name_or_id: str) -> KnowledgeBaseInfo:
+        row = self._db.execute(
+            "SELECT * FROM knowledge_bases WHERE name = ? OR id = ? ORDER BY name = ? DESC LIMIT 1",
+            (name_or_id, name_or_id, name_or_id),
+        ).fetchone()
+        if row is None:
+            known = ", ".join(kb.name for kb in self.list()) or "none yet"
+            raise KnowledgeBaseNotFound(
+                f"no knowledge base named {name_or_id!r} (known: {known}); "
+                "create one with `ragkb sync DIR --kb NAME`"
+            )
+        return _info(row)
+
+    def find(self, name_or_id: str) -> KnowledgeBaseInfo | None:
+        try:
+            return self.get(name_or_id)
+        except KnowledgeBaseNotFound:
+            return None
+
+    def list(self) -> list[KnowledgeBaseInfo]:
+        return [_info(r) for r in self._db.execute("SELECT * FROM knowledge_bases ORDER BY name")]
+
+    def touch(self, kb_id: str) -> None:
+        self._db.execute("UPDATE knowledge_bases SET updated_at = ? WHERE id = ?", (utc_now(), kb_id))
+
+    def delete(self, name_or_id: str) -> KnowledgeBaseInfo:
+        info = self.get(name_or_id)
+        self._db.execute("DELETE FROM knowledge_bases WHERE id = ?", (info.id,))
+        shutil.rmtree(self.directory(info.id), ignore_errors=True)
+        return info
+
+
+def _info(row: Any) -> KnowledgeBaseInfo:
+    return KnowledgeBaseInfo(
+        id=row[0],
+        name=row[1],
+        description=row[2],
+        chunking=ChunkingConfig.from_bedrock(json.loads(row[3])),
+        embedder=row[4],
+        created_at=row[5],
+        updated_at=row[6],
+    )

@@ -1,0 +1,363 @@
+"""One knowledge base: its catalog, its vector index and the embedder that built it.
+
+Reads: ``retrieve`` / ``retrieve_many`` (semantic or hybrid, metadata filter, top-k).
+Writes: ``write_document`` / ``delete_document`` / ``update_metadata``, each one catalog
+transaction followed by the matching in-memory index update, then ``save()`` persists the index.
+
+Consistency: the catalog (SQLite) is the source of truth and stores every vector. The FAISS file
+is a cache stamped with the catalog generation it reflects; when they disagree (a crash between a
+commit and ``save()``) the index is rebuilt from the catalog on open. So a crash at any point
+leaves either the previous or the new state of each document, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.chunking import ChunkingConfig
+from ingest.metadata import plain_values
+from ingest.sentences import split_sentences
+from ingest.types import Chunk, MetadataAttribute
+from retrieval.catalog import Catalog, ChunkRecord, NewChunk
+from retrieval.embedding import Embedder, prepare_for_embedding
+from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch
+from retrieval.filters import Filter
+from retrieval.types import Hit, SearchType
+from retrieval.vector_store import FaissStore
+
+MAX_QUERY_CHARS = 1000
+MAX_K = 100
+RRF_K = 60
+CHUNK_ID_KEY = "x-amz-bedrock-kb-chunk-id"
+DATA_SOURCE_KEY = "x-amz-bedrock-kb-data-source-id"
+
+
+@dataclass(frozen=True)
+class DocumentWrite:
+    """A parsed, chunked document ready to store."""
+
+    data_source_id: str
+    uri: str
+    chunks: Sequence[Chunk]
+    metadata: Mapping[str, MetadataAttribute]
+    hashes: tuple[str, str, str]  # content, sidecar, embedded-metadata
+    size: int
+    mtime_ns: int
+
+
+class KnowledgeBase:
+    """Open with the embedder that built it; a different one raises :class:`ModelMismatch`.
+
+    >>> kb = KnowledgeBase(directory=Path("/tmp/kb"), embedder=HashEmbedder(), chunking=ChunkingConfig())
+    >>> [hit.text for hit in kb.retrieve("vacation days", k=3)]
+    """
+
+    def __init__(self, *, directory: Path, embedder: Embedder, chunking: ChunkingConfig) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.directory = directory
+        self.embedder = embedder
+        self.chunking = chunking
+        self.catalog = Catalog(directory / "catalog.sqlite")
+        self._check_embedder()
+        self.store = self._load_index()
+        self._metadata_cache: tuple[int, dict[int, dict[str, Any]]] | None = None
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    # -- reads ------------------------------------------------------------------------------
+    def retrieve(
+        self, query: str, *, k: int = 5, search_type: SearchType = "SEMANTIC", filter: Filter | None = None
+    ) -> list[Hit]:
+        """The ``k`` best chunks for ``query``; see :class:`~retrieval.types.Hit` for the score."""
+        return self.retrieve_many([query], k=k, search_type=search_type, filter=filter)[0]
+
+    def retrieve_many(
+        self,
+        queries: Sequence[str],
+        *,
+        k: int = 5,
+        search_type: SearchType = "SEMANTIC",
+        filter: Filter | None = None,
+    ) -> list[list[Hit]]:
+        for query in queries:
+            validate_query(query)
+        if not 1 <= k <= MAX_K:
+            raise InvalidQuery(f"numberOfResults must be between 1 and {MAX_K}, got {k}")
+        if search_type not in ("SEMANTIC", "HYBRID"):
+            raise InvalidQuery(f"search type must be SEMANTIC or HYBRID, got {search_type!r}")
+        allowed = self._allowed_ids(filter)
+        # Hierarchical knowledge bases return parents: fetch extra children so k parents remain.
+        depth = k * 3 if self._is_hierarchical() else k
+        vectors = self.embed_texts(list(queries))
+        dense = self.store.search_many(
+            vectors, k=max(depth, 50) if search_type == "HYBRID" else depth, allowed_ids=allowed
+        )
+        results: list[list[Hit]] = []
+        for query, dense_hits in zip(queries, dense, strict=True):
+            if search_type == "HYBRID":
+                keyword = self._keyword_hits(query, limit=max(depth, 50), allowed=allowed)
+                ranked = reciprocal_rank_fusion([dense_hits, keyword])
+            else:
+                ranked = dense_hits
+            results.append(self._to_hits(ranked, k=k))
+        return results
+
+    def count(self) -> int:
+        return self.store.count()
+
+    # -- writes -----------------------------------------------------------------------------
+    def write_document(self, doc: DocumentWrite, *, now: str) -> int:
+        """Replace one document's chunks; returns how many searchable chunks it has."""
+        return self.write_documents([doc], now=now)[0]
+
+    def write_documents(self, docs: Sequence[DocumentWrite], *, now: str) -> list[int]:
+        """Replace each document's chunks, embedding all of them in one batched call, one transaction
+        per document. Returns each document's number of searchable chunks."""
+        searchable = [c for doc in docs for c in doc.chunks if c.searchable]
+        texts = [prepare_for_embedding(c.text, c.metadata) for c in searchable]
+        vectors = iter(self.embed_texts(texts)) if texts else iter(())
+        written: list[int] = []
+        for doc in docs:
+            rows = [_new_chunk(c, next(vectors) if c.searchable else None) for c in doc.chunks]
+            with self.catalog.transaction():
+                document_id = self.catalog.upsert_document(
+                    data_source_id=doc.data_source_id,
+                    uri=doc.uri,
+                    hashes=doc.hashes,
+                    size=doc.size,
+                    mtime_ns=doc.mtime_ns,
+                    metadata=plain_values(doc.metadata),
+                    now=now,
+                )
+                removed, added = self.catalog.replace_chunks(document_id, rows)
+            self.store.delete(np.asarray(removed, dtype=np.int64))
+            keep = [(i, r.vector) for i, r in zip(added, rows, strict=True) if r.vector is not None]
+            if keep:
+                self.store.add(
+                    np.asarray([i for i, _ in keep], dtype=np.int64), np.stack([v for _, v in keep])
+                )
+            written.append(len(keep))
+        return written
+
+    def delete_document(self, document_id: int) -> None:
+        with self.catalog.transaction():
+            removed = self.catalog.delete_document(document_id)
+        self.store.delete(np.asarray(removed, dtype=np.int64))
+
+    def update_metadata(
+        self,
+        document_id: int,
+        *,
+        metadata: Mapping[str, MetadataAttribute],
+        hashes: tuple[str, str, str],
+        data_source_id: str,
+        uri: str,
+        size: int,
+        mtime_ns: int,
+        now: str,
+    ) -> None:
+        """A sidecar-only change whose embedded attributes did not change: no re-embedding."""
+        with self.catalog.transaction(vectors_changed=False):
+            self.catalog.upsert_document(
+                data_source_id=data_source_id,
+                uri=uri,
+                hashes=hashes,
+                size=size,
+                mtime_ns=mtime_ns,
+                metadata=plain_values(metadata),
+                now=now,
+            )
+            self.catalog.update_chunk_metadata(document_id, plain_values(metadata))
+
+    def save(self) -> None:
+        """Persist the vector index stamped with the catalog generation (atomic replace)."""
+        self.store.save(self.directory / "vectors.faiss")
+        _atomic_write(self.directory / "vectors.json", json.dumps({"generation": self.catalog.generation()}))
+
+    # -- embedding --------------------------------------------------------------------------
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """Embed every text whole: texts over the model's window are split at sentence boundaries,
+        each piece embedded, and the normalised mean of the pieces is the text's vector."""
+        fits = self.embedder.fits(texts)
+        if all(fits):
+            return self.embedder.embed_documents(texts)
+        vectors = np.empty((len(texts), self.embedder.dimension), dtype=np.float32)
+        short = [i for i, ok in enumerate(fits) if ok]
+        if short:
+            vectors[short] = self.embedder.embed_documents([texts[i] for i in short])
+        for i, ok in enumerate(fits):
+            if not ok:
+                pieces = self.embedder.embed_documents(_pieces_that_fit(texts[i], self.embedder))
+                mean = pieces.mean(axis=0)
+                vectors[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+        return vectors
+
+    # -- internals --------------------------------------------------------------------------
+    def _check_embedder(self) -> None:
+        name, dimension = self.catalog.get_meta("embedder"), self.catalog.get_meta("dimension")
+        if name is None:
+            self.catalog.set_meta("embedder", self.embedder.name)
+            self.catalog.set_meta("dimension", str(self.embedder.dimension))
+        elif name != self.embedder.name or int(dimension or 0) != self.embedder.dimension:
+            raise ModelMismatch(
+                f"this knowledge base was built with {name} ({dimension} dimensions); "
+                f"it cannot be read or written with {self.embedder.name}. Re-create it to change models"
+            )
+
+    def _load_index(self) -> FaissStore:
+        path, stamp = self.directory / "vectors.faiss", self.directory / "vectors.json"
+        fresh = stamp.exists() and json.loads(stamp.read_text()).get("generation") == self.catalog.generation()
+        if fresh and path.exists():
+            with contextlib.suppress(CorruptStore):  # a damaged cache is rebuilt below
+                return FaissStore.load(path)
+        store = FaissStore(self.embedder.dimension)
+        for ids, vectors in self.catalog.iter_vectors():
+            store.add(ids, vectors)
+        return store
+
+    def _is_hierarchical(self) -> bool:
+        return self.chunking.strategy == "hierarchical"
+
+    def _allowed_ids(self, filter: Filter | None) -> np.ndarray | None:
+        if filter is None:
+            return None
+        revision = self.catalog.revision()
+        if self._metadata_cache is None or self._metadata_cache[0] != revision:
+            self._metadata_cache = (revision, dict(self.catalog.iter_metadata()))
+        return np.fromiter(
+            (i for i, meta in self._metadata_cache[1].items() if filter.matches(meta)), dtype=np.int64
+        )
+
+    def _keyword_hits(self, query: str, *, limit: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        if allowed is None:
+            return self.catalog.keyword_search(query, limit=limit)
+        permitted = set(allowed.tolist())
+        # A filter is applied before the cut: widen the keyword search until enough pass it.
+        hits = self.catalog.keyword_search(query, limit=limit * 20)
+        return [h for h in hits if h[0] in permitted][:limit]
+
+    def _to_hits(self, ranked: list[tuple[int, float]], *, k: int) -> list[Hit]:
+        records = self.catalog.get_chunks(i for i, _ in ranked)
+        parents = self.catalog.get_chunks_by_chunk_id(
+            r.parent_id for r in records.values() if r.parent_id is not None
+        )
+        hits: list[Hit] = []
+        seen: set[str] = set()
+        for chunk_row_id, score in ranked:
+            record = records.get(chunk_row_id)
+            if record is None:
+                continue
+            shown = parents.get(record.parent_id, record) if record.parent_id else record
+            if shown.chunk_id in seen:
+                continue
+            seen.add(shown.chunk_id)
+            hits.append(_hit(shown, score))
+            if len(hits) == k:
+                break
+        return hits
+
+
+def validate_query(query: str) -> None:
+    if not isinstance(query, str) or not query.strip():
+        raise InvalidQuery("the query text is empty; send at least one word")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InvalidQuery(f"the query is {len(query)} characters; the limit is {MAX_QUERY_CHARS}")
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[tuple[int, float]]]) -> list[tuple[int, float]]:
+    """Fuse rankings by RRF (k=60), normalised so 1.0 means first in every ranking."""
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (item, _) in enumerate(ranking):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (RRF_K + rank + 1)
+    best = len(rankings) / (RRF_K + 1)
+    return sorted(((i, s / best) for i, s in scores.items()), key=lambda pair: -pair[1])
+
+
+def _hit(record: ChunkRecord, score: float) -> Hit:
+    metadata = dict(record.metadata)
+    metadata[CHUNK_ID_KEY] = record.chunk_id
+    return Hit(
+        chunk_id=record.chunk_id,
+        text=record.text,
+        score=float(score),
+        document_uri=str(record.location.get("source", "")),
+        data_source_id=str(metadata.get(DATA_SOURCE_KEY, "")),
+        location=record.location,
+        metadata=metadata,
+    )
+
+
+def _new_chunk(chunk: Chunk, vector: np.ndarray | None) -> NewChunk:
+    loc = chunk.location
+    return NewChunk(
+        chunk_id=chunk.chunk_id,
+        index=chunk.index,
+        text=chunk.text,
+        token_count=chunk.token_count,
+        location={
+            "source": loc.source,
+            "pages": list(loc.pages),
+            "sheet": loc.sheet,
+            "row": loc.row,
+            "row_end": loc.row_end,
+            "headings": list(loc.headings),
+        },
+        metadata=plain_values(chunk.metadata),
+        parent_id=chunk.parent_id,
+        searchable=chunk.searchable,
+        vector=vector,
+    )
+
+
+def _pieces_that_fit(text: str, embedder: Embedder) -> list[str]:
+    """Split ``text`` into consecutive pieces the embedder reads whole (sentences, then words)."""
+    units: list[str] = []
+    for sentence in split_sentences(text) or [text]:
+        if embedder.fits([sentence])[0]:
+            units.append(sentence)
+        else:
+            units.extend(_word_windows(sentence, embedder))
+    pieces: list[str] = []
+    current = ""
+    for unit in units:
+        candidate = f"{current} {unit}".strip()
+        if current and not embedder.fits([candidate])[0]:
+            pieces.append(current)
+            candidate = unit
+        current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def _word_windows(sentence: str, embedder: Embedder) -> list[str]:
+    """Runs of whole words that fit the window; a single word that alone overflows it (a megabyte of
+    digits) is cut to 200 characters, the one place text is dropped, as it carries no meaning."""
+    words, pieces, start = sentence.split(), [], 0
+    while start < len(words):
+        size = 64
+        while size > 1 and not embedder.fits([" ".join(words[start : start + size])])[0]:
+            size //= 2
+        piece = " ".join(words[start : start + size])
+        pieces.append(piece if embedder.fits([piece])[0] else piece[:200])
+        start += size
+    return pieces
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)

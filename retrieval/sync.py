@@ -1,0 +1,277 @@
+"""Incremental folder sync: make a knowledge base match a folder, touching only what changed.
+
+Per file (path relative to the folder = the document's uri):
+- size and mtime as recorded: unchanged, not even read;
+- same content hash: unchanged (its new mtime is recorded);
+- only the ``.metadata.json`` sidecar changed: metadata updated in place, no re-embedding, unless an
+  attribute marked ``includeForEmbedding`` changed (then its chunks are re-embedded, since the vectors
+  depend on it); counted as ``numberOfMetadataDocumentsModified``;
+- new or modified content: parsed, chunked, embedded; a file that fails keeps its previous version
+  (if any) and is reported with its reason;
+- gone from the folder: its chunks leave the catalog, the keyword index and the vector index.
+Each document is one transaction, so a sync killed at any point and run again finishes the work
+with no duplicate and no missing chunk.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import fnmatch
+import hashlib
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ingest.errors import InvalidMetadata
+from ingest.metadata import is_sidecar, load_sidecar, sidecar_path
+from ingest.parsers import ParseLimits
+from ingest.pipeline import process_file
+from ingest.types import MetadataAttribute
+from retrieval.catalog import DocumentRow
+from retrieval.errors import RetrievalError
+from retrieval.home import new_id, utc_now
+from retrieval.knowledge_base import DATA_SOURCE_KEY, DocumentWrite, KnowledgeBase
+from retrieval.types import FileFailure, SyncReport
+
+Progress = Callable[[int, int], None]
+
+
+class SyncError(RetrievalError):
+    """The sync cannot run at all: unreadable folder, another sync in progress."""
+
+
+@dataclass(frozen=True)
+class FolderSource:
+    """A local folder data source. Globs match paths relative to ``root`` (``**/*.md``, ``drafts/*``)."""
+
+    id: str
+    root: Path
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def wants(self, uri: str) -> bool:
+        if self.include and not any(fnmatch.fnmatch(uri, g) for g in self.include):
+            return False
+        return not any(fnmatch.fnmatch(uri, g) for g in self.exclude)
+
+
+@dataclass(frozen=True)
+class _Scanned:
+    path: Path
+    uri: str
+    size: int
+    mtime_ns: int
+
+
+def sync_folder(
+    kb: KnowledgeBase,
+    source: FolderSource,
+    *,
+    limits: ParseLimits = ParseLimits(),
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    job_id: str | None = None,
+) -> tuple[str, SyncReport]:
+    """Bring ``kb`` in line with ``source``; returns (job id, report). Raises :class:`SyncError`."""
+    if not source.root.is_dir() or not os.access(source.root, os.R_OK | os.X_OK):
+        raise SyncError(f"cannot read folder {source.root}: it does not exist or is not readable")
+    report = SyncReport()
+    job: dict[str, Any] = {
+        "id": job_id or new_id(),
+        "data_source_id": source.id,
+        "status": "IN_PROGRESS",
+        "started_at": utc_now(),
+        "updated_at": utc_now(),
+        "statistics": {},
+        "failures": [],
+    }
+    with _exclusive(kb.directory / "sync.lock"):
+        _fail_interrupted_jobs(kb)
+        _record(kb, job, report)
+        scanned = list(_scan(source, report))
+        known = kb.catalog.documents(source.id)
+        present = {s.uri for s in scanned}
+        stopped = False
+        for done, item in enumerate(scanned, start=1):
+            if should_stop():
+                stopped = True
+                break
+            _sync_one(kb, source, item, known.get(item.uri), limits=limits, report=report)
+            if progress:
+                progress(done, len(scanned))
+            if done % 20 == 0:
+                _record(kb, job, report)
+        if not stopped:
+            for uri, row in known.items():
+                if uri not in present:
+                    kb.delete_document(row.id)
+                    report.documents_deleted += 1
+        kb.save()
+        job["status"] = "STOPPED" if stopped else "COMPLETE"
+        _record(kb, job, report)
+    return str(job["id"]), report
+
+
+def _sync_one(
+    kb: KnowledgeBase,
+    source: FolderSource,
+    item: _Scanned,
+    row: DocumentRow | None,
+    *,
+    limits: ParseLimits,
+    report: SyncReport,
+) -> None:
+    report.documents_scanned += 1
+    sidecar = sidecar_path(item.path)
+    sidecar_bytes = _read_or_empty(sidecar)
+    if sidecar_bytes:
+        report.metadata_documents_scanned += 1
+    metadata_hash = _sha256(sidecar_bytes)
+    if row and (row.size, row.mtime_ns, row.metadata_hash) == (item.size, item.mtime_ns, metadata_hash):
+        return
+    try:
+        content_hash = _sha256(item.path.read_bytes())
+    except OSError as exc:
+        _fail(report, item.uri, f"cannot read file: {exc.strerror or exc}")
+        return
+    metadata, embed_hash = _metadata(item.path, report, item.uri)
+    hashes = (content_hash, metadata_hash, embed_hash)
+    now = utc_now()
+    if row and row.content_hash == content_hash:
+        if row.metadata_hash == metadata_hash:
+            kb.catalog.touch_document(row.id, size=item.size, mtime_ns=item.mtime_ns)
+            return
+        report.metadata_documents_modified += 1
+        if row.embed_metadata_hash == embed_hash:
+            kb.update_metadata(
+                row.id,
+                metadata=_with_source(metadata, source),
+                hashes=hashes,
+                data_source_id=source.id,
+                uri=item.uri,
+                size=item.size,
+                mtime_ns=item.mtime_ns,
+                now=now,
+            )
+            return
+    result = process_file(item.path, chunking=kb.chunking, limits=limits, embed=kb.embed_texts)
+    if result.status == "failed":
+        _fail(report, item.uri, result.reason or "failed")
+        return
+    chunks = [
+        replace(c, location=replace(c.location, source=item.uri), metadata=_with_source(c.metadata, source))
+        for c in result.chunks
+    ]
+    written = kb.write_document(
+        DocumentWrite(
+            source.id,
+            item.uri,
+            chunks,
+            _with_source(result.metadata, source),
+            hashes,
+            item.size,
+            item.mtime_ns,
+        ),
+        now=now,
+    )
+    report.chunks_indexed += written
+    if row is None:
+        report.new_documents_indexed += 1
+    elif row.content_hash != content_hash:
+        report.modified_documents_indexed += 1
+
+
+def _scan(source: FolderSource, report: SyncReport) -> Iterator[_Scanned]:
+    def unreadable(error: OSError) -> None:
+        _fail(
+            report,
+            os.path.relpath(error.filename or "?", source.root),
+            f"cannot read folder: {error.strerror}",
+        )
+
+    candidates: list[Path] = []
+    for folder, dirs, files in os.walk(source.root, onerror=unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        candidates.extend(Path(folder) / f for f in sorted(files) if not f.startswith("."))
+    names = {p for p in candidates}
+    for path in candidates:
+        uri = path.relative_to(source.root).as_posix()
+        if is_sidecar(path):
+            document = path.with_name(path.name[: -len(".metadata.json")])
+            if document not in names and source.wants(uri[: -len(".metadata.json")]):
+                report.warnings.append(FileFailure(uri, "metadata file without a document; it is ignored"))
+            continue
+        if not source.wants(uri):
+            continue
+        try:
+            stat = path.stat()
+        except OSError:
+            _fail(report, uri, "file disappeared during the sync")
+            continue
+        yield _Scanned(path, uri, stat.st_size, stat.st_mtime_ns)
+
+
+def _metadata(path: Path, report: SyncReport, uri: str) -> tuple[dict[str, MetadataAttribute], str]:
+    try:
+        metadata = load_sidecar(path)
+    except InvalidMetadata as exc:
+        report.warnings.append(FileFailure(uri, f"metadata ignored: {exc}"))
+        metadata = {}
+    embedded = sorted((k, repr(a.value)) for k, a in metadata.items() if a.include_for_embedding)
+    return metadata, _sha256(repr(embedded).encode())
+
+
+def _with_source(
+    metadata: dict[str, MetadataAttribute], source: FolderSource
+) -> dict[str, MetadataAttribute]:
+    return {**metadata, DATA_SOURCE_KEY: MetadataAttribute(source.id, "STRING", include_for_embedding=False)}
+
+
+def _fail(report: SyncReport, uri: str, reason: str) -> None:
+    report.documents_failed += 1
+    report.failures.append(FileFailure(uri, reason))
+
+
+def _read_or_empty(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _record(kb: KnowledgeBase, job: dict[str, Any], report: SyncReport) -> None:
+    job["updated_at"] = utc_now()
+    job["statistics"] = report.statistics()
+    job["failures"] = [f"{f.uri}: {f.reason}" for f in report.failures]
+    kb.catalog.put_job(job)
+
+
+def _fail_interrupted_jobs(kb: KnowledgeBase) -> None:
+    """A job still IN_PROGRESS when we hold the lock was killed: say so."""
+    for job in kb.catalog.jobs(status="IN_PROGRESS"):
+        job.update(
+            status="FAILED",
+            updated_at=utc_now(),
+            failures=[*job["failures"], "interrupted: the process stopped before the job finished"],
+        )
+        kb.catalog.put_job(job)
+
+
+@contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise SyncError("another ingestion job is running on this knowledge base; wait for it") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -1,0 +1,134 @@
+"""The ragkb command line, run as a user runs it: a real subprocess, real files, exit codes, --json."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "data" / "sample"
+
+
+def ragkb(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAGKB_EMBEDDER": "hash"}
+    if home is not None:
+        env["RAGKB_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+def test_chunk_json_over_the_sample_corpus() -> None:
+    result = ragkb("chunk", str(SAMPLE), "--json")
+    assert result.returncode == 0, result.stderr
+    documents = {Path(d["path"]).name: d for d in json.loads(result.stdout)["documents"]}
+    assert set(documents) == {
+        "brewing-guide.pdf",
+        "faq.html",
+        "handbook.md",
+        "products.csv",
+        "roasting-guide.txt",
+        "safety-procedures.docx",
+        "sales-2025.xlsx",
+    }
+    assert all(d["status"] == "ok" and d["chunks"] for d in documents.values())
+    handbook = documents["handbook.md"]["chunks"]
+    assert all(c["token_count"] <= 200 for c in handbook)
+    assert handbook[0]["metadata"]["department"] == "people"
+    assert handbook[0]["metadata"]["x-amz-bedrock-kb-source-uri"].startswith("file://")
+    pdf = documents["brewing-guide.pdf"]["chunks"]
+    assert {p for c in pdf for p in c["location"]["pages"]} == {1, 2}
+    sales = documents["sales-2025.xlsx"]["chunks"]
+    assert {c["location"]["sheet"] for c in sales} == {"Sales 2025", "Targets 2026"}
+
+
+def test_chunk_reports_bad_files_and_exits_zero(tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "deck.pptx").write_bytes(b"PK\x03\x04")
+    (tmp_path / "ok.txt").write_text("Fine text. Two sentences.", encoding="utf-8")
+    result = ragkb("chunk", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    status = {
+        Path(d["path"]).name: (d["status"], d.get("reason")) for d in json.loads(result.stdout)["documents"]
+    }
+    assert status == {
+        "empty.txt": ("failed", "empty file"),
+        "deck.pptx": ("failed", "unsupported type .pptx"),
+        "ok.txt": ("ok", None),
+    }
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["chunk", "no/such/file.txt"],
+        ["chunk", str(SAMPLE), "--chunking", "bogus"],
+        ["chunk", str(SAMPLE), "--max-tokens", "0"],
+        ["chunk", str(SAMPLE), "--overlap-pct", "100"],
+    ],
+)
+def test_chunk_usage_errors_exit_2(args: list[str]) -> None:
+    result = ragkb(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_fixed_chunking_flags_change_the_chunks() -> None:
+    small = json.loads(ragkb("chunk", str(SAMPLE / "handbook.md"), "--json", "--max-tokens", "50").stdout)
+    chunks = small["documents"][0]["chunks"]
+    assert len(chunks) > 5 and all(c["token_count"] <= 50 for c in chunks)
+
+
+def test_sync_then_retrieve_with_filter(tmp_path: Path) -> None:
+    first = ragkb("sync", str(SAMPLE), "--kb", "sample", "--json", home=tmp_path)
+    assert first.returncode == 0, first.stderr
+    job = json.loads(first.stdout)
+    assert job["status"] == "COMPLETE"
+    assert job["statistics"]["numberOfNewDocumentsIndexed"] == 7
+    assert job["statistics"]["numberOfMetadataDocumentsScanned"] == 3
+    again = json.loads(ragkb("sync", str(SAMPLE), "--kb", "sample", "--json", home=tmp_path).stdout)
+    assert again["statistics"]["numberOfNewDocumentsIndexed"] == 0
+    assert again["statistics"]["numberOfDocumentsScanned"] == 7
+
+    flt = json.dumps({"equals": {"key": "department", "value": "people"}})
+    found = ragkb("retrieve", "vacation days", "--kb", "sample", "--filter", flt, "--json", home=tmp_path)
+    assert found.returncode == 0, found.stderr
+    results = json.loads(found.stdout)["retrievalResults"]
+    assert results and all(r["metadata"]["department"] == "people" for r in results)
+    assert results[0]["location"] == {"type": "CUSTOM", "customDocumentLocation": {"id": "handbook.md"}}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["retrieve", "x", "--kb", "nope"], "no knowledge base named 'nope'"),
+        (["retrieve", "", "--kb", "sample"], "query text is empty"),
+        (["retrieve", "x" * 1001, "--kb", "sample"], "limit is 1000"),
+        (["retrieve", "x", "--kb", "sample", "-k", "0"], "between 1 and 100"),
+        (["retrieve", "x", "--kb", "sample", "-k", "101"], "between 1 and 100"),
+        (["retrieve", "x", "--kb", "sample", "--filter", '{"equals": {}}'], "equals"),
+    ],
+)
+def test_retrieve_errors_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    assert ragkb("sync", str(SAMPLE), "--kb", "sample", home=tmp_path).returncode == 0
+    result = ragkb(*args, home=tmp_path)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_chunking_is_immutable_after_creation(tmp_path: Path) -> None:
+    assert ragkb("sync", str(SAMPLE), "--kb", "s", home=tmp_path).returncode == 0
+    result = ragkb("sync", str(SAMPLE), "--kb", "s", "--chunking", "none", home=tmp_path)
+    assert result.returncode == 2
+    assert "chunking cannot change" in result.stderr
