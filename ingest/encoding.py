@@ -52,12 +52,6 @@ def decode_text(data: bytes, *, declared: str | None = None) -> str:
     return text
 
 
-def bom_encoding(data: bytes) -> str | None:
-    """The codec named by the byte-order mark ``data`` starts with, or ``None``."""
-    found = _bom(data)
-    return found[1] if found else None
-
-
 def _bom(data: bytes) -> tuple[bytes, str] | None:
     for bom, codec in _BOMS:
         if data.startswith(bom):

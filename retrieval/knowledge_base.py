@@ -215,8 +215,8 @@ class KnowledgeBase:
 
     def _load_index(self) -> FaissStore:
         path, stamp = self.directory / "vectors.faiss", self.directory / "vectors.json"
-        fresh = stamp.exists() and json.loads(stamp.read_text()).get("generation") == self.catalog.generation()
-        if fresh and path.exists():
+        stamped = json.loads(stamp.read_text()).get("generation") if stamp.exists() else None
+        if stamped == self.catalog.generation() and path.exists():
             with contextlib.suppress(CorruptStore):  # a damaged cache is rebuilt below
                 return FaissStore.load(path)
         store = FaissStore(self.embedder.dimension)

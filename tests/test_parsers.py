@@ -7,8 +7,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-
 from conftest import FIXTURES
+
 from ingest.errors import (
     EmptyDocument,
     EncryptedDocument,
@@ -37,12 +37,27 @@ def tables(document: ParsedDocument) -> list[Block]:
 
 
 def test_registry_covers_every_promised_suffix() -> None:
-    promised = {".pdf", ".docx", ".doc", ".xlsx", ".xls", ".csv", ".tsv", ".html", ".htm", ".md", ".markdown", ".txt"}
+    promised = {
+        ".pdf",
+        ".docx",
+        ".doc",
+        ".xlsx",
+        ".xls",
+        ".csv",
+        ".tsv",
+        ".html",
+        ".htm",
+        ".md",
+        ".markdown",
+        ".txt",
+    }
     assert set(PARSERS) == promised
     assert promised == SUPPORTED_SUFFIXES
 
 
-@pytest.mark.parametrize("name", ["deck.pptx", "notes.odt", "letter.rtf", "scan.png", "mail.eml", "data.json"])
+@pytest.mark.parametrize(
+    "name", ["deck.pptx", "notes.odt", "letter.rtf", "scan.png", "mail.eml", "data.json"]
+)
 def test_unsupported_types_are_named(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(b"something")
@@ -77,12 +92,12 @@ def test_size_limit_is_enforced_before_parsing(tmp_path: Path) -> None:
 def test_zero_byte_files_are_empty_whatever_their_type(tmp_path: Path, suffix: str) -> None:
     path = tmp_path / f"nothing{suffix}"
     path.touch()
-    with pytest.raises(EmptyDocument, match="^empty file$"):
+    with pytest.raises(EmptyDocument, match=r"^empty file$"):
         parse_file(path)
 
 
 def test_missing_file_is_a_parse_failure(tmp_path: Path) -> None:
-    with pytest.raises(ParseFailed, match="^cannot read file: No such file or directory$"):
+    with pytest.raises(ParseFailed, match=r"^cannot read file: No such file or directory$"):
         parse_file(tmp_path / "gone.txt")
 
 
@@ -104,7 +119,7 @@ def test_unexpected_library_errors_become_one_line_parse_failures(
 def test_a_document_without_text_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "scripts-only.html"
     path.write_text("<html><body><script>var x = 1;</script><img src='a.png'></body></html>")
-    with pytest.raises(NoExtractableText, match="^no extractable text$"):
+    with pytest.raises(NoExtractableText, match=r"^no extractable text$"):
         parse_file(path)
 
 
@@ -120,8 +135,11 @@ def test_pdf_paragraphs_pages_and_properties() -> None:
     document = parse_file(FIXTURES / "sample.pdf")
     assert [(block.location.page, block.text) for block in document.blocks] == [
         (1, "Annual report"),
-        (1, "The company had a remarkable year and increased its revenue in every region of the country, "
-            "as planned. Costs stayed flat."),
+        (
+            1,
+            "The company had a remarkable year and increased its revenue in every region of the country, "
+            "as planned. Costs stayed flat.",
+        ),
         (1, "Staff numbers grew in the second half of the year across the group."),
         (2, "Seite zwei: café au lait"),
     ]
@@ -158,7 +176,9 @@ def test_corrupt_pdf_gives_a_one_line_reason(tmp_path: Path) -> None:
 
 def test_docx_blocks_in_document_order_with_heading_paths() -> None:
     document = parse_file(FIXTURES / "sample.docx")
-    summary = [(block.kind, block.level, block.location.headings, block.text[:22]) for block in document.blocks]
+    summary = [
+        (block.kind, block.level, block.location.headings, block.text[:22]) for block in document.blocks
+    ]
     assert summary == [
         ("heading", 1, (), "Quarterly report"),
         ("heading", 1, (), "Überblick"),
@@ -186,11 +206,13 @@ def test_docx_table_rows_repeat_vertically_merged_cells() -> None:
 
 def test_docx_decompression_bomb_is_refused_before_opening(tmp_path: Path) -> None:
     path = tmp_path / "bomb.docx"
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-        with archive.open("word/document.xml", "w", force_zip64=True) as member:
-            zeros = bytes(1 << 20)
-            for _ in range(1024):  # 1 GiB of zeros, streamed: a few MB on disk
-                member.write(zeros)
+    with (
+        zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        archive.open("word/document.xml", "w", force_zip64=True) as member,
+    ):
+        zeros = bytes(1 << 20)
+        for _ in range(1024):  # 1 GiB of zeros, streamed: a few MB on disk
+            member.write(zeros)
     assert path.stat().st_size < 10 * 1024 * 1024
     with pytest.raises(UnsafeArchive) as caught:
         parse_file(path)
@@ -209,7 +231,7 @@ def test_encrypted_office_file_is_recognised_by_its_ole_container(tmp_path: Path
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
     encrypted = tmp_path / "locked.xlsx"
     encrypted.write_bytes(ole + "EncryptedPackage".encode("utf-16-le") + bytes(64))
-    with pytest.raises(EncryptedDocument, match="^encrypted: password required$"):
+    with pytest.raises(EncryptedDocument, match=r"^encrypted: password required$"):
         parse_file(encrypted)
     legacy = tmp_path / "renamed.docx"
     legacy.write_bytes(ole + "WordDocument".encode("utf-16-le") + bytes(64))
@@ -225,7 +247,9 @@ def test_office_file_that_is_not_a_zip_fails_cleanly(tmp_path: Path, suffix: str
         parse_file(path)
 
 
-def test_doc_without_antiword_is_unsupported_with_a_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doc_without_antiword_is_unsupported_with_a_hint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no antiword on PATH
     path = tmp_path / "legacy.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
@@ -242,7 +266,12 @@ def test_doc_without_antiword_is_unsupported_with_a_hint(tmp_path: Path, monkeyp
 def test_xlsx_sheets_rows_captions_and_values() -> None:
     document = parse_file(FIXTURES / "sample.xlsx")
     caption, sales, owners, words = document.blocks
-    assert (caption.kind, caption.text, caption.location.sheet, caption.location.row) == ("text", "Sales 2024", "Sales", 1)
+    assert (caption.kind, caption.text, caption.location.sheet, caption.location.row) == (
+        "text",
+        "Sales 2024",
+        "Sales",
+        1,
+    )
     assert sales.table is not None and owners.table is not None and words.table is not None
     assert sales.table.header == ("Region", "Units", "Price", "Since", "Active")
     assert sales.table.rows == (
@@ -259,7 +288,7 @@ def test_xlsx_sheets_rows_captions_and_values() -> None:
 def test_empty_workbook_has_no_extractable_text(tmp_path: Path) -> None:
     path = tmp_path / "empty.xlsx"
     openpyxl.Workbook().save(path)
-    with pytest.raises(NoExtractableText, match="^no extractable text$"):
+    with pytest.raises(NoExtractableText, match=r"^no extractable text$"):
         parse_file(path)
 
 
@@ -307,7 +336,11 @@ def test_html_structure_and_declared_cp1252() -> None:
         ("heading", ("Café guide",), "Menu"),
         ("text", ("Café guide", "Menu"), "- Espresso\n- Latte\n  - oat milk"),
         ("text", ("Café guide", "Menu"), "1. Order\n2. Pay"),
-        ("table", ("Café guide", "Menu"), "| Drink | Price |\n| --- | --- |\n| Espresso | 2.10 |\n| Latte | 3.40 |"),
+        (
+            "table",
+            ("Café guide", "Menu"),
+            "| Drink | Price |\n| --- | --- |\n| Espresso | 2.10 |\n| Latte | 3.40 |",
+        ),
         ("text", ("Café guide", "Menu"), "```\n  brew --strong\n  serve\n```"),
         ("heading", ("Café guide",), "Hours"),
         ("text", ("Café guide", "Hours"), "Open daily."),
@@ -344,7 +377,10 @@ def test_markdown_headings_lists_tables_and_code() -> None:
 
 
 def test_text_paragraphs_split_on_blank_lines() -> None:
-    assert texts(parse_file(FIXTURES / "sample.txt")) == ["Første avsnitt om blåbær.\nSamme avsnitt.", "Andre avsnitt."]
+    assert texts(parse_file(FIXTURES / "sample.txt")) == [
+        "Første avsnitt om blåbær.\nSamme avsnitt.",
+        "Andre avsnitt.",
+    ]
 
 
 def test_text_without_blank_lines_gives_a_block_per_line(tmp_path: Path) -> None:

@@ -74,6 +74,20 @@ def table_block(
     return Block(kind="table", text=table.markdown(), location=location, table=table)
 
 
+def list_item(text: str, *, depth: int, number: int | None, first: bool = True) -> str:
+    """A list item as Markdown: ``- text`` (``number`` None) or ``3. text``, two spaces per depth.
+
+    ``first=False`` gives a further paragraph of the same item, indented under its text.
+
+    >>> print(list_item("oat milk\\nor soy", depth=1, number=None))
+      - oat milk
+        or soy
+    """
+    indent = "  " * depth
+    marker = ("- " if number is None else f"{number}. ") if first else "  "
+    return indent + marker + text.replace("\n", "\n" + indent + "  ")
+
+
 class HeadingTrail:
     """The headings above the current point of a document read top-down, outermost first.
 

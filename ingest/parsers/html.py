@@ -13,8 +13,15 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup, NavigableString, PageElement, Tag, XMLParsedAsHTMLWarning
 
-from ingest.encoding import bom_encoding, decode_text
-from ingest.parsers.blocks import HeadingTrail, clean_cell, drop_empty_columns, paragraphs, table_block
+from ingest.encoding import decode_text
+from ingest.parsers.blocks import (
+    HeadingTrail,
+    clean_cell,
+    drop_empty_columns,
+    list_item,
+    paragraphs,
+    table_block,
+)
 from ingest.parsers.limits import ParseLimits
 from ingest.types import Block, ParsedDocument
 
@@ -49,7 +56,7 @@ def parse_html(path: Path, limits: ParseLimits) -> ParsedDocument:
     declaration), then detection. Scripts, styles, ``<head>`` and hidden elements are dropped.
     """
     data = path.read_bytes()
-    text = decode_text(data, declared=None if bom_encoding(data) else declared_charset(data))
+    text = decode_text(data, declared=declared_charset(data))
     with warnings.catch_warnings():
         # Inline XBRL filings start with an XML declaration; lxml's HTML parser still reads them well.
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
@@ -115,6 +122,7 @@ class _HtmlBlocks:
             return True
         if node.name == "pre":
             self._flush()
+            self._end_list()
             if text := node.get_text().strip("\n"):
                 self._add(f"```\n{text}\n```")
             return True
@@ -159,10 +167,8 @@ class _HtmlBlocks:
         text = "\n".join(line for line in lines if line)
         if not text:
             return
-        indent = "  " * (len(self._lists) - 1)
-        number = self._lists[-1]
-        marker = ("- " if number is None else f"{number}. ") if self._item_started else "  "
-        self._list_lines.append(indent + marker + text.replace("\n", "\n" + indent + "  "))
+        depth, number = len(self._lists) - 1, self._lists[-1]
+        self._list_lines.append(list_item(text, depth=depth, number=number, first=self._item_started))
         self._item_started = False
 
     def _end_list(self) -> None:

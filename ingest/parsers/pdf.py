@@ -2,8 +2,9 @@
 
 pypdf gives lines in content-stream order without paragraph marks, so paragraphs are rebuilt
 with a simple rule: a blank line, a line that starts a list item, or (on pages of prose) a line
-much shorter than a full line of the page (unless it ends in a hyphen) ends a paragraph. Lines inside a paragraph are joined with a space,
-or without one where a word was hyphenated across the break.
+much shorter than a full line of the page (unless it ends in a hyphen) ends a paragraph. Lines
+inside a paragraph are joined with a space, or without one where a word was hyphenated across
+the break.
 """
 
 from __future__ import annotations
@@ -56,8 +57,12 @@ def parse_pdf(path: Path, limits: ParseLimits) -> ParsedDocument:
 def page_paragraphs(text: str) -> list[str]:
     """The paragraphs of one page's extracted text (see the module docstring for the rule).
 
-    >>> page_paragraphs("A heading\\nThe first line of a para-\\ngraph that wraps to a second line.\\n")
-    ['A heading', 'The first line of a paragraph that wraps to a second line.']
+    >>> paragraphs = page_paragraphs(
+    ...     "Results\\nThe first line of a paragraph that wraps, with a hyphen-\\n"
+    ...     "ated word joined to the second line of the paragraph.\\n"
+    ... )
+    >>> paragraphs[0], paragraphs[1][-59:]
+    ('Results', 'hyphenated word joined to the second line of the paragraph.')
     """
     lines = [" ".join(line.split()) for line in text.splitlines()]
     full = _full_width(lines)

@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from ingest.encoding import decode_text
-from ingest.parsers.blocks import HeadingTrail, has_blank_line, table_block, text_blocks
+from ingest.parsers.blocks import HeadingTrail, has_blank_line, list_item, table_block, text_blocks
 from ingest.parsers.limits import ParseLimits
 from ingest.types import Block, ParsedDocument
 
@@ -121,12 +121,9 @@ def _list_lines(tokens: Sequence[Token]) -> list[str]:
             counters[-1] = None if last is None else last + 1
             item_started = True
         elif token.type in ("inline", "fence", "code_block") and counters:
-            indent = "  " * (len(counters) - 1)
-            number = counters[-1]
-            marker = ("- " if number is None else f"{number}. ") if item_started else "  "
             content = token.content.strip("\n")
             if token.type != "inline":
                 content = f"```\n{content}\n```"
-            lines.append(indent + marker + content.replace("\n", "\n" + indent + "  "))
+            lines.append(list_item(content, depth=len(counters) - 1, number=counters[-1], first=item_started))
             item_started = False
     return lines

@@ -13,16 +13,16 @@ import subprocess
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import docx
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from lxml import etree
 
 from ingest.errors import EncryptedDocument, ParseFailed, UnsupportedFormat
 from ingest.parsers.archives import check_office_zip
-from ingest.parsers.blocks import HeadingTrail, clean_cell, table_block, text_blocks
+from ingest.parsers.blocks import HeadingTrail, clean_cell, list_item, table_block, text_blocks
 from ingest.parsers.limits import ParseLimits
 from ingest.parsers.reasons import one_line
 from ingest.types import Block, ParsedDocument
@@ -31,6 +31,9 @@ _HEADING_STYLE = re.compile(r"heading\s*(\d)$", re.IGNORECASE)
 # Run containers whose text belongs to the paragraph (tracked insertions, links, fields, controls).
 _RUNS = "w:r | w:hyperlink/w:r | w:ins/w:r | w:smartTag/w:r | w:fldSimple/w:r | w:sdt/w:sdtContent/w:r"
 _ANTIWORD_TIMEOUT_S = 60
+# Word tables have at most 63 columns; bigger spans or offsets come from broken or hostile files.
+_MAX_COLUMNS = 64
+_MAX_LIST_DEPTH = 9
 _P, _TBL, _SDT = qn("w:p"), qn("w:tbl"), qn("w:sdt")
 
 
@@ -87,7 +90,7 @@ def parse_doc(path: Path, limits: ParseLimits) -> ParsedDocument:
     return ParsedDocument(path=str(path), blocks=tuple(text_blocks(text)))
 
 
-def _body_elements(container: Any) -> Iterator[Any]:
+def _body_elements(container: BaseOxmlElement) -> Iterator[BaseOxmlElement]:
     """Paragraphs and tables of the body in order, looking inside content controls (``w:sdt``)."""
     for child in container.iterchildren():
         if child.tag in (_P, _TBL):
@@ -106,7 +109,7 @@ class _DocxBlocks:
         self._blocks: list[Block] = []
         self._list_lines: list[str] = []
 
-    def add(self, element: Any) -> None:
+    def add(self, element: BaseOxmlElement) -> None:
         if element.tag == _TBL:
             self._end_list()
             block = table_block(_table_rows(element), location=self._trail.location())
@@ -122,8 +125,8 @@ class _DocxBlocks:
             self._end_list()
             self._blocks.append(self._trail.heading(clean_cell(text), level=level))
         elif element.xpath("w:pPr/w:numPr") or style.lower().startswith("list"):
-            depth = int(element.xpath("string(w:pPr/w:numPr/w:ilvl/@w:val)") or 0)
-            self._list_lines.append("  " * depth + "- " + text)
+            depth = min(_number(element, "w:pPr/w:numPr/w:ilvl/@w:val", default=0), _MAX_LIST_DEPTH)
+            self._list_lines.append(list_item(text, depth=depth, number=None))
         else:
             self._end_list()
             self._blocks.append(Block(kind="text", text=text, location=self._trail.location()))
@@ -139,7 +142,7 @@ class _DocxBlocks:
             self._list_lines = []
 
 
-def _heading_level(paragraph: Any, style: str) -> int | None:
+def _heading_level(paragraph: BaseOxmlElement, style: str) -> int | None:
     if style.lower() == "title":
         return 1
     match = _HEADING_STYLE.match(style.strip())
@@ -152,18 +155,24 @@ def _heading_level(paragraph: Any, style: str) -> int | None:
     return None
 
 
-def _paragraph_text(paragraph: Any) -> str:
+def _number(element: BaseOxmlElement, path: str, *, default: int) -> int:
+    """The integer attribute at ``path`` under ``element``, or ``default`` when absent or malformed."""
+    value = element.xpath(f"string({path})")
+    return int(value) if isinstance(value, str) and value.isdigit() else default
+
+
+def _paragraph_text(paragraph: BaseOxmlElement) -> str:
     return "".join(run.text for run in paragraph.xpath(_RUNS))
 
 
-def _table_rows(table: Any) -> list[list[str]]:
+def _table_rows(table: BaseOxmlElement) -> list[list[str]]:
     """The table as a grid of cell texts, tolerant of rows that skip or overrun grid columns."""
     rows: list[list[str]] = []
     last_in_column: dict[int, str] = {}  # what a vertically merged cell repeats
     for tr in table.iterchildren(qn("w:tr")):
-        row = [""] * int(tr.xpath("string(w:trPr/w:gridBefore/@w:val)") or 0)
+        row = [""] * min(_number(tr, "w:trPr/w:gridBefore/@w:val", default=0), _MAX_COLUMNS)
         for tc in tr.iterchildren(qn("w:tc")):
-            span = int(tc.xpath("string(w:tcPr/w:gridSpan/@w:val)") or 1)
+            span = max(1, min(_number(tc, "w:tcPr/w:gridSpan/@w:val", default=1), _MAX_COLUMNS))
             merge = tc.xpath("w:tcPr/w:vMerge")
             if merge and merge[0].get(qn("w:val")) != "restart":
                 text = last_in_column.get(len(row), "")
