@@ -3,7 +3,7 @@
 FROM python:3.11-slim
 
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends antiword \
+    && apt-get install -y --no-install-recommends catdoc \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /srv/ragkb

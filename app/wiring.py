@@ -13,6 +13,10 @@ def build_embedder(settings: Settings) -> Embedder:
         case "hash":
             return HashEmbedder()
         case "sentence-transformers":
+            # transformers draws a "Loading weights" bar on every start; it is noise for CLI users.
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()
             return SentenceTransformerEmbedder(
                 settings.embedding_model, batch_size=settings.embedding_batch_size
             )

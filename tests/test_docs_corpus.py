@@ -21,7 +21,6 @@ from ingest.errors import (
     EncryptedDocument,
     IngestError,
     NoExtractableText,
-    ParseFailed,
     UnsupportedFormat,
 )
 from ingest.parsers import ParseLimits, parse_file
@@ -33,18 +32,8 @@ pytestmark = pytest.mark.corpus
 README_PASSWORDS = ("asdfzxcv", "foo", "openpassword", "password", "test")
 ENCRYPTED = "encrypted: password required"
 SCANNED = "no extractable text (scanned?)"
-HAS_ANTIWORD = shutil.which("antiword") is not None
-LEGACY_DOC = (
-    (
-        ParseFailed,
-        "cannot read doc: antiword: I'm afraid the text stream of this file is too small to handle.",
-    )
-    if HAS_ANTIWORD
-    else (
-        UnsupportedFormat,
-        "unsupported type .doc: install antiword (apt-get install antiword) to parse legacy Word files",
-    )
-)
+HAS_CATDOC = shutil.which("catdoc") is not None
+CATDOC_MISSING = "unsupported type .doc: install catdoc (apt-get install catdoc) to parse legacy Word files"
 SLOW_FILES = {"unstructured/pdf/DA-619p.pdf"}
 
 # What default limits (no PDF passwords) refuse, with the exact reason.
@@ -66,8 +55,14 @@ REFUSED: dict[str, tuple[type[IngestError], str]] = {
     "unstructured/empty.xlsx": (NoExtractableText, "no extractable text"),
     "unstructured/empty.txt": (EmptyDocument, "empty file"),
     "unstructured/fake-text-all-whitespace.txt": (EmptyDocument, "empty file"),
-    "unstructured/fake.doc": LEGACY_DOC,
-    "unstructured/simple.doc": LEGACY_DOC,
+    **(
+        {}
+        if HAS_CATDOC
+        else {
+            name: (UnsupportedFormat, CATDOC_MISSING)
+            for name in ("unstructured/fake.doc", "unstructured/simple.doc")
+        }
+    ),
     **{
         name: (UnsupportedFormat, f"unsupported type {Path(name).suffix}")
         for name in (
@@ -235,11 +230,13 @@ def test_empty_and_whitespace_files_are_empty(docs_corpus: Path, name: str) -> N
     assert str(error) == "empty file"
 
 
-def test_legacy_doc_gives_antiwords_reason(docs_corpus: Path) -> None:
-    if not HAS_ANTIWORD:
-        pytest.skip("antiword not installed")
-    # Both corpus .doc files keep their text in OLE's mini stream (under 4 KiB), which antiword rejects.
-    assert str(refusal("unstructured/fake.doc")) == LEGACY_DOC[1]
+@pytest.mark.skipif(not HAS_CATDOC, reason="catdoc not installed (apt-get install catdoc)")
+def test_legacy_doc_text_is_read_with_catdoc(docs_corpus: Path) -> None:
+    # Both corpus .doc files keep their text in OLE's mini stream, which antiword refuses.
+    assert "Lorem ipsum dolor sit amet." in parsed("unstructured/fake.doc").markdown()
+    simple = parsed("unstructured/simple.doc").markdown()
+    assert simple.startswith("These are a few of my favorite things:")
+    assert "Parrots" in simple and "Hockey" in simple
 
 
 # --- encodings -------------------------------------------------------------------------------

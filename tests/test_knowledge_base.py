@@ -1,4 +1,4 @@
-"""Retrieval from a knowledge base: top-k, filters applied before the cut, hybrid, hierarchical, long texts."""
+"""Retrieval from a knowledge base: top-k, filters before the cut, hybrid, hierarchical, long texts."""
 
 from __future__ import annotations
 
@@ -16,7 +16,9 @@ from retrieval.knowledge_base import DocumentWrite, KnowledgeBase, reciprocal_ra
 
 
 def add(kb: KnowledgeBase, uri: str, text: str, **metadata: object) -> None:
-    attrs = {k: MetadataAttribute(v, "NUMBER" if isinstance(v, int) else "STRING") for k, v in metadata.items()}
+    attrs = {
+        k: MetadataAttribute(v, "NUMBER" if isinstance(v, int) else "STRING") for k, v in metadata.items()
+    }
     doc = ParsedDocument(path=uri, blocks=(Block(kind="text", text=text),))
     chunks = chunk_document(doc, config=kb.chunking, metadata=attrs)
     kb.write_document(DocumentWrite("DS", uri, chunks, attrs, ("h", "", ""), 0, 0), now="")
@@ -71,17 +73,25 @@ def test_metadata_of_hits_includes_chunk_id(kb: KnowledgeBase) -> None:
     assert hit.metadata["year"] == 1990
 
 
-@pytest.mark.parametrize(("query", "k", "message"), [("", 5, "empty"), ("   ", 5, "empty"),
-                                                     ("x" * 10_000, 5, "limit is 1000"),
-                                                     ("tea", 0, "between 1 and 100"),
-                                                     ("tea", 101, "between 1 and 100")])
+@pytest.mark.parametrize(
+    ("query", "k", "message"),
+    [
+        ("", 5, "empty"),
+        ("   ", 5, "empty"),
+        ("x" * 10_000, 5, "limit is 1000"),
+        ("tea", 0, "between 1 and 100"),
+        ("tea", 101, "between 1 and 100"),
+    ],
+)
 def test_bad_queries(kb: KnowledgeBase, query: str, k: int, message: str) -> None:
     with pytest.raises(InvalidQuery, match=message):
         kb.retrieve(query, k=k)
 
 
 def test_hierarchical_returns_parents_once(tmp_path: Path) -> None:
-    config = ChunkingConfig(strategy="hierarchical", parent_max_tokens=120, child_max_tokens=30, overlap_tokens=0)
+    config = ChunkingConfig(
+        strategy="hierarchical", parent_max_tokens=120, child_max_tokens=30, overlap_tokens=0
+    )
     kb = KnowledgeBase(directory=tmp_path, embedder=HashEmbedder(), chunking=config)
     sentences = [f"Sentence {i} describes espresso extraction variable {i}." for i in range(40)]
     add(kb, "long.txt", " ".join(sentences))

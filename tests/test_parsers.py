@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -247,17 +248,25 @@ def test_office_file_that_is_not_a_zip_fails_cleanly(tmp_path: Path, suffix: str
         parse_file(path)
 
 
-def test_doc_without_antiword_is_unsupported_with_a_hint(
+def test_doc_without_catdoc_is_unsupported_with_a_hint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no antiword on PATH
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no catdoc on PATH
     path = tmp_path / "legacy.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))
     with pytest.raises(UnsupportedFormat) as caught:
         parse_file(path)
     assert str(caught.value) == (
-        "unsupported type .doc: install antiword (apt-get install antiword) to parse legacy Word files"
+        "unsupported type .doc: install catdoc (apt-get install catdoc) to parse legacy Word files"
     )
+
+
+@pytest.mark.skipif(shutil.which("catdoc") is None, reason="catdoc not installed")
+def test_doc_that_is_not_ole_is_corrupt(tmp_path: Path) -> None:
+    path = tmp_path / "fake.doc"
+    path.write_text("plain text with a .doc name", encoding="utf-8")
+    with pytest.raises(ParseFailed, match="not a Word 97-2003"):
+        parse_file(path)
 
 
 # --- spreadsheets ----------------------------------------------------------------------------

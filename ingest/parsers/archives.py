@@ -13,7 +13,7 @@ from ingest.errors import EncryptedDocument, ParseFailed, UnsafeArchive
 from ingest.parsers.limits import ParseLimits
 
 # Compound File Binary (OLE2) signature: legacy Office files, and encrypted OOXML packages.
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # Stream name Office uses for an encrypted OOXML package; OLE stores names in UTF-16 LE.
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 
@@ -26,8 +26,8 @@ def check_office_zip(path: Path, limits: ParseLimits, *, kind: str) -> None:
     :class:`ParseFailed` for anything that is not a readable zip.
     """
     with path.open("rb") as stream:
-        head = stream.read(len(_OLE_MAGIC))
-    if head == _OLE_MAGIC:
+        head = stream.read(len(OLE_MAGIC))
+    if head == OLE_MAGIC:
         raise _ole_refusal(path, kind)
     try:
         with zipfile.ZipFile(path) as archive:

@@ -15,6 +15,7 @@ _UNLOCATED = Location()
 
 
 def has_blank_line(text: str) -> bool:
+    """Whether ``text`` holds an empty (or white-space only) line between two others."""
     return _BLANK_LINES.search(text) is not None
 
 
@@ -33,10 +34,10 @@ def text_blocks(text: str, location: Location = _UNLOCATED) -> list[Block]:
     return [Block(kind="text", text=paragraph, location=location) for paragraph in paragraphs(text)]
 
 
-def clean_cell(text: str) -> str:
+def single_line(text: str) -> str:
     """Text on one line: runs of white space (newlines too) become one space; control characters go.
 
-    >>> clean_cell(" Total\\n  revenue\\x00 ")
+    >>> single_line(" Total\\n  revenue\\x00 ")
     'Total revenue'
     """
     return " ".join(text.translate(_CONTROL_CHARACTERS).split())
@@ -61,7 +62,7 @@ def table_block(
     """
     numbers: Sequence[int | None] = row_numbers if row_numbers is not None else [None] * len(rows)
     kept = [
-        (number, [clean_cell(cell) for cell in row])
+        (number, [single_line(cell) for cell in row])
         for number, row in zip(numbers, rows, strict=True)
         if any(cell.strip() for cell in row)
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Sequence
 
-from ingest.parsers.blocks import clean_cell, drop_empty_columns, table_block
+from ingest.parsers.blocks import drop_empty_columns, single_line, table_block
 from ingest.types import Block, Location
 
 NumberedRow = tuple[int, Sequence[str]]
@@ -62,7 +62,7 @@ def _sub_tables(rows: Iterable[NumberedRow]) -> Iterator[list[NumberedRow]]:
 
 def _group_blocks(group: list[NumberedRow], sheet: str | None) -> list[Block]:
     numbers = [number for number, _ in group]
-    grid = drop_empty_columns([[clean_cell(cell) for cell in cells] for _, cells in group])
+    grid = drop_empty_columns([[single_line(cell) for cell in cells] for _, cells in group])
     width = len(grid[0])
     captions = 0
     while width > 1 and captions < len(grid) - 1 and sum(1 for cell in grid[captions] if cell) == 1:

@@ -16,10 +16,10 @@ from bs4 import BeautifulSoup, NavigableString, PageElement, Tag, XMLParsedAsHTM
 from ingest.encoding import decode_text
 from ingest.parsers.blocks import (
     HeadingTrail,
-    clean_cell,
     drop_empty_columns,
     list_item,
     paragraphs,
+    single_line,
     table_block,
 )
 from ingest.parsers.limits import ParseLimits
@@ -62,7 +62,7 @@ def parse_html(path: Path, limits: ParseLimits) -> ParsedDocument:
         warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
         soup = BeautifulSoup(text, "lxml")
     properties: dict[str, str | int] = {}
-    if soup.title is not None and (title := clean_cell(soup.title.get_text(" "))):
+    if soup.title is not None and (title := single_line(soup.title.get_text(" "))):
         properties["title"] = title
     for element in soup.find_all(_DROPPED):
         element.decompose()
@@ -117,7 +117,7 @@ class _HtmlBlocks:
         if node.name in _HEADINGS:
             self._flush()
             self._end_list()
-            if text := clean_cell(node.get_text(" ")):
+            if text := single_line(node.get_text(" ")):
                 self._blocks.append(self._trail.heading(text, level=int(node.name[1])))
             return True
         if node.name == "pre":
@@ -190,7 +190,7 @@ def _table_rows(table: Tag) -> list[list[str]]:
         for cell in tr.find_all(["td", "th"], recursive=False):
             span = cell.get("colspan")
             width = int(span) if isinstance(span, str) and span.isdigit() and 0 < int(span) < 1000 else 1
-            row.extend([clean_cell(cell.get_text(" "))] + [""] * (width - 1))
+            row.extend([single_line(cell.get_text(" "))] + [""] * (width - 1))
         rows.append(row)
     return rows
 

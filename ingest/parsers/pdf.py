@@ -16,7 +16,7 @@ from pypdf import PageObject, PasswordType, PdfReader
 from pypdf.errors import DependencyError, PyPdfError
 
 from ingest.errors import EncryptedDocument, NoExtractableText, ParseFailed
-from ingest.parsers.blocks import clean_cell
+from ingest.parsers.blocks import single_line
 from ingest.parsers.limits import ParseLimits
 from ingest.parsers.reasons import one_line
 from ingest.types import Block, Location, ParsedDocument
@@ -119,6 +119,6 @@ def _properties(reader: PdfReader, *, page_count: int) -> dict[str, str | int]:
     metadata = reader.metadata
     if metadata is not None:
         for key, value in (("title", metadata.title), ("author", metadata.author)):
-            if isinstance(value, str) and (text := clean_cell(value)):
+            if isinstance(value, str) and (text := single_line(value)):
                 properties[key] = text
     return properties

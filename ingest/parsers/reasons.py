@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.parsers.blocks import clean_cell
+from ingest.parsers.blocks import single_line
 
 _MAX_REASON_CHARS = 200
 
@@ -13,7 +13,7 @@ def one_line(detail: object) -> str:
     >>> one_line(ValueError("bad\\n  xref   table"))
     'bad xref table'
     """
-    text = clean_cell(str(detail)) or type(detail).__name__
+    text = single_line(str(detail)) or type(detail).__name__
     if len(text) > _MAX_REASON_CHARS:
         text = text[: _MAX_REASON_CHARS - 3].rstrip() + "..."
     return text

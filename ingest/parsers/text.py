@@ -24,9 +24,11 @@ def parse_txt(path: Path, limits: ParseLimits) -> ParsedDocument:
     block per non-empty line instead of one block for the whole file.
     """
     text = decode_text(path.read_bytes())
-    if not has_blank_line(text.strip()):
-        text = text.replace("\n", "\n\n")
-    return ParsedDocument(path=str(path), blocks=tuple(text_blocks(text)))
+    if has_blank_line(text.strip()):
+        blocks = text_blocks(text)
+    else:
+        blocks = [Block(kind="text", text=line.strip()) for line in text.split("\n") if line.strip()]
+    return ParsedDocument(path=str(path), blocks=tuple(blocks))
 
 
 def parse_markdown(path: Path, limits: ParseLimits) -> ParsedDocument:

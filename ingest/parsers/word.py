@@ -1,5 +1,5 @@
 """Word parsers: .docx (python-docx, read from the body XML in document order) and legacy .doc
-(the Debian ``antiword`` command).
+(Debian's ``catdoc`` command).
 
 Headers, footers, footnotes, comments and text boxes are not read: only the body.
 """
@@ -21,8 +21,8 @@ from docx.oxml.xmlchemy import BaseOxmlElement
 from lxml import etree
 
 from ingest.errors import EncryptedDocument, ParseFailed, UnsupportedFormat
-from ingest.parsers.archives import check_office_zip
-from ingest.parsers.blocks import HeadingTrail, clean_cell, list_item, table_block, text_blocks
+from ingest.parsers.archives import OLE_MAGIC, check_office_zip
+from ingest.parsers.blocks import HeadingTrail, list_item, single_line, table_block, text_blocks
 from ingest.parsers.limits import ParseLimits
 from ingest.parsers.reasons import one_line
 from ingest.types import Block, ParsedDocument
@@ -30,7 +30,7 @@ from ingest.types import Block, ParsedDocument
 _HEADING_STYLE = re.compile(r"heading\s*(\d)$", re.IGNORECASE)
 # Run containers whose text belongs to the paragraph (tracked insertions, links, fields, controls).
 _RUNS = "w:r | w:hyperlink/w:r | w:ins/w:r | w:smartTag/w:r | w:fldSimple/w:r | w:sdt/w:sdtContent/w:r"
-_ANTIWORD_TIMEOUT_S = 60
+_CATDOC_TIMEOUT_S = 60
 # Word tables have at most 63 columns; bigger spans or offsets come from broken or hostile files.
 _MAX_COLUMNS = 64
 _MAX_LIST_DEPTH = 9
@@ -57,35 +57,40 @@ def parse_docx(path: Path, limits: ParseLimits) -> ParsedDocument:
     core = document.core_properties
     properties: dict[str, str | int] = {}
     for key, value in (("title", core.title), ("author", core.author)):
-        if value and (text := clean_cell(value)):
+        if value and (text := single_line(value)):
             properties[key] = text
     return ParsedDocument(path=str(path), blocks=tuple(reader.finish()), properties=properties)
 
 
 def parse_doc(path: Path, limits: ParseLimits) -> ParsedDocument:
-    """Legacy Word 97-2003 text through ``antiword``: one ``text`` block per paragraph.
+    """Legacy Word 97-2003 text through Debian's ``catdoc``: one ``text`` block per paragraph.
 
-    Raises :class:`UnsupportedFormat` when ``antiword`` is not on ``PATH``.
+    catdoc rather than antiword: antiword refuses files whose text sits in OLE's mini stream
+    (documents under 4 KiB of text, both .doc files of the shared corpus), catdoc reads them.
+    Raises :class:`UnsupportedFormat` when ``catdoc`` is not on ``PATH``.
     """
-    antiword = shutil.which("antiword")
-    if antiword is None:
+    catdoc = shutil.which("catdoc")
+    if catdoc is None:
         raise UnsupportedFormat(
-            "unsupported type .doc: install antiword (apt-get install antiword) to parse legacy Word files"
+            "unsupported type .doc: install catdoc (apt-get install catdoc) to parse legacy Word files"
         )
+    with path.open("rb") as handle:
+        if handle.read(len(OLE_MAGIC)) != OLE_MAGIC:
+            raise ParseFailed("corrupt doc: not a Word 97-2003 (OLE) file")
     try:
         result = subprocess.run(
-            [antiword, "-m", "UTF-8.txt", "-w", "0", os.fspath(path.absolute())],
+            [catdoc, "-w", "-d", "utf-8", os.fspath(path.absolute())],
             capture_output=True,
-            timeout=_ANTIWORD_TIMEOUT_S,
+            timeout=_CATDOC_TIMEOUT_S,
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
-        raise ParseFailed(f"cannot read doc: antiword took over {_ANTIWORD_TIMEOUT_S} s") from exc
+        raise ParseFailed(f"cannot read doc: catdoc took over {_CATDOC_TIMEOUT_S} s") from exc
     if result.returncode != 0:
         reason = one_line(result.stderr.decode("utf-8", errors="replace") or f"exit {result.returncode}")
-        if "encrypt" in reason.lower():
+        if "encrypt" in reason.lower() or "password" in reason.lower():
             raise EncryptedDocument("encrypted: password required")
-        raise ParseFailed(f"cannot read doc: antiword: {reason}")
+        raise ParseFailed(f"cannot read doc: catdoc: {reason}")
     text = result.stdout.decode("utf-8", errors="replace")
     return ParsedDocument(path=str(path), blocks=tuple(text_blocks(text)))
 
@@ -123,7 +128,7 @@ class _DocxBlocks:
         level = _heading_level(element, style)
         if level is not None:
             self._end_list()
-            self._blocks.append(self._trail.heading(clean_cell(text), level=level))
+            self._blocks.append(self._trail.heading(single_line(text), level=level))
         elif element.xpath("w:pPr/w:numPr") or style.lower().startswith("list"):
             depth = min(_number(element, "w:pPr/w:numPr/w:ilvl/@w:val", default=0), _MAX_LIST_DEPTH)
             self._list_lines.append(list_item(text, depth=depth, number=None))
