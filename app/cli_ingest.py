@@ -142,9 +142,10 @@ def sync(
         )
     knowledge_base = open_knowledge_base(home, info, embedder)
     source = _folder_source(knowledge_base, folder.resolve(), tuple(include or ()), tuple(exclude or ()))
-    _run_sync(home, info, knowledge_base, source, settings, as_json=as_json)
     if watch:
         _watch(home, info, knowledge_base, source, settings, as_json=as_json)
+    else:
+        _run_sync(home, info, knowledge_base, source, settings, as_json=as_json)
 
 
 def _run_sync(
@@ -195,9 +196,10 @@ def _watch(
 
     observer = Observer()
     observer.schedule(Handler(), str(source.root), recursive=True)
-    observer.start()
+    observer.start()  # before the first sync, so no change made during or right after it is missed
     err.print(f"Watching {source.root} (Ctrl-C to stop)")
     try:
+        _run_sync(home, info, kb, source, settings, as_json=as_json)
         while True:
             changed.wait()
             # Debounce: wait until the folder has been quiet for debounce_s.
@@ -215,36 +217,30 @@ def _watch(
 def _folder_source(
     kb: KnowledgeBase, root: Path, include: tuple[str, ...], exclude: tuple[str, ...]
 ) -> FolderSource:
-    """The data source for ``root``, registered on first use (one per folder)."""
-    for source in kb.catalog.data_sources():
-        if source["type"] == "LOCAL_FOLDER" and source["config"]["path"] == str(root):
-            if (include or exclude) and (list(include), list(exclude)) != (
-                source["config"]["include"],
-                source["config"]["exclude"],
-            ):
-                kb.catalog.put_data_source(
-                    id=source["id"],
-                    name=source["name"],
-                    type="LOCAL_FOLDER",
-                    config={"path": str(root), "include": list(include), "exclude": list(exclude)},
-                    now=utc_now(),
-                )
-                return FolderSource(source["id"], root, include, exclude)
-            config = source["config"]
-            return FolderSource(source["id"], root, tuple(config["include"]), tuple(config["exclude"]))
-    taken = {s["name"] for s in kb.catalog.data_sources()}
-    name = root.name or "root"
-    while name in taken:
-        name += "-" + new_id()[:4].lower()
-    source_id = new_id()
-    kb.catalog.put_data_source(
-        id=source_id,
-        name=name,
-        type="LOCAL_FOLDER",
-        config={"path": str(root), "include": list(include), "exclude": list(exclude)},
-        now=utc_now(),
+    """The data source for ``root`` (one per folder), registered on first use. Globs given on the
+    command line replace the stored ones; without any, the stored ones apply."""
+    sources = kb.catalog.data_sources()
+    existing = next(
+        (s for s in sources if s["type"] == "LOCAL_FOLDER" and s["config"]["path"] == str(root)), None
     )
+    if existing is not None and not (include or exclude):
+        include, exclude = tuple(existing["config"]["include"]), tuple(existing["config"]["exclude"])
+    if existing is not None:
+        source_id, name = existing["id"], existing["name"]
+    else:
+        source_id, name = new_id(), _unique_name(root.name or "root", {s["name"] for s in sources})
+    config = {"path": str(root), "include": list(include), "exclude": list(exclude)}
+    if existing is None or existing["config"] != config:
+        kb.catalog.put_data_source(id=source_id, name=name, type="LOCAL_FOLDER", config=config, now=utc_now())
     return FolderSource(source_id, root, include, exclude)
+
+
+def _unique_name(name: str, taken: set[str]) -> str:
+    candidate, n = name, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}-{n}"
+    return candidate
 
 
 def _print_result(result: DocumentResult) -> None:

@@ -32,3 +32,4 @@ def progress_bar(
 def print_json(payload: Any) -> None:
     json.dump(payload, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
+    sys.stdout.flush()  # --watch prints one object per sync; a pipe must see each one as it comes

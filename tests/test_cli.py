@@ -132,3 +132,49 @@ def test_chunking_is_immutable_after_creation(tmp_path: Path) -> None:
     result = ragkb("sync", str(SAMPLE), "--kb", "s", "--chunking", "none", home=tmp_path)
     assert result.returncode == 2
     assert "chunking cannot change" in result.stderr
+
+
+def test_sync_watch_picks_up_a_new_file(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Alpha document about grinders.", encoding="utf-8")
+    env = {**os.environ, "RAGKB_EMBEDDER": "hash", "RAGKB_HOME": str(tmp_path / "home")}
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from app.cli import main; main()",
+            "sync",
+            str(folder),
+            "--kb",
+            "w",
+            "--watch",
+            "--json",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        first = _read_json_object(process)
+        assert first["statistics"]["numberOfNewDocumentsIndexed"] == 1
+        (folder / "b.txt").write_text("Beta document about kettles.", encoding="utf-8")
+        second = _read_json_object(process)
+        assert second["statistics"]["numberOfNewDocumentsIndexed"] == 1
+        assert second["statistics"]["numberOfDocumentsScanned"] == 2
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _read_json_object(process: subprocess.Popen[str]) -> dict[str, object]:
+    """Read one pretty-printed JSON object (``{`` ... ``}`` at column 0) from the process's stdout."""
+    assert process.stdout is not None
+    lines: list[str] = []
+    for line in process.stdout:
+        lines.append(line)
+        if line.rstrip() == "}":
+            return json.loads("".join(lines))
+    raise AssertionError(f"process ended: {process.stderr.read() if process.stderr else ''}")
