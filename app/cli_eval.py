@@ -51,15 +51,9 @@ def eval_retrieval(
     settings = Settings()
     embedder = build_embedder(settings)
     with progress_bar("Embedding corpus", total=None) as update:
-        scores, ranking = evaluate(
-            corpus=corpus,
-            queries=queries,
-            qrels=qrels,
-            embedder=embedder,
-            chunking=config,
-            search_type=search_type,  # type: ignore[arg-type]
-            progress=update,
-        )
+        results = evaluate(corpus=corpus, queries=queries, qrels=qrels, embedder=embedder, chunking=config,
+                           search_types=[search_type], progress=update)  # type: ignore[list-item]  # fmt: skip
+    scores, ranking = results[search_type]  # type: ignore[index]
     if run is not None:
         write_trec_run(ranking, run, tag=f"ragkb-{search_type.lower()}")
     result = {"search_type": search_type, "embedder": embedder.name, **scores.as_dict()}

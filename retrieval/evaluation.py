@@ -155,19 +155,22 @@ def evaluate(
     qrels: Path,
     embedder: Embedder,
     chunking: ChunkingConfig,
-    search_type: SearchType,
+    search_types: Sequence[SearchType],
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[RetrievalScores, Run]:
-    """Build a temporary knowledge base from ``corpus`` and score ``queries`` against ``qrels``."""
+) -> dict[SearchType, tuple[RetrievalScores, Run]]:
+    """Build one temporary knowledge base from ``corpus`` and score ``queries`` against ``qrels``
+    with each search type (the index is shared, so comparisons are like for like)."""
     judgements = load_qrels(qrels)
     texts = load_queries(queries)
     wanted = {q: texts[q] for q in judgements if q in texts}
+    results: dict[SearchType, tuple[RetrievalScores, Run]] = {}
     with tempfile.TemporaryDirectory(prefix="ragkb-eval-") as tmp:
-        kb = build_corpus_kb(
-            load_corpus(corpus), directory=Path(tmp), embedder=embedder, chunking=chunking, progress=progress
-        )
+        kb = build_corpus_kb(load_corpus(corpus), directory=Path(tmp), embedder=embedder, chunking=chunking,
+                             progress=progress)  # fmt: skip
         try:
-            run = run_queries(kb, wanted, search_type=search_type)
+            for search_type in search_types:
+                run = run_queries(kb, wanted, search_type=search_type)
+                results[search_type] = (score_run(run, judgements), run)
         finally:
             kb.close()
-    return score_run(run, judgements), run
+    return results

@@ -10,22 +10,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support import ROOT, ragkb
+
 SAMPLE = ROOT / "data" / "sample"
-
-
-def ragkb(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "RAGKB_EMBEDDER": "hash"}
-    if home is not None:
-        env["RAGKB_HOME"] = str(home)
-    return subprocess.run(
-        [sys.executable, "-c", "from app.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
 
 
 def test_chunk_json_over_the_sample_corpus() -> None:
