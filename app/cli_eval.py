@@ -13,19 +13,13 @@ from app.terminal import out, print_json, progress_bar
 from app.wiring import build_embedder
 from retrieval.evaluation import evaluate, write_trec_run
 
-eval_cli = typer.Typer(
-    help="Evaluate retrieval (and, later, grounding) on labelled datasets.", no_args_is_help=True
-)
+eval_cli = typer.Typer(help="Evaluate retrieval (and, later, grounding) on labelled datasets.", no_args_is_help=True)
 
 
 @eval_cli.command("retrieval")
 def eval_retrieval(
-    corpus: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="BEIR corpus.jsonl (_id, title, text).")
-    ],
-    queries: Annotated[
-        Path, typer.Option(exists=True, dir_okay=False, help="BEIR queries.jsonl (_id, text).")
-    ],
+    corpus: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="BEIR corpus.jsonl (_id, title, text).")],
+    queries: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="BEIR queries.jsonl (_id, text).")],
     qrels: Annotated[
         Path, typer.Option(exists=True, dir_okay=False, help="BEIR qrels TSV (query-id, corpus-id, score).")
     ],

@@ -26,16 +26,10 @@ STRATEGIES = ("default", "fixed", "none", "hierarchical", "semantic")
 
 ChunkingOpt = Annotated[
     str | None,
-    typer.Option(
-        "--chunking", help="default (200 tokens, 20% overlap) | fixed | none | hierarchical | semantic."
-    ),
+    typer.Option("--chunking", help="default (200 tokens, 20% overlap) | fixed | none | hierarchical | semantic."),
 ]
-MaxTokensOpt = Annotated[
-    int | None, typer.Option(help="fixed/semantic: max tokens per chunk (cl100k, 1-8192).")
-]
-OverlapOpt = Annotated[
-    int | None, typer.Option(help="fixed: overlap between consecutive chunks, percent (0-99).")
-]
+MaxTokensOpt = Annotated[int | None, typer.Option(help="fixed/semantic: max tokens per chunk (cl100k, 1-8192).")]
+OverlapOpt = Annotated[int | None, typer.Option(help="fixed: overlap between consecutive chunks, percent (0-99).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object for scripts.")]
 
 
@@ -58,9 +52,7 @@ def chunking_config(strategy: str | None, max_tokens: int | None, overlap_pct: i
 
 
 def chunk(
-    files: Annotated[
-        list[Path], typer.Argument(help="Files or folders (walked; sidecars are read, not listed).")
-    ],
+    files: Annotated[list[Path], typer.Argument(help="Files or folders (walked; sidecars are read, not listed).")],
     chunking: ChunkingOpt = None,
     max_tokens: MaxTokensOpt = None,
     overlap_pct: OverlapOpt = None,
@@ -107,12 +99,8 @@ def sync(
     chunking: ChunkingOpt = None,
     max_tokens: MaxTokensOpt = None,
     overlap_pct: OverlapOpt = None,
-    include: Annotated[
-        list[str] | None, typer.Option(help="Only paths matching this glob (repeatable).")
-    ] = None,
-    exclude: Annotated[
-        list[str] | None, typer.Option(help="Skip paths matching this glob (repeatable).")
-    ] = None,
+    include: Annotated[list[str] | None, typer.Option(help="Only paths matching this glob (repeatable).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Skip paths matching this glob (repeatable).")] = None,
     watch: Annotated[bool, typer.Option(help="Keep running and re-sync when files change.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -127,9 +115,7 @@ def sync(
         raise typer.BadParameter(f"{folder} is not a folder", param_hint="FOLDER")
     settings = Settings()
     home = Home(settings.home)
-    wanted = (
-        chunking_config(chunking, max_tokens, overlap_pct) if chunking or max_tokens or overlap_pct else None
-    )
+    wanted = chunking_config(chunking, max_tokens, overlap_pct) if chunking or max_tokens or overlap_pct else None
     embedder = build_embedder(settings)
     info = home.find(kb)
     if info is None:
@@ -214,15 +200,11 @@ def _watch(
         observer.join()
 
 
-def _folder_source(
-    kb: KnowledgeBase, root: Path, include: tuple[str, ...], exclude: tuple[str, ...]
-) -> FolderSource:
+def _folder_source(kb: KnowledgeBase, root: Path, include: tuple[str, ...], exclude: tuple[str, ...]) -> FolderSource:
     """The data source for ``root`` (one per folder), registered on first use. Globs given on the
     command line replace the stored ones; without any, the stored ones apply."""
     sources = kb.catalog.data_sources()
-    existing = next(
-        (s for s in sources if s["type"] == "LOCAL_FOLDER" and s["config"]["path"] == str(root)), None
-    )
+    existing = next((s for s in sources if s["type"] == "LOCAL_FOLDER" and s["config"]["path"] == str(root)), None)
     if existing is not None and not (include or exclude):
         include, exclude = tuple(existing["config"]["include"]), tuple(existing["config"]["exclude"])
     if existing is not None:

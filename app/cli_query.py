@@ -32,9 +32,7 @@ def retrieve(
             help='Bedrock RetrievalFilter JSON, e.g. \'{"equals": {"key": "year", "value": 2024}}\'.',
         ),
     ] = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help='Print Bedrock\'s {"retrievalResults": [...]}.')
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help='Print Bedrock\'s {"retrievalResults": [...]}.')] = False,
 ) -> None:
     """Find the chunks most relevant to QUERY.
 

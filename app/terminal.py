@@ -16,9 +16,7 @@ out = Console(highlight=False, soft_wrap=True)
 
 
 @contextmanager
-def progress_bar(
-    label: str, *, total: int | None, console: Console = err
-) -> Iterator[Callable[[int, int], None]]:
+def progress_bar(label: str, *, total: int | None, console: Console = err) -> Iterator[Callable[[int, int], None]]:
     """Yield ``update(done, total)``; draws a bar only when ``console`` is a terminal."""
     if not console.is_terminal:
         yield lambda done, total: None

@@ -17,9 +17,7 @@ def build_embedder(settings: Settings) -> Embedder:
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()
-            return SentenceTransformerEmbedder(
-                settings.embedding_model, batch_size=settings.embedding_batch_size
-            )
+            return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
     raise AssertionError(f"unhandled embedder {settings.embedder}")  # Settings validates the choice
 
 

@@ -43,9 +43,7 @@ def run_once(paths: list[Path]) -> dict[str, dict[str, float]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/eval/docs-corpus")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()

@@ -23,9 +23,7 @@ SCIFACT = ROOT.parent / "shared/eval/scifact"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--full", action="store_true", help="full corpus + qrels/train.tsv (slow: ~10 min)")
     parser.add_argument("--chunking", default="none", choices=["none", "default"])
     args = parser.parse_args()
@@ -45,14 +43,10 @@ def main() -> None:
     )
     print(f"{'search type':12} {'nDCG@10':>8} {'R@10':>7} {'R@100':>7} {'MRR@10':>7}")
     for name, r in rows.items():
-        print(
-            f"{name:12} {r['nDCG@10']:8.4f} {r['Recall@10']:7.4f} {r['Recall@100']:7.4f} {r['MRR@10']:7.4f}"
-        )
+        print(f"{name:12} {r['nDCG@10']:8.4f} {r['Recall@10']:7.4f} {r['Recall@100']:7.4f} {r['MRR@10']:7.4f}")
     out = ROOT / f"bench/results/retrieval_quality{'_full' if args.full else ''}_{args.chunking}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps({"corpus": corpus_file.name, "chunking": args.chunking, "results": rows}, indent=2)
-    )
+    out.write_text(json.dumps({"corpus": corpus_file.name, "chunking": args.chunking, "results": rows}, indent=2))
 
 
 if __name__ == "__main__":

@@ -56,14 +56,10 @@ def sources(shared: Path) -> dict[str, list[str]]:
         filing = BeautifulSoup((docs / "example-10k.html").read_bytes(), "lxml").get_text("\n")
     return {
         "scifact abstracts": scifact,
-        "war-and-peace (400 kB)": [
-            (docs / "book-war-and-peace-1225p.txt").read_text(encoding="utf-8")[:PROSE_BYTES]
-        ],
+        "war-and-peace (400 kB)": [(docs / "book-war-and-peace-1225p.txt").read_text(encoding="utf-8")[:PROSE_BYTES]],
         "norwich-city.txt (wiki)": [(docs / "norwich-city.txt").read_text(encoding="utf-8")],
         "example-10k.html (filing)": [filing],
-        "UDHR art. 1, all langs": [
-            (docs / "language-docs" / "UDHR_first_article_all.txt").read_text(encoding="utf-8")
-        ],
+        "UDHR art. 1, all langs": [(docs / "language-docs" / "UDHR_first_article_all.txt").read_text(encoding="utf-8")],
         "DA-619p.pdf p.1-80 (TOC)": [_pdf_text(docs / "pdf" / "DA-619p.pdf", pages=PDF_PAGES)],
         "GeoBase UML pdf": [_pdf_text(corpus / "pypdf" / "GeoBase_NHNC1_Data_Model_UML_EN.pdf")],
         "csv-with-long-lines (md)": [_csv_markdown(docs / "csv-with-long-lines.csv")],

@@ -91,9 +91,7 @@ def _parse_attribute(key: str, value: Any) -> MetadataAttribute:
 def _parse_typed(key: str, spec: Mapping[str, Any]) -> MetadataAttribute:
     inner = spec["value"]
     if not isinstance(inner, Mapping) or inner.get("type") not in _TYPED_FIELDS:
-        raise InvalidMetadata(
-            f"metadata attribute {key!r}: value.type must be one of {', '.join(_TYPED_FIELDS)}"
-        )
+        raise InvalidMetadata(f"metadata attribute {key!r}: value.type must be one of {', '.join(_TYPED_FIELDS)}")
     kind: MetadataType = inner["type"]
     field = _TYPED_FIELDS[kind]
     if field not in inner:
@@ -119,9 +117,7 @@ def _infer(key: str, value: Any) -> tuple[MetadataType, MetadataValue]:
         return "STRING", value
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return "STRING_LIST", list(value)
-    raise InvalidMetadata(
-        f"metadata attribute {key!r}: value must be a string, number, boolean or list of strings"
-    )
+    raise InvalidMetadata(f"metadata attribute {key!r}: value must be a string, number, boolean or list of strings")
 
 
 def plain_values(metadata: Mapping[str, MetadataAttribute]) -> dict[str, MetadataValue]:

@@ -214,9 +214,7 @@ class Catalog:
         return int(row[0])
 
     def touch_document(self, document_id: int, *, size: int, mtime_ns: int) -> None:
-        self._db.execute(
-            "UPDATE documents SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, document_id)
-        )
+        self._db.execute("UPDATE documents SET size = ?, mtime_ns = ? WHERE id = ?", (size, mtime_ns, document_id))
 
     def delete_document(self, document_id: int) -> list[int]:
         """Delete a document, its chunks and their keyword entries; returns the deleted chunk ids."""
@@ -262,9 +260,7 @@ class Catalog:
 
     def update_chunk_metadata(self, document_id: int, metadata: dict[str, Any]) -> None:
         """Replace the document-level metadata on every chunk, keeping chunk-level keys (page numbers)."""
-        rows = self._db.execute(
-            "SELECT id, metadata FROM chunks WHERE document_id = ?", (document_id,)
-        ).fetchall()
+        rows = self._db.execute("SELECT id, metadata FROM chunks WHERE document_id = ?", (document_id,)).fetchall()
         for chunk_id, raw in rows:
             chunk_level = {k: v for k, v in json.loads(raw).items() if k.startswith("x-amz-bedrock-kb-")}
             self._db.execute(
@@ -282,13 +278,10 @@ class Catalog:
             return {}
         marks = ",".join("?" * len(ids))
         rows = self._db.execute(
-            "SELECT id, document_id, chunk_id, text, location, metadata, parent_id FROM chunks "
-            f"WHERE id IN ({marks})",
+            f"SELECT id, document_id, chunk_id, text, location, metadata, parent_id FROM chunks WHERE id IN ({marks})",
             ids,
         )
-        return {
-            r[0]: ChunkRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6]) for r in rows
-        }
+        return {r[0]: ChunkRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6]) for r in rows}
 
     def get_chunks_by_chunk_id(self, chunk_ids: Iterable[str]) -> dict[str, ChunkRecord]:
         keys = list(set(chunk_ids))
@@ -300,9 +293,7 @@ class Catalog:
             f"WHERE chunk_id IN ({marks})",
             keys,
         )
-        return {
-            r[2]: ChunkRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6]) for r in rows
-        }
+        return {r[2]: ChunkRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6]) for r in rows}
 
     def iter_vectors(self, batch: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(ids, vectors) of every searchable chunk, in batches: to rebuild the vector index."""
@@ -311,6 +302,10 @@ class Catalog:
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
             yield ids, vectors
+
+    def iter_texts(self) -> Iterator[tuple[int, str]]:
+        """(id, text) of every searchable chunk."""
+        yield from self._db.execute("SELECT id, text FROM chunks WHERE searchable = 1")
 
     def iter_metadata(self) -> Iterator[tuple[int, dict[str, Any]]]:
         for chunk_id, raw in self._db.execute("SELECT id, metadata FROM chunks WHERE searchable = 1"):

@@ -137,16 +137,12 @@ def _parse(obj: Any, *, path: str, depth: int, max_depth: int) -> Filter:
     present = [name for name, member in obj.items() if member is not None]
     unknown = [name for name in present if name not in _OPERATORS]
     if unknown:
-        raise InvalidFilter(
-            f"{path}: unknown filter operator {unknown[0]!r} (expected one of {', '.join(_OPERATORS)})"
-        )
+        raise InvalidFilter(f"{path}: unknown filter operator {unknown[0]!r} (expected one of {', '.join(_OPERATORS)})")
     if not present:
         raise InvalidFilter(f"{path}: empty filter; give exactly one operator such as 'equals'")
     if len(present) > 1:
         names = " and ".join(repr(name) for name in present)
-        raise InvalidFilter(
-            f"{path}: one operator per filter object, got {names}; combine them with andAll or orAll"
-        )
+        raise InvalidFilter(f"{path}: one operator per filter object, got {names}; combine them with andAll or orAll")
     operator = present[0]
     member = obj[operator]
     where = f"{path}.{operator}"
@@ -158,8 +154,7 @@ def _parse(obj: Any, *, path: str, depth: int, max_depth: int) -> Filter:
         if len(member) < 2:
             raise InvalidFilter(f"{where}: needs at least 2 filters, got {len(member)}")
         members = tuple(
-            _parse(item, path=f"{where}[{i}]", depth=depth + 1, max_depth=max_depth)
-            for i, item in enumerate(member)
+            _parse(item, path=f"{where}[{i}]", depth=depth + 1, max_depth=max_depth) for i, item in enumerate(member)
         )
         return AndAll(members) if operator == "andAll" else OrAll(members)
     return _parse_comparison(operator, member, where=where)

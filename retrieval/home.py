@@ -81,9 +81,7 @@ class Home:
     def directory(self, kb_id: str) -> Path:
         return self.root / "kbs" / kb_id
 
-    def create(
-        self, name: str, *, chunking: ChunkingConfig, embedder: str, description: str = ""
-    ) -> KnowledgeBaseInfo:
+    def create(self, name: str, *, chunking: ChunkingConfig, embedder: str, description: str = "") -> KnowledgeBaseInfo:
         if not _NAME.match(name):
             raise InvalidName(
                 f"invalid knowledge base name {name!r}: use 1-100 letters, digits, '_', '.' or '-', "
@@ -109,8 +107,7 @@ class Home:
         if row is None:
             known = ", ".join(kb.name for kb in self.list()) or "none yet"
             raise KnowledgeBaseNotFound(
-                f"no knowledge base named {name_or_id!r} (known: {known}); "
-                "create one with `ragkb sync DIR --kb NAME`"
+                f"no knowledge base named {name_or_id!r} (known: {known}); create one with `ragkb sync DIR --kb NAME`"
             )
         return _info(row)
 

@@ -142,9 +142,7 @@ class KnowledgeBase:
             self.store.delete(np.asarray(removed, dtype=np.int64))
             keep = [(i, r.vector) for i, r in zip(added, rows, strict=True) if r.vector is not None]
             if keep:
-                self.store.add(
-                    np.asarray([i for i, _ in keep], dtype=np.int64), np.stack([v for _, v in keep])
-                )
+                self.store.add(np.asarray([i for i, _ in keep], dtype=np.int64), np.stack([v for _, v in keep]))
             written.append(len(keep))
         return written
 
@@ -233,9 +231,7 @@ class KnowledgeBase:
         revision = self.catalog.revision()
         if self._metadata_cache is None or self._metadata_cache[0] != revision:
             self._metadata_cache = (revision, dict(self.catalog.iter_metadata()))
-        return np.fromiter(
-            (i for i, meta in self._metadata_cache[1].items() if filter.matches(meta)), dtype=np.int64
-        )
+        return np.fromiter((i for i, meta in self._metadata_cache[1].items() if filter.matches(meta)), dtype=np.int64)
 
     def _keyword_hits(self, query: str, *, limit: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if allowed is None:
@@ -247,9 +243,7 @@ class KnowledgeBase:
 
     def _to_hits(self, ranked: list[tuple[int, float]], *, k: int) -> list[Hit]:
         records = self.catalog.get_chunks(i for i, _ in ranked)
-        parents = self.catalog.get_chunks_by_chunk_id(
-            r.parent_id for r in records.values() if r.parent_id is not None
-        )
+        parents = self.catalog.get_chunks_by_chunk_id(r.parent_id for r in records.values() if r.parent_id is not None)
         hits: list[Hit] = []
         seen: set[str] = set()
         for chunk_row_id, score in ranked:

@@ -224,9 +224,7 @@ def _metadata(path: Path, report: SyncReport, uri: str) -> tuple[dict[str, Metad
     return metadata, _sha256(repr(embedded).encode())
 
 
-def _with_source(
-    metadata: dict[str, MetadataAttribute], source: FolderSource
-) -> dict[str, MetadataAttribute]:
+def _with_source(metadata: dict[str, MetadataAttribute], source: FolderSource) -> dict[str, MetadataAttribute]:
     return {**metadata, DATA_SOURCE_KEY: MetadataAttribute(source.id, "STRING", include_for_embedding=False)}
 
 

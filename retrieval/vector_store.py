@@ -50,9 +50,7 @@ class VectorStore(Protocol):
         """Remove these ids; returns how many were present."""
         ...
 
-    def search_many(
-        self, queries: npt.ArrayLike, *, k: int, allowed_ids: npt.ArrayLike | None = None
-    ) -> list[Hits]:
+    def search_many(self, queries: npt.ArrayLike, *, k: int, allowed_ids: npt.ArrayLike | None = None) -> list[Hits]:
         """Per query row, up to ``k`` ``(id, cosine)`` pairs, best first."""
         ...
 
@@ -118,9 +116,7 @@ class FaissStore:
             return 0
         return int(self._index.remove_ids(id_array))
 
-    def search_many(
-        self, queries: npt.ArrayLike, *, k: int, allowed_ids: npt.ArrayLike | None = None
-    ) -> list[Hits]:
+    def search_many(self, queries: npt.ArrayLike, *, k: int, allowed_ids: npt.ArrayLike | None = None) -> list[Hits]:
         """Per query row, up to ``k`` ``(id, cosine)`` pairs, best first."""
         matrix = _as_unit_matrix(queries, self.dimension, what="queries")
         _check_k(k)
@@ -201,9 +197,7 @@ class InMemoryStore:
         self._vectors = self._vectors[~present]
         return int(present.sum())
 
-    def search_many(
-        self, queries: npt.ArrayLike, *, k: int, allowed_ids: npt.ArrayLike | None = None
-    ) -> list[Hits]:
+    def search_many(self, queries: npt.ArrayLike, *, k: int, allowed_ids: npt.ArrayLike | None = None) -> list[Hits]:
         """Per query row, up to ``k`` ``(id, cosine)`` pairs, best first."""
         matrix = _as_unit_matrix(queries, self._dimension, what="queries")
         _check_k(k)

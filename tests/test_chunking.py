@@ -125,11 +125,7 @@ def sentences_of(chunk: Chunk) -> list[str]:
 def overlap_length(previous: list[str], current: list[str]) -> int:
     """How many leading sentences of ``current`` repeat the end of ``previous``."""
     return max(
-        (
-            m
-            for m in range(len(current))
-            if m <= len(previous) and previous[len(previous) - m :] == current[:m]
-        ),
+        (m for m in range(len(current)) if m <= len(previous) and previous[len(previous) - m :] == current[:m]),
         default=0,
     )
 
@@ -164,9 +160,7 @@ def test_prose_fixture_splits_into_the_listed_sentences() -> None:
 LIMIT_CONFIGS = [ChunkingConfig()] + [fixed(m, o) for m in (1, 10, 50, 200, 8192) for o in (0, 20, 50, 99)]
 
 
-@pytest.mark.parametrize(
-    "config", LIMIT_CONFIGS, ids=lambda c: f"{c.strategy}-{c.max_tokens}-{c.overlap_percentage}"
-)
+@pytest.mark.parametrize("config", LIMIT_CONFIGS, ids=lambda c: f"{c.strategy}-{c.max_tokens}-{c.overlap_percentage}")
 def test_every_chunk_is_within_the_limit_and_counted_exactly(config: ChunkingConfig) -> None:
     doc = text_doc([*PARAGRAPHS[:2], [LONG_SENTENCE], *PARAGRAPHS[2:]])
     chunks = chunk_document(doc, config=config)
@@ -186,9 +180,7 @@ def test_default_is_fixed_200_with_20_percent() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("max_tokens", "overlap"), [(50, 0), (50, 20), (50, 99), (100, 30), (200, 50), (40, 50)]
-)
+@pytest.mark.parametrize(("max_tokens", "overlap"), [(50, 0), (50, 20), (50, 99), (100, 30), (200, 50), (40, 50)])
 def test_chunks_minus_overlaps_reproduce_every_sentence_once_in_order(max_tokens: int, overlap: int) -> None:
     chunks = chunk_document(text_doc(PARAGRAPHS), config=fixed(max_tokens, overlap))
     assert len(chunks) > 1
@@ -196,9 +188,7 @@ def test_chunks_minus_overlaps_reproduce_every_sentence_once_in_order(max_tokens
 
 
 @pytest.mark.parametrize(("max_tokens", "overlap"), [(200, 20), (200, 50), (100, 30), (50, 0)])
-def test_overlap_is_exactly_the_longest_whole_sentence_suffix_within_budget(
-    max_tokens: int, overlap: int
-) -> None:
+def test_overlap_is_exactly_the_longest_whole_sentence_suffix_within_budget(max_tokens: int, overlap: int) -> None:
     # Sentences are at most 30 tokens, so budget plus one sentence always fits: no reduction.
     config = fixed(max_tokens, overlap)
     chunks = chunk_document(text_doc(PARAGRAPHS * 2), config=config)
@@ -215,9 +205,7 @@ def test_overlap_budget_is_inclusive(overlap: int, sentences: int) -> None:
     assert {count_tokens(c) for c in crates} == {8}  # budget 8 (20 % of 40) is exactly one sentence
     chunks = chunk_document(text_doc([crates]), config=fixed(40, overlap))
     assert len(chunks) > 2
-    assert {overlap_length(sentences_of(a), sentences_of(b)) for a, b in itertools.pairwise(chunks)} == {
-        sentences
-    }
+    assert {overlap_length(sentences_of(a), sentences_of(b)) for a, b in itertools.pairwise(chunks)} == {sentences}
     assert without_overlaps(chunks) == crates
 
 
@@ -248,8 +236,7 @@ def test_exact_count_is_checked_where_joins_cost_more_than_the_parts() -> None:
     # '?' then ' "' takes one token more than the two sentences alone, so estimates run short.
     sentences = [s for name in NAMES[:10] for s in (f"Is it {name}?", f'"No, not {name}."')]
     assert (
-        count_tokens(sentences[0] + " " + sentences[1])
-        == count_tokens(sentences[0]) + count_tokens(sentences[1]) + 1
+        count_tokens(sentences[0] + " " + sentences[1]) == count_tokens(sentences[0]) + count_tokens(sentences[1]) + 1
     )
     for max_tokens in range(5, 60):
         for overlap in (0, 50):
@@ -259,9 +246,7 @@ def test_exact_count_is_checked_where_joins_cost_more_than_the_parts() -> None:
 
 
 def test_chunks_end_at_sentence_boundaries_unless_the_sentence_is_over_long() -> None:
-    chunks = chunk_document(
-        text_doc([*PARAGRAPHS[:2], [LONG_SENTENCE], *PARAGRAPHS[2:]]), config=fixed(50, 20)
-    )
+    chunks = chunk_document(text_doc([*PARAGRAPHS[:2], [LONG_SENTENCE], *PARAGRAPHS[2:]]), config=fixed(50, 20))
     long_words = LONG_SENTENCE.split()
     pieces = 0
     for chunk in chunks:
@@ -284,9 +269,7 @@ def test_a_heading_opens_the_next_chunk_instead_of_ending_one() -> None:
 
 
 def test_short_document_is_one_chunk() -> None:
-    doc = ParsedDocument(
-        "note.md", (Block("heading", "Note", level=2), Block("text", "Call Ann. She knows."))
-    )
+    doc = ParsedDocument("note.md", (Block("heading", "Note", level=2), Block("text", "Call Ann. She knows.")))
     [chunk] = chunk_document(doc, config=ChunkingConfig())
     assert chunk.text == "## Note\n\nCall Ann. She knows."
     assert chunk.token_count == count_tokens("## Note\n\nCall Ann. She knows.")
@@ -368,18 +351,14 @@ def test_tables_chunk_by_whole_rows_with_the_header_repeated(overlap: int) -> No
     assert seen == rows
     if overlap:
         assert all(
-            a.location.row_end is not None
-            and b.location.row is not None
-            and b.location.row <= a.location.row_end
+            a.location.row_end is not None and b.location.row is not None and b.location.row <= a.location.row_end
             for a, b in itertools.pairwise(chunks)
         )
 
 
 def test_prose_then_table_puts_the_header_before_the_first_row() -> None:
     small = Table(header=("a", "b"), rows=(("1", "2"), ("3", "4")), row_numbers=(2, 3))
-    doc = ParsedDocument(
-        "t.md", (Block("text", "Totals below."), Block("table", small.markdown(), table=small))
-    )
+    doc = ParsedDocument("t.md", (Block("text", "Totals below."), Block("table", small.markdown(), table=small)))
     [chunk] = chunk_document(doc, config=ChunkingConfig())
     assert chunk.text == "Totals below.\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n| 3 | 4 |"
     assert (chunk.location.row, chunk.location.row_end) == (2, 3)
@@ -454,9 +433,7 @@ def test_no_page_metadata_without_pages() -> None:
 def test_ids_are_stable_and_depend_on_path_index_and_text() -> None:
     config = fixed(50, 20)
     first = chunk_document(text_doc(PARAGRAPHS), config=config)
-    assert [c.chunk_id for c in first] == [
-        c.chunk_id for c in chunk_document(text_doc(PARAGRAPHS), config=config)
-    ]
+    assert [c.chunk_id for c in first] == [c.chunk_id for c in chunk_document(text_doc(PARAGRAPHS), config=config)]
     assert first[0].chunk_id == hashlib.sha256(f"bay.txt\n0\n{first[0].text}".encode()).hexdigest()[:32]
     assert len({c.chunk_id for c in first}) == len(first)
     other_path = chunk_document(text_doc(PARAGRAPHS, path="other.txt"), config=config)
@@ -480,9 +457,7 @@ def test_none_is_the_whole_document_as_markdown() -> None:
 
 
 def test_hierarchical_sizes_links_and_searchable_flags() -> None:
-    config = ChunkingConfig(
-        strategy="hierarchical", parent_max_tokens=120, child_max_tokens=40, overlap_tokens=15
-    )
+    config = ChunkingConfig(strategy="hierarchical", parent_max_tokens=120, child_max_tokens=40, overlap_tokens=15)
     chunks = chunk_document(text_doc(PARAGRAPHS * 2), config=config)
     parents = [c for c in chunks if c.parent_id is None]
     assert len(parents) > 2
@@ -545,9 +520,7 @@ def test_semantic_buffer_compares_neighbourhoods() -> None:
 
 
 def test_semantic_segments_are_packed_without_overlap_and_tables_stay_whole_rows() -> None:
-    small = Table(
-        header=("a", "b"), rows=tuple((str(i), str(i * i)) for i in range(6)), row_numbers=tuple(range(2, 8))
-    )
+    small = Table(header=("a", "b"), rows=tuple((str(i), str(i * i)) for i in range(6)), row_numbers=tuple(range(2, 8)))
     ocean, code = topic_sentences("ocean", 8), topic_sentences("code", 8)
     doc = ParsedDocument(
         "s.md",
@@ -565,9 +538,7 @@ def test_semantic_segments_are_packed_without_overlap_and_tables_stay_whole_rows
     assert [s for c in prose for s in sentences_of(c)] == ocean + code
     assert all(not ("ocean" in c.text and "code" in c.text) for c in prose)
     assert all(c.text.startswith(small.header_markdown() + "\n") for c in tables)
-    assert [line for c in tables for line in c.text.split("\n")[2:]] == [
-        small.row_markdown(i) for i in range(6)
-    ]
+    assert [line for c in tables for line in c.text.split("\n")[2:]] == [small.row_markdown(i) for i in range(6)]
 
 
 def test_semantic_without_embedder_is_a_config_error() -> None:
@@ -650,9 +621,7 @@ def test_bedrock_values_map_to_fields() -> None:
     assert ChunkingConfig.from_bedrock(BEDROCK_CONFIGS[2]) == ChunkingConfig(
         strategy="hierarchical", parent_max_tokens=1500, child_max_tokens=300, overlap_tokens=60
     )
-    semantic = ChunkingConfig.from_bedrock(
-        {"chunkingStrategy": "SEMANTIC", "semanticChunkingConfiguration": {}}
-    )
+    semantic = ChunkingConfig.from_bedrock({"chunkingStrategy": "SEMANTIC", "semanticChunkingConfiguration": {}})
     assert (semantic.max_tokens, semantic.buffer_size, semantic.breakpoint_percentile) == (300, 0, 95)
 
 

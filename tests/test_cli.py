@@ -45,9 +45,7 @@ def test_chunk_reports_bad_files_and_exits_zero(tmp_path: Path) -> None:
     (tmp_path / "ok.txt").write_text("Fine text. Two sentences.", encoding="utf-8")
     result = ragkb("chunk", str(tmp_path), "--json")
     assert result.returncode == 0, result.stderr
-    status = {
-        Path(d["path"]).name: (d["status"], d.get("reason")) for d in json.loads(result.stdout)["documents"]
-    }
+    status = {Path(d["path"]).name: (d["status"], d.get("reason")) for d in json.loads(result.stdout)["documents"]}
     assert status == {
         "empty.txt": ("failed", "empty file"),
         "deck.pptx": ("failed", "unsupported type .pptx"),

@@ -59,8 +59,7 @@ REFUSED: dict[str, tuple[type[IngestError], str]] = {
         {}
         if HAS_CATDOC
         else {
-            name: (UnsupportedFormat, CATDOC_MISSING)
-            for name in ("unstructured/fake.doc", "unstructured/simple.doc")
+            name: (UnsupportedFormat, CATDOC_MISSING) for name in ("unstructured/fake.doc", "unstructured/simple.doc")
         }
     ),
     **{
@@ -260,11 +259,7 @@ def test_utf16_and_utf32_text_reads_like_its_utf8_twin(docs_corpus: Path, name: 
 
 def test_latin1_markdown_decodes_its_umlauts(docs_corpus: Path) -> None:
     latin1 = parsed("unstructured/umlauts-non-utf8.md")
-    assert (
-        latin1.markdown()
-        == parsed("unstructured/umlauts-utf8.md").markdown()
-        == "## können\n\nkönnen\n\näöüß"
-    )
+    assert latin1.markdown() == parsed("unstructured/umlauts-utf8.md").markdown() == "## können\n\nkönnen\n\näöüß"
 
 
 def test_cp1252_html_decodes_its_accents_and_euro_signs(docs_corpus: Path) -> None:
@@ -332,19 +327,12 @@ def test_619_page_pdf_keeps_every_page(docs_corpus: Path) -> None:
     pages = [block.location.page or 0 for block in document.blocks]
     assert pages == sorted(pages)  # reading order
     assert (pages[0], pages[-1]) == (1, 619)
-    assert any(
-        "High dragons are seldom seen." in block.text
-        for block in document.blocks
-        if block.location.page == 11
-    )
+    assert any("High dragons are seldom seen." in block.text for block in document.blocks if block.location.page == 11)
 
 
 @pytest.mark.parametrize(
     "row",
-    [
-        pytest.param(row, marks=pytest.mark.slow) if row["file"] in SLOW_FILES else row
-        for row in survey_rows()
-    ],
+    [pytest.param(row, marks=pytest.mark.slow) if row["file"] in SLOW_FILES else row for row in survey_rows()],
     ids=lambda row: row["file"],
 )
 def test_pdf_survey_oracle(docs_corpus: Path, row: dict[str, str]) -> None:

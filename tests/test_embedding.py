@@ -195,9 +195,7 @@ def _attributes(**values: object) -> dict[str, MetadataAttribute]:
 
 
 def test_prepare_prepends_included_attributes_then_a_blank_line() -> None:
-    metadata = _attributes(
-        year=2024.0, ratio=2.5, tags=["finance", "q3"], public=True, title="Q3  report\nfinal"
-    )
+    metadata = _attributes(year=2024.0, ratio=2.5, tags=["finance", "q3"], public=True, title="Q3  report\nfinal")
     metadata["secret"] = MetadataAttribute("hidden", "STRING", include_for_embedding=False)
     assert prepare_for_embedding("Revenue rose.", metadata) == (
         "year: 2024\nratio: 2.5\ntags: finance, q3\npublic: true\ntitle: Q3 report final\n\nRevenue rose."

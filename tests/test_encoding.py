@@ -74,9 +74,7 @@ def test_newlines_are_normalised() -> None:
     assert decode_text(b"one\r\ntwo\rthree\n") == "one\ntwo\nthree\n"
 
 
-@pytest.mark.parametrize(
-    "data", [b"", b" \n\t\r\n", codecs.BOM_UTF8, codecs.BOM_UTF16_LE + " \n".encode("utf-16-le")]
-)
+@pytest.mark.parametrize("data", [b"", b" \n\t\r\n", codecs.BOM_UTF8, codecs.BOM_UTF16_LE + " \n".encode("utf-16-le")])
 def test_empty_or_whitespace_is_an_empty_file(data: bytes) -> None:
     with pytest.raises(EmptyDocument, match=r"^empty file$"):
         decode_text(data)

@@ -42,15 +42,10 @@ def write_beir(folder: Path) -> tuple[Path, Path, Path]:
         "d3": ("Bicycle repair", "A flat tyre is fixed by patching the inner tube."),
     }
     corpus = folder / "corpus.jsonl"
-    corpus.write_text(
-        "".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n" for i, (t, x) in docs.items())
-    )
+    corpus.write_text("".join(json.dumps({"_id": i, "title": t, "text": x}) + "\n" for i, (t, x) in docs.items()))
     queries = folder / "queries.jsonl"
     queries.write_text(
-        "".join(
-            json.dumps({"_id": q, "text": t}) + "\n"
-            for q, t in [("1", "roasting beans"), ("2", "patch tyre")]
-        )
+        "".join(json.dumps({"_id": q, "text": t}) + "\n" for q, t in [("1", "roasting beans"), ("2", "patch tyre")])
     )
     qrels = folder / "qrels.tsv"
     qrels.write_text("query-id\tcorpus-id\tscore\n1\td1\t1\n2\td3\t1\n")
@@ -67,9 +62,7 @@ def test_eval_retrieval_cli(tmp_path: Path) -> None:
     scores = json.loads(result.stdout)
     assert scores["search_type"] == "HYBRID" and scores["queries"] == 2
     assert scores["nDCG@10"] == pytest.approx(1.0)
-    first_lines = [
-        line.split() for line in (tmp_path / "run.tsv").read_text().splitlines() if " 1 " in line[:12]
-    ]
+    first_lines = [line.split() for line in (tmp_path / "run.tsv").read_text().splitlines() if " 1 " in line[:12]]
     assert {(parts[0], parts[2]) for parts in first_lines} == {("1", "d1"), ("2", "d3")}
 
 

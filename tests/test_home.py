@@ -16,9 +16,7 @@ from retrieval.sync import FolderSource, sync_folder
 
 def test_create_get_list_delete(tmp_path: Path) -> None:
     home = Home(tmp_path)
-    info = home.create(
-        "handbook", chunking=ChunkingConfig(strategy="fixed", max_tokens=300), embedder="hash-384"
-    )
+    info = home.create("handbook", chunking=ChunkingConfig(strategy="fixed", max_tokens=300), embedder="hash-384")
     assert len(info.id) == 10 and info.id.isalnum() and info.id.isupper()
     assert home.get("handbook") == info
     assert home.get(info.id) == info
@@ -56,9 +54,7 @@ def test_knowledge_bases_are_isolated(tmp_path: Path) -> None:
         sync_folder(kb, FolderSource("DS00000001", folder))
         kbs.append(kb)
     a, b = kbs
-    assert all(
-        "cardamom" not in h.text for h in b.retrieve("cardamom orange recipe", k=10, search_type="HYBRID")
-    )
+    assert all("cardamom" not in h.text for h in b.retrieve("cardamom orange recipe", k=10, search_type="HYBRID"))
     assert all("grinder" not in h.text for h in a.retrieve("grinder burrs", k=10, search_type="HYBRID"))
     assert a.count() == 1 and b.count() == 1
 

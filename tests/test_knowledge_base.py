@@ -16,9 +16,7 @@ from retrieval.knowledge_base import DocumentWrite, KnowledgeBase, reciprocal_ra
 
 
 def add(kb: KnowledgeBase, uri: str, text: str, **metadata: object) -> None:
-    attrs = {
-        k: MetadataAttribute(v, "NUMBER" if isinstance(v, int) else "STRING") for k, v in metadata.items()
-    }
+    attrs = {k: MetadataAttribute(v, "NUMBER" if isinstance(v, int) else "STRING") for k, v in metadata.items()}
     doc = ParsedDocument(path=uri, blocks=(Block(kind="text", text=text),))
     chunks = chunk_document(doc, config=kb.chunking, metadata=attrs)
     kb.write_document(DocumentWrite("DS", uri, chunks, attrs, ("h", "", ""), 0, 0), now="")
@@ -89,9 +87,7 @@ def test_bad_queries(kb: KnowledgeBase, query: str, k: int, message: str) -> Non
 
 
 def test_hierarchical_returns_parents_once(tmp_path: Path) -> None:
-    config = ChunkingConfig(
-        strategy="hierarchical", parent_max_tokens=120, child_max_tokens=30, overlap_tokens=0
-    )
+    config = ChunkingConfig(strategy="hierarchical", parent_max_tokens=120, child_max_tokens=30, overlap_tokens=0)
     kb = KnowledgeBase(directory=tmp_path, embedder=HashEmbedder(), chunking=config)
     sentences = [f"Sentence {i} describes espresso extraction variable {i}." for i in range(40)]
     add(kb, "long.txt", " ".join(sentences))

@@ -28,9 +28,7 @@ def test_missing_sidecar_is_no_metadata(tmp_path: Path) -> None:
 
 def test_short_form_infers_types_and_is_not_embedded(tmp_path: Path) -> None:
     doc = tmp_path / "doc.txt"
-    write_sidecar(
-        doc, {"metadataAttributes": {"genre": "novel", "year": 1869, "ok": True, "tags": ["a", "b"]}}
-    )
+    write_sidecar(doc, {"metadataAttributes": {"genre": "novel", "year": 1869, "ok": True, "tags": ["a", "b"]}})
     assert load_sidecar(doc) == {
         "genre": MetadataAttribute("novel", "STRING", False),
         "year": MetadataAttribute(1869.0, "NUMBER", False),
@@ -57,9 +55,7 @@ def test_typed_form_keeps_type_and_embedding_flag() -> None:
 
 def test_utf8_bom_and_non_ascii_values(tmp_path: Path) -> None:
     doc = tmp_path / "doc.txt"
-    sidecar_path(doc).write_bytes(
-        b"\xef\xbb\xbf" + json.dumps({"metadataAttributes": {"city": "Zürich"}}).encode()
-    )
+    sidecar_path(doc).write_bytes(b"\xef\xbb\xbf" + json.dumps({"metadataAttributes": {"city": "Zürich"}}).encode())
     assert load_sidecar(doc)["city"].value == "Zürich"
 
 

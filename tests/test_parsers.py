@@ -56,9 +56,7 @@ def test_registry_covers_every_promised_suffix() -> None:
     assert promised == SUPPORTED_SUFFIXES
 
 
-@pytest.mark.parametrize(
-    "name", ["deck.pptx", "notes.odt", "letter.rtf", "scan.png", "mail.eml", "data.json"]
-)
+@pytest.mark.parametrize("name", ["deck.pptx", "notes.odt", "letter.rtf", "scan.png", "mail.eml", "data.json"])
 def test_unsupported_types_are_named(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(b"something")
@@ -177,9 +175,7 @@ def test_corrupt_pdf_gives_a_one_line_reason(tmp_path: Path) -> None:
 
 def test_docx_blocks_in_document_order_with_heading_paths() -> None:
     document = parse_file(FIXTURES / "sample.docx")
-    summary = [
-        (block.kind, block.level, block.location.headings, block.text[:22]) for block in document.blocks
-    ]
+    summary = [(block.kind, block.level, block.location.headings, block.text[:22]) for block in document.blocks]
     assert summary == [
         ("heading", 1, (), "Quarterly report"),
         ("heading", 1, (), "Überblick"),
@@ -248,9 +244,7 @@ def test_office_file_that_is_not_a_zip_fails_cleanly(tmp_path: Path, suffix: str
         parse_file(path)
 
 
-def test_doc_without_catdoc_is_unsupported_with_a_hint(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_doc_without_catdoc_is_unsupported_with_a_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no catdoc on PATH
     path = tmp_path / "legacy.doc"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100))

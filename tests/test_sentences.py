@@ -123,6 +123,4 @@ def test_no_character_is_lost_or_reordered_on_random_text() -> None:
         assert _non_space("".join(sentences)) == _non_space(text)
         assert all(s and s == s.strip() for s in sentences)
         assert [text[a:b] for a, b in sentence_spans(text)] == sentences
-        assert all(
-            b1 <= a2 for (_, b1), (a2, _) in zip(sentence_spans(text), sentence_spans(text)[1:], strict=False)
-        )
+        assert all(b1 <= a2 for (_, b1), (a2, _) in zip(sentence_spans(text), sentence_spans(text)[1:], strict=False))

@@ -143,9 +143,7 @@ def test_bad_files_are_reported_and_the_rest_goes_on(kb: KnowledgeBase, folder: 
 
 
 def test_include_and_exclude_globs(kb: KnowledgeBase, folder: Path) -> None:
-    _, report = sync_folder(
-        kb, FolderSource("DS00000001", folder, include=("*.txt", "**/*.txt"), exclude=("sub/*",))
-    )
+    _, report = sync_folder(kb, FolderSource("DS00000001", folder, include=("*.txt", "**/*.txt"), exclude=("sub/*",)))
     assert report.statistics() == expected(Scanned=1, New=1)
 
 

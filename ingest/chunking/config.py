@@ -60,9 +60,7 @@ class ChunkingConfig:
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
-            raise InvalidChunkingConfig(
-                f"strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}"
-            )
+            raise InvalidChunkingConfig(f"strategy must be one of {', '.join(STRATEGIES)}, got {self.strategy!r}")
         if self.strategy == "default":
             # Frozen: __post_init__ is the one place allowed to normalise a field.
             object.__setattr__(self, "max_tokens", 200)
@@ -100,9 +98,7 @@ class ChunkingConfig:
             return cls(strategy="none")
         if name == "FIXED_SIZE":
             sub = _sub_config(cfg, "fixedSizeChunkingConfiguration", name)
-            return cls(
-                strategy="fixed", max_tokens=sub["maxTokens"], overlap_percentage=sub["overlapPercentage"]
-            )
+            return cls(strategy="fixed", max_tokens=sub["maxTokens"], overlap_percentage=sub["overlapPercentage"])
         if name == "HIERARCHICAL":
             return cls(strategy="hierarchical", **_hierarchical_fields(cfg))
         if name == "SEMANTIC":

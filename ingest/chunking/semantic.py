@@ -38,8 +38,7 @@ def segments(units: Sequence[Unit], *, embed: EmbedFn, buffer_size: int, percent
     """
     prose = [i for i, unit in enumerate(units) if unit.kind != "row"]
     breaks = {
-        prose[i + 1]
-        for i in _breakpoints(units, prose, embed=embed, buffer_size=buffer_size, percentile=percentile)
+        prose[i + 1] for i in _breakpoints(units, prose, embed=embed, buffer_size=buffer_size, percentile=percentile)
     }
     cuts = [0]
     for i in range(1, len(units)):

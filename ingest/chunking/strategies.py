@@ -145,8 +145,7 @@ def _semantic(doc: ParsedDocument, config: ChunkingConfig, embed: EmbedFn) -> li
     ):
         members = units[segment.start : segment.stop]
         drafts.extend(
-            _draft(doc.path, members, p)
-            for p in pack(members, max_tokens=config.max_tokens, overlap_tokens=0)
+            _draft(doc.path, members, p) for p in pack(members, max_tokens=config.max_tokens, overlap_tokens=0)
         )
     return drafts
 
@@ -198,9 +197,7 @@ def chunk_id(source: str, *, index: int, text: str) -> str:
     return hashlib.sha256(f"{source}\n{index}\n{text}".encode()).hexdigest()[:32]
 
 
-def _chunk_metadata(
-    metadata: dict[str, MetadataAttribute], location: ChunkLocation
-) -> dict[str, MetadataAttribute]:
+def _chunk_metadata(metadata: dict[str, MetadataAttribute], location: ChunkLocation) -> dict[str, MetadataAttribute]:
     result = dict(metadata)
     if location.pages:
         result[PAGE_NUMBER_KEY] = MetadataAttribute(

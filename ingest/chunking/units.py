@@ -143,9 +143,7 @@ def fit_unit(unit: Unit, *, max_tokens: int) -> list[Unit]:
         if overshoot <= 0:
             return pieces
         limit -= overshoot
-    headless = Unit(
-        unit.text, unit.tokens, unit.block, unit.location, joiner=unit.joiner, kind=unit.kind, row=unit.row
-    )
+    headless = Unit(unit.text, unit.tokens, unit.block, unit.location, joiner=unit.joiner, kind=unit.kind, row=unit.row)
     return fit_unit(headless, max_tokens=max_tokens)
 
 

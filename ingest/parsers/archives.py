@@ -40,20 +40,14 @@ def check_office_zip(path: Path, limits: ParseLimits, *, kind: str) -> None:
 def check_zip_members(members: list[zipfile.ZipInfo], limits: ParseLimits) -> None:
     """Raise :class:`UnsafeArchive` if the members' count, total size or ratio pass ``limits``."""
     if len(members) > limits.max_zip_members:
-        raise UnsafeArchive(
-            f"decompression bomb: {len(members):,} members (limit {limits.max_zip_members:,})"
-        )
+        raise UnsafeArchive(f"decompression bomb: {len(members):,} members (limit {limits.max_zip_members:,})")
     unzipped = sum(member.file_size for member in members)
     if unzipped > limits.max_unzipped_bytes:
-        raise UnsafeArchive(
-            f"decompression bomb: expands to {unzipped:,} bytes (limit {limits.max_unzipped_bytes:,})"
-        )
+        raise UnsafeArchive(f"decompression bomb: expands to {unzipped:,} bytes (limit {limits.max_unzipped_bytes:,})")
     compressed = sum(member.compress_size for member in members)
     ratio = unzipped / max(compressed, 1)
     if ratio > limits.max_zip_ratio:
-        raise UnsafeArchive(
-            f"decompression bomb: compression ratio {ratio:,.0f} (limit {limits.max_zip_ratio:,.0f})"
-        )
+        raise UnsafeArchive(f"decompression bomb: compression ratio {ratio:,.0f} (limit {limits.max_zip_ratio:,.0f})")
 
 
 def _ole_refusal(path: Path, kind: str) -> EncryptedDocument | ParseFailed:

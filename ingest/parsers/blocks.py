@@ -51,9 +51,7 @@ def drop_empty_columns(rows: Rows) -> list[tuple[str, ...]]:
     return [tuple(row[col] for col in keep) for row in padded]
 
 
-def table_block(
-    rows: Rows, *, location: Location, row_numbers: Sequence[int | None] | None = None
-) -> Block | None:
+def table_block(rows: Rows, *, location: Location, row_numbers: Sequence[int | None] | None = None) -> Block | None:
     """A ``table`` block whose header is the first non-empty row, or ``None`` if all is empty.
 
     Cells are put on one line; empty rows and columns are dropped; short rows are padded. A table

