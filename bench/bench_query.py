@@ -29,7 +29,7 @@ from retrieval.filters import parse_filter
 from retrieval.knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
-WORDS = [f"w{i}" for i in range(20_000)] + ["coffee", "roast", "drum", "bean", "grind", "water", "cell", "gene", "protein"]
+WORDS = [f"w{i}" for i in range(20_000)] + ["coffee", "roast", "drum", "bean", "grind", "water", "cell", "gene"]
 
 
 def populate(kb: KnowledgeBase, size: int, *, seed: int = 0, per_doc: int = 1000) -> None:

@@ -14,7 +14,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DOCS_CORPUS
 
 from ingest.errors import (
     EmptyDocument,
@@ -25,6 +24,7 @@ from ingest.errors import (
 )
 from ingest.parsers import ParseLimits, parse_file
 from ingest.types import ParsedDocument
+from tests.conftest import DOCS_CORPUS
 
 pytestmark = pytest.mark.corpus
 

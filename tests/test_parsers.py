@@ -8,7 +8,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import FIXTURES
 
 from ingest.errors import (
     EmptyDocument,
@@ -24,6 +23,7 @@ from ingest.parsers import PARSERS, SUPPORTED_SUFFIXES, ParseLimits, parse_file
 from ingest.parsers.blocks import HeadingTrail, paragraphs
 from ingest.parsers.spreadsheets import sniff_delimiter
 from ingest.types import Block, ParsedDocument
+from tests.conftest import FIXTURES
 
 
 def texts(document: ParsedDocument, kind: str = "text") -> list[str]:
