@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import typer
@@ -28,6 +29,8 @@ cli.add_typer(cli_eval.eval_cli, name="eval")
 
 def main() -> None:
     """Entry point: domain errors print one line and exit 1; usage errors exit 2 (Typer)."""
+    # pypdf logs every repair it makes to a damaged PDF; the user sees the file's outcome instead.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         cli()
     except (IngestError, RetrievalError) as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import ChunkingConfig
+from ingest.tokens import count_tokens
 from retrieval.embedding import HashEmbedder
 from retrieval.filters import parse_filter
 from retrieval.knowledge_base import KnowledgeBase
@@ -169,3 +170,19 @@ def test_index_survives_reopen_and_rebuilds_when_stale(tmp_path: Path, folder: P
     reopened = KnowledgeBase(directory=directory, embedder=HashEmbedder(), chunking=ChunkingConfig())
     assert reopened.count() == 3
     assert reopened.retrieve("paid vacation", k=1)[0].document_uri == "beta.md"
+
+
+def test_semantic_chunking_syncs_with_the_knowledge_base_embedder(tmp_path: Path, folder: Path) -> None:
+    config = ChunkingConfig(strategy="semantic", max_tokens=40)
+    kb = KnowledgeBase(directory=tmp_path / "semantic", embedder=HashEmbedder(), chunking=config)
+    text = " ".join(f"Espresso extraction detail {i} about grind and dose." for i in range(6)) + " " + " ".join(
+        f"Parental leave rule {i} about weeks and salary." for i in range(6)
+    )
+    (folder / "mixed.txt").write_text(text, encoding="utf-8")
+    _, report = sync_folder(kb, FolderSource("DS00000001", folder))
+    assert report.documents_failed == 0 and report.new_documents_indexed == 4
+    hits = kb.retrieve("parental leave weeks salary", k=20)
+    mixed = [h.text for h in hits if h.document_uri == "mixed.txt"]
+    assert mixed and all(count_tokens(t) <= 40 for t in mixed)
+    assert any("Parental" in t and "Espresso" not in t for t in mixed)  # a break at the topic change
+    kb.close()
