@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -128,10 +129,14 @@ def sync(
         )
     knowledge_base = open_knowledge_base(home, info, embedder)
     source = _folder_source(knowledge_base, folder.resolve(), tuple(include or ()), tuple(exclude or ()))
-    if watch:
-        _watch(home, info, knowledge_base, source, settings, as_json=as_json)
-    else:
+
+    def run_once() -> None:
         _run_sync(home, info, knowledge_base, source, settings, as_json=as_json)
+
+    if watch:
+        _watch(source.root, run_once)
+    else:
+        run_once()
 
 
 def _run_sync(
@@ -160,16 +165,8 @@ def _run_sync(
     out.print(f"  {kb.count()} chunks searchable")
 
 
-def _watch(
-    home: Home,
-    info: KnowledgeBaseInfo,
-    kb: KnowledgeBase,
-    source: FolderSource,
-    settings: Settings,
-    *,
-    as_json: bool,
-    debounce_s: float = 2.0,
-) -> None:
+def _watch(folder: Path, run: Callable[[], None], *, debounce_s: float = 2.0) -> None:
+    """Run ``run`` now and after every burst of changes under ``folder``, until Ctrl-C."""
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
 
@@ -181,18 +178,18 @@ def _watch(
                 changed.set()
 
     observer = Observer()
-    observer.schedule(Handler(), str(source.root), recursive=True)
+    observer.schedule(Handler(), str(folder), recursive=True)
     observer.start()  # before the first sync, so no change made during or right after it is missed
-    err.print(f"Watching {source.root} (Ctrl-C to stop)")
+    err.print(f"Watching {folder} (Ctrl-C to stop)")
     try:
-        _run_sync(home, info, kb, source, settings, as_json=as_json)
+        run()
         while True:
             changed.wait()
             # Debounce: wait until the folder has been quiet for debounce_s.
             while changed.is_set():
                 changed.clear()
                 time.sleep(debounce_s)
-            _run_sync(home, info, kb, source, settings, as_json=as_json)
+            run()
     except KeyboardInterrupt:
         pass
     finally:
