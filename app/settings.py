@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.parsers import ParseLimits
@@ -46,10 +46,65 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(default=32, ge=1, le=1024, description="Texts per embedding batch.")
 
+
+    host: str = Field(default="127.0.0.1", description="Address `ragkb serve` binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `ragkb serve` listens on.")
+    auth: Literal["auto", "required", "off"] = Field(
+        default="auto",
+        description="'auto': off when bound to a loopback address, required otherwise; 'required': API keys "
+        "(native routes) and SigV4 (Bedrock routes) always; 'off': never (refused for non-loopback hosts).",
+    )
+    aws_access_key_id: str | None = Field(
+        default=None,
+        description="Access key id that Bedrock-compatible clients sign with (SigV4). Needed when auth is on.",
+    )
+    aws_secret_access_key: str | None = Field(
+        default=None, description="The secret paired with aws_access_key_id, used to verify SigV4 signatures."
+    )
+    aws_region: str = Field(default="us-east-1", description="Region expected in SigV4 credential scopes.")
+    data_roots: list[Path] = Field(
+        default_factory=lambda: [Path.cwd()],
+        description="Folders that folder data sources may index (sub-folders included); a data source path "
+        "outside them is refused. Default: the directory the server starts in. JSON list in the env var.",
+    )
+    max_request_mb: float = Field(
+        default=60.0, gt=0, description="Largest request body accepted, in MB (uploads included)."
+    )
+    max_documents_per_call: int = Field(
+        default=25, ge=1, le=1000, description="Most documents one ingest/delete/get documents call may carry."
+    )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible base URL (e.g. http://localhost:11434/v1) for retrieve-and-generate; "
+        "empty = the built-in extractive answerer (offline, cites retrieved sentences).",
+    )
+    llm_model: str | None = Field(default=None, description="Chat model name sent to llm_base_url.")
+    llm_api_key: str | None = Field(default=None, description="Bearer key sent to llm_base_url, if it needs one.")
+    llm_timeout_s: float = Field(default=60.0, gt=0, description="Timeout for one chat completion call.")
+
     @field_validator("home")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("data_roots")
+    @classmethod
+    def _resolve_roots(cls, value: list[Path]) -> list[Path]:
+        return [root.expanduser().resolve() for root in value]
+
+    @model_validator(mode="after")
+    def _check_auth(self) -> Settings:
+        if self.auth == "off" and not self.is_loopback():
+            raise ValueError(f"auth cannot be 'off' when binding to {self.host}: set RAGKB_AUTH=required")
+        if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
+            raise ValueError("set both aws_access_key_id and aws_secret_access_key, or neither")
+        return self
+
+    def is_loopback(self) -> bool:
+        return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
+
+    def auth_required(self) -> bool:
+        return self.auth == "required" or (self.auth == "auto" and not self.is_loopback())
 
     def parse_limits(self) -> ParseLimits:
         return ParseLimits(

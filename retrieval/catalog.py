@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -87,12 +88,60 @@ class NewChunk:
     vector: np.ndarray | None
 
 
+class _Rows:
+    """A statement's result, read in full while the connection lock is held."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self.rows = cursor.fetchall()
+        self.lastrowid = cursor.lastrowid
+        self._next = 0
+
+    def fetchone(self) -> Any:
+        return self.fetchmany(1)[0] if self._next < len(self.rows) else None
+
+    def fetchmany(self, size: int) -> list[Any]:
+        batch = self.rows[self._next : self._next + size]
+        self._next += len(batch)
+        return batch
+
+    def fetchall(self) -> list[Any]:
+        return self.fetchmany(len(self.rows))
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
+class _Connection:
+    """One SQLite connection shared by threads: each statement runs under a re-entrant lock, and a
+    transaction holds it from BEGIN to COMMIT, so no thread sees (or joins) another's half-done work."""
+
+    def __init__(self, path: Path) -> None:
+        self.lock = threading.RLock()
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Rows:
+        with self.lock:
+            return _Rows(self._db.execute(sql, params))
+
+    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
+        with self.lock:
+            self._db.executemany(sql, params)
+
+    def executescript(self, script: str) -> None:
+        with self.lock:
+            self._db.executescript(script)
+
+    def close(self) -> None:
+        with self.lock:
+            self._db.close()
+
+
 class Catalog:
-    """Thin typed access to one knowledge base's SQLite file. Not thread-safe: one per thread."""
+    """Typed access to one knowledge base's SQLite file. Safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db = _Connection(path)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -108,6 +157,10 @@ class Catalog:
         Every transaction bumps ``revision`` (caches of chunk metadata key on it); ``vectors_changed``
         also bumps ``generation``, which invalidates the saved vector index.
         """
+        with self._db.lock:
+            yield from self._transaction(vectors_changed)
+
+    def _transaction(self, vectors_changed: bool) -> Iterator[None]:
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield

@@ -15,7 +15,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,7 @@ class KnowledgeBase:
         self.chunking = chunking
         self.catalog = Catalog(directory / "catalog.sqlite")
         self._check_embedder()
+        self._lock = threading.RLock()
         self.store = self._load_index()
         self._metadata_cache: tuple[int, dict[int, dict[str, Any]]] | None = None
 
@@ -94,13 +96,15 @@ class KnowledgeBase:
             raise InvalidQuery(f"numberOfResults must be between 1 and {MAX_K}, got {k}")
         if search_type not in ("SEMANTIC", "HYBRID"):
             raise InvalidQuery(f"search type must be SEMANTIC or HYBRID, got {search_type!r}")
+        vectors = self.embed_texts(list(queries))
         allowed = self._allowed_ids(filter)
         # Hierarchical knowledge bases return parents: fetch extra children so k parents remain.
         depth = k * 3 if self._is_hierarchical() else k
-        vectors = self.embed_texts(list(queries))
-        dense = self.store.search_many(
-            vectors, k=max(depth, 50) if search_type == "HYBRID" else depth, allowed_ids=allowed
-        )
+        with self._lock:
+            self._reload_if_changed_elsewhere()
+            dense = self.store.search_many(
+                vectors, k=max(depth, 50) if search_type == "HYBRID" else depth, allowed_ids=allowed
+            )
         results: list[list[Hit]] = []
         for query, dense_hits in zip(queries, dense, strict=True):
             if search_type == "HYBRID":
@@ -112,7 +116,9 @@ class KnowledgeBase:
         return results
 
     def count(self) -> int:
-        return self.store.count()
+        with self._lock:
+            self._reload_if_changed_elsewhere()
+            return self.store.count()
 
     # -- writes -----------------------------------------------------------------------------
     def write_document(self, doc: DocumentWrite, *, now: str) -> int:
@@ -128,7 +134,7 @@ class KnowledgeBase:
         written: list[int] = []
         for doc in docs:
             rows = [_new_chunk(c, next(vectors) if c.searchable else None) for c in doc.chunks]
-            with self.catalog.transaction():
+            with self._writing():
                 document_id = self.catalog.upsert_document(
                     data_source_id=doc.data_source_id,
                     uri=doc.uri,
@@ -139,17 +145,17 @@ class KnowledgeBase:
                     now=now,
                 )
                 removed, added = self.catalog.replace_chunks(document_id, rows)
-            self.store.delete(np.asarray(removed, dtype=np.int64))
-            keep = [(i, r.vector) for i, r in zip(added, rows, strict=True) if r.vector is not None]
-            if keep:
-                self.store.add(np.asarray([i for i, _ in keep], dtype=np.int64), np.stack([v for _, v in keep]))
+                self.store.delete(np.asarray(removed, dtype=np.int64))
+                keep = [(i, r.vector) for i, r in zip(added, rows, strict=True) if r.vector is not None]
+                if keep:
+                    self.store.add(np.asarray([i for i, _ in keep], dtype=np.int64), np.stack([v for _, v in keep]))
             written.append(len(keep))
         return written
 
     def delete_document(self, document_id: int) -> None:
-        with self.catalog.transaction():
+        with self._writing():
             removed = self.catalog.delete_document(document_id)
-        self.store.delete(np.asarray(removed, dtype=np.int64))
+            self.store.delete(np.asarray(removed, dtype=np.int64))
 
     def update_metadata(
         self,
@@ -178,8 +184,23 @@ class KnowledgeBase:
 
     def save(self) -> None:
         """Persist the vector index stamped with the catalog generation (atomic replace)."""
-        self.store.save(self.directory / "vectors.faiss")
-        _atomic_write(self.directory / "vectors.json", json.dumps({"generation": self.catalog.generation()}))
+        with self._lock:
+            self.store.save(self.directory / "vectors.faiss")
+            _atomic_write(self.directory / "vectors.json", json.dumps({"generation": self._generation}))
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        """One catalog transaction plus the matching index update, invisible to readers until both are
+        done. A crash between them is repaired on the next open (the index is rebuilt from the catalog)."""
+        with self._lock:
+            with self.catalog.transaction():
+                yield
+            self._generation = self.catalog.generation()
+
+    def _reload_if_changed_elsewhere(self) -> None:
+        """Another process (a CLI sync while the server runs) committed vectors: pick them up."""
+        if self.catalog.generation() != self._generation:
+            self.store = self._load_index()
 
     # -- embedding --------------------------------------------------------------------------
     def embed_texts(self, texts: list[str]) -> np.ndarray:
@@ -212,9 +233,10 @@ class KnowledgeBase:
             )
 
     def _load_index(self) -> FaissStore:
+        self._generation = self.catalog.generation()
         path, stamp = self.directory / "vectors.faiss", self.directory / "vectors.json"
         stamped = json.loads(stamp.read_text()).get("generation") if stamp.exists() else None
-        if stamped == self.catalog.generation() and path.exists():
+        if stamped == self._generation and path.exists():
             with contextlib.suppress(CorruptStore):  # a damaged cache is rebuilt below
                 return FaissStore.load(path)
         store = FaissStore(self.embedder.dimension)
