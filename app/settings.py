@@ -46,7 +46,6 @@ class Settings(BaseSettings):
     )
     embedding_batch_size: int = Field(default=32, ge=1, le=1024, description="Texts per embedding batch.")
 
-
     host: str = Field(default="127.0.0.1", description="Address `ragkb serve` binds to.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `ragkb serve` listens on.")
     auth: Literal["auto", "required", "off"] = Field(

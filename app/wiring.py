@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.settings import Settings
 from retrieval.embedding import Embedder, HashEmbedder, SentenceTransformerEmbedder
+from retrieval.generation import ChatCompletionGenerator, ExtractiveGenerator, Generator
 from retrieval.home import Home, KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
 
@@ -19,6 +20,16 @@ def build_embedder(settings: Settings) -> Embedder:
             transformers_logging.disable_progress_bar()
             return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
     raise AssertionError(f"unhandled embedder {settings.embedder}")  # Settings validates the choice
+
+
+def build_generator(settings: Settings, embedder: Embedder) -> Generator:
+    """An OpenAI-compatible chat model when ``llm_base_url`` is set, else the offline extractive answerer."""
+    if settings.llm_base_url:
+        return ChatCompletionGenerator(
+            base_url=settings.llm_base_url, model=settings.llm_model or "default", api_key=settings.llm_api_key,
+            timeout_s=settings.llm_timeout_s,
+        )  # fmt: skip
+    return ExtractiveGenerator(embedder)
 
 
 def open_knowledge_base(home: Home, info: KnowledgeBaseInfo, embedder: Embedder) -> KnowledgeBase:

@@ -19,7 +19,7 @@ import fcntl
 import fnmatch
 import hashlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -102,7 +102,7 @@ def sync_folder(
             _sync_one(kb, source, item, known.get(item.uri), limits=limits, report=report)
             if progress:
                 progress(done, len(scanned))
-            if done % 20 == 0:
+            if done % 5 == 0:  # progress counters for whoever watches the job
                 _record(kb, job, report)
         if not stopped:
             for uri, row in known.items():
@@ -129,11 +129,11 @@ def _sync_one(
     sidecar_bytes = _read_or_empty(sidecar)
     if sidecar_bytes:
         report.metadata_documents_scanned += 1
-    metadata_hash = _sha256(sidecar_bytes)
+    metadata_hash = sha256_hex(sidecar_bytes)
     if row and (row.size, row.mtime_ns, row.metadata_hash) == (item.size, item.mtime_ns, metadata_hash):
         return
     try:
-        content_hash = _sha256(item.path.read_bytes())
+        content_hash = sha256_hex(item.path.read_bytes())
     except OSError as exc:
         _fail(report, item.uri, f"cannot read file: {exc.strerror or exc}")
         return
@@ -148,7 +148,7 @@ def _sync_one(
         if row.embed_metadata_hash == embed_hash:
             kb.update_metadata(
                 row.id,
-                metadata=_with_source(metadata, source),
+                metadata=with_data_source(metadata, source.id),
                 hashes=hashes,
                 data_source_id=source.id,
                 uri=item.uri,
@@ -162,7 +162,7 @@ def _sync_one(
         _fail(report, item.uri, result.reason or "failed")
         return
     chunks = [
-        replace(c, location=replace(c.location, source=item.uri), metadata=_with_source(c.metadata, source))
+        replace(c, location=replace(c.location, source=item.uri), metadata=with_data_source(c.metadata, source.id))
         for c in result.chunks
     ]
     written = kb.write_document(
@@ -170,7 +170,7 @@ def _sync_one(
             source.id,
             item.uri,
             chunks,
-            _with_source(result.metadata, source),
+            with_data_source(result.metadata, source.id),
             hashes,
             item.size,
             item.mtime_ns,
@@ -220,12 +220,17 @@ def _metadata(path: Path, report: SyncReport, uri: str) -> tuple[dict[str, Metad
     except InvalidMetadata as exc:
         report.warnings.append(FileFailure(uri, f"metadata ignored: {exc}"))
         metadata = {}
+    return metadata, embedded_metadata_hash(metadata)
+
+
+def embedded_metadata_hash(metadata: Mapping[str, MetadataAttribute]) -> str:
+    """Changes exactly when an attribute that is embedded with the text changes."""
     embedded = sorted((k, repr(a.value)) for k, a in metadata.items() if a.include_for_embedding)
-    return metadata, _sha256(repr(embedded).encode())
+    return sha256_hex(repr(embedded).encode())
 
 
-def _with_source(metadata: dict[str, MetadataAttribute], source: FolderSource) -> dict[str, MetadataAttribute]:
-    return {**metadata, DATA_SOURCE_KEY: MetadataAttribute(source.id, "STRING", include_for_embedding=False)}
+def with_data_source(metadata: Mapping[str, MetadataAttribute], source_id: str) -> dict[str, MetadataAttribute]:
+    return {**metadata, DATA_SOURCE_KEY: MetadataAttribute(source_id, "STRING", include_for_embedding=False)}
 
 
 def _fail(report: SyncReport, uri: str, reason: str) -> None:
@@ -240,7 +245,7 @@ def _read_or_empty(path: Path) -> bytes:
         return b""
 
 
-def _sha256(data: bytes) -> str:
+def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 

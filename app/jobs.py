@@ -1,0 +1,99 @@
+"""Asynchronous ingestion jobs for the service: one running job per knowledge base, stoppable."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingest.parsers import ParseLimits
+from retrieval.home import new_id, utc_now
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.sync import FolderSource, SyncError, sync_folder
+
+
+class JobConflict(Exception):
+    """A job is already running on this knowledge base."""
+
+
+class JobNotFound(Exception):
+    """No ingestion job with that id in that data source."""
+
+
+@dataclass
+class _Running:
+    job_id: str
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
+class JobRunner:
+    """Runs folder syncs in a worker thread (the embedding model already uses every core)."""
+
+    def __init__(self, *, limits: ParseLimits) -> None:
+        self._limits = limits
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ragkb-job")
+        self._running: dict[str, _Running] = {}
+        self._lock = threading.Lock()
+
+    def start(self, kb_id: str, kb: KnowledgeBase, source: FolderSource | None, data_source_id: str) -> dict[str, Any]:
+        """Queue a sync of ``source`` (``None`` for a CUSTOM data source: nothing to scan, completes at once).
+
+        Raises :class:`JobConflict` when a job of this knowledge base is still starting or running.
+        """
+        with self._lock:
+            if kb_id in self._running:
+                raise JobConflict(
+                    f"ingestion job {self._running[kb_id].job_id} is still running on this knowledge base; "
+                    "wait for it or stop it"
+                )
+            running = _Running(new_id())
+            self._running[kb_id] = running
+        now = utc_now()
+        job = {"id": running.job_id, "data_source_id": data_source_id, "status": "STARTING", "started_at": now,
+               "updated_at": now, "statistics": {}, "failures": []}  # fmt: skip
+        kb.catalog.put_job(job)
+        self._pool.submit(self._run, kb_id, kb, source, job)
+        return job
+
+    def stop(self, kb_id: str, kb: KnowledgeBase, job_id: str) -> dict[str, Any]:
+        job = self.get(kb, job_id)
+        with self._lock:
+            running = self._running.get(kb_id)
+            if running is not None and running.job_id == job_id:
+                running.stop.set()
+                job = {**job, "status": "STOPPING"}
+        return job
+
+    def get(self, kb: KnowledgeBase, job_id: str) -> dict[str, Any]:
+        for job in kb.catalog.jobs():
+            if job["id"] == job_id:
+                return job
+        raise JobNotFound(f"no ingestion job {job_id!r} in this knowledge base")
+
+    def running(self, kb_id: str) -> bool:
+        with self._lock:
+            return kb_id in self._running
+
+    def close(self) -> None:
+        with self._lock:
+            for running in self._running.values():
+                running.stop.set()
+        self._pool.shutdown(wait=True)
+
+    def _run(self, kb_id: str, kb: KnowledgeBase, source: FolderSource | None, job: dict[str, Any]) -> None:
+        running = self._running[kb_id]
+        try:
+            if source is None:
+                kb.catalog.put_job({**job, "status": "COMPLETE", "updated_at": utc_now()})
+                return
+            sync_folder(kb, source, limits=self._limits, should_stop=running.stop.is_set, job_id=job["id"])
+        except SyncError as exc:
+            kb.catalog.put_job({**job, "status": "FAILED", "updated_at": utc_now(), "failures": [str(exc)]})
+        except Exception as exc:  # the job's edge: whatever broke, the job must end FAILED, not hang IN_PROGRESS
+            reason = f"internal error: {type(exc).__name__}: {exc}"
+            kb.catalog.put_job({**job, "status": "FAILED", "updated_at": utc_now(), "failures": [reason]})
+            raise
+        finally:
+            with self._lock:
+                self._running.pop(kb_id, None)

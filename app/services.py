@@ -1,0 +1,130 @@
+"""What the running service holds: settings, the registry, the embedder, open knowledge bases, jobs.
+
+Built once in the app's lifespan (``Services.start``) and handed to routes through a dependency;
+nothing here is a module global.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.jobs import JobConflict, JobRunner
+from app.settings import Settings
+from app.wiring import build_embedder, build_generator, open_knowledge_base
+from ingest.chunking import ChunkingConfig
+from retrieval.embedding import Embedder
+from retrieval.generation import Generator
+from retrieval.home import Home, KnowledgeBaseInfo, new_id, utc_now
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.sync import FolderSource
+
+
+class DataSourceNotFound(Exception):
+    """No data source with that id in the knowledge base."""
+
+
+class PathNotAllowed(Exception):
+    """A folder data source outside the configured data roots."""
+
+
+class InvalidDataSource(Exception):
+    """A data source definition that cannot be used (not a folder, bad glob list, ...)."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    home: Home
+    embedder: Embedder
+    generator: Generator
+    jobs: JobRunner
+    _open: dict[str, KnowledgeBase] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @classmethod
+    def start(cls, settings: Settings) -> Services:
+        embedder = build_embedder(settings)
+        return cls(
+            settings=settings,
+            home=Home(settings.home),
+            embedder=embedder,
+            generator=build_generator(settings, embedder),
+            jobs=JobRunner(limits=settings.parse_limits()),
+        )
+
+    def close(self) -> None:
+        self.jobs.close()
+        with self._lock:
+            for kb in self._open.values():
+                kb.save()
+                kb.close()
+            self._open.clear()
+        self.home.close()
+
+    # -- knowledge bases --------------------------------------------------------------------
+    def knowledge_base(self, name_or_id: str) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
+        """The knowledge base and its open handle; raises ``KnowledgeBaseNotFound``."""
+        info = self.home.get(name_or_id)
+        with self._lock:
+            kb = self._open.get(info.id)
+            if kb is None:
+                kb = self._open[info.id] = open_knowledge_base(self.home, info, self.embedder)
+        return info, kb
+
+    def create_knowledge_base(self, name: str, *, chunking: ChunkingConfig, description: str = "") -> KnowledgeBaseInfo:
+        return self.home.create(name, chunking=chunking, embedder=self.embedder.name, description=description)
+
+    def delete_knowledge_base(self, name_or_id: str) -> KnowledgeBaseInfo:
+        info = self.home.get(name_or_id)
+        if self.jobs.running(info.id):
+            raise JobConflict("an ingestion job is running on this knowledge base; stop it before deleting")
+        with self._lock:
+            kb = self._open.pop(info.id, None)
+            if kb is not None:
+                kb.close()
+        return self.home.delete(info.id)
+
+    # -- data sources -----------------------------------------------------------------------
+    def create_data_source(
+        self, kb: KnowledgeBase, *, name: str, type: str, path: str | None = None,
+        include: list[str] | None = None, exclude: list[str] | None = None, description: str = "",
+    ) -> dict[str, Any]:  # fmt: skip
+        """Register a ``LOCAL_FOLDER`` (a folder under a data root) or ``CUSTOM`` (direct ingestion) source."""
+        if any(s["name"] == name for s in kb.catalog.data_sources()):
+            raise InvalidDataSource(f"a data source named {name!r} already exists in this knowledge base")
+        config: dict[str, Any] = {"description": description}
+        if type == "LOCAL_FOLDER":
+            if not path:
+                raise InvalidDataSource("a LOCAL_FOLDER data source needs a path")
+            config |= {"path": str(self.allowed_folder(path)), "include": include or [], "exclude": exclude or []}
+        elif type != "CUSTOM":
+            raise InvalidDataSource(f"data source type must be LOCAL_FOLDER or CUSTOM, got {type!r}")
+        source_id = new_id()
+        kb.catalog.put_data_source(id=source_id, name=name, type=type, config=config, now=utc_now())
+        return self.data_source(kb, source_id)
+
+    def data_source(self, kb: KnowledgeBase, data_source_id: str) -> dict[str, Any]:
+        for source in kb.catalog.data_sources():
+            if source["id"] == data_source_id:
+                return source
+        raise DataSourceNotFound(f"no data source {data_source_id!r} in this knowledge base")
+
+    def folder_source(self, source: dict[str, Any]) -> FolderSource | None:
+        """The sync target of a data source; ``None`` for CUSTOM sources."""
+        if source["type"] != "LOCAL_FOLDER":
+            return None
+        config = source["config"]
+        return FolderSource(source["id"], Path(config["path"]), tuple(config["include"]), tuple(config["exclude"]))
+
+    def allowed_folder(self, path: str) -> Path:
+        """``path`` resolved (symlinks and ``..`` followed) if it lies under a data root; else PathNotAllowed."""
+        folder = Path(path).expanduser().resolve()
+        if not any(folder == root or folder.is_relative_to(root) for root in self.settings.data_roots):
+            roots = ", ".join(str(r) for r in self.settings.data_roots)
+            raise PathNotAllowed(f"{path} is outside the folders this server may index ({roots}); see RAGKB_DATA_ROOTS")
+        if not folder.is_dir():
+            raise InvalidDataSource(f"{path} is not a folder")
+        return folder
