@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from app import cli_eval, cli_ingest, cli_query
+from app import cli_eval, cli_ingest, cli_query, cli_serve
 from app.terminal import err
 from ingest.errors import IngestError
 from retrieval.errors import RetrievalError
@@ -25,6 +25,8 @@ cli.command()(cli_ingest.sync)
 cli.command()(cli_query.retrieve)
 cli.add_typer(cli_query.kb_cli, name="kb")
 cli.add_typer(cli_eval.eval_cli, name="eval")
+cli.command()(cli_serve.serve)
+cli.add_typer(cli_serve.keys_cli, name="keys")
 
 
 def main() -> None:

@@ -105,8 +105,10 @@ def sync(
     watch: Annotated[bool, typer.Option(help="Keep running and re-sync when files change.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Index a folder into a knowledge base, incrementally: only new, modified, deleted files and
-    changed metadata sidecars are processed. Prints Bedrock's ingestion-job statistics.
+    """Index a folder into a knowledge base, incrementally (only what changed is processed).
+
+    New, modified and deleted files and changed metadata sidecars are handled; unchanged files are
+    not even parsed. Prints Bedrock's ingestion-job statistics.
 
     The chunking is chosen when the knowledge base is created and cannot change afterwards.
 

@@ -1,0 +1,128 @@
+"""The one place that maps errors to HTTP statuses and renders the two JSON error shapes.
+
+Native routes (``/v1/...``): ``{"error": {"code": "not_found", "message": "...", "status": 404}}``.
+Bedrock-compatible routes: AWS's shape, ``{"message": "..."}`` with the ``x-amzn-ErrorType`` header
+naming the exception (``ValidationException``, ``ResourceNotFoundException``, ...), which is what
+botocore reads to raise ``client.exceptions.<Name>``.
+Lookup walks the exception's MRO, so a subclass inherits its base's mapping.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import NamedTuple
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.auth import AuthError, Forbidden
+from app.jobs import JobConflict, JobNotFound
+from app.services import DataSourceNotFound, InvalidDataSource, PathNotAllowed
+from ingest.errors import IngestError
+from retrieval.errors import ModelMismatch, RetrievalError
+from retrieval.generation import GenerationFailed
+from retrieval.home import KnowledgeBaseExists, KnowledgeBaseNotFound
+
+log = logging.getLogger("ragkb")
+
+
+class ErrorKind(NamedTuple):
+    status: int
+    code: str  # native
+    aws: str  # x-amzn-ErrorType
+
+
+class RequestError(Exception):
+    """A bad request found by a route itself (limits, unsupported fields). ``str(e)`` is the message."""
+
+
+class ResourceNotFound(Exception):
+    """A document or other sub-resource that does not exist."""
+
+
+class PayloadTooLarge(Exception):
+    """A request body over ``max_request_mb``."""
+
+
+NOT_FOUND = ErrorKind(404, "not_found", "ResourceNotFoundException")
+CONFLICT = ErrorKind(409, "conflict", "ConflictException")
+INVALID = ErrorKind(400, "invalid_request", "ValidationException")
+
+STATUS_BY_CLASS: dict[type[BaseException], ErrorKind] = {
+    KnowledgeBaseNotFound: NOT_FOUND,
+    DataSourceNotFound: NOT_FOUND,
+    JobNotFound: NOT_FOUND,
+    ResourceNotFound: NOT_FOUND,
+    KnowledgeBaseExists: CONFLICT,
+    JobConflict: CONFLICT,
+    ModelMismatch: CONFLICT,
+    PathNotAllowed: ErrorKind(403, "forbidden", "AccessDeniedException"),
+    Forbidden: ErrorKind(403, "forbidden", "AccessDeniedException"),
+    PayloadTooLarge: ErrorKind(413, "payload_too_large", "ValidationException"),
+    GenerationFailed: ErrorKind(502, "bad_gateway", "BadGatewayException"),
+    InvalidDataSource: INVALID,
+    RequestError: INVALID,
+    IngestError: INVALID,
+    RetrievalError: INVALID,
+}
+
+
+def kind_of(exc: BaseException) -> ErrorKind | None:
+    for cls in type(exc).__mro__:
+        if cls in STATUS_BY_CLASS:
+            return STATUS_BY_CLASS[cls]
+    return None
+
+
+def is_native(request: Request) -> bool:
+    return request.url.path.startswith("/v1/") or request.url.path in ("/healthz", "/readyz")
+
+
+def error_response(request: Request, kind: ErrorKind, message: str) -> JSONResponse:
+    if is_native(request):
+        body = {"error": {"code": kind.code, "message": message, "status": kind.status}}
+        return JSONResponse(body, status_code=kind.status)
+    return JSONResponse({"message": message}, status_code=kind.status, headers={"x-amzn-ErrorType": kind.aws})
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def domain_error(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, AuthError):
+            if is_native(request):
+                kind = ErrorKind(401, "unauthorized", exc.aws_code)
+                return JSONResponse(
+                    {"error": {"code": kind.code, "message": str(exc), "status": 401}}, status_code=401,
+                    headers={"WWW-Authenticate": "Bearer"},
+                )  # fmt: skip
+            return error_response(request, ErrorKind(403, "unauthorized", exc.aws_code), str(exc))
+        kind = kind_of(exc)
+        if kind is None:
+            log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+            kind = ErrorKind(500, "internal_error", "InternalServerException")
+            return error_response(request, kind, "internal error; the server log has the details")
+        return error_response(request, kind, str(exc) or type(exc).__name__)
+
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(request, INVALID, _describe(exc))
+
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status_code, "error")
+        aws = "ResourceNotFoundException" if exc.status_code == 404 else "ValidationException"
+        return error_response(request, ErrorKind(exc.status_code, code, aws), str(exc.detail))
+
+    app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    for cls in (*STATUS_BY_CLASS, AuthError):
+        app.add_exception_handler(cls, domain_error)
+    app.add_exception_handler(Exception, domain_error)  # anything unexpected: 500 in the right shape
+
+
+def _describe(exc: RequestValidationError) -> str:
+    """One line naming each bad field: ``body.k: Input should be less than or equal to 100``."""
+    parts = []
+    for error in exc.errors()[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts) or "invalid request"

@@ -1,0 +1,153 @@
+"""The HTTP service: ``create_app(settings)`` builds a FastAPI app; models and indexes load in its lifespan.
+
+Routes: native resource-style JSON under ``/v1`` (see ``app/routes_native.py``), Bedrock's own wire
+format at Bedrock's paths (``app/routes_bedrock_*.py``), ``/healthz``, ``/readyz`` and OpenAPI docs
+at ``/docs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.auth import ANONYMOUS, AuthError, KeyStore, Principal, bearer_principal, verify_sigv4
+from app.errors import PayloadTooLarge, error_response, install_error_handlers, kind_of
+from app.services import Services
+from app.settings import Settings
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the service. Nothing heavy happens until the app starts (lifespan)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = Services.start(settings)
+        app.state.keys = KeyStore(settings.home)
+        app.state.ready = True
+        try:
+            yield
+        finally:
+            app.state.ready = False
+            app.state.services.close()
+            app.state.keys.close()
+
+    app = FastAPI(
+        title="ragkb",
+        version="0.1.0",
+        summary="Self-hosted knowledge bases with retrieval and grounding checks; Bedrock-compatible.",
+        description=(
+            "Native API under `/v1` (Bearer API keys when auth is on). Bedrock-compatible routes at Bedrock's "
+            "own paths for boto3's `bedrock-agent`, `bedrock-agent-runtime` and `bedrock-runtime` clients "
+            "(SigV4 when auth is on): point `endpoint_url` at this server. Errors: native routes return "
+            '`{"error": {"code", "message", "status"}}`; Bedrock routes return AWS\'s `{"message"}` with the '
+            "`x-amzn-ErrorType` header."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.ready = False
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, max_bytes=int(settings.max_request_mb * 1024 * 1024))
+
+    @app.get("/healthz", tags=["health"], summary="Liveness: the process answers.")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: model and registry loaded.")
+    def readyz(request: Request) -> JSONResponse:
+        ready = bool(getattr(request.app.state, "ready", False))
+        body: dict[str, Any] = {"status": "ready" if ready else "starting"}
+        if ready:
+            services: Services = request.app.state.services
+            body |= {"embedder": services.embedder.name, "knowledge_bases": len(services.home.list())}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    from app import routes_bedrock_agent, routes_bedrock_runtime, routes_native
+
+    app.include_router(routes_native.router, prefix="/v1")
+    app.include_router(routes_bedrock_agent.router)
+    app.include_router(routes_bedrock_runtime.router)
+    return app
+
+
+# -- dependencies --------------------------------------------------------------------------------
+def get_services(request: Request) -> Services:
+    return request.app.state.services  # type: ignore[no-any-return]
+
+
+def native_principal(
+    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
+) -> Principal:
+    """The caller of a native route: anonymous when auth is off, else from ``Authorization: Bearer``."""
+    settings: Settings = request.app.state.settings
+    if not settings.auth_required():
+        return ANONYMOUS
+    return bearer_principal(authorization, request.app.state.keys)
+
+
+async def aws_principal(request: Request) -> Principal:
+    """The caller of a Bedrock route: anonymous when auth is off, else a verified SigV4 signature."""
+    settings: Settings = request.app.state.settings
+    if not settings.auth_required():
+        return ANONYMOUS
+    if settings.aws_access_key_id is None or settings.aws_secret_access_key is None:
+        raise AuthError("this server has no AWS credentials configured (RAGKB_AWS_ACCESS_KEY_ID / _SECRET_ACCESS_KEY)")
+    host = request.headers.get("host", request.url.netloc)
+    path = request.scope.get("raw_path", request.url.path.encode()).decode()
+    query = request.url.query
+    url = f"{request.url.scheme}://{host}{path}" + (f"?{query}" if query else "")
+    return verify_sigv4(
+        method=request.method, url=url, headers=dict(request.headers), body=await request.body(),
+        access_key=settings.aws_access_key_id, secret_key=settings.aws_secret_access_key, region=settings.aws_region,
+    )  # fmt: skip
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+NativePrincipal = Annotated[Principal, Depends(native_principal)]
+AwsPrincipal = Annotated[Principal, Depends(aws_principal)]
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413 in the route family's error shape."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, send)
+            return
+        seen = 0
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise PayloadTooLarge(self._message())
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _message(self) -> str:
+        return f"request body over {self.max_bytes // (1024 * 1024)} MB (RAGKB_MAX_REQUEST_MB)"
+
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        request = Request(scope)
+        kind = kind_of(PayloadTooLarge())
+        assert kind is not None
+        await error_response(request, kind, self._message())(scope, lambda: _empty(), send)
+
+
+async def _empty() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
