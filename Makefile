@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine:
-#   make run   - create .venv, install, sync the sample data into the knowledge base 'sample', query it
+#   make run   - create .venv, install, sync the sample data into the knowledge base 'sample', query it, serve it
 #   make test  - create .venv, install with dev tools, lint, type-check and run every test
 PYTHON ?= python3
 VENV   := .venv
@@ -22,6 +22,8 @@ install: $(STAMP)
 run: install
 	HF_HUB_OFFLINE=1 $(BIN)/ragkb sync data/sample --kb sample
 	HF_HUB_OFFLINE=1 $(BIN)/ragkb retrieve "How many vacation days do employees get?" --kb sample -k 2
+	@echo "Serving on http://127.0.0.1:8000 (API docs: /docs). Ctrl-C to stop."
+	HF_HUB_OFFLINE=1 $(BIN)/ragkb serve
 
 lint: install
 	$(BIN)/ruff check app ingest retrieval grounding tests bench data
