@@ -23,7 +23,7 @@ def eval_retrieval(
     qrels: Annotated[
         Path, typer.Option(exists=True, dir_okay=False, help="BEIR qrels TSV (query-id, corpus-id, score).")
     ],
-    search_type: Annotated[str, typer.Option("--search-type", help="SEMANTIC or HYBRID.")] = "SEMANTIC",
+    search_type: Annotated[str, typer.Option("--search-type", help="SEMANTIC or HYBRID (default).")] = "HYBRID",
     chunking: ChunkingOpt = "none",
     max_tokens: MaxTokensOpt = None,
     overlap_pct: OverlapOpt = None,

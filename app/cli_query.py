@@ -23,8 +23,8 @@ def retrieve(
     kb: Annotated[str, typer.Option("--kb", help="Knowledge base name or id.")],
     k: Annotated[int, typer.Option("-k", "--top-k", help="How many results (1-100).")] = 5,
     search_type: Annotated[
-        str, typer.Option("--search-type", help="SEMANTIC (dense vectors) or HYBRID (dense + BM25 keywords).")
-    ] = "SEMANTIC",
+        str, typer.Option("--search-type", help="HYBRID (dense + BM25 keywords, default: best on SciFact) or SEMANTIC (dense vectors only).")
+    ] = "HYBRID",
     filter_json: Annotated[
         str | None,
         typer.Option(

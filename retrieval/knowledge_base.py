@@ -77,7 +77,7 @@ class KnowledgeBase:
 
     # -- reads ------------------------------------------------------------------------------
     def retrieve(
-        self, query: str, *, k: int = 5, search_type: SearchType = "SEMANTIC", filter: Filter | None = None
+        self, query: str, *, k: int = 5, search_type: SearchType = "HYBRID", filter: Filter | None = None
     ) -> list[Hit]:
         """The ``k`` best chunks for ``query``; see :class:`~retrieval.types.Hit` for the score."""
         return self.retrieve_many([query], k=k, search_type=search_type, filter=filter)[0]
@@ -87,7 +87,7 @@ class KnowledgeBase:
         queries: Sequence[str],
         *,
         k: int = 5,
-        search_type: SearchType = "SEMANTIC",
+        search_type: SearchType = "HYBRID",
         filter: Filter | None = None,
     ) -> list[list[Hit]]:
         for query in queries:
