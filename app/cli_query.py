@@ -23,7 +23,10 @@ def retrieve(
     kb: Annotated[str, typer.Option("--kb", help="Knowledge base name or id.")],
     k: Annotated[int, typer.Option("-k", "--top-k", help="How many results (1-100).")] = 5,
     search_type: Annotated[
-        str, typer.Option("--search-type", help="HYBRID (dense + BM25 keywords, default: best on SciFact) or SEMANTIC (dense vectors only).")
+        str,
+        typer.Option(
+            "--search-type", help="HYBRID (dense + BM25 keywords; the default, best on SciFact) or SEMANTIC (dense)."
+        ),
     ] = "HYBRID",
     filter_json: Annotated[
         str | None,

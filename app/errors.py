@@ -10,6 +10,7 @@ Lookup walks the exception's MRO, so a subclass inherits its base's mapping.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import NamedTuple
 
 from fastapi import FastAPI, Request
@@ -42,8 +43,15 @@ class ResourceNotFound(Exception):
     """A document or other sub-resource that does not exist."""
 
 
-class PayloadTooLarge(Exception):
-    """A request body over ``max_request_mb``."""
+class PayloadTooLarge(StarletteHTTPException):
+    """A request body over ``max_request_mb``. An HTTPException because FastAPI turns any other error
+    raised while it reads a body (a chunked one, counted as it arrives) into a generic 400."""
+
+    def __init__(self, message: str = "request body too large") -> None:
+        super().__init__(413, message)
+
+    def __str__(self) -> str:
+        return str(self.detail)
 
 
 NOT_FOUND = ErrorKind(404, "not_found", "ResourceNotFoundException")
@@ -80,37 +88,43 @@ def is_native(request: Request) -> bool:
     return request.url.path.startswith("/v1/") or request.url.path in ("/healthz", "/readyz")
 
 
-def error_response(request: Request, kind: ErrorKind, message: str) -> JSONResponse:
+def error_response(
+    request: Request, kind: ErrorKind, message: str, *, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
     if is_native(request):
         body = {"error": {"code": kind.code, "message": message, "status": kind.status}}
-        return JSONResponse(body, status_code=kind.status)
-    return JSONResponse({"message": message}, status_code=kind.status, headers={"x-amzn-ErrorType": kind.aws})
+        return JSONResponse(body, status_code=kind.status, headers=headers)
+    return JSONResponse(
+        {"message": message}, status_code=kind.status, headers={**(headers or {}), "x-amzn-ErrorType": kind.aws}
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:
     async def domain_error(request: Request, exc: Exception) -> JSONResponse:
         if isinstance(exc, AuthError):
             if is_native(request):
-                kind = ErrorKind(401, "unauthorized", exc.aws_code)
                 return JSONResponse(
-                    {"error": {"code": kind.code, "message": str(exc), "status": 401}}, status_code=401,
+                    {"error": {"code": "unauthorized", "message": str(exc), "status": 401}}, status_code=401,
                     headers={"WWW-Authenticate": "Bearer"},
                 )  # fmt: skip
             return error_response(request, ErrorKind(403, "unauthorized", exc.aws_code), str(exc))
-        kind = kind_of(exc)
-        if kind is None:
+        known = kind_of(exc)
+        if known is None:
             log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-            kind = ErrorKind(500, "internal_error", "InternalServerException")
-            return error_response(request, kind, "internal error; the server log has the details")
-        return error_response(request, kind, str(exc) or type(exc).__name__)
+            internal = ErrorKind(500, "internal_error", "InternalServerException")
+            return error_response(request, internal, "internal error; the server log has the details")
+        return error_response(request, known, str(exc) or type(exc).__name__)
 
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         return error_response(request, INVALID, _describe(exc))
 
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(exc.status_code, "error")
+        code = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "error"
+        )
         aws = "ResourceNotFoundException" if exc.status_code == 404 else "ValidationException"
-        return error_response(request, ErrorKind(exc.status_code, code, aws), str(exc.detail))
+        # exc.headers carries what the status needs, such as Allow on a 405
+        return error_response(request, ErrorKind(exc.status_code, code, aws), str(exc.detail), headers=exc.headers)
 
     app.add_exception_handler(RequestValidationError, validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]

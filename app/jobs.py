@@ -36,7 +36,10 @@ class JobRunner:
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
 
-    def start(self, kb_id: str, kb: KnowledgeBase, source: FolderSource | None, data_source_id: str) -> dict[str, Any]:
+    def start(
+        self, kb_id: str, kb: KnowledgeBase, source: FolderSource | None, data_source_id: str, *,
+        description: str | None = None,
+    ) -> dict[str, Any]:  # fmt: skip
         """Queue a sync of ``source`` (``None`` for a CUSTOM data source: nothing to scan, completes at once).
 
         Raises :class:`JobConflict` when a job of this knowledge base is still starting or running.
@@ -50,8 +53,9 @@ class JobRunner:
             running = _Running(new_id())
             self._running[kb_id] = running
         now = utc_now()
-        job = {"id": running.job_id, "data_source_id": data_source_id, "status": "STARTING", "started_at": now,
-               "updated_at": now, "statistics": {}, "failures": []}  # fmt: skip
+        job: dict[str, Any] = {"id": running.job_id, "data_source_id": data_source_id, "status": "STARTING",
+                               "started_at": now, "updated_at": now, "statistics": {}, "failures": [],
+                               "description": description}  # fmt: skip
         kb.catalog.put_job(job)
         self._pool.submit(self._run, kb_id, kb, source, job)
         return job

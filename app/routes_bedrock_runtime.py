@@ -1,5 +1,39 @@
-"""Placeholder router; filled in by the routes work."""
+"""Bedrock-compatible routes for boto3's ``bedrock-runtime`` client: ``ApplyGuardrail``.
 
-from fastapi import APIRouter
+Guardrails and their policies live in ``app/bedrock_guardrails.py``; today the only guardrail is the
+built-in ``passthrough`` one (no policies, action ``NONE``), and any other identifier is a
+``ResourceNotFoundException``. Text blocks only: image blocks are a ``ValidationException``.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from app.bedrock_guardrails import TextBlock, apply_guardrail, builtin_guardrails, find_guardrail
+from app.bedrock_protocol import RUNTIME, bedrock_input, policy
+from app.errors import RequestError
+from app.server import AwsPrincipal, ServicesDep
+
+router = APIRouter(tags=["bedrock-runtime"])
+
+APPLY_GUARDRAIL = policy(
+    ["guardrailIdentifier", "guardrailVersion", "source", "content[].text", "outputScope"],
+    reasons={"content[].image": "image content is not supported: ragkb guardrails check text blocks"},
+)
+ApplyInput = Annotated[dict[str, Any], Depends(bedrock_input(RUNTIME, "ApplyGuardrail", APPLY_GUARDRAIL))]
+
+
+@router.post("/guardrail/{guardrailIdentifier:path}/version/{guardrailVersion}/apply", summary="ApplyGuardrail")
+def apply_guardrail_route(principal: AwsPrincipal, services: ServicesDep, params: ApplyInput) -> dict[str, Any]:
+    guardrail = find_guardrail(builtin_guardrails(), params["guardrailIdentifier"], params["guardrailVersion"])
+    blocks = []
+    for i, block in enumerate(params["content"]):
+        if "text" not in block:
+            raise RequestError(f"content[{i}] has no text block")
+        blocks.append(TextBlock(block["text"]["text"], frozenset(block["text"].get("qualifiers", ()))))
+    return apply_guardrail(
+        guardrail, version=params["guardrailVersion"], source=params["source"], blocks=blocks,
+        full=params.get("outputScope") == "FULL", region=services.settings.aws_region,
+    )  # fmt: skip

@@ -140,7 +140,7 @@ class BodyLimit:
         await self.app(scope, counting_receive, send)
 
     def _message(self) -> str:
-        return f"request body over {self.max_bytes // (1024 * 1024)} MB (RAGKB_MAX_REQUEST_MB)"
+        return f"request body over {self.max_bytes / (1024 * 1024):.4g} MB (RAGKB_MAX_REQUEST_MB)"
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         request = Request(scope)

@@ -112,6 +112,17 @@ class Services:
                 return source
         raise DataSourceNotFound(f"no data source {data_source_id!r} in this knowledge base")
 
+    def delete_data_source(self, kb_id: str, kb: KnowledgeBase, data_source_id: str) -> dict[str, Any]:
+        """Remove a data source, its documents (chunks and vectors) and its jobs; refused while a job runs."""
+        source = self.data_source(kb, data_source_id)
+        if self.jobs.running(kb_id):
+            raise JobConflict("an ingestion job is running on this knowledge base; stop it before deleting")
+        for row in kb.catalog.documents(data_source_id).values():
+            kb.delete_document(row.id)
+        kb.catalog.delete_data_source(data_source_id)
+        kb.save()
+        return source
+
     def folder_source(self, source: dict[str, Any]) -> FolderSource | None:
         """The sync target of a data source; ``None`` for CUSTOM sources."""
         if source["type"] != "LOCAL_FOLDER":
@@ -125,6 +136,10 @@ class Services:
         if not any(folder == root or folder.is_relative_to(root) for root in self.settings.data_roots):
             roots = ", ".join(str(r) for r in self.settings.data_roots)
             raise PathNotAllowed(f"{path} is outside the folders this server may index ({roots}); see RAGKB_DATA_ROOTS")
-        if not folder.is_dir():
+        try:
+            is_folder = folder.is_dir()
+        except OSError as exc:  # a name too long, a folder we may not read: a bad request, not a crash
+            raise InvalidDataSource(f"{path} cannot be used: {exc.strerror or exc}") from exc
+        if not is_folder:
             raise InvalidDataSource(f"{path} is not a folder")
         return folder

@@ -61,6 +61,18 @@ class DocumentRow:
 
 
 @dataclass(frozen=True)
+class DocumentSummary:
+    """What listing a data source's documents shows: its uri, size, last update, metadata, chunks."""
+
+    uri: str
+    data_source_id: str
+    size: int
+    updated_at: str
+    metadata: dict[str, Any]
+    chunk_count: int  # searchable chunks
+
+
+@dataclass(frozen=True)
 class ChunkRecord:
     """A chunk as stored: what ``KnowledgeBase.retrieve`` returns for each hit."""
 
@@ -216,6 +228,12 @@ class Catalog:
             for r in rows
         ]
 
+    def delete_data_source(self, data_source_id: str) -> None:
+        """Forget a data source and its ingestion jobs; delete its documents first (they hold vectors)."""
+        with self.transaction(vectors_changed=False):
+            self._db.execute("DELETE FROM ingestion_jobs WHERE data_source_id = ?", (data_source_id,))
+            self._db.execute("DELETE FROM data_sources WHERE id = ?", (data_source_id,))
+
     # -- documents --------------------------------------------------------------------------
     def documents(self, data_source_id: str) -> dict[str, DocumentRow]:
         rows = self._db.execute(
@@ -225,6 +243,19 @@ class Catalog:
             (data_source_id,),
         )
         return {r[2]: DocumentRow(*r) for r in rows}
+
+    def document_summaries(self, data_source_id: str, *, uri: str | None = None) -> list[DocumentSummary]:
+        """The data source's documents (or the one at ``uri``) by uri, with their searchable chunk counts."""
+        where, params = "d.data_source_id = ?", [data_source_id]
+        if uri is not None:
+            where, params = where + " AND d.uri = ?", [*params, uri]
+        rows = self._db.execute(
+            "SELECT d.uri, d.data_source_id, d.size, d.updated_at, d.metadata, "
+            "(SELECT count(*) FROM chunks c WHERE c.document_id = d.id AND c.searchable = 1) "
+            f"FROM documents d WHERE {where} ORDER BY d.uri",
+            params,
+        )
+        return [DocumentSummary(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5]) for r in rows]
 
     def document_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM documents").fetchone()[0])

@@ -120,6 +120,14 @@ class Home:
     def list(self) -> list[KnowledgeBaseInfo]:
         return [_info(r) for r in self._db.execute("SELECT * FROM knowledge_bases ORDER BY name")]
 
+    def set_chunking(self, kb_id: str, chunking: ChunkingConfig) -> KnowledgeBaseInfo:
+        """Change how a knowledge base chunks. Callers make sure it holds no documents yet."""
+        self._db.execute(
+            "UPDATE knowledge_bases SET chunking = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(chunking.to_bedrock()), utc_now(), kb_id),
+        )
+        return self.get(kb_id)
+
     def touch(self, kb_id: str) -> None:
         self._db.execute("UPDATE knowledge_bases SET updated_at = ? WHERE id = ?", (utc_now(), kb_id))
 

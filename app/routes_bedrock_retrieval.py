@@ -1,0 +1,122 @@
+"""Bedrock ``bedrock-agent-runtime``: ``Retrieve`` and ``RetrieveAndGenerate`` over a knowledge base.
+
+Retrieval takes ``numberOfResults`` (default 5), ``overrideSearchType`` (``SEMANTIC``, the default, or
+``HYBRID``) and a metadata ``filter``. Scores are higher-is-better: cosine similarity for SEMANTIC,
+normalised reciprocal-rank fusion in [0, 1] for HYBRID (see ``retrieval.types.Hit``).
+
+Generation uses the server's generator (an OpenAI-compatible chat model when configured, else the
+offline extractive answerer): ``modelArn`` is accepted and ignored. Sessions carry no history: each call
+is answered on its own; ``sessionId`` is echoed back, or a new one is made when the call has none.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from app.bedrock_protocol import AGENT_RUNTIME, bedrock_input, knowledge_base_by_id, policy
+from app.bedrock_views import citation_view
+from app.errors import RequestError
+from app.json_views import hit_view
+from app.server import AwsPrincipal, ServicesDep
+from retrieval.filters import parse_filter
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.types import Hit
+
+router = APIRouter(tags=["bedrock-agent-runtime"])
+DEFAULT_RESULTS = 5  # Bedrock's default numberOfResults
+
+_VECTOR = "vectorSearchConfiguration"
+_SEARCH = [f"{_VECTOR}.numberOfResults", f"{_VECTOR}.overrideSearchType", f"{_VECTOR}.filter"]
+_UNSUPPORTED_SEARCH = {
+    f"{_VECTOR}.rerankingConfiguration": "rerankingConfiguration is not supported: ragkb ranks by the search "
+    "type alone",
+    f"{_VECTOR}.implicitFilterConfiguration": "implicitFilterConfiguration is not supported (a model would write "
+    "the filter); send an explicit filter",
+}
+_KB_CONFIG = "retrieveAndGenerateConfiguration.knowledgeBaseConfiguration"
+_GENERATION = f"{_KB_CONFIG}.generationConfiguration"
+
+RETRIEVE = policy(
+    ["knowledgeBaseId", "retrievalQuery.text", "retrievalQuery.type",
+     *(f"retrievalConfiguration.{p}" for p in _SEARCH)],
+    reasons={
+        "nextToken": "nextToken is not supported: ragkb returns all numberOfResults results in one response",
+        "guardrailConfiguration": "guardrailConfiguration is not supported on retrieve; call apply_guardrail",
+        "retrievalQuery.image": "image queries are not supported: ragkb retrieves by text",
+    } | {f"retrievalConfiguration.{path}": reason for path, reason in
+         _UNSUPPORTED_SEARCH.items()},
+)  # fmt: skip
+RETRIEVE_AND_GENERATE = policy(
+    ["input.text", "sessionId", "retrieveAndGenerateConfiguration.type", f"{_KB_CONFIG}.knowledgeBaseId",
+     *(f"{_KB_CONFIG}.retrievalConfiguration.{p}" for p in _SEARCH)],
+    ignored=[f"{_KB_CONFIG}.modelArn", "sessionConfiguration", f"{_GENERATION}.inferenceConfig",
+             f"{_GENERATION}.performanceConfig"],
+    reasons={
+        "retrieveAndGenerateConfiguration.externalSourcesConfiguration": "retrieveAndGenerateConfiguration.type "
+        "EXTERNAL_SOURCES is not supported: ragkb answers from its knowledge bases (type KNOWLEDGE_BASE)",
+        f"{_GENERATION}.guardrailConfiguration": "guardrailConfiguration is not supported on retrieve_and_generate; "
+        "call apply_guardrail on the answer",
+        f"{_GENERATION}.promptTemplate": "promptTemplate is not supported: ragkb's generator uses its own prompt",
+        f"{_GENERATION}.additionalModelRequestFields": "additionalModelRequestFields is not supported",
+        f"{_KB_CONFIG}.orchestrationConfiguration": "orchestrationConfiguration (query transformation) is not "
+        "supported",
+    } | {f"{_KB_CONFIG}.retrievalConfiguration.{path}": reason for path, reason in
+         _UNSUPPORTED_SEARCH.items()},
+)  # fmt: skip
+
+RetrieveInput = Annotated[dict[str, Any], Depends(bedrock_input(AGENT_RUNTIME, "Retrieve", RETRIEVE))]
+RagInput = Annotated[
+    dict[str, Any], Depends(bedrock_input(AGENT_RUNTIME, "RetrieveAndGenerate", RETRIEVE_AND_GENERATE))
+]
+
+
+@router.post("/knowledgebases/{knowledgeBaseId}/retrieve", summary="Retrieve")
+def retrieve(principal: AwsPrincipal, services: ServicesDep, params: RetrieveInput) -> dict[str, Any]:
+    _, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    query = params["retrievalQuery"]
+    if query.get("type", "TEXT") != "TEXT":
+        raise RequestError(f"retrievalQuery.type {query['type']} is not supported: ragkb retrieves by text")
+    if "text" not in query:
+        raise RequestError("retrievalQuery.text is required")
+    hits = search(kb, query["text"], params.get("retrievalConfiguration"))
+    return {"retrievalResults": [hit_view(hit) for hit in hits]}
+
+
+@router.post("/retrieveAndGenerate", summary="RetrieveAndGenerate")
+def retrieve_and_generate(principal: AwsPrincipal, services: ServicesDep, params: RagInput) -> dict[str, Any]:
+    config = params.get("retrieveAndGenerateConfiguration")
+    if config is None:
+        raise RequestError("retrieveAndGenerateConfiguration is required (type KNOWLEDGE_BASE)")
+    if config["type"] != "KNOWLEDGE_BASE":
+        raise RequestError(
+            f"retrieveAndGenerateConfiguration.type {config['type']} is not supported: ragkb answers from its "
+            "knowledge bases (type KNOWLEDGE_BASE)"
+        )
+    kb_config = config.get("knowledgeBaseConfiguration")
+    if kb_config is None:
+        raise RequestError(f"{_KB_CONFIG} is required when the type is KNOWLEDGE_BASE")
+    _, kb = knowledge_base_by_id(services, principal, kb_config["knowledgeBaseId"])
+    question = params["input"]["text"]
+    hits = search(kb, question, kb_config.get("retrievalConfiguration"))
+    answer = services.generator.generate(question, hits)
+    return {
+        "output": {"text": answer.text},
+        "citations": [citation_view(answer.text, citation) for citation in answer.citations],
+        "sessionId": params.get("sessionId") or str(uuid.uuid4()),
+    }
+
+
+def search(kb: KnowledgeBase, query: str, configuration: Mapping[str, Any] | None) -> list[Hit]:
+    """Run a Bedrock ``KnowledgeBaseRetrievalConfiguration`` (validated by the caller's input shape)."""
+    vector = (configuration or {}).get(_VECTOR, {})
+    where = vector.get("filter")
+    return kb.retrieve(
+        query,
+        k=vector.get("numberOfResults", DEFAULT_RESULTS),
+        search_type=vector.get("overrideSearchType", "SEMANTIC"),
+        filter=None if where is None else parse_filter(where),
+    )

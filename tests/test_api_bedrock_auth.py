@@ -1,0 +1,81 @@
+"""SigV4 on the Bedrock routes: boto3's real signatures verify; bad ones get AWS's error codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from botocore.exceptions import ClientError
+
+from app.settings import Settings
+from tests.live_server import running_server
+from tests.test_api_bedrock_helpers import boto_clients, create_custom_source, create_kb, text_document
+
+KEY, SECRET = "AKIDRAGKBTEST", "secret"
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    settings = Settings(
+        home=tmp_path_factory.mktemp("home"),
+        embedder="hash",
+        auth="required",
+        aws_access_key_id=KEY,
+        aws_secret_access_key=SECRET,
+        host="127.0.0.1",
+    )
+    with running_server(settings) as url:
+        yield url
+
+
+def test_boto3_signatures_verify(base_url: str) -> None:
+    clients = boto_clients(base_url, key=KEY, secret=SECRET)
+    kb = create_kb(clients.agent, "signed")  # PUT with a body
+    source = create_custom_source(clients.agent, kb)
+    clients.agent.ingest_knowledge_base_documents(
+        knowledgeBaseId=kb,
+        dataSourceId=source,
+        documents=[text_document("ü-note", "Grüße: the café opens at 7:00 on weekdays.", team="café")],
+    )
+    assert clients.agent.get_knowledge_base(knowledgeBaseId=kb)["knowledgeBase"]["name"] == "signed"  # GET, no body
+    hits = clients.runtime.retrieve(knowledgeBaseId=kb, retrievalQuery={"text": "when does the café open?"})
+    assert hits["retrievalResults"][0]["location"]["customDocumentLocation"]["id"] == "ü-note"
+    arn = "arn:aws:bedrock:us-east-1:123456789012:guardrail/passthrough"  # ':' and '/' percent-encoded in the path
+    result = clients.bedrock.apply_guardrail(
+        guardrailIdentifier=arn, guardrailVersion="DRAFT", source="INPUT", content=[{"text": {"text": "hello"}}]
+    )
+    assert result["action"] == "NONE"
+
+
+@pytest.mark.parametrize(
+    ("key", "secret", "code"),
+    [(KEY, "wrong-secret", "InvalidSignatureException"), ("AKIDSOMEONEELSE", SECRET, "UnrecognizedClientException")],
+)
+def test_bad_credentials(base_url: str, key: str, secret: str, code: str) -> None:
+    agent = boto_clients(base_url, key=key, secret=secret).agent
+    with pytest.raises(ClientError) as caught:
+        agent.list_knowledge_bases()
+    assert caught.value.response["Error"]["Code"] == code
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+
+
+def test_unsigned_request(base_url: str) -> None:
+    response = httpx.post(f"{base_url}/knowledgebases/", json={})
+    assert response.status_code == 403
+    assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    assert response.json() == {"message": "Missing Authentication Token"}
+
+
+def test_tampered_body_is_refused(base_url: str) -> None:
+    """A valid signature over one body does not authorise another."""
+    url = f"{base_url}/knowledgebases/"
+    signed = AWSRequest(method="POST", url=url, data=b'{"maxResults": 1}', headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials(KEY, SECRET), "bedrock", "us-east-1").add_auth(signed)
+    headers = dict(signed.headers.items())
+    assert httpx.post(url, content=b'{"maxResults": 1}', headers=headers).status_code == 200
+    tampered = httpx.post(url, content=b'{"maxResults": 2}', headers=headers)
+    assert (tampered.status_code, tampered.headers["x-amzn-ErrorType"]) == (403, "InvalidSignatureException")

@@ -1,0 +1,121 @@
+"""API keys on the native routes: missing/invalid/revoked keys are 401, scoped keys see only their KBs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.auth import KeyStore
+from app.settings import Settings
+from tests.live_server import running_server
+
+
+@dataclass
+class Server:
+    base_url: str
+    home: Path
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=30)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    home = tmp_path / "home"
+    with running_server(Settings(home=home, embedder="hash", auth="required", data_roots=[tmp_path])) as base_url:
+        yield Server(base_url, home)
+
+
+def new_key(home: Path, kb_ids: list[str] | None = None) -> str:
+    store = KeyStore(home)
+    try:
+        return store.create(description="test", kb_ids=kb_ids)[0]
+    finally:
+        store.close()
+
+
+def assert_unauthorized(response: httpx.Response) -> None:
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "status"}
+    assert (body["error"]["code"], body["error"]["status"]) == ("unauthorized", 401)
+
+
+def test_missing_and_invalid_keys_are_401(server: Server) -> None:
+    with server.client() as anonymous:
+        assert_unauthorized(anonymous.get("/v1/knowledge-bases"))
+        assert_unauthorized(anonymous.post("/v1/knowledge-bases", json={"name": "x"}))
+        assert_unauthorized(anonymous.post("/v1/knowledge-bases/x/retrieve", json={"query": "q"}))
+        assert_unauthorized(anonymous.get("/v1/knowledge-bases", headers={"Authorization": "Basic dTpw"}))
+        assert anonymous.get("/healthz").status_code == 200  # health stays open for probes
+    with server.client("rkb_not-a-real-key") as forged:
+        assert_unauthorized(forged.get("/v1/knowledge-bases"))
+
+
+def test_scoped_key_sees_and_touches_only_its_knowledge_base(server: Server) -> None:
+    with server.client(new_key(server.home)) as admin:
+        a = admin.post("/v1/knowledge-bases", json={"name": "alpha"}).json()
+        b = admin.post("/v1/knowledge-bases", json={"name": "beta"}).json()
+        b_source = admin.post(f"/v1/knowledge-bases/{b['id']}/data-sources", json={"name": "up", "type": "CUSTOM"})
+        assert b_source.status_code == 201
+        upload = admin.post(
+            f"/v1/knowledge-bases/beta/data-sources/{b_source.json()['id']}/documents",
+            files=[("files", ("secret.txt", b"The beta launch code is tangerine.", "text/plain"))],
+        )
+        assert upload.json()["documents"][0]["status"] == "INDEXED"
+        assert [k["name"] for k in admin.get("/v1/knowledge-bases").json()["knowledge_bases"]] == ["alpha", "beta"]
+
+    with server.client(new_key(server.home, kb_ids=[a["id"]])) as scoped:
+        assert [k["id"] for k in scoped.get("/v1/knowledge-bases").json()["knowledge_bases"]] == [a["id"]]
+        assert scoped.get("/v1/knowledge-bases/alpha").status_code == 200
+        assert scoped.post("/v1/knowledge-bases/alpha/retrieve", json={"query": "launch code"}).json() == {
+            "results": []
+        }
+        ds = b_source.json()["id"]
+        forbidden = [
+            scoped.get("/v1/knowledge-bases/beta"),
+            scoped.get(f"/v1/knowledge-bases/{b['id']}"),
+            scoped.delete("/v1/knowledge-bases/beta"),
+            scoped.get("/v1/knowledge-bases/beta/data-sources"),
+            scoped.get(f"/v1/knowledge-bases/beta/data-sources/{ds}/documents"),
+            scoped.post(f"/v1/knowledge-bases/beta/data-sources/{ds}/ingestion-jobs"),
+            scoped.post("/v1/knowledge-bases/beta/retrieve", json={"query": "launch code"}),
+            scoped.post("/v1/knowledge-bases/beta/retrieve-and-generate", json={"query": "launch code"}),
+            scoped.post("/v1/knowledge-bases", json={"name": "gamma"}),  # a scoped key cannot create
+        ]
+        for response in forbidden:
+            assert response.status_code == 403, (response.request.url, response.text)
+            assert response.json()["error"] == {"code": "forbidden", "message": response.json()["error"]["message"],
+                                                "status": 403}  # fmt: skip
+            assert "tangerine" not in response.text
+        assert scoped.get("/v1/knowledge-bases/nowhere").status_code == 404
+
+    with server.client(new_key(server.home)) as admin:  # nothing of beta changed
+        assert admin.get("/v1/knowledge-bases/beta").json()["document_count"] == 1
+        assert [k["name"] for k in admin.get("/v1/knowledge-bases").json()["knowledge_bases"]] == ["alpha", "beta"]
+
+
+def test_revoked_key_is_401_at_once(server: Server) -> None:
+    store = KeyStore(server.home)
+    key, info = store.create(description="short-lived")
+    with server.client(key) as client:
+        assert client.get("/v1/knowledge-bases").status_code == 200
+        assert store.revoke(info.id) is True
+        assert_unauthorized(client.get("/v1/knowledge-bases"))
+    store.close()
+
+
+def test_every_native_operation_requires_a_key(server: Server) -> None:
+    with server.client() as anonymous:
+        spec = anonymous.get("/openapi.json").json()
+        operations = [(m, p) for p, ops in spec["paths"].items() if p.startswith("/v1/") for m in ops]
+        assert len(operations) == 18
+        for method, path in operations:
+            url = path.format(kb="alpha", ds="DS", job="JOB", document_id="a.txt")
+            assert_unauthorized(anonymous.request(method.upper(), url, json={"query": "q"}))
