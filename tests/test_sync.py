@@ -175,8 +175,10 @@ def test_index_survives_reopen_and_rebuilds_when_stale(tmp_path: Path, folder: P
 def test_semantic_chunking_syncs_with_the_knowledge_base_embedder(tmp_path: Path, folder: Path) -> None:
     config = ChunkingConfig(strategy="semantic", max_tokens=40)
     kb = KnowledgeBase(directory=tmp_path / "semantic", embedder=HashEmbedder(), chunking=config)
-    text = " ".join(f"Espresso extraction detail {i} about grind and dose." for i in range(6)) + " " + " ".join(
-        f"Parental leave rule {i} about weeks and salary." for i in range(6)
+    text = (
+        " ".join(f"Espresso extraction detail {i} about grind and dose." for i in range(6))
+        + " "
+        + " ".join(f"Parental leave rule {i} about weeks and salary." for i in range(6))
     )
     (folder / "mixed.txt").write_text(text, encoding="utf-8")
     _, report = sync_folder(kb, FolderSource("DS00000001", folder))
