@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import fcntl
 import fnmatch
+import functools
 import hashlib
+import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -28,7 +31,7 @@ from typing import Any
 from ingest.errors import InvalidMetadata
 from ingest.metadata import is_sidecar, load_sidecar, sidecar_path
 from ingest.parsers import ParseLimits
-from ingest.pipeline import process_file
+from ingest.pipeline import DocumentResult, process_file
 from ingest.types import MetadataAttribute
 from retrieval.catalog import DocumentRow
 from retrieval.errors import RetrievalError
@@ -74,8 +77,14 @@ def sync_folder(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     job_id: str | None = None,
+    workers: int = 0,
 ) -> tuple[str, SyncReport]:
-    """Bring ``kb`` in line with ``source``; returns (job id, report). Raises :class:`SyncError`."""
+    """Bring ``kb`` in line with ``source``; returns (job id, report). Raises :class:`SyncError`.
+
+    ``workers`` > 0 parses and chunks in that many worker processes while this process embeds and
+    writes, so parsing overlaps embedding (semantic chunking needs the embedder and always parses
+    here). Chunks of several documents are embedded together in batches of about ``EMBED_BATCH``.
+    """
     if not source.root.is_dir() or not os.access(source.root, os.R_OK | os.X_OK):
         raise SyncError(f"cannot read folder {source.root}: it does not exist or is not readable")
     report = SyncReport()
@@ -93,18 +102,32 @@ def sync_folder(
         _record(kb, job, report)
         scanned = list(_scan(source, report))
         known = kb.catalog.documents(source.id)
-        present = {s.uri for s in scanned}
-        stopped = False
-        for done, item in enumerate(scanned, start=1):
-            if should_stop():
-                stopped = True
-                break
-            _sync_one(kb, source, item, known.get(item.uri), limits=limits, report=report)
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
             if progress:
                 progress(done, len(scanned))
             if done % 5 == 0:  # progress counters for whoever watches the job
                 _record(kb, job, report)
+
+        todo: list[_ToParse] = []
+        stopped = False
+        for item in scanned:
+            if should_stop():
+                stopped = True
+                break
+            decision = _decide(kb, source, item, known.get(item.uri), report=report)
+            if decision is None:
+                tick()
+            else:
+                todo.append(decision)
         if not stopped:
+            stopped = _parse_and_write(kb, source, todo, limits=limits, workers=workers, report=report,
+                                       tick=tick, should_stop=should_stop)  # fmt: skip
+        if not stopped:
+            present = {s.uri for s in scanned}
             for uri, row in known.items():
                 if uri not in present:
                     kb.delete_document(row.id)
@@ -115,35 +138,38 @@ def sync_folder(
     return str(job["id"]), report
 
 
-def _sync_one(
-    kb: KnowledgeBase,
-    source: FolderSource,
-    item: _Scanned,
-    row: DocumentRow | None,
-    *,
-    limits: ParseLimits,
-    report: SyncReport,
-) -> None:
+EMBED_BATCH = 64  # chunks embedded together (across documents); 16-64 measured best on 2 cores
+
+
+@dataclass(frozen=True)
+class _ToParse:
+    item: _Scanned
+    row: DocumentRow | None
+    hashes: tuple[str, str, str]
+
+
+def _decide(
+    kb: KnowledgeBase, source: FolderSource, item: _Scanned, row: DocumentRow | None, *, report: SyncReport
+) -> _ToParse | None:
+    """Handle everything that needs no parsing; return what must be parsed (new or changed content)."""
     report.documents_scanned += 1
-    sidecar = sidecar_path(item.path)
-    sidecar_bytes = _read_or_empty(sidecar)
+    sidecar_bytes = _read_or_empty(sidecar_path(item.path))
     if sidecar_bytes:
         report.metadata_documents_scanned += 1
     metadata_hash = sha256_hex(sidecar_bytes)
     if row and (row.size, row.mtime_ns, row.metadata_hash) == (item.size, item.mtime_ns, metadata_hash):
-        return
+        return None
     try:
         content_hash = sha256_hex(item.path.read_bytes())
     except OSError as exc:
         _fail(report, item.uri, f"cannot read file: {exc.strerror or exc}")
-        return
+        return None
     metadata, embed_hash = _metadata(item.path, report, item.uri)
     hashes = (content_hash, metadata_hash, embed_hash)
-    now = utc_now()
     if row and row.content_hash == content_hash:
         if row.metadata_hash == metadata_hash:
             kb.catalog.touch_document(row.id, size=item.size, mtime_ns=item.mtime_ns)
-            return
+            return None
         report.metadata_documents_modified += 1
         if row.embed_metadata_hash == embed_hash:
             kb.update_metadata(
@@ -154,34 +180,78 @@ def _sync_one(
                 uri=item.uri,
                 size=item.size,
                 mtime_ns=item.mtime_ns,
-                now=now,
+                now=utc_now(),
             )
-            return
-    result = process_file(item.path, chunking=kb.chunking, limits=limits, embed=kb.embed_texts)
-    if result.status == "failed":
-        _fail(report, item.uri, result.reason or "failed")
+            return None
+    return _ToParse(item, row, hashes)
+
+
+def _parse_and_write(
+    kb: KnowledgeBase,
+    source: FolderSource,
+    todo: Sequence[_ToParse],
+    *,
+    limits: ParseLimits,
+    workers: int,
+    report: SyncReport,
+    tick: Callable[[], None],
+    should_stop: Callable[[], bool],
+) -> bool:
+    """Parse ``todo`` (in workers when asked), embed in cross-document batches, write; True if stopped."""
+    batch: list[tuple[_ToParse, DocumentWrite]] = []
+
+    def flush() -> None:
+        written = kb.write_documents([write for _, write in batch], now=utc_now())
+        for (decision, _), count in zip(batch, written, strict=True):
+            report.chunks_indexed += count
+            if decision.row is None:
+                report.new_documents_indexed += 1
+            else:
+                report.modified_documents_indexed += 1
+            tick()
+        batch.clear()
+
+    with _parser(kb, limits=limits, workers=workers) as parse:
+        for decision, result in zip(todo, parse([d.item.path for d in todo]), strict=True):
+            if should_stop():
+                return True
+            if result.status == "failed":
+                _fail(report, decision.item.uri, result.reason or "failed")
+                tick()
+                continue
+            item = decision.item
+            chunks = [
+                replace(
+                    c, location=replace(c.location, source=item.uri), metadata=with_data_source(c.metadata, source.id)
+                )
+                for c in result.chunks
+            ]
+            metadata = with_data_source(result.metadata, source.id)
+            write = DocumentWrite(source.id, item.uri, chunks, metadata, decision.hashes, item.size, item.mtime_ns)
+            batch.append((decision, write))
+            if sum(len(w.chunks) for _, w in batch) >= EMBED_BATCH:
+                flush()
+        if batch:
+            flush()
+    return False
+
+
+@contextmanager
+def _parser(
+    kb: KnowledgeBase, *, limits: ParseLimits, workers: int
+) -> Iterator[Callable[[list[Path]], Iterator[DocumentResult]]]:
+    """A function that parses and chunks paths, yielding results in order, in worker processes or here."""
+    chunking = kb.chunking
+    if workers <= 0 or chunking.strategy == "semantic":
+        yield lambda paths: (process_file(p, chunking=chunking, limits=limits, embed=kb.embed_texts) for p in paths)
         return
-    chunks = [
-        replace(c, location=replace(c.location, source=item.uri), metadata=with_data_source(c.metadata, source.id))
-        for c in result.chunks
-    ]
-    written = kb.write_document(
-        DocumentWrite(
-            source.id,
-            item.uri,
-            chunks,
-            with_data_source(result.metadata, source.id),
-            hashes,
-            item.size,
-            item.mtime_ns,
-        ),
-        now=now,
-    )
-    report.chunks_indexed += written
-    if row is None:
-        report.new_documents_indexed += 1
-    elif row.content_hash != content_hash:
-        report.modified_documents_indexed += 1
+    # spawn, not fork: the parent holds torch's thread pools, which do not survive a fork.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        job = functools.partial(process_file, chunking=chunking, limits=limits)
+        try:
+            yield lambda paths: pool.map(job, paths)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _scan(source: FolderSource, report: SyncReport) -> Iterator[_Scanned]:

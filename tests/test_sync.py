@@ -188,3 +188,38 @@ def test_semantic_chunking_syncs_with_the_knowledge_base_embedder(tmp_path: Path
     assert mixed and all(count_tokens(t) <= 40 for t in mixed)
     assert any("Parental" in t and "Espresso" not in t for t in mixed)  # a break at the topic change
     kb.close()
+
+
+def test_parsing_in_worker_processes_gives_the_same_index(tmp_path: Path, folder: Path) -> None:
+    results = []
+    for workers in (0, 2):
+        kb = KnowledgeBase(directory=tmp_path / f"w{workers}", embedder=HashEmbedder(), chunking=ChunkingConfig())
+        (folder / "bad.txt").write_bytes(b"")
+        _, report = sync_folder(kb, FolderSource("DS00000001", folder), workers=workers)
+        rows = sorted((h.document_uri, h.text) for h in kb.retrieve("policy roasting shipping", k=10))
+        results.append((report.statistics(), rows))
+        kb.close()
+    assert results[0] == results[1]
+    assert results[0][0] == expected(Scanned=4, New=3, Failed=1)
+
+
+def test_chunks_of_many_documents_are_embedded_in_shared_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(40):
+        (root / f"d{i}.txt").write_text(f"Short document number {i}.", encoding="utf-8")
+    kb = KnowledgeBase(directory=tmp_path / "kb", embedder=HashEmbedder(), chunking=ChunkingConfig())
+    sizes: list[int] = []
+    original = kb.embedder.embed_documents
+
+    def spy(texts: list[str]) -> object:
+        sizes.append(len(texts))
+        return original(texts)
+
+    monkeypatch.setattr(kb.embedder, "embed_documents", spy)
+    sync_folder(kb, FolderSource("DS00000001", root))
+    assert sum(sizes) == 40
+    assert max(sizes) > 1  # not one embedding call per document
+    kb.close()
