@@ -26,7 +26,7 @@ run: install
 	HF_HUB_OFFLINE=1 $(BIN)/ragkb serve
 
 lint: install
-	$(BIN)/ruff check app ingest retrieval grounding tests bench data
+	$(BIN)/ruff check app ingest retrieval grounding tests bench data scripts
 	$(BIN)/mypy
 
 test: lint

@@ -5,10 +5,12 @@ request and returns a :class:`PolicyResult`: its part of Bedrock's ``GuardrailAs
 ``{"contextualGroundingPolicy": {"filters": [...]}}``), whether it intervenes, and the usage units it
 consumed. :func:`apply_guardrail` runs the policies and renders ``ApplyGuardrailResponse``.
 
-Implemented today: the response shape, and one built-in guardrail, ``passthrough`` (versions ``DRAFT``
-and ``1``), that has no policies: its action is always ``NONE``. A contextual-grounding policy plugs in
-as one more ``GuardrailPolicy`` (it reads the blocks qualified ``grounding_source`` and ``query`` and
-assesses the ``guard_content`` ones).
+Guardrails come from two places (:func:`resolve_guardrail`): the built-in ``passthrough`` (versions
+``DRAFT`` and ``1``, no policies, action always ``NONE``) and the guardrails stored in
+``app/guardrail_store.py``, whose contextual grounding filters run as a
+:class:`ContextualGroundingPolicy`: sources are the blocks qualified ``grounding_source``, the query
+the blocks qualified ``query``, the answer the blocks qualified ``guard_content`` (or, when none is,
+the unqualified ones), as Bedrock reads them.
 """
 
 from __future__ import annotations
@@ -16,12 +18,15 @@ from __future__ import annotations
 import math
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from app.bedrock_views import guardrail_arn
-from app.errors import ResourceNotFound
+from app.errors import RequestError
+from app.grounding_checks import check_answer
+from app.guardrail_store import GuardrailNotFound, GuardrailRecord, GuardrailStore
+from grounding import Checker, GroundingPolicy
 
 Source = Literal["INPUT", "OUTPUT"]
 TEXT_UNIT_CHARS = 1000  # Bedrock bills guardrails per text unit of up to 1,000 characters
@@ -31,9 +36,10 @@ USAGE_KEYS = (
 )  # fmt: skip
 _ARN = re.compile(r"^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/(?P<id>[a-z0-9]+)$")
 
-
-class GuardrailNotFound(ResourceNotFound):
-    """No guardrail with that identifier and version."""
+__all__ = [
+    "Guardrail", "GuardrailNotFound", "GuardrailPolicy", "PolicyResult", "TextBlock", "apply_guardrail",
+    "builtin_guardrails", "find_guardrail", "guardrail_id", "resolve_guardrail", "text_units",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -70,16 +76,92 @@ def builtin_guardrails() -> dict[str, Guardrail]:
     return {"passthrough": Guardrail(id="passthrough", versions=frozenset({"DRAFT", "1"}))}
 
 
+def guardrail_id(identifier: str) -> str:
+    """The id in a guardrail identifier: the identifier itself, or the last part of a guardrail ARN."""
+    match = _ARN.match(identifier)
+    return match.group("id") if match else identifier
+
+
 def find_guardrail(guardrails: Mapping[str, Guardrail], identifier: str, version: str) -> Guardrail:
     """The guardrail named by id or ARN at ``version``; raises :class:`GuardrailNotFound`."""
-    match = _ARN.match(identifier)
-    guardrail_id = match.group("id") if match else identifier
-    guardrail = guardrails.get(guardrail_id)
+    wanted = guardrail_id(identifier)
+    guardrail = guardrails.get(wanted)
     if guardrail is None:
         raise GuardrailNotFound(f"guardrail {identifier} does not exist (known: {', '.join(sorted(guardrails))})")
     if version not in guardrail.versions:
-        raise GuardrailNotFound(f"guardrail {guardrail_id} has no version {version!r}")
+        raise GuardrailNotFound(f"guardrail {wanted} has no version {version!r}")
     return guardrail
+
+
+def resolve_guardrail(
+    store: GuardrailStore, identifier: str, version: str, *, checker: Callable[[], Checker]
+) -> Guardrail:
+    """A built-in guardrail, or a stored one at ``version`` (``checker`` is called only when a check runs)."""
+    builtins = builtin_guardrails()
+    wanted = guardrail_id(identifier)
+    if wanted in builtins:
+        return find_guardrail(builtins, wanted, version)
+    return stored_guardrail(store.get(wanted, version), checker=checker)
+
+
+def stored_guardrail(record: GuardrailRecord, *, checker: Callable[[], Checker]) -> Guardrail:
+    policy = record.grounding_policy()
+    return Guardrail(
+        id=record.id, versions=frozenset({record.version}),
+        policies=(ContextualGroundingPolicy(policy, checker=checker),) if policy else (),
+        blocked_input_message=record.blocked_input_message, blocked_output_message=record.blocked_output_message,
+    )  # fmt: skip
+
+
+class ContextualGroundingPolicy:
+    """Bedrock's ``contextualGroundingPolicy``: the grounding checker's scores against the filters' thresholds.
+
+    Applies to model output (``source`` ``OUTPUT``); on ``INPUT`` it reports nothing, as there is no
+    answer to check. Every enabled filter is reported (``score``, ``threshold``, ``detected`` =
+    ``score < threshold``, ``action`` ``BLOCKED`` when a ``BLOCK`` filter detects, else ``NONE``),
+    whatever the ``outputScope``. Several ``grounding_source`` blocks are several sources; several
+    ``query`` (or guarded) blocks are joined into one query (answer), one per line.
+    """
+
+    def __init__(self, policy: GroundingPolicy, *, checker: Callable[[], Checker]) -> None:
+        self.policy = policy
+        self.checker = checker
+
+    def assess(self, *, source: Source, blocks: Sequence[TextBlock], full: bool) -> PolicyResult:
+        if source == "INPUT":
+            return PolicyResult()
+        sources = [block.text for block in blocks if "grounding_source" in block.qualifiers]
+        queries = [block.text for block in blocks if "query" in block.qualifiers]
+        guarded = _guarded(blocks)
+        if not sources or not queries:
+            missing = " and ".join(
+                name for name, found in (("grounding_source", sources), ("query", queries)) if not found
+            )
+            raise RequestError(
+                f"the guardrail's contextual grounding policy needs content qualified {missing}: send the "
+                "sources as text blocks with qualifiers ['grounding_source'] and the question with ['query']"
+            )
+        if not guarded:
+            raise RequestError(
+                "there is no content to check: send the answer as a text block qualified ['guard_content'] "
+                "or without qualifiers"
+            )
+        answer = "\n".join(block.text for block in guarded)
+        outcome = check_answer(
+            self.checker(), sources=sources, query="\n".join(queries), answer=answer, policy=self.policy
+        )
+        assessment = outcome.assessment
+        filters = [
+            {"type": f.type, "threshold": f.threshold, "score": round(f.score, 4), "action": f.action,
+             "detected": f.detected}
+            for f in assessment.filters
+        ]  # fmt: skip
+        used = [block for block in blocks if block.qualifiers & {"grounding_source", "query"}] + guarded
+        return PolicyResult(
+            {"contextualGroundingPolicy": {"filters": filters}},
+            assessment.blocked,
+            {"contextualGroundingPolicyUnits": text_units(used)},
+        )
 
 
 def apply_guardrail(

@@ -4,7 +4,7 @@ Every Bedrock route declares its operation and a :class:`FieldPolicy`, then take
 dependency :func:`bedrock_input`, which
 
 1. decodes the JSON body (empty = ``{}``; ``null`` members count as absent) and adds the path labels
-   under their member names, so the route sees the same dict boto3 was given;
+   and query-string members under their member names, so the route sees the same dict boto3 was given;
 2. validates it against the operation's input shape from botocore's own service model: botocore's
    ``ParamValidator`` (required members, unknown members, types, minimums, unions), then the
    constraints botocore leaves to the server (maximums, enums, patterns), worded as AWS words them;
@@ -34,6 +34,7 @@ from app.services import Services
 from retrieval.home import KnowledgeBaseInfo, KnowledgeBaseNotFound
 from retrieval.knowledge_base import KnowledgeBase
 
+CONTROL = "bedrock"
 AGENT = "bedrock-agent"
 AGENT_RUNTIME = "bedrock-agent-runtime"
 RUNTIME = "bedrock-runtime"
@@ -116,10 +117,11 @@ def bedrock_input(service: str, operation: str, fields: FieldPolicy) -> Callable
         model = operation_model(service, operation)
         params = _decode(await request.body())
         for name, member in model.input_shape.members.items():
-            if member.serialization.get("location") == "uri":
-                label = member.serialization.get("name", name)
-                if label in request.path_params:
-                    params[name] = request.path_params[label]
+            location, label = member.serialization.get("location"), member.serialization.get("name", name)
+            if location == "uri" and label in request.path_params:
+                params[name] = request.path_params[label]
+            elif location == "querystring" and label in request.query_params:
+                params[name] = _from_query(request.query_params[label], member, label)
         validate(params, model.input_shape)
         fields.check(params)
         return params
@@ -179,6 +181,21 @@ def _decode(body: bytes) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise RequestError("the request body must be a JSON object")
     return _without_nulls(parsed)
+
+
+def _from_query(value: str, shape: Shape, label: str) -> Any:
+    """A query-string value as its member's type (botocore sends numbers and booleans as text)."""
+    match shape.type_name:
+        case "integer" | "long":
+            try:
+                return int(value)
+            except ValueError:
+                raise RequestError(f"{label} must be an integer, got {value!r}") from None
+        case "boolean":
+            if value not in ("true", "false"):
+                raise RequestError(f"{label} must be true or false, got {value!r}")
+            return value == "true"
+    return value
 
 
 def _without_nulls(value: Any) -> Any:

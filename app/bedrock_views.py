@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.guardrail_store import GuardrailRecord
 from app.json_views import hit_view, job_view
 from ingest.chunking import ChunkingConfig
 from retrieval.catalog import DocumentSummary
@@ -142,3 +143,44 @@ def citation_view(answer: str, citation: Citation) -> dict[str, Any]:
         "generatedResponsePart": {"textResponsePart": part},
         "retrievedReferences": [retrieved_reference(hit) for hit in citation.hits],
     }
+
+
+def guardrail_view(record: GuardrailRecord, *, region: str) -> dict[str, Any]:
+    """Bedrock's ``GetGuardrailResponse``: always ``READY``; only a contextual grounding policy."""
+    view: dict[str, Any] = {
+        "name": record.name,
+        "guardrailId": record.id,
+        "guardrailArn": guardrail_arn(region, record.id),
+        "version": record.version,
+        "status": "READY",
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+        "blockedInputMessaging": record.blocked_input_message,
+        "blockedOutputsMessaging": record.blocked_output_message,
+    }
+    if record.description:
+        view["description"] = record.description
+    if record.filters:
+        view["contextualGroundingPolicy"] = {
+            "filters": [
+                {"type": f.type, "threshold": f.threshold, "action": f.action, "enabled": f.enabled}
+                for f in record.filters
+            ]
+        }
+    return view
+
+
+def guardrail_summary(record: GuardrailRecord, *, region: str) -> dict[str, Any]:
+    """Bedrock's ``GuardrailSummary``."""
+    summary = {
+        "id": record.id,
+        "arn": guardrail_arn(region, record.id),
+        "status": "READY",
+        "name": record.name,
+        "version": record.version,
+        "createdAt": record.created_at,
+        "updatedAt": record.updated_at,
+    }
+    if record.description:
+        summary["description"] = record.description
+    return summary

@@ -7,8 +7,10 @@ import sys
 
 import typer
 
-from app import cli_eval, cli_ingest, cli_query, cli_serve
+from app import cli_eval, cli_grounding, cli_ingest, cli_query, cli_serve
+from app.evaluation_grounding import DatasetError
 from app.terminal import err
+from grounding import GroundingError
 from ingest.errors import IngestError
 from retrieval.errors import RetrievalError
 
@@ -23,6 +25,7 @@ cli = typer.Typer(
 cli.command()(cli_ingest.chunk)
 cli.command()(cli_ingest.sync)
 cli.command()(cli_query.retrieve)
+cli.command()(cli_grounding.check)
 cli.add_typer(cli_query.kb_cli, name="kb")
 cli.add_typer(cli_eval.eval_cli, name="eval")
 cli.command()(cli_serve.serve)
@@ -35,6 +38,6 @@ def main() -> None:
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
         cli()
-    except (IngestError, RetrievalError) as exc:
+    except (IngestError, RetrievalError, GroundingError, DatasetError) as exc:
         err.print(f"[bold red]error:[/] {exc}")
         sys.exit(1)

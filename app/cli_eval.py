@@ -1,4 +1,8 @@
-"""``ragkb eval ...``: measure retrieval quality on labelled data."""
+"""``ragkb eval ...``: measure retrieval quality, grounding detection and RAG outputs on labelled data.
+
+The evaluation logic lives in ``retrieval.evaluation``, ``app/evaluation_grounding.py``,
+``app/evaluation_rag.py`` and ``app/evaluation_report.py``; these commands only read options and print.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +12,17 @@ from typing import Annotated
 import typer
 
 from app.cli_ingest import ChunkingOpt, MaxTokensOpt, OverlapOpt, chunking_config
+from app.evaluation_grounding import detection_scores, predict, read_grounding_dataset, write_predictions
+from app.evaluation_rag import METRICS, evaluate_rag, read_rag_dataset
+from app.evaluation_report import TITLES, render_report
 from app.settings import Settings
-from app.terminal import out, print_json, progress_bar
-from app.wiring import build_embedder
+from app.terminal import err, out, print_json, progress_bar
+from app.wiring import build_checker, build_embedder
+from grounding import DEFAULT_GROUNDING_THRESHOLD
 from retrieval.evaluation import evaluate, write_trec_run
 
-eval_cli = typer.Typer(help="Evaluate retrieval (and, later, grounding) on labelled datasets.", no_args_is_help=True)
+eval_cli = typer.Typer(help="Evaluate retrieval, grounding checks and RAG outputs on datasets.", no_args_is_help=True)
+DatasetOpt = Annotated[Path, typer.Option("--dataset", exists=True, dir_okay=False, help="The JSONL dataset.")]
 
 
 @eval_cli.command("retrieval")
@@ -57,3 +66,82 @@ def eval_retrieval(
     out.print(f"{scores.queries} queries, {search_type}, {embedder.name}")
     for key in ("nDCG@10", "Recall@10", "Recall@100", "MRR@10"):
         out.print(f"  {key:11} {result[key]:.4f}")
+
+
+@eval_cli.command("grounding")
+def eval_grounding(
+    dataset: DatasetOpt,
+    predictions: Annotated[
+        Path | None, typer.Option("--predictions", help='Write {"id", "grounding_score", "relevance_score"} lines.')
+    ] = None,
+    threshold: Annotated[
+        float, typer.Option("--threshold", min=0.0, max=0.99, help="Flag answers whose grounding score is below it.")
+    ] = DEFAULT_GROUNDING_THRESHOLD,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+) -> None:
+    """How well the grounding check detects ungrounded answers.
+
+    Each line of the dataset: {"id", "sources": [str], "query", "answer", "label": "grounded" | "ungrounded"}.
+    Prints n, balanced accuracy and F1 (positive class: ungrounded, i.e. detected) at the threshold,
+    AUROC and the median latency of one check. Items the checker refuses (over the limits) are skipped
+    with a warning.
+
+    Example: ragkb eval grounding --dataset pairs.jsonl --predictions scores.jsonl
+    """
+    items = read_grounding_dataset(dataset)
+    checker = build_checker(Settings())
+    with progress_bar("Checking", total=len(items)) as update:
+        run = predict(checker, items, progress=update)
+    for item_id, reason in run.skipped:
+        err.print(f"[yellow]skipped[/] {item_id}: {reason}")
+    scores = detection_scores(run.predictions, threshold=threshold)
+    if predictions is not None:
+        write_predictions(run.predictions, predictions)
+    if as_json:
+        print_json(scores.as_dict())
+        return
+    auroc = "n/a (one class only)" if scores.auroc is None else f"{scores.auroc:.4f}"
+    out.print(f"{scores.n} items, threshold {scores.threshold:.2f} ({len(run.skipped)} skipped)")
+    out.print(f"  balanced accuracy  {scores.balanced_accuracy:.4f}")
+    out.print(f"  F1 (ungrounded)    {scores.f1:.4f}")
+    out.print(f"  AUROC              {auroc}")
+    out.print(f"  latency p50        {scores.latency_ms_p50:.1f} ms per item")
+
+
+@eval_cli.command("rag")
+def eval_rag(
+    dataset: DatasetOpt,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write a self-contained HTML report (histograms, worst cases).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print every item's scores and the means as JSON.")] = False,
+) -> None:
+    """Score RAG outputs in Bedrock's evaluation JSONL ("bring your own inference responses").
+
+    Retrieve-and-generate lines (output.text + output.retrievedPassages) and retrieve-only lines
+    (output.retrievedResults) are both read. Per item and on average: faithfulness (grounding of the
+    output in the passages), answer relevance, context relevance (of the passages to the prompt) and,
+    with referenceResponses, context coverage (share of the reference's claims the passages support).
+
+    Example: ragkb eval rag --dataset rag-outputs.jsonl --report report.html
+    """
+    turns = read_rag_dataset(dataset)
+    checker = build_checker(Settings())
+    with progress_bar("Scoring", total=len(turns)) as update:
+        result = evaluate_rag(checker, turns, dataset=dataset.name, progress=update)
+    if report is not None:
+        report.write_text(render_report(result), encoding="utf-8")
+    if as_json:
+        print_json(result.as_dict())
+        return
+    means = result.means()
+    out.print(f"{len(result.turns)} items")
+    for metric in METRICS:
+        scored = sum(t.scores[metric] is not None for t in result.turns)
+        shown = "n/a" if means[metric] is None else f"{means[metric]:.4f}"
+        out.print(f"  {TITLES[metric]:18} {shown}  ({scored} scored)")
+    for turn in result.turns:
+        if turn.error:
+            err.print(f"[yellow]not scored[/] {turn.turn.id}: {turn.error}")
+    if report is not None:
+        out.print(f"Report: {report}")

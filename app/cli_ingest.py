@@ -151,7 +151,9 @@ def _run_sync(
     as_json: bool,
 ) -> None:
     with progress_bar(f"Syncing {source.root.name}", total=None) as update:
-        job_id, report = sync_folder(kb, source, limits=settings.parse_limits(), progress=update)
+        job_id, report = sync_folder(
+            kb, source, limits=settings.parse_limits(), progress=update, workers=settings.parse_workers
+        )
     home.touch(info.id)
     job = next(j for j in kb.catalog.jobs() if j["id"] == job_id)
     if as_json:

@@ -19,8 +19,11 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth import AuthError, Forbidden
+from app.guardrail_store import GuardrailExists, GuardrailNotFound, InvalidGuardrail
 from app.jobs import JobConflict, JobNotFound
 from app.services import DataSourceNotFound, InvalidDataSource, PathNotAllowed
+from grounding import GroundingError, InvalidInput
+from grounding.scorer import ModelFileError
 from ingest.errors import IngestError
 from retrieval.errors import ModelMismatch, RetrievalError
 from retrieval.generation import GenerationFailed
@@ -63,7 +66,9 @@ STATUS_BY_CLASS: dict[type[BaseException], ErrorKind] = {
     DataSourceNotFound: NOT_FOUND,
     JobNotFound: NOT_FOUND,
     ResourceNotFound: NOT_FOUND,
+    GuardrailNotFound: NOT_FOUND,
     KnowledgeBaseExists: CONFLICT,
+    GuardrailExists: CONFLICT,
     JobConflict: CONFLICT,
     ModelMismatch: CONFLICT,
     PathNotAllowed: ErrorKind(403, "forbidden", "AccessDeniedException"),
@@ -74,10 +79,17 @@ STATUS_BY_CLASS: dict[type[BaseException], ErrorKind] = {
     RequestError: INVALID,
     IngestError: INVALID,
     RetrievalError: INVALID,
+    InvalidGuardrail: INVALID,
+    GroundingError: INVALID,
+    InvalidInput: INVALID,
 }
+# Subclasses of a mapped class that are the server's fault, not the caller's: 500, logged, details hidden.
+SERVER_FAULTS: tuple[type[BaseException], ...] = (ModelFileError,)
 
 
 def kind_of(exc: BaseException) -> ErrorKind | None:
+    if isinstance(exc, SERVER_FAULTS):
+        return None
     for cls in type(exc).__mro__:
         if cls in STATUS_BY_CLASS:
             return STATUS_BY_CLASS[cls]

@@ -30,8 +30,9 @@ class _Running:
 class JobRunner:
     """Runs folder syncs in a worker thread (the embedding model already uses every core)."""
 
-    def __init__(self, *, limits: ParseLimits) -> None:
+    def __init__(self, *, limits: ParseLimits, workers: int = 0) -> None:
         self._limits = limits
+        self._workers = workers
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ragkb-job")
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
@@ -91,7 +92,10 @@ class JobRunner:
             if source is None:
                 kb.catalog.put_job({**job, "status": "COMPLETE", "updated_at": utc_now()})
                 return
-            sync_folder(kb, source, limits=self._limits, should_stop=running.stop.is_set, job_id=job["id"])
+            sync_folder(
+                kb, source, limits=self._limits, should_stop=running.stop.is_set, job_id=job["id"],
+                workers=self._workers,
+            )  # fmt: skip
         except SyncError as exc:
             kb.catalog.put_job({**job, "status": "FAILED", "updated_at": utc_now(), "failures": [str(exc)]})
         except Exception as exc:  # the job's edge: whatever broke, the job must end FAILED, not hang IN_PROGRESS

@@ -1,7 +1,8 @@
 """Bedrock-compatible routes for boto3's ``bedrock-runtime`` client: ``ApplyGuardrail``.
 
-Guardrails and their policies live in ``app/bedrock_guardrails.py``; today the only guardrail is the
-built-in ``passthrough`` one (no policies, action ``NONE``), and any other identifier is a
+The guardrail is the built-in ``passthrough`` one (no policies, action ``NONE``) or one created with
+``create_guardrail`` / ``POST /v1/guardrails``, whose contextual grounding filters run the grounding
+checker (``app/bedrock_guardrails.py``). An unknown identifier or version is a
 ``ResourceNotFoundException``. Text blocks only: image blocks are a ``ValidationException``.
 """
 
@@ -11,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.bedrock_guardrails import TextBlock, apply_guardrail, builtin_guardrails, find_guardrail
+from app.bedrock_guardrails import TextBlock, apply_guardrail, resolve_guardrail
 from app.bedrock_protocol import RUNTIME, bedrock_input, policy
 from app.errors import RequestError
 from app.server import AwsPrincipal, ServicesDep
@@ -27,7 +28,10 @@ ApplyInput = Annotated[dict[str, Any], Depends(bedrock_input(RUNTIME, "ApplyGuar
 
 @router.post("/guardrail/{guardrailIdentifier:path}/version/{guardrailVersion}/apply", summary="ApplyGuardrail")
 def apply_guardrail_route(principal: AwsPrincipal, services: ServicesDep, params: ApplyInput) -> dict[str, Any]:
-    guardrail = find_guardrail(builtin_guardrails(), params["guardrailIdentifier"], params["guardrailVersion"])
+    guardrail = resolve_guardrail(
+        services.guardrails, params["guardrailIdentifier"], params["guardrailVersion"],
+        checker=lambda: services.checker,
+    )  # fmt: skip
     blocks = []
     for i, block in enumerate(params["content"]):
         if "text" not in block:

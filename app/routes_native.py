@@ -1,15 +1,24 @@
 """The native API under ``/v1``: resource-style JSON for knowledge bases, data sources, ingestion jobs,
-documents and queries. Every route depends on ``NativePrincipal``: with auth on, a Bearer API key, and
-a key scoped to some knowledge bases sees only those (403 for the others, which lists leave out).
-Request bodies refuse unknown fields; every error has the shape ``{"error": {"code", "message", "status"}}``.
+documents, queries, grounding checks and guardrails. Every route depends on ``NativePrincipal``: with auth
+on, a Bearer API key, and a key scoped to some knowledge bases sees only those (403 for the others, which
+lists leave out). Request bodies refuse unknown fields; every error has the shape
+``{"error": {"code", "message", "status"}}``.
 
 Routes live by resource in ``app/routes_native_*.py``; this module only gathers them.
 """
 
 from fastapi import APIRouter
 
-from app import routes_native_documents, routes_native_jobs, routes_native_kbs, routes_native_retrieval
+from app import (
+    routes_native_documents,
+    routes_native_grounding,
+    routes_native_jobs,
+    routes_native_kbs,
+    routes_native_retrieval,
+)
 
 router = APIRouter()
-for _module in (routes_native_kbs, routes_native_jobs, routes_native_documents, routes_native_retrieval):
+for _module in (
+    routes_native_kbs, routes_native_jobs, routes_native_documents, routes_native_retrieval, routes_native_grounding
+):  # fmt: skip
     router.include_router(_module.router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from app.auth import Principal
+from app.grounding_checks import check_answer, grounding_policy, outcome_view
 from app.routes_native_access import KbPath, open_kb
 from app.schemas import (
     ERROR_RESPONSES,
@@ -16,6 +17,7 @@ from app.schemas import (
     RetrieveRequest,
     RetrieveResponse,
 )
+from app.schemas_grounding import GroundingCheckResponse
 from app.server import NativePrincipal, ServicesDep
 from app.services import Services
 from retrieval.filters import parse_filter
@@ -48,7 +50,9 @@ def retrieve(kb: KbPath, body: RetrieveRequest, services: ServicesDep, principal
     description="Retrieves as `retrieve` does, then answers from the retrieved chunks only: a configured "
     "OpenAI-compatible model (RAGKB_LLM_BASE_URL) or, by default, the offline extractive answerer. Each citation "
     "is a span of the answer (`answer[start:end+1]`, `end` inclusive as Bedrock's Span) and the retrieved "
-    "chunks it rests on. " + LIMITS + " 502 when the configured model fails.",
+    "chunks it rests on. With `check_grounding`, the answer is also checked against the retrieved chunks "
+    "(`grounding`, as `POST /v1/grounding/check` reports; the grounding limits apply to the answer and "
+    "the chunks together). " + LIMITS + " 502 when the configured model fails.",
     responses={502: {"model": ErrorResponse, "description": "The configured chat model failed."}},
 )
 def retrieve_and_generate(
@@ -57,10 +61,18 @@ def retrieve_and_generate(
     """``POST .../retrieve-and-generate {"query": "How many vacation days do employees get?"}``"""
     hits = _retrieve(services, principal, kb, body)
     answer = services.generator.generate(body.query, hits)
+    grounding = None
+    if body.check_grounding and hits:
+        outcome = check_answer(
+            services.checker, sources=[hit.text for hit in hits], query=body.query, answer=answer.text,
+            policy=grounding_policy(),
+        )  # fmt: skip
+        grounding = GroundingCheckResponse.model_validate(outcome_view(outcome))
     return RetrieveAndGenerateResponse(
         answer=answer.text,
         citations=[Citation.from_span(span, answer.text) for span in answer.citations],
         retrieved=[RetrievalResult.from_hit(hit) for hit in hits],
+        grounding=grounding,
     )
 
 

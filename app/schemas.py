@@ -5,10 +5,15 @@ library's dataclasses. JSON is snake_case; times are ISO 8601 UTC strings (``202
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.schemas_base import CONFLICT_RESPONSE as CONFLICT_RESPONSE  # re-exported: routes import them from here
+from app.schemas_base import ERROR_RESPONSES as ERROR_RESPONSES
+from app.schemas_base import ErrorResponse as ErrorResponse
+from app.schemas_base import JsonInt, RequestModel
+from app.schemas_grounding import GroundingCheckResponse
 from ingest.chunking import ChunkingConfig
 from retrieval.catalog import DocumentSummary
 from retrieval.generation import Citation as CitationSpan
@@ -32,73 +37,6 @@ FILTER_EXAMPLE: dict[str, Any] = {
         {"equals": {"key": "department", "value": "hr"}},
         {"greaterThanOrEquals": {"key": "year", "value": 2024}},
     ]
-}
-
-
-def _integral(value: Any) -> Any:
-    """JSON Schema counts 54.0 as an integer; strict mode would not. Booleans and strings stay refused."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-JsonInt = Annotated[int, BeforeValidator(_integral)]
-
-
-class RequestModel(BaseModel):
-    """Base of every request body: an unknown field is an error (400), not silently ignored, and values
-    must have their documented JSON type (strict: ``"5"`` or ``true`` is not an integer)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _valid_unicode(cls, data: Any) -> Any:
-        # JSON may escape lone surrogates ("\ud800"); no UTF-8 store or tokenizer can take them.
-        if _has_lone_surrogate(data):
-            raise ValueError("text must be valid Unicode: lone surrogate escapes (\\ud800-\\udfff) are refused")
-        return data
-
-
-def _has_lone_surrogate(value: Any) -> bool:
-    if isinstance(value, str):
-        return any("\ud800" <= ch <= "\udfff" for ch in value)
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_lone_surrogate(v) for v in value)
-    return False
-
-
-# -- errors ---------------------------------------------------------------------------------------
-class ErrorDetail(BaseModel):
-    code: str = Field(description="Stable machine-readable code: invalid_request, not_found, conflict, ...")
-    message: str = Field(description="One line for people, naming the field or resource at fault.")
-    status: int = Field(description="The HTTP status, repeated.")
-
-
-class ErrorResponse(BaseModel):
-    """Every native error, whatever the route or cause."""
-
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"error": {"code": "not_found", "message": "no ...", "status": 404}}]}
-    )
-    error: ErrorDetail
-
-
-def _error(description: str) -> dict[str, Any]:
-    return {"model": ErrorResponse, "description": description}
-
-
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: _error("Invalid request: malformed JSON, wrong types, unknown fields, values out of range."),
-    401: _error("Auth is on and the API key is missing, invalid or revoked (`Authorization: Bearer <key>`)."),
-    403: _error("The API key is scoped to other knowledge bases, or a folder is outside the data roots."),
-    404: _error("No such knowledge base, data source, ingestion job or document."),
-    413: _error("Request body over RAGKB_MAX_REQUEST_MB."),
-    # Also keeps FastAPI from documenting a 422 this API never sends (validation errors are 400).
-    "default": _error("Any other error (405, 500, ...), in the same shape."),
-}
-CONFLICT_RESPONSE: dict[int | str, dict[str, Any]] = {
-    409: _error("An ingestion job is running on this knowledge base (one at a time), or (stop) it has finished.")
 }
 
 
@@ -373,6 +311,20 @@ class RetrieveAndGenerateRequest(RetrieveRequest):
     """Retrieve, then answer from the results only: an OpenAI-compatible model when RAGKB_LLM_BASE_URL is
     set, else the built-in extractive answerer (quotes the most relevant retrieved sentences)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"query": "How many vacation days do employees get?", "k": 5},
+                {"query": "How many vacation days do employees get?", "check_grounding": True},
+            ]
+        },
+    )
+    check_grounding: bool = Field(
+        default=False,
+        description="Also check the answer against the retrieved chunks (sources) and the query, at the default "
+        "thresholds; the outcome is `grounding` in the response (as `POST /v1/grounding/check`).",
+    )
+
 
 class Location(BaseModel):
     source: str = Field(description="The document id.")
@@ -426,3 +378,8 @@ class RetrieveAndGenerateResponse(BaseModel):
     answer: str = Field(description="The generated answer; a fixed apology when nothing relevant was found.")
     citations: list[Citation]
     retrieved: list[RetrievalResult] = Field(description="Everything retrieved for the query, best first.")
+    grounding: GroundingCheckResponse | None = Field(
+        default=None,
+        description="With `check_grounding`: the answer's grounding in the retrieved chunks (evidence `source_index` "
+        "indexes `retrieved`) and relevance to the query. Null otherwise, and when nothing was retrieved.",
+    )

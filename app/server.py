@@ -42,8 +42,9 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Self-hosted knowledge bases with retrieval and grounding checks; Bedrock-compatible.",
         description=(
             "Native API under `/v1` (Bearer API keys when auth is on). Bedrock-compatible routes at Bedrock's "
-            "own paths for boto3's `bedrock-agent`, `bedrock-agent-runtime` and `bedrock-runtime` clients "
-            "(SigV4 when auth is on): point `endpoint_url` at this server. Errors: native routes return "
+            "own paths for boto3's `bedrock` (guardrails), `bedrock-agent`, `bedrock-agent-runtime` and "
+            "`bedrock-runtime` clients (SigV4 when auth is on): point `endpoint_url` at this server. Errors: native "
+            "routes return "
             '`{"error": {"code", "message", "status"}}`; Bedrock routes return AWS\'s `{"message"}` with the '
             "`x-amzn-ErrorType` header."
         ),
@@ -67,11 +68,12 @@ def create_app(settings: Settings) -> FastAPI:
             body |= {"embedder": services.embedder.name, "knowledge_bases": len(services.home.list())}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    from app import routes_bedrock_agent, routes_bedrock_runtime, routes_native
+    from app import routes_bedrock_agent, routes_bedrock_guardrails, routes_bedrock_runtime, routes_native
 
     app.include_router(routes_native.router, prefix="/v1")
     app.include_router(routes_bedrock_agent.router)
     app.include_router(routes_bedrock_runtime.router)
+    app.include_router(routes_bedrock_guardrails.router)
     return app
 
 

@@ -1,4 +1,5 @@
-"""What the running service holds: settings, the registry, the embedder, open knowledge bases, jobs.
+"""What the running service holds: settings, the registry, the embedder, open knowledge bases, jobs,
+guardrails and the grounding checker (created on first use: loading MiniLM takes seconds).
 
 Built once in the app's lifespan (``Services.start``) and handed to routes through a dependency;
 nothing here is a module global.
@@ -11,9 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.guardrail_store import GuardrailStore
 from app.jobs import JobConflict, JobRunner
 from app.settings import Settings
-from app.wiring import build_embedder, build_generator, open_knowledge_base
+from app.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
+from grounding import Checker
 from ingest.chunking import ChunkingConfig
 from retrieval.embedding import Embedder
 from retrieval.generation import Generator
@@ -41,8 +44,11 @@ class Services:
     embedder: Embedder
     generator: Generator
     jobs: JobRunner
+    guardrails: GuardrailStore
     _open: dict[str, KnowledgeBase] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _checker: Checker | None = None
+    _checker_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
@@ -52,8 +58,17 @@ class Services:
             home=Home(settings.home),
             embedder=embedder,
             generator=build_generator(settings, embedder),
-            jobs=JobRunner(limits=settings.parse_limits()),
+            jobs=JobRunner(limits=settings.parse_limits(), workers=settings.parse_workers),
+            guardrails=GuardrailStore(settings.home),
         )
+
+    @property
+    def checker(self) -> Checker:
+        """The grounding checker, built on first use (its own lock: loading must not block KB access)."""
+        with self._checker_lock:
+            if self._checker is None:
+                self._checker = build_checker(self.settings)
+            return self._checker
 
     def close(self) -> None:
         self.jobs.close()
@@ -63,6 +78,7 @@ class Services:
                 kb.close()
             self._open.clear()
         self.home.close()
+        self.guardrails.close()
 
     # -- knowledge bases --------------------------------------------------------------------
     def knowledge_base(self, name_or_id: str) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:

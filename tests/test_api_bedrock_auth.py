@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import boto3
 import httpx
 import pytest
 from botocore.auth import SigV4Auth
@@ -49,6 +50,22 @@ def test_boto3_signatures_verify(base_url: str) -> None:
         guardrailIdentifier=arn, guardrailVersion="DRAFT", source="INPUT", content=[{"text": {"text": "hello"}}]
     )
     assert result["action"] == "NONE"
+
+
+def test_guardrail_calls_with_query_strings_and_arns_verify(base_url: str) -> None:
+    control = boto3.client(
+        "bedrock", endpoint_url=base_url, region_name="us-east-1", aws_access_key_id=KEY, aws_secret_access_key=SECRET
+    )
+    created = control.create_guardrail(
+        name="signed", blockedInputMessaging="no", blockedOutputsMessaging="no",
+        contextualGroundingPolicyConfig={"filtersConfig": [{"type": "GROUNDING", "threshold": 0.5}]},
+    )  # fmt: skip
+    arn = created["guardrailArn"]
+    control.create_guardrail_version(guardrailIdentifier=arn)
+    assert control.get_guardrail(guardrailIdentifier=arn, guardrailVersion="1")["version"] == "1"
+    listed = control.list_guardrails(guardrailIdentifier=arn, maxResults=1)
+    assert [g["version"] for g in listed["guardrails"]] == ["DRAFT"] and listed["nextToken"]
+    control.delete_guardrail(guardrailIdentifier=arn, guardrailVersion="1")
 
 
 @pytest.mark.parametrize(

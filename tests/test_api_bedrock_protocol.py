@@ -11,7 +11,13 @@ from typing import Any
 import pytest
 from botocore.model import Shape
 
-from app import routes_bedrock_agent, routes_bedrock_documents, routes_bedrock_jobs, routes_bedrock_retrieval
+from app import (
+    routes_bedrock_agent,
+    routes_bedrock_documents,
+    routes_bedrock_guardrails,
+    routes_bedrock_jobs,
+    routes_bedrock_retrieval,
+)
 from app import routes_bedrock_runtime as runtime_routes
 from app.bedrock_guardrails import (
     Guardrail,
@@ -23,7 +29,17 @@ from app.bedrock_guardrails import (
     find_guardrail,
     text_units,
 )
-from app.bedrock_protocol import AGENT, AGENT_RUNTIME, RUNTIME, FieldPolicy, operation_model, page, policy, validate
+from app.bedrock_protocol import (
+    AGENT,
+    AGENT_RUNTIME,
+    CONTROL,
+    RUNTIME,
+    FieldPolicy,
+    operation_model,
+    page,
+    policy,
+    validate,
+)
 from app.errors import RequestError, kind_of
 from app.server import create_app
 from app.settings import Settings
@@ -50,6 +66,7 @@ OPERATIONS = {
     },
     AGENT_RUNTIME: {"Retrieve", "RetrieveAndGenerate"},
     RUNTIME: {"ApplyGuardrail"},
+    CONTROL: {"CreateGuardrail", "GetGuardrail", "ListGuardrails", "DeleteGuardrail", "CreateGuardrailVersion"},
 }
 POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (AGENT, "CreateKnowledgeBase", routes_bedrock_agent.CREATE_KB),
@@ -71,6 +88,11 @@ POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (AGENT_RUNTIME, "Retrieve", routes_bedrock_retrieval.RETRIEVE),
     (AGENT_RUNTIME, "RetrieveAndGenerate", routes_bedrock_retrieval.RETRIEVE_AND_GENERATE),
     (RUNTIME, "ApplyGuardrail", runtime_routes.APPLY_GUARDRAIL),
+    (CONTROL, "CreateGuardrail", routes_bedrock_guardrails.CREATE_GUARDRAIL),
+    (CONTROL, "GetGuardrail", routes_bedrock_guardrails.GET_GUARDRAIL),
+    (CONTROL, "ListGuardrails", routes_bedrock_guardrails.LIST_GUARDRAILS),
+    (CONTROL, "DeleteGuardrail", routes_bedrock_guardrails.DELETE_GUARDRAIL),
+    (CONTROL, "CreateGuardrailVersion", routes_bedrock_guardrails.CREATE_GUARDRAIL_VERSION),
 ]
 
 

@@ -179,6 +179,20 @@ CASES: list[Case] = [
     # conflicts
     ("duplicate knowledge base", 409, "conflict", "already exists",
      lambda c: post("/v1/knowledge-bases", {"name": "errors"})),
+    # grounding checks and guardrails
+    ("check: empty answer", 400, "invalid_request", "body.answer",
+     lambda c: post("/v1/grounding/check", {"sources": ["s"], "query": "q", "answer": ""})),
+    ("check: blank answer", 400, "invalid_request", "answer is empty",
+     lambda c: post("/v1/grounding/check", {"sources": ["s"], "query": "q", "answer": " \n"})),
+    ("check: no sources", 400, "invalid_request", "body.sources",
+     lambda c: post("/v1/grounding/check", {"sources": [], "query": "q", "answer": "a"})),
+    ("check: threshold over 0.99", 400, "invalid_request", "body.relevance_threshold",
+     lambda c: post("/v1/grounding/check", {"sources": ["s"], "query": "q", "answer": "a", "relevance_threshold": 1})),
+    ("guardrail: threshold over 0.99", 400, "invalid_request", "body.grounding.threshold",
+     lambda c: post("/v1/guardrails", {"name": "g", "grounding": {"threshold": 2}})),
+    ("unknown guardrail", 404, "not_found", "nope", lambda c: get("/v1/guardrails/nope")),
+    ("check with an unknown guardrail", 404, "not_found", "nope",
+     lambda c: post("/v1/guardrails/nope/check", {"sources": ["s"], "query": "q", "answer": "a"})),
 ]  # fmt: skip
 
 
@@ -213,7 +227,7 @@ def test_openapi_documents_the_error_shape_on_every_native_route(server: tuple[h
     client, _ = server
     spec = client.get("/openapi.json").json()
     operations = [(path, op) for path, ops in spec["paths"].items() if path.startswith("/v1/") for op in ops.values()]
-    assert len(operations) == 18
+    assert len(operations) == 25
     for path, op in operations:
         responses = op["responses"]
         assert "422" not in responses, path  # validation errors are 400 here

@@ -115,7 +115,24 @@ def test_every_native_operation_requires_a_key(server: Server) -> None:
     with server.client() as anonymous:
         spec = anonymous.get("/openapi.json").json()
         operations = [(m, p) for p, ops in spec["paths"].items() if p.startswith("/v1/") for m in ops]
-        assert len(operations) == 18
+        assert len(operations) == 25
         for method, path in operations:
-            url = path.format(kb="alpha", ds="DS", job="JOB", document_id="a.txt")
+            url = path.format(kb="alpha", ds="DS", job="JOB", document_id="a.txt", guardrail="g")
             assert_unauthorized(anonymous.request(method.upper(), url, json={"query": "q"}))
+
+
+def test_scoped_key_may_check_and_read_guardrails_but_not_change_them(server: Server) -> None:
+    with server.client(new_key(server.home)) as admin:
+        assert admin.post("/v1/guardrails", json={"name": "shared", "grounding": {"threshold": 0.5}}).status_code == 201
+    check = {"sources": ["Tokyo is the capital of Japan."], "query": "Capital of Japan?", "answer": "Tokyo."}
+    with server.client(new_key(server.home, kb_ids=["K000000000"])) as scoped:
+        assert scoped.post("/v1/grounding/check", json=check).status_code == 200
+        assert scoped.post("/v1/guardrails/shared/check", json=check).status_code == 200
+        assert scoped.get("/v1/guardrails/shared").status_code == 200
+        for response in (
+            scoped.post("/v1/guardrails", json={"name": "mine"}),
+            scoped.delete("/v1/guardrails/shared"),
+            scoped.post("/v1/guardrails/shared/versions", json={}),
+        ):
+            assert response.status_code == 403 and "guardrails" in response.json()["error"]["message"]
+        assert scoped.get("/v1/guardrails/shared").json()["versions"] == ["DRAFT"]

@@ -48,9 +48,12 @@ class Seed:
     ds: str
     job: str
     document_id: str = "seed.txt"
+    guardrail: str = "seed-guardrail"
 
     def path_parameters(self) -> dict[str, str]:
-        return {"kb": self.kb, "ds": self.ds, "job": self.job, "document_id": self.document_id}
+        return {
+            "kb": self.kb, "ds": self.ds, "job": self.job, "document_id": self.document_id, "guardrail": self.guardrail
+        }  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +67,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seed]]
         docs = f"/v1/knowledge-bases/{kb}/data-sources/{ds}/documents"
         client.post(docs, files=[("files", ("seed.txt", b"Seeded text about lighthouses and tides."))])
         job = client.post(f"/v1/knowledge-bases/{kb}/data-sources/{ds}/ingestion-jobs").json()["id"]
+        client.post("/v1/guardrails", json={"name": Seed.guardrail, "grounding": {"threshold": 0.5}})
         yield base_url, Seed(kb, ds, job)
 
 
@@ -80,7 +84,7 @@ schema = schemathesis.openapi.from_dict(native_openapi()).include(path_regex="^/
 def test_live_server_serves_the_fuzzed_document(live: tuple[str, Seed]) -> None:
     served = httpx.get(f"{live[0]}/openapi.json").json()
     assert served == native_openapi()
-    assert len([p for p in served["paths"] if p.startswith("/v1/")]) == 11
+    assert len([p for p in served["paths"] if p.startswith("/v1/")]) == 16
 
 
 @schema.parametrize()

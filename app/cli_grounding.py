@@ -1,0 +1,109 @@
+"""``ragkb check``: is an answer grounded in its sources and relevant to the question?"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from app.grounding_checks import CheckOutcome, check_answer, grounding_policy, outcome_view
+from app.settings import Settings
+from app.terminal import out, print_json
+from app.wiring import build_checker
+from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, MAX_ANSWER_CHARS, MAX_QUERY_CHARS
+from ingest.parsers import parse_file
+
+ThresholdOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--threshold",
+        min=0.0,
+        max=0.99,
+        help=f"Grounding threshold in [0, 0.99] (default {DEFAULT_GROUNDING_THRESHOLD}).",
+    ),
+]
+RelevanceOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--relevance-threshold",
+        min=0.0,
+        max=0.99,
+        help=f"Relevance threshold in [0, 0.99] (default {DEFAULT_RELEVANCE_THRESHOLD}).",
+    ),
+]
+
+
+def check(
+    query: Annotated[str, typer.Option("--query", help=f"The question (at most {MAX_QUERY_CHARS:,} characters).")],
+    answer: Annotated[str, typer.Option("--answer", help=f"The answer to check (at most {MAX_ANSWER_CHARS:,}).")],
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="A source text; repeat for several.", show_default=False)
+    ] = None,
+    source_file: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--source-file",
+            exists=True,
+            dir_okay=False,
+            show_default=False,
+            help="A source document (any format ragkb ingests: .txt, .md, .pdf, .docx, ...); repeat for several.",
+        ),
+    ] = None,
+    threshold: ThresholdOpt = None,
+    relevance_threshold: RelevanceOpt = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the result as JSON (as POST /v1/grounding/check).")
+    ] = False,
+) -> None:
+    """Check that ANSWER is supported by the sources (grounding) and addresses QUERY (relevance).
+
+    Scores are in [0, 1], higher is better; a filter is detected when its score is below its threshold.
+    Each claim of the answer is listed with its label and the source sentence that best supports it.
+    Sources may total at most 100,000 characters (Bedrock's limit).
+
+    Example: ragkb check --query "What is the capital of Japan?" --answer "The capital of Japan is London."
+    --source "London is the capital of the UK. Tokyo is the capital of Japan."
+    """
+    settings = Settings()
+    sources = list(source or [])
+    sources += [parse_file(path, limits=settings.parse_limits()).markdown() for path in source_file or []]
+    if not sources:
+        raise typer.BadParameter("give at least one --source or --source-file", param_hint="--source")
+    policy = grounding_policy(grounding_threshold=threshold, relevance_threshold=relevance_threshold)
+    outcome = check_answer(build_checker(settings), sources=sources, query=query, answer=answer, policy=policy)
+    if as_json:
+        print_json(outcome_view(outcome))
+        return
+    print_outcome(outcome, source_names=[f"source {i + 1}" for i in range(len(source or []))]
+                  + [path.name for path in source_file or []])  # fmt: skip
+
+
+def print_outcome(outcome: CheckOutcome, *, source_names: list[str]) -> None:
+    """Scores, the verdict and a table of claims with their evidence."""
+    for judged in outcome.assessment.filters:
+        verdict = "[bold red]detected[/]" if judged.detected else "[green]ok[/]"
+        out.print(f"{judged.type.title():10} {judged.score:.3f}  threshold {judged.threshold:.2f}  {verdict}")
+    if outcome.result.abstained:
+        out.print("The answer declines to answer: nothing to check.")
+    out.print("Verdict: " + ("[bold red]BLOCKED[/]" if outcome.blocked else "[green]pass[/]"))
+    if not outcome.result.claims:
+        return
+    table = Table(show_lines=True)
+    for column in ("#", "Claim", "Label", "Score", "Evidence"):
+        table.add_column(column)
+    colours = {"supported": "green", "unsupported": "yellow", "contradicted": "red"}
+    for number, claim in enumerate(outcome.result.claims, start=1):
+        evidence = claim.evidence
+        where = ""
+        if evidence is not None and evidence.text:
+            name = source_names[evidence.source_index] if evidence.source_index < len(source_names) else "source"
+            where = f"[dim]{escape(name)} [{evidence.start}:{evidence.end}][/]\n{escape(evidence.text)}"
+        flags = f"\n[dim]{', '.join(claim.flags)}[/]" if claim.flags else ""
+        table.add_row(
+            str(number), f"{escape(claim.text)}\n[dim][{claim.start}:{claim.end}][/]",
+            f"[{colours[claim.label]}]{claim.label}[/]{flags}", f"{claim.score:.3f}", where,
+        )  # fmt: skip
+    out.print(table)

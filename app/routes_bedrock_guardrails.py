@@ -1,0 +1,103 @@
+"""Bedrock-compatible routes for boto3's ``bedrock`` client: guardrails with a contextual grounding policy.
+
+``CreateGuardrail``, ``GetGuardrail``, ``ListGuardrails``, ``DeleteGuardrail`` and
+``CreateGuardrailVersion`` at Bedrock's paths, stored by ``app/guardrail_store.py`` and applied by
+``bedrock-runtime``'s ``ApplyGuardrail``. Only the contextual grounding policy is implemented: a
+request with content, topic, word, sensitive-information or automated-reasoning policies is a
+``ValidationException`` naming the policy. Identifiers are ids or guardrail ARNs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from app.bedrock_guardrails import guardrail_id
+from app.bedrock_protocol import CONTROL, bedrock_input, page, policy
+from app.bedrock_views import guardrail_arn, guardrail_summary, guardrail_view
+from app.guardrail_store import DRAFT, GroundingFilter
+from app.server import AwsPrincipal, ServicesDep
+
+router = APIRouter(tags=["bedrock"])
+
+_UNSUPPORTED = "{} is not supported: ragkb guardrails have a contextual grounding policy only " \
+    "(contextualGroundingPolicyConfig); see docs/bedrock-compatibility.md"  # fmt: skip
+_OTHER_POLICIES = (
+    "topicPolicyConfig", "contentPolicyConfig", "wordPolicyConfig", "sensitiveInformationPolicyConfig",
+    "automatedReasoningPolicyConfig",
+)  # fmt: skip
+CREATE_GUARDRAIL = policy(
+    ["name", "description", "contextualGroundingPolicyConfig.filtersConfig", "blockedInputMessaging",
+     "blockedOutputsMessaging"],
+    ignored=["clientRequestToken", "tags", "kmsKeyId"],
+    reasons={name: _UNSUPPORTED.format(name) for name in _OTHER_POLICIES}
+    | {"crossRegionConfig": "crossRegionConfig is not supported: a ragkb guardrail runs where the server runs"},
+)  # fmt: skip
+GET_GUARDRAIL = policy(["guardrailIdentifier", "guardrailVersion"])
+LIST_GUARDRAILS = policy(["guardrailIdentifier", "maxResults", "nextToken"])
+DELETE_GUARDRAIL = policy(["guardrailIdentifier", "guardrailVersion"])
+CREATE_GUARDRAIL_VERSION = policy(["guardrailIdentifier", "description"], ignored=["clientRequestToken"])
+
+CreateInput = Annotated[dict[str, Any], Depends(bedrock_input(CONTROL, "CreateGuardrail", CREATE_GUARDRAIL))]
+GetInput = Annotated[dict[str, Any], Depends(bedrock_input(CONTROL, "GetGuardrail", GET_GUARDRAIL))]
+ListInput = Annotated[dict[str, Any], Depends(bedrock_input(CONTROL, "ListGuardrails", LIST_GUARDRAILS))]
+DeleteInput = Annotated[dict[str, Any], Depends(bedrock_input(CONTROL, "DeleteGuardrail", DELETE_GUARDRAIL))]
+VersionInput = Annotated[
+    dict[str, Any], Depends(bedrock_input(CONTROL, "CreateGuardrailVersion", CREATE_GUARDRAIL_VERSION))
+]
+
+
+@router.post("/guardrails", status_code=202, summary="CreateGuardrail")
+def create_guardrail(principal: AwsPrincipal, services: ServicesDep, params: CreateInput) -> dict[str, Any]:
+    """A new guardrail's ``DRAFT``. Thresholds outside [0, 0.99] and two filters of one type are refused."""
+    filters = tuple(
+        GroundingFilter(f["type"], f["threshold"], f.get("action", "BLOCK"), f.get("enabled", True))
+        for f in params.get("contextualGroundingPolicyConfig", {}).get("filtersConfig", [])
+    )
+    record = services.guardrails.create(
+        name=params["name"], description=params.get("description", ""), filters=filters,
+        blocked_input_message=params["blockedInputMessaging"],
+        blocked_output_message=params["blockedOutputsMessaging"],
+    )  # fmt: skip
+    region = services.settings.aws_region
+    return {
+        "guardrailId": record.id,
+        "guardrailArn": guardrail_arn(region, record.id),
+        "version": record.version,
+        "createdAt": record.created_at,
+    }
+
+
+@router.get("/guardrails", summary="ListGuardrails")
+def list_guardrails(principal: AwsPrincipal, services: ServicesDep, params: ListInput) -> dict[str, Any]:
+    """Every guardrail's ``DRAFT``, or every version of the guardrail named by ``guardrailIdentifier``."""
+    identifier = params.get("guardrailIdentifier")
+    store = services.guardrails
+    records = store.list() if identifier is None else store.versions(guardrail_id(identifier))
+    items, next_token = page(records, max_results=params.get("maxResults"), next_token=params.get("nextToken"))
+    body: dict[str, Any] = {"guardrails": [guardrail_summary(r, region=services.settings.aws_region) for r in items]}
+    if next_token is not None:
+        body["nextToken"] = next_token
+    return body
+
+
+@router.get("/guardrails/{guardrailIdentifier:path}", summary="GetGuardrail")
+def get_guardrail(principal: AwsPrincipal, services: ServicesDep, params: GetInput) -> dict[str, Any]:
+    record = services.guardrails.get(guardrail_id(params["guardrailIdentifier"]), params.get("guardrailVersion", DRAFT))
+    return guardrail_view(record, region=services.settings.aws_region)
+
+
+@router.delete("/guardrails/{guardrailIdentifier:path}", status_code=202, summary="DeleteGuardrail")
+def delete_guardrail(principal: AwsPrincipal, services: ServicesDep, params: DeleteInput) -> dict[str, Any]:
+    """The whole guardrail, or only the numbered ``guardrailVersion``."""
+    services.guardrails.delete(guardrail_id(params["guardrailIdentifier"]), params.get("guardrailVersion"))
+    return {}
+
+
+@router.post("/guardrails/{guardrailIdentifier:path}", status_code=202, summary="CreateGuardrailVersion")
+def create_guardrail_version(principal: AwsPrincipal, services: ServicesDep, params: VersionInput) -> dict[str, Any]:
+    record = services.guardrails.create_version(
+        guardrail_id(params["guardrailIdentifier"]), description=params.get("description")
+    )
+    return {"guardrailId": record.id, "version": record.version}

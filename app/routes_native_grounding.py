@@ -1,0 +1,173 @@
+"""Native routes for grounding checks and guardrails (``/v1/grounding/check``, ``/v1/guardrails``).
+
+Guardrails made here are the same ones boto3's ``bedrock`` client sees (and ``bedrock-runtime``'s
+``apply_guardrail`` applies). Keys scoped to some knowledge bases may check answers and read
+guardrails, but not create or delete them (403).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Response
+
+from app.auth import Forbidden, Principal
+from app.grounding_checks import check_answer, grounding_policy, outcome_view
+from app.guardrail_store import DRAFT, GroundingFilter, GuardrailNotFound, GuardrailRecord
+from app.schemas import ERROR_RESPONSES, ErrorResponse
+from app.schemas_grounding import (
+    LIMITS,
+    CreateGuardrailRequest,
+    CreateGuardrailVersionRequest,
+    GroundingCheckRequest,
+    GroundingCheckResponse,
+    Guardrail,
+    GuardrailCheckRequest,
+    GuardrailDetail,
+    GuardrailFilterSpec,
+    GuardrailList,
+)
+from app.server import NativePrincipal, ServicesDep
+from app.services import Services
+from grounding import GroundingPolicy
+from grounding.policy import FilterType
+
+router = APIRouter(responses=ERROR_RESPONSES)
+CHECK_TAG = "grounding"
+GUARDRAIL_TAG = "guardrails"
+GuardrailPath = Annotated[str, Path(description="Guardrail name or id.", examples=["rag-answers"])]
+VersionQuery = Annotated[str, Query(pattern=r"^(DRAFT|[1-9][0-9]{0,7})$", description="DRAFT or a number.")]
+CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"model": ErrorResponse, "description": "A guardrail with that name exists."}
+}
+
+
+@router.post(
+    "/grounding/check",
+    tags=[CHECK_TAG],
+    summary="Check an answer's grounding and relevance",
+    description="Scores how well `answer` is supported by `sources` (grounding: the lowest score of its claims) "
+    "and how well it addresses `query` (relevance), both in [0, 1], against thresholds as Bedrock's contextual "
+    "grounding check does: a filter is `detected` when its score is below its threshold, and `blocked` is true "
+    "when a filter with action BLOCK detected. Each claim comes with its span in the answer, score, label, "
+    "flags and best evidence (source index and span). " + LIMITS,
+)
+def check(body: GroundingCheckRequest, services: ServicesDep, principal: NativePrincipal) -> GroundingCheckResponse:
+    """``POST /v1/grounding/check {"sources": [...], "query": "...", "answer": "..."}``"""
+    policy = grounding_policy(
+        grounding_threshold=body.grounding_threshold, relevance_threshold=body.relevance_threshold,
+        grounding_action=body.actions.grounding, relevance_action=body.actions.relevance,
+    )  # fmt: skip
+    outcome = check_answer(services.checker, sources=body.sources, query=body.query, answer=body.answer, policy=policy)
+    return GroundingCheckResponse.model_validate(outcome_view(outcome))
+
+
+@router.post(
+    "/guardrails",
+    status_code=201,
+    tags=[GUARDRAIL_TAG],
+    summary="Create a guardrail",
+    description="A guardrail with a contextual grounding policy: a GROUNDING and/or a RELEVANCE filter, each with "
+    "a threshold in [0, 0.99], an action and an enabled flag, and the messages that replace blocked content. "
+    "Created as version DRAFT; freeze it with `POST .../versions`. A name already taken is 409.",
+    responses=CONFLICT,
+)
+def create_guardrail(
+    body: CreateGuardrailRequest, services: ServicesDep, principal: NativePrincipal, response: Response
+) -> GuardrailDetail:
+    _may_change(principal)
+    specs: tuple[tuple[FilterType, GuardrailFilterSpec | None], ...] = (
+        ("GROUNDING", body.grounding), ("RELEVANCE", body.relevance)
+    )  # fmt: skip
+    filters = tuple(GroundingFilter(kind, s.threshold, s.action, s.enabled) for kind, s in specs if s is not None)
+    record = services.guardrails.create(
+        name=body.name, description=body.description, filters=filters,
+        blocked_input_message=body.blocked_input_message, blocked_output_message=body.blocked_output_message,
+    )  # fmt: skip
+    response.headers["Location"] = f"/v1/guardrails/{record.id}"
+    return _detail(services, record)
+
+
+@router.get("/guardrails", tags=[GUARDRAIL_TAG], summary="List guardrails")
+def list_guardrails(services: ServicesDep, principal: NativePrincipal) -> GuardrailList:
+    return GuardrailList(guardrails=[Guardrail.from_record(r) for r in services.guardrails.list()])
+
+
+@router.get(
+    "/guardrails/{guardrail}",
+    tags=[GUARDRAIL_TAG],
+    summary="Get a guardrail",
+    description="By name or id; `version` picks a numbered version (default DRAFT).",
+)
+def get_guardrail(
+    guardrail: GuardrailPath, services: ServicesDep, principal: NativePrincipal, version: VersionQuery = DRAFT
+) -> GuardrailDetail:
+    return _detail(services, _find(services, guardrail, version))
+
+
+@router.delete(
+    "/guardrails/{guardrail}",
+    status_code=204,
+    tags=[GUARDRAIL_TAG],
+    summary="Delete a guardrail",
+    description="The guardrail and all its versions, or with `version` one numbered version only.",
+)
+def delete_guardrail(
+    guardrail: GuardrailPath, services: ServicesDep, principal: NativePrincipal, version: VersionQuery | None = None
+) -> Response:
+    _may_change(principal)
+    record = services.guardrails.find(guardrail)
+    services.guardrails.delete(record.id, version)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/guardrails/{guardrail}/versions",
+    status_code=201,
+    tags=[GUARDRAIL_TAG],
+    summary="Create a guardrail version",
+    description="Freezes the DRAFT as the next numbered version (1, 2, ...; numbers are never reused).",
+)
+def create_guardrail_version(
+    guardrail: GuardrailPath, body: CreateGuardrailVersionRequest, services: ServicesDep, principal: NativePrincipal,
+    response: Response,
+) -> GuardrailDetail:  # fmt: skip
+    _may_change(principal)
+    record = services.guardrails.create_version(services.guardrails.find(guardrail).id, description=body.description)
+    response.headers["Location"] = f"/v1/guardrails/{record.id}?version={record.version}"
+    return _detail(services, record)
+
+
+@router.post(
+    "/guardrails/{guardrail}/check",
+    tags=[GUARDRAIL_TAG, CHECK_TAG],
+    summary="Check an answer with a guardrail",
+    description="As `/v1/grounding/check` with the guardrail's enabled filters (a filter that is off, or absent, "
+    "is null in the response). " + LIMITS,
+)
+def check_with_guardrail(
+    guardrail: GuardrailPath, body: GuardrailCheckRequest, services: ServicesDep, principal: NativePrincipal,
+    version: VersionQuery = DRAFT,
+) -> GroundingCheckResponse:  # fmt: skip
+    # No filter enabled: the claims are still scored, nothing is judged.
+    policy = _find(services, guardrail, version).grounding_policy() or GroundingPolicy(filters=())
+    outcome = check_answer(services.checker, sources=body.sources, query=body.query, answer=body.answer, policy=policy)
+    return GroundingCheckResponse.model_validate(outcome_view(outcome))
+
+
+def _find(services: Services, guardrail: str, version: str) -> GuardrailRecord:
+    draft = services.guardrails.find(guardrail)
+    return draft if version == DRAFT else services.guardrails.get(draft.id, version)
+
+
+def _detail(services: Services, record: GuardrailRecord) -> GuardrailDetail:
+    try:
+        versions = [r.version for r in services.guardrails.versions(record.id)]
+    except GuardrailNotFound:  # deleted meanwhile
+        versions = [record.version]
+    return GuardrailDetail(**Guardrail.from_record(record).model_dump(), versions=versions)
+
+
+def _may_change(principal: Principal) -> None:
+    if principal.kb_ids is not None:
+        raise Forbidden("this API key is limited to some knowledge bases and may not create or delete guardrails")

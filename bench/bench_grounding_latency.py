@@ -1,0 +1,98 @@
+"""Latency of :func:`grounding.check` (model loaded, in-process, nothing cached between calls).
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_latency.py [--threads 2] [--runs 60]
+
+Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-sentence answer built
+from it (one sentence with a changed number); (2) a 100,000-character source (a Wikipedia
+biography and War and Peace from docs-corpus) with the same kind of answer. Each call gets a
+different answer (the runs rotate over the source's sentences), so no call repeats another.
+Prints p50/p99 and the load average (the machine is shared: compare runs at similar load).
+Writes bench/results/grounding_latency.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+from grounding.check import Checker  # noqa: E402
+from ingest.parsers import parse_file  # noqa: E402
+from ingest.sentences import split_sentences  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "eval"
+
+
+def two_k_source() -> str:
+    for line in (SHARED / "scifact" / "corpus.jsonl").read_text(encoding="utf-8").splitlines():
+        text = json.loads(line)["text"]
+        if 1900 <= len(text) <= 2100 and len(split_sentences(text)) >= 8:
+            return text
+    raise SystemExit("no 2k-character abstract found")
+
+
+def hundred_k_source() -> str:
+    folder = SHARED / "docs-corpus" / "unstructured"
+    parts = []
+    for name in ("norwich-city.txt", "book-war-and-peace-1225p.txt"):
+        parts.append("\n\n".join(b.text for b in parse_file(folder / name).blocks))
+    return "\n\n".join(parts)[:100_000]
+
+
+def answers(source: str, count: int) -> list[str]:
+    sentences = [s for s in split_sentences(source) if 8 <= len(s.split()) <= 40]
+    out = []
+    for i in range(count):
+        a, b, c = (sentences[(3 * i + k) % len(sentences)] for k in range(3))
+        out.append(f"{a} {b.replace('the', 'no', 1)} {c}")
+    return out
+
+
+def measure(checker: Checker, source: str, runs: int) -> dict[str, float]:
+    timings = []
+    for answer in answers(source, runs):
+        start = time.perf_counter()
+        checker.check([source], "What does the document say?", answer)
+        timings.append((time.perf_counter() - start) * 1000)
+    timings.sort()
+    return {
+        "runs": runs,
+        "p50_ms": statistics.median(timings),
+        "p99_ms": timings[min(len(timings) - 1, int(0.99 * len(timings)))],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=60)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    checker = Checker()
+    small, large = two_k_source(), hundred_k_source()
+    measure(checker, small, 5)  # warm-up
+    results = {
+        f"{len(small)}-char source, 3-sentence answer": measure(checker, small, args.runs),
+        f"{len(large)}-char source, 3-sentence answer": measure(checker, large, max(10, args.runs // 4)),
+    }
+    load = os.getloadavg()
+    for case, r in results.items():
+        print(f"{case:<45} p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms   ({r['runs']} runs)")
+    print(
+        f"torch threads {args.threads}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs"
+    )
+    out = ROOT / "bench" / "results" / "grounding_latency.json"
+    out.write_text(json.dumps({"threads": args.threads, "loadavg": load, "results": results}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

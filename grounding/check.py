@@ -1,0 +1,207 @@
+"""The entry point: :func:`check` scores an answer's grounding in sources and its relevance to a query.
+
+One call: validate, split the answer into claims, cut the sources into units and pick candidate
+evidence per claim, encode claims + query + candidate units in one MiniLM forward pass, compute
+each claim's features, score them with the trained logistic regression, and take the lowest claim
+score as the answer's grounding score.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from grounding.claims import Claim, split_claims
+from grounding.encoder import Encoded, MiniLMEncoder, TextEncoder
+from grounding.errors import InvalidInput
+from grounding.evidence import Unit, lexical_scores, rank_candidates, source_units, units_to_encode
+from grounding.features import ClaimFeatures, Lexicon, SourceFacts, claim_features
+from grounding.lexical import content_stems
+from grounding.relevance import relevance_features
+from grounding.scorer import Models, load_models
+from grounding.types import ClaimLabel, ClaimResult, Evidence, GroundingResult
+
+# Bedrock's limits for the contextual grounding check.
+MAX_SOURCE_CHARS = 100_000  # all sources together
+MAX_QUERY_CHARS = 1_000
+MAX_ANSWER_CHARS = 5_000
+
+
+@dataclass(frozen=True, eq=False)
+class Analysis:
+    """Everything computed for one answer before scoring (what the training script learns from)."""
+
+    claims: tuple[Claim, ...]
+    abstained: bool
+    features: tuple[ClaimFeatures, ...]
+    candidates: tuple[tuple[Unit, ...], ...]  # per claim, its candidate units (features' ``best`` indexes them)
+    relevance: npt.NDArray[np.float32] | None  # None when there are no claims
+
+    def matrix(self) -> npt.NDArray[np.float32]:
+        """The claims' feature rows, ``(n_claims, n_features)``."""
+        return np.stack([f.values for f in self.features]) if self.features else np.zeros((0, 0), dtype=np.float32)
+
+
+class Checker:
+    """Holds the encoder and the trained models; :meth:`check` is :func:`check` without the defaults.
+
+    ``encoder=None`` loads the bundled all-MiniLM-L6-v2 (about 1 s); tests may pass
+    :class:`~grounding.encoder.HashEncoder`. ``models=None`` reads ``grounding/data``.
+    """
+
+    def __init__(self, encoder: TextEncoder | None = None, *, models: Models | None = None) -> None:
+        self.models = models or load_models()
+        self.encoder = encoder if encoder is not None else MiniLMEncoder()
+
+    def check(
+        self, sources: Sequence[str], query: str, answer: str, *, threshold: float | None = None
+    ) -> GroundingResult:
+        """See :func:`check`."""
+        validate(sources, query, answer)
+        limit = self.models.grounding.threshold if threshold is None else _threshold(threshold)
+        [analysis] = self.analyse(sources, [(query, answer)])
+        return self.result(analysis, threshold=limit)
+
+    def analyse(self, sources: Sequence[str], items: Sequence[tuple[str, str]]) -> list[Analysis]:
+        """Analyse several ``(query, answer)`` pairs against the same sources (sources encoded once).
+
+        No validation: :meth:`check` validates; the training script feeds known-good data.
+        """
+        return analyse(sources, items, encoder=self.encoder, lexicon=self.models.lexicon)
+
+    def result(self, analysis: Analysis, *, threshold: float) -> GroundingResult:
+        """Score an analysis: claim scores, labels and the answer's grounding and relevance."""
+        if not analysis.claims:
+            # Nothing asserted: nothing can be ungrounded, and declining is a response to the query.
+            return GroundingResult(
+                grounding=1.0, relevance=1.0, claims=(), abstained=analysis.abstained, threshold=threshold
+            )
+        scores = self.models.grounding.predict(analysis.matrix())
+        claims = []
+        for claim, details, units, score in zip(
+            analysis.claims, analysis.features, analysis.candidates, scores, strict=True
+        ):
+            unit = units[details.best]
+            evidence = Evidence(unit.source_index, unit.start, unit.end, unit.text, round(details.similarity, 4))
+            label: ClaimLabel = "supported"
+            if score < threshold:
+                label = "contradicted" if details.opposes else "unsupported"
+            text = claim.text[claim.focus_start :]  # answer[start:end], also for a short answer
+            claims.append(ClaimResult(text, claim.start, claim.end, float(score), label, evidence, details.flags))
+        relevance = float(self.models.relevance.predict(analysis.relevance)[0])  # type: ignore[arg-type]
+        grounding = min(c.score for c in claims)
+        return GroundingResult(
+            grounding=grounding, relevance=relevance, claims=tuple(claims), abstained=False, threshold=threshold
+        )
+
+
+def analyse(
+    sources: Sequence[str], items: Sequence[tuple[str, str]], *, encoder: TextEncoder, lexicon: Lexicon
+) -> list[Analysis]:
+    """The unscored analysis of each ``(query, answer)`` against ``sources``; see :meth:`Checker.analyse`."""
+    units = source_units(sources)
+    facts = SourceFacts.of(sources)
+    split = [split_claims(answer, query=query) for query, answer in items]
+    all_claims = [claim for claims, _ in split for claim in claims]
+    lexical = [
+        lexical_scores(sorted(content_stems(text)), units, idf=lexicon.idf, default_idf=lexicon.default_idf)
+        for text in [c.text for c in all_claims] + [query for query, _ in items]
+    ]
+    chosen = units_to_encode(lexical, len(units))
+    queries = sorted({query for query, _ in items})
+    encoded = encoder.encode([c.text for c in all_claims] + queries + [units[i].text for i in chosen])
+    claim_vectors = encoded[: len(all_claims)]
+    query_vectors = dict(zip(queries, encoded[len(all_claims) : len(all_claims) + len(queries)], strict=True))
+    unit_vectors = encoded[len(all_claims) + len(queries) :]
+    unit_matrix = np.stack([e.vector for e in unit_vectors]) if unit_vectors else np.zeros((0, 1), dtype=np.float32)
+
+    analyses = []
+    position = 0
+    for (query, _answer), (claims, abstained) in zip(items, split, strict=True):
+        features, candidates = [], []
+        for claim in claims:
+            vector = claim_vectors[position]
+            cosines = unit_matrix @ vector.vector if unit_vectors else np.zeros(0, dtype=np.float32)
+            ranked = rank_candidates(cosines, lexical[position][chosen]) if unit_vectors else []
+            picked = [(units[chosen[i]], unit_vectors[i]) for i in ranked] or [(_EMPTY_UNIT, _empty_like(vector))]
+            features.append(claim_features(claim, vector, picked, facts=facts, lexicon=lexicon))
+            candidates.append(tuple(unit for unit, _ in picked))
+            position += 1
+        relevance = None
+        if claims:
+            own = claim_vectors[position - len(claims) : position]
+            relevance = relevance_features(query, query_vectors[query], claims, own, lexicon=lexicon)
+        analyses.append(Analysis(tuple(claims), abstained, tuple(features), tuple(candidates), relevance))
+    return analyses
+
+
+def validate(sources: Sequence[str], query: str, answer: str) -> None:
+    """Raise :class:`~grounding.errors.InvalidInput` unless the inputs are non-blank strings within limits."""
+    if isinstance(sources, str) or not isinstance(sources, Sequence):
+        raise InvalidInput("sources must be a list of strings")
+    if not sources:
+        raise InvalidInput("sources must not be empty")
+    for position, source in enumerate(sources):
+        if not isinstance(source, str):
+            raise InvalidInput(f"sources[{position}] is {type(source).__name__}, not str")
+    if not any(source.strip() for source in sources):
+        raise InvalidInput("sources are all empty or white space")
+    total = sum(len(source) for source in sources)
+    if total > MAX_SOURCE_CHARS:
+        raise InvalidInput(f"sources have {total} characters together, more than {MAX_SOURCE_CHARS}")
+    for name, value, limit in (("query", query, MAX_QUERY_CHARS), ("answer", answer, MAX_ANSWER_CHARS)):
+        if not isinstance(value, str):
+            raise InvalidInput(f"{name} is {type(value).__name__}, not str")
+        if not value.strip():
+            raise InvalidInput(f"{name} is empty or white space")
+        if len(value) > limit:
+            raise InvalidInput(f"{name} has {len(value)} characters, more than {limit}")
+
+
+def _threshold(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 0.99:
+        raise InvalidInput(f"threshold must be a number in [0, 0.99], got {value!r}")
+    return float(value)
+
+
+_EMPTY_UNIT = Unit(source_index=0, start=0, end=0, text="", stems=frozenset())
+
+
+def _empty_like(encoded: Encoded) -> Encoded:
+    dim = encoded.vector.shape[0]
+    return Encoded(
+        np.zeros(dim, dtype=np.float32), np.zeros((0, dim), dtype=np.float32), np.zeros((0, 2), dtype=np.int64)
+    )
+
+
+@functools.cache
+def default_checker() -> Checker:
+    """The process-wide checker with the bundled MiniLM, created on first use (not at import)."""
+    return Checker()
+
+
+def check(
+    sources: Sequence[str], query: str, answer: str, *, threshold: float | None = None, checker: Checker | None = None
+) -> GroundingResult:
+    """Score how well ``answer`` is grounded in ``sources`` and how relevant it is to ``query``.
+
+    ``grounding`` is the lowest claim score: one unsupported claim makes the answer ungrounded.
+    Claims scoring under ``threshold`` (default: the trained default, see
+    :data:`grounding.policy.DEFAULT_GROUNDING_THRESHOLD`) are labelled ``unsupported`` or
+    ``contradicted``. Raises :class:`~grounding.errors.InvalidInput` for an empty or blank
+    source list, query or answer, or inputs over :data:`MAX_SOURCE_CHARS` (all sources),
+    :data:`MAX_QUERY_CHARS` or :data:`MAX_ANSWER_CHARS`. ``checker`` defaults to a shared
+    :class:`Checker` with MiniLM, loaded on the first call.
+
+    Example::
+
+        result = check(["The UK's capital is London. Japan's capital is Tokyo."],
+                       "What is the capital of Japan?", "The capital of the UK is London.")
+        result.grounding > 0.5, result.relevance < 0.5  # (True, True): grounded, but off the question
+        result.claims[0].evidence.text  # "The UK's capital is London."
+    """
+    return (checker or default_checker()).check(sources, query, answer, threshold=threshold)

@@ -1,0 +1,213 @@
+"""The features of one claim against its candidate evidence; the scorer turns them into a probability.
+
+All features are shares, similarities or flags in about [0, 1]; none grows with the length of
+the answer or the claim (length would let a model learn dataset artefacts, such as HaluEval's
+short right answers). *Content words* are words that are not stop words; each is weighted by its
+IDF, so "Japan" counts more than "capital". The *focus* is the part of the claim that came from
+the answer (all of it, except for a short answer read with its query).
+
+==================  ==========================================================================
+``cos_top``         best MiniLM cosine between the claim and a candidate unit
+``align_best``      BERTScore-style precision: IDF-weighted mean, over the claim's content words,
+                    of each word's best token cosine in the best single unit
+``align_union``     the same against the union of the candidate units (facts spread over sentences)
+``align_focus``     the union alignment over the focus content words only (differs for short answers)
+``align_min``       the lowest such word similarity among the focus content words (one swapped word)
+``align_min2``      the mean of the two lowest (less noisy than one word)
+``align_min_idf``   the lowest of ``1 - u * (1 - similarity)`` over focus content words, ``u`` the word's
+                    IDF over the largest possible IDF: a rare word ("Vikings", "1943") without a
+                    counterpart weighs more than a common one ("people") in a paraphrase
+``align_low``       IDF-weighted share of focus content words whose similarity is under 0.6
+``lex_source``      IDF-weighted share of focus content stems found anywhere in the sources
+``lex_evidence``    the same, in the candidate units only
+``new_name``        share of the focus's names (capitalised words) found nowhere in the sources
+``new_number``      share of the focus's numbers (digits; dates, amounts) found nowhere in the sources
+``negation_flip``   1 when the claim and its best unit differ in negation (not/never/no ...)
+``antonym``         1 when the claim uses a directional word whose opposite the best unit uses
+==================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from grounding.claims import Claim
+from grounding.encoder import Encoded
+from grounding.evidence import Unit
+from grounding.lexical import (
+    Word,
+    antonym_conflict,
+    claim_numbers,
+    is_content,
+    names,
+    normalize,
+    number_found,
+    numbers,
+    polarity,
+    stem,
+    weighted_coverage,
+    words,
+)
+from grounding.types import Flag
+
+FEATURE_NAMES = (
+    "cos_top", "align_best", "align_union", "align_focus", "align_min", "align_min2", "align_min_idf", "align_low",
+    "lex_source",
+    "lex_evidence",
+    "new_name", "new_number", "negation_flip", "antonym",
+)  # fmt: skip
+LOW_SIMILARITY = 0.6
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """IDF per stem (from the training corpora) and the IDF given to a stem never seen there."""
+
+    idf: Mapping[str, float]
+    default_idf: float
+
+    def weight(self, word: str) -> float:
+        return self.idf.get(stem(word), self.default_idf)
+
+
+@dataclass(frozen=True)
+class SourceFacts:
+    """What every claim is checked against, computed once per call: all stems, words, numbers."""
+
+    stems: frozenset[str]
+    words: frozenset[str]
+    numbers: frozenset[float]
+
+    @classmethod
+    def of(cls, sources: Sequence[str]) -> SourceFacts:
+        text = "\n".join(sources)
+        found = words(text)
+        return cls(
+            stems=frozenset(stem(w.text) for w in found),
+            words=frozenset(normalize(w.text) for w in found),
+            numbers=frozenset(numbers(text)),
+        )
+
+
+@dataclass(frozen=True)
+class ClaimFeatures:
+    """Feature values (in :data:`FEATURE_NAMES` order), the best unit and the reasons to doubt."""
+
+    values: npt.NDArray[np.float32]
+    best: int  # position in the candidate list
+    similarity: float  # cosine of the claim and the best unit
+    flags: tuple[Flag, ...]
+    opposes: bool  # the best unit matches the claim but says the opposite
+
+
+def claim_features(
+    claim: Claim,
+    encoded: Encoded,
+    candidates: Sequence[tuple[Unit, Encoded]],
+    *,
+    facts: SourceFacts,
+    lexicon: Lexicon,
+) -> ClaimFeatures:
+    """Features of ``claim`` against its candidate units (at least one)."""
+    focus = claim.text[claim.focus_start :]
+    cosines = [float(encoded.vector @ unit_encoded.vector) for _, unit_encoded in candidates]
+    word_items, word_of_token = content_words(claim.text, encoded)
+    weights = np.array([lexicon.weight(w.text) for w in word_items], dtype=np.float32)
+    in_focus = np.array([w.start >= claim.focus_start for w in word_items], dtype=bool)
+    per_unit = [
+        word_similarity(encoded.tokens, unit_encoded.tokens, word_of_token, len(word_items))
+        for _, unit_encoded in candidates
+    ]
+    precisions = [weighted_mean(sims, weights) for sims in per_unit]
+    best = int(np.argmax(precisions))
+    union = np.max(np.stack(per_unit), axis=0)
+    focus_sims, focus_weights = union[in_focus], weights[in_focus]
+    best_unit = candidates[best][0]
+
+    focus_stems = [stem(w.text) for w in words(focus) if is_content(w.text)]
+    evidence_stems = frozenset().union(*(unit.stems for unit, _ in candidates))
+    lex_source = weighted_coverage(focus_stems, set(facts.stems), lexicon.idf, lexicon.default_idf)
+    lex_evidence = weighted_coverage(focus_stems, set(evidence_stems), lexicon.idf, lexicon.default_idf)
+    claim_names = names(focus)
+    new_names = [n for n in claim_names if n not in facts.words and stem(n) not in facts.stems]
+    stated = claim_numbers(focus)
+    new_numbers = [v for v, d in stated if not number_found(v, d, set(facts.numbers))]
+    flip = polarity(claim.text) != polarity(best_unit.text)
+    antonym = antonym_conflict(claim.text, best_unit.text)
+
+    values = np.array(
+        [
+            max(cosines),
+            precisions[best],
+            weighted_mean(union, weights),
+            weighted_mean(focus_sims, focus_weights),
+            float(focus_sims.min()) if focus_sims.size else 1.0,
+            float(np.sort(focus_sims)[:2].mean()) if focus_sims.size else 1.0,
+            float((1.0 - focus_weights / lexicon.default_idf * (1.0 - focus_sims)).min()) if focus_sims.size else 1.0,
+            weighted_mean((focus_sims < LOW_SIMILARITY).astype(np.float32), focus_weights, empty=0.0),
+            lex_source,
+            lex_evidence,
+            len(new_names) / len(claim_names) if claim_names else 0.0,
+            len(new_numbers) / len(stated) if stated else 0.0,
+            float(flip),
+            float(antonym),
+        ],
+        dtype=np.float32,
+    )
+    flags: list[Flag] = []
+    if new_numbers:
+        flags.append("new_number")
+    if new_names:
+        flags.append("new_name")
+    if flip:
+        flags.append("negation_flip")
+    if antonym:
+        flags.append("antonym")
+    if lex_source < 0.75:
+        flags.append("new_content")
+    if max(cosines) < 0.3:
+        flags.append("no_evidence")
+    same_topic = precisions[best] >= 0.6 and cosines[best] >= 0.5
+    opposes = same_topic and (flip or antonym or bool(new_numbers and numbers(best_unit.text)) or bool(new_names))
+    return ClaimFeatures(values=values, best=best, similarity=cosines[best], flags=tuple(flags), opposes=opposes)
+
+
+def content_words(text: str, encoded: Encoded) -> tuple[list[Word], npt.NDArray[np.int64]]:
+    """The claim's content words (all words if it has none) and, per token, the index of the
+    content word it belongs to (-1 for stop words and punctuation)."""
+    found = words(text)
+    chosen = [w for w in found if is_content(w.text)] or found
+    starts = [w.start for w in chosen]
+    owner = np.full(len(encoded.spans), -1, dtype=np.int64)
+    for token, (start, _end) in enumerate(encoded.spans.tolist()):
+        position = bisect.bisect_right(starts, start) - 1
+        if position >= 0 and start < chosen[position].end:
+            owner[token] = position
+    return chosen, owner
+
+
+def word_similarity(
+    tokens: npt.NDArray[np.float32], other: npt.NDArray[np.float32], word_of_token: npt.NDArray[np.int64], n_words: int
+) -> npt.NDArray[np.float32]:
+    """Per word (``word_of_token`` maps tokens to words, -1 for none), the mean over its word pieces
+    of each piece's best cosine with any row of ``other``; 0 when either side has no tokens."""
+    if other.shape[0] == 0 or tokens.shape[0] == 0:
+        return np.zeros(n_words, dtype=np.float32)
+    best = (tokens @ other.T).max(axis=1)
+    sums = np.zeros(n_words, dtype=np.float32)
+    counts = np.zeros(n_words, dtype=np.float32)
+    mask = word_of_token >= 0
+    np.add.at(sums, word_of_token[mask], best[mask])
+    np.add.at(counts, word_of_token[mask], 1.0)
+    # A word the tokenizer cut off (over the window) keeps similarity 0: unseen is unsupported.
+    return np.where(counts > 0, sums / np.maximum(counts, 1.0), 0.0).astype(np.float32)
+
+
+def weighted_mean(values: npt.NDArray[np.float32], weights: npt.NDArray[np.float32], *, empty: float = 1.0) -> float:
+    total = float(weights.sum())
+    return float((values * weights).sum() / total) if total > 0 else empty

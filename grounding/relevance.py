@@ -1,0 +1,75 @@
+"""Does the answer address the query? Features for the relevance score.
+
+Relevance is not grounding: "The capital of the UK is London" is grounded in a source about the
+UK and irrelevant to "What is the capital of Japan?". The features look only at query and answer
+(the claims as checked, so a short answer is read with its query, and a one-word answer that fills
+the question's slot counts as addressing it):
+
+=============  ================================================================================
+``rel_cos``    best MiniLM cosine between the query and a claim of the answer
+``rel_cover``  IDF-weighted mean, over the query's content words, of each word's best token
+               cosine with any token of the answer ("Japan" has no close token in an answer
+               about the UK)
+``rel_names``  share of the query's names (capitalised words) that the answer mentions
+``rel_type``   0 when the query asks for a number or date ("how many", "when", "what year") and
+               the answer gives none, else 1
+=============  ================================================================================
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from grounding.claims import Claim
+from grounding.encoder import Encoded
+from grounding.features import Lexicon, content_words, weighted_mean, word_similarity
+from grounding.lexical import INSTRUCTIONS, Word, is_month, names, normalize, numbers, words
+
+RELEVANCE_FEATURES = ("rel_cos", "rel_cover", "rel_names", "rel_type")
+_ASKS_NUMBER = re.compile(
+    r"\b(?:how (?:many|much|old|long|far|often|tall|big|large|high)|when|what (?:year|date|time|age|percentage)"
+    r"|which year|in what year)\b",
+    re.IGNORECASE,
+)
+
+
+def relevance_features(
+    query: str,
+    query_encoded: Encoded,
+    claims: Sequence[Claim],
+    claims_encoded: Sequence[Encoded],
+    *,
+    lexicon: Lexicon,
+) -> npt.NDArray[np.float32]:
+    """The :data:`RELEVANCE_FEATURES` of an answer with at least one claim."""
+    rel_cos = max(float(query_encoded.vector @ encoded.vector) for encoded in claims_encoded)
+    answer_tokens = np.concatenate([encoded.tokens for encoded in claims_encoded])
+    query_words, word_of_token = content_words(query, query_encoded)
+    # "Tell me about London": the request words are not what the answer has to be about.
+    query_words, word_of_token = _without_instructions(query_words, word_of_token)
+    weights = np.array([lexicon.weight(w.text) for w in query_words], dtype=np.float32)
+    similarities = word_similarity(query_encoded.tokens, answer_tokens, word_of_token, len(query_words))
+    rel_cover = weighted_mean(similarities, weights, empty=0.0)
+    answer_text = " ".join(claim.text for claim in claims)
+    query_names = names(query) - INSTRUCTIONS
+    answer_words = {normalize(w.text) for w in words(answer_text)}
+    rel_names = sum(n in answer_words for n in query_names) / len(query_names) if query_names else 1.0
+    focus = " ".join(claim.text[claim.focus_start :] for claim in claims)
+    gives_number = bool(numbers(focus)) or any(is_month(w.text) for w in words(focus))
+    rel_type = 0.0 if _ASKS_NUMBER.search(query) and not gives_number else 1.0
+    return np.array([rel_cos, rel_cover, rel_names, rel_type], dtype=np.float32)
+
+
+def _without_instructions(
+    found: list[Word], word_of_token: npt.NDArray[np.int64]
+) -> tuple[list[Word], npt.NDArray[np.int64]]:
+    keep = [i for i, w in enumerate(found) if normalize(w.text) not in INSTRUCTIONS]
+    if not keep or len(keep) == len(found):
+        return found, word_of_token
+    renumber = np.full(len(found) + 1, -1, dtype=np.int64)  # index -1 (no word) stays -1
+    renumber[keep] = np.arange(len(keep))
+    return [found[i] for i in keep], renumber[word_of_token]

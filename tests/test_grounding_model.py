@@ -1,0 +1,133 @@
+"""Grounding with the real MiniLM and the shipped coefficients, at the default thresholds.
+
+The model is loaded once for the whole session (one ``Checker``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, Checker, MiniLMEncoder, assess
+from grounding.check import MAX_SOURCE_CHARS
+
+pytestmark = pytest.mark.slow
+
+UK = (
+    "London is the capital and largest city of the United Kingdom, with a population of 8.9 million. "
+    "It stands on the River Thames in south-east England. The city was founded by the Romans, who named it "
+    "Londinium, in the first century."
+)
+ABSTRACT = (
+    "Aspirin is widely used to prevent heart attacks. In a trial of 2,400 adults, daily aspirin reduced the risk of "
+    "a first heart attack by 32 percent over five years. The benefit was larger in men than in women. "
+    "Bleeding in the stomach was the most common side effect. The trial was run by the University of Oxford."
+)
+QUERY = "What did the aspirin trial find?"
+
+
+@pytest.fixture(scope="session")
+def checker() -> Checker:
+    return Checker()
+
+
+def test_bedrock_example_grounded_but_irrelevant(checker: Checker) -> None:
+    result = checker.check([UK], "What is the capital of Japan?", "The capital of the UK is London.")
+    assert result.grounding >= DEFAULT_GROUNDING_THRESHOLD
+    assert result.relevance < DEFAULT_RELEVANCE_THRESHOLD
+    on_topic = checker.check([UK], "What is the capital of the UK?", "The capital of the UK is London.")
+    assert on_topic.relevance >= DEFAULT_RELEVANCE_THRESHOLD
+    [filter_g, filter_r] = assess(result).filters
+    assert (filter_g.detected, filter_r.detected, assess(result).blocked) == (False, True, True)
+
+
+FAITHFUL = "In the trial, daily aspirin reduced the risk of a first heart attack by 32 percent."
+
+
+@pytest.mark.parametrize(
+    ("kind", "perturbed"),
+    [
+        ("number", "In the trial, daily aspirin reduced the risk of a first heart attack by 23 percent."),
+        ("negation", "In the trial, daily aspirin did not reduce the risk of a first heart attack."),
+        ("entity", "The trial was run by the University of Cambridge."),
+        ("antonym", "In the trial, daily aspirin increased the risk of a first heart attack by 32 percent."),
+    ],
+)
+def test_a_perturbation_drops_below_the_threshold(checker: Checker, kind: str, perturbed: str) -> None:
+    faithful = checker.check([ABSTRACT], QUERY, FAITHFUL)
+    changed = checker.check([ABSTRACT], QUERY, perturbed)
+    assert faithful.grounding >= DEFAULT_GROUNDING_THRESHOLD, faithful
+    assert changed.grounding < DEFAULT_GROUNDING_THRESHOLD, (kind, changed)
+    assert changed.claims[0].label in ("unsupported", "contradicted")
+
+
+def test_the_faithful_entity_sentence_stays_grounded(checker: Checker) -> None:
+    result = checker.check([ABSTRACT], QUERY, "The trial was run by the University of Oxford.")
+    assert result.grounding >= DEFAULT_GROUNDING_THRESHOLD
+    assert result.claims[0].label == "supported"
+
+
+def test_one_false_claim_in_three_is_found_with_its_span(checker: Checker) -> None:
+    answer = (
+        "Daily aspirin reduced the risk of a first heart attack by 32 percent. "
+        "The trial followed 2,400 adults for ten years. "
+        "Stomach bleeding was the most common side effect."
+    )
+    result = checker.check([ABSTRACT], QUERY, answer)
+    assert result.grounding < DEFAULT_GROUNDING_THRESHOLD
+    weakest = result.weakest_claim
+    assert weakest is not None
+    assert answer[weakest.start : weakest.end] == "The trial followed 2,400 adults for ten years."
+    assert weakest.score == result.grounding
+    others = [c for c in result.claims if c is not weakest]
+    assert all(c.label == "supported" for c in others)
+
+
+def test_a_short_answer_is_checked_against_the_query(checker: Checker) -> None:
+    right = checker.check([UK], "Which river does London stand on?", "The Thames")
+    wrong = checker.check([UK], "Which river does London stand on?", "The Seine")
+    assert right.grounding >= DEFAULT_GROUNDING_THRESHOLD > wrong.grounding
+    assert right.claims[0].text == "The Thames" and right.claims[0].start == 0
+
+
+def test_an_abstention_is_not_blocked(checker: Checker) -> None:
+    result = checker.check([UK], "What is the population of Tokyo?", "I don't know; the sources do not say.")
+    assert (result.abstained, result.grounding, result.claims) == (True, 1.0, ())
+    assert not assess(result).blocked
+
+
+def test_non_english_input_gets_scores(checker: Checker) -> None:
+    source = "Berlin ist die Hauptstadt von Deutschland und hat 3,7 Millionen Einwohner."
+    right = checker.check([source], "Wie viele Einwohner hat Berlin?", "Berlin hat 3,7 Millionen Einwohner.")
+    wrong = checker.check([source], "Wie viele Einwohner hat Berlin?", "Berlin hat 9,1 Millionen Einwohner.")
+    assert 0.0 <= wrong.grounding < right.grounding <= 1.0
+    assert 0.0 <= right.relevance <= 1.0
+
+
+def test_a_100k_character_source_is_checked_in_reasonable_time(checker: Checker) -> None:
+    rng = np.random.default_rng(0)
+    words = ["river", "valley", "trade", "harbour", "market", "winter", "council", "bridge", "railway", "castle"]
+    filler = ". ".join(" ".join(rng.choice(words, size=12)).capitalize() for _ in range(1400)) + ". "
+    source = (filler[:60_000] + ABSTRACT + " " + filler)[:MAX_SOURCE_CHARS]
+    start = time.perf_counter()
+    result = checker.check([source], QUERY, FAITHFUL)
+    elapsed = time.perf_counter() - start
+    assert result.grounding >= DEFAULT_GROUNDING_THRESHOLD
+    evidence = result.claims[0].evidence
+    assert evidence is not None and "32 percent" in evidence.text
+    assert source[evidence.start : evidence.end] == evidence.text
+    assert elapsed < 10.0
+
+
+def test_minilm_encoder_matches_sentence_transformers() -> None:
+    from retrieval.embedding import SentenceTransformerEmbedder
+
+    text = "Daily aspirin reduced the risk of a first heart attack."
+    [ours] = MiniLMEncoder().encode([text])
+    reference = SentenceTransformerEmbedder().embed_query(text)
+    assert float(ours.vector @ reference) > 0.9999
+    assert ours.tokens.shape == (len(ours.spans), 384)
+    # Word pieces, special tokens left out: together they spell the text without its spaces.
+    assert "".join(text[a:b] for a, b in ours.spans.tolist()) == text.replace(" ", "")
