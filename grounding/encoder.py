@@ -62,7 +62,7 @@ class MiniLMEncoder:
         encoded.vector.shape, encoded.tokens.shape  # ((384,), (8, 384))
     """
 
-    def __init__(self, model: str | Path | None = None, *, max_length: int = 256, batch_size: int = 64) -> None:
+    def __init__(self, model: str | Path | None = None, *, max_length: int = 256, batch_size: int = 8) -> None:
         # Imported here: torch takes seconds to import, and the fake must not pay for it.
         import torch
         from sentence_transformers import SentenceTransformer
@@ -85,7 +85,11 @@ class MiniLMEncoder:
         self.name = f"minilm:{label}"
 
     def encode(self, texts: Sequence[str]) -> list[Encoded]:
-        """Encode ``texts`` in length-sorted batches (less padding, same results)."""
+        """Encode ``texts`` in length-sorted batches (less padding, same results).
+
+        Small batches (8) are faster here than one big one: a check encodes 10-40 texts of very
+        different lengths, and padding them all to the longest costs more than the extra calls
+        (136 ms vs 104 ms for a 2k-character source on 2 cores)."""
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out: list[Encoded | None] = [None] * len(texts)
         for begin in range(0, len(order), self.batch_size):

@@ -29,7 +29,7 @@ MAX_THRESHOLD = 0.99
 # Chosen on training data only (out-of-fold predictions): the threshold that maximises the mean
 # balanced accuracy over the training datasets, rounded to 0.05. See docs/grounding.md.
 DEFAULT_GROUNDING_THRESHOLD = 0.55
-DEFAULT_RELEVANCE_THRESHOLD = 0.75
+DEFAULT_RELEVANCE_THRESHOLD = 0.45
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ Lines look like the grounding files with ``label`` ``relevant`` / ``irrelevant``
   the synthetic *train* cloze questions (the blanked sentence or the blanked span answers the
   question; another sentence of the same passage does not; nor does the sentence when a name in
   the question is swapped for another, Bedrock's "capital of Japan" vs "the UK" case).
+- ``relevance_dialogue.train``: FaithDial *train* responses with the previous turn they answer
+  (relevant, whatever their grounding label) and with the most word-similar other turn (irrelevant);
+  turns with no history are skipped.
 - ``relevance_halueval.eval`` (held out): each HaluEval question with its own right and hallucinated
   answers (relevant: both address it, one wrongly) and with the answers of the most word-similar
   other question (irrelevant).
@@ -75,6 +78,15 @@ def from_cloze(data: Path, rng: random.Random) -> Iterator[Example]:
                 yield _pair(f"cloze-{number}-swap", swapped, full, "irrelevant")
 
 
+def from_faithdial(data: Path, rng: random.Random) -> Iterator[Example]:
+    rows = [r for r in read_jsonl(data / "faithdial.train.jsonl") if r["query"] != "Tell me about this."]
+    pool = [(r["query"], content_stems(r["query"])) for r in rows]
+    for number, row in enumerate(rows):
+        other = _most_similar(content_stems(row["query"]), pool, rng, row["query"])
+        yield _pair(f"dialogue-{number}-rel", row["query"], row["answer"], "relevant")
+        yield _pair(f"dialogue-{number}-irr", other, row["answer"], "irrelevant")
+
+
 def from_halueval(data: Path, rng: random.Random) -> Iterator[Example]:
     rows = read_jsonl(data / "halueval.eval.jsonl")
     by_question: dict[str, list[Example]] = {}
@@ -97,6 +109,9 @@ def build_all(data: Path = OUT, seed: int = 13) -> dict[str, int]:
     train = [*from_climate_fever(data, rng), *from_cloze(data, rng)]
     return {
         "relevance.train.jsonl": write_jsonl(data / "relevance.train.jsonl", train),
+        "relevance_dialogue.train.jsonl": write_jsonl(
+            data / "relevance_dialogue.train.jsonl", from_faithdial(data, rng)
+        ),
         "relevance_halueval.eval.jsonl": write_jsonl(data / "relevance_halueval.eval.jsonl", from_halueval(data, rng)),
     }
 

@@ -16,7 +16,8 @@ Steps (seeded; about 10 minutes on one busy core, most of it MiniLM; features ar
    Platt scaling (each dataset and class weighing the same), folded into the coefficients; the
    default threshold is the one (a multiple of 0.05) that maximises the mean balanced accuracy of
    the calibrated out-of-fold scores over the training datasets.
-6. Relevance model and threshold the same way on ``relevance.train``.
+6. Relevance model, calibration and threshold the same way on ``relevance.train`` (synthetic and
+   CLIMATE-FEVER pairs) and ``relevance_dialogue.train`` (FaithDial turns), one row per pair.
 7. Print held-out results (HaluEval, CLIMATE-FEVER eval, FaithDial eval, synthetic eval) and
    leave-one-dataset-out results. The bench (``bench/bench_grounding_quality.py``) measures the
    shipped model through ``grounding.check`` itself.
@@ -55,6 +56,7 @@ TRAIN_SETS = ("synthetic", "faithdial")
 # so "supported" pairs routinely add names the source sentence lacks, the opposite of "any new
 # information is ungrounded"; adding it lowered transfer to the other sets (printed by this script).
 CANDIDATE_SETS = ("climate_fever",)
+RELEVANCE_SETS = ("relevance", "relevance_dialogue")
 EVAL_SETS = ("halueval", "climate_fever", "faithdial", "synthetic")
 SEED = 13
 C = 1.0
@@ -71,7 +73,7 @@ def ensure_data(data: Path, shared: Path, rebuild: bool) -> None:
 
         for split, docs in (("train", 1500), ("eval", 375)):
             write_jsonl(data / f"synthetic.{split}.jsonl", perturb.build(shared, split, docs=docs, seed=SEED))
-    if rebuild or not (data / "relevance.train.jsonl").exists():
+    if rebuild or not (data / "relevance_dialogue.train.jsonl").exists():
         relevance_pairs.build_all(data, seed=SEED)
 
 
@@ -216,6 +218,34 @@ def _apply(a: float, b: float, scores: np.ndarray) -> np.ndarray:
     return 1 / (1 + np.exp(-(a * np.log(clipped / (1 - clipped)) + b)))
 
 
+def fit_relevance(sets: dict[str, Featurized]) -> tuple[dict, float, dict[str, np.ndarray]]:
+    """Relevance model (one row per pair, every set and class weighing the same), its Platt
+    calibration and threshold from 5-fold out-of-fold scores, and those scores."""
+    xs, ys, ws, folds, names = [], [], [], [], []
+    for name, data in sets.items():
+        ok = ~np.isnan(data.relevance).any(1)
+        y = data.labels[ok]
+        xs.append(data.relevance[ok])
+        ys.append(y)
+        ws.append(np.where(y == 1, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1)))
+        folds.append(np.array([bucket(g, 5) for g in np.array(data.groups)[ok]]))
+        names.extend([name] * len(y))
+    x, y, w, fold, owner = (
+        np.concatenate(xs),
+        np.concatenate(ys),
+        np.concatenate(ws),
+        np.concatenate(folds),
+        np.array(names),
+    )
+    raw = np.zeros(len(y))
+    for k in range(5):
+        raw[fold == k] = predictor(fit(x[fold != k], y[fold != k], w[fold != k], RELEVANCE_FEATURES))(x[fold == k])
+    a, b = platt({n: (y[owner == n], raw[owner == n]) for n in sets})
+    oof = {n: _apply(a, b, raw[owner == n]) for n in sets}
+    threshold = best_threshold({n: (y[owner == n], oof[n]) for n in sets}, step=0.05)
+    return calibrated(fit(x, y, w, RELEVANCE_FEATURES), a, b), threshold, oof
+
+
 def out_of_fold(sets: dict[str, Featurized], folds: int = 5) -> dict[str, np.ndarray]:
     """Answer scores of every training example from a model that did not see its source."""
     scores = {name: np.zeros(len(data.labels)) for name, data in sets.items()}
@@ -302,25 +332,14 @@ def main() -> None:
         scored = {n: (evals[n].labels, answer_scores(evals[n], lodo)) for n in (left_out, "halueval")}
         report(f"Leave {left_out} out of training", scored, threshold)
 
-    relevance_train = load("relevance", "train")
+    relevance_sets = {name: load(name, "train") for name in RELEVANCE_SETS}
     relevance_eval = load("relevance_halueval", "eval")
-    ok = ~np.isnan(relevance_train.relevance).any(1)
-    rx, ry = relevance_train.relevance[ok], relevance_train.labels[ok]
-    rw = np.where(ry == 1, 0.5 / max(ry.sum(), 1), 0.5 / max((1 - ry).sum(), 1))
-    rel_oof = np.zeros(len(ry))
-    groups = np.array([bucket(g, 5) for g in np.array(relevance_train.groups)[ok]])
-    for fold in range(5):
-        rel_oof[groups == fold] = predictor(
-            fit(rx[groups != fold], ry[groups != fold], rw[groups != fold], RELEVANCE_FEATURES)
-        )(rx[groups == fold])
-    ra, rb = platt({"relevance": (ry, rel_oof)})
-    rel_oof = _apply(ra, rb, rel_oof)
-    relevance_params = calibrated(fit(rx, ry, rw, RELEVANCE_FEATURES), ra, rb)
-    relevance_threshold = best_threshold({"relevance": (ry, rel_oof)}, step=0.05)
+    relevance_params, relevance_threshold, rel_oof = fit_relevance(relevance_sets)
     rel_predict = predictor(relevance_params)
     ev_ok = ~np.isnan(relevance_eval.relevance).any(1)
-    report("Relevance", {"train (oof)": (ry, rel_oof), "halueval (held out)": (relevance_eval.labels[ev_ok],
-           rel_predict(relevance_eval.relevance[ev_ok]))}, relevance_threshold)  # fmt: skip
+    scored = {f"{n} (oof)": (d.labels[~np.isnan(d.relevance).any(1)], rel_oof[n]) for n, d in relevance_sets.items()}
+    scored["halueval (held out)"] = (relevance_eval.labels[ev_ok], rel_predict(relevance_eval.relevance[ev_ok]))
+    report("Relevance", scored, relevance_threshold)
 
     provenance = {
         "trained_on": [f"{n}.train" for n in TRAIN_SETS],
@@ -328,11 +347,16 @@ def main() -> None:
         "examples": {n: len(d.labels) for n, d in train.items()}, "seed": SEED, "C": C,
         "python": platform.python_version(), "encoder": encoder.name,
     }  # fmt: skip
-    for file, model_params, names, limit in (
-        ("grounding_model.json", params, FEATURE_NAMES, threshold),
-        ("relevance_model.json", relevance_params, RELEVANCE_FEATURES, relevance_threshold),
+    relevance_provenance = {
+        **provenance, "trained_on": [f"{n}.train" for n in RELEVANCE_SETS],
+        "examples": {n: len(d.labels) for n, d in relevance_sets.items()},
+        "never_trained_on": ["halueval", "*.eval"],
+    }  # fmt: skip
+    for file, model_params, names, limit, origin in (
+        ("grounding_model.json", params, FEATURE_NAMES, threshold, provenance),
+        ("relevance_model.json", relevance_params, RELEVANCE_FEATURES, relevance_threshold, relevance_provenance),
     ):
-        body = {"features": list(names), **model_params, "threshold": limit, "provenance": provenance}
+        body = {"features": list(names), **model_params, "threshold": limit, "provenance": origin}
         (DATA_DIR / file).write_text(json.dumps(body, indent=1) + "\n")
     print(f"\nwrote {DATA_DIR}/{{idf,grounding_model,relevance_model}}.json")
     print(f"default thresholds: grounding {threshold}, relevance {relevance_threshold}")
