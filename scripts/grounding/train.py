@@ -2,8 +2,8 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/train.py [--rebuild-data] [--threads 1]
 
-Steps (seeded; about 10 minutes on one busy core, most of it MiniLM; features are cached in
-/tmp/ragkb-grounding/features so a second run takes seconds):
+Steps (seeded; 20-30 minutes on one busy core, most of it MiniLM; features are cached in
+/tmp/ragkb-grounding/features so a second run takes about two minutes):
 
 1. Build the JSONL datasets if absent (``convert.py``, ``perturb.py``, ``relevance_pairs.py``).
 2. IDF per stem from the *training* texts only -> ``grounding/data/idf.json``.
