@@ -276,7 +276,7 @@ def test_one_job_per_knowledge_base(client: httpx.Client, root: Path) -> None:
     stopping = client.post(f"{jobs}/{started['id']}/stop")
     assert stopping.status_code == 202 and stopping.json()["status"] == "STOPPING"
     job = wait_for(client, f"{jobs}/{started['id']}")
-    assert job["status"] == "STOPPED" and job["statistics"]["documents_scanned"] < FILES_IN_SLOW_JOB
+    assert job["status"] == "STOPPED" and job["statistics"]["new_documents_indexed"] < FILES_IN_SLOW_JOB
     assert client.post(f"{jobs}/{started['id']}/stop").status_code == 409  # already finished
     detail = client.get(f"/v1/knowledge-bases/{kb}").json()
     assert detail["ingesting"] is False and detail["document_count"] < FILES_IN_SLOW_JOB
