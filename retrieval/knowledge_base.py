@@ -19,7 +19,6 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -31,6 +30,7 @@ from retrieval.catalog import Catalog, ChunkRecord, NewChunk
 from retrieval.embedding import Embedder, prepare_for_embedding
 from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch
 from retrieval.filters import Filter
+from retrieval.metadata_index import MetadataIndex
 from retrieval.types import Hit, SearchType
 from retrieval.vector_store import FaissStore
 
@@ -70,7 +70,7 @@ class KnowledgeBase:
         self._check_embedder()
         self._lock = threading.RLock()
         self.store = self._load_index()
-        self._metadata_cache: tuple[int, dict[int, dict[str, Any]]] | None = None
+        self._metadata_index: tuple[int, MetadataIndex] | None = None
 
     def close(self) -> None:
         self.catalog.close()
@@ -248,20 +248,27 @@ class KnowledgeBase:
         return self.chunking.strategy == "hierarchical"
 
     def _allowed_ids(self, filter: Filter | None) -> np.ndarray | None:
+        """Ids of the searchable chunks that pass ``filter`` (ascending), or ``None`` for no filter."""
         if filter is None:
             return None
         revision = self.catalog.revision()
-        if self._metadata_cache is None or self._metadata_cache[0] != revision:
-            self._metadata_cache = (revision, dict(self.catalog.iter_metadata()))
-        return np.fromiter((i for i, meta in self._metadata_cache[1].items() if filter.matches(meta)), dtype=np.int64)
+        cached = self._metadata_index
+        if cached is None or cached[0] != revision:
+            cached = self._metadata_index = (revision, MetadataIndex.build(self.catalog.iter_metadata()))
+        return cached[1].allowed_ids(filter)
 
     def _keyword_hits(self, query: str, *, limit: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if allowed is None:
             return self.catalog.keyword_search(query, limit=limit)
-        permitted = set(allowed.tolist())
         # A filter is applied before the cut: widen the keyword search until enough pass it.
         hits = self.catalog.keyword_search(query, limit=limit * 20)
-        return [h for h in hits if h[0] in permitted][:limit]
+        if not hits or not len(allowed):
+            return []
+        # ``allowed`` is ascending (MetadataIndex.allowed_ids): a binary search per hit, no set of all ids.
+        hit_ids = np.fromiter((chunk_id for chunk_id, _ in hits), dtype=np.int64, count=len(hits))
+        slots = np.minimum(np.searchsorted(allowed, hit_ids), len(allowed) - 1)
+        passes = allowed[slots] == hit_ids
+        return [hit for hit, ok in zip(hits, passes.tolist(), strict=True) if ok][:limit]
 
     def _to_hits(self, ranked: list[tuple[int, float]], *, k: int) -> list[Hit]:
         records = self.catalog.get_chunks(i for i, _ in ranked)
