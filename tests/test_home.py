@@ -63,3 +63,27 @@ def test_a_knowledge_base_refuses_another_embedder(tmp_path: Path) -> None:
     KnowledgeBase(directory=tmp_path, embedder=HashEmbedder(384), chunking=ChunkingConfig()).close()
     with pytest.raises(ModelMismatch, match="built with hash-384"):
         KnowledgeBase(directory=tmp_path, embedder=HashEmbedder(256), chunking=ChunkingConfig())
+
+
+def test_the_backend_is_part_of_the_recorded_embedder(tmp_path: Path) -> None:
+    """bf16, int8 and fp32 vectors of one model differ slightly: a knowledge base keeps to its backend."""
+    built = HashEmbedder(384)
+    built.name = "torch-bf16:all-MiniLM-L6-v2"
+    KnowledgeBase(directory=tmp_path, embedder=built, chunking=ChunkingConfig()).close()
+    other = HashEmbedder(384)
+    other.name = "onnx-int8:all-MiniLM-L6-v2"
+    with pytest.raises(ModelMismatch, match="RAGKB_EMBEDDING_BACKEND=torch-bf16"):
+        KnowledgeBase(directory=tmp_path, embedder=other, chunking=ChunkingConfig())
+
+
+def test_knowledge_bases_from_before_backends_were_named_open_with_torch(tmp_path: Path) -> None:
+    legacy = HashEmbedder(384)
+    legacy.name = "sentence-transformers:all-MiniLM-L6-v2"  # what PyTorch fp32 was called
+    KnowledgeBase(directory=tmp_path, embedder=legacy, chunking=ChunkingConfig()).close()
+    torch_fp32 = HashEmbedder(384)
+    torch_fp32.name = "torch:all-MiniLM-L6-v2"
+    KnowledgeBase(directory=tmp_path, embedder=torch_fp32, chunking=ChunkingConfig()).close()
+    bf16 = HashEmbedder(384)
+    bf16.name = "torch-bf16:all-MiniLM-L6-v2"
+    with pytest.raises(ModelMismatch, match="built with torch:all-MiniLM-L6-v2"):
+        KnowledgeBase(directory=tmp_path, embedder=bf16, chunking=ChunkingConfig())
