@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast lint bench clean
+.PHONY: install run test test-fast lint bench bench-llamaindex clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,25 @@ test: lint
 test-fast: install
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -m "not slow"
 
+# The speed benchmarks (docs/benchmarks.md); about 1.5 hours on 2 cores, mostly the 1M-chunk query case.
 bench: install
 	$(BIN)/python bench/bench_parse.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_sync.py --dataset scifact docs-corpus
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_index.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_query.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_grounding_latency.py
+
+# LlamaIndex's ingestion pipeline on the same folders, in its own environment (see pyproject's bench extra).
+BENCH_VENV := .venv-bench
+$(BENCH_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet "torch==2.13.0"
+	$(BENCH_VENV)/bin/pip install --quiet -e '.[bench]'
+	touch $(BENCH_VENV)/.installed
+
+bench-llamaindex: $(BENCH_VENV)/.installed
+	HF_HUB_OFFLINE=1 $(BENCH_VENV)/bin/python bench/bench_llamaindex.py --dataset scifact docs-corpus
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,7 +11,7 @@ from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceT
 from retrieval.generation import ChatCompletionGenerator, ExtractiveGenerator, Generator
 from retrieval.home import Home, KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.onnx_embedding import OnnxEmbedder
+from retrieval.onnx_embedding import OnnxEmbedder, exported_model
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -67,7 +67,12 @@ def build_checker(settings: Settings) -> Checker:
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()
-            return Checker(MiniLMEncoder())
+            if settings.grounding_backend == "torch":
+                return Checker(MiniLMEncoder())
+            model_dir, model_id = _model_directory(None)
+            cache = settings.home / "models"
+            onnx_model = exported_model(model_dir, cache_dir=cache, quantize=False, model_id=model_id)
+            return Checker(MiniLMEncoder(onnx_model=onnx_model))
     raise AssertionError(f"unhandled embedder {settings.embedder}")
 
 

@@ -1,12 +1,15 @@
 """Latency of :func:`grounding.check` (model loaded, in-process, nothing cached between calls).
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_latency.py [--threads 2] [--runs 60]
+        [--passes 3] [--backends onnx torch]
 
 Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-sentence answer built
 from it (one sentence with a changed number); (2) a 100,000-character source (a Wikipedia
 biography and War and Peace from docs-corpus) with the same kind of answer. Each call gets a
 different answer (the runs rotate over the source's sentences), so no call repeats another.
-Prints p50/p99 and the load average (the machine is shared: compare runs at similar load).
+Each backend (``grounding_backend``: ONNX Runtime or PyTorch, same scores) runs ``--passes`` times;
+the table gives the median p50/p99 over passes and the spread of p50. Prints the load average too
+(the machine is shared: compare runs at similar load).
 Writes bench/results/grounding_latency.json.
 """
 
@@ -17,12 +20,15 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+from app.settings import Settings  # noqa: E402
+from app.wiring import build_checker  # noqa: E402
 from grounding.check import Checker  # noqa: E402
 from ingest.parsers import parse_file  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
@@ -73,24 +79,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--passes", type=int, default=3)
+    parser.add_argument("--backends", nargs="+", choices=["onnx", "torch"], default=["onnx", "torch"])
     args = parser.parse_args()
     import torch
 
     torch.set_num_threads(args.threads)
-    checker = Checker()
     small, large = two_k_source(), hundred_k_source()
-    measure(checker, small, 5)  # warm-up
-    results = {
-        f"{len(small)}-char source, 3-sentence answer": measure(checker, small, args.runs),
-        f"{len(large)}-char source, 3-sentence answer": measure(checker, large, max(10, args.runs // 4)),
+    cases = {
+        f"{len(small)}-char source": (small, args.runs),
+        f"{len(large)}-char source": (large, max(10, args.runs // 4)),
     }
+    results: dict[str, dict[str, float]] = {}
+    print(f"{'backend':8} {'case (3-sentence answer)':28} {'p50 ms':>7} {'(spread)':>15} {'p99 ms':>7} {'runs':>5}")
+    with tempfile.TemporaryDirectory() as home:
+        for backend in args.backends:
+            checker = build_checker(Settings(home=Path(home), grounding_backend=backend))
+            measure(checker, small, 5)  # warm-up
+            for case, (source, runs) in cases.items():
+                passes = [measure(checker, source, runs) for _ in range(args.passes)]
+                p50s = [p["p50_ms"] for p in passes]
+                row = {"p50_ms": statistics.median(p50s), "p99_ms": statistics.median(p["p99_ms"] for p in passes),
+                       "p50_min": min(p50s), "p50_max": max(p50s), "runs": runs, "passes": args.passes}  # fmt: skip
+                results[f"{backend}/{case}"] = row
+                spread = f"({row['p50_min']:.1f}-{row['p50_max']:.1f})"
+                print(f"{backend:8} {case:28} {row['p50_ms']:7.1f} {spread:>15} {row['p99_ms']:7.1f} {runs:5d}",
+                      flush=True)  # fmt: skip
     load = os.getloadavg()
-    for case, r in results.items():
-        print(f"{case:<45} p50 {r['p50_ms']:7.1f} ms   p99 {r['p99_ms']:7.1f} ms   ({r['runs']} runs)")
-    print(
-        f"torch threads {args.threads}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs"
-    )
+    print(f"threads {args.threads}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
     out = ROOT / "bench" / "results" / "grounding_latency.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"threads": args.threads, "loadavg": load, "results": results}, indent=1) + "\n")
 
 

