@@ -104,3 +104,11 @@ def test_texts_over_the_model_window_are_split_not_truncated(tmp_path: Path) -> 
     vectors = kb.embed_texts([head + "Roasting drum temperature.", head + "Vacation policy days."])
     assert not np.allclose(vectors[0], vectors[1])  # the tails (past the window) count
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+
+
+def test_keyword_query_leaves_out_stop_words_unless_nothing_else_is_left() -> None:
+    from retrieval.catalog import fts_query
+
+    assert fts_query("What is the role of the gut microbiome?") == '"what" OR "role" OR "gut" OR "microbiome"'
+    assert fts_query("to be or not to be") == '"to" OR "be" OR "or" OR "not"'
+    assert fts_query('say "hi"; DROP TABLE') == '"say" OR "hi" OR "drop" OR "table"'
