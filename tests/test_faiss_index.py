@@ -99,3 +99,33 @@ def test_bitmap_selector_admits_exactly_the_allowed_ids() -> None:
     assert [i for i in range(1000) if selector.is_member(i)] == [3, 10, 200]
     sparse = faiss_index.selector_for(np.array([5, 10**12], dtype=np.int64))  # too sparse for a bitmap
     assert [i for i in (4, 5, 6, 10**12) if sparse.is_member(i)] == [5, 10**12]
+
+
+def test_a_knowledge_base_past_the_limit_searches_ivf_and_reopens_with_it(tmp_path: Path) -> None:
+    from ingest.chunking import ChunkingConfig
+    from ingest.types import Chunk, ChunkLocation, MetadataAttribute
+    from retrieval.embedding import HashEmbedder
+    from retrieval.filters import parse_filter
+    from retrieval.knowledge_base import DocumentWrite, KnowledgeBase
+
+    def chunk(i: int) -> Chunk:
+        return Chunk(
+            chunk_id=f"c{i}", index=0, text=f"note {i} on topic{i % 37} and theme{i % 11}", token_count=6,
+            location=ChunkLocation(source=f"doc{i}.txt"), metadata={"n": MetadataAttribute(float(i), "NUMBER")},
+        )  # fmt: skip
+
+    kb = KnowledgeBase(directory=tmp_path, embedder=HashEmbedder(DIM * 4), chunking=ChunkingConfig())
+    writes = [DocumentWrite("DS", f"doc{i}.txt", [chunk(i)], {}, ("h", "", ""), 0, 0) for i in range(LIMIT + 200)]
+    kb.write_documents(writes, now="")
+    kb.save()
+    assert kb.store.kind == "ivf"
+    flt = parse_filter({"lessThan": {"key": "n", "value": 3}})
+    hits = kb.retrieve("note on topic5", k=5, search_type="SEMANTIC", filter=flt)
+    assert sorted(h.document_uri for h in hits) == ["doc0.txt", "doc1.txt", "doc2.txt"]
+    top = [h.chunk_id for h in kb.retrieve("note 42 on topic5 and theme9", k=3, search_type="SEMANTIC")]
+    assert top[0] == "c42"
+    kb.close()
+    reopened = KnowledgeBase(directory=tmp_path, embedder=HashEmbedder(DIM * 4), chunking=ChunkingConfig())
+    assert reopened.store.kind == "ivf"
+    assert [h.chunk_id for h in reopened.retrieve("note 42 on topic5 and theme9", k=3, search_type="SEMANTIC")] == top
+    reopened.close()
