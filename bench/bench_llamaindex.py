@@ -65,7 +65,9 @@ def one_run(folder: Path, plain: SentenceTransformer) -> dict[str, float]:
     pipeline_s = time.perf_counter() - start
     texts = [node.get_content() for node in nodes]
     start = time.perf_counter()
-    plain_vectors = plain.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+    plain_vectors = plain.encode(
+        texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
     plain_index = faiss.IndexFlatIP(plain_vectors.shape[1])
     plain_index.add(plain_vectors)
     plain_s = time.perf_counter() - start

@@ -55,7 +55,9 @@ def one_run(folder: Path, embedder: Embedder, plain: SentenceTransformer, *, wor
         texts = [text for _, text in kb.catalog.iter_texts()]
         kb.close()
     start = time.perf_counter()
-    vectors = plain.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+    vectors = plain.encode(
+        texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    )
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
     plain_s = time.perf_counter() - start
