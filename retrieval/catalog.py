@@ -13,7 +13,6 @@ same transactions as the chunks, so it can never disagree with them, and it upda
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from retrieval.keywords import or_expression, query_words, selective_words
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -158,6 +159,8 @@ class Catalog:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        self._term_cache: tuple[int, dict[str, int]] | None = None
+        self._total_cache: tuple[int, int] | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -392,7 +395,10 @@ class Catalog:
 
     def keyword_search(self, query: str, *, limit: int) -> list[tuple[int, float]]:
         """BM25 over chunk text: (chunk id, score) best first, score = -bm25 (higher is better)."""
-        expression = fts_query(query)
+        words = query_words(query)
+        if not words:
+            return []
+        expression = or_expression(selective_words(words, self._document_frequencies(words), self._chunk_total()))
         if not expression:
             return []
         rows = self._db.execute(
@@ -400,6 +406,24 @@ class Catalog:
             (expression, limit),
         )
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def _document_frequencies(self, words: Sequence[str]) -> dict[str, int]:
+        """Chunks containing each word (after FTS5's stemming), cached until the next commit."""
+        revision = self.revision()
+        if self._term_cache is None or self._term_cache[0] != revision:
+            self._term_cache = (revision, {})
+        cache = self._term_cache[1]
+        for word in words:
+            if word not in cache:
+                query = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
+                cache[word] = int(self._db.execute(query, (or_expression([word]),)).fetchone()[0])
+        return cache
+
+    def _chunk_total(self) -> int:
+        revision = self.revision()
+        if self._total_cache is None or self._total_cache[0] != revision:
+            self._total_cache = (revision, self.chunk_count())
+        return self._total_cache[1]
 
     def _delete_fts(self, ids: Sequence[int]) -> None:
         self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
@@ -445,23 +469,3 @@ class Catalog:
             }
             for r in rows
         ]
-
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-
-
-# Lucene's English stop words. Each is in most chunks, so OR-ing it in makes SQLite score nearly every
-# row (bm25 for ~all 100k chunks: tens of ms) while its IDF adds almost nothing to the ranking.
-STOP_WORDS = frozenset(
-    "a an and are as at be but by for if in into is it no not of on or such that the their then there "
-    "these they this to was will with".split()
-)
-
-
-def fts_query(text: str) -> str:
-    """A safe FTS5 expression: the query's words, quoted, OR-ed (BM25 ranks by how many match).
-
-    Stop words are left out unless the query has nothing else ("to be or not to be")."""
-    words = list(dict.fromkeys(w.lower() for w in _WORD.findall(text)))
-    content = [w for w in words if w not in STOP_WORDS] or words
-    return " OR ".join(f'"{w}"' for w in content[:64])

@@ -107,8 +107,24 @@ def test_texts_over_the_model_window_are_split_not_truncated(tmp_path: Path) -> 
 
 
 def test_keyword_query_leaves_out_stop_words_unless_nothing_else_is_left() -> None:
-    from retrieval.catalog import fts_query
+    from retrieval.keywords import fts_query
 
     assert fts_query("What is the role of the gut microbiome?") == '"what" OR "role" OR "gut" OR "microbiome"'
     assert fts_query("to be or not to be") == '"to" OR "be" OR "or" OR "not"'
     assert fts_query('say "hi"; DROP TABLE') == '"say" OR "hi" OR "drop" OR "table"'
+
+
+def test_keyword_query_drops_words_in_most_chunks_but_keeps_the_rarest() -> None:
+    from retrieval.keywords import selective_words
+
+    frequency = {"cells": 900, "tumour": 40, "mice": 160, "p53": 3, "zzz": 0}
+    words = ["cells", "tumour", "mice", "p53", "zzz"]
+    assert selective_words(words, frequency, 1000) == ["tumour", "mice", "p53"]  # 20 % of 1000 = 200
+    assert selective_words(["cells", "mice"], frequency, 1000) == ["cells", "mice"]  # the rarest stay
+    assert selective_words(["zzz"], frequency, 1000) == []
+
+
+def test_hybrid_still_finds_a_chunk_by_a_common_word(kb: KnowledgeBase) -> None:
+    """'coffee' is in 30 of 31 chunks, but it is the query's only word: it is kept."""
+    hits = kb.retrieve("coffee", k=3, search_type="HYBRID")
+    assert len(hits) == 3 and all("Coffee" in h.text for h in hits)
