@@ -164,7 +164,7 @@ def main() -> None:
                 entry["http"] = http_cases(settings.home, info.id, args.backend, queries, args.passes)
             report["sizes"][str(size)] = entry
             _print_size(size, entry)
-            out = ROOT / "bench/results/query.json"
+            out = ROOT / f"bench/results/query_{args.backend}.json"
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(report, indent=2))
 

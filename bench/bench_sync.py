@@ -8,7 +8,7 @@ write catalog + FTS5 + FAISS) and then, in the same process, runs the plain loop
 on the very chunks the sync produced: ``SentenceTransformer(bundled MiniLM).encode(texts,
 batch_size=32)`` (PyTorch fp32, its defaults) + ``faiss.IndexFlatIP.add``. Prints docs/s, chunks/s,
 MB/s and the ratio of chunks/s sync/plain (median of the runs, min-max); writes
-bench/results/sync_<dataset>.json. Data: ``scifact`` = the first ``--scifact-docs`` SciFact
+bench/results/sync_<dataset>_<backend>.json. Data: ``scifact`` = the first ``--scifact-docs`` SciFact
 abstracts written as .txt files; ``docs-corpus`` = ../shared/eval/docs-corpus (161 real files, 28 of
 which are refused: encrypted, scanned, empty; the refusals count in the sync's time).
 """
@@ -106,7 +106,7 @@ def report(name: str, folder: Path, runs: list[dict[str, float]], *, backend: st
               f"{chunks / med:9.2f} {megabytes / med:7.3f}")  # fmt: skip
     print(f"\nratio sync/plain chunks/s: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})",
           flush=True)  # fmt: skip
-    out = ROOT / f"bench/results/sync_{name}.json"
+    out = ROOT / f"bench/results/sync_{name}_{backend.partition(':')[0]}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"folder": str(folder), "backend": backend, "workers": workers, "docs": docs,
                                "chunks": chunks, "mb": megabytes, "runs": runs,

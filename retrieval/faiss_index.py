@@ -17,7 +17,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import faiss
@@ -29,6 +31,7 @@ RETRAIN_GROWTH = 4
 _POINTS_PER_LIST = 64  # k-means sample: enough for stable centroids, bounded training time
 _KMEANS_ITERATIONS = 10
 _SEED = 1234
+_FEW_QUERIES = 4
 
 
 def flat_index(dimension: int) -> Any:
@@ -114,6 +117,23 @@ def search_parameters(index: Any, selector: Any | None, allowed: int) -> Any:
     if selector is not None:
         params.sel = selector
     return params
+
+
+@contextlib.contextmanager
+def threads_for(queries: int) -> Iterator[None]:
+    """One OpenMP thread for a few queries, FAISS's default for batches.
+
+    A single query gains nothing from threads at these sizes, and FAISS's OpenMP threads then compete
+    with PyTorch's, which are still spinning after embedding the query: measured 15.3 ms vs 10.4 ms
+    per retrieve at 10k chunks. OpenMP's thread count is per calling thread, so concurrent requests
+    do not affect each other.
+    """
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1 if queries <= _FEW_QUERIES else previous)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
 
 
 def selector_for(ids: npt.NDArray[np.int64]) -> Any:

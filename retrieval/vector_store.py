@@ -142,7 +142,8 @@ class FaissStore:
         if limit == 0 or len(matrix) == 0:
             return [[] for _ in range(len(matrix))]
         params = faiss_index.search_parameters(self._index, selector, limit)
-        scores, labels = self._index.search(matrix, min(k, limit), params=params)
+        with faiss_index.threads_for(len(matrix)):
+            scores, labels = self._index.search(matrix, min(k, limit), params=params)
         # FAISS pads rows with label -1 when fewer than k vectors qualify.
         return [
             [(int(label), _clip(score)) for label, score in zip(row_ids, row, strict=True) if label >= 0]
