@@ -15,7 +15,7 @@ In-process: ``KnowledgeBase.retrieve`` for SEMANTIC, HYBRID and both with a meta
 same home, one client sending ``POST /v1/knowledge-bases/{kb}/retrieve`` sequentially; the
 server's peak RSS (VmHWM) is read from /proc after the HTTP passes. Each case runs ``--passes``
 times over the query set; the table gives the median p50/p99 over passes and the spread
-(min-max of the per-pass p50). Writes bench/results/query.json.
+(min-max of the per-pass p50). Writes bench/results/query_<backend>.json.
 """
 
 from __future__ import annotations
