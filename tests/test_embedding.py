@@ -59,15 +59,10 @@ def minilm_onnx_int8(onnx_cache: Path) -> OnnxEmbedder:
     return OnnxEmbedder(BUNDLED_DIR, cache_dir=onnx_cache, quantize=True, model_id=BUNDLED_MODEL)
 
 
-MODEL_BACKENDS = {
-    "minilm": "torch",
-    "minilm_bf16": "torch-bf16",
-    "minilm_onnx": "onnx",
-    "minilm_onnx_int8": "onnx-int8",
-}
+MODEL_FIXTURES = ("minilm", "minilm_bf16", "minilm_onnx", "minilm_onnx_int8")
 
 
-@pytest.fixture(params=["hash", *(pytest.param(name, marks=pytest.mark.slow) for name in MODEL_BACKENDS)])
+@pytest.fixture(params=["hash", *(pytest.param(name, marks=pytest.mark.slow) for name in MODEL_FIXTURES)])
 def embedder(request: pytest.FixtureRequest) -> Embedder:
     if request.param == "hash":
         return HashEmbedder()
@@ -137,8 +132,8 @@ def test_text_over_the_window_is_refused_not_truncated(embedder: Embedder) -> No
 
 def test_name_identifies_the_embedder(embedder: Embedder) -> None:
     assert isinstance(embedder.name, str)
-    backends = {"minilm": "torch", "bf16": "torch-bf16", "onnx": "onnx", "onnx-int8": "onnx-int8"}
-    expected = {"hash-384"} | {f"{b}:all-MiniLM-L6-v2" for b in backends.values()}
+    backends = ("torch", "torch-bf16", "onnx", "onnx-int8")
+    expected = {"hash-384"} | {f"{b}:all-MiniLM-L6-v2" for b in backends}
     assert embedder.name in expected
 
 
