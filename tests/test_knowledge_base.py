@@ -126,5 +126,6 @@ def test_keyword_query_drops_words_in_most_chunks_but_keeps_the_rarest() -> None
 
 def test_hybrid_still_finds_a_chunk_by_a_common_word(kb: KnowledgeBase) -> None:
     """'coffee' is in 30 of 31 chunks, but it is the query's only word: it is kept."""
+    assert len(kb.catalog.keyword_search("coffee", limit=3)) == 3  # the keyword side itself, not dense
     hits = kb.retrieve("coffee", k=3, search_type="HYBRID")
     assert len(hits) == 3 and all("Coffee" in h.text for h in hits)
