@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from bench_sync import scifact_folder
 
 from app.settings import Settings
 from app.wiring import build_embedder, open_knowledge_base
@@ -36,14 +37,6 @@ from retrieval.home import Home
 
 ROOT = Path(__file__).resolve().parents[1]
 SCIFACT = ROOT.parent / "shared/eval/scifact"
-
-
-def write_corpus(folder: Path, n: int) -> None:
-    folder.mkdir(parents=True)
-    with (SCIFACT / "corpus.jsonl").open(encoding="utf-8") as handle:
-        for _, line in zip(range(n), handle, strict=False):
-            doc = json.loads(line)
-            (folder / f"{doc['_id']}.txt").write_text(f"{doc['title']}\n\n{doc['text']}", encoding="utf-8")
 
 
 def start_server(
@@ -146,7 +139,7 @@ def main() -> None:
                               "cpu_count": os.cpu_count()}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
         folder, home = Path(tmp) / "scifact", Path(tmp) / "home"
-        write_corpus(folder, args.docs)
+        scifact_folder(folder, args.docs)
         port = _free_port()
         server = start_server(home, folder, args.embedder, port)
         try:
