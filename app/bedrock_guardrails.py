@@ -26,7 +26,7 @@ from app.bedrock_views import guardrail_arn
 from app.errors import RequestError
 from app.grounding_checks import check_answer
 from app.guardrail_store import GuardrailNotFound, GuardrailRecord, GuardrailStore
-from grounding import Checker, GroundingPolicy
+from grounding import GroundingChecker, GroundingPolicy
 
 Source = Literal["INPUT", "OUTPUT"]
 TEXT_UNIT_CHARS = 1000  # Bedrock bills guardrails per text unit of up to 1,000 characters
@@ -94,7 +94,7 @@ def find_guardrail(guardrails: Mapping[str, Guardrail], identifier: str, version
 
 
 def resolve_guardrail(
-    store: GuardrailStore, identifier: str, version: str, *, checker: Callable[[], Checker]
+    store: GuardrailStore, identifier: str, version: str, *, checker: Callable[[], GroundingChecker]
 ) -> Guardrail:
     """A built-in guardrail, or a stored one at ``version`` (``checker`` is called only when a check runs)."""
     builtins = builtin_guardrails()
@@ -104,7 +104,7 @@ def resolve_guardrail(
     return stored_guardrail(store.get(wanted, version), checker=checker)
 
 
-def stored_guardrail(record: GuardrailRecord, *, checker: Callable[[], Checker]) -> Guardrail:
+def stored_guardrail(record: GuardrailRecord, *, checker: Callable[[], GroundingChecker]) -> Guardrail:
     policy = record.grounding_policy()
     return Guardrail(
         id=record.id, versions=frozenset({record.version}),
@@ -123,7 +123,7 @@ class ContextualGroundingPolicy:
     ``query`` (or guarded) blocks are joined into one query (answer), one per line.
     """
 
-    def __init__(self, policy: GroundingPolicy, *, checker: Callable[[], Checker]) -> None:
+    def __init__(self, policy: GroundingPolicy, *, checker: Callable[[], GroundingChecker]) -> None:
         self.policy = policy
         self.checker = checker
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grounding import Checker, InvalidInput
+from grounding import GroundingChecker, InvalidInput
 
 LABELS = ("grounded", "ungrounded")
 
@@ -97,7 +97,10 @@ def read_grounding_dataset(path: Path) -> list[GroundingItem]:
 
 
 def predict(
-    checker: Checker, items: Sequence[GroundingItem], *, progress: Callable[[int, int], None] = lambda d, t: None
+    checker: GroundingChecker,
+    items: Sequence[GroundingItem],
+    *,
+    progress: Callable[[int, int], None] = lambda d, t: None,
 ) -> PredictionRun:
     """Check every item; one the checker refuses (empty, over the limits) is skipped with its reason."""
     predictions, skipped = [], []

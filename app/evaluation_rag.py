@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from app.evaluation_grounding import DatasetError, json_lines
-from grounding import MAX_ANSWER_CHARS, Checker, InvalidInput
+from grounding import MAX_ANSWER_CHARS, GroundingChecker, InvalidInput
 
 METRICS = ("faithfulness", "answer_relevance", "context_relevance", "context_coverage")
 
@@ -107,7 +107,7 @@ def read_rag_dataset(path: Path) -> list[RagTurn]:
 
 
 def evaluate_rag(
-    checker: Checker, turns: Sequence[RagTurn], *, dataset: str = "",
+    checker: GroundingChecker, turns: Sequence[RagTurn], *, dataset: str = "",
     progress: Callable[[int, int], None] = lambda d, t: None,
 ) -> RagReport:  # fmt: skip
     """Score every turn (see the module docstring)."""
@@ -118,7 +118,7 @@ def evaluate_rag(
     return report
 
 
-def score_turn(checker: Checker, turn: RagTurn) -> TurnScores:
+def score_turn(checker: GroundingChecker, turn: RagTurn) -> TurnScores:
     scores: dict[str, float | None] = dict.fromkeys(METRICS)
     passages = [p for p in turn.passages if p.strip()]
     if not passages:

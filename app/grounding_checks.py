@@ -19,9 +19,9 @@ from grounding import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
     Assessment,
-    Checker,
     ClaimResult,
     FilterConfig,
+    GroundingChecker,
     GroundingPolicy,
     GroundingResult,
     assess,
@@ -58,7 +58,7 @@ def grounding_policy(
 
 
 def check_answer(
-    checker: Checker, *, sources: Sequence[str], query: str, answer: str, policy: GroundingPolicy
+    checker: GroundingChecker, *, sources: Sequence[str], query: str, answer: str, policy: GroundingPolicy
 ) -> CheckOutcome:
     """Check ``answer`` and judge it; claim labels use the policy's grounding threshold (if it has one)."""
     threshold = next((f.threshold for f in policy.filters if f.type == "GROUNDING"), None)

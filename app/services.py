@@ -16,7 +16,7 @@ from app.guardrail_store import GuardrailStore
 from app.jobs import JobConflict, JobRunner
 from app.settings import Settings
 from app.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
-from grounding import Checker
+from grounding import GroundingChecker
 from ingest.chunking import ChunkingConfig
 from retrieval.embedding import Embedder
 from retrieval.generation import Generator
@@ -47,7 +47,7 @@ class Services:
     guardrails: GuardrailStore
     _open: dict[str, KnowledgeBase] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _checker: Checker | None = None
+    _checker: GroundingChecker | None = None
     _checker_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
@@ -63,7 +63,7 @@ class Services:
         )
 
     @property
-    def checker(self) -> Checker:
+    def checker(self) -> GroundingChecker:
         """The grounding checker, built on first use (its own lock: loading must not block KB access)."""
         with self._checker_lock:
             if self._checker is None:

@@ -54,11 +54,17 @@ class Settings(BaseSettings):
         "into <home>/models on first use, never downloaded. A knowledge base records model and backend and "
         "refuses another.",
     )
+    grounding_model: Literal["crossencoder", "features"] = Field(
+        default="crossencoder",
+        description="The grounding checker: 'crossencoder' (v2, the default: a MiniLM cross-encoder trained to "
+        "read evidence and claim together, see docs/grounding.md) or 'features' (v1: similarity features and a "
+        "logistic regression; faster to load, weaker on swapped names, negations and paraphrases).",
+    )
     grounding_backend: Literal["torch", "onnx"] = Field(
         default="torch",
-        description="How the grounding check runs MiniLM: 'torch' (PyTorch fp32, the default: measured faster "
-        "here, 160 vs 171 ms p50 per check) or 'onnx' (ONNX Runtime fp32, exported into <home>/models on first "
-        "use; the same scores to float rounding).",
+        description="How the v1 ('features') grounding check runs MiniLM: 'torch' (PyTorch fp32, the default: "
+        "measured faster here, 160 vs 171 ms p50 per check) or 'onnx' (ONNX Runtime fp32, exported into "
+        "<home>/models on first use; the same scores to float rounding). The v2 cross-encoder runs on PyTorch.",
     )
     parse_workers: int = Field(
         default=1,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from app.settings import Settings
-from grounding import Checker, HashEncoder, MiniLMEncoder
+from grounding import Checker, CrossEncoderChecker, GroundingChecker, HashEncoder, MiniLMEncoder
 from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.generation import ChatCompletionGenerator, ExtractiveGenerator, Generator
 from retrieval.home import Home, KnowledgeBaseInfo
@@ -54,11 +54,12 @@ def _model_directory(model: str | None) -> tuple[Path, str]:
     return path, path.name
 
 
-def build_checker(settings: Settings) -> Checker:
-    """The grounding checker: the fast fake encoder with the hash embedder, else the bundled MiniLM.
+def build_checker(settings: Settings) -> GroundingChecker:
+    """The grounding checker: the fast fake (v1 on the hash encoder) with the hash embedder, else the trained
+    cross-encoder, or v1 on the bundled MiniLM when ``grounding_model`` is 'features'.
 
-    The grounding models were trained on all-MiniLM-L6-v2 features, so ``embedding_model`` (retrieval's
-    choice) does not apply here.
+    The grounding models are built on all-MiniLM-L6-v2, so ``embedding_model`` (retrieval's choice) does not
+    apply here.
     """
     match settings.embedder:
         case "hash":
@@ -67,6 +68,8 @@ def build_checker(settings: Settings) -> Checker:
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()
+            if settings.grounding_model == "crossencoder":
+                return CrossEncoderChecker()
             if settings.grounding_backend == "torch":
                 return Checker(MiniLMEncoder())
             model_dir, model_id = _model_directory(None)

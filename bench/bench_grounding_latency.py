@@ -1,13 +1,14 @@
 """Latency of :func:`grounding.check` (model loaded, in-process, nothing cached between calls).
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_latency.py [--threads 2] [--runs 60]
-        [--passes 3] [--backends onnx torch]
+        [--passes 3] [--checkers v2 v1-torch v1-onnx]
 
 Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-sentence answer built
 from it (one sentence with a changed number); (2) a 100,000-character source (a Wikipedia
 biography and War and Peace from docs-corpus) with the same kind of answer. Each call gets a
 different answer (the runs rotate over the source's sentences), so no call repeats another.
-Each backend (``grounding_backend``: ONNX Runtime or PyTorch, same scores) runs ``--passes`` times;
+Each checker (``v2``: the cross-encoder, the default; ``v1-torch`` / ``v1-onnx``: the v1 feature model on
+PyTorch or ONNX Runtime, same scores) runs ``--passes`` times;
 the table gives the median p50/p99 over passes and the spread of p50. Prints the load average too
 (the machine is shared: compare runs at similar load).
 Writes bench/results/grounding_latency.json.
@@ -29,11 +30,16 @@ sys.path[:0] = [str(ROOT)]
 
 from app.settings import Settings  # noqa: E402
 from app.wiring import build_checker  # noqa: E402
-from grounding.check import Checker  # noqa: E402
+from grounding import GroundingChecker  # noqa: E402
 from ingest.parsers import parse_file  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
+CHECKERS = {
+    "v2": {"grounding_model": "crossencoder"},
+    "v1-torch": {"grounding_model": "features", "grounding_backend": "torch"},
+    "v1-onnx": {"grounding_model": "features", "grounding_backend": "onnx"},
+}
 
 
 def two_k_source() -> str:
@@ -61,7 +67,7 @@ def answers(source: str, count: int) -> list[str]:
     return out
 
 
-def measure(checker: Checker, source: str, runs: int) -> dict[str, float]:
+def measure(checker: GroundingChecker, source: str, runs: int) -> dict[str, float]:
     timings = []
     for answer in answers(source, runs):
         start = time.perf_counter()
@@ -80,7 +86,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=60)
     parser.add_argument("--passes", type=int, default=3)
-    parser.add_argument("--backends", nargs="+", choices=["onnx", "torch"], default=["onnx", "torch"])
+    parser.add_argument("--checkers", nargs="+", choices=list(CHECKERS), default=list(CHECKERS))
     args = parser.parse_args()
     import torch
 
@@ -91,10 +97,10 @@ def main() -> None:
         f"{len(large)}-char source": (large, max(10, args.runs // 4)),
     }
     results: dict[str, dict[str, float]] = {}
-    print(f"{'backend':8} {'case (3-sentence answer)':28} {'p50 ms':>7} {'(spread)':>15} {'p99 ms':>7} {'runs':>5}")
+    print(f"{'checker':8} {'case (3-sentence answer)':28} {'p50 ms':>7} {'(spread)':>15} {'p99 ms':>7} {'runs':>5}")
     with tempfile.TemporaryDirectory() as home:
-        for backend in args.backends:
-            checker = build_checker(Settings(home=Path(home), grounding_backend=backend))
+        for backend in args.checkers:
+            checker = build_checker(Settings(home=Path(home), **CHECKERS[backend]))
             measure(checker, small, 5)  # warm-up
             for case, (source, runs) in cases.items():
                 passes = [measure(checker, source, runs) for _ in range(args.passes)]

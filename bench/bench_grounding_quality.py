@@ -1,23 +1,19 @@
-"""Grounding quality on held-out data, next to two baselines computed in the same run.
+"""Grounding quality on held-out data: the v2 cross-encoder, the v1 feature model and a word-overlap baseline.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_quality.py [--threads 1] [--check-sample 40]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_quality.py [--pack-dev 300] [--threads 2]
 
 Datasets (built by ``scripts/grounding/*.py`` into /tmp/ragkb-grounding/data when absent):
-HaluEval QA (1,000, never trained on), CLIMATE-FEVER eval split (30 % of claims), FaithDial eval
-split (40 % of knowledge snippets), synthetic eval (SciFact eval abstracts + docs-corpus eval files).
 
-Ours: the shipped model at its default threshold (``grounding/data/grounding_model.json``); the
-answer score is what :func:`grounding.check` returns, computed in source-sized batches through the
-same analysis and scorer (``--check-sample`` examples are re-run through ``check`` itself and
-must agree). Baselines, each at its *own* best threshold on the training files (mean balanced
-accuracy over the synthetic and FaithDial train files, the same data and criterion as ours, up to
-``--baseline-train`` examples each):
+- HaluEval QA (1,000, never trained on by either model), CLIMATE-FEVER eval split (30 % of claims), FaithDial
+  eval split (40 % of knowledge snippets), synthetic eval (SciFact eval abstracts + docs-corpus eval files);
+- pack dev: the 6 % of premises of ``../shared/train/grounding`` held out by ``scripts/grounding/pairs.py``
+  (up to ``--pack-dev`` pairs per source; the v1 model never saw the pack, the v2 model never saw these premises);
+- adversarial: the hand-written cases of ``tests/grounding_cases.py``.
 
-- overlap: share of the answer's content words (lower-cased, stop words removed) found in the sources;
-- cosine: MiniLM cosine between the whole answer and its most similar source sentence.
-
-Columns: n, balanced accuracy and F1 of the *ungrounded* class at the threshold, AUROC (grounded
-as positive). Writes bench/results/grounding_quality.json.
+Each model at its own default threshold (both chosen on training or calibration data only); the overlap
+baseline (share of the answer's content words found in the sources) at its best threshold on the v1 training
+files. Columns: n, balanced accuracy and F1 of the *ungrounded* class at the threshold, AUROC (grounded as
+positive). Writes bench/results/grounding_quality.json.
 """
 
 from __future__ import annotations
@@ -34,16 +30,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding")]
 
-from convert import OUT, SHARED, read_jsonl  # noqa: E402
+from convert import OUT, SHARED, read_jsonl, write_jsonl  # noqa: E402
 from featurize import featurize  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, f1, roc_auc  # noqa: E402
 
 from grounding.check import Checker  # noqa: E402
+from grounding.cross_check import CrossEncoderChecker  # noqa: E402
 from grounding.lexical import STOPWORDS, WORD  # noqa: E402
-from ingest.sentences import split_sentences  # noqa: E402
 
-EVAL_SETS = ("halueval", "climate_fever", "faithdial", "synthetic")
-TRAIN_SETS = ("synthetic", "faithdial")  # what the shipped model was trained on
+EVAL_SETS = ("halueval", "climate_fever", "faithdial", "synthetic", "pack_dev", "adversarial")
+PAIRS = Path("/tmp/ragkb-grounding/pairs")
 
 
 def overlap_score(example: dict) -> float:
@@ -52,109 +48,103 @@ def overlap_score(example: dict) -> float:
     return sum(w in source for w in answer) / len(answer) if answer else 1.0
 
 
-def cosine_scores(examples: list[dict], encoder) -> np.ndarray:
-    """Per example, the best cosine between the answer and a source sentence (one batch per 500)."""
-    scores = []
-    for begin in range(0, len(examples), 500):
-        batch = examples[begin : begin + 500]
-        sentences = [[s for src in e["sources"] for s in split_sentences(src)] or [" "] for e in batch]
-        texts = sorted({t for e, ss in zip(batch, sentences, strict=True) for t in [e["answer"], *ss]})
-        vectors = dict(zip(texts, (x.vector for x in encoder.encode(texts)), strict=True))
-        for e, ss in zip(batch, sentences, strict=True):
-            scores.append(max(float(vectors[e["answer"]] @ vectors[s]) for s in ss))
-    return np.array(scores)
-
-
 def metrics(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
     predicted = (scores >= threshold).astype(int)
     return {"balanced_accuracy": balanced_accuracy(labels, predicted), "f1_ungrounded": f1(1 - labels, 1 - predicted),
             "auroc": roc_auc(labels, scores)}  # fmt: skip
 
 
+def write_pack_dev(data: Path, per_source: int, rng: random.Random) -> None:
+    """Pack dev pairs as examples (claim = query = answer), up to ``per_source`` per source."""
+    rows = [json.loads(line) for line in (PAIRS / "dev.jsonl").open(encoding="utf-8")]
+    by_source: dict[str, list[dict]] = {}
+    for row in rows:
+        if row["task"] == "grounding" and row["kind"] == "pack":
+            by_source.setdefault(row["source"], []).append(row)
+    examples = [
+        {"id": f"pack-{source}-{i}", "sources": [r["premise"]], "query": r["claim"], "answer": r["claim"],
+         "label": "grounded" if r["label"] else "ungrounded", "kind": source}
+        for source, items in sorted(by_source.items())
+        for i, r in enumerate(rng.sample(items, min(per_source, len(items))))
+    ]  # fmt: skip
+    write_jsonl(data / "pack_dev.eval.jsonl", examples)
+
+
+def write_adversarial(data: Path) -> None:
+    from tests.grounding_cases import CASES
+
+    write_jsonl(data / "adversarial.eval.jsonl", [
+        {"id": c.id, "sources": list(c.sources), "query": c.query, "answer": c.answer,
+         "label": c.expected, "kind": c.category} for c in CASES
+    ])  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=OUT)
-    parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--check-sample", type=int, default=40, help="examples re-run through grounding.check")
-    parser.add_argument("--baseline-train", type=int, default=1500, help="training examples per set for baselines")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--pack-dev", type=int, default=300, help="pack dev pairs per source")
+    parser.add_argument("--baseline-train", type=int, default=1500, help="training examples per set for overlap")
+    parser.add_argument("--sets", nargs="*", default=list(EVAL_SETS))
     args = parser.parse_args()
 
     import torch
 
     torch.set_num_threads(args.threads)
-    if not (args.data / "halueval.eval.jsonl").exists() or not (args.data / "synthetic.eval.jsonl").exists():
+    rng = random.Random(0)
+    if not (args.data / "halueval.eval.jsonl").exists():
         from train import ensure_data
 
         ensure_data(args.data, SHARED, rebuild=False)
-    checker = Checker()
-    model = checker.models.grounding
-    started = time.perf_counter()
-
-    # Baseline thresholds, from training data only.
-    rng = random.Random(0)
-    train_overlap, train_cosine = {}, {}
-    for name in TRAIN_SETS:
+    write_pack_dev(args.data, args.pack_dev, rng)
+    write_adversarial(args.data)
+    v1, v2 = Checker(), CrossEncoderChecker()
+    train_overlap = {}
+    for name in ("synthetic", "faithdial"):
         rows = read_jsonl(args.data / f"{name}.train.jsonl")
         rows = rng.sample(rows, min(len(rows), args.baseline_train))
-        labels = np.array([int(r["label"] == "grounded") for r in rows])
-        train_overlap[name] = (labels, np.array([overlap_score(r) for r in rows]))
-        train_cosine[name] = (labels, cosine_scores(rows, checker.encoder))
-    thresholds = {
-        "ours": model.threshold,
-        "overlap": best_threshold(train_overlap),
-        "cosine": best_threshold(train_cosine),
-    }
+        train_overlap[name] = (np.array([int(r["label"] == "grounded") for r in rows]),
+                               np.array([overlap_score(r) for r in rows]))  # fmt: skip
+    thresholds = {"v2": v2.default_threshold, "v1": v1.models.grounding.threshold,
+                  "overlap": best_threshold(train_overlap)}  # fmt: skip
 
     results: dict[str, dict] = {}
-    for name in EVAL_SETS:
+    for name in args.sets:
+        started = time.perf_counter()
         path = args.data / f"{name}.eval.jsonl"
         rows = read_jsonl(path)
-        data = featurize(path, encoder=checker.encoder, lexicon=checker.models.lexicon, quiet=True)
-        probabilities = model.predict(data.rows) if len(data.rows) else np.zeros(0)
-        ours = np.array(
-            [
-                probabilities[a:b].min() if b > a else 1.0
-                for a, b in zip(data.offsets[:-1], data.offsets[1:], strict=True)
-            ]
-        )
-        for example in rng.sample(rows, min(len(rows), args.check_sample)):
-            direct = checker.check(example["sources"], example["query"], example["answer"]).grounding
-            batched = ours[data.ids.index(example["id"])]
-            if abs(direct - batched) > 1e-3:
-                raise SystemExit(f"check() and the batched path disagree on {example['id']}: {direct} vs {batched}")
-        labels = data.labels
-        scores = {
-            "ours": ours,
-            "overlap": np.array([overlap_score(r) for r in rows]),
-            "cosine": cosine_scores(rows, checker.encoder),
-        }
+        data = featurize(path, encoder=v1.encoder, lexicon=v1.models.lexicon, quiet=True)
+        probabilities = v1.models.grounding.predict(data.rows) if len(data.rows) else np.zeros(0)
+        old = np.array([probabilities[a:b].min() if b > a else 1.0
+                        for a, b in zip(data.offsets[:-1], data.offsets[1:], strict=True)])  # fmt: skip
+        new = np.array([v2.check(r["sources"], r["query"], r["answer"]).grounding for r in rows])
+        labels = np.array([int(r["label"] == "grounded") for r in rows])
+        scores = {"v2": new, "v1": old, "overlap": np.array([overlap_score(r) for r in rows])}
         results[name] = {"n": len(labels), **{k: metrics(labels, s, thresholds[k]) for k, s in scores.items()}}
-        if name == "halueval":
-            length = -np.array([len(r["answer"]) for r in rows], dtype=float)
-            results[name]["length_only_auroc"] = roc_auc(labels, length)
-        if name == "synthetic":
-            correct = (ours >= model.threshold) == labels.astype(bool)
-            kinds = np.array(data.kinds)
+        if name in ("pack_dev", "adversarial", "synthetic"):
+            kinds = np.array([r.get("kind", "") for r in rows])
             results[name]["by_kind"] = {
-                k: {"n": int((kinds == k).sum()), "accuracy": float(correct[kinds == k].mean())}
-                for k in sorted(set(data.kinds))
-            }
+                k: {"n": int((kinds == k).sum()),
+                    **{m: float(((scores[m][kinds == k] >= thresholds[m]) == labels[kinds == k]).mean())
+                       for m in ("v2", "v1")}}
+                for k in sorted(set(kinds))
+            }  # fmt: skip
+        print(f"{name}: {len(rows)} in {time.perf_counter() - started:.0f} s", flush=True)
 
-    print(f"thresholds: ours {thresholds['ours']} (default), overlap {thresholds['overlap']}, "
-          f"cosine {thresholds['cosine']} (each chosen on training data)")  # fmt: skip
-    print(f"\n{'dataset':<15}{'n':>6} | {'ours BA':>8}{'F1':>7}{'AUROC':>7} | {'overlap BA':>10}{'F1':>7}{'AUROC':>7}"
-          f" | {'cosine BA':>9}{'F1':>7}{'AUROC':>7}")  # fmt: skip
+    print(f"\nthresholds: v2 {thresholds['v2']}, v1 {thresholds['v1']} (defaults), overlap {thresholds['overlap']}")
+    print(f"\n{'dataset':<15}{'n':>6} | {'v2 BA':>7}{'F1':>7}{'AUROC':>7} | {'v1 BA':>7}{'F1':>7}{'AUROC':>7}"
+          f" | {'overlap BA':>10}{'F1':>7}{'AUROC':>7}")  # fmt: skip
     for name, r in results.items():
         cells = " | ".join(f"{r[k]['balanced_accuracy']:>{w}.3f}{r[k]['f1_ungrounded']:>7.3f}{r[k]['auroc']:>7.3f}"
-                           for k, w in (("ours", 8), ("overlap", 10), ("cosine", 9)))  # fmt: skip
+                           for k, w in (("v2", 7), ("v1", 7), ("overlap", 10)))  # fmt: skip
         print(f"{name:<15}{r['n']:>6} | {cells}")
-    print(f"\nHaluEval length-only AUROC (shorter = grounded): {results['halueval']['length_only_auroc']:.3f}")
-    print(
-        "synthetic eval accuracy by kind:",
-        {k: round(v["accuracy"], 2) for k, v in results["synthetic"]["by_kind"].items()},
-    )
-    print(f"({time.perf_counter() - started:.0f} s)")
+    for name, r in results.items():
+        if "by_kind" in r:
+            print(f"\n{name} accuracy by kind (v2 / v1):")
+            for kind, v in r["by_kind"].items():
+                print(f"  {kind:<22}{v['n']:>5}  {v['v2']:.2f} / {v['v1']:.2f}")
     out = ROOT / "bench" / "results" / "grounding_quality.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"thresholds": thresholds, "results": results}, indent=1) + "\n")
     print(f"wrote {out}")
 

@@ -8,9 +8,12 @@
 See ``docs/grounding.md`` for the method, the training data and the measured quality.
 """
 
-from grounding.check import MAX_ANSWER_CHARS, MAX_QUERY_CHARS, MAX_SOURCE_CHARS, Checker, check
+from grounding.check import Checker
+from grounding.cross_check import Calibration, CrossEncoderChecker, check
+from grounding.crossencoder import CrossEncoder, OverlapScorer, PairScorer
 from grounding.encoder import HashEncoder, MiniLMEncoder, TextEncoder
 from grounding.errors import GroundingError, InvalidInput
+from grounding.inputs import MAX_ANSWER_CHARS, MAX_QUERY_CHARS, MAX_SOURCE_CHARS
 from grounding.policy import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
@@ -20,11 +23,12 @@ from grounding.policy import (
     GroundingPolicy,
     assess,
 )
-from grounding.types import ClaimResult, Evidence, GroundingResult
+from grounding.types import ClaimResult, Evidence, GroundingChecker, GroundingResult
 
 __all__ = [
     "DEFAULT_GROUNDING_THRESHOLD", "DEFAULT_RELEVANCE_THRESHOLD", "MAX_ANSWER_CHARS", "MAX_QUERY_CHARS",
-    "MAX_SOURCE_CHARS", "Assessment", "Checker", "ClaimResult", "Evidence", "FilterAssessment", "FilterConfig",
-    "GroundingError", "GroundingPolicy", "GroundingResult", "HashEncoder", "InvalidInput", "MiniLMEncoder",
-    "TextEncoder", "assess", "check",
+    "MAX_SOURCE_CHARS", "Assessment", "Calibration", "Checker", "ClaimResult", "CrossEncoder", "CrossEncoderChecker",
+    "Evidence", "FilterAssessment", "FilterConfig", "GroundingChecker", "GroundingError", "GroundingPolicy",
+    "GroundingResult", "HashEncoder", "InvalidInput", "MiniLMEncoder", "OverlapScorer", "PairScorer", "TextEncoder",
+    "assess", "check",
 ]  # fmt: skip

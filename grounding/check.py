@@ -1,4 +1,4 @@
-"""The entry point: :func:`check` scores an answer's grounding in sources and its relevance to a query.
+"""Grounding v1 (features + logistic regression): :class:`Checker` scores an answer's grounding and relevance.
 
 One call: validate, split the answer into claims, cut the sources into units and pick candidate
 evidence per claim, encode claims + query + candidate units in one MiniLM forward pass, compute
@@ -8,7 +8,6 @@ score as the answer's grounding score.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,18 +16,13 @@ import numpy.typing as npt
 
 from grounding.claims import Claim, split_claims
 from grounding.encoder import Encoded, MiniLMEncoder, TextEncoder
-from grounding.errors import InvalidInput
 from grounding.evidence import Unit, lexical_scores, rank_candidates, source_units, units_to_encode
 from grounding.features import ClaimFeatures, Lexicon, SourceFacts, claim_features
+from grounding.inputs import threshold_of, validate
 from grounding.lexical import content_stems
 from grounding.relevance import relevance_features
 from grounding.scorer import Models, load_models
 from grounding.types import ClaimLabel, ClaimResult, Evidence, GroundingResult
-
-# Bedrock's limits for the contextual grounding check.
-MAX_SOURCE_CHARS = 100_000  # all sources together
-MAX_QUERY_CHARS = 1_000
-MAX_ANSWER_CHARS = 5_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -57,12 +51,16 @@ class Checker:
         self.models = models or load_models()
         self.encoder = encoder if encoder is not None else MiniLMEncoder()
 
+    @property
+    def default_threshold(self) -> float:
+        return self.models.grounding.threshold
+
     def check(
         self, sources: Sequence[str], query: str, answer: str, *, threshold: float | None = None
     ) -> GroundingResult:
         """See :func:`check`."""
         validate(sources, query, answer)
-        limit = self.models.grounding.threshold if threshold is None else _threshold(threshold)
+        limit = self.models.grounding.threshold if threshold is None else threshold_of(threshold)
         [analysis] = self.analyse(sources, [(query, answer)])
         return self.result(analysis, threshold=limit)
 
@@ -139,35 +137,6 @@ def analyse(
     return analyses
 
 
-def validate(sources: Sequence[str], query: str, answer: str) -> None:
-    """Raise :class:`~grounding.errors.InvalidInput` unless the inputs are non-blank strings within limits."""
-    if isinstance(sources, str) or not isinstance(sources, Sequence):
-        raise InvalidInput("sources must be a list of strings")
-    if not sources:
-        raise InvalidInput("sources must not be empty")
-    for position, source in enumerate(sources):
-        if not isinstance(source, str):
-            raise InvalidInput(f"sources[{position}] is {type(source).__name__}, not str")
-    if not any(source.strip() for source in sources):
-        raise InvalidInput("sources are all empty or white space")
-    total = sum(len(source) for source in sources)
-    if total > MAX_SOURCE_CHARS:
-        raise InvalidInput(f"sources have {total} characters together, more than {MAX_SOURCE_CHARS}")
-    for name, value, limit in (("query", query, MAX_QUERY_CHARS), ("answer", answer, MAX_ANSWER_CHARS)):
-        if not isinstance(value, str):
-            raise InvalidInput(f"{name} is {type(value).__name__}, not str")
-        if not value.strip():
-            raise InvalidInput(f"{name} is empty or white space")
-        if len(value) > limit:
-            raise InvalidInput(f"{name} has {len(value)} characters, more than {limit}")
-
-
-def _threshold(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0.0 <= value <= 0.99:
-        raise InvalidInput(f"threshold must be a number in [0, 0.99], got {value!r}")
-    return float(value)
-
-
 _EMPTY_UNIT = Unit(source_index=0, start=0, end=0, text="", stems=frozenset())
 
 
@@ -176,32 +145,3 @@ def _empty_like(encoded: Encoded) -> Encoded:
     return Encoded(
         np.zeros(dim, dtype=np.float32), np.zeros((0, dim), dtype=np.float32), np.zeros((0, 2), dtype=np.int64)
     )
-
-
-@functools.cache
-def default_checker() -> Checker:
-    """The process-wide checker with the bundled MiniLM, created on first use (not at import)."""
-    return Checker()
-
-
-def check(
-    sources: Sequence[str], query: str, answer: str, *, threshold: float | None = None, checker: Checker | None = None
-) -> GroundingResult:
-    """Score how well ``answer`` is grounded in ``sources`` and how relevant it is to ``query``.
-
-    ``grounding`` is the lowest claim score: one unsupported claim makes the answer ungrounded.
-    Claims scoring under ``threshold`` (default: the trained default, see
-    :data:`grounding.policy.DEFAULT_GROUNDING_THRESHOLD`) are labelled ``unsupported`` or
-    ``contradicted``. Raises :class:`~grounding.errors.InvalidInput` for an empty or blank
-    source list, query or answer, or inputs over :data:`MAX_SOURCE_CHARS` (all sources),
-    :data:`MAX_QUERY_CHARS` or :data:`MAX_ANSWER_CHARS`. ``checker`` defaults to a shared
-    :class:`Checker` with MiniLM, loaded on the first call.
-
-    Example::
-
-        result = check(["The UK's capital is London. Japan's capital is Tokyo."],
-                       "What is the capital of Japan?", "The capital of the UK is London.")
-        result.grounding > 0.5, result.relevance < 0.5  # (True, True): grounded, but off the question
-        result.claims[0].evidence.text  # "The UK's capital is London."
-    """
-    return (checker or default_checker()).check(sources, query, answer, threshold=threshold)

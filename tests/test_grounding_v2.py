@@ -1,0 +1,124 @@
+"""The cross-encoder checker's plumbing (windows, evidence spans, calibration, labels) with fake pair scorers.
+
+The trained model's verdicts are tested in ``test_grounding_model.py`` and ``test_grounding_adversarial.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from grounding import Calibration, CrossEncoderChecker, InvalidInput, OverlapScorer, check
+from grounding.evidence import source_units
+from grounding.windows import PER_CLAIM, READ_ALL, WINDOW_WORDS, source_windows
+
+UK = "London is the capital of the UK. Tokyo is the capital of Japan. The Thames flows through London."
+
+
+class RecordingScorer(OverlapScorer):
+    """The overlap fake that remembers what it was asked and can declare fixed contradictions."""
+
+    def __init__(self, contradiction: float = 0.0) -> None:
+        self.asked: list[tuple[str, str]] = []
+        self.contradiction = contradiction
+
+    def grounding(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        self.asked.extend(pairs)
+        scores = super().grounding(pairs)
+        scores[:, 1] = self.contradiction
+        return scores
+
+
+def checker(scorer: OverlapScorer | None = None) -> CrossEncoderChecker:
+    return CrossEncoderChecker(scorer or OverlapScorer(), calibration=Calibration.identity())
+
+
+def test_windows_cover_every_unit_in_order_within_the_word_limit() -> None:
+    sources = [" ".join(f"Sentence {i} talks about topic {i % 7} in some detail." for i in range(80)), UK]
+    units = source_units(sources)
+    windows = source_windows(sources, units)
+    covered = sorted({i for w in windows for i in range(w.first, w.last + 1)})
+    assert covered == list(range(len(units)))
+    for window in windows:
+        assert sources[window.source_index].find(window.text) >= 0
+        assert len(window.text.split()) <= WINDOW_WORDS
+        assert {units[i].source_index for i in range(window.first, window.last + 1)} == {window.source_index}
+    # Neighbouring windows of one source overlap by a unit, so a fact across two sentences is read together.
+    same = [(a, b) for a, b in zip(windows, windows[1:], strict=False) if a.source_index == b.source_index]
+    assert same and all(b.first == a.last for a, b in same)
+
+
+def test_a_long_source_is_read_only_where_the_claim_words_are() -> None:
+    filler = " ".join(f"Paragraph {i} is about gardening and soil number {i}." for i in range(400))
+    source = filler + " The warehouse in Leeds opens at 6 am on weekdays. " + filler
+    scorer = RecordingScorer()
+    result = checker(scorer).check([source], "When does the warehouse open?", "The Leeds warehouse opens at 6 am.")
+    assert len(source_windows([source], source_units([source]))) > READ_ALL
+    assert len(scorer.asked) == PER_CLAIM
+    assert any("warehouse in Leeds" in premise for premise, _ in scorer.asked)
+    evidence = result.claims[0].evidence
+    assert evidence is not None
+    assert source[evidence.start : evidence.end] == evidence.text == "The warehouse in Leeds opens at 6 am on weekdays."
+
+
+def test_claims_spans_evidence_and_weakest_claim() -> None:
+    answer = "Tokyo is the capital of Japan. Paris has the Louvre."
+    result = checker().check([UK], "Tell me about capitals.", answer)
+    first, second = result.claims
+    assert answer[first.start : first.end] == first.text == "Tokyo is the capital of Japan."
+    assert first.label == "supported"
+    assert first.evidence is not None and first.evidence.text == "Tokyo is the capital of Japan."
+    assert second.label == "unsupported" and "new_name" in second.flags
+    assert result.grounding == pytest.approx(min(c.score for c in result.claims), abs=0.05)
+    assert result.grounding < result.threshold
+
+
+def test_contradiction_from_the_model_labels_the_claim_contradicted() -> None:
+    result = checker(RecordingScorer(contradiction=0.9)).check([UK], "What is it?", "Lima is the biggest city in Peru.")
+    assert result.claims[0].label == "contradicted"
+    none = checker(RecordingScorer(contradiction=0.1)).check([UK], "What is it?", "Lima is the biggest city in Peru.")
+    assert none.claims[0].label == "unsupported"
+
+
+def test_abstention_makes_no_claim() -> None:
+    result = checker().check([UK], "What is the capital of France?", "The documents do not say.")
+    assert (result.abstained, result.claims, result.grounding) == (True, (), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("sources", "query", "answer"),
+    [([], "q", "a"), (["  "], "q", "a"), (["s"], "", "a"), (["s"], "q", "x" * 5001), (["x" * 100_001], "q", "a")],
+)
+def test_bad_input_is_refused(sources: list[str], query: str, answer: str) -> None:
+    with pytest.raises(InvalidInput):
+        checker().check(sources, query, answer)
+
+
+def test_check_takes_any_checker() -> None:
+    result = check([UK], "What is the capital of Japan?", "Tokyo is the capital of Japan.", checker=checker())
+    assert result.claims[0].label == "supported"
+
+
+def test_length_adjustment_keeps_one_claim_and_lifts_long_faithful_answers() -> None:
+    # Faithful claims score between 0.6 and 1.0 (uniform): among 8 of them, a minimum of 0.7 is ordinary.
+    calibration = Calibration(1.0, 0.0, np.linspace(0.6, 1.0, 101), 0.5, 0.5)
+    assert calibration.answer([0.7]) == pytest.approx(0.7)
+    eight = calibration.answer([0.7] + [0.95] * 7)
+    assert eight > 0.9
+    # A clearly false claim stays false however many true claims surround it.
+    assert calibration.answer([0.05] + [0.99] * 7) == pytest.approx(0.05)
+    # Monotone: a lower minimum never gives a higher answer score.
+    scores = [calibration.answer([m] + [0.9] * 4) for m in np.linspace(0.0, 1.0, 21)]
+    assert all(a <= b + 1e-12 for a, b in zip(scores, scores[1:], strict=False))
+
+
+def test_platt_scaling_is_monotone_and_shipped_calibration_loads() -> None:
+    shipped = Calibration.load()
+    p = np.linspace(0.01, 0.99, 50)
+    calibrated = shipped.claim(p)
+    assert np.all(np.diff(calibrated) > 0)
+    assert 0.0 < shipped.threshold < 1.0 and 0.0 < shipped.relevance_threshold < 1.0
+    assert np.all(np.diff(shipped.faithful) >= 0) and len(shipped.faithful) == 101
