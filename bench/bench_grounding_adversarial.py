@@ -69,7 +69,7 @@ def accuracy(outcomes: Sequence[Outcome]) -> float | None:
 
 def summary(outcomes: Sequence[Outcome]) -> dict[str, dict[str, float | int | None]]:
     """Per category and ``overall``: n, accuracy, accuracy on each expected verdict, balanced accuracy."""
-    groups = {category: [o for o in outcomes if o.category == category] for category in CATEGORIES}
+    groups: dict[str, list[Outcome]] = {c: [o for o in outcomes if o.category == c] for c in CATEGORIES}
     groups["overall"] = list(outcomes)
     table: dict[str, dict[str, float | int | None]] = {}
     for name, group in groups.items():
