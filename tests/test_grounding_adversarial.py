@@ -1,0 +1,75 @@
+"""The adversarial grounding suite (issue 11, item 6) through the shipped checker, at the default threshold.
+
+Every case of ``tests/grounding_cases`` is one test: the verdict is Bedrock's (``detected`` when the
+grounding score is under ``DEFAULT_GROUNDING_THRESHOLD``) and must match the hand-written label.
+The cases are data; ``bench/bench_grounding_adversarial.py`` prints the same results per category.
+The fast tests below check the suite itself (size, coverage, limits, quotes).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from grounding import DEFAULT_GROUNDING_THRESHOLD, Checker, FilterConfig, GroundingPolicy, assess
+from grounding.check import validate
+from ingest.sentences import sentence_spans
+from tests.grounding_cases import CASES, CATEGORIES, Case
+
+GROUNDING_ONLY = GroundingPolicy(filters=(FilterConfig("GROUNDING", threshold=DEFAULT_GROUNDING_THRESHOLD),))
+QUOTED = re.compile(r'"([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def checker() -> Checker:
+    return Checker()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_adversarial_case(checker: Checker, case: Case) -> None:
+    result = checker.check(list(case.sources), case.query, case.answer)
+    [grounding] = assess(result, GROUNDING_ONLY).filters
+    verdict = "ungrounded" if grounding.detected else "grounded"
+    weakest = result.weakest_claim
+    assert verdict == case.expected, (
+        f"{case.category}: expected {case.expected} ({case.note}), got score {result.grounding:.3f} "
+        f"at threshold {DEFAULT_GROUNDING_THRESHOLD}; weakest claim: {weakest.text if weakest else None!r}"
+    )
+
+
+# --- the suite itself --------------------------------------------------------------------------------------
+
+
+def test_the_suite_covers_every_category_with_both_verdicts() -> None:
+    assert len(CASES) >= 70
+    assert len({case.id for case in CASES}) == len(CASES)
+    for category in CATEGORIES:
+        verdicts = [case.expected for case in CASES if case.category == category]
+        assert len(verdicts) >= 6, category
+        assert {"grounded", "ungrounded"} <= set(verdicts), category
+
+
+def test_every_case_is_a_valid_check_input() -> None:
+    for case in CASES:
+        validate(list(case.sources), case.query, case.answer)
+        assert all(source.strip() for source in case.sources), case.id
+        assert case.category in CATEGORIES and case.expected in ("grounded", "ungrounded"), case.id
+        assert case.note.strip(), case.id
+
+
+def test_multi_sentence_answers_have_three_to_six_sentences() -> None:
+    for case in CASES:
+        if case.category == "multi_sentence":
+            assert 3 <= len(sentence_spans(case.answer)) <= 6, case.id
+
+
+def test_a_grounded_quote_is_verbatim_and_a_misquote_is_not() -> None:
+    for case in CASES:
+        if case.category != "quote":
+            continue
+        [quoted] = QUOTED.findall(case.answer)
+        words = quoted.rstrip(".,").lower()  # a quoted clause may close with a full stop of its own
+        in_source = any(words in source.lower() for source in case.sources)
+        assert in_source == (case.expected == "grounded"), case.id
