@@ -1,14 +1,13 @@
 """Accuracy of the grounding check on the hand-written adversarial suite, per category.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_adversarial.py [--threads 2]
-        [--threshold 0.55] [--json results.json | --json -]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_adversarial.py [--checker v2|v1] [--threads 2]
+        [--threshold T] [--json results.json | --json -]
 
 Runs every case of ``tests/grounding_cases`` (relation swaps, changed numbers/units/dates,
 negation, attribute flips, quantifiers, paraphrases, quotes, partial answers, multi-sentence
-answers, abstentions) through :class:`grounding.Checker` -- whichever ``grounding`` package is first
-on the path, so the same script measures the old and the new model -- and calls an answer
-*ungrounded* when Bedrock's rule detects it: grounding score < threshold (default: the shipped
-``DEFAULT_GROUNDING_THRESHOLD``). Prints accuracy per category (and per expected verdict, so a
+answers, abstentions) through the v2 cross-encoder checker (the default) or the v1 feature model
+(``--checker v1``) and calls an answer *ungrounded* when Bedrock's rule detects it: grounding score <
+threshold (default: that checker's own default threshold). Prints accuracy per category (and per expected verdict, so a
 checker that flags everything shows as such), overall accuracy and balanced accuracy, and the
 ids of the cases it gets wrong. ``--json PATH`` writes the summary and every case's score
 (``-``: to stdout instead of the table).
@@ -22,17 +21,12 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Protocol
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
-from grounding import DEFAULT_GROUNDING_THRESHOLD, FilterConfig, GroundingPolicy, GroundingResult, assess  # noqa: E402
+from grounding import FilterConfig, GroundingChecker, GroundingPolicy, assess  # noqa: E402
 from tests.grounding_cases import CASES, CATEGORIES, Case  # noqa: E402
-
-
-class GroundingChecker(Protocol):
-    def check(self, sources: Sequence[str], query: str, answer: str) -> GroundingResult: ...
 
 
 @dataclass(frozen=True)
@@ -101,22 +95,25 @@ def print_table(table: dict[str, dict[str, float | int | None]], outcomes: Seque
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    parser.add_argument("--threshold", type=float, default=DEFAULT_GROUNDING_THRESHOLD)
+    parser.add_argument("--checker", choices=["v2", "v1"], default="v2")
+    parser.add_argument("--threshold", type=float, help="default: the checker's own default threshold")
     parser.add_argument("--json", help="write the summary and per-case scores here ('-': stdout, no table)")
     args = parser.parse_args()
     import torch
 
-    from grounding import Checker
+    from grounding import Checker, CrossEncoderChecker
 
     torch.set_num_threads(args.threads)
-    outcomes = run(Checker(), CASES, threshold=args.threshold)
+    checker: GroundingChecker = CrossEncoderChecker() if args.checker == "v2" else Checker()
+    args.threshold = checker.default_threshold if args.threshold is None else args.threshold
+    outcomes = run(checker, CASES, threshold=args.threshold)
     table = summary(outcomes)
     report = {"threshold": args.threshold, "summary": table,
               "cases": [asdict(o) | {"correct": o.correct} for o in outcomes]}  # fmt: skip
     if args.json == "-":
         print(json.dumps(report, indent=1))
         return
-    print(f"threshold {args.threshold}, {len(outcomes)} cases\n")
+    print(f"checker {args.checker}, threshold {args.threshold}, {len(outcomes)} cases\n")
     print_table(table, outcomes)
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")

@@ -79,6 +79,21 @@ def write_adversarial(data: Path) -> None:
     ])  # fmt: skip
 
 
+def relevance_results(data: Path, v1: Checker, v2: CrossEncoderChecker) -> dict[str, dict]:
+    """HaluEval questions with their own answers (relevant) and another question's (not): both checkers."""
+    rows = read_jsonl(data / "relevance_halueval.eval.jsonl")
+    labels = np.array([int(r["label"] == "relevant") for r in rows])
+    old = np.array([v1.check(r["sources"], r["query"], r["answer"]).relevance for r in rows])
+    new = np.array([v2.check(r["sources"], r["query"], r["answer"]).relevance for r in rows])
+    return {"halueval questions": {
+        "n": len(rows),
+        "v2": {"balanced_accuracy": balanced_accuracy(labels, (new >= v2.calibration.relevance_threshold).astype(int)),
+               "auroc": roc_auc(labels, new)},
+        "v1": {"balanced_accuracy": balanced_accuracy(labels, (old >= v1.models.relevance.threshold).astype(int)),
+               "auroc": roc_auc(labels, old)},
+    }}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=OUT)
@@ -143,6 +158,12 @@ def main() -> None:
             print(f"\n{name} accuracy by kind (v2 / v1):")
             for kind, v in r["by_kind"].items():
                 print(f"  {kind:<22}{v['n']:>5}  {v['v2']:.2f} / {v['v1']:.2f}")
+    relevance = relevance_results(args.data, v1, v2)
+    print(f"\n{'relevance':<20}{'n':>6} | {'v2 BA':>7}{'AUROC':>7} | {'v1 BA':>7}{'AUROC':>7}")
+    for name, r in relevance.items():
+        print(f"{name:<20}{r['n']:>6} | {r['v2']['balanced_accuracy']:>7.3f}{r['v2']['auroc']:>7.3f} | "
+              f"{r['v1']['balanced_accuracy']:>7.3f}{r['v1']['auroc']:>7.3f}")
+    results["relevance"] = relevance
     out = ROOT / "bench" / "results" / "grounding_quality.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"thresholds": thresholds, "results": results}, indent=1) + "\n")

@@ -98,14 +98,19 @@ def build_module(base: str | Path | None = None) -> Any:
 class CrossEncoder:
     """Scores pairs with the shipped weights (PyTorch on the CPU; ``threads`` caps intra-op threads)."""
 
-    def __init__(self, module: Any, tokenizer: Any, *, max_length: int = 320, batch_size: int = 16) -> None:
+    def __init__(
+        self, module: Any, tokenizer: Any, *, max_length: int = 320, batch_size: int = 16, precision: str = "fp32"
+    ) -> None:
         import torch
 
+        if precision not in ("fp32", "bf16"):
+            raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
         self._torch = torch
         self.module = module.eval()
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.batch_size = batch_size
+        self.precision = precision
 
     @classmethod
     def load(cls, weights: Path = WEIGHTS, **options: Any) -> CrossEncoder:
@@ -149,7 +154,7 @@ class CrossEncoder:
                 [pairs[i][0] for i in rows], [pairs[i][1] for i in rows], padding=True,
                 truncation="longest_first", max_length=self.max_length, return_tensors="pt",
             )  # fmt: skip
-            with torch.inference_mode():
+            with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=self.precision == "bf16"):
                 g, r = self.module(**batch)
             grounding[rows] = g.float().numpy()
             relevance[rows] = r.float().numpy()

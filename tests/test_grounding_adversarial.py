@@ -12,8 +12,8 @@ import re
 
 import pytest
 
-from grounding import DEFAULT_GROUNDING_THRESHOLD, Checker, FilterConfig, GroundingPolicy, assess
-from grounding.check import validate
+from grounding import DEFAULT_GROUNDING_THRESHOLD, CrossEncoderChecker, FilterConfig, GroundingPolicy, assess
+from grounding.inputs import validate
 from ingest.sentences import sentence_spans
 from tests.grounding_cases import CASES, CATEGORIES, Case
 
@@ -22,13 +22,13 @@ QUOTED = re.compile(r'"([^"]+)"')
 
 
 @pytest.fixture(scope="session")
-def checker() -> Checker:
-    return Checker()
+def checker() -> CrossEncoderChecker:
+    return CrossEncoderChecker()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_adversarial_case(checker: Checker, case: Case) -> None:
+def test_adversarial_case(checker: CrossEncoderChecker, case: Case) -> None:
     result = checker.check(list(case.sources), case.query, case.answer)
     [grounding] = assess(result, GROUNDING_ONLY).filters
     verdict = "ungrounded" if grounding.detected else "grounded"
