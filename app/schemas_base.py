@@ -55,8 +55,8 @@ def _error(description: str) -> dict[str, Any]:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _error("Invalid request: malformed JSON, wrong types, unknown fields, values out of range."),
     401: _error("Auth is on and the API key is missing, invalid or revoked (`Authorization: Bearer <key>`)."),
-    403: _error("The API key is scoped to other knowledge bases, or a folder is outside the data roots."),
-    404: _error("No such knowledge base, data source, ingestion job or document."),
+    403: _error("A scoped API key creating a knowledge base or guardrail, or a folder outside the data roots."),
+    404: _error("No such knowledge base (or one outside the API key's scope), data source, ingestion job or document."),
     413: _error("Request body over RAGKB_MAX_REQUEST_MB."),
     # Also keeps FastAPI from documenting a 422 this API never sends (validation errors are 400).
     "default": _error("Any other error (405, 500, ...), in the same shape."),

@@ -101,8 +101,12 @@ def test_scoped_key_sees_and_touches_only_its_knowledge_base(server: Server) -> 
             ]
             for seen, unknown in zip(hidden, absent, strict=True):
                 assert seen.status_code == unknown.status_code == 404, (seen.request.url, seen.text)
-                assert seen.json() == {"error": {**unknown.json()["error"],
-                                                 "message": unknown.json()["error"]["message"].replace("nowhere", kb)}}
+                assert seen.json() == {
+                    "error": {
+                        **unknown.json()["error"],
+                        "message": unknown.json()["error"]["message"].replace("nowhere", kb),
+                    }
+                }
                 assert "tangerine" not in seen.text and "alpha" not in seen.text and "beta" not in unknown.text
         creating = scoped.post("/v1/knowledge-bases", json={"name": "gamma"})  # a scoped key cannot create
         assert creating.status_code == 403 and creating.json()["error"]["code"] == "forbidden"
