@@ -4,7 +4,10 @@ API keys (``rkb_`` + 43 random characters) are shown once when created and store
 hashes in the registry; a key may be scoped to some knowledge bases. SigV4 requests are verified
 with botocore's own signer against the access key / secret configured in the settings: the canonical
 request is rebuilt from what arrived and the signature recomputed for the request's own timestamp,
-which must be within 15 minutes of now.
+which must be within 15 minutes of now. Every header named in ``SignedHeaders`` must have been sent
+(``host`` and ``x-amz-date`` always signed), and a body is covered by the signature: a signed
+``x-amz-content-sha256`` must be the body's SHA-256, and ``UNSIGNED-PAYLOAD`` is refused on a request
+with a body unless the server allows it (``RAGKB_ALLOW_UNSIGNED_PAYLOAD``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from botocore.credentials import Credentials
 from retrieval.home import utc_now
 
 MAX_CLOCK_SKEW_S = 15 * 60
+ALWAYS_SIGNED = ("host", "x-amz-date")
+UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 
 
 class AuthError(Exception):
@@ -36,7 +41,8 @@ class AuthError(Exception):
 
 
 class Forbidden(Exception):
-    """Valid credentials that may not touch this knowledge base."""
+    """Valid credentials that may not do this (a scoped key creating a knowledge base). A knowledge base
+    outside a key's scope is not forbidden but absent: the lookups answer 404 for it."""
 
 
 @dataclass(frozen=True)
@@ -45,10 +51,6 @@ class Principal:
 
     name: str
     kb_ids: frozenset[str] | None = None
-
-    def check(self, kb_id: str) -> None:
-        if self.kb_ids is not None and kb_id not in self.kb_ids:
-            raise Forbidden(f"this key may not access knowledge base {kb_id}")
 
     def allows(self, kb_id: str) -> bool:
         return self.kb_ids is None or kb_id in self.kb_ids
@@ -112,7 +114,7 @@ def bearer_principal(authorization: str | None, keys: KeyStore) -> Principal:
 
 def verify_sigv4(
     *, method: str, url: str, headers: dict[str, str], body: bytes, access_key: str, secret_key: str, region: str,
-    now: datetime | None = None,
+    allow_unsigned_payload: bool = False, now: datetime | None = None,
 ) -> Principal:  # fmt: skip
     """Check an AWS SigV4 ``Authorization`` header; raises :class:`AuthError` with AWS's error type."""
     lower = {k.lower(): v for k, v in headers.items()}
@@ -135,7 +137,10 @@ def verify_sigv4(
     if scope_region != region or not amz_date.startswith(date):
         raise AuthError(f"credential scope must use region {region}", aws_code="InvalidSignatureException")
     signed = fields.get("SignedHeaders", "").split(";")
-    request = AWSRequest(method=method, url=url, data=body, headers={h: lower[h] for h in signed if h in lower})
+    _check_signed_headers(signed, lower)
+    if "x-amz-content-sha256" in signed:
+        _check_payload_hash(lower["x-amz-content-sha256"], body, allow_unsigned=allow_unsigned_payload)
+    request = AWSRequest(method=method, url=url, data=body, headers={h: lower[h] for h in signed})
     request.context["timestamp"] = amz_date
     signer = SigV4Auth(Credentials(access_key, secret_key), service, region)
     canonical = signer.canonical_request(request)
@@ -146,6 +151,36 @@ def verify_sigv4(
             aws_code="InvalidSignatureException",
         )
     return Principal(f"aws:{access_key}")
+
+
+def _check_signed_headers(signed: list[str], sent: dict[str, str]) -> None:
+    """A header listed as signed but not sent would otherwise just drop out of the check."""
+    missing = [h for h in signed if h not in sent]
+    if missing:
+        raise AuthError(
+            f"SignedHeaders names headers that were not sent: {', '.join(missing)}",
+            aws_code="InvalidSignatureException",
+        )
+    unsigned = [h for h in ALWAYS_SIGNED if h not in signed]
+    if unsigned:
+        raise AuthError(f"SignedHeaders must include {', '.join(unsigned)}", aws_code="InvalidSignatureException")
+
+
+def _check_payload_hash(declared: str, body: bytes, *, allow_unsigned: bool) -> None:
+    """The signature covers ``x-amz-content-sha256``, not the body: the two must agree."""
+    if declared == UNSIGNED_PAYLOAD:
+        if body and not allow_unsigned:
+            raise AuthError(
+                "UNSIGNED-PAYLOAD is refused on requests with a body: sign the payload "
+                "(or set RAGKB_ALLOW_UNSIGNED_PAYLOAD=true)",
+                aws_code="InvalidSignatureException",
+            )
+        return
+    if not hmac.compare_digest(declared.lower(), hashlib.sha256(body).hexdigest()):
+        raise AuthError(
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            aws_code="InvalidSignatureException",
+        )
 
 
 def _hash(key: str) -> str:

@@ -87,7 +87,7 @@ def find_guardrail(guardrails: Mapping[str, Guardrail], identifier: str, version
     wanted = guardrail_id(identifier)
     guardrail = guardrails.get(wanted)
     if guardrail is None:
-        raise GuardrailNotFound(f"guardrail {identifier} does not exist (known: {', '.join(sorted(guardrails))})")
+        raise GuardrailNotFound(f"guardrail {identifier} does not exist")
     if version not in guardrail.versions:
         raise GuardrailNotFound(f"guardrail {wanted} has no version {version!r}")
     return guardrail

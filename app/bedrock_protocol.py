@@ -31,6 +31,7 @@ from fastapi import Request
 from app.auth import Principal
 from app.errors import RequestError
 from app.services import Services
+from app.text_rules import query_problem, unicode_problem
 from retrieval.home import KnowledgeBaseInfo, KnowledgeBaseNotFound
 from retrieval.knowledge_base import KnowledgeBase
 
@@ -116,6 +117,9 @@ def bedrock_input(service: str, operation: str, fields: FieldPolicy) -> Callable
     async def read_input(request: Request) -> dict[str, Any]:
         model = operation_model(service, operation)
         params = _decode(await request.body())
+        problem = unicode_problem(params)
+        if problem:
+            raise RequestError(problem)
         for name, member in model.input_shape.members.items():
             location, label = member.serialization.get("location"), member.serialization.get("name", name)
             if location == "uri" and label in request.path_params:
@@ -142,6 +146,14 @@ def validate(params: Mapping[str, Any], shape: Shape) -> None:
         raise RequestError(f"{count} validation error{'s' if count > 1 else ''} detected: {listed}")
 
 
+def check_query(text: str, *, path: str) -> str:
+    """``text`` if it may be a query (the rule the native API applies too); else ``RequestError``."""
+    problem = query_problem(text)
+    if problem:
+        raise RequestError(f"1 validation error detected: Value at '{path}' failed to satisfy constraint: {problem}")
+    return text
+
+
 def page(items: Sequence[T], *, max_results: int | None, next_token: str | None) -> tuple[list[T], str | None]:
     """One page of ``items`` and the token of the next (``None`` on the last page).
 
@@ -159,15 +171,15 @@ def page(items: Sequence[T], *, max_results: int | None, next_token: str | None)
 def knowledge_base_by_id(
     services: Services, principal: Principal, kb_id: str
 ) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
-    """The knowledge base with this id (never by name, as Bedrock) that ``principal`` may use."""
-    principal.check(kb_id)
+    """The knowledge base with this id (never by name, as Bedrock) that ``principal`` may use; one
+    ``ResourceNotFoundException`` for both an unknown id and one outside the caller's scope."""
     try:
-        info, kb = services.knowledge_base(kb_id)
+        info = services.home.get(kb_id, visible=principal.allows)
     except KnowledgeBaseNotFound:
         info = None
     if info is None or info.id != kb_id:
         raise KnowledgeBaseNotFound(f"knowledge base {kb_id} does not exist")
-    return info, kb
+    return services.knowledge_base(kb_id)
 
 
 # -- internals ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -103,12 +104,18 @@ def sync(
     include: Annotated[list[str] | None, typer.Option(help="Only paths matching this glob (repeatable).")] = None,
     exclude: Annotated[list[str] | None, typer.Option(help="Skip paths matching this glob (repeatable).")] = None,
     watch: Annotated[bool, typer.Option(help="Keep running and re-sync when files change.")] = False,
+    follow_links: Annotated[
+        bool,
+        typer.Option(help="Follow symbolic links that lead out of FOLDER, and links to folders (default: refused)."),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Index a folder into a knowledge base, incrementally (only what changed is processed).
 
     New, modified and deleted files and changed metadata sidecars are handled; unchanged files are
-    not even parsed. Prints Bedrock's ingestion-job statistics.
+    not even parsed. Prints Bedrock's ingestion-job statistics. A symbolic link to a file inside
+    FOLDER is indexed; one leading out of FOLDER is reported as failed and not read, and links to
+    folders are not descended into, unless --follow-links.
 
     The chunking is chosen when the knowledge base is created and cannot change afterwards.
 
@@ -131,6 +138,7 @@ def sync(
         )
     knowledge_base = open_knowledge_base(home, info, embedder)
     source = _folder_source(knowledge_base, folder.resolve(), tuple(include or ()), tuple(exclude or ()))
+    source = replace(source, follow_links=follow_links)
 
     def run_once() -> None:
         _run_sync(home, info, knowledge_base, source, settings, as_json=as_json)

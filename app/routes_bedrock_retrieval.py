@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.bedrock_protocol import AGENT_RUNTIME, bedrock_input, knowledge_base_by_id, policy
+from app.bedrock_protocol import AGENT_RUNTIME, bedrock_input, check_query, knowledge_base_by_id, policy
 from app.bedrock_views import citation_view
 from app.errors import RequestError
 from app.json_views import hit_view
@@ -82,7 +82,8 @@ def retrieve(principal: AwsPrincipal, services: ServicesDep, params: RetrieveInp
         raise RequestError(f"retrievalQuery.type {query['type']} is not supported: ragkb retrieves by text")
     if "text" not in query:
         raise RequestError("retrievalQuery.text is required")
-    hits = search(kb, query["text"], params.get("retrievalConfiguration"))
+    text = check_query(query["text"], path="retrievalQuery.text")
+    hits = search(kb, text, params.get("retrievalConfiguration"))
     return {"retrievalResults": [hit_view(hit) for hit in hits]}
 
 
@@ -100,7 +101,7 @@ def retrieve_and_generate(principal: AwsPrincipal, services: ServicesDep, params
     if kb_config is None:
         raise RequestError(f"{_KB_CONFIG} is required when the type is KNOWLEDGE_BASE")
     _, kb = knowledge_base_by_id(services, principal, kb_config["knowledgeBaseId"])
-    question = params["input"]["text"]
+    question = check_query(params["input"]["text"], path="input.text")
     hits = search(kb, question, kb_config.get("retrievalConfiguration"))
     answer = services.generator.generate(question, hits)
     return {

@@ -1,7 +1,7 @@
 """The native API under ``/v1``: resource-style JSON for knowledge bases, data sources, ingestion jobs,
 documents, queries, grounding checks and guardrails. Every route depends on ``NativePrincipal``: with auth
-on, a Bearer API key, and a key scoped to some knowledge bases sees only those (403 for the others, which
-lists leave out). Request bodies refuse unknown fields; every error has the shape
+on, a Bearer API key, and a key scoped to some knowledge bases sees only those (the others are 404, exactly
+as names that exist nowhere, and lists leave them out). Request bodies refuse unknown fields; every error has the shape
 ``{"error": {"code", "message", "status"}}``.
 
 Routes live by resource in ``app/routes_native_*.py``; this module only gathers them.

@@ -1,7 +1,8 @@
 """What every native route shares: path parameters and the scoped lookup of a knowledge base.
 
-The caller's key is checked against the knowledge base's id before it is opened, so a key scoped to
-knowledge base A gets 403 for anything under B (and 404 for names that exist nowhere).
+The caller's key is checked against the knowledge base's id before it is opened: for a key scoped to
+knowledge base A, B does not exist (the same 404, word for word, as a name that exists nowhere), so
+the key learns nothing about what it may not see.
 """
 
 from __future__ import annotations
@@ -23,10 +24,9 @@ JobPath = Annotated[str, Path(description="Ingestion job id.", examples=["7HD2LQ
 def open_kb(services: Services, principal: Principal, kb: str) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
     """The knowledge base named ``kb`` (name or id), if the caller may use it.
 
-    >>> info, handle = open_kb(services, principal, "handbook")  # 404 unknown, 403 out of the key's scope
+    >>> info, handle = open_kb(services, principal, "handbook")  # 404: unknown, or out of the key's scope
     """
-    info = services.home.get(kb)
-    principal.check(info.id)
+    info = services.home.get(kb, visible=principal.allows)
     return services.knowledge_base(info.id)
 
 

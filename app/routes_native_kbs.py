@@ -80,8 +80,7 @@ def get_knowledge_base(kb: KbPath, services: ServicesDep, principal: NativePrinc
     responses=CONFLICT_RESPONSE,
 )
 def delete_knowledge_base(kb: KbPath, services: ServicesDep, principal: NativePrincipal) -> Response:
-    info = services.home.get(kb)
-    principal.check(info.id)
+    info = services.home.get(kb, visible=principal.allows)
     services.delete_knowledge_base(info.id)
     return Response(status_code=204)
 

@@ -14,6 +14,7 @@ from app.schemas_base import ERROR_RESPONSES as ERROR_RESPONSES
 from app.schemas_base import ErrorResponse as ErrorResponse
 from app.schemas_base import JsonInt, RequestModel
 from app.schemas_grounding import GroundingCheckResponse
+from app.text_rules import query_problem
 from ingest.chunking import ChunkingConfig
 from retrieval.catalog import DocumentSummary
 from retrieval.generation import Citation as CitationSpan
@@ -291,7 +292,9 @@ class RetrieveRequest(RequestModel):
         },
     )
     query: str = Field(
-        min_length=1, max_length=MAX_QUERY_CHARS, description=f"1-{MAX_QUERY_CHARS} characters, not only spaces."
+        min_length=1,
+        max_length=MAX_QUERY_CHARS,
+        description=f"1-{MAX_QUERY_CHARS} characters, not only spaces; no control characters but tab and newlines.",
     )
     k: JsonInt = Field(default=5, ge=1, le=MAX_K, description=f"How many results, 1-{MAX_K}.")
     search_type: SearchTypeField = Field(
@@ -305,6 +308,14 @@ class RetrieveRequest(RequestModel):
         "listContains, andAll, orAll), at most 5 levels of andAll/orAll.",
         examples=[FILTER_EXAMPLE],
     )
+
+    @field_validator("query")
+    @classmethod
+    def _valid_query(cls, value: str) -> str:
+        problem = query_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class RetrieveAndGenerateRequest(RetrieveRequest):

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from app.text_rules import unicode_problem
+
 
 def _integral(value: Any) -> Any:
     """JSON Schema counts 54.0 as an integer; strict mode would not. Booleans and strings stay refused."""
@@ -24,20 +26,10 @@ class RequestModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _valid_unicode(cls, data: Any) -> Any:
-        # JSON may escape lone surrogates ("\ud800"); no UTF-8 store or tokenizer can take them.
-        if _has_lone_surrogate(data):
-            raise ValueError("text must be valid Unicode: lone surrogate escapes (\\ud800-\\udfff) are refused")
+        problem = unicode_problem(data)
+        if problem:
+            raise ValueError(problem)
         return data
-
-
-def _has_lone_surrogate(value: Any) -> bool:
-    if isinstance(value, str):
-        return any("\ud800" <= ch <= "\udfff" for ch in value)
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_lone_surrogate(v) for v in value)
-    return False
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -63,8 +55,8 @@ def _error(description: str) -> dict[str, Any]:
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _error("Invalid request: malformed JSON, wrong types, unknown fields, values out of range."),
     401: _error("Auth is on and the API key is missing, invalid or revoked (`Authorization: Bearer <key>`)."),
-    403: _error("The API key is scoped to other knowledge bases, or a folder is outside the data roots."),
-    404: _error("No such knowledge base, data source, ingestion job or document."),
+    403: _error("A scoped API key creating a knowledge base or guardrail, or a folder outside the data roots."),
+    404: _error("No such knowledge base (or one outside the API key's scope), data source, ingestion job or document."),
     413: _error("Request body over RAGKB_MAX_REQUEST_MB."),
     # Also keeps FastAPI from documenting a 422 this API never sends (validation errors are 400).
     "default": _error("Any other error (405, 500, ...), in the same shape."),

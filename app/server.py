@@ -106,6 +106,7 @@ async def aws_principal(request: Request) -> Principal:
     return verify_sigv4(
         method=request.method, url=url, headers=dict(request.headers), body=await request.body(),
         access_key=settings.aws_access_key_id, secret_key=settings.aws_secret_access_key, region=settings.aws_region,
+        allow_unsigned_payload=settings.allow_unsigned_payload,
     )  # fmt: skip
 
 

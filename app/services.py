@@ -140,11 +140,14 @@ class Services:
         return source
 
     def folder_source(self, source: dict[str, Any]) -> FolderSource | None:
-        """The sync target of a data source; ``None`` for CUSTOM sources."""
+        """The sync target of a data source (confined to the data roots at every job); ``None`` for CUSTOM."""
         if source["type"] != "LOCAL_FOLDER":
             return None
         config = source["config"]
-        return FolderSource(source["id"], Path(config["path"]), tuple(config["include"]), tuple(config["exclude"]))
+        return FolderSource(
+            source["id"], Path(config["path"]), tuple(config["include"]), tuple(config["exclude"]),
+            roots=tuple(self.settings.data_roots),
+        )  # fmt: skip
 
     def allowed_folder(self, path: str) -> Path:
         """``path`` resolved (symlinks and ``..`` followed) if it lies under a data root; else PathNotAllowed."""

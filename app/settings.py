@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ingest.parsers import ParseLimits
@@ -19,6 +21,7 @@ class Settings(BaseSettings):
     """Every field can be set with an environment variable ``RAGKB_<FIELD>`` (e.g. ``RAGKB_HOME``)."""
 
     model_config = SettingsConfigDict(env_prefix="RAGKB_", extra="ignore")
+    _loopback: bool = PrivateAttr(default=False)
 
     home: Path = Field(
         default_factory=_default_home,
@@ -90,6 +93,11 @@ class Settings(BaseSettings):
         default=None, description="The secret paired with aws_access_key_id, used to verify SigV4 signatures."
     )
     aws_region: str = Field(default="us-east-1", description="Region expected in SigV4 credential scopes.")
+    allow_unsigned_payload: bool = Field(
+        default=False,
+        description="Accept SigV4 requests that carry a body but sign it as 'x-amz-content-sha256: "
+        "UNSIGNED-PAYLOAD'. Off by default: such a body could be swapped in transit without breaking the signature.",
+    )
     data_roots: list[Path] = Field(
         default_factory=lambda: [Path.cwd()],
         description="Folders that folder data sources may index (sub-folders included); a data source path "
@@ -122,6 +130,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_auth(self) -> Settings:
+        self._loopback = is_loopback_host(self.host)
         if self.auth == "off" and not self.is_loopback():
             raise ValueError(f"auth cannot be 'off' when binding to {self.host}: set RAGKB_AUTH=required")
         if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
@@ -129,7 +138,8 @@ class Settings(BaseSettings):
         return self
 
     def is_loopback(self) -> bool:
-        return self.host in ("127.0.0.1", "localhost", "::1") or self.host.startswith("127.")
+        """Whether ``host`` only reaches this machine (decided once, when the settings are built)."""
+        return self._loopback
 
     def auth_required(self) -> bool:
         return self.auth == "required" or (self.auth == "auto" and not self.is_loopback())
@@ -139,3 +149,25 @@ class Settings(BaseSettings):
             max_file_bytes=int(self.max_file_mb * 1024 * 1024),
             pdf_passwords=tuple(self.pdf_passwords),
         )
+
+
+def is_loopback_host(host: str) -> bool:
+    """True when every address ``host`` names is a loopback address.
+
+    An IP address is parsed, never matched by prefix (``127.evil.example`` is a host name); a host name
+    is resolved and counts only if all its addresses are loopback; one that does not resolve is not.
+
+    >>> is_loopback_host("127.0.0.2"), is_loopback_host("::1"), is_loopback_host("127.evil.example")
+    (True, True, False)
+    """
+    if host == "localhost":  # reserved for loopback (RFC 6761), whatever /etc/hosts says
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):  # unknown name, or one the resolver cannot even encode
+        return False
+    return bool(addresses) and all(ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addresses)

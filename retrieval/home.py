@@ -17,6 +17,7 @@ import secrets
 import shutil
 import sqlite3
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -99,15 +100,20 @@ class Home:
         self.directory(info.id).mkdir(parents=True, exist_ok=True)
         return info
 
-    def get(self, name_or_id: str) -> KnowledgeBaseInfo:
+    def get(self, name_or_id: str, *, visible: Callable[[str], bool] = lambda kb_id: True) -> KnowledgeBaseInfo:
+        """The knowledge base with this name or id, if ``visible(its id)``; else KnowledgeBaseNotFound.
+
+        One message for both cases, naming no other knowledge base: a caller that may see only some
+        learns nothing about the rest (not even whether a name exists).
+        """
         row = self._db.execute(
             "SELECT * FROM knowledge_bases WHERE name = ? OR id = ? ORDER BY name = ? DESC LIMIT 1",
             (name_or_id, name_or_id, name_or_id),
         ).fetchone()
-        if row is None:
-            known = ", ".join(kb.name for kb in self.list()) or "none yet"
+        if row is None or not visible(row[0]):
             raise KnowledgeBaseNotFound(
-                f"no knowledge base named {name_or_id!r} (known: {known}); create one with `ragkb sync DIR --kb NAME`"
+                f"no knowledge base named {name_or_id!r}; `ragkb kb list` lists them, `ragkb sync DIR --kb NAME` "
+                "creates one"
             )
         return _info(row)
 

@@ -16,11 +16,9 @@ with no duplicate and no missing chunk.
 from __future__ import annotations
 
 import fcntl
-import fnmatch
 import functools
 import hashlib
 import multiprocessing
-import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -29,12 +27,22 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import InvalidMetadata
-from ingest.metadata import is_sidecar, load_sidecar, sidecar_path
+from ingest.metadata import load_sidecar, sidecar_path
 from ingest.parsers import ParseLimits
 from ingest.pipeline import DocumentResult, process_file
 from ingest.types import MetadataAttribute
 from retrieval.catalog import DocumentRow
 from retrieval.errors import RetrievalError
+from retrieval.folders import (
+    OUTSIDE,
+    FolderRefused,
+    FolderSource,
+    Scanned,
+    confined_root,
+    read_confined,
+    scan,
+    still_confined,
+)
 from retrieval.home import new_id, utc_now
 from retrieval.knowledge_base import DATA_SOURCE_KEY, DocumentWrite, KnowledgeBase
 from retrieval.types import FileFailure, SyncReport
@@ -44,29 +52,6 @@ Progress = Callable[[int, int], None]
 
 class SyncError(RetrievalError):
     """The sync cannot run at all: unreadable folder, another sync in progress."""
-
-
-@dataclass(frozen=True)
-class FolderSource:
-    """A local folder data source. Globs match paths relative to ``root`` (``**/*.md``, ``drafts/*``)."""
-
-    id: str
-    root: Path
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-
-    def wants(self, uri: str) -> bool:
-        if self.include and not any(fnmatch.fnmatch(uri, g) for g in self.include):
-            return False
-        return not any(fnmatch.fnmatch(uri, g) for g in self.exclude)
-
-
-@dataclass(frozen=True)
-class _Scanned:
-    path: Path
-    uri: str
-    size: int
-    mtime_ns: int
 
 
 def sync_folder(
@@ -85,8 +70,6 @@ def sync_folder(
     writes, so parsing overlaps embedding (semantic chunking needs the embedder and always parses
     here). Chunks of several documents are embedded together in batches of about ``EMBED_BATCH``.
     """
-    if not source.root.is_dir() or not os.access(source.root, os.R_OK | os.X_OK):
-        raise SyncError(f"cannot read folder {source.root}: it does not exist or is not readable")
     report = SyncReport()
     job: dict[str, Any] = {
         "id": job_id or new_id(),
@@ -99,8 +82,17 @@ def sync_folder(
     }
     with _exclusive(kb.directory / "sync.lock"):
         _fail_interrupted_jobs(kb)
+        try:  # resolved at every job: the folder may have been replaced by a link since it was registered
+            root = confined_root(source)
+        except FolderRefused as exc:
+            raise SyncError(str(exc)) from exc
         _record(kb, job, report)
-        scanned = list(_scan(source, report))
+        scanned = list(
+            scan(
+                source, root, fail=lambda uri, why: _fail(report, uri, why),
+                warn=lambda uri, why: report.warnings.append(FileFailure(uri, why)),
+            )
+        )  # fmt: skip
         known = kb.catalog.documents(source.id)
         done = 0
 
@@ -145,13 +137,13 @@ EMBED_BATCH = 64  # chunks embedded together (across documents); 16-64 measured 
 
 @dataclass(frozen=True)
 class _ToParse:
-    item: _Scanned
+    item: Scanned
     row: DocumentRow | None
     hashes: tuple[str, str, str]
 
 
 def _decide(
-    kb: KnowledgeBase, source: FolderSource, item: _Scanned, row: DocumentRow | None, *, report: SyncReport
+    kb: KnowledgeBase, source: FolderSource, item: Scanned, row: DocumentRow | None, *, report: SyncReport
 ) -> _ToParse | None:
     """Handle everything that needs no parsing; return what must be parsed (new or changed content)."""
     report.documents_scanned += 1
@@ -162,7 +154,7 @@ def _decide(
     if row and (row.size, row.mtime_ns, row.metadata_hash) == (item.size, item.mtime_ns, metadata_hash):
         return None
     try:
-        content_hash = sha256_hex(item.path.read_bytes())
+        content_hash = sha256_hex(read_confined(item))
     except OSError as exc:
         _fail(report, item.uri, f"cannot read file: {exc.strerror or exc}")
         return None
@@ -221,6 +213,10 @@ def _parse_and_write(
                 _fail(report, decision.item.uri, result.reason or "failed")
                 tick()
                 continue
+            if not still_confined(source, decision.item):  # swapped for a link while it was parsed
+                _fail(report, decision.item.uri, OUTSIDE)
+                tick()
+                continue
             item = decision.item
             chunks = [
                 replace(
@@ -254,36 +250,6 @@ def _parser(
             yield lambda paths: pool.map(job, paths)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _scan(source: FolderSource, report: SyncReport) -> Iterator[_Scanned]:
-    def unreadable(error: OSError) -> None:
-        _fail(
-            report,
-            os.path.relpath(error.filename or "?", source.root),
-            f"cannot read folder: {error.strerror}",
-        )
-
-    candidates: list[Path] = []
-    for folder, dirs, files in os.walk(source.root, onerror=unreadable):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        candidates.extend(Path(folder) / f for f in sorted(files) if not f.startswith("."))
-    names = {p for p in candidates}
-    for path in candidates:
-        uri = path.relative_to(source.root).as_posix()
-        if is_sidecar(path):
-            document = path.with_name(path.name[: -len(".metadata.json")])
-            if document not in names and source.wants(uri[: -len(".metadata.json")]):
-                report.warnings.append(FileFailure(uri, "metadata file without a document; it is ignored"))
-            continue
-        if not source.wants(uri):
-            continue
-        try:
-            stat = path.stat()
-        except OSError:
-            _fail(report, uri, "file disappeared during the sync")
-            continue
-        yield _Scanned(path, uri, stat.st_size, stat.st_mtime_ns)
 
 
 def _metadata(path: Path, report: SyncReport, uri: str) -> tuple[dict[str, MetadataAttribute], str]:

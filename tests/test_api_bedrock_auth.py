@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import boto3
 import httpx
@@ -96,3 +98,61 @@ def test_tampered_body_is_refused(base_url: str) -> None:
     assert httpx.post(url, content=b'{"maxResults": 1}', headers=headers).status_code == 200
     tampered = httpx.post(url, content=b'{"maxResults": 2}', headers=headers)
     assert (tampered.status_code, tampered.headers["x-amzn-ErrorType"]) == (403, "InvalidSignatureException")
+
+
+def signed_headers(url: str, body: bytes, **extra: str) -> dict[str, str]:
+    """Headers botocore's own signer makes for a POST of ``body`` (``extra`` headers signed too)."""
+    request = AWSRequest(method="POST", url=url, data=body, headers={"Content-Type": "application/json", **extra})
+    SigV4Auth(Credentials(KEY, SECRET), "bedrock", "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
+def assert_signature_refused(response: httpx.Response, fragment: str) -> None:
+    assert (response.status_code, response.headers["x-amzn-ErrorType"]) == (403, "InvalidSignatureException")
+    assert fragment in response.json()["message"]
+
+
+def test_signed_headers_that_were_not_sent_are_refused(base_url: str) -> None:
+    url = f"{base_url}/knowledgebases/"
+    headers = signed_headers(url, b"{}")
+    assert httpx.post(url, content=b"{}", headers=headers).status_code == 200
+    # the signature stays valid for what was sent; the claim that x-forwarded-for was signed is false
+    claimed = {
+        **headers,
+        "Authorization": headers["Authorization"].replace("SignedHeaders=", "SignedHeaders=x-forwarded-for;"),
+    }
+    assert_signature_refused(httpx.post(url, content=b"{}", headers=claimed), "not sent: x-forwarded-for")
+    without_host = {
+        **headers,
+        "Authorization": headers["Authorization"].replace(
+            "SignedHeaders=content-type;host;", "SignedHeaders=content-type;"
+        ),
+    }
+    assert_signature_refused(httpx.post(url, content=b"{}", headers=without_host), "must include host")
+
+
+def test_unsigned_payload_is_refused_on_a_request_with_a_body(base_url: str) -> None:
+    url = f"{base_url}/knowledgebases/"
+    headers = signed_headers(url, b'{"maxResults": 1}', **{"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    assert_signature_refused(httpx.post(url, content=b'{"maxResults": 2}', headers=headers), "UNSIGNED-PAYLOAD")
+    get_url = f"{base_url}/knowledgebases/K000000000"  # no body: nothing could be swapped
+    request = AWSRequest(method="GET", url=get_url, headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+    SigV4Auth(Credentials(KEY, SECRET), "bedrock", "us-east-1").add_auth(request)
+    assert httpx.get(get_url, headers=dict(request.headers.items())).status_code == 404
+
+
+def test_unsigned_payload_is_accepted_when_the_server_allows_it(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path, embedder="hash", auth="required", aws_access_key_id=KEY,
+                        aws_secret_access_key=SECRET, allow_unsigned_payload=True)  # fmt: skip
+    with running_server(settings) as url:
+        headers = signed_headers(f"{url}/knowledgebases/", b"{}", **{"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+        assert httpx.post(f"{url}/knowledgebases/", content=b'{"maxResults": 1}', headers=headers).status_code == 200
+
+
+def test_a_body_that_does_not_match_its_signed_hash_is_refused(base_url: str) -> None:
+    url = f"{base_url}/knowledgebases/"
+    body = b'{"maxResults": 1}'
+    headers = signed_headers(url, body, **{"X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()})
+    assert httpx.post(url, content=body, headers=headers).status_code == 200
+    swapped = httpx.post(url, content=b'{"maxResults": 2}', headers=headers)
+    assert_signature_refused(swapped, "x-amz-content-sha256")

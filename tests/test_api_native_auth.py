@@ -1,4 +1,5 @@
-"""API keys on the native routes: missing/invalid/revoked keys are 401, scoped keys see only their KBs."""
+"""API keys on the native routes: missing/invalid/revoked keys are 401, scoped keys see only their KBs
+(and a knowledge base outside a key's scope answers exactly as one that does not exist)."""
 
 from __future__ import annotations
 
@@ -78,23 +79,37 @@ def test_scoped_key_sees_and_touches_only_its_knowledge_base(server: Server) -> 
             "results": []
         }
         ds = b_source.json()["id"]
-        forbidden = [
-            scoped.get("/v1/knowledge-bases/beta"),
-            scoped.get(f"/v1/knowledge-bases/{b['id']}"),
-            scoped.delete("/v1/knowledge-bases/beta"),
-            scoped.get("/v1/knowledge-bases/beta/data-sources"),
-            scoped.get(f"/v1/knowledge-bases/beta/data-sources/{ds}/documents"),
-            scoped.post(f"/v1/knowledge-bases/beta/data-sources/{ds}/ingestion-jobs"),
-            scoped.post("/v1/knowledge-bases/beta/retrieve", json={"query": "launch code"}),
-            scoped.post("/v1/knowledge-bases/beta/retrieve-and-generate", json={"query": "launch code"}),
-            scoped.post("/v1/knowledge-bases", json={"name": "gamma"}),  # a scoped key cannot create
-        ]
-        for response in forbidden:
-            assert response.status_code == 403, (response.request.url, response.text)
-            assert response.json()["error"] == {"code": "forbidden", "message": response.json()["error"]["message"],
-                                                "status": 403}  # fmt: skip
-            assert "tangerine" not in response.text
-        assert scoped.get("/v1/knowledge-bases/nowhere").status_code == 404
+        # beta is out of the key's scope: it must look exactly like a knowledge base that does not exist
+        for kb in ("beta", b["id"]):
+            hidden = [
+                scoped.get(f"/v1/knowledge-bases/{kb}"),
+                scoped.delete(f"/v1/knowledge-bases/{kb}"),
+                scoped.get(f"/v1/knowledge-bases/{kb}/data-sources"),
+                scoped.get(f"/v1/knowledge-bases/{kb}/data-sources/{ds}/documents"),
+                scoped.post(f"/v1/knowledge-bases/{kb}/data-sources/{ds}/ingestion-jobs"),
+                scoped.post(f"/v1/knowledge-bases/{kb}/retrieve", json={"query": "launch code"}),
+                scoped.post(f"/v1/knowledge-bases/{kb}/retrieve-and-generate", json={"query": "launch code"}),
+            ]
+            absent = [
+                scoped.get("/v1/knowledge-bases/nowhere"),
+                scoped.delete("/v1/knowledge-bases/nowhere"),
+                scoped.get("/v1/knowledge-bases/nowhere/data-sources"),
+                scoped.get(f"/v1/knowledge-bases/nowhere/data-sources/{ds}/documents"),
+                scoped.post(f"/v1/knowledge-bases/nowhere/data-sources/{ds}/ingestion-jobs"),
+                scoped.post("/v1/knowledge-bases/nowhere/retrieve", json={"query": "launch code"}),
+                scoped.post("/v1/knowledge-bases/nowhere/retrieve-and-generate", json={"query": "launch code"}),
+            ]
+            for seen, unknown in zip(hidden, absent, strict=True):
+                assert seen.status_code == unknown.status_code == 404, (seen.request.url, seen.text)
+                assert seen.json() == {
+                    "error": {
+                        **unknown.json()["error"],
+                        "message": unknown.json()["error"]["message"].replace("nowhere", kb),
+                    }
+                }
+                assert "tangerine" not in seen.text and "alpha" not in seen.text and "beta" not in unknown.text
+        creating = scoped.post("/v1/knowledge-bases", json={"name": "gamma"})  # a scoped key cannot create
+        assert creating.status_code == 403 and creating.json()["error"]["code"] == "forbidden"
 
     with server.client(new_key(server.home)) as admin:  # nothing of beta changed
         assert admin.get("/v1/knowledge-bases/beta").json()["document_count"] == 1

@@ -33,8 +33,15 @@ def test_duplicate_unknown_and_invalid_names(tmp_path: Path) -> None:
     home.create("a", chunking=ChunkingConfig(), embedder="hash-384")
     with pytest.raises(KnowledgeBaseExists, match="already exists"):
         home.create("a", chunking=ChunkingConfig(), embedder="hash-384")
-    with pytest.raises(KnowledgeBaseNotFound, match="known: a"):
+    with pytest.raises(KnowledgeBaseNotFound) as unknown:
         home.get("b")
+    with pytest.raises(KnowledgeBaseNotFound) as hidden:  # exists, but not for this caller
+        home.get("a", visible=lambda kb_id: False)
+    assert (
+        str(unknown.value) == "no knowledge base named 'b'; `ragkb kb list` lists them, `ragkb sync DIR --kb NAME` "
+        "creates one"
+    )  # names no other knowledge base
+    assert str(hidden.value) == str(unknown.value).replace("'b'", "'a'")
     for bad in ("", "../etc", "a b", "x" * 101):
         with pytest.raises(InvalidName):
             home.create(bad, chunking=ChunkingConfig(), embedder="hash-384")

@@ -43,6 +43,18 @@ def test_auth_off_is_refused_on_a_non_loopback_host() -> None:
 
 
 @pytest.mark.parametrize(
+    ("host", "loopback"),
+    [("127.0.0.1", True), ("127.3.2.1", True), ("::1", True), ("localhost", True), ("127.evil.example", False),
+     ("127.0.0.1.nip.example", False), ("0.0.0.0", False), ("::", False), ("10.0.0.1", False)],
+)  # fmt: skip
+def test_loopback_is_parsed_and_resolved_never_matched_by_prefix(host: str, loopback: bool) -> None:
+    assert Settings(host=host).auth_required() is not loopback
+    if not loopback:
+        with pytest.raises(ValidationError, match="auth cannot be 'off'"):
+            Settings(host=host, auth="off")
+
+
+@pytest.mark.parametrize(
     "credentials", [{"aws_access_key_id": "AKIDEXAMPLE"}, {"aws_secret_access_key": "wJalrXUtnFEMI/K7MDENG"}]
 )
 def test_only_one_aws_credential_is_refused(credentials: dict[str, str]) -> None:
