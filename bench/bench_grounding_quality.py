@@ -161,8 +161,10 @@ def main() -> None:
     relevance = relevance_results(args.data, v1, v2)
     print(f"\n{'relevance':<20}{'n':>6} | {'v2 BA':>7}{'AUROC':>7} | {'v1 BA':>7}{'AUROC':>7}")
     for name, r in relevance.items():
-        print(f"{name:<20}{r['n']:>6} | {r['v2']['balanced_accuracy']:>7.3f}{r['v2']['auroc']:>7.3f} | "
-              f"{r['v1']['balanced_accuracy']:>7.3f}{r['v1']['auroc']:>7.3f}")
+        print(
+            f"{name:<20}{r['n']:>6} | {r['v2']['balanced_accuracy']:>7.3f}{r['v2']['auroc']:>7.3f} | "
+            f"{r['v1']['balanced_accuracy']:>7.3f}{r['v1']['auroc']:>7.3f}"
+        )
     results["relevance"] = relevance
     out = ROOT / "bench" / "results" / "grounding_quality.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -132,7 +132,9 @@ class CrossEncoder:
         """``(n, 2)``: P(supported) and P(contradicted) for each ``(evidence, claim)``."""
         logits, _ = self._run(pairs)
         probabilities = _softmax(logits)
-        return np.stack([probabilities[:, 0], probabilities[:, 2]], axis=1) if len(pairs) else np.zeros((0, 2))
+        if not len(pairs):
+            return np.zeros((0, 2), np.float32)
+        return np.stack([probabilities[:, 0], probabilities[:, 2]], axis=1)
 
     def relevance(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
         """``(n,)``: P(relevant) for each ``(query, answer)``."""

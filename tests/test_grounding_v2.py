@@ -5,6 +5,7 @@ The trained model's verdicts are tested in ``test_grounding_model.py`` and ``tes
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -47,7 +48,7 @@ def test_windows_cover_every_unit_in_order_within_the_word_limit() -> None:
         assert len(window.text.split()) <= WINDOW_WORDS
         assert {units[i].source_index for i in range(window.first, window.last + 1)} == {window.source_index}
     # Neighbouring windows of one source overlap by a unit, so a fact across two sentences is read together.
-    same = [(a, b) for a, b in zip(windows, windows[1:], strict=False) if a.source_index == b.source_index]
+    same = [(a, b) for a, b in itertools.pairwise(windows) if a.source_index == b.source_index]
     assert same and all(b.first == a.last for a, b in same)
 
 
@@ -112,7 +113,7 @@ def test_length_adjustment_keeps_one_claim_and_lifts_long_faithful_answers() -> 
     assert calibration.answer([0.05] + [0.99] * 7) == pytest.approx(0.05)
     # Monotone: a lower minimum never gives a higher answer score.
     scores = [calibration.answer([m] + [0.9] * 4) for m in np.linspace(0.0, 1.0, 21)]
-    assert all(a <= b + 1e-12 for a, b in zip(scores, scores[1:], strict=False))
+    assert all(a <= b + 1e-12 for a, b in itertools.pairwise(scores))
 
 
 def test_platt_scaling_is_monotone_and_shipped_calibration_loads() -> None:

@@ -39,8 +39,9 @@ RUN = Path("/tmp/ragkb-grounding/crossencoder")
 
 def batches(rows: list[dict], tokenizer, *, tokens: int, seed: int) -> list[list[int]]:
     """Index batches of similar length, in a shuffled order (pools of 2,000 rows sorted by length)."""
-    lengths = [len(tokenizer(r["premise"], r["claim"], truncation="longest_first", max_length=256)["input_ids"])
-               for r in rows]
+    lengths = [
+        len(tokenizer(r["premise"], r["claim"], truncation="longest_first", max_length=256)["input_ids"]) for r in rows
+    ]
     rng = random.Random(seed)
     out = []
     for start in range(0, len(rows), 2000):
@@ -65,8 +66,14 @@ def weights_by_source(rows: list[dict], cap: int) -> dict[str, float]:
 
 
 def loss_of(model, tokenizer, rows: list[dict], weights: dict[str, float]) -> torch.Tensor:
-    batch = tokenizer([r["premise"] for r in rows], [r["claim"] for r in rows], padding=True,
-                      truncation="longest_first", max_length=256, return_tensors="pt")
+    batch = tokenizer(
+        [r["premise"] for r in rows],
+        [r["claim"] for r in rows],
+        padding=True,
+        truncation="longest_first",
+        max_length=256,
+        return_tensors="pt",
+    )
     with torch.autocast("cpu", dtype=torch.bfloat16):
         grounding, relevance = model(**batch)
     grounding, relevance = grounding.float(), relevance.float()
@@ -142,14 +149,31 @@ def main() -> None:
         step += 1
         running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
         if step % 50 == 0:
-            print(f"step {step}/{len(plan)} loss {running:.4f} lr {optimiser.param_groups[0]['lr']:.2e} "
-                  f"{spent / 60:.1f} min", flush=True)
+            print(
+                f"step {step}/{len(plan)} loss {running:.4f} lr {optimiser.param_groups[0]['lr']:.2e} "
+                f"{spent / 60:.1f} min",
+                flush=True,
+            )
         if step % args.every == 0:
-            torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "step": step,
-                        "spent": time.time() - started}, state_file)
+            torch.save(
+                {
+                    "model": model.state_dict(),
+                    "optimiser": optimiser.state_dict(),
+                    "step": step,
+                    "spent": time.time() - started,
+                },
+                state_file,
+            )
             export(model, args.run / "crossencoder.safetensors")
-    torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), "step": step,
-                "spent": time.time() - started}, state_file)
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "optimiser": optimiser.state_dict(),
+            "step": step,
+            "spent": time.time() - started,
+        },
+        state_file,
+    )
     export(model, args.run / "crossencoder.safetensors")
     export(model, WEIGHTS)
     seen = sum(len(b) for b in plan[:step])
