@@ -53,17 +53,22 @@ def process_file(
     """
     warnings: list[str] = []
     try:
-        metadata = load_sidecar(path)
-    except InvalidMetadata as exc:
-        metadata = {}
-        warnings.append(f"metadata ignored: {exc}")
-    uri = source_uri or path.resolve().as_uri()
-    metadata = {**metadata, SOURCE_URI_KEY: MetadataAttribute(uri, "STRING", include_for_embedding=False)}
-    try:
+        try:
+            metadata = load_sidecar(path)
+        except InvalidMetadata as exc:
+            metadata = {}
+            warnings.append(f"metadata ignored: {exc}")
+        uri = source_uri or path.resolve().as_uri()
+        metadata = {**metadata, SOURCE_URI_KEY: MetadataAttribute(uri, "STRING", include_for_embedding=False)}
         document = parse_file(path, limits=limits)
         chunks = chunk_document(document, config=chunking, metadata=metadata, embed=embed)
     except IngestError as exc:
         return DocumentResult(str(path), "failed", reason=_one_line(exc), warnings=tuple(warnings))
+    except Exception as exc:
+        # The per-file boundary: whatever broke while handling this file (a bug, a library's
+        # surprise) becomes this file's refusal, so the rest of the batch goes on.
+        reason = f"internal error: {type(exc).__name__}: {_one_line(exc)}"
+        return DocumentResult(str(path), "failed", reason=reason, warnings=tuple(warnings))
     if not chunks:
         return DocumentResult(str(path), "failed", reason="no extractable text", warnings=tuple(warnings))
     return DocumentResult(str(path), "ok", chunks=tuple(chunks), warnings=tuple(warnings), metadata=metadata)
