@@ -52,6 +52,8 @@ def process_file(
     ('ok', True)
     """
     warnings: list[str] = []
+    if not _valid_utf8(str(path)):
+        return DocumentResult(str(path), "failed", reason="file name is not valid UTF-8; rename the file")
     try:
         try:
             metadata = load_sidecar(path)
@@ -94,3 +96,13 @@ def iter_documents(root: Path) -> Iterator[Path]:
 def _one_line(exc: Exception) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
+
+
+def _valid_utf8(name: str) -> bool:
+    """False for a name with bytes the file system's encoding could not decode (kept as surrogates):
+    it could be stored nowhere (chunk ids, SQLite, JSON all need UTF-8)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

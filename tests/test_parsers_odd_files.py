@@ -8,6 +8,7 @@ content controls, a page of image links and a PDF saved as ``.txt``.
 from __future__ import annotations
 
 import io
+import os
 import json
 import shutil
 import zipfile
@@ -198,3 +199,17 @@ def test_an_xlsm_fixture_round_trips_through_openpyxl() -> None:
     workbook = openpyxl.load_workbook(FIXTURES / "macros.xlsm", read_only=True)
     assert workbook.sheetnames == ["Budget"]
     workbook.close()
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_and_the_sync_goes_on(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    try:
+        Path(os.fsdecode(bytes(folder) + b"/caf\xe9.txt")).write_text("Latin-1 name about coffee.")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system does not store names that are not UTF-8")
+    shutil.copy(FIXTURES / "sample.txt", folder / "plain.txt")
+    _, report = sync_folder(open_kb(tmp_path), FolderSource("DS", folder))
+    assert report.new_documents_indexed == 1
+    [failure] = report.failures
+    assert failure.reason == "file name is not valid UTF-8; rename the file"
