@@ -8,8 +8,8 @@ content controls, a page of image links and a PDF saved as ``.txt``.
 from __future__ import annotations
 
 import io
-import os
 import json
+import os
 import shutil
 import zipfile
 from pathlib import Path
