@@ -1,9 +1,12 @@
-"""Asynchronous ingestion jobs for the service: one running job per knowledge base, stoppable."""
+"""Asynchronous ingestion jobs for the service: one running job per knowledge base, stoppable.
+
+Each job runs in a thread of its own, so a one-file job of one knowledge base never waits for a
+long job of another; a second job on the same knowledge base is refused while one runs.
+"""
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,17 +28,18 @@ class JobNotFound(Exception):
 class _Running:
     job_id: str
     stop: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
 
 
 class JobRunner:
-    """Runs folder syncs in a worker thread (the embedding model already uses every core)."""
+    """Runs folder syncs, each in its own thread: at most one per knowledge base."""
 
     def __init__(self, *, limits: ParseLimits, workers: int = 0) -> None:
         self._limits = limits
         self._workers = workers
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ragkb-job")
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
+        self._closed = False
 
     def start(
         self, kb_id: str, kb: KnowledgeBase, source: FolderSource | None, data_source_id: str, *,
@@ -46,6 +50,8 @@ class JobRunner:
         Raises :class:`JobConflict` when a job of this knowledge base is still starting or running.
         """
         with self._lock:
+            if self._closed:
+                raise JobConflict("the service is shutting down; start the job again once it is back")
             if kb_id in self._running:
                 raise JobConflict(
                     f"ingestion job {self._running[kb_id].job_id} is still running on this knowledge base; "
@@ -53,12 +59,15 @@ class JobRunner:
                 )
             running = _Running(new_id())
             self._running[kb_id] = running
-        now = utc_now()
-        job: dict[str, Any] = {"id": running.job_id, "data_source_id": data_source_id, "status": "STARTING",
-                               "started_at": now, "updated_at": now, "statistics": {}, "failures": [],
-                               "description": description}  # fmt: skip
-        kb.catalog.put_job(job)
-        self._pool.submit(self._run, kb_id, kb, source, job)
+            now = utc_now()
+            job: dict[str, Any] = {"id": running.job_id, "data_source_id": data_source_id, "status": "STARTING",
+                                   "started_at": now, "updated_at": now, "statistics": {}, "failures": [],
+                                   "description": description}  # fmt: skip
+            kb.catalog.put_job(job)
+            running.thread = threading.Thread(
+                target=self._run, args=(kb_id, kb, source, job, running), name=f"ragkb-job-{kb_id}"
+            )
+            running.thread.start()
         return job
 
     def stop(self, kb_id: str, kb: KnowledgeBase, job_id: str) -> dict[str, Any]:
@@ -81,13 +90,18 @@ class JobRunner:
             return kb_id in self._running
 
     def close(self) -> None:
+        """Stop every running job and wait for them to end (a stopped job ends STOPPED)."""
         with self._lock:
+            self._closed = True
+            threads = [running.thread for running in self._running.values() if running.thread is not None]
             for running in self._running.values():
                 running.stop.set()
-        self._pool.shutdown(wait=True)
+        for thread in threads:
+            thread.join()
 
-    def _run(self, kb_id: str, kb: KnowledgeBase, source: FolderSource | None, job: dict[str, Any]) -> None:
-        running = self._running[kb_id]
+    def _run(
+        self, kb_id: str, kb: KnowledgeBase, source: FolderSource | None, job: dict[str, Any], running: _Running
+    ) -> None:
         try:
             if source is None:
                 kb.catalog.put_job({**job, "status": "COMPLETE", "updated_at": utc_now()})

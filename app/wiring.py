@@ -12,6 +12,7 @@ from retrieval.generation import ChatCompletionGenerator, ExtractiveGenerator, G
 from retrieval.home import Home, KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.onnx_embedding import OnnxEmbedder, exported_model
+from retrieval.sync import fail_interrupted_jobs
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -90,4 +91,7 @@ def build_generator(settings: Settings, embedder: Embedder) -> Generator:
 
 
 def open_knowledge_base(home: Home, info: KnowledgeBaseInfo, embedder: Embedder) -> KnowledgeBase:
-    return KnowledgeBase(directory=home.directory(info.id), embedder=embedder, chunking=info.chunking)
+    """Open a knowledge base; jobs a killed process left unfinished are marked FAILED on the way."""
+    kb = KnowledgeBase(directory=home.directory(info.id), embedder=embedder, chunking=info.chunking)
+    fail_interrupted_jobs(kb)
+    return kb

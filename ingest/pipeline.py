@@ -52,18 +52,25 @@ def process_file(
     ('ok', True)
     """
     warnings: list[str] = []
+    if not _valid_utf8(str(path)):
+        return DocumentResult(str(path), "failed", reason="file name is not valid UTF-8; rename the file")
     try:
-        metadata = load_sidecar(path)
-    except InvalidMetadata as exc:
-        metadata = {}
-        warnings.append(f"metadata ignored: {exc}")
-    uri = source_uri or path.resolve().as_uri()
-    metadata = {**metadata, SOURCE_URI_KEY: MetadataAttribute(uri, "STRING", include_for_embedding=False)}
-    try:
+        try:
+            metadata = load_sidecar(path)
+        except InvalidMetadata as exc:
+            metadata = {}
+            warnings.append(f"metadata ignored: {exc}")
+        uri = source_uri or path.resolve().as_uri()
+        metadata = {**metadata, SOURCE_URI_KEY: MetadataAttribute(uri, "STRING", include_for_embedding=False)}
         document = parse_file(path, limits=limits)
         chunks = chunk_document(document, config=chunking, metadata=metadata, embed=embed)
     except IngestError as exc:
         return DocumentResult(str(path), "failed", reason=_one_line(exc), warnings=tuple(warnings))
+    except Exception as exc:
+        # The per-file boundary: whatever broke while handling this file (a bug, a library's
+        # surprise) becomes this file's refusal, so the rest of the batch goes on.
+        reason = f"internal error: {type(exc).__name__}: {_one_line(exc)}"
+        return DocumentResult(str(path), "failed", reason=reason, warnings=tuple(warnings))
     if not chunks:
         return DocumentResult(str(path), "failed", reason="no extractable text", warnings=tuple(warnings))
     return DocumentResult(str(path), "ok", chunks=tuple(chunks), warnings=tuple(warnings), metadata=metadata)
@@ -89,3 +96,13 @@ def iter_documents(root: Path) -> Iterator[Path]:
 def _one_line(exc: Exception) -> str:
     text = " ".join(str(exc).split())
     return text or type(exc).__name__
+
+
+def _valid_utf8(name: str) -> bool:
+    """False for a name with bytes the file system's encoding could not decode (kept as surrogates):
+    it could be stored nowhere (chunk ids, SQLite, JSON all need UTF-8)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from retrieval.connection import Connection
 from retrieval.keywords import or_expression, query_words, selective_words
 
 _SCHEMA = """
@@ -101,64 +101,20 @@ class NewChunk:
     vector: np.ndarray | None
 
 
-class _Rows:
-    """A statement's result, read in full while the connection lock is held."""
-
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self.rows = cursor.fetchall()
-        self.lastrowid = cursor.lastrowid
-        self._next = 0
-
-    def fetchone(self) -> Any:
-        return self.fetchmany(1)[0] if self._next < len(self.rows) else None
-
-    def fetchmany(self, size: int) -> list[Any]:
-        batch = self.rows[self._next : self._next + size]
-        self._next += len(batch)
-        return batch
-
-    def fetchall(self) -> list[Any]:
-        return self.fetchmany(len(self.rows))
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.fetchall())
-
-
-class _Connection:
-    """One SQLite connection shared by threads: each statement runs under a re-entrant lock, and a
-    transaction holds it from BEGIN to COMMIT, so no thread sees (or joins) another's half-done work."""
-
-    def __init__(self, path: Path) -> None:
-        self.lock = threading.RLock()
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> _Rows:
-        with self.lock:
-            return _Rows(self._db.execute(sql, params))
-
-    def executemany(self, sql: str, params: Iterable[Sequence[Any]]) -> None:
-        with self.lock:
-            self._db.executemany(sql, params)
-
-    def executescript(self, script: str) -> None:
-        with self.lock:
-            self._db.executescript(script)
-
-    def close(self) -> None:
-        with self.lock:
-            self._db.close()
-
-
 class Catalog:
     """Typed access to one knowledge base's SQLite file. Safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = _Connection(path)
+        self._db = Connection(path)
+        # Deleted rows are overwritten with zeros, not left in free space for a hex editor to find.
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(_SCHEMA)
+        self._fts_secure_delete = _enable_fts_secure_delete(self._db)
+        self.erase_deleted()  # finish the erasure a killed process left pending
         # (revision, searchable chunks, chunks containing each word): valid until the next commit.
         self._term_cache: tuple[int, int, dict[str, int]] | None = None
 
@@ -421,7 +377,35 @@ class Catalog:
         return total, cache
 
     def _delete_fts(self, ids: Sequence[int]) -> None:
+        """Remove chunks from the keyword index; their text leaves the files at ``erase_deleted``."""
+        if not ids:
+            return
         self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
+        self.set_meta("erase_pending", "1")  # in the deleting transaction: a crash cannot lose it
+
+    # -- erasure ----------------------------------------------------------------------------
+    def erase_deleted(self) -> None:
+        """Remove the text of deleted chunks from every file of the catalog; a no-op when none is pending.
+
+        ``secure_delete`` has zeroed deleted rows in the database pages; what remains is the keyword
+        index, which keeps deleted words in its segments until they are merged (rebuilt here with
+        FTS5's ``optimize``, unless SQLite >= 3.42 removed them at once with FTS5 ``secure-delete``),
+        and the write-ahead log, which holds earlier copies of the pages (checkpointed into the
+        database and truncated to zero bytes). The pending mark lives in the catalog, so an erasure
+        a crash interrupted is finished on the next open. See docs/knowledge-bases.md, "Erasure".
+        """
+        with self._db.lock:
+            pending = self.get_meta("erase_pending")
+            if pending is None:
+                return
+            if pending != "wal" and not self._fts_secure_delete:
+                self._db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES('optimize')")
+            self.set_meta("erase_pending", "wal")
+            busy = self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+            # Busy: another process reads a snapshot right now; the next save or open truncates the log.
+            if not busy:
+                self._db.execute("DELETE FROM meta WHERE key = 'erase_pending'")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- ingestion jobs ---------------------------------------------------------------------
     def put_job(self, job: dict[str, Any]) -> None:
@@ -464,3 +448,12 @@ class Catalog:
             }
             for r in rows
         ]
+
+
+def _enable_fts_secure_delete(db: Connection) -> bool:
+    """Ask FTS5 to drop a deleted row's words from its index at once (SQLite >= 3.42); False if too old."""
+    try:
+        db.execute("INSERT INTO chunks_fts(chunks_fts, rank) VALUES('secure-delete', 1)")
+    except sqlite3.OperationalError:
+        return False
+    return True

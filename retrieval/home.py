@@ -11,6 +11,7 @@ Ids are 10 upper-case alphanumerics, the form Bedrock's clients require; names a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import secrets
@@ -69,6 +70,7 @@ class Home:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(root / "registry.sqlite", isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS knowledge_bases (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
@@ -138,9 +140,17 @@ class Home:
         self._db.execute("UPDATE knowledge_bases SET updated_at = ? WHERE id = ?", (utc_now(), kb_id))
 
     def delete(self, name_or_id: str) -> KnowledgeBaseInfo:
+        """Forget a knowledge base and remove its folder (catalog, WAL, vector index) entirely.
+
+        Its registry row is zeroed (``secure_delete``) and the registry's WAL truncated, so neither
+        its name nor its description stays readable in the home's files.
+        """
         info = self.get(name_or_id)
         self._db.execute("DELETE FROM knowledge_bases WHERE id = ?", (info.id,))
-        shutil.rmtree(self.directory(info.id), ignore_errors=True)
+        self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # Not ignore_errors: a knowledge base reported deleted must not leave files behind unsaid.
+        with contextlib.suppress(FileNotFoundError):
+            shutil.rmtree(self.directory(info.id))
         return info
 
 

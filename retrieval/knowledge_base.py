@@ -75,6 +75,7 @@ class KnowledgeBase:
         self._metadata_index: tuple[int, MetadataIndex] | None = None
 
     def close(self) -> None:
+        self.catalog.erase_deleted()
         self.catalog.close()
 
     # -- reads ------------------------------------------------------------------------------
@@ -185,10 +186,12 @@ class KnowledgeBase:
             self.catalog.update_chunk_metadata(document_id, plain_values(metadata))
 
     def save(self) -> None:
-        """Persist the vector index stamped with the catalog generation (atomic replace)."""
+        """Persist the vector index stamped with the catalog generation (atomic replace), and erase
+        the text of deleted chunks from the catalog's files (``Catalog.erase_deleted``)."""
         with self._lock:
             self.store.save(self.directory / "vectors.faiss")
             _atomic_write(self.directory / "vectors.json", json.dumps({"generation": self._generation}))
+            self.catalog.erase_deleted()
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[None]:

@@ -45,6 +45,7 @@ from retrieval.folders import (
 )
 from retrieval.home import new_id, utc_now
 from retrieval.knowledge_base import DATA_SOURCE_KEY, DocumentWrite, KnowledgeBase
+from retrieval.parent_watch import exit_with_parent
 from retrieval.types import FileFailure, SyncReport
 
 Progress = Callable[[int, int], None]
@@ -81,7 +82,7 @@ def sync_folder(
         "failures": [],
     }
     with _exclusive(kb.directory / "sync.lock"):
-        _fail_interrupted_jobs(kb)
+        _fail_interrupted_jobs(kb, keep=str(job["id"]))
         try:  # resolved at every job: the folder may have been replaced by a link since it was registered
             root = confined_root(source)
         except FolderRefused as exc:
@@ -244,7 +245,10 @@ def _parser(
         yield lambda paths: (process_file(p, chunking=chunking, limits=limits, embed=kb.embed_texts) for p in paths)
         return
     # spawn, not fork: the parent holds torch's thread pools, which do not survive a fork.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=exit_with_parent, initargs=(os.getpid(),),
+    ) as pool:  # fmt: skip
         job = functools.partial(process_file, chunking=chunking, limits=limits)
         try:
             yield lambda paths: pool.map(job, paths)
@@ -294,15 +298,31 @@ def _record(kb: KnowledgeBase, job: dict[str, Any], report: SyncReport) -> None:
     kb.catalog.put_job(job)
 
 
-def _fail_interrupted_jobs(kb: KnowledgeBase) -> None:
-    """A job still IN_PROGRESS when we hold the lock was killed: say so."""
-    for job in kb.catalog.jobs(status="IN_PROGRESS"):
-        job.update(
-            status="FAILED",
-            updated_at=utc_now(),
-            failures=[*job["failures"], "interrupted: the process stopped before the job finished"],
-        )
+UNFINISHED = ("STARTING", "IN_PROGRESS", "STOPPING")
+INTERRUPTED = "interrupted: the process running the job stopped (killed or crashed) before it finished"
+
+
+def fail_interrupted_jobs(kb: KnowledgeBase) -> int:
+    """Mark jobs that a dead process left unfinished FAILED, with the reason; returns how many.
+
+    Every job runs holding ``sync.lock``; when no process holds it, an unfinished job's process is
+    gone (a ``kill -9``, a crash, a power cut) and the job would otherwise stay IN_PROGRESS forever.
+    Does nothing while a job runs. Called when a knowledge base is opened, and by every sync.
+    """
+    try:
+        with _exclusive(kb.directory / "sync.lock"):
+            return _fail_interrupted_jobs(kb)
+    except SyncError:  # a job is running now (here or in another process): its jobs are alive
+        return 0
+
+
+def _fail_interrupted_jobs(kb: KnowledgeBase, *, keep: str | None = None) -> int:
+    """Unfinished jobs while we hold the lock were interrupted (except ``keep``, about to run): say so."""
+    jobs = [job for status in UNFINISHED for job in kb.catalog.jobs(status=status) if job["id"] != keep]
+    for job in jobs:
+        job.update(status="FAILED", updated_at=utc_now(), failures=[*job["failures"], INTERRUPTED])
         kb.catalog.put_job(job)
+    return len(jobs)
 
 
 @contextmanager

@@ -43,6 +43,7 @@ def test_registry_covers_every_promised_suffix() -> None:
         ".docx",
         ".doc",
         ".xlsx",
+        ".xlsm",
         ".xls",
         ".csv",
         ".tsv",

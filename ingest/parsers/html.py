@@ -53,7 +53,8 @@ def parse_html(path: Path, limits: ParseLimits) -> ParsedDocument:
     """Visible text of an HTML page as blocks under their heading path; ``title`` from ``<title>``.
 
     The encoding comes from a BOM, then valid UTF-8, then ``<meta charset>`` (or the XML
-    declaration), then detection. Scripts, styles, ``<head>`` and hidden elements are dropped.
+    declaration), then detection. Scripts, styles, ``<head>`` and hidden elements are dropped. A link
+    without text reads as its image's ``alt`` text, else its ``aria-label`` or ``title``.
     """
     data = path.read_bytes()
     text = decode_text(data, declared=declared_charset(data))
@@ -113,6 +114,11 @@ class _HtmlBlocks:
             return True
         if node.name == "br":
             self._inline.append("\n")
+            return True
+        if node.name == "a" and not node.get_text().strip():
+            # A link without text is named by its image's alt text or its label (what a screen
+            # reader says): a page of image links is otherwise a page of separators.
+            self._inline.append(f" {_link_name(node)} ")
             return True
         if node.name in _HEADINGS:
             self._flush()
@@ -178,6 +184,12 @@ class _HtmlBlocks:
 
     def _add(self, text: str) -> None:
         self._blocks.append(Block(kind="text", text=text, location=self._trail.location()))
+
+
+def _link_name(link: Tag) -> str:
+    names = [str(image.get("alt", "")) for image in link.find_all("img")]
+    names += [str(link.get("aria-label", "")), str(link.get("title", ""))]
+    return next((single_line(name) for name in names if name.strip()), "")
 
 
 def _table_rows(table: Tag) -> list[list[str]]:

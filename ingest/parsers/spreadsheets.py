@@ -12,6 +12,7 @@ import zipfile
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import openpyxl
 import xlrd
@@ -35,8 +36,15 @@ _MIN_CONSISTENCY = 0.5
 def parse_xlsx(path: Path, limits: ParseLimits) -> ParsedDocument:
     """Every worksheet of an Office Open XML workbook; cached formula results, not formulas."""
     check_office_zip(path, limits, kind="xlsx")
+    with path.open("rb") as stream:
+        return ParsedDocument(path=str(path), blocks=tuple(_workbook_blocks(stream)))
+
+
+def _workbook_blocks(stream: BinaryIO) -> list[Block]:
+    # A stream, not the path: openpyxl refuses paths by extension, and content decides here (an
+    # .xlsx saved as .xls, see sniffing.py).
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError) as exc:
         raise ParseFailed(f"corrupt xlsx: {one_line(exc)}") from exc
     try:
@@ -50,7 +58,7 @@ def parse_xlsx(path: Path, limits: ParseLimits) -> ParsedDocument:
             blocks.extend(grid_blocks(rows, sheet=sheet.title))
     finally:
         workbook.close()
-    return ParsedDocument(path=str(path), blocks=tuple(blocks))
+    return blocks
 
 
 def parse_xls(path: Path, limits: ParseLimits) -> ParsedDocument:

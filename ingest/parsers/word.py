@@ -1,11 +1,14 @@
 """Word parsers: .docx (python-docx, read from the body XML in document order) and legacy .doc
 (Debian's ``catdoc`` command).
 
-Headers, footers, footnotes, comments and text boxes are not read: only the body.
+Headers, footers, footnotes, comments and text boxes are not read: only the body, including what
+sits in content controls (``w:sdt``) and custom XML at any level. Documents saved as ISO "Strict"
+Open XML are read after their namespaces are mapped back to the transitional ones python-docx knows.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -15,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import docx
+from docx.document import Document as WordDocument
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
@@ -28,13 +32,18 @@ from ingest.parsers.reasons import one_line
 from ingest.types import Block, ParsedDocument
 
 _HEADING_STYLE = re.compile(r"heading\s*(\d)$", re.IGNORECASE)
-# Run containers whose text belongs to the paragraph (tracked insertions, links, fields, controls).
-_RUNS = "w:r | w:hyperlink/w:r | w:ins/w:r | w:smartTag/w:r | w:fldSimple/w:r | w:sdt/w:sdtContent/w:r"
 _CATDOC_TIMEOUT_S = 60
 # Word tables have at most 63 columns; bigger spans or offsets come from broken or hostile files.
 _MAX_COLUMNS = 64
 _MAX_LIST_DEPTH = 9
-_P, _TBL, _SDT = qn("w:p"), qn("w:tbl"), qn("w:sdt")
+_P, _TBL, _TR, _TC, _R = qn("w:p"), qn("w:tbl"), qn("w:tr"), qn("w:tc"), qn("w:r")
+_SDT, _SDT_CONTENT, _CUSTOM_XML = qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml")
+# Alternative renderings of the same content: only one of them is read.
+_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# Strict namespaces are transitional ones renamed: http://purl.oclc.org/ooxml/<area>/<name> is
+# http://schemas.openxmlformats.org/<area>/2006/<name>, with two names spelled differently.
+_STRICT = re.compile(rb"http://purl\.oclc\.org/ooxml/(\w+)/(\w+)((?:/\w+)?)")
+_STRICT_RENAMED = {b"extendedProperties": b"extended-properties", b"customProperties": b"custom-properties"}
 
 
 def parse_docx(path: Path, limits: ParseLimits) -> ParsedDocument:
@@ -47,7 +56,7 @@ def parse_docx(path: Path, limits: ParseLimits) -> ParsedDocument:
     """
     check_office_zip(path, limits, kind="docx")
     try:
-        document = docx.Document(str(path))
+        document = _open_docx(path)
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, etree.XMLSyntaxError) as exc:
         raise ParseFailed(f"corrupt docx: {one_line(exc)}") from exc
     styles = {style.style_id: style.name or "" for style in document.styles}
@@ -95,14 +104,45 @@ def parse_doc(path: Path, limits: ParseLimits) -> ParsedDocument:
     return ParsedDocument(path=str(path), blocks=tuple(text_blocks(text)))
 
 
+def _open_docx(path: Path) -> WordDocument:
+    """The document, read from a transitional copy of the package when it was saved as Strict."""
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        if "_rels/.rels" not in names or not _STRICT.search(archive.read("_rels/.rels")):
+            return docx.Document(str(path))
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as copy:
+            for info in archive.infolist():  # sizes were bounded by check_office_zip
+                data = archive.read(info)
+                if info.filename.endswith((".xml", ".rels")):
+                    data = _STRICT.sub(_transitional, data)
+                copy.writestr(info, data)
+    return docx.Document(buffer)
+
+
+def _transitional(match: re.Match[bytes]) -> bytes:
+    area, name, rest = match.groups()
+    if rest:
+        rest = b"/" + _STRICT_RENAMED.get(rest[1:], rest[1:])
+    return b"http://schemas.openxmlformats.org/%s/2006/%s%s" % (area, _STRICT_RENAMED.get(name, name), rest)
+
+
 def _body_elements(container: BaseOxmlElement) -> Iterator[BaseOxmlElement]:
-    """Paragraphs and tables of the body in order, looking inside content controls (``w:sdt``)."""
+    """Paragraphs and tables of the body in order."""
+    return _children(container, (_P, _TBL))
+
+
+def _children(container: BaseOxmlElement, tags: tuple[str, ...]) -> Iterator[BaseOxmlElement]:
+    """The children of ``container`` with one of ``tags``, in order, looking inside content controls
+    (``w:sdt``) and custom XML, which may wrap paragraphs, tables, rows and cells alike."""
     for child in container.iterchildren():
-        if child.tag in (_P, _TBL):
+        if child.tag in tags:
             yield child
         elif child.tag == _SDT:
-            for content in child.iterchildren(qn("w:sdtContent")):
-                yield from _body_elements(content)
+            for content in child.iterchildren(_SDT_CONTENT):
+                yield from _children(content, tags)
+        elif child.tag == _CUSTOM_XML:
+            yield from _children(child, tags)
 
 
 class _DocxBlocks:
@@ -167,16 +207,27 @@ def _number(element: BaseOxmlElement, path: str, *, default: int) -> int:
 
 
 def _paragraph_text(paragraph: BaseOxmlElement) -> str:
-    return "".join(run.text for run in paragraph.xpath(_RUNS))
+    """The text of the paragraph's runs, however deeply wrapped (links, tracked insertions, fields,
+    content controls, custom XML); runs of paragraphs nested inside it (text boxes) are not its own."""
+    return "".join(run.text for run in paragraph.iter(_R) if _owned_by(run, paragraph))
+
+
+def _owned_by(run: BaseOxmlElement, paragraph: BaseOxmlElement) -> bool:
+    for ancestor in run.iterancestors():
+        if ancestor is paragraph:
+            return True
+        if ancestor.tag == _P or ancestor.tag == _FALLBACK:
+            return False
+    return False
 
 
 def _table_rows(table: BaseOxmlElement) -> list[list[str]]:
     """The table as a grid of cell texts, tolerant of rows that skip or overrun grid columns."""
     rows: list[list[str]] = []
     last_in_column: dict[int, str] = {}  # what a vertically merged cell repeats
-    for tr in table.iterchildren(qn("w:tr")):
+    for tr in _children(table, (_TR,)):
         row = [""] * min(_number(tr, "w:trPr/w:gridBefore/@w:val", default=0), _MAX_COLUMNS)
-        for tc in tr.iterchildren(qn("w:tc")):
+        for tc in _children(tr, (_TC,)):
             span = max(1, min(_number(tc, "w:tcPr/w:gridSpan/@w:val", default=1), _MAX_COLUMNS))
             merge = tc.xpath("w:tcPr/w:vMerge")
             if merge and merge[0].get(qn("w:val")) != "restart":
