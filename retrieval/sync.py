@@ -19,6 +19,7 @@ import fcntl
 import functools
 import hashlib
 import multiprocessing
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
