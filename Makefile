@@ -61,7 +61,8 @@ test-fast: install-dev
 	HF_HUB_OFFLINE=1 $(BIN)/pytest -m "not slow"
 
 # A plain install as a new user gets it: the files the Dockerfile copies, `pip install .` without extras in a
-# throw-away venv, then `ragkb --help`, a sync and a retrieve of data/sample. CI runs it (.ci/run).
+# throw-away venv, then `ragkb --help`, a sync and a retrieve of data/sample, and a grounding check. CI runs it
+# (.ci/run).
 PLAIN := /tmp/ragkb-plain-install
 check-install:
 	rm -rf $(PLAIN) && mkdir -p $(PLAIN)/src
@@ -73,7 +74,9 @@ check-install:
 	  && venv/bin/ragkb --help >/dev/null \
 	  && venv/bin/ragkb sync "$(CURDIR)/data/sample" --kb sample \
 	  && venv/bin/ragkb retrieve "How many vacation days do employees get?" --kb sample -k 1 --json \
-	     | grep -q '"score"'
+	     | grep -q '"score"' \
+	  && venv/bin/ragkb check --query "Capital of Japan?" --answer "Tokyo." --source "Tokyo is the capital of Japan." \
+	     --json | grep -q '"blocked"'
 	rm -rf $(PLAIN)
 	@echo "plain install: ok"
 

@@ -101,3 +101,21 @@ def test_makefile_and_dockerfile_install_pyprojects_torch() -> None:
     for name in ("Makefile", "Dockerfile"):
         text = (ROOT / name).read_text(encoding="utf-8")
         assert set(re.findall(r"torch==[0-9.]+", text)) == {pin}, name
+
+
+def test_every_data_file_of_the_packages_is_package_data() -> None:
+    """A file the code reads (the grounding models) must be in the wheel, not only in the checkout."""
+    package_data: dict[str, list[str]] = pyproject()["tool"]["setuptools"].get("package-data", {})
+    data_files = [
+        path.relative_to(ROOT)
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+    assert data_files, "expected the grounding models at least"
+    missing = [
+        str(path)
+        for path in data_files
+        if not any(path.relative_to(path.parts[0]).match(glob) for glob in package_data.get(path.parts[0], []))
+    ]
+    assert missing == []
