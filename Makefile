@@ -5,7 +5,7 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-# PyTorch's CPU-only wheel index: the public index's torch is the CUDA build (a ~900 MB wheel plus
+# PyTorch's CPU-only wheel index: the public index's torch is the CUDA build (a larger wheel plus
 # several GB of nvidia-* packages). Where it is unreachable (offline mirrors, a local wheel in pip's
 # find-links), pip's own configuration decides; a short timeout keeps that fallback fast.
 TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
