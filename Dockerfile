@@ -14,10 +14,10 @@ COPY retrieval ./retrieval
 COPY grounding ./grounding
 COPY data ./data
 
-# torch is pinned as in pyproject.toml. Pass --build-arg TORCH_INDEX=<PyTorch's CPU wheel index> to get the
-# CPU-only build; without it pip takes the default index's build, which brings CUDA libraries (several GB).
-ARG TORCH_INDEX=""
-RUN pip install --no-cache-dir "torch==2.13.0" ${TORCH_INDEX:+--index-url "$TORCH_INDEX"} \
+# torch is pinned as in pyproject.toml and comes from PyTorch's CPU-only wheel index (the default index's
+# build brings several GB of CUDA libraries); installing it first keeps `pip install .` from replacing it.
+ARG TORCH_INDEX=https://download.pytorch.org/whl/cpu
+RUN pip install --no-cache-dir --index-url "$TORCH_INDEX" "torch==2.13.0" \
     && pip install --no-cache-dir .
 
 ENV HF_HUB_OFFLINE=1 \

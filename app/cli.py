@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import sys
 
 import typer
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+from rich.markup import escape
 
 from app import cli_eval, cli_grounding, cli_ingest, cli_query, cli_serve
 from app.evaluation_grounding import DatasetError
+from app.settings import Settings
 from app.terminal import err
 from grounding import GroundingError
 from ingest.errors import IngestError
@@ -33,7 +39,7 @@ cli.add_typer(cli_serve.keys_cli, name="keys")
 
 
 def main() -> None:
-    """Entry point: domain errors print one line and exit 1; usage errors exit 2 (Typer)."""
+    """Entry point: domain errors print one line and exit 1; usage errors and bad ``RAGKB_*`` settings exit 2."""
     # pypdf logs every repair it makes to a damaged PDF; the user sees the file's outcome instead.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
@@ -41,3 +47,33 @@ def main() -> None:
     except (IngestError, RetrievalError, GroundingError, DatasetError) as exc:
         err.print(f"[bold red]error:[/] {exc}")
         sys.exit(1)
+    except (ValidationError, SettingsError) as exc:
+        if isinstance(exc, ValidationError) and exc.title != Settings.__name__:
+            raise
+        for problem in settings_problems(exc):
+            err.print(f"[bold red]error:[/] {escape(problem)}", soft_wrap=True)
+        sys.exit(2)
+
+
+_SECRET_WORDS = ("secret", "key", "password")
+
+
+def settings_problems(exc: ValidationError | SettingsError) -> list[str]:
+    """One line per bad setting, named as the user sets it: ``RAGKB_AUTH="bogus": input should be 'auto', ...``."""
+    if isinstance(exc, SettingsError):
+        # Raised for list settings whose environment value is not JSON; the message names the field.
+        named = re.search(r'field "(\w+)"', str(exc))
+        name = f"RAGKB_{named.group(1).upper()}" if named else "a RAGKB_* setting"
+        example = '["first", "second"]'
+        return [f"{name} is not valid JSON: this setting is a list, e.g. {name}='{example}'"]
+    problems = []
+    for error in exc.errors(include_url=False):
+        message = error["msg"].removeprefix("Value error, ")
+        message = message[:1].lower() + message[1:]
+        if not error["loc"]:  # a rule over several settings: the message names them
+            problems.append(message)
+            continue
+        field = str(error["loc"][0])
+        shown = "" if any(word in field for word in _SECRET_WORDS) else f"={json.dumps(error['input'], default=str)}"
+        problems.append(f"RAGKB_{field.upper()}{shown}: {message}")
+    return problems

@@ -20,6 +20,7 @@ from app.terminal import err, out, print_json, progress_bar
 from app.wiring import build_checker, build_embedder
 from grounding import DEFAULT_GROUNDING_THRESHOLD
 from retrieval.evaluation import evaluate, write_trec_run
+from retrieval.types import DEFAULT_SEARCH_TYPE
 
 eval_cli = typer.Typer(help="Evaluate retrieval, grounding checks and RAG outputs on datasets.", no_args_is_help=True)
 DatasetOpt = Annotated[Path, typer.Option("--dataset", exists=True, dir_okay=False, help="The JSONL dataset.")]
@@ -32,7 +33,9 @@ def eval_retrieval(
     qrels: Annotated[
         Path, typer.Option(exists=True, dir_okay=False, help="BEIR qrels TSV (query-id, corpus-id, score).")
     ],
-    search_type: Annotated[str, typer.Option("--search-type", help="SEMANTIC or HYBRID (default).")] = "HYBRID",
+    search_type: Annotated[str, typer.Option("--search-type", help="HYBRID (the default) or SEMANTIC.")] = (
+        DEFAULT_SEARCH_TYPE
+    ),
     chunking: ChunkingOpt = "none",
     max_tokens: MaxTokensOpt = None,
     overlap_pct: OverlapOpt = None,

@@ -16,6 +16,9 @@ from app.wiring import build_checker
 from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, MAX_ANSWER_CHARS, MAX_QUERY_CHARS
 from ingest.parsers import parse_file
 
+# `ragkb check`'s exit code when the verdict is BLOCKED: scripts tell it apart from errors (1) and usage (2).
+EXIT_BLOCKED = 3
+
 ThresholdOpt = Annotated[
     float | None,
     typer.Option(
@@ -64,6 +67,9 @@ def check(
     Each claim of the answer is listed with its label and the source sentence that best supports it.
     Sources may total at most 100,000 characters (Bedrock's limit).
 
+    Exit codes: 0 the answer passes, 3 the verdict is BLOCKED (a filter detected with action BLOCK),
+    1 an error (e.g. an unreadable source file), 2 bad usage or a bad RAGKB_* setting.
+
     Example: ragkb check --query "What is the capital of Japan?" --answer "The capital of Japan is London."
     --source "London is the capital of the UK. Tokyo is the capital of Japan."
     """
@@ -76,9 +82,11 @@ def check(
     outcome = check_answer(build_checker(settings), sources=sources, query=query, answer=answer, policy=policy)
     if as_json:
         print_json(outcome_view(outcome))
-        return
-    print_outcome(outcome, source_names=[f"source {i + 1}" for i in range(len(source or []))]
-                  + [path.name for path in source_file or []])  # fmt: skip
+    else:
+        print_outcome(outcome, source_names=[f"source {i + 1}" for i in range(len(source or []))]
+                      + [path.name for path in source_file or []])  # fmt: skip
+    if outcome.blocked:
+        raise typer.Exit(EXIT_BLOCKED)
 
 
 def print_outcome(outcome: CheckOutcome, *, source_names: list[str]) -> None:

@@ -14,6 +14,7 @@ from app.terminal import out, print_json
 from app.wiring import build_embedder, open_knowledge_base
 from retrieval.filters import parse_filter
 from retrieval.home import Home
+from retrieval.types import DEFAULT_SEARCH_TYPE
 
 kb_cli = typer.Typer(help="List, inspect and delete knowledge bases.", no_args_is_help=True)
 
@@ -27,7 +28,7 @@ def retrieve(
         typer.Option(
             "--search-type", help="HYBRID (dense + BM25 keywords; the default, best on SciFact) or SEMANTIC (dense)."
         ),
-    ] = "HYBRID",
+    ] = DEFAULT_SEARCH_TYPE,
     filter_json: Annotated[
         str | None,
         typer.Option(

@@ -1,7 +1,8 @@
 """Bedrock ``bedrock-agent-runtime``: ``Retrieve`` and ``RetrieveAndGenerate`` over a knowledge base.
 
-Retrieval takes ``numberOfResults`` (default 5), ``overrideSearchType`` (``SEMANTIC``, the default, or
-``HYBRID``) and a metadata ``filter``. Scores are higher-is-better: cosine similarity for SEMANTIC,
+Retrieval takes ``numberOfResults`` (default 5), ``overrideSearchType`` (``SEMANTIC`` or ``HYBRID``;
+absent, the service chooses, as Bedrock does: ragkb chooses ``HYBRID``, its default everywhere) and a
+metadata ``filter``. Scores are higher-is-better: cosine similarity for SEMANTIC,
 normalised reciprocal-rank fusion in [0, 1] for HYBRID (see ``retrieval.types.Hit``).
 
 Generation uses the server's generator (an OpenAI-compatible chat model when configured, else the
@@ -24,7 +25,7 @@ from app.json_views import hit_view
 from app.server import AwsPrincipal, ServicesDep
 from retrieval.filters import parse_filter
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.types import Hit
+from retrieval.types import DEFAULT_SEARCH_TYPE, Hit
 
 router = APIRouter(tags=["bedrock-agent-runtime"])
 DEFAULT_RESULTS = 5  # Bedrock's default numberOfResults
@@ -118,6 +119,6 @@ def search(kb: KnowledgeBase, query: str, configuration: Mapping[str, Any] | Non
     return kb.retrieve(
         query,
         k=vector.get("numberOfResults", DEFAULT_RESULTS),
-        search_type=vector.get("overrideSearchType", "SEMANTIC"),
+        search_type=vector.get("overrideSearchType", DEFAULT_SEARCH_TYPE),
         filter=None if where is None else parse_filter(where),
     )

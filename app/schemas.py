@@ -20,7 +20,7 @@ from retrieval.catalog import DocumentSummary
 from retrieval.generation import Citation as CitationSpan
 from retrieval.home import KnowledgeBaseInfo
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS
-from retrieval.types import Hit
+from retrieval.types import DEFAULT_SEARCH_TYPE, Hit
 
 JobStatus = Literal["STARTING", "IN_PROGRESS", "STOPPING", "STOPPED", "COMPLETE", "FAILED"]
 SearchTypeField = Literal["SEMANTIC", "HYBRID"]
@@ -298,8 +298,9 @@ class RetrieveRequest(RequestModel):
     )
     k: JsonInt = Field(default=5, ge=1, le=MAX_K, description=f"How many results, 1-{MAX_K}.")
     search_type: SearchTypeField = Field(
-        default="SEMANTIC",
-        description="SEMANTIC: embeddings only. HYBRID: embeddings and BM25 keywords, fused by rank.",
+        default=DEFAULT_SEARCH_TYPE,
+        description="HYBRID (the default, as in `ragkb retrieve`; better on SciFact, docs/benchmarks.md): "
+        "embeddings and BM25 keywords, fused by rank. SEMANTIC: embeddings only.",
     )
     filter: dict[str, Any] | None = Field(
         default=None,

@@ -2,7 +2,8 @@
 
 Routes: native resource-style JSON under ``/v1`` (see ``app/routes_native.py``), Bedrock's own wire
 format at Bedrock's paths (``app/routes_bedrock_*.py``), ``/healthz``, ``/readyz`` and OpenAPI docs
-at ``/docs``.
+at ``/docs`` (Swagger UI) and ``/redoc``, whose scripts and styles the server serves itself from the
+``fastapi-offline`` package (under ``/static-offline-docs``): the pages work with no internet.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth import ANONYMOUS, AuthError, KeyStore, Principal, bearer_principal, verify_sigv4
@@ -36,7 +38,7 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.services.close()
             app.state.keys.close()
 
-    app = FastAPI(
+    app: FastAPI = FastAPIOffline(
         title="ragkb",
         version="0.1.0",
         summary="Self-hosted knowledge bases with retrieval and grounding checks; Bedrock-compatible.",
@@ -49,6 +51,8 @@ def create_app(settings: Settings) -> FastAPI:
             "`x-amzn-ErrorType` header."
         ),
         lifespan=lifespan,
+        # Swagger UI's default validator badge is an image from validator.swagger.io.
+        swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
     app.state.ready = False

@@ -31,7 +31,7 @@ from retrieval.embedding import Embedder, prepare_for_embedding
 from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch
 from retrieval.filters import Filter
 from retrieval.metadata_index import MetadataIndex
-from retrieval.types import Hit, SearchType
+from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType
 from retrieval.vector_store import FaissStore
 
 MAX_QUERY_CHARS = 1000
@@ -80,7 +80,7 @@ class KnowledgeBase:
 
     # -- reads ------------------------------------------------------------------------------
     def retrieve(
-        self, query: str, *, k: int = 5, search_type: SearchType = "HYBRID", filter: Filter | None = None
+        self, query: str, *, k: int = 5, search_type: SearchType = DEFAULT_SEARCH_TYPE, filter: Filter | None = None
     ) -> list[Hit]:
         """The ``k`` best chunks for ``query``; see :class:`~retrieval.types.Hit` for the score."""
         return self.retrieve_many([query], k=k, search_type=search_type, filter=filter)[0]
@@ -90,7 +90,7 @@ class KnowledgeBase:
         queries: Sequence[str],
         *,
         k: int = 5,
-        search_type: SearchType = "HYBRID",
+        search_type: SearchType = DEFAULT_SEARCH_TYPE,
         filter: Filter | None = None,
     ) -> list[list[Hit]]:
         for query in queries:

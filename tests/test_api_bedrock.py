@@ -113,6 +113,15 @@ def test_custom_documents_round_trip(clients: Clients) -> None:
     )
     assert gloves["retrievalResults"][0]["location"]["customDocumentLocation"]["id"] == "safety.docx"
     assert 0 < gloves["retrievalResults"][0]["score"] <= 1  # HYBRID: normalised rank fusion
+    # Without overrideSearchType the service chooses, as on Bedrock: HYBRID, ragkb's default everywhere.
+    chosen = {
+        search: runtime.retrieve(
+            knowledgeBaseId=kb, retrievalQuery={"text": "heat-resistant gloves drum door"},
+            retrievalConfiguration=vector(**({} if search is None else {"overrideSearchType": search})),
+        )["retrievalResults"]
+        for search in (None, "HYBRID", "SEMANTIC")
+    }  # fmt: skip
+    assert chosen[None] == chosen["HYBRID"] != chosen["SEMANTIC"]
 
     question = "How much coffee for a French press?"
     retrieved = runtime.retrieve(knowledgeBaseId=kb, retrievalQuery={"text": question})["retrievalResults"]
@@ -313,7 +322,8 @@ def test_real_model_smoke(tmp_path: Any) -> None:
         hits = clients.runtime.retrieve(
             knowledgeBaseId=kb,
             retrievalQuery={"text": "How do I remove limescale from the coffee maker?"},
-            retrievalConfiguration=vector(numberOfResults=1),
+            # A paraphrase with no shared keyword: the embeddings alone find it (cosine similarity scores).
+            retrievalConfiguration=vector(numberOfResults=1, overrideSearchType="SEMANTIC"),
         )["retrievalResults"]
         assert hits[0]["location"]["customDocumentLocation"]["id"] == "descaling"
         assert 0.3 < hits[0]["score"] <= 1.0

@@ -121,6 +121,9 @@ def test_folder_lifecycle_sync_retrieve_resync_generate(client: httpx.Client, ro
     assert [h["document_id"] for h in filtered] == ["coffee.txt"]
     hybrid = retrieve(client, kb_id, "descaled espresso", k=1, search_type="HYBRID")
     assert [h["document_id"] for h in hybrid] == ["coffee.txt"]
+    # HYBRID is the default, as in `ragkb retrieve` and Bedrock's retrieve: the same question, the same answer.
+    assert hits == retrieve(client, kb_id, "how many vacation days", k=3, search_type="HYBRID")
+    assert hits != retrieve(client, kb_id, "how many vacation days", k=3, search_type="SEMANTIC")
 
     (folder / "leave.md").unlink()
     (folder / "leave.md.metadata.json").unlink()

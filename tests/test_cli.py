@@ -163,3 +163,28 @@ def _read_json_object(process: subprocess.Popen[str]) -> dict[str, object]:
         if line.rstrip() == "}":
             return json.loads("".join(lines))
     raise AssertionError(f"process ended: {process.stderr.read() if process.stderr else ''}")
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"RAGKB_AUTH": "bogus"}, "RAGKB_AUTH=\"bogus\": input should be 'auto', 'required' or 'off'"),
+        ({"RAGKB_EMBEDDER": "bert"}, "RAGKB_EMBEDDER=\"bert\": input should be 'sentence-transformers' or 'hash'"),
+        ({"RAGKB_PORT": "99999"}, 'RAGKB_PORT="99999": input should be less than or equal to 65535'),
+        ({"RAGKB_DATA_ROOTS": "/srv/docs"}, "RAGKB_DATA_ROOTS is not valid JSON: this setting is a list"),
+        ({"RAGKB_AWS_SECRET_ACCESS_KEY": "s3cret"}, "set both aws_access_key_id and aws_secret_access_key"),
+    ],
+    ids=["literal", "embedder", "range", "json list", "rule over two settings"],
+)
+def test_a_bad_setting_is_one_line_naming_it_and_exits_2(
+    tmp_path: Path, variables: dict[str, str], message: str
+) -> None:
+    env = {**os.environ, "RAGKB_HOME": str(tmp_path), "RAGKB_EMBEDDER": "hash", **variables}
+    result = subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", "kb", "list"],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"error: {message}"), line
+    assert "s3cret" not in result.stderr

@@ -70,9 +70,10 @@ def rag_dataset(tmp_path: Path) -> Path:
 def test_check_json(tmp_path: Path) -> None:
     answer = "Tokyo is the capital of Japan. Bananas grow on Mars."
     result = ragkb("check", "--query", QUERY, "--answer", answer, "--source", UK_JAPAN, "--json", home=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # blocked: "Bananas grow on Mars." has no support
     body = json.loads(result.stdout)
     assert set(body) == {"grounding", "relevance", "blocked", "abstained", "claims"}
+    assert body["blocked"] is True
     assert [c["text"] for c in body["claims"]] == ["Tokyo is the capital of Japan.", "Bananas grow on Mars."]
     assert body["claims"][0]["evidence"]["text"] == "Tokyo is the capital of Japan."
     assert body["grounding"]["score"] == min(c["score"] for c in body["claims"])
@@ -85,13 +86,26 @@ def test_check_human_output_with_files_and_threshold(tmp_path: Path) -> None:
         "check", "--query", QUERY, "--answer", "Tokyo is the capital of Japan.", "--source-file", str(source),
         "--threshold", "0.99", home=tmp_path,
     )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr  # the documented exit code of a BLOCKED verdict
     lines = result.stdout.splitlines()
     assert re.match(r"Grounding +0\.\d{3} +threshold 0\.99 +detected", lines[0]), lines[0]
     assert re.match(rf"Relevance +[01]\.\d{{3}} +threshold {DEFAULT_RELEVANCE_THRESHOLD:.2f} ", lines[1]), lines[1]
     assert "Verdict: BLOCKED" in result.stdout
     assert "unsupported" in result.stdout or "contradicted" in result.stdout  # labels follow the threshold
     assert "capitals.md" in result.stdout  # the evidence names its source
+
+
+def test_check_exits_0_when_the_answer_passes(tmp_path: Path) -> None:
+    answer = "Tokyo is the capital of Japan."
+    result = ragkb("check", "--query", QUERY, "--answer", answer, "--source", UK_JAPAN, "--json", home=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["blocked"] is False
+
+
+def test_check_help_documents_the_exit_codes() -> None:
+    result = ragkb("check", "--help")
+    assert result.returncode == 0
+    assert "3 the verdict is BLOCKED" in " ".join(result.stdout.split())
 
 
 @pytest.mark.parametrize(
