@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, Checker, MiniLMEncoder, assess
-from grounding.check import MAX_SOURCE_CHARS
+from grounding.inputs import MAX_SOURCE_CHARS
 
 pytestmark = pytest.mark.slow
 
