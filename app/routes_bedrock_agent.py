@@ -22,7 +22,7 @@ from app import routes_bedrock_documents, routes_bedrock_jobs, routes_bedrock_re
 from app.bedrock_protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
 from app.bedrock_views import data_source_summary, data_source_view, knowledge_base_summary, knowledge_base_view
 from app.errors import RequestError
-from app.server import AwsPrincipal, ServicesDep
+from app.http.deps import AwsPrincipal, ServicesDep
 from app.services import Services
 from ingest.chunking import ChunkingConfig
 from retrieval.home import KnowledgeBaseInfo

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends
 from app.bedrock_protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
 from app.bedrock_views import document_detail, stored_document_detail
 from app.errors import RequestError
-from app.server import AwsPrincipal, ServicesDep
+from app.http.deps import AwsPrincipal, ServicesDep
 from app.services import Services
 from ingest.errors import InvalidMetadata
 from ingest.metadata import parse_metadata

@@ -17,7 +17,7 @@ from app.bedrock_guardrails import guardrail_id
 from app.bedrock_protocol import CONTROL, bedrock_input, page, policy
 from app.bedrock_views import guardrail_arn, guardrail_summary, guardrail_view
 from app.guardrail_store import DRAFT, GroundingFilter
-from app.server import AwsPrincipal, ServicesDep
+from app.http.deps import AwsPrincipal, ServicesDep
 
 router = APIRouter(tags=["bedrock"])
 

@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends
 
 from app.bedrock_protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
 from app.bedrock_views import ingestion_job_summary, ingestion_job_view
+from app.http.deps import AwsPrincipal, ServicesDep
 from app.jobs import JobConflict, JobNotFound
-from app.server import AwsPrincipal, ServicesDep
 from app.services import Services
 from retrieval.knowledge_base import KnowledgeBase
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends
 from app.bedrock_guardrails import TextBlock, apply_guardrail, resolve_guardrail
 from app.bedrock_protocol import RUNTIME, bedrock_input, policy
 from app.errors import RequestError
-from app.server import AwsPrincipal, ServicesDep
+from app.http.deps import AwsPrincipal, ServicesDep
 
 router = APIRouter(tags=["bedrock-runtime"])
 

@@ -15,9 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 
 from app.errors import RequestError, ResourceNotFound
+from app.http.deps import NativePrincipal, ServicesDep
 from app.routes_native_access import DataSourcePath, KbPath, open_data_source
 from app.schemas import ERROR_RESPONSES, Document, DocumentList, UploadedDocument, UploadResponse
-from app.server import NativePrincipal, ServicesDep
 from app.services import Services
 from ingest.metadata import parse_metadata
 from ingest.parsers import SUPPORTED_SUFFIXES

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Path, Query, Response
 from app.auth import Forbidden, Principal
 from app.grounding_checks import check_answer, grounding_policy, outcome_view
 from app.guardrail_store import DRAFT, GroundingFilter, GuardrailNotFound, GuardrailRecord
+from app.http.deps import NativePrincipal, ServicesDep
 from app.schemas import ERROR_RESPONSES, ErrorResponse
 from app.schemas_grounding import (
     LIMITS,
@@ -27,7 +28,6 @@ from app.schemas_grounding import (
     GuardrailFilterSpec,
     GuardrailList,
 )
-from app.server import NativePrincipal, ServicesDep
 from app.services import Services
 from grounding import GroundingPolicy
 from grounding.policy import FilterType

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from app.auth import Forbidden
+from app.http.deps import NativePrincipal, ServicesDep
 from app.routes_native_access import DataSourcePath, KbPath, open_data_source, open_kb
 from app.schemas import (
     CONFLICT_RESPONSE,
@@ -18,7 +19,6 @@ from app.schemas import (
     KnowledgeBaseList,
     KnowledgeBaseSummary,
 )
-from app.server import NativePrincipal, ServicesDep
 from app.services import Services
 from retrieval.home import KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 
 from app.auth import Principal
 from app.grounding_checks import check_answer, grounding_policy, outcome_view
+from app.http.deps import NativePrincipal, ServicesDep
 from app.routes_native_access import KbPath, open_kb
 from app.schemas import (
     ERROR_RESPONSES,
@@ -18,7 +19,6 @@ from app.schemas import (
     RetrieveResponse,
 )
 from app.schemas_grounding import GroundingCheckResponse
-from app.server import NativePrincipal, ServicesDep
 from app.services import Services
 from retrieval.filters import parse_filter
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS

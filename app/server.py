@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth import ANONYMOUS, AuthError, KeyStore, Principal, bearer_principal, verify_sigv4
+from app import routes_bedrock_agent, routes_bedrock_guardrails, routes_bedrock_runtime, routes_native
+from app.auth import KeyStore
 from app.errors import PayloadTooLarge, error_response, install_error_handlers, kind_of
 from app.services import Services
 from app.settings import Settings
@@ -72,51 +73,11 @@ def create_app(settings: Settings) -> FastAPI:
             body |= {"embedder": services.embedder.name, "knowledge_bases": len(services.home.list())}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    from app import routes_bedrock_agent, routes_bedrock_guardrails, routes_bedrock_runtime, routes_native
-
     app.include_router(routes_native.router, prefix="/v1")
     app.include_router(routes_bedrock_agent.router)
     app.include_router(routes_bedrock_runtime.router)
     app.include_router(routes_bedrock_guardrails.router)
     return app
-
-
-# -- dependencies --------------------------------------------------------------------------------
-def get_services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
-
-
-def native_principal(
-    request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
-) -> Principal:
-    """The caller of a native route: anonymous when auth is off, else from ``Authorization: Bearer``."""
-    settings: Settings = request.app.state.settings
-    if not settings.auth_required():
-        return ANONYMOUS
-    return bearer_principal(authorization, request.app.state.keys)
-
-
-async def aws_principal(request: Request) -> Principal:
-    """The caller of a Bedrock route: anonymous when auth is off, else a verified SigV4 signature."""
-    settings: Settings = request.app.state.settings
-    if not settings.auth_required():
-        return ANONYMOUS
-    if settings.aws_access_key_id is None or settings.aws_secret_access_key is None:
-        raise AuthError("this server has no AWS credentials configured (RAGKB_AWS_ACCESS_KEY_ID / _SECRET_ACCESS_KEY)")
-    host = request.headers.get("host", request.url.netloc)
-    path = request.scope.get("raw_path", request.url.path.encode()).decode()
-    query = request.url.query
-    url = f"{request.url.scheme}://{host}{path}" + (f"?{query}" if query else "")
-    return verify_sigv4(
-        method=request.method, url=url, headers=dict(request.headers), body=await request.body(),
-        access_key=settings.aws_access_key_id, secret_key=settings.aws_secret_access_key, region=settings.aws_region,
-        allow_unsigned_payload=settings.allow_unsigned_payload,
-    )  # fmt: skip
-
-
-ServicesDep = Annotated[Services, Depends(get_services)]
-NativePrincipal = Annotated[Principal, Depends(native_principal)]
-AwsPrincipal = Annotated[Principal, Depends(aws_principal)]
 
 
 class BodyLimit:
