@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 from synthetic_vectors import SCIFACT
 
+from app.core.wiring import build_embedder
 from app.settings import Settings
-from app.wiring import build_embedder
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
+from app.core.wiring import build_checker  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from app.wiring import build_checker  # noqa: E402
 from grounding import GroundingChecker  # noqa: E402
 from ingest.parsers import parse_file  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402

@@ -31,8 +31,8 @@ import httpx
 import numpy as np
 from bench_sync import scifact_folder
 
+from app.core.wiring import build_embedder, open_knowledge_base
 from app.settings import Settings
-from app.wiring import build_embedder, open_knowledge_base
 from retrieval.home import Home
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -34,8 +34,8 @@ import numpy as np
 from bench_http import _free_port, start_server
 from synthetic_vectors import SCIFACT, clustered_vectors, scifact_texts
 
+from app.core.wiring import build_embedder, open_knowledge_base
 from app.settings import Settings
-from app.wiring import build_embedder, open_knowledge_base
 from ingest.chunking import ChunkingConfig
 from retrieval.catalog import NewChunk
 from retrieval.filters import parse_filter

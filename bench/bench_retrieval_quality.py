@@ -17,8 +17,8 @@ import json
 import time
 from pathlib import Path
 
+from app.core.wiring import build_embedder
 from app.settings import Settings
-from app.wiring import build_embedder
 from ingest.chunking import ChunkingConfig
 from retrieval.evaluation import evaluate
 

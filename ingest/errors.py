@@ -1,6 +1,6 @@
 """Ingestion errors. They carry a one-line, user-facing reason and no HTTP status.
 
-The service maps these classes to statuses in one place (``app/errors.py``); the CLI prints
+The service maps these classes to statuses in one place (``app/http/errors.py``); the CLI prints
 ``str(error)`` as the reason a file was refused.
 """
 

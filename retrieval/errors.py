@@ -1,6 +1,6 @@
 """Retrieval errors. They carry a one-line, user-facing reason and no HTTP status.
 
-The service maps these classes to statuses in one place (``app/errors.py``).
+The service maps these classes to statuses in one place (``app/http/errors.py``).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
-from app.server import create_app
+from app.http.app import create_app
 from app.settings import Settings
 
 

@@ -11,15 +11,14 @@ from typing import Any
 import pytest
 from botocore.model import Shape
 
-from app import (
-    routes_bedrock_agent,
-    routes_bedrock_documents,
-    routes_bedrock_guardrails,
-    routes_bedrock_jobs,
-    routes_bedrock_retrieval,
-)
-from app import routes_bedrock_runtime as runtime_routes
-from app.bedrock_guardrails import (
+from app.http.app import create_app
+from app.http.bedrock import agent as routes_bedrock_agent
+from app.http.bedrock import agent_documents as routes_bedrock_documents
+from app.http.bedrock import agent_jobs as routes_bedrock_jobs
+from app.http.bedrock import agent_runtime as routes_bedrock_retrieval
+from app.http.bedrock import guardrails as routes_bedrock_guardrails
+from app.http.bedrock import runtime as runtime_routes
+from app.http.bedrock.assessment import (
     Guardrail,
     GuardrailNotFound,
     PolicyResult,
@@ -29,7 +28,7 @@ from app.bedrock_guardrails import (
     find_guardrail,
     text_units,
 )
-from app.bedrock_protocol import (
+from app.http.bedrock.protocol import (
     AGENT,
     AGENT_RUNTIME,
     CONTROL,
@@ -40,8 +39,7 @@ from app.bedrock_protocol import (
     policy,
     validate,
 )
-from app.errors import RequestError, kind_of
-from app.server import create_app
+from app.http.errors import RequestError, kind_of
 from app.settings import Settings
 
 DOC = Path(__file__).parents[1] / "docs" / "bedrock-compatibility.md"

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.auth import KeyStore
+from app.core.keys import KeyStore
 from app.settings import Settings
 from tests.live_server import running_server
 

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app.server import create_app
+from app.http.app import create_app
 from app.settings import Settings
 from tests.live_server import running_server
 

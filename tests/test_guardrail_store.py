@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import kind_of
-from app.guardrail_store import (
+from app.core.guardrail_store import (
     DRAFT,
     GroundingFilter,
     GuardrailExists,
@@ -16,6 +15,7 @@ from app.guardrail_store import (
     GuardrailStore,
     InvalidGuardrail,
 )
+from app.http.errors import kind_of
 from grounding import FilterConfig, InvalidInput
 
 GROUNDING = GroundingFilter("GROUNDING", 0.6)

@@ -21,10 +21,10 @@ from typing import Any
 
 import pytest
 
-from app import jobs as jobs_module
-from app.jobs import JobConflict, JobRunner
+from app.core import jobs as jobs_module
+from app.core.jobs import JobConflict, JobRunner
+from app.core.wiring import open_knowledge_base
 from app.settings import Settings
-from app.wiring import open_knowledge_base
 from ingest.chunking import ChunkingConfig
 from ingest.parsers import ParseLimits
 from retrieval.embedding import HashEmbedder

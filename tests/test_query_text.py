@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app.core.text_rules import LONE_SURROGATE
 from app.settings import Settings
-from app.text_rules import LONE_SURROGATE
 from tests.live_server import running_server
 
 CONTROL = "text must not contain control characters other than tab, newline and carriage return"

@@ -33,7 +33,7 @@ def _compare(name: str, text: str) -> None:
 
 
 def test_openapi_document_is_unchanged(tmp_path: Path) -> None:
-    from app.server import create_app
+    from app.http.app import create_app
 
     document = create_app(Settings(home=tmp_path, embedder="hash")).openapi()
     _compare("openapi.json", json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n")

@@ -10,8 +10,8 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from app.auth import ANONYMOUS, AuthError, Principal, bearer_principal, verify_sigv4
-from app.services import Services
+from app.core.keys import ANONYMOUS, AuthError, Principal, bearer_principal, verify_sigv4
+from app.core.services import Services
 from app.settings import Settings
 
 

@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import Path
 
-from app.auth import Principal
-from app.services import Services
+from app.core.keys import Principal
+from app.core.services import Services
 from retrieval.home import KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
 

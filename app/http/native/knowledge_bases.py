@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from app.auth import Forbidden
+from app.core.keys import Forbidden
+from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
-from app.routes_native_access import DataSourcePath, KbPath, open_data_source, open_kb
-from app.schemas import (
+from app.http.native.params import DataSourcePath, KbPath, open_data_source, open_kb
+from app.http.native.schemas.resources import (
     CONFLICT_RESPONSE,
     ERROR_RESPONSES,
     CreateDataSourceRequest,
@@ -19,7 +20,6 @@ from app.schemas import (
     KnowledgeBaseList,
     KnowledgeBaseSummary,
 )
-from app.services import Services
 from retrieval.home import KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
 

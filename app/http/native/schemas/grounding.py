@@ -1,7 +1,7 @@
 """The native API's wire format for grounding checks and guardrails (``/v1/grounding``, ``/v1/guardrails``).
 
 Request models refuse unknown fields (``RequestModel``); responses are validated from the plain views
-in ``app/grounding_checks.py`` so the CLI's ``--json`` and the API print the same shape.
+in ``app/core/grounding_checks.py`` so the CLI's ``--json`` and the API print the same shape.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.guardrail_store import DEFAULT_BLOCKED_MESSAGE, MAX_DESCRIPTION_CHARS, MAX_MESSAGE_CHARS, GuardrailRecord
-from app.schemas_base import RequestModel
+from app.core.guardrail_store import DEFAULT_BLOCKED_MESSAGE, MAX_DESCRIPTION_CHARS, MAX_MESSAGE_CHARS, GuardrailRecord
+from app.http.native.schemas.base import RequestModel
 from grounding import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from app.core.jobs import JobConflict, JobNotFound
 from app.http.deps import NativePrincipal, ServicesDep
-from app.jobs import JobConflict, JobNotFound
-from app.routes_native_access import DataSourcePath, JobPath, KbPath, open_data_source
-from app.schemas import CONFLICT_RESPONSE, ERROR_RESPONSES, IngestionJob, IngestionJobList
+from app.http.native.params import DataSourcePath, JobPath, KbPath, open_data_source
+from app.http.native.schemas.resources import CONFLICT_RESPONSE, ERROR_RESPONSES, IngestionJob, IngestionJobList
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["ingestion jobs"])
 JOBS = "/knowledge-bases/{kb}/data-sources/{ds}/ingestion-jobs"

@@ -1,6 +1,6 @@
 """The HTTP service: ``create_app(settings)`` builds a FastAPI app; models and indexes load in its lifespan.
 
-Routes: native resource-style JSON under ``/v1`` (see ``app/routes_native.py``), Bedrock's own wire
+Routes: native resource-style JSON under ``/v1`` (see ``app/http/native/__init__.py``), Bedrock's own wire
 format at Bedrock's paths (``app/routes_bedrock_*.py``), ``/healthz``, ``/readyz`` and OpenAPI docs
 at ``/docs`` (Swagger UI) and ``/redoc``, whose scripts and styles the server serves itself from the
 ``fastapi-offline`` package (under ``/static-offline-docs``): the pages work with no internet.
@@ -17,10 +17,10 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app import routes_bedrock_agent, routes_bedrock_guardrails, routes_bedrock_runtime, routes_native
-from app.auth import KeyStore
-from app.errors import PayloadTooLarge, error_response, install_error_handlers, kind_of
-from app.services import Services
+from app.core.keys import KeyStore
+from app.core.services import Services
+from app.http import bedrock, native
+from app.http.errors import PayloadTooLarge, error_response, install_error_handlers, kind_of
 from app.settings import Settings
 
 
@@ -73,10 +73,8 @@ def create_app(settings: Settings) -> FastAPI:
             body |= {"embedder": services.embedder.name, "knowledge_bases": len(services.home.list())}
         return JSONResponse(body, status_code=200 if ready else 503)
 
-    app.include_router(routes_native.router, prefix="/v1")
-    app.include_router(routes_bedrock_agent.router)
-    app.include_router(routes_bedrock_runtime.router)
-    app.include_router(routes_bedrock_guardrails.router)
+    app.include_router(native.router, prefix="/v1")
+    app.include_router(bedrock.router)
     return app
 
 

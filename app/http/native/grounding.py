@@ -11,12 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
-from app.auth import Forbidden, Principal
-from app.grounding_checks import check_answer, grounding_policy, outcome_view
-from app.guardrail_store import DRAFT, GroundingFilter, GuardrailNotFound, GuardrailRecord
+from app.core.grounding_checks import check_answer, grounding_policy, outcome_view
+from app.core.guardrail_store import DRAFT, GroundingFilter, GuardrailNotFound, GuardrailRecord
+from app.core.keys import Forbidden, Principal
+from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
-from app.schemas import ERROR_RESPONSES, ErrorResponse
-from app.schemas_grounding import (
+from app.http.native.schemas.grounding import (
     LIMITS,
     CreateGuardrailRequest,
     CreateGuardrailVersionRequest,
@@ -28,7 +28,7 @@ from app.schemas_grounding import (
     GuardrailFilterSpec,
     GuardrailList,
 )
-from app.services import Services
+from app.http.native.schemas.resources import ERROR_RESPONSES, ErrorResponse
 from grounding import GroundingPolicy
 from grounding.policy import FilterType
 

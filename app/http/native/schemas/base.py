@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from app.text_rules import unicode_problem
+from app.core.text_rules import unicode_problem
 
 
 def _integral(value: Any) -> Any:

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.guardrail_store import GuardrailStore
-from app.jobs import JobConflict, JobRunner
+from app.core.guardrail_store import GuardrailStore
+from app.core.jobs import JobConflict, JobRunner
+from app.core.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
 from app.settings import Settings
-from app.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
 from grounding import GroundingChecker
 from ingest.chunking import ChunkingConfig
 from retrieval.embedding import Embedder

@@ -1,9 +1,9 @@
 """Bedrock-compatible routes for boto3's ``bedrock-agent`` and ``bedrock-agent-runtime`` clients.
 
 Knowledge bases and data sources live here; ingestion jobs, documents and retrieval in the
-``app/routes_bedrock_*.py`` modules this router includes. Methods, paths and status codes are
-Bedrock's (``tests/test_api_bedrock_protocol.py`` checks them against botocore's model); inputs are
-validated by :func:`app.bedrock_protocol.bedrock_input`. What is accepted, ignored or refused is
+``agent_jobs``, ``agent_documents`` and ``agent_runtime`` modules this router includes. Methods, paths and
+status codes are Bedrock's (``tests/test_api_bedrock_protocol.py`` checks them against botocore's model); inputs are
+validated by :func:`app.http.bedrock.protocol.bedrock_input`. What is accepted, ignored or refused is
 listed in ``docs/bedrock-compatibility.md``.
 
 Chunking: Bedrock sets it per data source, ragkb per knowledge base. A knowledge base created here
@@ -18,18 +18,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app import routes_bedrock_documents, routes_bedrock_jobs, routes_bedrock_retrieval
-from app.bedrock_protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
-from app.bedrock_views import data_source_summary, data_source_view, knowledge_base_summary, knowledge_base_view
-from app.errors import RequestError
+from app.core.services import Services
+from app.http.bedrock import agent_documents, agent_jobs, agent_runtime
+from app.http.bedrock.protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
+from app.http.bedrock.views import data_source_summary, data_source_view, knowledge_base_summary, knowledge_base_view
 from app.http.deps import AwsPrincipal, ServicesDep
-from app.services import Services
+from app.http.errors import RequestError
 from ingest.chunking import ChunkingConfig
 from retrieval.home import KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
 
 router = APIRouter(tags=["bedrock-agent"])
-for _module in (routes_bedrock_jobs, routes_bedrock_documents, routes_bedrock_retrieval):
+for _module in (agent_jobs, agent_documents, agent_runtime):
     router.include_router(_module.router)
 
 _NOT_VECTOR = "knowledgeBaseConfiguration.type {} is not supported: ragkb knowledge bases are VECTOR"

@@ -11,13 +11,13 @@ from typing import Annotated
 
 import typer
 
-from app.cli_ingest import ChunkingOpt, MaxTokensOpt, OverlapOpt, chunking_config
+from app.cli.ingest import ChunkingOpt, MaxTokensOpt, OverlapOpt, chunking_config
+from app.cli.terminal import err, out, print_json, progress_bar
+from app.core.wiring import build_checker, build_embedder
 from app.evaluation_grounding import detection_scores, predict, read_grounding_dataset, write_predictions
 from app.evaluation_rag import METRICS, evaluate_rag, read_rag_dataset
 from app.evaluation_report import TITLES, render_report
 from app.settings import Settings
-from app.terminal import err, out, print_json, progress_bar
-from app.wiring import build_checker, build_embedder
 from grounding import DEFAULT_GROUNDING_THRESHOLD
 from retrieval.evaluation import evaluate, write_trec_run
 from retrieval.types import DEFAULT_SEARCH_TYPE

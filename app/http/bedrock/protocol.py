@@ -10,7 +10,7 @@ dependency :func:`bedrock_input`, which
    constraints botocore leaves to the server (maximums, enums, patterns), worded as AWS words them;
 3. refuses, naming it, any field the policy neither implements nor accepts-and-ignores.
 
-Every failure raises ``RequestError``, which ``app/errors.py`` turns into ``ValidationException`` (400).
+Every failure raises ``RequestError``, which ``app/http/errors.py`` turns into ``ValidationException`` (400).
 """
 
 from __future__ import annotations
@@ -28,10 +28,10 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.validate import ParamValidator
 from fastapi import Request
 
-from app.auth import Principal
-from app.errors import RequestError
-from app.services import Services
-from app.text_rules import query_problem, unicode_problem
+from app.core.keys import Principal
+from app.core.services import Services
+from app.core.text_rules import query_problem, unicode_problem
+from app.http.errors import RequestError
 from retrieval.home import KnowledgeBaseInfo, KnowledgeBaseNotFound
 from retrieval.knowledge_base import KnowledgeBase
 

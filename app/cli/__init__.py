@@ -12,10 +12,10 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from rich.markup import escape
 
-from app import cli_eval, cli_grounding, cli_ingest, cli_query, cli_serve
+from app.cli import evaluate, grounding, ingest, query, serve
+from app.cli.terminal import err
 from app.evaluation_grounding import DatasetError
 from app.settings import Settings
-from app.terminal import err
 from grounding import GroundingError
 from ingest.errors import IngestError
 from retrieval.errors import RetrievalError
@@ -28,14 +28,14 @@ cli = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-cli.command()(cli_ingest.chunk)
-cli.command()(cli_ingest.sync)
-cli.command()(cli_query.retrieve)
-cli.command()(cli_grounding.check)
-cli.add_typer(cli_query.kb_cli, name="kb")
-cli.add_typer(cli_eval.eval_cli, name="eval")
-cli.command()(cli_serve.serve)
-cli.add_typer(cli_serve.keys_cli, name="keys")
+cli.command()(ingest.chunk)
+cli.command()(ingest.sync)
+cli.command()(query.retrieve)
+cli.command()(grounding.check)
+cli.add_typer(query.kb_cli, name="kb")
+cli.add_typer(evaluate.eval_cli, name="eval")
+cli.command()(serve.serve)
+cli.add_typer(serve.keys_cli, name="keys")
 
 
 def main() -> None:

@@ -9,10 +9,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from app.grounding_checks import CheckOutcome, check_answer, grounding_policy, outcome_view
+from app.cli.terminal import out, print_json
+from app.core.grounding_checks import CheckOutcome, check_answer, grounding_policy, outcome_view
+from app.core.wiring import build_checker
 from app.settings import Settings
-from app.terminal import out, print_json
-from app.wiring import build_checker
 from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, MAX_ANSWER_CHARS, MAX_QUERY_CHARS
 from ingest.parsers import parse_file
 

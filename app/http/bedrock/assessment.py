@@ -7,7 +7,7 @@ consumed. :func:`apply_guardrail` runs the policies and renders ``ApplyGuardrail
 
 Guardrails come from two places (:func:`resolve_guardrail`): the built-in ``passthrough`` (versions
 ``DRAFT`` and ``1``, no policies, action always ``NONE``) and the guardrails stored in
-``app/guardrail_store.py``, whose contextual grounding filters run as a
+``app/core/guardrail_store.py``, whose contextual grounding filters run as a
 :class:`ContextualGroundingPolicy`: sources are the blocks qualified ``grounding_source``, the query
 the blocks qualified ``query``, the answer the blocks qualified ``guard_content`` (or, when none is,
 the unqualified ones), as Bedrock reads them.
@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from app.bedrock_views import guardrail_arn
-from app.errors import RequestError
-from app.grounding_checks import check_answer
-from app.guardrail_store import GuardrailNotFound, GuardrailRecord, GuardrailStore
+from app.core.grounding_checks import check_answer
+from app.core.guardrail_store import GuardrailNotFound, GuardrailRecord, GuardrailStore
+from app.http.bedrock.views import guardrail_arn
+from app.http.errors import RequestError
 from grounding import GroundingChecker, GroundingPolicy
 
 Source = Literal["INPUT", "OUTPUT"]

@@ -12,10 +12,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from app.json_views import document_view, job_view
+from app.cli.terminal import err, out, print_json, progress_bar
+from app.core.views import document_view, job_view
+from app.core.wiring import build_embedder, open_knowledge_base
 from app.settings import Settings
-from app.terminal import err, out, print_json, progress_bar
-from app.wiring import build_embedder, open_knowledge_base
 from ingest.chunking import ChunkingConfig
 from ingest.errors import InvalidChunkingConfig
 from ingest.pipeline import DocumentResult, iter_documents, process_file

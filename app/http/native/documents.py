@@ -14,11 +14,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 
-from app.errors import RequestError, ResourceNotFound
+from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
-from app.routes_native_access import DataSourcePath, KbPath, open_data_source
-from app.schemas import ERROR_RESPONSES, Document, DocumentList, UploadedDocument, UploadResponse
-from app.services import Services
+from app.http.errors import RequestError, ResourceNotFound
+from app.http.native.params import DataSourcePath, KbPath, open_data_source
+from app.http.native.schemas.resources import ERROR_RESPONSES, Document, DocumentList, UploadedDocument, UploadResponse
 from ingest.metadata import parse_metadata
 from ingest.parsers import SUPPORTED_SUFFIXES
 from ingest.types import MetadataAttribute

@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from app.json_views import hit_view
+from app.cli.terminal import out, print_json
+from app.core.views import hit_view
+from app.core.wiring import build_embedder, open_knowledge_base
 from app.settings import Settings
-from app.terminal import out, print_json
-from app.wiring import build_embedder, open_knowledge_base
 from retrieval.filters import parse_filter
 from retrieval.home import Home
 from retrieval.types import DEFAULT_SEARCH_TYPE

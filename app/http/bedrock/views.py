@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.guardrail_store import GuardrailRecord
-from app.json_views import hit_view, job_view
+from app.core.guardrail_store import GuardrailRecord
+from app.core.views import hit_view, job_view
 from ingest.chunking import ChunkingConfig
 from retrieval.catalog import DocumentSummary
 from retrieval.generation import Citation

@@ -1,7 +1,7 @@
 """Bedrock-compatible routes for boto3's ``bedrock`` client: guardrails with a contextual grounding policy.
 
 ``CreateGuardrail``, ``GetGuardrail``, ``ListGuardrails``, ``DeleteGuardrail`` and
-``CreateGuardrailVersion`` at Bedrock's paths, stored by ``app/guardrail_store.py`` and applied by
+``CreateGuardrailVersion`` at Bedrock's paths, stored by ``app/core/guardrail_store.py`` and applied by
 ``bedrock-runtime``'s ``ApplyGuardrail``. Only the contextual grounding policy is implemented: a
 request with content, topic, word, sensitive-information or automated-reasoning policies is a
 ``ValidationException`` naming the policy. Identifiers are ids or guardrail ARNs.
@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.bedrock_guardrails import guardrail_id
-from app.bedrock_protocol import CONTROL, bedrock_input, page, policy
-from app.bedrock_views import guardrail_arn, guardrail_summary, guardrail_view
-from app.guardrail_store import DRAFT, GroundingFilter
+from app.core.guardrail_store import DRAFT, GroundingFilter
+from app.http.bedrock.assessment import guardrail_id
+from app.http.bedrock.protocol import CONTROL, bedrock_input, page, policy
+from app.http.bedrock.views import guardrail_arn, guardrail_summary, guardrail_view
 from app.http.deps import AwsPrincipal, ServicesDep
 
 router = APIRouter(tags=["bedrock"])

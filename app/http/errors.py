@@ -18,10 +18,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.auth import AuthError, Forbidden
-from app.guardrail_store import GuardrailExists, GuardrailNotFound, InvalidGuardrail
-from app.jobs import JobConflict, JobNotFound
-from app.services import DataSourceNotFound, InvalidDataSource, PathNotAllowed
+from app.core.guardrail_store import GuardrailExists, GuardrailNotFound, InvalidGuardrail
+from app.core.jobs import JobConflict, JobNotFound
+from app.core.keys import AuthError, Forbidden
+from app.core.services import DataSourceNotFound, InvalidDataSource, PathNotAllowed
 from grounding import GroundingError, InvalidInput
 from grounding.scorer import ModelFileError
 from ingest.errors import IngestError

@@ -2,7 +2,7 @@
 
 The guardrail is the built-in ``passthrough`` one (no policies, action ``NONE``) or one created with
 ``create_guardrail`` / ``POST /v1/guardrails``, whose contextual grounding filters run the grounding
-checker (``app/bedrock_guardrails.py``). An unknown identifier or version is a
+checker (``app/http/bedrock/assessment.py``). An unknown identifier or version is a
 ``ResourceNotFoundException``. Text blocks only: image blocks are a ``ValidationException``.
 """
 
@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.bedrock_guardrails import TextBlock, apply_guardrail, resolve_guardrail
-from app.bedrock_protocol import RUNTIME, bedrock_input, policy
-from app.errors import RequestError
+from app.http.bedrock.assessment import TextBlock, apply_guardrail, resolve_guardrail
+from app.http.bedrock.protocol import RUNTIME, bedrock_input, policy
 from app.http.deps import AwsPrincipal, ServicesDep
+from app.http.errors import RequestError
 
 router = APIRouter(tags=["bedrock-runtime"])
 

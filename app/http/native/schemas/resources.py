@@ -9,12 +9,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.schemas_base import CONFLICT_RESPONSE as CONFLICT_RESPONSE  # re-exported: routes import them from here
-from app.schemas_base import ERROR_RESPONSES as ERROR_RESPONSES
-from app.schemas_base import ErrorResponse as ErrorResponse
-from app.schemas_base import JsonInt, RequestModel
-from app.schemas_grounding import GroundingCheckResponse
-from app.text_rules import query_problem
+from app.core.text_rules import query_problem
+from app.http.native.schemas.base import (
+    CONFLICT_RESPONSE as CONFLICT_RESPONSE,  # re-exported: routes import them from here
+)
+from app.http.native.schemas.base import ERROR_RESPONSES as ERROR_RESPONSES
+from app.http.native.schemas.base import ErrorResponse as ErrorResponse
+from app.http.native.schemas.base import JsonInt, RequestModel
+from app.http.native.schemas.grounding import GroundingCheckResponse
 from ingest.chunking import ChunkingConfig
 from retrieval.catalog import DocumentSummary
 from retrieval.generation import Citation as CitationSpan

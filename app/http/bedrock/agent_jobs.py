@@ -11,11 +11,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.bedrock_protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
-from app.bedrock_views import ingestion_job_summary, ingestion_job_view
+from app.core.jobs import JobConflict, JobNotFound
+from app.core.services import Services
+from app.http.bedrock.protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
+from app.http.bedrock.views import ingestion_job_summary, ingestion_job_view
 from app.http.deps import AwsPrincipal, ServicesDep
-from app.jobs import JobConflict, JobNotFound
-from app.services import Services
 from retrieval.knowledge_base import KnowledgeBase
 
 router = APIRouter(tags=["bedrock-agent"])

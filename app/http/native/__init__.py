@@ -4,21 +4,14 @@ on, a Bearer API key, and a key scoped to some knowledge bases sees only those (
 as names that exist nowhere, and lists leave them out). Request bodies refuse unknown fields; every error has the shape
 ``{"error": {"code", "message", "status"}}``.
 
-Routes live by resource in ``app/routes_native_*.py``; this module only gathers them.
+Routes live by resource in this package's modules (pydantic models in ``schemas/``); this module only
+gathers them.
 """
 
 from fastapi import APIRouter
 
-from app import (
-    routes_native_documents,
-    routes_native_grounding,
-    routes_native_jobs,
-    routes_native_kbs,
-    routes_native_retrieval,
-)
+from app.http.native import documents, grounding, jobs, knowledge_bases, retrieval
 
 router = APIRouter()
-for _module in (
-    routes_native_kbs, routes_native_jobs, routes_native_documents, routes_native_retrieval, routes_native_grounding
-):  # fmt: skip
+for _module in (knowledge_bases, jobs, documents, retrieval, grounding):
     router.include_router(_module.router)

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 import typer
 
-from app.auth import KeyStore
+from app.cli.terminal import out, print_json
+from app.core.keys import KeyStore
 from app.settings import Settings
-from app.terminal import out, print_json
 from retrieval.home import Home
 
 keys_cli = typer.Typer(help="Create, list and revoke API keys for the native HTTP API.", no_args_is_help=True)
@@ -25,7 +25,7 @@ def serve(
     """
     import uvicorn
 
-    from app.server import create_app
+    from app.http.app import create_app
 
     overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = Settings(**overrides)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.auth import Principal
-from app.grounding_checks import check_answer, grounding_policy, outcome_view
+from app.core.grounding_checks import check_answer, grounding_policy, outcome_view
+from app.core.keys import Principal
+from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
-from app.routes_native_access import KbPath, open_kb
-from app.schemas import (
+from app.http.native.params import KbPath, open_kb
+from app.http.native.schemas.grounding import GroundingCheckResponse
+from app.http.native.schemas.resources import (
     ERROR_RESPONSES,
     Citation,
     ErrorResponse,
@@ -18,8 +20,6 @@ from app.schemas import (
     RetrieveRequest,
     RetrieveResponse,
 )
-from app.schemas_grounding import GroundingCheckResponse
-from app.services import Services
 from retrieval.filters import parse_filter
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS
 from retrieval.types import Hit
