@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from botocore.model import Shape
 
+from app.core.errors import RequestError
 from app.http.app import create_app
 from app.http.bedrock import agent as routes_bedrock_agent
 from app.http.bedrock import agent_documents as routes_bedrock_documents
@@ -39,7 +40,7 @@ from app.http.bedrock.protocol import (
     policy,
     validate,
 )
-from app.http.errors import RequestError, kind_of
+from app.http.errors import kind_of
 from app.settings import Settings
 
 DOC = Path(__file__).parents[1] / "docs" / "bedrock-compatibility.md"

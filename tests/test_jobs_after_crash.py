@@ -22,7 +22,8 @@ from typing import Any
 import pytest
 
 from app.core import jobs as jobs_module
-from app.core.jobs import JobConflict, JobRunner
+from app.core.errors import JobConflict
+from app.core.jobs import JobRunner
 from app.core.wiring import open_knowledge_base
 from app.settings import Settings
 from ingest.chunking import ChunkingConfig

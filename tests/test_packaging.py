@@ -86,7 +86,7 @@ def test_the_check_names_a_dependency_left_only_in_an_extra() -> None:
     declared = declared_runtime() - {"botocore"}
     problems = undeclared(third_party_imports(), declared)
     assert len(problems) == 1
-    assert problems[0].startswith("botocore (imported by app/core/keys.py, app/http/bedrock/protocol.py")
+    assert problems[0].startswith("botocore (imported by app/http/bedrock/protocol.py, app/http/sigv4.py")
     assert "comes from botocore" in problems[0]
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.errors import GuardrailExists, GuardrailNotFound, InvalidGuardrail
 from grounding import FilterConfig, GroundingPolicy
 from grounding.policy import Action, FilterType
 from retrieval.home import utc_now
@@ -36,18 +37,6 @@ _ID_ALPHABET = string.ascii_lowercase + string.digits
 _NAME = re.compile(r"^[0-9a-zA-Z_-]{1,50}$")
 MAX_MESSAGE_CHARS = 500  # Bedrock's GuardrailBlockedMessaging
 MAX_DESCRIPTION_CHARS = 200
-
-
-class GuardrailNotFound(Exception):
-    """No guardrail with that identifier and version."""
-
-
-class GuardrailExists(Exception):
-    """A guardrail with that name exists already."""
-
-
-class InvalidGuardrail(Exception):
-    """A guardrail definition that cannot be stored (bad name, message, version)."""
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.core.errors import JobConflict, JobNotFound
 from ingest.parsers import ParseLimits
 from retrieval.home import new_id, utc_now
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.sync import FolderSource, SyncError, sync_folder
-
-
-class JobConflict(Exception):
-    """A job is already running on this knowledge base."""
-
-
-class JobNotFound(Exception):
-    """No ingestion job with that id in that data source."""
 
 
 @dataclass

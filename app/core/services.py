@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, PathNotAllowed
 from app.core.guardrail_store import GuardrailStore
-from app.core.jobs import JobConflict, JobRunner
+from app.core.jobs import JobRunner
 from app.core.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
 from app.settings import Settings
 from grounding import GroundingChecker
@@ -23,18 +24,6 @@ from retrieval.generation import Generator
 from retrieval.home import Home, KnowledgeBaseInfo, new_id, utc_now
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.sync import FolderSource
-
-
-class DataSourceNotFound(Exception):
-    """No data source with that id in the knowledge base."""
-
-
-class PathNotAllowed(Exception):
-    """A folder data source outside the configured data roots."""
-
-
-class InvalidDataSource(Exception):
-    """A data source definition that cannot be used (not a folder, bad glob list, ...)."""
 
 
 @dataclass

@@ -10,8 +10,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from app.core.keys import ANONYMOUS, AuthError, Principal, bearer_principal, verify_sigv4
+from app.core.errors import AuthError
+from app.core.keys import ANONYMOUS, Principal, bearer_principal
 from app.core.services import Services
+from app.http.sigv4 import verify_sigv4
 from app.settings import Settings
 
 

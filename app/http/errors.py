@@ -18,10 +18,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.core.guardrail_store import GuardrailExists, GuardrailNotFound, InvalidGuardrail
-from app.core.jobs import JobConflict, JobNotFound
-from app.core.keys import AuthError, Forbidden
-from app.core.services import DataSourceNotFound, InvalidDataSource, PathNotAllowed
+from app.core.errors import (
+    AuthError,
+    DataSourceNotFound,
+    Forbidden,
+    GuardrailExists,
+    GuardrailNotFound,
+    InvalidDataSource,
+    InvalidGuardrail,
+    JobConflict,
+    JobNotFound,
+    PathNotAllowed,
+    RequestError,
+    ResourceNotFound,
+)
 from grounding import GroundingError, InvalidInput
 from grounding.scorer import ModelFileError
 from ingest.errors import IngestError
@@ -36,14 +46,6 @@ class ErrorKind(NamedTuple):
     status: int
     code: str  # native
     aws: str  # x-amzn-ErrorType
-
-
-class RequestError(Exception):
-    """A bad request found by a route itself (limits, unsupported fields). ``str(e)`` is the message."""
-
-
-class ResourceNotFound(Exception):
-    """A document or other sub-resource that does not exist."""
 
 
 class PayloadTooLarge(StarletteHTTPException):

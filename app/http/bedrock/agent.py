@@ -18,12 +18,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from app.core.errors import RequestError
 from app.core.services import Services
 from app.http.bedrock import agent_documents, agent_jobs, agent_runtime
 from app.http.bedrock.protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
 from app.http.bedrock.views import data_source_summary, data_source_view, knowledge_base_summary, knowledge_base_view
 from app.http.deps import AwsPrincipal, ServicesDep
-from app.http.errors import RequestError
 from ingest.chunking import ChunkingConfig
 from retrieval.home import KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase

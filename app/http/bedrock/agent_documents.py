@@ -18,11 +18,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from app.core.errors import RequestError
 from app.core.services import Services
 from app.http.bedrock.protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
 from app.http.bedrock.views import document_detail, stored_document_detail
 from app.http.deps import AwsPrincipal, ServicesDep
-from app.http.errors import RequestError
 from ingest.errors import InvalidMetadata
 from ingest.metadata import parse_metadata
 from ingest.types import MetadataAttribute

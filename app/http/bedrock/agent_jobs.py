@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.core.jobs import JobConflict, JobNotFound
+from app.core.errors import JobConflict, JobNotFound
 from app.core.services import Services
 from app.http.bedrock.protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
 from app.http.bedrock.views import ingestion_job_summary, ingestion_job_view

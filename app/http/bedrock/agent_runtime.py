@@ -18,11 +18,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from app.core.errors import RequestError
 from app.core.views import hit_view
 from app.http.bedrock.protocol import AGENT_RUNTIME, bedrock_input, check_query, knowledge_base_by_id, policy
 from app.http.bedrock.views import citation_view
 from app.http.deps import AwsPrincipal, ServicesDep
-from app.http.errors import RequestError
 from retrieval.filters import parse_filter
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.types import DEFAULT_SEARCH_TYPE, Hit

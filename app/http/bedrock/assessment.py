@@ -22,10 +22,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from app.core.errors import GuardrailNotFound, RequestError
 from app.core.grounding_checks import check_answer
-from app.core.guardrail_store import GuardrailNotFound, GuardrailRecord, GuardrailStore
+from app.core.guardrail_store import GuardrailRecord, GuardrailStore
 from app.http.bedrock.views import guardrail_arn
-from app.http.errors import RequestError
 from grounding import GroundingChecker, GroundingPolicy
 
 Source = Literal["INPUT", "OUTPUT"]

@@ -28,10 +28,10 @@ from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.validate import ParamValidator
 from fastapi import Request
 
+from app.core.errors import RequestError
 from app.core.keys import Principal
 from app.core.services import Services
 from app.core.text_rules import query_problem, unicode_problem
-from app.http.errors import RequestError
 from retrieval.home import KnowledgeBaseInfo, KnowledgeBaseNotFound
 from retrieval.knowledge_base import KnowledgeBase
 

@@ -12,10 +12,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from app.core.errors import RequestError
 from app.http.bedrock.assessment import TextBlock, apply_guardrail, resolve_guardrail
 from app.http.bedrock.protocol import RUNTIME, bedrock_input, policy
 from app.http.deps import AwsPrincipal, ServicesDep
-from app.http.errors import RequestError
 
 router = APIRouter(tags=["bedrock-runtime"])
 

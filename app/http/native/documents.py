@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 
+from app.core.errors import RequestError, ResourceNotFound
 from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
-from app.http.errors import RequestError, ResourceNotFound
 from app.http.native.params import DataSourcePath, KbPath, open_data_source
 from app.http.native.schemas.resources import ERROR_RESPONSES, Document, DocumentList, UploadedDocument, UploadResponse
 from ingest.metadata import parse_metadata

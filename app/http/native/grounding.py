@@ -11,9 +11,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
+from app.core.errors import Forbidden, GuardrailNotFound
 from app.core.grounding_checks import check_answer, grounding_policy, outcome_view
-from app.core.guardrail_store import DRAFT, GroundingFilter, GuardrailNotFound, GuardrailRecord
-from app.core.keys import Forbidden, Principal
+from app.core.guardrail_store import DRAFT, GroundingFilter, GuardrailRecord
+from app.core.keys import Principal
 from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
 from app.http.native.schemas.grounding import (

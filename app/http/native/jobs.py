@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.core.jobs import JobConflict, JobNotFound
+from app.core.errors import JobConflict, JobNotFound
 from app.http.deps import NativePrincipal, ServicesDep
 from app.http.native.params import DataSourcePath, JobPath, KbPath, open_data_source
 from app.http.native.schemas.resources import CONFLICT_RESPONSE, ERROR_RESPONSES, IngestionJob, IngestionJobList

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from app.core.keys import Forbidden
+from app.core.errors import Forbidden
 from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
 from app.http.native.params import DataSourcePath, KbPath, open_data_source, open_kb
