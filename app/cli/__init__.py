@@ -1,4 +1,6 @@
-"""The ``ragkb`` command line: one Typer app; each command module builds what it needs from Settings."""
+"""The ``ragkb`` command line: one Typer app gathering one module per command group (``ingest``: chunk and
+sync; ``query``: retrieve and kb; ``grounding``: check; ``evaluate``: eval; ``serve``: serve and keys).
+Settings are built once per run, on first use (``context.py``); ``main`` turns errors into exit codes."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from pydantic_settings import SettingsError
 from rich.markup import escape
 
 from app.cli import evaluate, grounding, ingest, query, serve
+from app.cli.context import start_run
 from app.cli.terminal import err
 from app.evaluation_grounding import DatasetError
 from app.settings import Settings
@@ -28,6 +31,13 @@ cli = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@cli.callback()
+def _start(ctx: typer.Context) -> None:
+    start_run(ctx)
+
+
 cli.command()(ingest.chunk)
 cli.command()(ingest.sync)
 cli.command()(query.retrieve)

@@ -11,13 +11,13 @@ from typing import Annotated
 
 import typer
 
+from app.cli.context import current_run
 from app.cli.ingest import ChunkingOpt, MaxTokensOpt, OverlapOpt, chunking_config
 from app.cli.terminal import err, out, print_json, progress_bar
 from app.core.wiring import build_checker, build_embedder
 from app.evaluation_grounding import detection_scores, predict, read_grounding_dataset, write_predictions
 from app.evaluation_rag import METRICS, evaluate_rag, read_rag_dataset
 from app.evaluation_report import TITLES, render_report
-from app.settings import Settings
 from grounding import DEFAULT_GROUNDING_THRESHOLD
 from retrieval.evaluation import evaluate, write_trec_run
 from retrieval.types import DEFAULT_SEARCH_TYPE
@@ -28,6 +28,7 @@ DatasetOpt = Annotated[Path, typer.Option("--dataset", exists=True, dir_okay=Fal
 
 @eval_cli.command("retrieval")
 def eval_retrieval(
+    ctx: typer.Context,
     corpus: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="BEIR corpus.jsonl (_id, title, text).")],
     queries: Annotated[Path, typer.Option(exists=True, dir_okay=False, help="BEIR queries.jsonl (_id, text).")],
     qrels: Annotated[
@@ -54,8 +55,7 @@ def eval_retrieval(
     if search_type not in ("SEMANTIC", "HYBRID"):
         raise typer.BadParameter("use SEMANTIC or HYBRID", param_hint="--search-type")
     config = chunking_config(chunking, max_tokens, overlap_pct)
-    settings = Settings()
-    embedder = build_embedder(settings)
+    embedder = build_embedder(current_run(ctx).settings())
     with progress_bar("Embedding corpus", total=None) as update:
         results = evaluate(corpus=corpus, queries=queries, qrels=qrels, embedder=embedder, chunking=config,
                            search_types=[search_type], progress=update)  # type: ignore[list-item]  # fmt: skip
@@ -73,6 +73,7 @@ def eval_retrieval(
 
 @eval_cli.command("grounding")
 def eval_grounding(
+    ctx: typer.Context,
     dataset: DatasetOpt,
     predictions: Annotated[
         Path | None, typer.Option("--predictions", help='Write {"id", "grounding_score", "relevance_score"} lines.')
@@ -92,7 +93,7 @@ def eval_grounding(
     Example: ragkb eval grounding --dataset pairs.jsonl --predictions scores.jsonl
     """
     items = read_grounding_dataset(dataset)
-    checker = build_checker(Settings())
+    checker = build_checker(current_run(ctx).settings())
     with progress_bar("Checking", total=len(items)) as update:
         run = predict(checker, items, progress=update)
     for item_id, reason in run.skipped:
@@ -113,6 +114,7 @@ def eval_grounding(
 
 @eval_cli.command("rag")
 def eval_rag(
+    ctx: typer.Context,
     dataset: DatasetOpt,
     report: Annotated[
         Path | None, typer.Option("--report", help="Write a self-contained HTML report (histograms, worst cases).")
@@ -129,7 +131,7 @@ def eval_rag(
     Example: ragkb eval rag --dataset rag-outputs.jsonl --report report.html
     """
     turns = read_rag_dataset(dataset)
-    checker = build_checker(Settings())
+    checker = build_checker(current_run(ctx).settings())
     with progress_bar("Scoring", total=len(turns)) as update:
         result = evaluate_rag(checker, turns, dataset=dataset.name, progress=update)
     if report is not None:

@@ -9,10 +9,10 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from app.cli.context import current_run
 from app.cli.terminal import out, print_json
 from app.core.grounding_checks import CheckOutcome, check_answer, grounding_policy, outcome_view
 from app.core.wiring import build_checker
-from app.settings import Settings
 from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, MAX_ANSWER_CHARS, MAX_QUERY_CHARS
 from ingest.parsers import parse_file
 
@@ -40,6 +40,7 @@ RelevanceOpt = Annotated[
 
 
 def check(
+    ctx: typer.Context,
     query: Annotated[str, typer.Option("--query", help=f"The question (at most {MAX_QUERY_CHARS:,} characters).")],
     answer: Annotated[str, typer.Option("--answer", help=f"The answer to check (at most {MAX_ANSWER_CHARS:,}).")],
     source: Annotated[
@@ -73,7 +74,7 @@ def check(
     Example: ragkb check --query "What is the capital of Japan?" --answer "The capital of Japan is London."
     --source "London is the capital of the UK. Tokyo is the capital of Japan."
     """
-    settings = Settings()
+    settings = current_run(ctx).settings()
     sources = list(source or [])
     sources += [parse_file(path, limits=settings.parse_limits()).markdown() for path in source_file or []]
     if not sources:

@@ -12,15 +12,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from app.cli.context import current_run
 from app.cli.terminal import err, out, print_json, progress_bar
+from app.core.keys import ANONYMOUS
+from app.core.services import Services
 from app.core.views import document_view, job_view
-from app.core.wiring import build_embedder, open_knowledge_base
-from app.settings import Settings
 from ingest.chunking import ChunkingConfig
 from ingest.errors import InvalidChunkingConfig
 from ingest.pipeline import DocumentResult, iter_documents, process_file
 from ingest.types import ChunkLocation
-from retrieval.home import Home, KnowledgeBaseInfo, new_id, utc_now
+from retrieval.home import KnowledgeBaseInfo, new_id, utc_now
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.sync import FolderSource, sync_folder
 
@@ -54,6 +55,7 @@ def chunking_config(strategy: str | None, max_tokens: int | None, overlap_pct: i
 
 
 def chunk(
+    ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="Files or folders (walked; sidecars are read, not listed).")],
     chunking: ChunkingOpt = None,
     max_tokens: MaxTokensOpt = None,
@@ -76,7 +78,7 @@ def chunk(
     missing = [str(f) for f in files if not f.exists()]
     if missing:
         raise typer.BadParameter(f"no such file or folder: {', '.join(missing)}", param_hint="FILES")
-    limits = Settings().parse_limits()
+    limits = current_run(ctx).settings().parse_limits()
     paths = [p for f in files for p in iter_documents(f)]
     results: list[DocumentResult] = []
     with progress_bar("Chunking", total=len(paths)) as update:
@@ -96,6 +98,7 @@ def chunk(
 
 
 def sync(
+    ctx: typer.Context,
     folder: Annotated[Path, typer.Argument(help="The folder to index (sub-folders included).")],
     kb: Annotated[str, typer.Option("--kb", help="Knowledge base name; created on first sync.")],
     chunking: ChunkingOpt = None,
@@ -123,25 +126,24 @@ def sync(
     """
     if not folder.is_dir():
         raise typer.BadParameter(f"{folder} is not a folder", param_hint="FOLDER")
-    settings = Settings()
-    home = Home(settings.home)
+    services = current_run(ctx).services
     wanted = chunking_config(chunking, max_tokens, overlap_pct) if chunking or max_tokens or overlap_pct else None
-    embedder = build_embedder(settings)
-    info = home.find(kb)
+    services.embedder  # noqa: B018  (loaded before the knowledge base is created: a model error creates nothing)
+    info = services.home.find(kb)
     if info is None:
-        info = home.create(kb, chunking=wanted or ChunkingConfig(), embedder=embedder.name)
+        info = services.create_knowledge_base(kb, chunking=wanted or ChunkingConfig())
     elif wanted is not None and wanted != info.chunking:
         raise typer.BadParameter(
             f"knowledge base {kb!r} was created with {info.chunking.to_bedrock()}; chunking cannot change. "
             "Sync into a new knowledge base instead",
             param_hint="--chunking",
         )
-    knowledge_base = open_knowledge_base(home, info, embedder)
+    _, knowledge_base = services.open_kb(info.id, principal=ANONYMOUS)
     source = _folder_source(knowledge_base, folder.resolve(), tuple(include or ()), tuple(exclude or ()))
     source = replace(source, follow_links=follow_links)
 
     def run_once() -> None:
-        _run_sync(home, info, knowledge_base, source, settings, as_json=as_json)
+        _run_sync(services, info, knowledge_base, source, as_json=as_json)
 
     if watch:
         _watch(source.root, run_once)
@@ -150,19 +152,19 @@ def sync(
 
 
 def _run_sync(
-    home: Home,
+    services: Services,
     info: KnowledgeBaseInfo,
     kb: KnowledgeBase,
     source: FolderSource,
-    settings: Settings,
     *,
     as_json: bool,
 ) -> None:
+    settings = services.settings
     with progress_bar(f"Syncing {source.root.name}", total=None) as update:
         job_id, report = sync_folder(
             kb, source, limits=settings.parse_limits(), progress=update, workers=settings.parse_workers
         )
-    home.touch(info.id)
+    services.home.touch(info.id)
     job = next(j for j in kb.catalog.jobs() if j["id"] == job_id)
     if as_json:
         print_json({**job_view(info.id, job), "warnings": [f"{w.uri}: {w.reason}" for w in report.warnings]})

@@ -8,18 +8,18 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from app.cli.context import current_run
 from app.cli.terminal import out, print_json
+from app.core.keys import ANONYMOUS
 from app.core.views import hit_view
-from app.core.wiring import build_embedder, open_knowledge_base
-from app.settings import Settings
 from retrieval.filters import parse_filter
-from retrieval.home import Home
 from retrieval.types import DEFAULT_SEARCH_TYPE
 
 kb_cli = typer.Typer(help="List, inspect and delete knowledge bases.", no_args_is_help=True)
 
 
 def retrieve(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="The question or search text (1-1000 characters).")],
     kb: Annotated[str, typer.Option("--kb", help="Knowledge base name or id.")],
     k: Annotated[int, typer.Option("-k", "--top-k", help="How many results (1-100).")] = 5,
@@ -55,10 +55,7 @@ def retrieve(
             flt = parse_filter(json.loads(filter_json))
         except json.JSONDecodeError as exc:
             raise typer.BadParameter(f"not valid JSON: {exc}", param_hint="--filter") from exc
-    settings = Settings()
-    home = Home(settings.home)
-    info = home.get(kb)
-    knowledge_base = open_knowledge_base(home, info, build_embedder(settings))
+    _, knowledge_base = current_run(ctx).services.open_kb(kb, principal=ANONYMOUS)
     hits = knowledge_base.retrieve(query, k=k, search_type=search_type, filter=flt)  # type: ignore[arg-type]
     if as_json:
         print_json({"retrievalResults": [hit_view(h) for h in hits]})
@@ -72,9 +69,11 @@ def retrieve(
 
 
 @kb_cli.command("list")
-def list_kbs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def list_kbs(
+    ctx: typer.Context,
+as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List every knowledge base in RAGKB_HOME."""
-    home = Home(Settings().home)
+    home = current_run(ctx).services.home
     rows = []
     for info in home.list():
         rows.append(
@@ -97,11 +96,12 @@ def list_kbs(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")
 
 @kb_cli.command("delete")
 def delete_kb(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Knowledge base name or id.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a knowledge base and everything indexed in it (source files are not touched)."""
-    home = Home(Settings().home)
+    home = current_run(ctx).services.home
     info = home.get(name)
     if not yes:
         typer.confirm(f"Delete knowledge base {info.name} ({info.id})?", abort=True)

@@ -6,15 +6,15 @@ from typing import Annotated, Any
 
 import typer
 
+from app.cli.context import current_run
 from app.cli.terminal import out, print_json
 from app.core.keys import KeyStore
-from app.settings import Settings
-from retrieval.home import Home
 
 keys_cli = typer.Typer(help="Create, list and revoke API keys for the native HTTP API.", no_args_is_help=True)
 
 
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1, RAGKB_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000, RAGKB_PORT).")] = None,
 ) -> None:
@@ -28,12 +28,13 @@ def serve(
     from app.http.app import create_app
 
     overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
-    settings = Settings(**overrides)
+    settings = current_run(ctx).settings(**overrides)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
 
 
 @keys_cli.command("create")
 def create_key(
+    ctx: typer.Context,
     kb: Annotated[
         list[str] | None, typer.Option("--kb", help="Limit the key to this knowledge base (repeatable).")
     ] = None,
@@ -41,8 +42,9 @@ def create_key(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create an API key. It is printed once; only its hash is stored."""
-    settings = Settings()
-    kb_ids = [Home(settings.home).get(name).id for name in kb or []]
+    run = current_run(ctx)
+    settings = run.settings()
+    kb_ids = [run.services.home.get(name).id for name in kb or []]
     key, info = KeyStore(settings.home).create(description=description, kb_ids=kb_ids or None)
     if as_json:
         print_json({"key": key, "id": info.id, "knowledgeBaseIds": kb_ids or None, "description": description})
@@ -52,9 +54,11 @@ def create_key(
 
 
 @keys_cli.command("list")
-def list_keys(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def list_keys(
+    ctx: typer.Context,
+as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List API keys (ids and scopes; never the keys)."""
-    keys = KeyStore(Settings().home).list()
+    keys = KeyStore(current_run(ctx).settings().home).list()
     rows = [{"id": k.id, "description": k.description, "knowledgeBaseIds": k.kb_ids, "createdAt": k.created_at}
             for k in keys]  # fmt: skip
     if as_json:
@@ -65,8 +69,10 @@ def list_keys(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
 
 
 @keys_cli.command("revoke")
-def revoke_key(key_id: Annotated[str, typer.Argument(help="The key id shown by `ragkb keys list`.")]) -> None:
+def revoke_key(
+    ctx: typer.Context,
+key_id: Annotated[str, typer.Argument(help="The key id shown by `ragkb keys list`.")]) -> None:
     """Revoke an API key at once."""
-    if not KeyStore(Settings().home).revoke(key_id):
+    if not KeyStore(current_run(ctx).settings().home).revoke(key_id):
         raise typer.BadParameter(f"no key with id {key_id}", param_hint="KEY_ID")
     out.print(f"Revoked {key_id}.")

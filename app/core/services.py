@@ -1,55 +1,86 @@
 """What the running service holds: settings, the registry, the embedder, open knowledge bases, jobs,
 guardrails and the grounding checker (created on first use: loading MiniLM takes seconds).
 
-Built once in the app's lifespan (``Services.start``) and handed to routes through a dependency;
-nothing here is a module global.
+Built once in the app's lifespan (``Services.start``) and handed to routes through a dependency, and
+once per CLI run (``app/cli/context.py``); nothing here is a module global. ``open_kb`` is the one way
+every surface opens and authorises a knowledge base.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, PathNotAllowed
 from app.core.guardrail_store import GuardrailStore
 from app.core.jobs import JobRunner
+from app.core.keys import Principal
 from app.core.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
 from app.settings import Settings
 from grounding import GroundingChecker
 from ingest.chunking import ChunkingConfig
 from retrieval.embedding import Embedder
 from retrieval.generation import Generator
-from retrieval.home import Home, KnowledgeBaseInfo, new_id, utc_now
+from retrieval.home import Home, KnowledgeBaseInfo, KnowledgeBaseNotFound, new_id, utc_now
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.sync import FolderSource
 
 
-@dataclass
 class Services:
-    settings: Settings
-    home: Home
-    embedder: Embedder
-    generator: Generator
-    jobs: JobRunner
-    guardrails: GuardrailStore
-    _open: dict[str, KnowledgeBase] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _checker: GroundingChecker | None = None
-    _checker_lock: threading.Lock = field(default_factory=threading.Lock)
+    """What the service (and one CLI run) uses. Members load on first use, so ``ragkb kb list`` never loads
+    the embedding model; :meth:`start` loads what every request needs before the server takes one."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.home = Home(settings.home)
+        self._embedder: Embedder | None = None
+        self._generator: Generator | None = None
+        self._jobs: JobRunner | None = None
+        self._guardrails: GuardrailStore | None = None
+        self._members_lock = threading.Lock()
+        self._open: dict[str, KnowledgeBase] = {}
+        self._lock = threading.Lock()
+        self._checker: GroundingChecker | None = None
+        self._checker_lock = threading.Lock()
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
-        embedder = build_embedder(settings)
-        return cls(
-            settings=settings,
-            home=Home(settings.home),
-            embedder=embedder,
-            generator=build_generator(settings, embedder),
-            jobs=JobRunner(limits=settings.parse_limits(), workers=settings.parse_workers),
-            guardrails=GuardrailStore(settings.home),
-        )
+        """For the server: the embedder, generator, job runner and guardrail store loaded now."""
+        services = cls(settings)
+        services.generator  # noqa: B018  (loads the embedder too)
+        services.jobs  # noqa: B018
+        services.guardrails  # noqa: B018
+        return services
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._members_lock:
+            if self._embedder is None:
+                self._embedder = build_embedder(self.settings)
+            return self._embedder
+
+    @property
+    def generator(self) -> Generator:
+        embedder = self.embedder
+        with self._members_lock:
+            if self._generator is None:
+                self._generator = build_generator(self.settings, embedder)
+            return self._generator
+
+    @property
+    def jobs(self) -> JobRunner:
+        with self._members_lock:
+            if self._jobs is None:
+                self._jobs = JobRunner(limits=self.settings.parse_limits(), workers=self.settings.parse_workers)
+            return self._jobs
+
+    @property
+    def guardrails(self) -> GuardrailStore:
+        with self._members_lock:
+            if self._guardrails is None:
+                self._guardrails = GuardrailStore(self.settings.home)
+            return self._guardrails
 
     @property
     def checker(self) -> GroundingChecker:
@@ -59,25 +90,55 @@ class Services:
                 self._checker = build_checker(self.settings)
             return self._checker
 
-    def close(self) -> None:
-        self.jobs.close()
+    def close(self, *, save: bool = True) -> None:
+        """Stop jobs, save (unless ``save`` is false: the CLI's commands save what they change) and close
+        the open knowledge bases, and close the stores."""
+        if self._jobs is not None:
+            self._jobs.close()
         with self._lock:
             for kb in self._open.values():
-                kb.save()
+                if save:
+                    kb.save()
                 kb.close()
             self._open.clear()
         self.home.close()
-        self.guardrails.close()
+        if self._guardrails is not None:
+            self._guardrails.close()
 
     # -- knowledge bases --------------------------------------------------------------------
-    def knowledge_base(self, name_or_id: str) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
-        """The knowledge base and its open handle; raises ``KnowledgeBaseNotFound``."""
-        info = self.home.get(name_or_id)
+    def open_kb(
+        self, kb: str, *, principal: Principal, by_id: bool = False
+    ) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
+        """The one way to open a knowledge base: ``kb`` (a name or id; only an id when ``by_id``, as Bedrock
+        does) if ``principal`` may use it, with its open handle.
+
+        A knowledge base outside the principal's scope raises the same ``KnowledgeBaseNotFound``, word for
+        word, as one that exists nowhere, so a scoped key learns nothing about what it may not see. The CLI,
+        which acts for the owner of the home, passes ``ANONYMOUS``.
+
+        >>> info, handle = services.open_kb("handbook", principal=principal)
+        """
+        if by_id:
+            try:
+                info: KnowledgeBaseInfo | None = self.home.get(kb, visible=principal.allows)
+            except KnowledgeBaseNotFound:
+                info = None
+            if info is None or info.id != kb:
+                raise KnowledgeBaseNotFound(f"knowledge base {kb} does not exist")
+        else:
+            info = self.home.get(kb, visible=principal.allows)
         with self._lock:
-            kb = self._open.get(info.id)
-            if kb is None:
-                kb = self._open[info.id] = open_knowledge_base(self.home, info, self.embedder)
-        return info, kb
+            handle = self._open.get(info.id)
+            if handle is None:
+                handle = self._open[info.id] = open_knowledge_base(self.home, info, self.embedder)
+        return info, handle
+
+    def open_data_source(
+        self, kb: str, data_source_id: str, *, principal: Principal
+    ) -> tuple[KnowledgeBaseInfo, KnowledgeBase, dict[str, Any]]:
+        """The knowledge base (as :meth:`open_kb`) and its data source; 404 errors when either does not exist."""
+        info, handle = self.open_kb(kb, principal=principal)
+        return info, handle, self.data_source(handle, data_source_id)
 
     def create_knowledge_base(self, name: str, *, chunking: ChunkingConfig, description: str = "") -> KnowledgeBaseInfo:
         return self.home.create(name, chunking=chunking, embedder=self.embedder.name, description=description)

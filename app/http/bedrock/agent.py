@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends
 from app.core.errors import RequestError
 from app.core.services import Services
 from app.http.bedrock import agent_documents, agent_jobs, agent_runtime
-from app.http.bedrock.protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
+from app.http.bedrock.protocol import AGENT, bedrock_input, page, policy
 from app.http.bedrock.views import data_source_summary, data_source_view, knowledge_base_summary, knowledge_base_view
 from app.http.deps import AwsPrincipal, ServicesDep
 from ingest.chunking import ChunkingConfig
@@ -98,13 +98,13 @@ def list_knowledge_bases(principal: AwsPrincipal, services: ServicesDep, params:
 
 @router.get("/knowledgebases/{knowledgeBaseId}", summary="GetKnowledgeBase")
 def get_knowledge_base(principal: AwsPrincipal, services: ServicesDep, params: GetKbInput) -> dict[str, Any]:
-    info, _ = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, _ = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     return {"knowledgeBase": _kb_view(services, info)}
 
 
 @router.delete("/knowledgebases/{knowledgeBaseId}", status_code=202, summary="DeleteKnowledgeBase")
 def delete_knowledge_base(principal: AwsPrincipal, services: ServicesDep, params: DeleteKbInput) -> dict[str, Any]:
-    info, _ = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, _ = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     services.delete_knowledge_base(info.id)
     return {"knowledgeBaseId": info.id, "status": "DELETING"}
 
@@ -112,7 +112,7 @@ def delete_knowledge_base(principal: AwsPrincipal, services: ServicesDep, params
 # -- data sources ------------------------------------------------------------------------------
 @router.put("/knowledgebases/{knowledgeBaseId}/datasources/", summary="CreateDataSource")
 def create_data_source(principal: AwsPrincipal, services: ServicesDep, params: CreateDsInput) -> dict[str, Any]:
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     kind = params["dataSourceConfiguration"]["type"]
     if kind != "CUSTOM":
         raise RequestError(_ONLY_CUSTOM.format(kind))
@@ -131,7 +131,7 @@ def create_data_source(principal: AwsPrincipal, services: ServicesDep, params: C
 
 @router.post("/knowledgebases/{knowledgeBaseId}/datasources/", summary="ListDataSources")
 def list_data_sources(principal: AwsPrincipal, services: ServicesDep, params: ListDsInput) -> dict[str, Any]:
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     sources = sorted(kb.catalog.data_sources(), key=lambda source: source["created_at"])
     items, token = page(sources, max_results=params.get("maxResults"), next_token=params.get("nextToken"))
     response: dict[str, Any] = {"dataSourceSummaries": [data_source_summary(info.id, s) for s in items]}
@@ -142,7 +142,7 @@ def list_data_sources(principal: AwsPrincipal, services: ServicesDep, params: Li
 
 @router.get("/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}", summary="GetDataSource")
 def get_data_source(principal: AwsPrincipal, services: ServicesDep, params: GetDsInput) -> dict[str, Any]:
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source = services.data_source(kb, params["dataSourceId"])
     return {"dataSource": data_source_view(info.id, source, chunking=kb.chunking)}
 
@@ -150,7 +150,7 @@ def get_data_source(principal: AwsPrincipal, services: ServicesDep, params: GetD
 @router.delete("/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}", status_code=202,
                summary="DeleteDataSource")  # fmt: skip
 def delete_data_source(principal: AwsPrincipal, services: ServicesDep, params: DeleteDsInput) -> dict[str, Any]:
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source = services.delete_data_source(info.id, kb, params["dataSourceId"])
     return {"knowledgeBaseId": info.id, "dataSourceId": source["id"], "status": "DELETING"}
 

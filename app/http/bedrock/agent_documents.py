@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends
 
 from app.core.errors import RequestError
 from app.core.services import Services
-from app.http.bedrock.protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
+from app.http.bedrock.protocol import AGENT, bedrock_input, page, policy
 from app.http.bedrock.views import document_detail, stored_document_detail
 from app.http.deps import AwsPrincipal, ServicesDep
 from ingest.errors import InvalidMetadata
@@ -109,7 +109,7 @@ def delete_knowledge_base_documents(
 
 @router.post(DOCUMENTS + "/getDocuments", summary="GetKnowledgeBaseDocuments")
 def get_knowledge_base_documents(principal: AwsPrincipal, services: ServicesDep, params: GetInput) -> dict[str, Any]:
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source_id = services.data_source(kb, params["dataSourceId"])["id"]
     details = []
     for document_id in _document_ids(services, params["documentIdentifiers"]):
@@ -124,7 +124,7 @@ def get_knowledge_base_documents(principal: AwsPrincipal, services: ServicesDep,
 
 @router.post(DOCUMENTS, summary="ListKnowledgeBaseDocuments")
 def list_knowledge_base_documents(principal: AwsPrincipal, services: ServicesDep, params: ListInput) -> dict[str, Any]:
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source_id = services.data_source(kb, params["dataSourceId"])["id"]
     summaries = kb.catalog.document_summaries(source_id)
     items, token = page(summaries, max_results=params.get("maxResults"), next_token=params.get("nextToken"))
@@ -138,7 +138,7 @@ def list_knowledge_base_documents(principal: AwsPrincipal, services: ServicesDep
 def _custom_source(
     services: Services, principal: Any, params: Mapping[str, Any]
 ) -> tuple[KnowledgeBaseInfo, KnowledgeBase, str]:
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source = services.data_source(kb, params["dataSourceId"])
     if source["type"] != "CUSTOM":
         raise RequestError(

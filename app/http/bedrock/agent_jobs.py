@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends
 
 from app.core.errors import JobConflict, JobNotFound
 from app.core.services import Services
-from app.http.bedrock.protocol import AGENT, bedrock_input, knowledge_base_by_id, page, policy
+from app.http.bedrock.protocol import AGENT, bedrock_input, page, policy
 from app.http.bedrock.views import ingestion_job_summary, ingestion_job_view
 from app.http.deps import AwsPrincipal, ServicesDep
 from retrieval.knowledge_base import KnowledgeBase
@@ -34,7 +34,7 @@ StopInput = Annotated[dict[str, Any], Depends(bedrock_input(AGENT, "StopIngestio
 
 @router.put(JOBS, status_code=202, summary="StartIngestionJob")
 def start_ingestion_job(principal: AwsPrincipal, services: ServicesDep, params: StartInput) -> dict[str, Any]:
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source = services.data_source(kb, params["dataSourceId"])
     job = services.jobs.start(
         info.id, kb, services.folder_source(source), source["id"], description=params.get("description")
@@ -44,7 +44,7 @@ def start_ingestion_job(principal: AwsPrincipal, services: ServicesDep, params: 
 
 @router.get(JOBS + "{ingestionJobId}", summary="GetIngestionJob")
 def get_ingestion_job(principal: AwsPrincipal, services: ServicesDep, params: GetInput) -> dict[str, Any]:
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     job = _job(services, kb, params["dataSourceId"], params["ingestionJobId"])
     return {"ingestionJob": ingestion_job_view(info.id, job)}
 
@@ -52,7 +52,7 @@ def get_ingestion_job(principal: AwsPrincipal, services: ServicesDep, params: Ge
 @router.post(JOBS, summary="ListIngestionJobs")
 def list_ingestion_jobs(principal: AwsPrincipal, services: ServicesDep, params: ListInput) -> dict[str, Any]:
     """Filters: ``STATUS`` ``EQ`` any of the values. Sort: ``STATUS`` or ``STARTED_AT``; newest first by default."""
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source = services.data_source(kb, params["dataSourceId"])
     jobs = [job for job in kb.catalog.jobs() if job["data_source_id"] == source["id"]]
     for condition in params.get("filters", []):  # the model allows only STATUS EQ
@@ -71,7 +71,7 @@ def list_ingestion_jobs(principal: AwsPrincipal, services: ServicesDep, params: 
 def stop_ingestion_job(principal: AwsPrincipal, services: ServicesDep, params: StopInput) -> dict[str, Any]:
     """Asks a running job to stop after its current file (``STOPPING``, then ``STOPPED``); a finished job is a
     ``ConflictException``."""
-    info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     job_id = _job(services, kb, params["dataSourceId"], params["ingestionJobId"])["id"]
     job = services.jobs.stop(info.id, kb, job_id)
     if job["status"] in FINISHED:

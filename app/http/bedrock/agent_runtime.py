@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends
 
 from app.core.errors import RequestError
 from app.core.views import hit_view
-from app.http.bedrock.protocol import AGENT_RUNTIME, bedrock_input, check_query, knowledge_base_by_id, policy
+from app.http.bedrock.protocol import AGENT_RUNTIME, bedrock_input, check_query, policy
 from app.http.bedrock.views import citation_view
 from app.http.deps import AwsPrincipal, ServicesDep
 from retrieval.filters import parse_filter
@@ -77,7 +77,7 @@ RagInput = Annotated[
 
 @router.post("/knowledgebases/{knowledgeBaseId}/retrieve", summary="Retrieve")
 def retrieve(principal: AwsPrincipal, services: ServicesDep, params: RetrieveInput) -> dict[str, Any]:
-    _, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
+    _, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     query = params["retrievalQuery"]
     if query.get("type", "TEXT") != "TEXT":
         raise RequestError(f"retrievalQuery.type {query['type']} is not supported: ragkb retrieves by text")
@@ -101,7 +101,7 @@ def retrieve_and_generate(principal: AwsPrincipal, services: ServicesDep, params
     kb_config = config.get("knowledgeBaseConfiguration")
     if kb_config is None:
         raise RequestError(f"{_KB_CONFIG} is required when the type is KNOWLEDGE_BASE")
-    _, kb = knowledge_base_by_id(services, principal, kb_config["knowledgeBaseId"])
+    _, kb = services.open_kb(kb_config["knowledgeBaseId"], principal=principal, by_id=True)
     question = check_query(params["input"]["text"], path="input.text")
     hits = search(kb, question, kb_config.get("retrievalConfiguration"))
     answer = services.generator.generate(question, hits)

@@ -29,11 +29,7 @@ from botocore.validate import ParamValidator
 from fastapi import Request
 
 from app.core.errors import RequestError
-from app.core.keys import Principal
-from app.core.services import Services
 from app.core.text_rules import query_problem, unicode_problem
-from retrieval.home import KnowledgeBaseInfo, KnowledgeBaseNotFound
-from retrieval.knowledge_base import KnowledgeBase
 
 CONTROL = "bedrock"
 AGENT = "bedrock-agent"
@@ -166,20 +162,6 @@ def page(items: Sequence[T], *, max_results: int | None, next_token: str | None)
         start = int(next_token)
     end = start + (max_results or 1000)
     return list(items[start:end]), (str(end) if end < len(items) else None)
-
-
-def knowledge_base_by_id(
-    services: Services, principal: Principal, kb_id: str
-) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
-    """The knowledge base with this id (never by name, as Bedrock) that ``principal`` may use; one
-    ``ResourceNotFoundException`` for both an unknown id and one outside the caller's scope."""
-    try:
-        info = services.home.get(kb_id, visible=principal.allows)
-    except KnowledgeBaseNotFound:
-        info = None
-    if info is None or info.id != kb_id:
-        raise KnowledgeBaseNotFound(f"knowledge base {kb_id} does not exist")
-    return services.knowledge_base(kb_id)
 
 
 # -- internals ---------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from fastapi import APIRouter, File, Form, Path, Response, UploadFile
 from app.core.errors import RequestError, ResourceNotFound
 from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
-from app.http.native.params import DataSourcePath, KbPath, open_data_source
+from app.http.native.params import DataSourcePath, KbPath
 from app.http.native.schemas.resources import ERROR_RESPONSES, Document, DocumentList, UploadedDocument, UploadResponse
 from ingest.metadata import parse_metadata
 from ingest.parsers import SUPPORTED_SUFFIXES
@@ -54,7 +54,7 @@ def upload_documents(
     ] = None,
 ) -> UploadResponse:
     """``curl -F files=@handbook.md -F metadata='{"metadataAttributes":{"team":"hr"}}' .../documents``"""
-    info, handle, source = open_data_source(services, principal, kb, ds)
+    info, handle, source = services.open_data_source(kb, ds, principal=principal)
     if source["type"] != "CUSTOM":
         raise RequestError("uploads go to CUSTOM data sources; this one follows its folder (run an ingestion job)")
     limit = services.settings.max_documents_per_call
@@ -72,7 +72,7 @@ def upload_documents(
 
 @router.get(DOCUMENTS, summary="List documents", description="The data source's documents, by id.")
 def list_documents(kb: KbPath, ds: DataSourcePath, services: ServicesDep, principal: NativePrincipal) -> DocumentList:
-    _, handle, _ = open_data_source(services, principal, kb, ds)
+    _, handle, _ = services.open_data_source(kb, ds, principal=principal)
     return DocumentList(documents=[Document.from_summary(s) for s in handle.catalog.document_summaries(ds)])
 
 
@@ -80,7 +80,7 @@ def list_documents(kb: KbPath, ds: DataSourcePath, services: ServicesDep, princi
 def get_document(
     kb: KbPath, ds: DataSourcePath, document_id: DocumentPath, services: ServicesDep, principal: NativePrincipal
 ) -> Document:
-    _, handle, _ = open_data_source(services, principal, kb, ds)
+    _, handle, _ = services.open_data_source(kb, ds, principal=principal)
     found = handle.catalog.document_summaries(ds, uri=document_id)
     if not found:
         raise ResourceNotFound(f"no document {document_id!r} in data source {ds}")
@@ -97,7 +97,7 @@ def get_document(
 def delete_document(
     kb: KbPath, ds: DataSourcePath, document_id: DocumentPath, services: ServicesDep, principal: NativePrincipal
 ) -> Response:
-    info, handle, source = open_data_source(services, principal, kb, ds)
+    info, handle, source = services.open_data_source(kb, ds, principal=principal)
     if source["type"] != "CUSTOM":
         raise RequestError("documents of a LOCAL_FOLDER data source follow the folder: delete the file and run a job")
     if delete_content(handle, data_source_id=ds, document_id=document_id).status == "NOT_FOUND":

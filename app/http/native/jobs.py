@@ -10,7 +10,7 @@ from fastapi import APIRouter
 
 from app.core.errors import JobConflict, JobNotFound
 from app.http.deps import NativePrincipal, ServicesDep
-from app.http.native.params import DataSourcePath, JobPath, KbPath, open_data_source
+from app.http.native.params import DataSourcePath, JobPath, KbPath
 from app.http.native.schemas.resources import CONFLICT_RESPONSE, ERROR_RESPONSES, IngestionJob, IngestionJobList
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["ingestion jobs"])
@@ -32,7 +32,7 @@ def start_ingestion_job(
     kb: KbPath, ds: DataSourcePath, services: ServicesDep, principal: NativePrincipal
 ) -> IngestionJob:
     """``POST .../ingestion-jobs`` -> 202 ``{"id": ..., "status": "STARTING", ...}``; poll ``GET .../{id}``."""
-    info, handle, source = open_data_source(services, principal, kb, ds)
+    info, handle, source = services.open_data_source(kb, ds, principal=principal)
     job = services.jobs.start(info.id, handle, services.folder_source(source), ds)
     return IngestionJob.from_record(info.id, job)
 
@@ -41,7 +41,7 @@ def start_ingestion_job(
 def list_ingestion_jobs(
     kb: KbPath, ds: DataSourcePath, services: ServicesDep, principal: NativePrincipal
 ) -> IngestionJobList:
-    info, handle, _ = open_data_source(services, principal, kb, ds)
+    info, handle, _ = services.open_data_source(kb, ds, principal=principal)
     jobs = [job for job in handle.catalog.jobs() if job["data_source_id"] == ds]
     return IngestionJobList(ingestion_jobs=[IngestionJob.from_record(info.id, job) for job in reversed(jobs)])
 
@@ -54,7 +54,7 @@ def list_ingestion_jobs(
 def get_ingestion_job(
     kb: KbPath, ds: DataSourcePath, job: JobPath, services: ServicesDep, principal: NativePrincipal
 ) -> IngestionJob:
-    info, handle, _ = open_data_source(services, principal, kb, ds)
+    info, handle, _ = services.open_data_source(kb, ds, principal=principal)
     record = services.jobs.get(handle, job)
     if record["data_source_id"] != ds:
         raise JobNotFound(f"no ingestion job {job!r} in data source {ds}")
@@ -72,7 +72,7 @@ def get_ingestion_job(
 def stop_ingestion_job(
     kb: KbPath, ds: DataSourcePath, job: JobPath, services: ServicesDep, principal: NativePrincipal
 ) -> IngestionJob:
-    info, handle, _ = open_data_source(services, principal, kb, ds)
+    info, handle, _ = services.open_data_source(kb, ds, principal=principal)
     if services.jobs.get(handle, job)["data_source_id"] != ds:
         raise JobNotFound(f"no ingestion job {job!r} in data source {ds}")
     record = services.jobs.stop(info.id, handle, job)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from app.core.errors import Forbidden
 from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
-from app.http.native.params import DataSourcePath, KbPath, open_data_source, open_kb
+from app.http.native.params import DataSourcePath, KbPath
 from app.http.native.schemas.resources import (
     CONFLICT_RESPONSE,
     ERROR_RESPONSES,
@@ -46,7 +46,7 @@ def create_knowledge_base(
         raise Forbidden("this API key is limited to some knowledge bases and may not create new ones")
     info = services.create_knowledge_base(body.name, chunking=body.chunking.to_config(), description=body.description)
     response.headers["Location"] = f"/v1/knowledge-bases/{info.id}"
-    return _detail(services, *services.knowledge_base(info.id))
+    return _detail(services, *services.open_kb(info.id, principal=principal))
 
 
 @router.get(
@@ -67,7 +67,7 @@ def list_knowledge_bases(services: ServicesDep, principal: NativePrincipal) -> K
     description="By name or id, with document and chunk counts, its data sources and whether a job runs.",
 )
 def get_knowledge_base(kb: KbPath, services: ServicesDep, principal: NativePrincipal) -> KnowledgeBaseDetail:
-    return _detail(services, *open_kb(services, principal, kb))
+    return _detail(services, *services.open_kb(kb, principal=principal))
 
 
 @router.delete(
@@ -98,7 +98,7 @@ def delete_knowledge_base(kb: KbPath, services: ServicesDep, principal: NativePr
 def create_data_source(
     kb: KbPath, body: CreateDataSourceRequest, services: ServicesDep, principal: NativePrincipal, response: Response
 ) -> DataSource:
-    info, handle = open_kb(services, principal, kb)
+    info, handle = services.open_kb(kb, principal=principal)
     source = services.create_data_source(
         handle, name=body.name, type=body.type, path=body.path, include=body.include, exclude=body.exclude,
         description=body.description,
@@ -109,13 +109,13 @@ def create_data_source(
 
 @router.get("/knowledge-bases/{kb}/data-sources", tags=[DS_TAG], summary="List data sources")
 def list_data_sources(kb: KbPath, services: ServicesDep, principal: NativePrincipal) -> DataSourceList:
-    info, handle = open_kb(services, principal, kb)
+    info, handle = services.open_kb(kb, principal=principal)
     return DataSourceList(data_sources=_data_sources(info, handle))
 
 
 @router.get("/knowledge-bases/{kb}/data-sources/{ds}", tags=[DS_TAG], summary="Get a data source")
 def get_data_source(kb: KbPath, ds: DataSourcePath, services: ServicesDep, principal: NativePrincipal) -> DataSource:
-    info, handle, source = open_data_source(services, principal, kb, ds)
+    info, handle, source = services.open_data_source(kb, ds, principal=principal)
     return DataSource.from_record(info.id, source, document_count=len(handle.catalog.documents(ds)))
 
 
@@ -129,7 +129,7 @@ def get_data_source(kb: KbPath, ds: DataSourcePath, services: ServicesDep, princ
     responses=CONFLICT_RESPONSE,
 )
 def delete_data_source(kb: KbPath, ds: DataSourcePath, services: ServicesDep, principal: NativePrincipal) -> Response:
-    info, handle = open_kb(services, principal, kb)
+    info, handle = services.open_kb(kb, principal=principal)
     services.delete_data_source(info.id, handle, ds)
     services.home.touch(info.id)
     return Response(status_code=204)

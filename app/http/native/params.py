@@ -1,38 +1,13 @@
-"""What every native route shares: path parameters and the scoped lookup of a knowledge base.
-
-The caller's key is checked against the knowledge base's id before it is opened: for a key scoped to
-knowledge base A, B does not exist (the same 404, word for word, as a name that exists nowhere), so
-the key learns nothing about what it may not see.
+"""The path parameters native routes share. Opening and authorising a knowledge base is
+``Services.open_kb`` / ``Services.open_data_source`` (``app/core/services.py``), the same for every surface.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path
-
-from app.core.keys import Principal
-from app.core.services import Services
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
 
 KbPath = Annotated[str, Path(description="Knowledge base name or id.", examples=["handbook"])]
 DataSourcePath = Annotated[str, Path(description="Data source id.", examples=["Q3XK81PZ0B"])]
 JobPath = Annotated[str, Path(description="Ingestion job id.", examples=["7HD2LQ0M5C"])]
-
-
-def open_kb(services: Services, principal: Principal, kb: str) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
-    """The knowledge base named ``kb`` (name or id), if the caller may use it.
-
-    >>> info, handle = open_kb(services, principal, "handbook")  # 404: unknown, or out of the key's scope
-    """
-    info = services.home.get(kb, visible=principal.allows)
-    return services.knowledge_base(info.id)
-
-
-def open_data_source(
-    services: Services, principal: Principal, kb: str, ds: str
-) -> tuple[KnowledgeBaseInfo, KnowledgeBase, dict[str, Any]]:
-    """The knowledge base and its data source ``ds`` (an id); 404 when either does not exist."""
-    info, handle = open_kb(services, principal, kb)
-    return info, handle, services.data_source(handle, ds)

@@ -8,7 +8,7 @@ from app.core.grounding_checks import check_answer, grounding_policy, outcome_vi
 from app.core.keys import Principal
 from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
-from app.http.native.params import KbPath, open_kb
+from app.http.native.params import KbPath
 from app.http.native.schemas.grounding import GroundingCheckResponse
 from app.http.native.schemas.resources import (
     ERROR_RESPONSES,
@@ -77,6 +77,6 @@ def retrieve_and_generate(
 
 
 def _retrieve(services: Services, principal: Principal, kb: str, body: RetrieveRequest) -> list[Hit]:
-    _, handle = open_kb(services, principal, kb)
+    _, handle = services.open_kb(kb, principal=principal)
     metadata_filter = None if body.filter is None else parse_filter(body.filter)
     return handle.retrieve(body.query, k=body.k, search_type=body.search_type, filter=metadata_filter)
