@@ -11,7 +11,8 @@ from rich.table import Table
 
 from app.cli.context import current_run
 from app.cli.terminal import out, print_json
-from app.core.grounding_checks import CheckOutcome, check_answer, grounding_policy, outcome_view
+from app.core.grounding_checks import CheckOutcome, check_answer, grounding_policy
+from app.core.views import outcome_view
 from app.core.wiring import build_checker
 from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, MAX_ANSWER_CHARS, MAX_QUERY_CHARS
 from ingest.parsers import parse_file

@@ -11,7 +11,7 @@ from rich.markup import escape
 from app.cli.context import current_run
 from app.cli.terminal import out, print_json
 from app.core.keys import ANONYMOUS
-from app.core.views import hit_view
+from app.core.views import hit_view, knowledge_base_row
 from retrieval.filters import parse_filter
 from retrieval.types import DEFAULT_SEARCH_TYPE
 
@@ -74,17 +74,7 @@ def list_kbs(
 as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List every knowledge base in RAGKB_HOME."""
     home = current_run(ctx).services.home
-    rows = []
-    for info in home.list():
-        rows.append(
-            {
-                "knowledgeBaseId": info.id,
-                "name": info.name,
-                "embedder": info.embedder,
-                "chunkingConfiguration": info.chunking.to_bedrock(),
-                "updatedAt": info.updated_at,
-            }
-        )
+    rows = [knowledge_base_row(info) for info in home.list()]
     if as_json:
         print_json({"knowledgeBases": rows})
         return

@@ -1,12 +1,19 @@
-"""Plain-JSON views of the library's dataclasses, shared by the CLI's ``--json`` and the service."""
+"""The one place that turns domain objects into plain JSON, shared by the CLI's ``--json`` and the service:
+chunks and parsed documents, hits and ingestion jobs (in Bedrock's names), knowledge bases as ``ragkb kb list``
+shows them, and grounding-check outcomes. The Bedrock routes' own shapes build on these in
+``app/http/bedrock/views.py``; the native routes' pydantic models in ``app/http/native/schemas/``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from app.core.grounding_checks import CheckOutcome
+from grounding import ClaimResult
+from grounding.policy import FilterType
 from ingest.metadata import plain_values
 from ingest.pipeline import DocumentResult
 from ingest.types import Chunk, ChunkLocation
+from retrieval.home import KnowledgeBaseInfo
 from retrieval.types import Hit
 
 
@@ -65,4 +72,58 @@ def job_view(kb_id: str, job: dict[str, Any]) -> dict[str, Any]:
         "failureReasons": job["failures"],
         "startedAt": job["started_at"],
         "updatedAt": job["updated_at"],
+    }
+
+
+def knowledge_base_row(info: KnowledgeBaseInfo) -> dict[str, Any]:
+    """A knowledge base as ``ragkb kb list --json`` lists it."""
+    return {
+        "knowledgeBaseId": info.id,
+        "name": info.name,
+        "embedder": info.embedder,
+        "chunkingConfiguration": info.chunking.to_bedrock(),
+        "updatedAt": info.updated_at,
+    }
+
+
+def outcome_view(outcome: CheckOutcome) -> dict[str, Any]:
+    """``{"grounding", "relevance", "blocked", "abstained", "claims"}``; a filter the policy lacks is ``None``."""
+    configured = {f.type: f for f in outcome.policy.filters}
+    filters: dict[FilterType, dict[str, Any] | None] = {"GROUNDING": None, "RELEVANCE": None}
+    for judged in outcome.assessment.filters:
+        filters[judged.type] = {
+            "score": round(judged.score, 4),
+            "threshold": judged.threshold,
+            "detected": judged.detected,
+            "action": configured[judged.type].action,
+            "blocked": judged.action == "BLOCKED",
+        }
+    return {
+        "grounding": filters["GROUNDING"],
+        "relevance": filters["RELEVANCE"],
+        "blocked": outcome.blocked,
+        "abstained": outcome.result.abstained,
+        "claims": [claim_view(claim) for claim in outcome.result.claims],
+    }
+
+
+def claim_view(claim: ClaimResult) -> dict[str, Any]:
+    """A claim with its span in the answer (end exclusive) and its best evidence in the sources."""
+    evidence = claim.evidence
+    return {
+        "text": claim.text,
+        "start": claim.start,
+        "end": claim.end,
+        "score": round(claim.score, 4),
+        "label": claim.label,
+        "flags": list(claim.flags),
+        "evidence": None
+        if evidence is None
+        else {
+            "source_index": evidence.source_index,
+            "start": evidence.start,
+            "end": evidence.end,
+            "text": evidence.text,
+            "similarity": evidence.similarity,
+        },
     }

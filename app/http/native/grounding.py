@@ -12,10 +12,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from app.core.errors import Forbidden, GuardrailNotFound
-from app.core.grounding_checks import check_answer, grounding_policy, outcome_view
+from app.core.grounding_checks import check_answer, grounding_policy
 from app.core.guardrail_store import DRAFT, GroundingFilter, GuardrailRecord
 from app.core.keys import Principal
 from app.core.services import Services
+from app.core.views import outcome_view
 from app.http.deps import NativePrincipal, ServicesDep
 from app.http.native.schemas.grounding import (
     LIMITS,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.core.grounding_checks import check_answer, grounding_policy, outcome_view
+from app.core.grounding_checks import check_answer, grounding_policy
 from app.core.keys import Principal
 from app.core.services import Services
+from app.core.views import outcome_view
 from app.http.deps import NativePrincipal, ServicesDep
 from app.http.native.params import KbPath
 from app.http.native.schemas.grounding import GroundingCheckResponse
