@@ -1,10 +1,16 @@
-"""Shared test paths and the fixtures the parser tests use."""
+"""Shared test paths, the parser tests' fixtures and the live-server fixture factory (real uvicorn servers)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from app.settings import Settings
+from tests.live_server import running_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Real-world documents beside the project (../shared); tests needing them skip when it is absent.
@@ -17,3 +23,34 @@ def docs_corpus() -> Path:
     if not (DOCS_CORPUS / "MANIFEST.tsv").is_file():
         pytest.skip(f"docs corpus not found at {DOCS_CORPUS}")
     return DOCS_CORPUS
+
+
+ServerFactory = Callable[..., str]
+
+
+@contextmanager
+def _servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+    with ExitStack() as running:
+
+        def start(settings: Settings | None = None, /, **fields: Any) -> str:
+            if settings is None:
+                settings = Settings(**({"home": tmp_path_factory.mktemp("home"), "embedder": "hash"} | fields))
+            return running.enter_context(running_server(settings))
+
+        yield start
+
+
+@pytest.fixture
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+    """The one way tests start a real server: ``live_server(**fields)`` (or ``live_server(settings)``) runs
+    ``create_app`` under uvicorn on a free loopback port and returns its base URL; without ``settings``, a
+    fresh home and the hash embedder, ``fields`` overriding. Every server started stops after the test."""
+    with _servers(tmp_path_factory) as start:
+        yield start
+
+
+@pytest.fixture(scope="module")
+def module_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+    """:func:`live_server` for a whole test module: its servers stop after the module's last test."""
+    with _servers(tmp_path_factory) as start:
+        yield start

@@ -1,4 +1,5 @@
-"""Helpers shared by test modules (not fixtures): running the real CLI in a subprocess."""
+"""Helpers shared by test modules (not fixtures): running the real CLI in a subprocess, opening a
+knowledge base on the hash embedder (also from a subprocess)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+from ingest.chunking import ChunkingConfig
+from retrieval.embedding import HashEmbedder
+from retrieval.knowledge_base import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,3 +24,8 @@ def ragkb(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[s
         [sys.executable, "-c", "from app.cli import main; main()", *args],
         capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
     )  # fmt: skip
+
+
+def open_kb(home: Path) -> KnowledgeBase:
+    """The knowledge base in ``home / "kb"``: hash embedder, default chunking."""
+    return KnowledgeBase(directory=home / "kb", embedder=HashEmbedder(), chunking=ChunkingConfig())

@@ -8,15 +8,13 @@ in ``test_api_bedrock_errors.py``, ingestion jobs in ``test_api_bedrock_jobs.py`
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import pytest
 
 from app.settings import Settings
-from tests.live_server import running_server
-from tests.test_api_bedrock_helpers import (
+from tests.bedrock_clients import (
     DESCALING,
     SAMPLES,
     Clients,
@@ -31,6 +29,8 @@ from tests.test_api_bedrock_helpers import (
     text_document,
     vector,
 )
+from tests.conftest import ServerFactory
+from tests.live_server import running_server
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 FIXED_300 = {
@@ -41,9 +41,8 @@ ID = re.compile(r"^[0-9A-Z]{10}$")
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(Settings(home=tmp_path_factory.mktemp("home"), embedder="hash")) as url:
-        yield url
+def base_url(module_live_server: ServerFactory) -> str:
+    return module_live_server()
 
 
 @pytest.fixture(scope="module")

@@ -15,8 +15,8 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
 from app.settings import Settings
+from tests.bedrock_clients import boto_clients, create_custom_source, create_kb, text_document
 from tests.live_server import running_server
-from tests.test_api_bedrock_helpers import boto_clients, create_custom_source, create_kb, text_document
 
 KEY, SECRET = "AKIDRAGKBTEST", "secret"
 

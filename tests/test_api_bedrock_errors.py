@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
-from app.settings import Settings
-from tests.live_server import running_server
-from tests.test_api_bedrock_helpers import (
+from tests.bedrock_clients import (
     Clients,
     boto_clients,
     byte_document,
@@ -22,12 +20,12 @@ from tests.test_api_bedrock_helpers import (
     text_document,
     vector,
 )
+from tests.conftest import ServerFactory
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(Settings(home=tmp_path_factory.mktemp("home"), embedder="hash")) as url:
-        yield url
+def base_url(module_live_server: ServerFactory) -> str:
+    return module_live_server()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ UK/Japan example is marked slow.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from app.settings import Settings
 from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD
+from tests.conftest import ServerFactory
 from tests.live_server import running_server
 
 UK_JAPAN = "London is the capital of the UK. Tokyo is the capital of Japan."
@@ -27,9 +27,8 @@ BLOCKED = "Sorry, I could not find that in the documents."
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with running_server(Settings(home=tmp_path_factory.mktemp("home"), embedder="hash")) as url:
-        yield url
+def base_url(module_live_server: ServerFactory) -> str:
+    return module_live_server()
 
 
 def client(base_url: str, service: str) -> Any:

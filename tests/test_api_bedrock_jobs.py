@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.settings import Settings
-from tests.live_server import running_server
-from tests.test_api_bedrock_helpers import (
+from tests.bedrock_clients import (
     boto_clients,
     create_custom_source,
     create_kb,
@@ -18,6 +17,7 @@ from tests.test_api_bedrock_helpers import (
     text_document,
     wait_for_job,
 )
+from tests.live_server import running_server
 
 FILES = 600  # enough that a job is still running when the next call arrives (hash embedder: ~3 ms a file)
 

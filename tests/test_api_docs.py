@@ -9,14 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.settings import Settings
-from tests.live_server import running_server
+from tests.conftest import ServerFactory
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    settings = Settings(home=tmp_path_factory.mktemp("home"), embedder="hash", data_roots=[Path.cwd()])
-    with running_server(settings) as base_url, httpx.Client(base_url=base_url, timeout=30) as http:
+def client(module_live_server: ServerFactory) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=module_live_server(data_roots=[Path.cwd()]), timeout=30) as http:
         yield http
 
 

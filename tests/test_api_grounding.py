@@ -9,9 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.settings import Settings
 from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD
-from tests.live_server import running_server
+from tests.conftest import ServerFactory
 
 UK_JAPAN = "London is the capital of the UK. Tokyo is the capital of Japan."
 QUERY = "What is the capital of Japan?"
@@ -19,9 +18,8 @@ CHECK = "/v1/grounding/check"
 
 
 @pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    settings = Settings(home=tmp_path_factory.mktemp("home"), embedder="hash")
-    with running_server(settings) as base_url, httpx.Client(base_url=base_url, timeout=60) as http:
+def client(module_live_server: ServerFactory) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=module_live_server(), timeout=60) as http:
         yield http
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,11 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from app.settings import Settings
 from retrieval.generation import NO_ANSWER
-from tests.live_server import running_server
+from tests.conftest import ServerFactory
+from tests.native_client import create_kb, create_source, run_job, wait_for
 
-FINISHED = ("COMPLETE", "FAILED", "STOPPED")
 FILES_IN_SLOW_JOB = 800
 
 
@@ -29,9 +27,9 @@ def root(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def client(tmp_path: Path, root: Path) -> Iterator[httpx.Client]:
-    settings = Settings(home=tmp_path / "home", embedder="hash", data_roots=[root], max_documents_per_call=4)
-    with running_server(settings) as base_url, httpx.Client(base_url=base_url, timeout=30) as http:
+def client(tmp_path: Path, root: Path, live_server: ServerFactory) -> Iterator[httpx.Client]:
+    base_url = live_server(home=tmp_path / "home", data_roots=[root], max_documents_per_call=4)
+    with httpx.Client(base_url=base_url, timeout=30) as http:
         yield http
 
 
@@ -40,37 +38,6 @@ def write(folder: Path, name: str, text: str, metadata: dict[str, Any] | None = 
     (folder / name).write_text(text, encoding="utf-8")
     if metadata is not None:
         (folder / f"{name}.metadata.json").write_text(json.dumps({"metadataAttributes": metadata}))
-
-
-def create_kb(client: httpx.Client, name: str = "handbook", **extra: Any) -> dict[str, Any]:
-    response = client.post("/v1/knowledge-bases", json={"name": name, **extra})
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def create_source(client: httpx.Client, kb: str, **body: Any) -> dict[str, Any]:
-    response = client.post(f"/v1/knowledge-bases/{kb}/data-sources", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def run_job(client: httpx.Client, kb: str, ds: str) -> dict[str, Any]:
-    """Start an ingestion job and poll it until it finishes."""
-    jobs = f"/v1/knowledge-bases/{kb}/data-sources/{ds}/ingestion-jobs"
-    started = client.post(jobs)
-    assert started.status_code == 202, started.text
-    assert started.json()["status"] == "STARTING"
-    return wait_for(client, f"{jobs}/{started.json()['id']}")
-
-
-def wait_for(client: httpx.Client, job_url: str, timeout_s: float = 60) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        job: dict[str, Any] = client.get(job_url).json()
-        if job["status"] in FINISHED:
-            return job
-        time.sleep(0.05)
-    raise AssertionError(f"job {job_url} did not finish in {timeout_s} s")
 
 
 def retrieve(client: httpx.Client, kb: str, query: str, **options: Any) -> list[dict[str, Any]]:

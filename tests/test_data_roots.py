@@ -11,15 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.settings import Settings
 from ingest.chunking import ChunkingConfig
 from retrieval.embedding import HashEmbedder
 from retrieval.folders import OUTSIDE, FolderSource, Scanned, read_confined
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.sync import SyncError, sync_folder
-from tests.live_server import running_server
+from tests.conftest import ServerFactory
+from tests.native_client import create_kb, create_source, run_job
 from tests.support import ragkb
-from tests.test_api_native import create_kb, create_source, run_job
 
 SECRET = "The vault combination is marmalade seventeen."
 PUBLIC = "The cafeteria opens at eight and serves porridge."
@@ -39,9 +38,9 @@ def layout(tmp_path: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def client(tmp_path: Path, layout: tuple[Path, Path]) -> Iterator[httpx.Client]:
-    settings = Settings(home=tmp_path / "home", embedder="hash", data_roots=[layout[0]])
-    with running_server(settings) as base_url, httpx.Client(base_url=base_url, timeout=30) as http:
+def client(tmp_path: Path, layout: tuple[Path, Path], live_server: ServerFactory) -> Iterator[httpx.Client]:
+    base_url = live_server(home=tmp_path / "home", data_roots=[layout[0]])
+    with httpx.Client(base_url=base_url, timeout=30) as http:
         yield http
 
 

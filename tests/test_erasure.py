@@ -12,12 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.chunking import ChunkingConfig
 from retrieval.direct import delete_content, index_content
-from retrieval.embedding import HashEmbedder
-from retrieval.knowledge_base import KnowledgeBase
 from retrieval.sync import FolderSource, sync_folder
-from tests.support import ROOT, ragkb
+from tests.support import ROOT, open_kb, ragkb
 
 SECRET = "Zebulonquokkafrobnicate is the password of the vault."
 # The middle of the word: found in the stored text and in the keyword index's token, which stores
@@ -28,10 +25,6 @@ KEPT = "Descale the espresso machine every month with citric acid."
 
 def files_with_trace(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and TRACE in p.read_bytes())
-
-
-def open_kb(home: Path) -> KnowledgeBase:
-    return KnowledgeBase(directory=home / "kb", embedder=HashEmbedder(), chunking=ChunkingConfig())
 
 
 def folder_with_secret(tmp_path: Path, documents: int = 30) -> Path:
@@ -86,7 +79,7 @@ def test_an_erasure_cut_short_by_a_kill_is_finished_on_the_next_open(tmp_path: P
     kb.close()
     # Delete the document and die at once: no save(), no close(), the erasure never ran.
     code = (
-        "import os, sys; from pathlib import Path; from tests.test_erasure import open_kb\n"
+        "import os, sys; from pathlib import Path; from tests.support import open_kb\n"
         "kb = open_kb(Path(sys.argv[1])); row = kb.catalog.documents('DS')['secret.txt']\n"
         "kb.delete_document(row.id); os._exit(0)"
     )

@@ -31,9 +31,9 @@ from ingest.parsers import ParseLimits
 from retrieval.embedding import HashEmbedder
 from retrieval.home import Home
 from retrieval.sync import INTERRUPTED, FolderSource, _exclusive
+from tests.bedrock_clients import boto_clients, create_kb, register_folder_source, wait_for_job
 from tests.live_server import free_port, running_server
 from tests.support import ROOT
-from tests.test_api_bedrock_helpers import boto_clients, create_kb, register_folder_source, wait_for_job
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
 FILES = 600  # a job of a few seconds with the hash embedder: long enough to kill it midway

@@ -18,6 +18,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("app", "ingest", "retrieval", "grounding", "evaluation")
+INDEPENDENT = "app.http.native and app.http.bedrock are independent"
 WEB_AND_CLI = ("fastapi", "starlette", "fastapi_offline", "uvicorn", "typer", "click", "rich")
 
 
@@ -104,7 +105,7 @@ def violation(imp: Import, modules: dict[str, Path]) -> str | None:
         return "app.http never imports app.cli"
     for one, other in (("app.http.native", "app.http.bedrock"), ("app.http.bedrock", "app.http.native")):
         if within(source, one) and target is not None and within(target, other):
-            return "app.http.native and app.http.bedrock are independent"
+            return INDEPENDENT
     return None
 
 
@@ -170,8 +171,8 @@ def test_the_walk_sees_every_package_and_lazy_imports() -> None:
         ("app.core.views", "rich.markup", "app.core imports no web or CLI framework"),
         ("app.core.jobs", "app.http.errors.RequestError", "app.core imports neither app.http nor app.cli"),
         ("app.http.deps", "app.cli.context.Run", "app.http never imports app.cli"),
-        ("app.http.native.jobs", "app.http.bedrock.views.job_view", "app.http.native and app.http.bedrock are independent"),
-        ("app.http.bedrock.agent", "app.http.native.params.KbPath", "app.http.native and app.http.bedrock are independent"),
+        ("app.http.native.jobs", "app.http.bedrock.views.job_view", INDEPENDENT),
+        ("app.http.bedrock.agent", "app.http.native.params.KbPath", INDEPENDENT),
     ],
 )
 def test_each_rule_catches_an_upward_import(importer: str, target: str, rule: str) -> None:

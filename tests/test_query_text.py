@@ -11,16 +11,14 @@ import httpx
 import pytest
 
 from app.core.text_rules import LONE_SURROGATE
-from app.settings import Settings
-from tests.live_server import running_server
+from tests.conftest import ServerFactory
 
 CONTROL = "text must not contain control characters other than tab, newline and carriage return"
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, str]]:
-    settings = Settings(home=tmp_path_factory.mktemp("home"), embedder="hash")
-    with running_server(settings) as base_url, httpx.Client(base_url=base_url, timeout=30) as client:
+def server(module_live_server: ServerFactory) -> Iterator[tuple[httpx.Client, str]]:
+    with httpx.Client(base_url=module_live_server(), timeout=30) as client:
         kb = client.post("/v1/knowledge-bases", json={"name": "texts"}).json()["id"]
         source = client.post(f"/v1/knowledge-bases/{kb}/data-sources", json={"name": "up", "type": "CUSTOM"})
         client.post(
