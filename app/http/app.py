@@ -1,7 +1,7 @@
 """The HTTP service: ``create_app(settings)`` builds a FastAPI app; models and indexes load in its lifespan.
 
 Routes: native resource-style JSON under ``/v1`` (see ``app/http/native/__init__.py``), Bedrock's own wire
-format at Bedrock's paths (``app/routes_bedrock_*.py``), ``/healthz``, ``/readyz`` and OpenAPI docs
+format at Bedrock's paths (``app/http/bedrock/``), ``/healthz``, ``/readyz`` and OpenAPI docs
 at ``/docs`` (Swagger UI) and ``/redoc``, whose scripts and styles the server serves itself from the
 ``fastapi-offline`` package (under ``/static-offline-docs``): the pages work with no internet.
 """
@@ -15,12 +15,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core.keys import KeyStore
 from app.core.services import Services
 from app.http import bedrock, native
-from app.http.errors import PayloadTooLarge, error_response, install_error_handlers, kind_of
+from app.http.errors import install_error_handlers
+from app.http.limits import BodyLimit
 from app.settings import Settings
 
 
@@ -76,44 +76,3 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(native.router, prefix="/v1")
     app.include_router(bedrock.router)
     return app
-
-
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413 in the route family's error shape."""
-
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, send)
-            return
-        seen = 0
-
-        async def counting_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
-                raise PayloadTooLarge(self._message())
-            return message
-
-        await self.app(scope, counting_receive, send)
-
-    def _message(self) -> str:
-        return f"request body over {self.max_bytes / (1024 * 1024):.4g} MB (RAGKB_MAX_REQUEST_MB)"
-
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        request = Request(scope)
-        kind = kind_of(PayloadTooLarge())
-        assert kind is not None
-        await error_response(request, kind, self._message())(scope, lambda: _empty(), send)
-
-
-async def _empty() -> Message:
-    return {"type": "http.request", "body": b"", "more_body": False}
