@@ -79,6 +79,17 @@ def write_adversarial(data: Path) -> None:
     ])  # fmt: skip
 
 
+def false_alarms(alarms: list[tuple[int, bool, bool]]) -> dict[str, dict[str, float]]:
+    buckets = {"0-1": (0, 1), "2": (2, 2), "3-4": (3, 4), "5+": (5, 10**6)}
+    out = {}
+    for name, (low, high) in buckets.items():
+        rows = [a for a in alarms if low <= a[0] <= high]
+        if rows:
+            out[name] = {"n": len(rows), "v2": float(np.mean([a[1] for a in rows])),
+                         "v1": float(np.mean([a[2] for a in rows]))}  # fmt: skip
+    return out
+
+
 def relevance_results(data: Path, v1: Checker, v2: CrossEncoderChecker) -> dict[str, dict]:
     """HaluEval questions with their own answers (relevant) and another question's (not): both checkers."""
     rows = read_jsonl(data / "relevance_halueval.eval.jsonl")
@@ -124,6 +135,7 @@ def main() -> None:
                   "overlap": best_threshold(train_overlap)}  # fmt: skip
 
     results: dict[str, dict] = {}
+    alarms: list[tuple[int, bool, bool]] = []  # grounded answers: (claims, v2 flags it, v1 flags it)
     for name in args.sets:
         started = time.perf_counter()
         path = args.data / f"{name}.eval.jsonl"
@@ -132,10 +144,14 @@ def main() -> None:
         probabilities = v1.models.grounding.predict(data.rows) if len(data.rows) else np.zeros(0)
         old = np.array([probabilities[a:b].min() if b > a else 1.0
                         for a, b in zip(data.offsets[:-1], data.offsets[1:], strict=True)])  # fmt: skip
-        new = np.array([v2.check(r["sources"], r["query"], r["answer"]).grounding for r in rows])
+        checked = [v2.check(r["sources"], r["query"], r["answer"]) for r in rows]
+        new = np.array([c.grounding for c in checked])
         labels = np.array([int(r["label"] == "grounded") for r in rows])
         scores = {"v2": new, "v1": old, "overlap": np.array([overlap_score(r) for r in rows])}
         results[name] = {"n": len(labels), **{k: metrics(labels, s, thresholds[k]) for k, s in scores.items()}}
+        for check, label, old_score, new_score in zip(checked, labels, old, new, strict=True):
+            if label:
+                alarms.append((len(check.claims), new_score < thresholds["v2"], old_score < thresholds["v1"]))
         if name in ("pack_dev", "adversarial", "synthetic"):
             kinds = np.array([r.get("kind", "") for r in rows])
             results[name]["by_kind"] = {
@@ -158,6 +174,10 @@ def main() -> None:
             print(f"\n{name} accuracy by kind (v2 / v1):")
             for kind, v in r["by_kind"].items():
                 print(f"  {kind:<22}{v['n']:>5}  {v['v2']:.2f} / {v['v1']:.2f}")
+    results["false_alarms_by_claims"] = false_alarms(alarms)
+    print("\nfalse-alarm rate on grounded answers by number of claims (all sets), v2 / v1:")
+    for bucket, row in results["false_alarms_by_claims"].items():
+        print(f"  {bucket:>8} claims  n {row['n']:5d}  {row['v2']:.3f} / {row['v1']:.3f}")
     relevance = relevance_results(args.data, v1, v2)
     print(f"\n{'relevance':<20}{'n':>6} | {'v2 BA':>7}{'AUROC':>7} | {'v1 BA':>7}{'AUROC':>7}")
     for name, r in relevance.items():
