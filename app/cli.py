@@ -13,9 +13,9 @@ from pydantic_settings import SettingsError
 from rich.markup import escape
 
 from app import cli_eval, cli_grounding, cli_ingest, cli_query, cli_serve
-from app.evaluation_grounding import DatasetError
 from app.settings import Settings
 from app.terminal import err
+from evaluation import DatasetError
 from grounding import GroundingError
 from ingest.errors import IngestError
 from retrieval.errors import RetrievalError
