@@ -13,9 +13,9 @@ from typing import Any
 from app.guardrail_store import GuardrailRecord
 from app.json_views import hit_view, job_view
 from ingest.chunking import ChunkingConfig
-from retrieval.catalog import DocumentSummary
 from retrieval.generation import Citation
 from retrieval.home import KnowledgeBaseInfo
+from retrieval.store.catalog import DocumentSummary
 from retrieval.types import Hit
 
 ACCOUNT_ID = "000000000000"

@@ -16,10 +16,10 @@ from app.schemas_base import JsonInt, RequestModel
 from app.schemas_grounding import GroundingCheckResponse
 from app.text_rules import query_problem
 from ingest.chunking import ChunkingConfig
-from retrieval.catalog import DocumentSummary
 from retrieval.generation import Citation as CitationSpan
 from retrieval.home import KnowledgeBaseInfo
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS
+from retrieval.store.catalog import DocumentSummary
 from retrieval.types import DEFAULT_SEARCH_TYPE, Hit
 
 JobStatus = Literal["STARTING", "IN_PROGRESS", "STOPPING", "STOPPED", "COMPLETE", "FAILED"]

@@ -26,13 +26,13 @@ from ingest.chunking import ChunkingConfig
 from ingest.metadata import plain_values
 from ingest.sentences import split_sentences
 from ingest.types import Chunk, MetadataAttribute
-from retrieval.catalog import Catalog, ChunkRecord, NewChunk
 from retrieval.embedding import Embedder, prepare_for_embedding
 from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch
 from retrieval.filters import Filter
-from retrieval.metadata_index import MetadataIndex
+from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk
+from retrieval.store.metadata_index import MetadataIndex
+from retrieval.store.vectors import FaissStore
 from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType
-from retrieval.vector_store import FaissStore
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 100

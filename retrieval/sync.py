@@ -32,7 +32,6 @@ from ingest.metadata import load_sidecar, sidecar_path
 from ingest.parsers import ParseLimits
 from ingest.pipeline import DocumentResult, process_file
 from ingest.types import MetadataAttribute
-from retrieval.catalog import DocumentRow
 from retrieval.errors import RetrievalError
 from retrieval.folders import (
     OUTSIDE,
@@ -47,6 +46,7 @@ from retrieval.folders import (
 from retrieval.home import new_id, utc_now
 from retrieval.knowledge_base import DATA_SOURCE_KEY, DocumentWrite, KnowledgeBase
 from retrieval.parent_watch import exit_with_parent
+from retrieval.store.catalog import DocumentRow
 from retrieval.types import FileFailure, SyncReport
 
 Progress = Callable[[int, int], None]

@@ -13,8 +13,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from retrieval.catalog import Catalog
 from retrieval.home import Home, new_id, utc_now
+from retrieval.store.catalog import Catalog
 
 SAMPLES = Path(__file__).parents[1] / "data" / "sample"
 ROLE_ARN = "arn:aws:iam::123456789012:role/AmazonBedrockExecutionRoleForKnowledgeBase"
