@@ -20,8 +20,9 @@ from ingest.chunking import ChunkingConfig
 from ingest.errors import InvalidChunkingConfig
 from ingest.pipeline import DocumentResult, iter_documents, process_file
 from ingest.types import ChunkLocation
-from retrieval.home import Home, KnowledgeBaseInfo, new_id, utc_now
+from retrieval.home import Home, KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
+from retrieval.stamps import new_id, utc_now
 from retrieval.sync import FolderSource, sync_folder
 
 STRATEGIES = ("default", "fixed", "none", "hierarchical", "semantic")

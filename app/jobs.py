@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.parsers import ParseLimits
-from retrieval.home import new_id, utc_now
 from retrieval.knowledge_base import KnowledgeBase
+from retrieval.stamps import new_id, utc_now
 from retrieval.sync import FolderSource, SyncError, sync_folder
 
 

@@ -27,8 +27,9 @@ from ingest.errors import InvalidMetadata
 from ingest.metadata import parse_metadata
 from ingest.types import MetadataAttribute
 from retrieval.direct import delete_content, index_content, suffix_for
-from retrieval.home import KnowledgeBaseInfo, utc_now
+from retrieval.home import KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
+from retrieval.stamps import utc_now
 
 router = APIRouter(tags=["bedrock-agent"])
 DOCUMENTS = "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/documents"

@@ -20,8 +20,9 @@ from grounding import GroundingChecker
 from ingest.chunking import ChunkingConfig
 from retrieval.embedding import Embedder
 from retrieval.generation import Generator
-from retrieval.home import Home, KnowledgeBaseInfo, new_id, utc_now
+from retrieval.home import Home, KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
+from retrieval.stamps import new_id, utc_now
 from retrieval.sync import FolderSource
 
 

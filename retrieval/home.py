@@ -14,20 +14,17 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import secrets
 import shutil
 import sqlite3
-import string
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ingest.chunking import ChunkingConfig
 from retrieval.errors import RetrievalError
+from retrieval.stamps import new_id, utc_now
 
-_ID_ALPHABET = string.ascii_uppercase + string.digits
 _NAME = re.compile(r"^[0-9a-zA-Z][0-9a-zA-Z_.-]{0,99}$")
 
 
@@ -52,15 +49,6 @@ class KnowledgeBaseInfo:
     embedder: str
     created_at: str
     updated_at: str
-
-
-def new_id() -> str:
-    """A Bedrock-shaped id: 10 characters from ``[0-9A-Z]``."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Home:

@@ -43,9 +43,9 @@ from retrieval.folders import (
     scan,
     still_confined,
 )
-from retrieval.home import new_id, utc_now
 from retrieval.knowledge_base import DATA_SOURCE_KEY, DocumentWrite, KnowledgeBase
 from retrieval.parent_watch import exit_with_parent
+from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentRow
 from retrieval.types import FileFailure, SyncReport
 

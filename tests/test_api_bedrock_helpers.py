@@ -13,7 +13,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from retrieval.home import Home, new_id, utc_now
+from retrieval.home import Home
+from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import Catalog
 
 SAMPLES = Path(__file__).parents[1] / "data" / "sample"
