@@ -7,7 +7,7 @@ from typing import Any
 from ingest.metadata import plain_values
 from ingest.pipeline import DocumentResult
 from ingest.types import Chunk, ChunkLocation
-from retrieval.types import Hit
+from retrieval.types import Hit, IngestionJob
 
 
 def location_view(location: ChunkLocation) -> dict[str, Any]:
@@ -54,15 +54,15 @@ def hit_view(hit: Hit) -> dict[str, Any]:
     }
 
 
-def job_view(kb_id: str, job: dict[str, Any]) -> dict[str, Any]:
+def job_view(kb_id: str, job: IngestionJob) -> dict[str, Any]:
     """Bedrock's ``IngestionJob`` (plus ``warnings``, which Bedrock does not have)."""
     return {
         "knowledgeBaseId": kb_id,
-        "dataSourceId": job["data_source_id"],
-        "ingestionJobId": job["id"],
-        "status": job["status"],
-        "statistics": job["statistics"],
-        "failureReasons": job["failures"],
-        "startedAt": job["started_at"],
-        "updatedAt": job["updated_at"],
+        "dataSourceId": job.data_source_id,
+        "ingestionJobId": job.id,
+        "status": job.status,
+        "statistics": job.statistics,
+        "failureReasons": list(job.failures),
+        "startedAt": job.started_at,
+        "updatedAt": job.updated_at,
     }

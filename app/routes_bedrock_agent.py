@@ -132,7 +132,7 @@ def create_data_source(principal: AwsPrincipal, services: ServicesDep, params: C
 @router.post("/knowledgebases/{knowledgeBaseId}/datasources/", summary="ListDataSources")
 def list_data_sources(principal: AwsPrincipal, services: ServicesDep, params: ListDsInput) -> dict[str, Any]:
     info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
-    sources = sorted(kb.catalog.data_sources(), key=lambda source: source["created_at"])
+    sources = sorted(kb.catalog.data_sources(), key=lambda source: source.created_at)
     items, token = page(sources, max_results=params.get("maxResults"), next_token=params.get("nextToken"))
     response: dict[str, Any] = {"dataSourceSummaries": [data_source_summary(info.id, s) for s in items]}
     if token:
@@ -152,7 +152,7 @@ def get_data_source(principal: AwsPrincipal, services: ServicesDep, params: GetD
 def delete_data_source(principal: AwsPrincipal, services: ServicesDep, params: DeleteDsInput) -> dict[str, Any]:
     info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
     source = services.delete_data_source(info.id, kb, params["dataSourceId"])
-    return {"knowledgeBaseId": info.id, "dataSourceId": source["id"], "status": "DELETING"}
+    return {"knowledgeBaseId": info.id, "dataSourceId": source.id, "status": "DELETING"}
 
 
 def settle_chunking(services: Services, info: KnowledgeBaseInfo, kb: KnowledgeBase, wanted: ChunkingConfig) -> None:

@@ -111,7 +111,7 @@ def delete_knowledge_base_documents(
 @router.post(DOCUMENTS + "/getDocuments", summary="GetKnowledgeBaseDocuments")
 def get_knowledge_base_documents(principal: AwsPrincipal, services: ServicesDep, params: GetInput) -> dict[str, Any]:
     info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
-    source_id = services.data_source(kb, params["dataSourceId"])["id"]
+    source_id = services.data_source(kb, params["dataSourceId"]).id
     details = []
     for document_id in _document_ids(services, params["documentIdentifiers"]):
         found = kb.catalog.document_summaries(source_id, uri=document_id)
@@ -126,7 +126,7 @@ def get_knowledge_base_documents(principal: AwsPrincipal, services: ServicesDep,
 @router.post(DOCUMENTS, summary="ListKnowledgeBaseDocuments")
 def list_knowledge_base_documents(principal: AwsPrincipal, services: ServicesDep, params: ListInput) -> dict[str, Any]:
     info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
-    source_id = services.data_source(kb, params["dataSourceId"])["id"]
+    source_id = services.data_source(kb, params["dataSourceId"]).id
     summaries = kb.catalog.document_summaries(source_id)
     items, token = page(summaries, max_results=params.get("maxResults"), next_token=params.get("nextToken"))
     response: dict[str, Any] = {"documentDetails": [stored_document_detail(info.id, s) for s in items]}
@@ -141,12 +141,12 @@ def _custom_source(
 ) -> tuple[KnowledgeBaseInfo, KnowledgeBase, str]:
     info, kb = knowledge_base_by_id(services, principal, params["knowledgeBaseId"])
     source = services.data_source(kb, params["dataSourceId"])
-    if source["type"] != "CUSTOM":
+    if source.type != "CUSTOM":
         raise RequestError(
-            f"data source {source['id']} is a {source['type']} data source: its documents come from its folder; "
+            f"data source {source.id} is a {source.type} data source: its documents come from its folder; "
             "change the files and run start_ingestion_job"
         )
-    return info, kb, source["id"]
+    return info, kb, source.id
 
 
 def _check_count(services: Services, count: int, field: str) -> None:

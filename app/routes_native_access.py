@@ -7,7 +7,7 @@ the key learns nothing about what it may not see.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path
 
@@ -15,6 +15,7 @@ from app.auth import Principal
 from app.services import Services
 from retrieval.home import KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
+from retrieval.types import DataSource
 
 KbPath = Annotated[str, Path(description="Knowledge base name or id.", examples=["handbook"])]
 DataSourcePath = Annotated[str, Path(description="Data source id.", examples=["Q3XK81PZ0B"])]
@@ -32,7 +33,7 @@ def open_kb(services: Services, principal: Principal, kb: str) -> tuple[Knowledg
 
 def open_data_source(
     services: Services, principal: Principal, kb: str, ds: str
-) -> tuple[KnowledgeBaseInfo, KnowledgeBase, dict[str, Any]]:
+) -> tuple[KnowledgeBaseInfo, KnowledgeBase, DataSource]:
     """The knowledge base and its data source ``ds`` (an id); 404 when either does not exist."""
     info, handle = open_kb(services, principal, kb)
     return info, handle, services.data_source(handle, ds)

@@ -55,7 +55,7 @@ def upload_documents(
 ) -> UploadResponse:
     """``curl -F files=@handbook.md -F metadata='{"metadataAttributes":{"team":"hr"}}' .../documents``"""
     info, handle, source = open_data_source(services, principal, kb, ds)
-    if source["type"] != "CUSTOM":
+    if source.type != "CUSTOM":
         raise RequestError("uploads go to CUSTOM data sources; this one follows its folder (run an ingestion job)")
     limit = services.settings.max_documents_per_call
     if len(files) > limit:
@@ -98,7 +98,7 @@ def delete_document(
     kb: KbPath, ds: DataSourcePath, document_id: DocumentPath, services: ServicesDep, principal: NativePrincipal
 ) -> Response:
     info, handle, source = open_data_source(services, principal, kb, ds)
-    if source["type"] != "CUSTOM":
+    if source.type != "CUSTOM":
         raise RequestError("documents of a LOCAL_FOLDER data source follow the folder: delete the file and run a job")
     if delete_content(handle, data_source_id=ds, document_id=document_id).status == "NOT_FOUND":
         raise ResourceNotFound(f"no document {document_id!r} in data source {ds}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from app.guardrail_store import GuardrailStore
 from app.jobs import JobConflict, JobRunner
@@ -22,8 +22,8 @@ from retrieval.embedding import Embedder
 from retrieval.generation import Generator
 from retrieval.home import Home, KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.stamps import new_id, utc_now
 from retrieval.sync import FolderSource
+from retrieval.types import DataSource, DataSourceType
 
 
 class DataSourceNotFound(Exception):
@@ -108,9 +108,9 @@ class Services:
     def create_data_source(
         self, kb: KnowledgeBase, *, name: str, type: str, path: str | None = None,
         include: list[str] | None = None, exclude: list[str] | None = None, description: str = "",
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> DataSource:  # fmt: skip
         """Register a ``LOCAL_FOLDER`` (a folder under a data root) or ``CUSTOM`` (direct ingestion) source."""
-        if any(s["name"] == name for s in kb.catalog.data_sources()):
+        if any(s.name == name for s in kb.catalog.data_sources()):
             raise InvalidDataSource(f"a data source named {name!r} already exists in this knowledge base")
         config: dict[str, Any] = {"description": description}
         if type == "LOCAL_FOLDER":
@@ -119,17 +119,17 @@ class Services:
             config |= {"path": str(self.allowed_folder(path)), "include": include or [], "exclude": exclude or []}
         elif type != "CUSTOM":
             raise InvalidDataSource(f"data source type must be LOCAL_FOLDER or CUSTOM, got {type!r}")
-        source_id = new_id()
-        kb.catalog.put_data_source(id=source_id, name=name, type=type, config=config, now=utc_now())
-        return self.data_source(kb, source_id)
+        source = DataSource.new(name=name, type=cast(DataSourceType, type), config=config)  # checked above
+        kb.catalog.put_data_source(source)
+        return self.data_source(kb, source.id)
 
-    def data_source(self, kb: KnowledgeBase, data_source_id: str) -> dict[str, Any]:
+    def data_source(self, kb: KnowledgeBase, data_source_id: str) -> DataSource:
         for source in kb.catalog.data_sources():
-            if source["id"] == data_source_id:
+            if source.id == data_source_id:
                 return source
         raise DataSourceNotFound(f"no data source {data_source_id!r} in this knowledge base")
 
-    def delete_data_source(self, kb_id: str, kb: KnowledgeBase, data_source_id: str) -> dict[str, Any]:
+    def delete_data_source(self, kb_id: str, kb: KnowledgeBase, data_source_id: str) -> DataSource:
         """Remove a data source, its documents (chunks and vectors) and its jobs; refused while a job runs."""
         source = self.data_source(kb, data_source_id)
         if self.jobs.running(kb_id):
@@ -140,13 +140,13 @@ class Services:
         kb.save()
         return source
 
-    def folder_source(self, source: dict[str, Any]) -> FolderSource | None:
+    def folder_source(self, source: DataSource) -> FolderSource | None:
         """The sync target of a data source (confined to the data roots at every job); ``None`` for CUSTOM."""
-        if source["type"] != "LOCAL_FOLDER":
+        if source.type != "LOCAL_FOLDER":
             return None
-        config = source["config"]
+        config = source.config
         return FolderSource(
-            source["id"], Path(config["path"]), tuple(config["include"]), tuple(config["exclude"]),
+            source.id, Path(config["path"]), tuple(config["include"]), tuple(config["exclude"]),
             roots=tuple(self.settings.data_roots),
         )  # fmt: skip
 
