@@ -24,6 +24,7 @@ from typing import Any
 from ingest.chunking import ChunkingConfig
 from retrieval.errors import RetrievalError
 from retrieval.stamps import new_id, utc_now
+from retrieval.store.sqlite import open_database
 
 _NAME = re.compile(r"^[0-9a-zA-Z][0-9a-zA-Z_.-]{0,99}$")
 
@@ -57,9 +58,7 @@ class Home:
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(root / "registry.sqlite", isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA secure_delete=ON")
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_database(root / "registry.sqlite")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS knowledge_bases (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
             "description TEXT NOT NULL, chunking TEXT NOT NULL, embedder TEXT NOT NULL, "

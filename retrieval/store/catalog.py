@@ -24,7 +24,7 @@ import numpy as np
 
 from retrieval.keywords import or_expression, query_words, selective_words
 from retrieval.store.ingestion import IngestionTables
-from retrieval.store.sqlite import Connection
+from retrieval.store.sqlite import Connection, open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -107,12 +107,7 @@ class Catalog(IngestionTables):
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = Connection(path)
-        # Deleted rows are overwritten with zeros, not left in free space for a hex editor to find.
-        self._db.execute("PRAGMA secure_delete=ON")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db = open_database(path, synchronous="NORMAL", foreign_keys=True)
         self._db.executescript(_SCHEMA)
         self._fts_secure_delete = _enable_fts_secure_delete(self._db)
         self.erase_deleted()  # finish the erasure a killed process left pending
