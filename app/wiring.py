@@ -12,6 +12,7 @@ from retrieval.generation import ChatCompletionGenerator, ExtractiveGenerator, G
 from retrieval.home import Home, KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.onnx_embedding import OnnxEmbedder, exported_model
+from retrieval.store.vectors import FaissStore, VectorStore
 from retrieval.sync import fail_interrupted_jobs
 
 
@@ -90,8 +91,15 @@ def build_generator(settings: Settings, embedder: Embedder) -> Generator:
     return ExtractiveGenerator(embedder)
 
 
+# The vector store of every knowledge base the service and the CLI open: FAISS (flat, then IVF as a
+# collection grows; retrieval/store/faiss_index.py). InMemoryStore, the numpy fake, is for tests and demos.
+VECTOR_STORE: type[VectorStore] = FaissStore
+
+
 def open_knowledge_base(home: Home, info: KnowledgeBaseInfo, embedder: Embedder) -> KnowledgeBase:
     """Open a knowledge base; jobs a killed process left unfinished are marked FAILED on the way."""
-    kb = KnowledgeBase(directory=home.directory(info.id), embedder=embedder, chunking=info.chunking)
+    kb = KnowledgeBase(
+        directory=home.directory(info.id), embedder=embedder, chunking=info.chunking, vector_store=VECTOR_STORE
+    )
     fail_interrupted_jobs(kb)
     return kb

@@ -38,7 +38,12 @@ class VectorStore(Protocol):
     ``search_many(q[None], ...)[0]``. ``allowed_ids`` restricts a search to those ids (``None``: all;
     empty: nothing) and the restriction is applied during the search, not after it. ``save`` is
     atomic: a crash leaves either the old file or the new one, never a torn one.
+
+    The class itself is the factory a :class:`~retrieval.knowledge_base.KnowledgeBase` takes
+    (``vector_store=FaissStore``): ``cls(dimension)`` makes an empty store, ``cls.load(path)`` reads one.
     """
+
+    def __init__(self, dimension: int) -> None: ...
 
     @property
     def dimension(self) -> int: ...
