@@ -32,8 +32,7 @@ from app.auth import Principal
 from app.errors import RequestError
 from app.services import Services
 from app.text_rules import query_problem, unicode_problem
-from retrieval.home import KnowledgeBaseInfo, KnowledgeBaseNotFound
-from retrieval.knowledge_base import KnowledgeBase
+from retrieval import KnowledgeBase, KnowledgeBaseInfo, KnowledgeBaseNotFound
 
 CONTROL = "bedrock"
 AGENT = "bedrock-agent"

@@ -12,11 +12,8 @@ from typing import Any
 
 from app.guardrail_store import GuardrailRecord
 from app.json_views import hit_view, job_view
-from ingest.chunking import ChunkingConfig
-from retrieval.generation import Citation
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.store.catalog import DocumentSummary
-from retrieval.types import DataSource, Hit, IngestionJob
+from ingest import ChunkingConfig
+from retrieval import Citation, DataSource, DocumentSummary, Hit, IngestionJob, KnowledgeBaseInfo
 
 ACCOUNT_ID = "000000000000"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/ragkb"

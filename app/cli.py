@@ -17,8 +17,8 @@ from app.settings import Settings
 from app.terminal import err
 from evaluation import DatasetError
 from grounding import GroundingError
-from ingest.errors import IngestError
-from retrieval.errors import RetrievalError
+from ingest import IngestError
+from retrieval import RetrievalError
 
 cli = typer.Typer(
     name="ragkb",

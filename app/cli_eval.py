@@ -28,7 +28,7 @@ from evaluation import (
     write_trec_run,
 )
 from grounding import DEFAULT_GROUNDING_THRESHOLD
-from retrieval.types import DEFAULT_SEARCH_TYPE
+from retrieval import DEFAULT_SEARCH_TYPE
 
 eval_cli = typer.Typer(help="Evaluate retrieval, grounding checks and RAG outputs on datasets.", no_args_is_help=True)
 DatasetOpt = Annotated[Path, typer.Option("--dataset", exists=True, dir_okay=False, help="The JSONL dataset.")]

@@ -14,7 +14,7 @@ from app.settings import Settings
 from app.terminal import out, print_json
 from app.wiring import build_checker
 from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, MAX_ANSWER_CHARS, MAX_QUERY_CHARS
-from ingest.parsers import parse_file
+from ingest import parse_file
 
 # `ragkb check`'s exit code when the verdict is BLOCKED: scripts tell it apart from errors (1) and usage (2).
 EXIT_BLOCKED = 3

@@ -16,15 +16,8 @@ from app.json_views import document_view, job_view
 from app.settings import Settings
 from app.terminal import err, out, print_json, progress_bar
 from app.wiring import build_embedder, open_knowledge_base
-from ingest.chunking import ChunkingConfig
-from ingest.errors import InvalidChunkingConfig
-from ingest.pipeline import DocumentResult, iter_documents, process_file
-from ingest.types import ChunkLocation
-from retrieval.home import Home, KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.stamps import utc_now
-from retrieval.sync import FolderSource, sync_folder
-from retrieval.types import DataSource
+from ingest import ChunkingConfig, ChunkLocation, DocumentResult, InvalidChunkingConfig, iter_documents, process_file
+from retrieval import DataSource, FolderSource, Home, KnowledgeBase, KnowledgeBaseInfo, sync_folder, utc_now
 
 STRATEGIES = ("default", "fixed", "none", "hierarchical", "semantic")
 

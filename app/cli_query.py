@@ -12,9 +12,7 @@ from app.json_views import hit_view
 from app.settings import Settings
 from app.terminal import out, print_json
 from app.wiring import build_embedder, open_knowledge_base
-from retrieval.filters import parse_filter
-from retrieval.home import Home
-from retrieval.types import DEFAULT_SEARCH_TYPE
+from retrieval import DEFAULT_SEARCH_TYPE, Home, parse_filter
 
 kb_cli = typer.Typer(help="List, inspect and delete knowledge bases.", no_args_is_help=True)
 

@@ -9,7 +9,7 @@ import typer
 from app.auth import KeyStore
 from app.settings import Settings
 from app.terminal import out, print_json
-from retrieval.home import Home
+from retrieval import Home
 
 keys_cli = typer.Typer(help="Create, list and revoke API keys for the native HTTP API.", no_args_is_help=True)
 

@@ -22,12 +22,9 @@ from app.auth import AuthError, Forbidden
 from app.guardrail_store import GuardrailExists, GuardrailNotFound, InvalidGuardrail
 from app.jobs import JobConflict, JobNotFound
 from app.services import DataSourceNotFound, InvalidDataSource, PathNotAllowed
-from grounding import GroundingError, InvalidInput
-from grounding.scorer import ModelFileError
-from ingest.errors import IngestError
-from retrieval.errors import ModelMismatch, RetrievalError
-from retrieval.generation import GenerationFailed
-from retrieval.home import KnowledgeBaseExists, KnowledgeBaseNotFound
+from grounding import GroundingError, InvalidInput, ModelFileError
+from ingest import IngestError
+from retrieval import GenerationFailed, KnowledgeBaseExists, KnowledgeBaseNotFound, ModelMismatch, RetrievalError
 
 log = logging.getLogger("ragkb")
 

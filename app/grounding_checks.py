@@ -18,15 +18,16 @@ from typing import Any
 from grounding import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
+    Action,
     Assessment,
     ClaimResult,
     FilterConfig,
+    FilterType,
     GroundingChecker,
     GroundingPolicy,
     GroundingResult,
     assess,
 )
-from grounding.policy import Action, FilterType
 
 
 @dataclass(frozen=True)

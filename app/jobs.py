@@ -9,11 +9,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, replace
 
-from ingest.parsers import ParseLimits
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.stamps import new_id, utc_now
-from retrieval.sync import FolderSource, SyncError, sync_folder
-from retrieval.types import IngestionJob
+from ingest import ParseLimits
+from retrieval import FolderSource, IngestionJob, KnowledgeBase, SyncError, new_id, sync_folder, utc_now
 
 
 class JobConflict(Exception):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ingest.metadata import plain_values
-from ingest.pipeline import DocumentResult
-from ingest.types import Chunk, ChunkLocation
-from retrieval.types import Hit, IngestionJob
+from ingest import Chunk, ChunkLocation, DocumentResult, plain_values
+from retrieval import Hit, IngestionJob
 
 
 def location_view(location: ChunkLocation) -> dict[str, Any]:

@@ -24,9 +24,8 @@ from app.bedrock_views import data_source_summary, data_source_view, knowledge_b
 from app.errors import RequestError
 from app.server import AwsPrincipal, ServicesDep
 from app.services import Services
-from ingest.chunking import ChunkingConfig
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
+from ingest import ChunkingConfig
+from retrieval import KnowledgeBase, KnowledgeBaseInfo
 
 router = APIRouter(tags=["bedrock-agent"])
 for _module in (routes_bedrock_jobs, routes_bedrock_documents, routes_bedrock_retrieval):

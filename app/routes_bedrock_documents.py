@@ -23,13 +23,8 @@ from app.bedrock_views import document_detail, stored_document_detail
 from app.errors import RequestError
 from app.server import AwsPrincipal, ServicesDep
 from app.services import Services
-from ingest.errors import InvalidMetadata
-from ingest.metadata import parse_metadata
-from ingest.types import MetadataAttribute
-from retrieval.direct import delete_content, index_content, suffix_for
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.stamps import utc_now
+from ingest import InvalidMetadata, MetadataAttribute, parse_metadata
+from retrieval import KnowledgeBase, KnowledgeBaseInfo, delete_content, index_content, suffix_for, utc_now
 
 router = APIRouter(tags=["bedrock-agent"])
 DOCUMENTS = "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/documents"

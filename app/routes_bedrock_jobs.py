@@ -16,8 +16,7 @@ from app.bedrock_views import ingestion_job_summary, ingestion_job_view
 from app.jobs import JobConflict, JobNotFound
 from app.server import AwsPrincipal, ServicesDep
 from app.services import Services
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.types import IngestionJob
+from retrieval import IngestionJob, KnowledgeBase
 
 router = APIRouter(tags=["bedrock-agent"])
 JOBS = "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/ingestionjobs/"

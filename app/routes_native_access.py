@@ -13,9 +13,7 @@ from fastapi import Path
 
 from app.auth import Principal
 from app.services import Services
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.types import DataSource
+from retrieval import DataSource, KnowledgeBase, KnowledgeBaseInfo
 
 KbPath = Annotated[str, Path(description="Knowledge base name or id.", examples=["handbook"])]
 DataSourcePath = Annotated[str, Path(description="Data source id.", examples=["Q3XK81PZ0B"])]

@@ -19,11 +19,8 @@ from app.routes_native_access import DataSourcePath, KbPath, open_data_source
 from app.schemas import ERROR_RESPONSES, Document, DocumentList, UploadedDocument, UploadResponse
 from app.server import NativePrincipal, ServicesDep
 from app.services import Services
-from ingest.metadata import parse_metadata
-from ingest.parsers import SUPPORTED_SUFFIXES
-from ingest.types import MetadataAttribute
-from retrieval.direct import delete_content, index_content
-from retrieval.knowledge_base import KnowledgeBase
+from ingest import SUPPORTED_SUFFIXES, MetadataAttribute, parse_metadata
+from retrieval import KnowledgeBase, delete_content, index_content
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["documents"])
 DOCUMENTS = "/knowledge-bases/{kb}/data-sources/{ds}/documents"

@@ -29,8 +29,7 @@ from app.schemas_grounding import (
 )
 from app.server import NativePrincipal, ServicesDep
 from app.services import Services
-from grounding import GroundingPolicy
-from grounding.policy import FilterType
+from grounding import FilterType, GroundingPolicy
 
 router = APIRouter(responses=ERROR_RESPONSES)
 CHECK_TAG = "grounding"

@@ -20,8 +20,7 @@ from app.schemas import (
 )
 from app.server import NativePrincipal, ServicesDep
 from app.services import Services
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
+from retrieval import KnowledgeBase, KnowledgeBaseInfo
 
 router = APIRouter(responses=ERROR_RESPONSES)
 KB_TAG = "knowledge bases"

@@ -20,9 +20,7 @@ from app.schemas import (
 from app.schemas_grounding import GroundingCheckResponse
 from app.server import NativePrincipal, ServicesDep
 from app.services import Services
-from retrieval.filters import parse_filter
-from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS
-from retrieval.types import Hit
+from retrieval import MAX_K, MAX_QUERY_CHARS, Hit, parse_filter
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["retrieval"])
 LIMITS = (

@@ -15,13 +15,19 @@ from app.schemas_base import ErrorResponse as ErrorResponse
 from app.schemas_base import JsonInt, RequestModel
 from app.schemas_grounding import GroundingCheckResponse
 from app.text_rules import query_problem
-from ingest.chunking import ChunkingConfig
-from retrieval import types as records
-from retrieval.generation import Citation as CitationSpan
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS
-from retrieval.store.catalog import DocumentSummary
-from retrieval.types import BEDROCK_STATISTICS, DEFAULT_SEARCH_TYPE, Hit
+from ingest import ChunkingConfig
+from retrieval import (
+    BEDROCK_STATISTICS,
+    DEFAULT_SEARCH_TYPE,
+    MAX_K,
+    MAX_QUERY_CHARS,
+    DocumentSummary,
+    Hit,
+    KnowledgeBaseInfo,
+)
+from retrieval import Citation as CitationSpan
+from retrieval import DataSource as DataSourceRecord
+from retrieval import IngestionJob as IngestionJobRecord
 
 JobStatus = Literal["STARTING", "IN_PROGRESS", "STOPPING", "STOPPED", "COMPLETE", "FAILED"]
 SearchTypeField = Literal["SEMANTIC", "HYBRID"]
@@ -177,7 +183,7 @@ class DataSource(BaseModel):
     updated_at: str
 
     @classmethod
-    def from_record(cls, kb_id: str, source: records.DataSource, *, document_count: int) -> DataSource:
+    def from_record(cls, kb_id: str, source: DataSourceRecord, *, document_count: int) -> DataSource:
         config = source.config
         return cls(
             id=source.id, knowledge_base_id=kb_id, name=source.name, type=source.type,
@@ -229,7 +235,7 @@ class IngestionJob(BaseModel):
     updated_at: str
 
     @classmethod
-    def from_record(cls, kb_id: str, job: records.IngestionJob) -> IngestionJob:
+    def from_record(cls, kb_id: str, job: IngestionJobRecord) -> IngestionJob:
         return cls(
             id=job.id, knowledge_base_id=kb_id, data_source_id=job.data_source_id, status=job.status,
             statistics=IngestionStatistics.from_bedrock(job.statistics), failures=list(job.failures),

@@ -17,13 +17,17 @@ from app.jobs import JobConflict, JobRunner
 from app.settings import Settings
 from app.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
 from grounding import GroundingChecker
-from ingest.chunking import ChunkingConfig
-from retrieval.embedding import Embedder
-from retrieval.generation import Generator
-from retrieval.home import Home, KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.sync import FolderSource
-from retrieval.types import DataSource, DataSourceType
+from ingest import ChunkingConfig
+from retrieval import (
+    DataSource,
+    DataSourceType,
+    Embedder,
+    FolderSource,
+    Generator,
+    Home,
+    KnowledgeBase,
+    KnowledgeBaseInfo,
+)
 
 
 class DataSourceNotFound(Exception):

@@ -7,13 +7,23 @@ from typing import Literal
 
 from app.settings import Settings
 from grounding import Checker, CrossEncoderChecker, GroundingChecker, HashEncoder, MiniLMEncoder
-from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceTransformerEmbedder
-from retrieval.generation import ChatCompletionGenerator, ExtractiveGenerator, Generator
-from retrieval.home import Home, KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.onnx_embedding import OnnxEmbedder, exported_model
-from retrieval.store.vectors import FaissStore, VectorStore
-from retrieval.sync import fail_interrupted_jobs
+from retrieval import (
+    BUNDLED_MODEL,
+    ChatCompletionGenerator,
+    Embedder,
+    ExtractiveGenerator,
+    FaissStore,
+    Generator,
+    HashEmbedder,
+    Home,
+    KnowledgeBase,
+    KnowledgeBaseInfo,
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+    VectorStore,
+    exported_model,
+    fail_interrupted_jobs,
+)
 
 
 def build_embedder(settings: Settings) -> Embedder:
