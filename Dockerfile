@@ -12,6 +12,7 @@ COPY app ./app
 COPY ingest ./ingest
 COPY retrieval ./retrieval
 COPY grounding ./grounding
+COPY evaluation ./evaluation
 COPY data ./data
 
 # torch is pinned as in pyproject.toml and comes from PyTorch's CPU-only wheel index (the default index's

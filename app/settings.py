@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from ingest.parsers import ParseLimits
+from ingest import ParseLimits
 
 
 def _default_home() -> Path:

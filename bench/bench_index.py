@@ -8,7 +8,7 @@ queries are real SciFact claims embedded with PyTorch fp32. For each size: exact
 (``4 sqrt(n)`` lists) at several ``nprobe`` values, with recall@10 against exact search, plain and
 with a filter admitting 20 % of ids. The row marked ``*`` is ragkb's default ``nprobe``. Each
 latency is the median of 3 passes. This is the measurement behind ``EXACT_LIMIT`` and
-``default_nprobe`` in retrieval/faiss_index.py. Writes bench/results/index.json.
+``default_nprobe`` in retrieval/store/faiss_index.py. Writes bench/results/index.json.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import faiss
 import numpy as np
 from synthetic_vectors import CACHE, SCIFACT, clustered_vectors
 
-from retrieval import faiss_index
+from retrieval.store import faiss_index
 
 ROOT = Path(__file__).resolve().parents[1]
 K = 10

@@ -37,10 +37,10 @@ from synthetic_vectors import SCIFACT, clustered_vectors, scifact_texts
 from app.core.wiring import build_embedder, open_knowledge_base
 from app.settings import Settings
 from ingest.chunking import ChunkingConfig
-from retrieval.catalog import NewChunk
 from retrieval.filters import parse_filter
 from retrieval.home import Home
 from retrieval.knowledge_base import KnowledgeBase
+from retrieval.store.catalog import NewChunk
 
 ROOT = Path(__file__).resolve().parents[1]
 FILTER = {"greaterThanOrEquals": {"key": "year", "value": 2020}}

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from app.core.wiring import build_embedder
 from app.settings import Settings
+from evaluation.retrieval import evaluate
 from ingest.chunking import ChunkingConfig
-from retrieval.evaluation import evaluate
 
 ROOT = Path(__file__).resolve().parents[1]
 SCIFACT = ROOT.parent / "shared/eval/scifact"

@@ -17,18 +17,21 @@ from grounding.inputs import MAX_ANSWER_CHARS, MAX_QUERY_CHARS, MAX_SOURCE_CHARS
 from grounding.policy import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
+    Action,
     Assessment,
     FilterAssessment,
     FilterConfig,
+    FilterType,
     GroundingPolicy,
     assess,
 )
+from grounding.scorer import ModelFileError
 from grounding.types import ClaimResult, Evidence, GroundingChecker, GroundingResult
 
 __all__ = [
     "DEFAULT_GROUNDING_THRESHOLD", "DEFAULT_RELEVANCE_THRESHOLD", "MAX_ANSWER_CHARS", "MAX_QUERY_CHARS",
-    "MAX_SOURCE_CHARS", "Assessment", "Calibration", "Checker", "ClaimResult", "CrossEncoder", "CrossEncoderChecker",
-    "Evidence", "FilterAssessment", "FilterConfig", "GroundingChecker", "GroundingError", "GroundingPolicy",
-    "GroundingResult", "HashEncoder", "InvalidInput", "MiniLMEncoder", "OverlapScorer", "PairScorer", "TextEncoder",
-    "assess", "check",
+    "MAX_SOURCE_CHARS", "Action", "Assessment", "Calibration", "Checker", "ClaimResult", "CrossEncoder",
+    "CrossEncoderChecker", "Evidence", "FilterAssessment", "FilterConfig", "FilterType", "GroundingChecker",
+    "GroundingError", "GroundingPolicy", "GroundingResult", "HashEncoder", "InvalidInput", "MiniLMEncoder",
+    "ModelFileError", "OverlapScorer", "PairScorer", "TextEncoder", "assess", "check",
 ]  # fmt: skip

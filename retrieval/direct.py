@@ -22,8 +22,8 @@ from ingest.parsers import SUPPORTED_SUFFIXES, ParseLimits
 from ingest.pipeline import process_file
 from ingest.types import MetadataAttribute
 from retrieval.errors import RetrievalError
-from retrieval.home import utc_now
 from retrieval.knowledge_base import DocumentWrite, KnowledgeBase
+from retrieval.stamps import utc_now
 from retrieval.sync import embedded_metadata_hash, sha256_hex, with_data_source
 
 # Types mimetypes does not know on every system, or knows under another name.

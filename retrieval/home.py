@@ -14,20 +14,18 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import secrets
 import shutil
 import sqlite3
-import string
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from ingest.chunking import ChunkingConfig
 from retrieval.errors import RetrievalError
+from retrieval.stamps import new_id, utc_now
+from retrieval.store.sqlite import open_database
 
-_ID_ALPHABET = string.ascii_uppercase + string.digits
 _NAME = re.compile(r"^[0-9a-zA-Z][0-9a-zA-Z_.-]{0,99}$")
 
 
@@ -54,24 +52,13 @@ class KnowledgeBaseInfo:
     updated_at: str
 
 
-def new_id() -> str:
-    """A Bedrock-shaped id: 10 characters from ``[0-9A-Z]``."""
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 class Home:
     """The registry of knowledge bases under one directory."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(root / "registry.sqlite", isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA secure_delete=ON")
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_database(root / "registry.sqlite")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS knowledge_bases (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
             "description TEXT NOT NULL, chunking TEXT NOT NULL, embedder TEXT NOT NULL, "

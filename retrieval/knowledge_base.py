@@ -4,10 +4,10 @@ Reads: ``retrieve`` / ``retrieve_many`` (semantic or hybrid, metadata filter, to
 Writes: ``write_document`` / ``delete_document`` / ``update_metadata``, each one catalog
 transaction followed by the matching in-memory index update, then ``save()`` persists the index.
 
-Consistency: the catalog (SQLite) is the source of truth and stores every vector. The FAISS file
-is a cache stamped with the catalog generation it reflects; when they disagree (a crash between a
-commit and ``save()``) the index is rebuilt from the catalog on open. So a crash at any point
-leaves either the previous or the new state of each document, never a mix.
+Consistency: the catalog (SQLite) is the source of truth and stores every vector. The vector store's
+file is a cache stamped with the catalog generation it reflects; when they disagree (a crash between
+a commit and ``save()``) it is rebuilt from the catalog on open. So a crash at any point leaves either
+the previous or the new state of each document, never a mix.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from ingest.chunking import ChunkingConfig
 from ingest.metadata import plain_values
 from ingest.sentences import split_sentences
 from ingest.types import Chunk, MetadataAttribute
-from retrieval.catalog import Catalog, ChunkRecord, NewChunk
 from retrieval.embedding import Embedder, prepare_for_embedding
 from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch
 from retrieval.filters import Filter
-from retrieval.metadata_index import MetadataIndex
+from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk
+from retrieval.store.metadata_index import MetadataIndex
+from retrieval.store.vectors import FaissStore, VectorStore
 from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType
-from retrieval.vector_store import FaissStore
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
@@ -59,14 +59,21 @@ class DocumentWrite:
 class KnowledgeBase:
     """Open with the embedder that built it; a different one raises :class:`ModelMismatch`.
 
+    ``vector_store``: the :class:`VectorStore` class that searches the vectors (FAISS by default,
+    ``InMemoryStore`` the numpy fake); a file another store wrote is rebuilt from the catalog.
+
     >>> kb = KnowledgeBase(directory=Path("/tmp/kb"), embedder=HashEmbedder(), chunking=ChunkingConfig())
     >>> [hit.text for hit in kb.retrieve("vacation days", k=3)]
     """
 
-    def __init__(self, *, directory: Path, embedder: Embedder, chunking: ChunkingConfig) -> None:
+    def __init__(
+        self, *, directory: Path, embedder: Embedder, chunking: ChunkingConfig,
+        vector_store: type[VectorStore] = FaissStore,
+    ) -> None:  # fmt: skip
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.embedder = embedder
+        self._vector_store = vector_store
         self.chunking = chunking
         self.catalog = Catalog(directory / "catalog.sqlite")
         self._check_embedder()
@@ -244,14 +251,14 @@ class KnowledgeBase:
                 f"To fix: {hint}, or re-create the knowledge base to change"
             )
 
-    def _load_index(self) -> FaissStore:
+    def _load_index(self) -> VectorStore:
         self._generation = self.catalog.generation()
         path, stamp = self.directory / "vectors.faiss", self.directory / "vectors.json"
         stamped = json.loads(stamp.read_text()).get("generation") if stamp.exists() else None
         if stamped == self._generation and path.exists():
             with contextlib.suppress(CorruptStore):  # a damaged cache is rebuilt below
-                return FaissStore.load(path)
-        store = FaissStore(self.embedder.dimension)
+                return self._vector_store.load(path)
+        store = self._vector_store(self.embedder.dimension)
         batches = list(self.catalog.iter_vectors())
         if batches:  # one add, so the index type is chosen (and trained) once for the whole collection
             store.add(np.concatenate([i for i, _ in batches]), np.concatenate([v for _, v in batches]))

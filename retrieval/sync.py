@@ -25,14 +25,12 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from ingest.errors import InvalidMetadata
 from ingest.metadata import load_sidecar, sidecar_path
 from ingest.parsers import ParseLimits
 from ingest.pipeline import DocumentResult, process_file
 from ingest.types import MetadataAttribute
-from retrieval.catalog import DocumentRow
 from retrieval.errors import RetrievalError
 from retrieval.folders import (
     OUTSIDE,
@@ -44,10 +42,11 @@ from retrieval.folders import (
     scan,
     still_confined,
 )
-from retrieval.home import new_id, utc_now
 from retrieval.knowledge_base import DATA_SOURCE_KEY, DocumentWrite, KnowledgeBase
 from retrieval.parent_watch import exit_with_parent
-from retrieval.types import FileFailure, SyncReport
+from retrieval.stamps import utc_now
+from retrieval.store.catalog import DocumentRow
+from retrieval.types import FileFailure, IngestionJob, JobStatus, SyncReport
 
 Progress = Callable[[int, int], None]
 
@@ -73,22 +72,14 @@ def sync_folder(
     here). Chunks of several documents are embedded together in batches of about ``EMBED_BATCH``.
     """
     report = SyncReport()
-    job: dict[str, Any] = {
-        "id": job_id or new_id(),
-        "data_source_id": source.id,
-        "status": "IN_PROGRESS",
-        "started_at": utc_now(),
-        "updated_at": utc_now(),
-        "statistics": {},
-        "failures": [],
-    }
+    job = IngestionJob.new(source.id, status="IN_PROGRESS", job_id=job_id)
     with _exclusive(kb.directory / "sync.lock"):
-        _fail_interrupted_jobs(kb, keep=str(job["id"]))
+        _fail_interrupted_jobs(kb, keep=job.id)
         try:  # resolved at every job: the folder may have been replaced by a link since it was registered
             root = confined_root(source)
         except FolderRefused as exc:
             raise SyncError(str(exc)) from exc
-        _record(kb, job, report)
+        job = _record(kb, job, report)
         scanned = list(
             scan(
                 source, root, fail=lambda uri, why: _fail(report, uri, why),
@@ -99,12 +90,12 @@ def sync_folder(
         done = 0
 
         def tick() -> None:
-            nonlocal done
+            nonlocal done, job
             done += 1
             if progress:
                 progress(done, len(scanned))
             if done % 5 == 0:  # progress counters for whoever watches the job
-                _record(kb, job, report)
+                job = _record(kb, job, report)
 
         todo: list[_ToParse] = []
         stopped = False
@@ -129,9 +120,8 @@ def sync_folder(
                     kb.delete_document(row.id)
                     report.documents_deleted += 1
         kb.save()
-        job["status"] = "STOPPED" if stopped else "COMPLETE"
-        _record(kb, job, report)
-    return str(job["id"]), report
+        job = _record(kb, replace(job, status="STOPPED" if stopped else "COMPLETE"), report)
+    return job.id, report
 
 
 EMBED_BATCH = 64  # chunks embedded together (across documents); 16-64 measured best on 2 cores
@@ -292,14 +282,15 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _record(kb: KnowledgeBase, job: dict[str, Any], report: SyncReport) -> None:
-    job["updated_at"] = utc_now()
-    job["statistics"] = report.statistics()
-    job["failures"] = [f"{f.uri}: {f.reason}" for f in report.failures]
+def _record(kb: KnowledgeBase, job: IngestionJob, report: SyncReport) -> IngestionJob:
+    """Store ``job`` with the report's statistics and failures so far; returns what was stored."""
+    failures = tuple(f"{f.uri}: {f.reason}" for f in report.failures)
+    job = replace(job, updated_at=utc_now(), statistics=report.statistics(), failures=failures)
     kb.catalog.put_job(job)
+    return job
 
 
-UNFINISHED = ("STARTING", "IN_PROGRESS", "STOPPING")
+UNFINISHED: tuple[JobStatus, ...] = ("STARTING", "IN_PROGRESS", "STOPPING")
 INTERRUPTED = "interrupted: the process running the job stopped (killed or crashed) before it finished"
 
 
@@ -319,10 +310,9 @@ def fail_interrupted_jobs(kb: KnowledgeBase) -> int:
 
 def _fail_interrupted_jobs(kb: KnowledgeBase, *, keep: str | None = None) -> int:
     """Unfinished jobs while we hold the lock were interrupted (except ``keep``, about to run): say so."""
-    jobs = [job for status in UNFINISHED for job in kb.catalog.jobs(status=status) if job["id"] != keep]
+    jobs = [job for status in UNFINISHED for job in kb.catalog.jobs(status=status) if job.id != keep]
     for job in jobs:
-        job.update(status="FAILED", updated_at=utc_now(), failures=[*job["failures"], INTERRUPTED])
-        kb.catalog.put_job(job)
+        kb.catalog.put_job(replace(job, status="FAILED", updated_at=utc_now(), failures=(*job.failures, INTERRUPTED)))
     return len(jobs)
 
 

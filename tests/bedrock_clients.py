@@ -13,8 +13,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from retrieval.catalog import Catalog
-from retrieval.home import Home, new_id, utc_now
+from retrieval.home import Home
+from retrieval.store.catalog import Catalog
+from retrieval.types import DataSource
 
 SAMPLES = Path(__file__).parents[1] / "data" / "sample"
 ROLE_ARN = "arn:aws:iam::123456789012:role/AmazonBedrockExecutionRoleForKnowledgeBase"
@@ -111,11 +112,11 @@ def register_folder_source(home: Path, kb_id: str, folder: Path, *, name: str = 
     """Add a LOCAL_FOLDER data source straight to the knowledge base's catalog (Bedrock's API creates
     only CUSTOM ones); the server reads data sources from the catalog on every call."""
     catalog = Catalog(Home(home).directory(kb_id) / "catalog.sqlite")
-    source_id = new_id()
     config = {"description": "", "path": str(folder), "include": [], "exclude": []}
-    catalog.put_data_source(id=source_id, name=name, type="LOCAL_FOLDER", config=config, now=utc_now())
+    source = DataSource.new(name=name, type="LOCAL_FOLDER", config=config)
+    catalog.put_data_source(source)
     catalog.close()
-    return source_id
+    return source.id
 
 
 def wait_for_job(agent: Any, kb_id: str, source_id: str, job_id: str, *, timeout_s: float = 120) -> dict[str, Any]:

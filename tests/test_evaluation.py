@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.retrieval import evaluate, load_qrels, score_run, write_trec_run
 from ingest.chunking import ChunkingConfig
-from retrieval.evaluation import evaluate, load_qrels, score_run, write_trec_run
 from tests.support import ragkb
 
 SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact"

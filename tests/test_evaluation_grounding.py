@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from app.evaluation_grounding import (
+from evaluation.grounding import (
     DatasetError,
     Prediction,
     auroc,
@@ -18,8 +18,8 @@ from app.evaluation_grounding import (
     f1_score,
     read_grounding_dataset,
 )
-from app.evaluation_rag import RagTurn, evaluate_rag, read_rag_dataset, score_turn
-from app.evaluation_report import histogram, render_report
+from evaluation.rag import RagTurn, evaluate_rag, read_rag_dataset, score_turn
+from evaluation.report import histogram, render_report
 from grounding import Checker, HashEncoder
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from retrieval import faiss_index
-from retrieval.vector_store import FaissStore
+from retrieval.store import faiss_index
+from retrieval.store.vectors import FaissStore
 
 DIM = 32
 LIMIT = 600

@@ -31,6 +31,7 @@ from ingest.parsers import ParseLimits
 from retrieval.embedding import HashEmbedder
 from retrieval.home import Home
 from retrieval.sync import INTERRUPTED, FolderSource, _exclusive
+from retrieval.types import IngestionJob, JobStatus
 from tests.bedrock_clients import boto_clients, create_kb, register_folder_source, wait_for_job
 from tests.live_server import free_port, running_server
 from tests.support import ROOT
@@ -148,23 +149,22 @@ def test_sigkill_mid_job_ends_workers_and_the_job_reads_failed(
 # --- the recovery rule, without a server --------------------------------------------------------
 
 
-def unfinished_job(home: Home, name: str, status: str) -> dict[str, Any]:
+def unfinished_job(home: Home, name: str, status: JobStatus) -> IngestionJob:
     info = home.create(name, chunking=ChunkingConfig(), embedder=HashEmbedder().name)
     kb = open_knowledge_base(home, info, HashEmbedder())
-    job = {"id": f"JOB{status[:7]}", "data_source_id": "DS", "status": status, "started_at": "2026-01-01T00:00:00Z",
-           "updated_at": "2026-01-01T00:00:00Z", "statistics": {}, "failures": []}  # fmt: skip
+    job = IngestionJob(f"JOB{status[:7]}", "DS", status, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z", {}, ())
     kb.catalog.put_job(job)
     kb.close()
     return job
 
 
 @pytest.mark.parametrize("status", ["STARTING", "IN_PROGRESS", "STOPPING"])
-def test_opening_a_knowledge_base_fails_jobs_left_unfinished(tmp_path: Path, status: str) -> None:
+def test_opening_a_knowledge_base_fails_jobs_left_unfinished(tmp_path: Path, status: JobStatus) -> None:
     home = Home(tmp_path / "home")
     job = unfinished_job(home, "kb", status)
     kb = open_knowledge_base(home, home.get("kb"), HashEmbedder())
     [stored] = kb.catalog.jobs()
-    assert (stored["id"], stored["status"], stored["failures"]) == (job["id"], "FAILED", [INTERRUPTED])
+    assert (stored.id, stored.status, stored.failures) == (job.id, "FAILED", (INTERRUPTED,))
     kb.close()
 
 
@@ -173,7 +173,7 @@ def test_a_job_running_elsewhere_is_left_alone(tmp_path: Path) -> None:
     unfinished_job(home, "kb", "IN_PROGRESS")
     with _exclusive(home.directory(home.get("kb").id) / "sync.lock"):  # as a running sync holds it
         kb = open_knowledge_base(home, home.get("kb"), HashEmbedder())
-    assert [job["status"] for job in kb.catalog.jobs()] == ["IN_PROGRESS"]
+    assert [job.status for job in kb.catalog.jobs()] == ["IN_PROGRESS"]
     kb.close()
 
 
@@ -209,8 +209,8 @@ def test_jobs_of_different_knowledge_bases_do_not_queue(
             runner.start(big_id, big, FolderSource("DS1", folder), "DS1")
         small_job = runner.start(small_id, small, FolderSource("DS2", small_folder), "DS2")
 
-        def status(kb: Any, job: dict[str, Any]) -> str:
-            return str(runner.get(kb, job["id"])["status"])
+        def status(kb: Any, job: IngestionJob) -> str:
+            return runner.get(kb, job.id).status
 
         wait_until(lambda: status(small, small_job) == "COMPLETE", timeout_s=30, what="the small job waited")
         assert status(big, big_job) == "STARTING" and runner.running(big_id)

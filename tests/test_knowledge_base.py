@@ -13,6 +13,7 @@ from retrieval.embedding import HashEmbedder
 from retrieval.errors import InvalidQuery
 from retrieval.filters import parse_filter
 from retrieval.knowledge_base import DocumentWrite, KnowledgeBase, reciprocal_rank_fusion
+from retrieval.store.vectors import FaissStore, InMemoryStore
 
 
 def add(kb: KnowledgeBase, uri: str, text: str, **metadata: object) -> None:
@@ -129,3 +130,26 @@ def test_hybrid_still_finds_a_chunk_by_a_common_word(kb: KnowledgeBase) -> None:
     assert len(kb.catalog.keyword_search("coffee", limit=3)) == 3  # the keyword side itself, not dense
     hits = kb.retrieve("coffee", k=3, search_type="HYBRID")
     assert len(hits) == 3 and all("Coffee" in h.text for h in hits)
+
+
+def test_the_vector_store_is_injected_and_any_store_reopens_any_knowledge_base(tmp_path: Path) -> None:
+    fake = KnowledgeBase(directory=tmp_path, embedder=HashEmbedder(), chunking=ChunkingConfig(),
+                         vector_store=InMemoryStore)  # fmt: skip
+    add(fake, "tea.txt", "Green tea brewing: water at seventy degrees for two minutes.")
+    add(fake, "coffee.txt", "Coffee roasting note about drum temperature.")
+    fake.save()
+    assert isinstance(fake.store, InMemoryStore)
+    assert [h.document_uri for h in fake.retrieve("green tea brewing", k=1)] == ["tea.txt"]
+    fake.close()
+    for store in (InMemoryStore, FaissStore):  # the saved file is an .npz: FAISS rebuilds it from the catalog
+        reopened = KnowledgeBase(directory=tmp_path, embedder=HashEmbedder(), chunking=ChunkingConfig(),
+                                 vector_store=store)  # fmt: skip
+        assert isinstance(reopened.store, store) and reopened.count() == 2
+        assert [h.document_uri for h in reopened.retrieve("green tea brewing", k=1)] == ["tea.txt"]
+        reopened.close()
+
+
+def test_the_service_and_the_cli_open_knowledge_bases_on_faiss() -> None:
+    from app.core.wiring import VECTOR_STORE
+
+    assert VECTOR_STORE is FaissStore

@@ -14,7 +14,7 @@ from ingest.types import Block, MetadataAttribute, ParsedDocument
 from retrieval.embedding import HashEmbedder
 from retrieval.filters import Comparison, ComparisonOperator, Filter, parse_filter
 from retrieval.knowledge_base import DocumentWrite, KnowledgeBase
-from retrieval.metadata_index import MetadataIndex
+from retrieval.store.metadata_index import MetadataIndex
 
 KEYS = ["animal", "year", "tags", "public", "title", "score"]
 WORDS = ["cat", "Cat", "dog", "camel", "pets", "indoor", "", "cat flap", "1989", "true"]

@@ -1,6 +1,6 @@
-"""A plain ``pip install .`` must bring every third-party module the four packages import.
+"""A plain ``pip install .`` must bring every third-party module the five packages import.
 
-Each import (module level or inside a function) of ``app``, ``ingest``, ``retrieval`` and ``grounding``
+Each import (module level or inside a function) of ``app``, ``ingest``, ``retrieval``, ``grounding`` and ``evaluation``
 is mapped to the distribution that provides it (``importlib.metadata.packages_distributions()``) and
 that distribution must be in pyproject's ``dependencies``, not only in an extra. The torch pin of the
 Makefile and the Dockerfile must be pyproject's.
@@ -17,7 +17,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("app", "ingest", "retrieval", "grounding")
+PACKAGES = ("app", "ingest", "retrieval", "grounding", "evaluation")
 
 
 def canonical(name: str) -> str:
@@ -119,3 +119,18 @@ def test_every_data_file_of_the_packages_is_package_data() -> None:
         if not any(path.relative_to(path.parts[0]).match(glob) for glob in package_data.get(path.parts[0], []))
     ]
     assert missing == []
+
+
+def test_every_package_is_built_type_checked_linted_and_shipped() -> None:
+    """A new top-level package must reach the wheel, mypy, ruff, the Docker image and the plain-install check."""
+    config = pyproject()
+    assert set(config["tool"]["mypy"]["packages"]) == set(PACKAGES)
+    assert {f"{package}*" for package in PACKAGES} <= set(config["tool"]["setuptools"]["packages"]["find"]["include"])
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    (lint,) = re.findall(r"ruff check ([^\n]+)", makefile)
+    (plain,) = re.findall(r"cp -r pyproject.toml README.md ([^\n$]+)", makefile)
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    for package in PACKAGES:
+        assert package in lint.split(), package
+        assert package in plain.split(), package
+        assert f"COPY {package} ./{package}\n" in dockerfile, package

@@ -156,9 +156,9 @@ def test_unreadable_folder_is_a_clear_error(kb: KnowledgeBase, tmp_path: Path) -
 def test_job_is_recorded_with_statistics(kb: KnowledgeBase, folder: Path) -> None:
     job_id, _ = sync_folder(kb, FolderSource("DS00000001", folder))
     [job] = kb.catalog.jobs()
-    assert job["id"] == job_id and len(job_id) == 10
-    assert job["status"] == "COMPLETE"
-    assert job["statistics"]["numberOfNewDocumentsIndexed"] == 3
+    assert job.id == job_id and len(job_id) == 10
+    assert job.status == "COMPLETE"
+    assert job.statistics["numberOfNewDocumentsIndexed"] == 3
 
 
 def test_index_survives_reopen_and_rebuilds_when_stale(tmp_path: Path, folder: Path) -> None:

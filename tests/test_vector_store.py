@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from retrieval.errors import CorruptStore
-from retrieval.vector_store import FaissStore, InMemoryStore, VectorStore
+from retrieval.store.vectors import FaissStore, InMemoryStore, VectorStore
 
 DIM = 8
 BACKENDS: list[type[FaissStore] | type[InMemoryStore]] = [FaissStore, InMemoryStore]

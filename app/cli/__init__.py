@@ -17,11 +17,11 @@ from rich.markup import escape
 from app.cli import evaluate, grounding, ingest, query, serve
 from app.cli.context import start_run
 from app.cli.terminal import err
-from app.evaluation_grounding import DatasetError
 from app.settings import Settings
+from evaluation import DatasetError
 from grounding import GroundingError
-from ingest.errors import IngestError
-from retrieval.errors import RetrievalError
+from ingest import IngestError
+from retrieval import RetrievalError
 
 cli = typer.Typer(
     name="ragkb",

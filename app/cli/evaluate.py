@@ -1,7 +1,6 @@
 """``ragkb eval ...``: measure retrieval quality, grounding detection and RAG outputs on labelled data.
 
-The evaluation logic lives in ``retrieval.evaluation``, ``app/evaluation_grounding.py``,
-``app/evaluation_rag.py`` and ``app/evaluation_report.py``; these commands only read options and print.
+The evaluation logic lives in the ``evaluation`` package; these commands only read options and print.
 """
 
 from __future__ import annotations
@@ -15,12 +14,21 @@ from app.cli.context import current_run
 from app.cli.ingest import ChunkingOpt, MaxTokensOpt, OverlapOpt, chunking_config
 from app.cli.terminal import err, out, print_json, progress_bar
 from app.core.wiring import build_checker, build_embedder
-from app.evaluation_grounding import detection_scores, predict, read_grounding_dataset, write_predictions
-from app.evaluation_rag import METRICS, evaluate_rag, read_rag_dataset
-from app.evaluation_report import TITLES, render_report
+from evaluation import (
+    METRICS,
+    TITLES,
+    detection_scores,
+    evaluate,
+    evaluate_rag,
+    predict,
+    read_grounding_dataset,
+    read_rag_dataset,
+    render_report,
+    write_predictions,
+    write_trec_run,
+)
 from grounding import DEFAULT_GROUNDING_THRESHOLD
-from retrieval.evaluation import evaluate, write_trec_run
-from retrieval.types import DEFAULT_SEARCH_TYPE
+from retrieval import DEFAULT_SEARCH_TYPE
 
 eval_cli = typer.Typer(help="Evaluate retrieval, grounding checks and RAG outputs on datasets.", no_args_is_help=True)
 DatasetOpt = Annotated[Path, typer.Option("--dataset", exists=True, dir_okay=False, help="The JSONL dataset.")]

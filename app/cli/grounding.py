@@ -15,7 +15,7 @@ from app.core.grounding_checks import CheckOutcome, check_answer, grounding_poli
 from app.core.views import outcome_view
 from app.core.wiring import build_checker
 from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, MAX_ANSWER_CHARS, MAX_QUERY_CHARS
-from ingest.parsers import parse_file
+from ingest import parse_file
 
 # `ragkb check`'s exit code when the verdict is BLOCKED: scripts tell it apart from errors (1) and usage (2).
 EXIT_BLOCKED = 3

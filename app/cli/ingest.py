@@ -17,13 +17,8 @@ from app.cli.terminal import err, out, print_json, progress_bar
 from app.core.keys import ANONYMOUS
 from app.core.services import Services
 from app.core.views import document_view, job_view
-from ingest.chunking import ChunkingConfig
-from ingest.errors import InvalidChunkingConfig
-from ingest.pipeline import DocumentResult, iter_documents, process_file
-from ingest.types import ChunkLocation
-from retrieval.home import KnowledgeBaseInfo, new_id, utc_now
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.sync import FolderSource, sync_folder
+from ingest import ChunkingConfig, ChunkLocation, DocumentResult, InvalidChunkingConfig, iter_documents, process_file
+from retrieval import DataSource, FolderSource, KnowledgeBase, KnowledgeBaseInfo, sync_folder, utc_now
 
 STRATEGIES = ("default", "fixed", "none", "hierarchical", "semantic")
 
@@ -165,11 +160,11 @@ def _run_sync(
             kb, source, limits=settings.parse_limits(), progress=update, workers=settings.parse_workers
         )
     services.home.touch(info.id)
-    job = next(j for j in kb.catalog.jobs() if j["id"] == job_id)
+    job = next(j for j in kb.catalog.jobs() if j.id == job_id)
     if as_json:
         print_json({**job_view(info.id, job), "warnings": [f"{w.uri}: {w.reason}" for w in report.warnings]})
         return
-    out.print(f"[bold]{info.name}[/] ({info.id}) job {job_id}: {job['status']}")
+    out.print(f"[bold]{info.name}[/] ({info.id}) job {job_id}: {job.status}")
     for key, value in report.statistics().items():
         out.print(f"  {key:36} {value}")
     for failure in report.failures:
@@ -215,17 +210,20 @@ def _folder_source(kb: KnowledgeBase, root: Path, include: tuple[str, ...], excl
     """The data source for ``root`` (one per folder), registered on first use. Globs given on the
     command line replace the stored ones; without any, the stored ones apply."""
     sources = kb.catalog.data_sources()
-    existing = next((s for s in sources if s["type"] == "LOCAL_FOLDER" and s["config"]["path"] == str(root)), None)
+    existing = next((s for s in sources if s.type == "LOCAL_FOLDER" and s.config["path"] == str(root)), None)
     if existing is not None and not (include or exclude):
-        include, exclude = tuple(existing["config"]["include"]), tuple(existing["config"]["exclude"])
-    if existing is not None:
-        source_id, name = existing["id"], existing["name"]
-    else:
-        source_id, name = new_id(), _unique_name(root.name or "root", {s["name"] for s in sources})
+        include, exclude = tuple(existing.config["include"]), tuple(existing.config["exclude"])
     config = {"path": str(root), "include": list(include), "exclude": list(exclude)}
-    if existing is None or existing["config"] != config:
-        kb.catalog.put_data_source(id=source_id, name=name, type="LOCAL_FOLDER", config=config, now=utc_now())
-    return FolderSource(source_id, root, include, exclude)
+    if existing is None:
+        source = DataSource.new(name=_unique_name(root.name or "root", {s.name for s in sources}), type="LOCAL_FOLDER",
+                                config=config)  # fmt: skip
+        kb.catalog.put_data_source(source)
+    elif existing.config != config:
+        source = replace(existing, config=config, updated_at=utc_now())
+        kb.catalog.put_data_source(source)
+    else:
+        source = existing
+    return FolderSource(source.id, root, include, exclude)
 
 
 def _unique_name(name: str, taken: set[str]) -> str:

@@ -12,8 +12,7 @@ from app.cli.context import current_run
 from app.cli.terminal import out, print_json
 from app.core.keys import ANONYMOUS
 from app.core.views import hit_view, knowledge_base_row
-from retrieval.filters import parse_filter
-from retrieval.types import DEFAULT_SEARCH_TYPE
+from retrieval import DEFAULT_SEARCH_TYPE, parse_filter
 
 kb_cli = typer.Typer(help="List, inspect and delete knowledge bases.", no_args_is_help=True)
 
@@ -69,9 +68,7 @@ def retrieve(
 
 
 @kb_cli.command("list")
-def list_kbs(
-    ctx: typer.Context,
-as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def list_kbs(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List every knowledge base in RAGKB_HOME."""
     home = current_run(ctx).services.home
     rows = [knowledge_base_row(info) for info in home.list()]

@@ -54,9 +54,7 @@ def create_key(
 
 
 @keys_cli.command("list")
-def list_keys(
-    ctx: typer.Context,
-as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def list_keys(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List API keys (ids and scopes; never the keys)."""
     keys = KeyStore(current_run(ctx).settings().home).list()
     rows = [{"id": k.id, "description": k.description, "knowledgeBaseIds": k.kb_ids, "createdAt": k.created_at}
@@ -70,8 +68,8 @@ as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) ->
 
 @keys_cli.command("revoke")
 def revoke_key(
-    ctx: typer.Context,
-key_id: Annotated[str, typer.Argument(help="The key id shown by `ragkb keys list`.")]) -> None:
+    ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The key id shown by `ragkb keys list`.")]
+) -> None:
     """Revoke an API key at once."""
     if not KeyStore(current_run(ctx).settings().home).revoke(key_id):
         raise typer.BadParameter(f"no key with id {key_id}", param_hint="KEY_ID")

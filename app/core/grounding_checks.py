@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from grounding import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
+    Action,
     Assessment,
     FilterConfig,
     GroundingChecker,
@@ -24,7 +25,6 @@ from grounding import (
     GroundingResult,
     assess,
 )
-from grounding.policy import Action
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import GuardrailExists, GuardrailNotFound, InvalidGuardrail
-from grounding import FilterConfig, GroundingPolicy
-from grounding.policy import Action, FilterType
-from retrieval.home import utc_now
+from grounding import Action, FilterConfig, FilterType, GroundingPolicy
+from retrieval import utc_now
 
 DRAFT = "DRAFT"
 DEFAULT_BLOCKED_MESSAGE = "Sorry, the model cannot answer this question."

@@ -7,14 +7,11 @@ long job of another; a second job on the same knowledge base is refused while on
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
 
 from app.core.errors import JobConflict, JobNotFound
-from ingest.parsers import ParseLimits
-from retrieval.home import new_id, utc_now
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.sync import FolderSource, SyncError, sync_folder
+from ingest import ParseLimits
+from retrieval import FolderSource, IngestionJob, KnowledgeBase, SyncError, new_id, sync_folder, utc_now
 
 
 @dataclass
@@ -37,7 +34,7 @@ class JobRunner:
     def start(
         self, kb_id: str, kb: KnowledgeBase, source: FolderSource | None, data_source_id: str, *,
         description: str | None = None,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> IngestionJob:  # fmt: skip
         """Queue a sync of ``source`` (``None`` for a CUSTOM data source: nothing to scan, completes at once).
 
         Raises :class:`JobConflict` when a job of this knowledge base is still starting or running.
@@ -52,10 +49,7 @@ class JobRunner:
                 )
             running = _Running(new_id())
             self._running[kb_id] = running
-            now = utc_now()
-            job: dict[str, Any] = {"id": running.job_id, "data_source_id": data_source_id, "status": "STARTING",
-                                   "started_at": now, "updated_at": now, "statistics": {}, "failures": [],
-                                   "description": description}  # fmt: skip
+            job = IngestionJob.new(data_source_id, status="STARTING", job_id=running.job_id, description=description)
             kb.catalog.put_job(job)
             running.thread = threading.Thread(
                 target=self._run, args=(kb_id, kb, source, job, running), name=f"ragkb-job-{kb_id}"
@@ -63,18 +57,18 @@ class JobRunner:
             running.thread.start()
         return job
 
-    def stop(self, kb_id: str, kb: KnowledgeBase, job_id: str) -> dict[str, Any]:
+    def stop(self, kb_id: str, kb: KnowledgeBase, job_id: str) -> IngestionJob:
         job = self.get(kb, job_id)
         with self._lock:
             running = self._running.get(kb_id)
             if running is not None and running.job_id == job_id:
                 running.stop.set()
-                job = {**job, "status": "STOPPING"}
+                job = replace(job, status="STOPPING")
         return job
 
-    def get(self, kb: KnowledgeBase, job_id: str) -> dict[str, Any]:
+    def get(self, kb: KnowledgeBase, job_id: str) -> IngestionJob:
         for job in kb.catalog.jobs():
-            if job["id"] == job_id:
+            if job.id == job_id:
                 return job
         raise JobNotFound(f"no ingestion job {job_id!r} in this knowledge base")
 
@@ -93,21 +87,21 @@ class JobRunner:
             thread.join()
 
     def _run(
-        self, kb_id: str, kb: KnowledgeBase, source: FolderSource | None, job: dict[str, Any], running: _Running
+        self, kb_id: str, kb: KnowledgeBase, source: FolderSource | None, job: IngestionJob, running: _Running
     ) -> None:
         try:
             if source is None:
-                kb.catalog.put_job({**job, "status": "COMPLETE", "updated_at": utc_now()})
+                kb.catalog.put_job(replace(job, status="COMPLETE", updated_at=utc_now()))
                 return
             sync_folder(
-                kb, source, limits=self._limits, should_stop=running.stop.is_set, job_id=job["id"],
+                kb, source, limits=self._limits, should_stop=running.stop.is_set, job_id=job.id,
                 workers=self._workers,
             )  # fmt: skip
         except SyncError as exc:
-            kb.catalog.put_job({**job, "status": "FAILED", "updated_at": utc_now(), "failures": [str(exc)]})
+            kb.catalog.put_job(replace(job, status="FAILED", updated_at=utc_now(), failures=(str(exc),)))
         except Exception as exc:  # the job's edge: whatever broke, the job must end FAILED, not hang IN_PROGRESS
             reason = f"internal error: {type(exc).__name__}: {exc}"
-            kb.catalog.put_job({**job, "status": "FAILED", "updated_at": utc_now(), "failures": [reason]})
+            kb.catalog.put_job(replace(job, status="FAILED", updated_at=utc_now(), failures=(reason,)))
             raise
         finally:
             with self._lock:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.errors import AuthError
-from retrieval.home import utc_now
+from retrieval import utc_now
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, PathNotAllowed
 from app.core.guardrail_store import GuardrailStore
@@ -19,12 +19,18 @@ from app.core.keys import Principal
 from app.core.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
 from app.settings import Settings
 from grounding import GroundingChecker
-from ingest.chunking import ChunkingConfig
-from retrieval.embedding import Embedder
-from retrieval.generation import Generator
-from retrieval.home import Home, KnowledgeBaseInfo, KnowledgeBaseNotFound, new_id, utc_now
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.sync import FolderSource
+from ingest import ChunkingConfig
+from retrieval import (
+    DataSource,
+    DataSourceType,
+    Embedder,
+    FolderSource,
+    Generator,
+    Home,
+    KnowledgeBase,
+    KnowledgeBaseInfo,
+    KnowledgeBaseNotFound,
+)
 
 
 class Services:
@@ -106,9 +112,7 @@ class Services:
             self._guardrails.close()
 
     # -- knowledge bases --------------------------------------------------------------------
-    def open_kb(
-        self, kb: str, *, principal: Principal, by_id: bool = False
-    ) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
+    def open_kb(self, kb: str, *, principal: Principal, by_id: bool = False) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
         """The one way to open a knowledge base: ``kb`` (a name or id; only an id when ``by_id``, as Bedrock
         does) if ``principal`` may use it, with its open handle.
 
@@ -135,7 +139,7 @@ class Services:
 
     def open_data_source(
         self, kb: str, data_source_id: str, *, principal: Principal
-    ) -> tuple[KnowledgeBaseInfo, KnowledgeBase, dict[str, Any]]:
+    ) -> tuple[KnowledgeBaseInfo, KnowledgeBase, DataSource]:
         """The knowledge base (as :meth:`open_kb`) and its data source; 404 errors when either does not exist."""
         info, handle = self.open_kb(kb, principal=principal)
         return info, handle, self.data_source(handle, data_source_id)
@@ -157,9 +161,9 @@ class Services:
     def create_data_source(
         self, kb: KnowledgeBase, *, name: str, type: str, path: str | None = None,
         include: list[str] | None = None, exclude: list[str] | None = None, description: str = "",
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> DataSource:  # fmt: skip
         """Register a ``LOCAL_FOLDER`` (a folder under a data root) or ``CUSTOM`` (direct ingestion) source."""
-        if any(s["name"] == name for s in kb.catalog.data_sources()):
+        if any(s.name == name for s in kb.catalog.data_sources()):
             raise InvalidDataSource(f"a data source named {name!r} already exists in this knowledge base")
         config: dict[str, Any] = {"description": description}
         if type == "LOCAL_FOLDER":
@@ -168,17 +172,17 @@ class Services:
             config |= {"path": str(self.allowed_folder(path)), "include": include or [], "exclude": exclude or []}
         elif type != "CUSTOM":
             raise InvalidDataSource(f"data source type must be LOCAL_FOLDER or CUSTOM, got {type!r}")
-        source_id = new_id()
-        kb.catalog.put_data_source(id=source_id, name=name, type=type, config=config, now=utc_now())
-        return self.data_source(kb, source_id)
+        source = DataSource.new(name=name, type=cast(DataSourceType, type), config=config)  # checked above
+        kb.catalog.put_data_source(source)
+        return self.data_source(kb, source.id)
 
-    def data_source(self, kb: KnowledgeBase, data_source_id: str) -> dict[str, Any]:
+    def data_source(self, kb: KnowledgeBase, data_source_id: str) -> DataSource:
         for source in kb.catalog.data_sources():
-            if source["id"] == data_source_id:
+            if source.id == data_source_id:
                 return source
         raise DataSourceNotFound(f"no data source {data_source_id!r} in this knowledge base")
 
-    def delete_data_source(self, kb_id: str, kb: KnowledgeBase, data_source_id: str) -> dict[str, Any]:
+    def delete_data_source(self, kb_id: str, kb: KnowledgeBase, data_source_id: str) -> DataSource:
         """Remove a data source, its documents (chunks and vectors) and its jobs; refused while a job runs."""
         source = self.data_source(kb, data_source_id)
         if self.jobs.running(kb_id):
@@ -189,13 +193,13 @@ class Services:
         kb.save()
         return source
 
-    def folder_source(self, source: dict[str, Any]) -> FolderSource | None:
+    def folder_source(self, source: DataSource) -> FolderSource | None:
         """The sync target of a data source (confined to the data roots at every job); ``None`` for CUSTOM."""
-        if source["type"] != "LOCAL_FOLDER":
+        if source.type != "LOCAL_FOLDER":
             return None
-        config = source["config"]
+        config = source.config
         return FolderSource(
-            source["id"], Path(config["path"]), tuple(config["include"]), tuple(config["exclude"]),
+            source.id, Path(config["path"]), tuple(config["include"]), tuple(config["exclude"]),
             roots=tuple(self.settings.data_roots),
         )  # fmt: skip
 

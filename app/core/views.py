@@ -8,13 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.grounding_checks import CheckOutcome
-from grounding import ClaimResult
-from grounding.policy import FilterType
-from ingest.metadata import plain_values
-from ingest.pipeline import DocumentResult
-from ingest.types import Chunk, ChunkLocation
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.types import Hit
+from grounding import ClaimResult, FilterType
+from ingest import Chunk, ChunkLocation, DocumentResult, plain_values
+from retrieval import Hit, IngestionJob, KnowledgeBaseInfo
 
 
 def location_view(location: ChunkLocation) -> dict[str, Any]:
@@ -61,17 +57,17 @@ def hit_view(hit: Hit) -> dict[str, Any]:
     }
 
 
-def job_view(kb_id: str, job: dict[str, Any]) -> dict[str, Any]:
+def job_view(kb_id: str, job: IngestionJob) -> dict[str, Any]:
     """Bedrock's ``IngestionJob`` (plus ``warnings``, which Bedrock does not have)."""
     return {
         "knowledgeBaseId": kb_id,
-        "dataSourceId": job["data_source_id"],
-        "ingestionJobId": job["id"],
-        "status": job["status"],
-        "statistics": job["statistics"],
-        "failureReasons": job["failures"],
-        "startedAt": job["started_at"],
-        "updatedAt": job["updated_at"],
+        "dataSourceId": job.data_source_id,
+        "ingestionJobId": job.id,
+        "status": job.status,
+        "statistics": job.statistics,
+        "failureReasons": list(job.failures),
+        "startedAt": job.started_at,
+        "updatedAt": job.updated_at,
     }
 
 

@@ -7,12 +7,23 @@ from typing import Literal
 
 from app.settings import Settings
 from grounding import Checker, CrossEncoderChecker, GroundingChecker, HashEncoder, MiniLMEncoder
-from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceTransformerEmbedder
-from retrieval.generation import ChatCompletionGenerator, ExtractiveGenerator, Generator
-from retrieval.home import Home, KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.onnx_embedding import OnnxEmbedder, exported_model
-from retrieval.sync import fail_interrupted_jobs
+from retrieval import (
+    BUNDLED_MODEL,
+    ChatCompletionGenerator,
+    Embedder,
+    ExtractiveGenerator,
+    FaissStore,
+    Generator,
+    HashEmbedder,
+    Home,
+    KnowledgeBase,
+    KnowledgeBaseInfo,
+    OnnxEmbedder,
+    SentenceTransformerEmbedder,
+    VectorStore,
+    exported_model,
+    fail_interrupted_jobs,
+)
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -90,8 +101,15 @@ def build_generator(settings: Settings, embedder: Embedder) -> Generator:
     return ExtractiveGenerator(embedder)
 
 
+# The vector store of every knowledge base the service and the CLI open: FAISS (flat, then IVF as a
+# collection grows; retrieval/store/faiss_index.py). InMemoryStore, the numpy fake, is for tests and demos.
+VECTOR_STORE: type[VectorStore] = FaissStore
+
+
 def open_knowledge_base(home: Home, info: KnowledgeBaseInfo, embedder: Embedder) -> KnowledgeBase:
     """Open a knowledge base; jobs a killed process left unfinished are marked FAILED on the way."""
-    kb = KnowledgeBase(directory=home.directory(info.id), embedder=embedder, chunking=info.chunking)
+    kb = KnowledgeBase(
+        directory=home.directory(info.id), embedder=embedder, chunking=info.chunking, vector_store=VECTOR_STORE
+    )
     fail_interrupted_jobs(kb)
     return kb

@@ -32,12 +32,9 @@ from app.core.errors import (
     RequestError,
     ResourceNotFound,
 )
-from grounding import GroundingError, InvalidInput
-from grounding.scorer import ModelFileError
-from ingest.errors import IngestError
-from retrieval.errors import ModelMismatch, RetrievalError
-from retrieval.generation import GenerationFailed
-from retrieval.home import KnowledgeBaseExists, KnowledgeBaseNotFound
+from grounding import GroundingError, InvalidInput, ModelFileError
+from ingest import IngestError
+from retrieval import GenerationFailed, KnowledgeBaseExists, KnowledgeBaseNotFound, ModelMismatch, RetrievalError
 
 log = logging.getLogger("ragkb")
 

@@ -24,9 +24,8 @@ from app.http.bedrock import agent_documents, agent_jobs, agent_runtime
 from app.http.bedrock.protocol import AGENT, bedrock_input, page, policy
 from app.http.bedrock.views import data_source_summary, data_source_view, knowledge_base_summary, knowledge_base_view
 from app.http.deps import AwsPrincipal, ServicesDep
-from ingest.chunking import ChunkingConfig
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
+from ingest import ChunkingConfig
+from retrieval import KnowledgeBase, KnowledgeBaseInfo
 
 router = APIRouter(tags=["bedrock-agent"])
 for _module in (agent_jobs, agent_documents, agent_runtime):
@@ -132,7 +131,7 @@ def create_data_source(principal: AwsPrincipal, services: ServicesDep, params: C
 @router.post("/knowledgebases/{knowledgeBaseId}/datasources/", summary="ListDataSources")
 def list_data_sources(principal: AwsPrincipal, services: ServicesDep, params: ListDsInput) -> dict[str, Any]:
     info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
-    sources = sorted(kb.catalog.data_sources(), key=lambda source: source["created_at"])
+    sources = sorted(kb.catalog.data_sources(), key=lambda source: source.created_at)
     items, token = page(sources, max_results=params.get("maxResults"), next_token=params.get("nextToken"))
     response: dict[str, Any] = {"dataSourceSummaries": [data_source_summary(info.id, s) for s in items]}
     if token:
@@ -152,7 +151,7 @@ def get_data_source(principal: AwsPrincipal, services: ServicesDep, params: GetD
 def delete_data_source(principal: AwsPrincipal, services: ServicesDep, params: DeleteDsInput) -> dict[str, Any]:
     info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source = services.delete_data_source(info.id, kb, params["dataSourceId"])
-    return {"knowledgeBaseId": info.id, "dataSourceId": source["id"], "status": "DELETING"}
+    return {"knowledgeBaseId": info.id, "dataSourceId": source.id, "status": "DELETING"}
 
 
 def settle_chunking(services: Services, info: KnowledgeBaseInfo, kb: KnowledgeBase, wanted: ChunkingConfig) -> None:

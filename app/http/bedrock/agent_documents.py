@@ -23,12 +23,8 @@ from app.core.services import Services
 from app.http.bedrock.protocol import AGENT, bedrock_input, page, policy
 from app.http.bedrock.views import document_detail, stored_document_detail
 from app.http.deps import AwsPrincipal, ServicesDep
-from ingest.errors import InvalidMetadata
-from ingest.metadata import parse_metadata
-from ingest.types import MetadataAttribute
-from retrieval.direct import delete_content, index_content, suffix_for
-from retrieval.home import KnowledgeBaseInfo, utc_now
-from retrieval.knowledge_base import KnowledgeBase
+from ingest import InvalidMetadata, MetadataAttribute, parse_metadata
+from retrieval import KnowledgeBase, KnowledgeBaseInfo, delete_content, index_content, suffix_for, utc_now
 
 router = APIRouter(tags=["bedrock-agent"])
 DOCUMENTS = "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/documents"
@@ -110,7 +106,7 @@ def delete_knowledge_base_documents(
 @router.post(DOCUMENTS + "/getDocuments", summary="GetKnowledgeBaseDocuments")
 def get_knowledge_base_documents(principal: AwsPrincipal, services: ServicesDep, params: GetInput) -> dict[str, Any]:
     info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
-    source_id = services.data_source(kb, params["dataSourceId"])["id"]
+    source_id = services.data_source(kb, params["dataSourceId"]).id
     details = []
     for document_id in _document_ids(services, params["documentIdentifiers"]):
         found = kb.catalog.document_summaries(source_id, uri=document_id)
@@ -125,7 +121,7 @@ def get_knowledge_base_documents(principal: AwsPrincipal, services: ServicesDep,
 @router.post(DOCUMENTS, summary="ListKnowledgeBaseDocuments")
 def list_knowledge_base_documents(principal: AwsPrincipal, services: ServicesDep, params: ListInput) -> dict[str, Any]:
     info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
-    source_id = services.data_source(kb, params["dataSourceId"])["id"]
+    source_id = services.data_source(kb, params["dataSourceId"]).id
     summaries = kb.catalog.document_summaries(source_id)
     items, token = page(summaries, max_results=params.get("maxResults"), next_token=params.get("nextToken"))
     response: dict[str, Any] = {"documentDetails": [stored_document_detail(info.id, s) for s in items]}
@@ -140,12 +136,12 @@ def _custom_source(
 ) -> tuple[KnowledgeBaseInfo, KnowledgeBase, str]:
     info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source = services.data_source(kb, params["dataSourceId"])
-    if source["type"] != "CUSTOM":
+    if source.type != "CUSTOM":
         raise RequestError(
-            f"data source {source['id']} is a {source['type']} data source: its documents come from its folder; "
+            f"data source {source.id} is a {source.type} data source: its documents come from its folder; "
             "change the files and run start_ingestion_job"
         )
-    return info, kb, source["id"]
+    return info, kb, source.id
 
 
 def _check_count(services: Services, count: int, field: str) -> None:

@@ -16,7 +16,7 @@ from app.core.services import Services
 from app.http.bedrock.protocol import AGENT, bedrock_input, page, policy
 from app.http.bedrock.views import ingestion_job_summary, ingestion_job_view
 from app.http.deps import AwsPrincipal, ServicesDep
-from retrieval.knowledge_base import KnowledgeBase
+from retrieval import IngestionJob, KnowledgeBase
 
 router = APIRouter(tags=["bedrock-agent"])
 JOBS = "/knowledgebases/{knowledgeBaseId}/datasources/{dataSourceId}/ingestionjobs/"
@@ -37,7 +37,7 @@ def start_ingestion_job(principal: AwsPrincipal, services: ServicesDep, params: 
     info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source = services.data_source(kb, params["dataSourceId"])
     job = services.jobs.start(
-        info.id, kb, services.folder_source(source), source["id"], description=params.get("description")
+        info.id, kb, services.folder_source(source), source.id, description=params.get("description")
     )
     return {"ingestionJob": ingestion_job_view(info.id, job)}
 
@@ -54,12 +54,12 @@ def list_ingestion_jobs(principal: AwsPrincipal, services: ServicesDep, params: 
     """Filters: ``STATUS`` ``EQ`` any of the values. Sort: ``STATUS`` or ``STARTED_AT``; newest first by default."""
     info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
     source = services.data_source(kb, params["dataSourceId"])
-    jobs = [job for job in kb.catalog.jobs() if job["data_source_id"] == source["id"]]
+    jobs = [job for job in kb.catalog.jobs() if job.data_source_id == source.id]
     for condition in params.get("filters", []):  # the model allows only STATUS EQ
-        jobs = [job for job in jobs if job["status"] in condition["values"]]
+        jobs = [job for job in jobs if job.status in condition["values"]]
     sort = params.get("sortBy", {"attribute": "STARTED_AT", "order": "DESCENDING"})
     key = "status" if sort["attribute"] == "STATUS" else "started_at"
-    jobs.sort(key=lambda job: (job[key], job["started_at"]), reverse=sort["order"] == "DESCENDING")
+    jobs.sort(key=lambda job: (getattr(job, key), job.started_at), reverse=sort["order"] == "DESCENDING")
     items, token = page(jobs, max_results=params.get("maxResults"), next_token=params.get("nextToken"))
     response: dict[str, Any] = {"ingestionJobSummaries": [ingestion_job_summary(info.id, job) for job in items]}
     if token:
@@ -72,16 +72,16 @@ def stop_ingestion_job(principal: AwsPrincipal, services: ServicesDep, params: S
     """Asks a running job to stop after its current file (``STOPPING``, then ``STOPPED``); a finished job is a
     ``ConflictException``."""
     info, kb = services.open_kb(params["knowledgeBaseId"], principal=principal, by_id=True)
-    job_id = _job(services, kb, params["dataSourceId"], params["ingestionJobId"])["id"]
+    job_id = _job(services, kb, params["dataSourceId"], params["ingestionJobId"]).id
     job = services.jobs.stop(info.id, kb, job_id)
-    if job["status"] in FINISHED:
-        raise JobConflict(f"ingestion job {job_id} has already finished ({job['status']}); it cannot be stopped")
+    if job.status in FINISHED:
+        raise JobConflict(f"ingestion job {job_id} has already finished ({job.status}); it cannot be stopped")
     return {"ingestionJob": ingestion_job_view(info.id, job)}
 
 
-def _job(services: Services, kb: KnowledgeBase, data_source_id: str, job_id: str) -> dict[str, Any]:
+def _job(services: Services, kb: KnowledgeBase, data_source_id: str, job_id: str) -> IngestionJob:
     source = services.data_source(kb, data_source_id)
     job = services.jobs.get(kb, job_id)
-    if job["data_source_id"] != source["id"]:
+    if job.data_source_id != source.id:
         raise JobNotFound(f"no ingestion job {job_id!r} in data source {data_source_id}")
     return job

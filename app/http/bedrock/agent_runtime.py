@@ -23,9 +23,7 @@ from app.core.views import hit_view
 from app.http.bedrock.protocol import AGENT_RUNTIME, bedrock_input, check_query, policy
 from app.http.bedrock.views import citation_view
 from app.http.deps import AwsPrincipal, ServicesDep
-from retrieval.filters import parse_filter
-from retrieval.knowledge_base import KnowledgeBase
-from retrieval.types import DEFAULT_SEARCH_TYPE, Hit
+from retrieval import DEFAULT_SEARCH_TYPE, Hit, KnowledgeBase, parse_filter
 
 router = APIRouter(tags=["bedrock-agent-runtime"])
 DEFAULT_RESULTS = 5  # Bedrock's default numberOfResults

@@ -12,11 +12,8 @@ from typing import Any
 
 from app.core.guardrail_store import GuardrailRecord
 from app.core.views import hit_view, job_view
-from ingest.chunking import ChunkingConfig
-from retrieval.catalog import DocumentSummary
-from retrieval.generation import Citation
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.types import Hit
+from ingest import ChunkingConfig
+from retrieval import Citation, DataSource, DocumentSummary, Hit, IngestionJob, KnowledgeBaseInfo
 
 ACCOUNT_ID = "000000000000"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/ragkb"
@@ -67,40 +64,40 @@ def knowledge_base_summary(info: KnowledgeBaseInfo) -> dict[str, Any]:
     return summary
 
 
-def data_source_view(kb_id: str, source: dict[str, Any], *, chunking: ChunkingConfig) -> dict[str, Any]:
+def data_source_view(kb_id: str, source: DataSource, *, chunking: ChunkingConfig) -> dict[str, Any]:
     """Bedrock's ``DataSource``. Folder sources report the type ``LOCAL_FOLDER``, which Bedrock lacks."""
     view = data_source_summary(kb_id, source)
     view |= {
-        "dataSourceConfiguration": {"type": source["type"]},
+        "dataSourceConfiguration": {"type": source.type},
         "vectorIngestionConfiguration": {"chunkingConfiguration": chunking.to_bedrock()},
         "dataDeletionPolicy": "DELETE",
-        "createdAt": source["created_at"],
+        "createdAt": source.created_at,
     }
     return view
 
 
-def data_source_summary(kb_id: str, source: dict[str, Any]) -> dict[str, Any]:
+def data_source_summary(kb_id: str, source: DataSource) -> dict[str, Any]:
     summary = {
         "knowledgeBaseId": kb_id,
-        "dataSourceId": source["id"],
-        "name": source["name"],
+        "dataSourceId": source.id,
+        "name": source.name,
         "status": "AVAILABLE",
-        "updatedAt": source["updated_at"],
+        "updatedAt": source.updated_at,
     }
-    if source["config"].get("description"):
-        summary["description"] = source["config"]["description"]
+    if source.config.get("description"):
+        summary["description"] = source.config["description"]
     return summary
 
 
-def ingestion_job_view(kb_id: str, job: dict[str, Any]) -> dict[str, Any]:
+def ingestion_job_view(kb_id: str, job: IngestionJob) -> dict[str, Any]:
     """Bedrock's ``IngestionJob`` (``IngestionJobSummary`` has the same members but ``failureReasons``)."""
     view = job_view(kb_id, job)
-    if job.get("description"):
-        view["description"] = job["description"]
+    if job.description:
+        view["description"] = job.description
     return view
 
 
-def ingestion_job_summary(kb_id: str, job: dict[str, Any]) -> dict[str, Any]:
+def ingestion_job_summary(kb_id: str, job: IngestionJob) -> dict[str, Any]:
     view = ingestion_job_view(kb_id, job)
     del view["failureReasons"]
     return view

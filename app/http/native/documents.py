@@ -19,11 +19,8 @@ from app.core.services import Services
 from app.http.deps import NativePrincipal, ServicesDep
 from app.http.native.params import DataSourcePath, KbPath
 from app.http.native.schemas.resources import ERROR_RESPONSES, Document, DocumentList, UploadedDocument, UploadResponse
-from ingest.metadata import parse_metadata
-from ingest.parsers import SUPPORTED_SUFFIXES
-from ingest.types import MetadataAttribute
-from retrieval.direct import delete_content, index_content
-from retrieval.knowledge_base import KnowledgeBase
+from ingest import SUPPORTED_SUFFIXES, MetadataAttribute, parse_metadata
+from retrieval import KnowledgeBase, delete_content, index_content
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["documents"])
 DOCUMENTS = "/knowledge-bases/{kb}/data-sources/{ds}/documents"
@@ -55,7 +52,7 @@ def upload_documents(
 ) -> UploadResponse:
     """``curl -F files=@handbook.md -F metadata='{"metadataAttributes":{"team":"hr"}}' .../documents``"""
     info, handle, source = services.open_data_source(kb, ds, principal=principal)
-    if source["type"] != "CUSTOM":
+    if source.type != "CUSTOM":
         raise RequestError("uploads go to CUSTOM data sources; this one follows its folder (run an ingestion job)")
     limit = services.settings.max_documents_per_call
     if len(files) > limit:
@@ -98,7 +95,7 @@ def delete_document(
     kb: KbPath, ds: DataSourcePath, document_id: DocumentPath, services: ServicesDep, principal: NativePrincipal
 ) -> Response:
     info, handle, source = services.open_data_source(kb, ds, principal=principal)
-    if source["type"] != "CUSTOM":
+    if source.type != "CUSTOM":
         raise RequestError("documents of a LOCAL_FOLDER data source follow the folder: delete the file and run a job")
     if delete_content(handle, data_source_id=ds, document_id=document_id).status == "NOT_FOUND":
         raise ResourceNotFound(f"no document {document_id!r} in data source {ds}")

@@ -31,8 +31,7 @@ from app.http.native.schemas.grounding import (
     GuardrailList,
 )
 from app.http.native.schemas.resources import ERROR_RESPONSES, ErrorResponse
-from grounding import GroundingPolicy
-from grounding.policy import FilterType
+from grounding import FilterType, GroundingPolicy
 
 router = APIRouter(responses=ERROR_RESPONSES)
 CHECK_TAG = "grounding"

@@ -42,7 +42,7 @@ def list_ingestion_jobs(
     kb: KbPath, ds: DataSourcePath, services: ServicesDep, principal: NativePrincipal
 ) -> IngestionJobList:
     info, handle, _ = services.open_data_source(kb, ds, principal=principal)
-    jobs = [job for job in handle.catalog.jobs() if job["data_source_id"] == ds]
+    jobs = [job for job in handle.catalog.jobs() if job.data_source_id == ds]
     return IngestionJobList(ingestion_jobs=[IngestionJob.from_record(info.id, job) for job in reversed(jobs)])
 
 
@@ -56,7 +56,7 @@ def get_ingestion_job(
 ) -> IngestionJob:
     info, handle, _ = services.open_data_source(kb, ds, principal=principal)
     record = services.jobs.get(handle, job)
-    if record["data_source_id"] != ds:
+    if record.data_source_id != ds:
         raise JobNotFound(f"no ingestion job {job!r} in data source {ds}")
     return IngestionJob.from_record(info.id, record)
 
@@ -73,9 +73,9 @@ def stop_ingestion_job(
     kb: KbPath, ds: DataSourcePath, job: JobPath, services: ServicesDep, principal: NativePrincipal
 ) -> IngestionJob:
     info, handle, _ = services.open_data_source(kb, ds, principal=principal)
-    if services.jobs.get(handle, job)["data_source_id"] != ds:
+    if services.jobs.get(handle, job).data_source_id != ds:
         raise JobNotFound(f"no ingestion job {job!r} in data source {ds}")
     record = services.jobs.stop(info.id, handle, job)
-    if record["status"] in FINISHED:
-        raise JobConflict(f"ingestion job {job} has already finished ({record['status']})")
+    if record.status in FINISHED:
+        raise JobConflict(f"ingestion job {job} has already finished ({record.status})")
     return IngestionJob.from_record(info.id, record)

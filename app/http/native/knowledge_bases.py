@@ -20,8 +20,7 @@ from app.http.native.schemas.resources import (
     KnowledgeBaseList,
     KnowledgeBaseSummary,
 )
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.knowledge_base import KnowledgeBase
+from retrieval import KnowledgeBase, KnowledgeBaseInfo
 
 router = APIRouter(responses=ERROR_RESPONSES)
 KB_TAG = "knowledge bases"
@@ -103,7 +102,7 @@ def create_data_source(
         handle, name=body.name, type=body.type, path=body.path, include=body.include, exclude=body.exclude,
         description=body.description,
     )  # fmt: skip
-    response.headers["Location"] = f"/v1/knowledge-bases/{info.id}/data-sources/{source['id']}"
+    response.headers["Location"] = f"/v1/knowledge-bases/{info.id}/data-sources/{source.id}"
     return DataSource.from_record(info.id, source, document_count=0)
 
 
@@ -136,8 +135,8 @@ def delete_data_source(kb: KbPath, ds: DataSourcePath, services: ServicesDep, pr
 
 
 def _data_sources(info: KnowledgeBaseInfo, handle: KnowledgeBase) -> list[DataSource]:
-    sources = sorted(handle.catalog.data_sources(), key=lambda s: str(s["name"]))
-    return [DataSource.from_record(info.id, s, document_count=len(handle.catalog.documents(s["id"]))) for s in sources]
+    sources = sorted(handle.catalog.data_sources(), key=lambda s: s.name)
+    return [DataSource.from_record(info.id, s, document_count=len(handle.catalog.documents(s.id))) for s in sources]
 
 
 def _detail(services: Services, info: KnowledgeBaseInfo, handle: KnowledgeBase) -> KnowledgeBaseDetail:

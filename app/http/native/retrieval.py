@@ -21,9 +21,7 @@ from app.http.native.schemas.resources import (
     RetrieveRequest,
     RetrieveResponse,
 )
-from retrieval.filters import parse_filter
-from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS
-from retrieval.types import Hit
+from retrieval import MAX_K, MAX_QUERY_CHARS, Hit, parse_filter
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["retrieval"])
 LIMITS = (

@@ -17,12 +17,19 @@ from app.http.native.schemas.base import ERROR_RESPONSES as ERROR_RESPONSES
 from app.http.native.schemas.base import ErrorResponse as ErrorResponse
 from app.http.native.schemas.base import JsonInt, RequestModel
 from app.http.native.schemas.grounding import GroundingCheckResponse
-from ingest.chunking import ChunkingConfig
-from retrieval.catalog import DocumentSummary
-from retrieval.generation import Citation as CitationSpan
-from retrieval.home import KnowledgeBaseInfo
-from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS
-from retrieval.types import DEFAULT_SEARCH_TYPE, Hit
+from ingest import ChunkingConfig
+from retrieval import (
+    BEDROCK_STATISTICS,
+    DEFAULT_SEARCH_TYPE,
+    MAX_K,
+    MAX_QUERY_CHARS,
+    DocumentSummary,
+    Hit,
+    KnowledgeBaseInfo,
+)
+from retrieval import Citation as CitationSpan
+from retrieval import DataSource as DataSourceRecord
+from retrieval import IngestionJob as IngestionJobRecord
 
 JobStatus = Literal["STARTING", "IN_PROGRESS", "STOPPING", "STOPPED", "COMPLETE", "FAILED"]
 SearchTypeField = Literal["SEMANTIC", "HYBRID"]
@@ -178,13 +185,13 @@ class DataSource(BaseModel):
     updated_at: str
 
     @classmethod
-    def from_record(cls, kb_id: str, source: dict[str, Any], *, document_count: int) -> DataSource:
-        config = source["config"]
+    def from_record(cls, kb_id: str, source: DataSourceRecord, *, document_count: int) -> DataSource:
+        config = source.config
         return cls(
-            id=source["id"], knowledge_base_id=kb_id, name=source["name"], type=source["type"],
+            id=source.id, knowledge_base_id=kb_id, name=source.name, type=source.type,
             description=config.get("description", ""), path=config.get("path"), include=config.get("include", []),
-            exclude=config.get("exclude", []), document_count=document_count, created_at=source["created_at"],
-            updated_at=source["updated_at"],
+            exclude=config.get("exclude", []), document_count=document_count, created_at=source.created_at,
+            updated_at=source.updated_at,
         )  # fmt: skip
 
 
@@ -214,8 +221,7 @@ class IngestionStatistics(BaseModel):
     @classmethod
     def from_bedrock(cls, statistics: dict[str, int]) -> IngestionStatistics:
         """From the Bedrock keys the catalog stores: ``documents_scanned`` <- ``numberOfDocumentsScanned``."""
-        bedrock = {name: "numberOf" + name.title().replace("_", "") for name in cls.model_fields}
-        return cls(**{name: statistics.get(key, 0) for name, key in bedrock.items()})
+        return cls(**{name: statistics.get(key, 0) for name, key in BEDROCK_STATISTICS.items()})
 
 
 class IngestionJob(BaseModel):
@@ -231,11 +237,11 @@ class IngestionJob(BaseModel):
     updated_at: str
 
     @classmethod
-    def from_record(cls, kb_id: str, job: dict[str, Any]) -> IngestionJob:
+    def from_record(cls, kb_id: str, job: IngestionJobRecord) -> IngestionJob:
         return cls(
-            id=job["id"], knowledge_base_id=kb_id, data_source_id=job["data_source_id"], status=job["status"],
-            statistics=IngestionStatistics.from_bedrock(job["statistics"]), failures=job["failures"],
-            started_at=job["started_at"], updated_at=job["updated_at"],
+            id=job.id, knowledge_base_id=kb_id, data_source_id=job.data_source_id, status=job.status,
+            statistics=IngestionStatistics.from_bedrock(job.statistics), failures=list(job.failures),
+            started_at=job.started_at, updated_at=job.updated_at,
         )  # fmt: skip
 
 

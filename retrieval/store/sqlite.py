@@ -1,4 +1,10 @@
-"""One SQLite connection shared by threads, each statement under a lock (the catalog's plumbing)."""
+"""One SQLite connection shared by threads, each statement under a lock: the one thread-safety story of
+every SQLite file ragkb keeps (a knowledge base's catalog, the registry of knowledge bases).
+
+    db = open_database(home / "registry.sqlite")   # WAL, deleted rows zeroed
+    with db.lock:                                  # a transaction: other threads wait for COMMIT
+        db.execute("BEGIN IMMEDIATE"); ...; db.execute("COMMIT")
+"""
 
 from __future__ import annotations
 
@@ -55,3 +61,20 @@ class Connection:
     def close(self) -> None:
         with self.lock:
             self._db.close()
+
+
+def open_database(path: Path, *, synchronous: str | None = None, foreign_keys: bool = False) -> Connection:
+    """A shared connection to ``path`` in WAL mode (readers never wait for the writer), with ``secure_delete``:
+    a deleted row is overwritten with zeros, not left in free space for a hex editor to find.
+
+    ``synchronous="NORMAL"`` trades the last transactions before a power cut (never consistency) for
+    fewer fsyncs; ``foreign_keys`` turns on SQLite's ``REFERENCES`` checks.
+    """
+    db = Connection(path)
+    db.execute("PRAGMA secure_delete=ON")
+    db.execute("PRAGMA journal_mode=WAL")
+    if synchronous is not None:
+        db.execute(f"PRAGMA synchronous={synchronous}")
+    if foreign_keys:
+        db.execute("PRAGMA foreign_keys=ON")
+    return db

@@ -14,11 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.chunking import ChunkingConfig, chunk_document
-from ingest.types import Block, ParsedDocument
-from retrieval.embedding import Embedder
-from retrieval.knowledge_base import DocumentWrite, KnowledgeBase
-from retrieval.types import SearchType
+from ingest import Block, ChunkingConfig, ParsedDocument, chunk_document
+from retrieval import DocumentWrite, Embedder, KnowledgeBase, SearchType
 
 Qrels = dict[str, dict[str, int]]
 Run = dict[str, list[tuple[str, float]]]

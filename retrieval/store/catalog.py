@@ -22,8 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from retrieval.connection import Connection
 from retrieval.keywords import or_expression, query_words, selective_words
+from retrieval.store.ingestion import IngestionTables
+from retrieval.store.sqlite import Connection, open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -101,17 +102,12 @@ class NewChunk:
     vector: np.ndarray | None
 
 
-class Catalog:
+class Catalog(IngestionTables):
     """Typed access to one knowledge base's SQLite file. Safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = Connection(path)
-        # Deleted rows are overwritten with zeros, not left in free space for a hex editor to find.
-        self._db.execute("PRAGMA secure_delete=ON")
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db = open_database(path, synchronous="NORMAL", foreign_keys=True)
         self._db.executescript(_SCHEMA)
         self._fts_secure_delete = _enable_fts_secure_delete(self._db)
         self.erase_deleted()  # finish the erasure a killed process left pending
@@ -165,28 +161,7 @@ class Catalog:
         """Bumped by every commit."""
         return int(self.get_meta("revision") or 0)
 
-    # -- data sources -----------------------------------------------------------------------
-    def put_data_source(self, *, id: str, name: str, type: str, config: dict[str, Any], now: str) -> None:
-        self._db.execute(
-            "INSERT INTO data_sources VALUES(?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-            "name = excluded.name, config = excluded.config, updated_at = excluded.updated_at",
-            (id, name, type, json.dumps(config), now, now),
-        )
-
-    def data_sources(self) -> list[dict[str, Any]]:
-        rows = self._db.execute("SELECT id, name, type, config, created_at, updated_at FROM data_sources")
-        return [
-            {
-                "id": r[0],
-                "name": r[1],
-                "type": r[2],
-                "config": json.loads(r[3]),
-                "created_at": r[4],
-                "updated_at": r[5],
-            }
-            for r in rows
-        ]
-
+    # -- data sources (reading and writing them: IngestionTables) --------------------------------
     def delete_data_source(self, data_source_id: str) -> None:
         """Forget a data source and its ingestion jobs; delete its documents first (they hold vectors)."""
         with self.transaction(vectors_changed=False):
@@ -406,48 +381,6 @@ class Catalog:
             if not busy:
                 self._db.execute("DELETE FROM meta WHERE key = 'erase_pending'")
                 self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    # -- ingestion jobs ---------------------------------------------------------------------
-    def put_job(self, job: dict[str, Any]) -> None:
-        self._db.execute(
-            "INSERT INTO ingestion_jobs VALUES(?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET "
-            "status = excluded.status, updated_at = excluded.updated_at, statistics = excluded.statistics, "
-            "failures = excluded.failures",
-            (
-                job["id"],
-                job["data_source_id"],
-                job["status"],
-                job["started_at"],
-                job["updated_at"],
-                json.dumps(job["statistics"]),
-                json.dumps(job["failures"]),
-                job.get("description"),
-            ),
-        )
-
-    def jobs(self, *, status: str | None = None) -> list[dict[str, Any]]:
-        query = (
-            "SELECT id, data_source_id, status, started_at, updated_at, statistics, failures, description "
-            "FROM ingestion_jobs"
-        )
-        params: tuple[str, ...] = ()
-        if status is not None:
-            query += " WHERE status = ?"
-            params = (status,)
-        rows = self._db.execute(query + " ORDER BY started_at", params)
-        return [
-            {
-                "id": r[0],
-                "data_source_id": r[1],
-                "status": r[2],
-                "started_at": r[3],
-                "updated_at": r[4],
-                "statistics": json.loads(r[5]),
-                "failures": json.loads(r[6]),
-                "description": r[7],
-            }
-            for r in rows
-        ]
 
 
 def _enable_fts_secure_delete(db: Connection) -> bool:

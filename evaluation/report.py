@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from app.evaluation_rag import METRICS, RagReport, TurnScores
+from evaluation.rag import METRICS, RagReport, TurnScores
 
 WORST = 5
 BINS = 10

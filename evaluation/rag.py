@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.evaluation_grounding import DatasetError, json_lines
+from evaluation.grounding import DatasetError, json_lines
 from grounding import MAX_ANSWER_CHARS, GroundingChecker, InvalidInput
 
 METRICS = ("faithfulness", "answer_relevance", "context_relevance", "context_coverage")

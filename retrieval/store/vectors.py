@@ -23,8 +23,8 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
-from retrieval import faiss_index
 from retrieval.errors import CorruptStore
+from retrieval.store import faiss_index
 
 IdArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float32]
@@ -38,7 +38,12 @@ class VectorStore(Protocol):
     ``search_many(q[None], ...)[0]``. ``allowed_ids`` restricts a search to those ids (``None``: all;
     empty: nothing) and the restriction is applied during the search, not after it. ``save`` is
     atomic: a crash leaves either the old file or the new one, never a torn one.
+
+    The class itself is the factory a :class:`~retrieval.knowledge_base.KnowledgeBase` takes
+    (``vector_store=FaissStore``): ``cls(dimension)`` makes an empty store, ``cls.load(path)`` reads one.
     """
+
+    def __init__(self, dimension: int) -> None: ...
 
     @property
     def dimension(self) -> int: ...
@@ -80,7 +85,7 @@ class VectorStore(Protocol):
 class FaissStore:
     """FAISS search, exact while small and inverted-file (IVF) beyond ``EXACT_LIMIT`` vectors.
 
-    The index type follows the size (see :mod:`retrieval.faiss_index`): ``IndexIDMap2(IndexFlatIP)``
+    The index type follows the size (see :mod:`retrieval.store.faiss_index`): ``IndexIDMap2(IndexFlatIP)``
     up to ``EXACT_LIMIT`` vectors, then ``IndexIVFFlat`` with measured recall@10 >= 0.95. Deletes
     happen in place; ``allowed_ids`` becomes an ``IDSelector`` (bitmap or hashed batch) that FAISS
     checks during the scan. The saved file is a plain FAISS index (``faiss.read_index`` opens it).

@@ -1,0 +1,12 @@
+"""Where a knowledge base keeps its data: one room per storage backend.
+
+- ``catalog.py``: the SQLite catalog (documents, chunks, keyword index; the source of truth),
+  with its data sources and ingestion jobs tables in ``ingestion.py``;
+- ``sqlite.py``: the SQLite connection shared by threads (one lock, WAL) that the catalog and the
+  registry of knowledge bases open;
+- ``vectors.py``: the :class:`VectorStore` protocol, FAISS and an in-memory fake; ``faiss_index.py``
+  the FAISS index types behind it;
+- ``metadata_index.py``: the in-memory columns that evaluate metadata filters.
+
+A second backend (PostgreSQL) gets a module here beside the SQLite one.
+"""
