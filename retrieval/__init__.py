@@ -22,6 +22,7 @@ from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, Know
 from retrieval.onnx_embedding import OnnxEmbedder, exported_model
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentSummary
+from retrieval.store.sqlite import open_database
 from retrieval.store.vectors import FaissStore, InMemoryStore, VectorStore
 from retrieval.sync import FolderSource, SyncError, fail_interrupted_jobs, sync_folder
 from retrieval.types import (
@@ -43,6 +44,6 @@ __all__ = [
     "HashEmbedder", "Hit", "Home", "InMemoryStore", "IngestionJob", "JobStatus", "KnowledgeBase",
     "KnowledgeBaseExists", "KnowledgeBaseInfo", "KnowledgeBaseNotFound", "ModelMismatch", "OnnxEmbedder",
     "RetrievalError", "SearchType", "SentenceTransformerEmbedder", "SyncError", "SyncReport", "VectorStore",
-    "delete_content", "exported_model", "fail_interrupted_jobs", "index_content", "new_id", "parse_filter",
-    "suffix_for", "sync_folder", "utc_now",
+    "delete_content", "exported_model", "fail_interrupted_jobs", "index_content", "new_id", "open_database",
+    "parse_filter", "suffix_for", "sync_folder", "utc_now",
 ]  # fmt: skip

@@ -1,11 +1,16 @@
-"""The one SQLite helper: the registry and every catalog open their files through it, in WAL mode with
-deleted rows zeroed, one connection shared by threads under one lock."""
+"""The one SQLite helper: the registry, every catalog, the API keys and the guardrails open their files
+through it, in WAL mode with deleted rows zeroed, one connection shared by threads under one lock."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
+import pytest
+
+from app.core.errors import GuardrailNotFound
+from app.core.guardrail_store import GuardrailStore
+from app.core.keys import KeyStore
 from ingest.chunking import ChunkingConfig
 from retrieval.home import Home
 from retrieval.store.catalog import Catalog
@@ -38,6 +43,20 @@ def test_the_registry_and_the_catalog_share_the_helper(tmp_path: Path) -> None:
     assert pragmas(catalog._db) == ("wal", 1, 1, 1)
     catalog.close()
     home.close()
+
+
+def test_the_key_and_guardrail_stores_share_the_helper(tmp_path: Path) -> None:
+    keys, guardrails = KeyStore(tmp_path), GuardrailStore(tmp_path)
+    assert isinstance(keys._db, Connection) and isinstance(guardrails._db, Connection)
+    assert pragmas(keys._db) == pragmas(guardrails._db) == ("wal", 1, 2, 0)
+    _, info = keys.create(description="ci")
+    assert keys.revoke(info.id) and not keys.revoke(info.id)  # what a DELETE removed still counts
+    draft = guardrails.create(name="answers")
+    guardrails.delete(draft.id)
+    with pytest.raises(GuardrailNotFound):
+        guardrails.delete(draft.id)
+    keys.close()
+    guardrails.close()
 
 
 def test_threads_creating_knowledge_bases_at_once_all_land(tmp_path: Path) -> None:

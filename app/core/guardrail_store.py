@@ -21,14 +21,13 @@ import re
 import secrets
 import sqlite3
 import string
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from app.core.errors import GuardrailExists, GuardrailNotFound, InvalidGuardrail
 from grounding import Action, FilterConfig, FilterType, GroundingPolicy
-from retrieval import utc_now
+from retrieval import open_database, utc_now
 
 DRAFT = "DRAFT"
 DEFAULT_BLOCKED_MESSAGE = "Sorry, the model cannot answer this question."
@@ -79,9 +78,7 @@ class GuardrailStore:
 
     def __init__(self, home: Path) -> None:
         home.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(home / "guardrails.sqlite", isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db = open_database(home / "guardrails.sqlite")
         # versions_made lives on the DRAFT row: numbers of deleted versions are not handed out again.
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS guardrails (id TEXT NOT NULL, version TEXT NOT NULL, name TEXT NOT NULL, "
@@ -110,7 +107,7 @@ class GuardrailStore:
         record = GuardrailRecord(
             _new_id(), DRAFT, name, description, filters, blocked_input_message, blocked_output_message, now, now
         )
-        with self._lock:
+        with self._db.lock:
             try:
                 self._insert(record, versions_made=0)
             except sqlite3.IntegrityError as exc:
@@ -150,7 +147,7 @@ class GuardrailStore:
         """Freeze the ``DRAFT`` as the next numbered version (``description`` replaces the draft's)."""
         if description is not None and len(description) > MAX_DESCRIPTION_CHARS:
             raise InvalidGuardrail(f"description has more than {MAX_DESCRIPTION_CHARS} characters")
-        with self._lock:
+        with self._db.lock:
             draft = self.get(guardrail_id)
             made = self._db.execute(
                 "SELECT versions_made FROM guardrails WHERE id = ? AND version = ?", (guardrail_id, DRAFT)
@@ -177,7 +174,7 @@ class GuardrailStore:
         """Delete one numbered version, or (``version=None``) the guardrail and all its versions."""
         if version == DRAFT:
             raise InvalidGuardrail("the DRAFT cannot be deleted alone: delete the guardrail")
-        with self._lock:
+        with self._db.lock:
             if version is None:
                 deleted = self._db.execute("DELETE FROM guardrails WHERE id = ?", (guardrail_id,)).rowcount
             else:

@@ -10,12 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.errors import AuthError
-from retrieval import utc_now
+from retrieval import open_database, utc_now
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ class KeyStore:
 
     def __init__(self, home: Path) -> None:
         home.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(home / "keys.sqlite", isolation_level=None, check_same_thread=False)
+        self._db = open_database(home / "keys.sqlite")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, hash TEXT NOT NULL UNIQUE, "
             "description TEXT NOT NULL, kb_ids TEXT, created_at TEXT NOT NULL)"

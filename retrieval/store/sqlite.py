@@ -1,5 +1,6 @@
 """One SQLite connection shared by threads, each statement under a lock: the one thread-safety story of
-every SQLite file ragkb keeps (a knowledge base's catalog, the registry of knowledge bases).
+every SQLite file ragkb keeps (a knowledge base's catalog, the registry of knowledge bases, and the
+service's API keys and guardrails).
 
     db = open_database(home / "registry.sqlite")   # WAL, deleted rows zeroed
     with db.lock:                                  # a transaction: other threads wait for COMMIT
@@ -21,6 +22,7 @@ class Rows:
     def __init__(self, cursor: sqlite3.Cursor) -> None:
         self.rows = cursor.fetchall()
         self.lastrowid = cursor.lastrowid
+        self.rowcount = cursor.rowcount
         self._next = 0
 
     def fetchone(self) -> Any:
