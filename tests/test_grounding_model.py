@@ -1,4 +1,4 @@
-"""Grounding with the real MiniLM and the shipped coefficients, at the default thresholds.
+"""Grounding v1 (``Checker``) with the real MiniLM and the shipped coefficients, at v1's default thresholds.
 
 The model is loaded once for the whole session (one ``Checker``).
 """
@@ -10,8 +10,16 @@ import time
 import numpy as np
 import pytest
 
-from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, Checker, MiniLMEncoder, assess
+from grounding import Checker, FilterConfig, GroundingPolicy, MiniLMEncoder, assess
 from grounding.inputs import MAX_SOURCE_CHARS
+from grounding.scorer import load_models
+
+# v1's own default thresholds (the library defaults are v2's since the cross-encoder became the default).
+_V1 = load_models()
+DEFAULT_GROUNDING_THRESHOLD = _V1.grounding.threshold
+DEFAULT_RELEVANCE_THRESHOLD = _V1.relevance.threshold
+V1_POLICY = GroundingPolicy(filters=(FilterConfig("GROUNDING", DEFAULT_GROUNDING_THRESHOLD),
+                                     FilterConfig("RELEVANCE", DEFAULT_RELEVANCE_THRESHOLD)))  # fmt: skip
 
 pytestmark = pytest.mark.slow
 
@@ -39,8 +47,8 @@ def test_bedrock_example_grounded_but_irrelevant(checker: Checker) -> None:
     assert result.relevance < DEFAULT_RELEVANCE_THRESHOLD
     on_topic = checker.check([UK], "What is the capital of the UK?", "The capital of the UK is London.")
     assert on_topic.relevance >= DEFAULT_RELEVANCE_THRESHOLD
-    [filter_g, filter_r] = assess(result).filters
-    assert (filter_g.detected, filter_r.detected, assess(result).blocked) == (False, True, True)
+    [filter_g, filter_r] = assess(result, V1_POLICY).filters
+    assert (filter_g.detected, filter_r.detected, assess(result, V1_POLICY).blocked) == (False, True, True)
 
 
 FAITHFUL = "In the trial, daily aspirin reduced the risk of a first heart attack by 32 percent."
@@ -95,7 +103,7 @@ def test_a_short_answer_is_checked_against_the_query(checker: Checker) -> None:
 def test_an_abstention_is_not_blocked(checker: Checker) -> None:
     result = checker.check([UK], "What is the population of Tokyo?", "I don't know; the sources do not say.")
     assert (result.abstained, result.grounding, result.claims) == (True, 1.0, ())
-    assert not assess(result).blocked
+    assert not assess(result, V1_POLICY).blocked
 
 
 def test_non_english_input_gets_scores(checker: Checker) -> None:

@@ -104,6 +104,8 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=400)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--new-schedule", action="store_true",
+                        help="with --resume: keep the weights and the place in the data, start a new --hours schedule")
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
 
@@ -129,6 +131,8 @@ def main() -> None:
         optimiser.load_state_dict(saved["optimiser"])
         step, spent = saved["step"], saved["spent"]
         print(f"resumed at step {step} after {spent / 60:.1f} min", flush=True)
+        if args.new_schedule:
+            spent = 0.0
     budget = args.hours * 3600
     print(f"{len(rows)} pairs in {len(plan)} batches; budget {budget / 60:.0f} min", flush=True)
 

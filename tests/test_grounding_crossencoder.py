@@ -1,0 +1,91 @@
+"""Grounding v2 with the shipped cross-encoder: the weights load offline, thresholds match the calibration file,
+and the checker reads long sources and multi-sentence answers sensibly. The hand-written verdicts are in
+``test_grounding_adversarial.py``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from safetensors.torch import load_file, save_file
+
+from grounding import (
+    DEFAULT_GROUNDING_THRESHOLD,
+    DEFAULT_RELEVANCE_THRESHOLD,
+    Calibration,
+    CrossEncoder,
+    CrossEncoderChecker,
+)
+from grounding.crossencoder import FROZEN, WEIGHTS
+
+pytestmark = pytest.mark.slow
+
+POLICY = (
+    "Employees get 16 weeks of paid parental leave. Part-time staff get the same leave, pro rata. "
+    "The probation period is 12 weeks. Requests go to the people team at least 8 weeks before the leave starts."
+)
+
+
+@pytest.fixture(scope="session")
+def checker() -> CrossEncoderChecker:
+    return CrossEncoderChecker()
+
+
+def test_library_defaults_are_the_calibrated_thresholds() -> None:
+    calibration = Calibration.load()
+    assert DEFAULT_GROUNDING_THRESHOLD == calibration.threshold
+    assert DEFAULT_RELEVANCE_THRESHOLD == calibration.relevance_threshold
+
+
+def test_shipped_weights_leave_out_the_frozen_table_and_are_small() -> None:
+    state = load_file(str(WEIGHTS))
+    assert FROZEN not in state
+    assert WEIGHTS.stat().st_size < 25 * 2**20
+
+
+def test_weights_that_do_not_fit_are_refused(tmp_path: Path) -> None:
+    state = load_file(str(WEIGHTS))
+    state.pop("grounding.weight")
+    broken = tmp_path / "broken.safetensors"
+    save_file(state, str(broken))
+    with pytest.raises(ValueError, match="does not fit"):
+        CrossEncoder.load(broken)
+
+
+def test_faithful_and_flipped_answers_about_the_policy(checker: CrossEncoderChecker) -> None:
+    query = "How long is parental leave?"
+    faithful = checker.check([POLICY], query, "Employees get 16 weeks of paid parental leave.")
+    negated = checker.check([POLICY], query, "Employees do not get any parental leave.")
+    assert faithful.grounding >= checker.default_threshold > negated.grounding
+    assert negated.claims[0].label in ("unsupported", "contradicted")
+    evidence = faithful.claims[0].evidence
+    assert evidence is not None and POLICY[evidence.start : evidence.end] == evidence.text
+    assert "16 weeks" in evidence.text
+
+
+def test_one_false_sentence_among_true_ones_is_found(checker: CrossEncoderChecker) -> None:
+    answer = (
+        "Employees get 16 weeks of paid parental leave. The probation period is 12 weeks. "
+        "Requests go to the finance director."
+    )
+    result = checker.check([POLICY], "How does parental leave work?", answer)
+    assert result.grounding < checker.default_threshold
+    weakest = result.weakest_claim
+    assert weakest is not None and weakest.text == "Requests go to the finance director."
+
+
+def test_support_deep_in_a_long_source_is_found(checker: CrossEncoderChecker) -> None:
+    filler = " ".join(f"Section {i} describes the canteen menu for week {i}." for i in range(600))
+    source = filler + " " + POLICY + " " + filler
+    result = checker.check([source], "How long is probation?", "The probation period is 12 weeks.")
+    assert result.grounding >= checker.default_threshold
+    evidence = result.claims[0].evidence
+    assert evidence is not None and evidence.text == "The probation period is 12 weeks."
+
+
+def test_relevance_separates_an_answer_from_an_off_topic_one(checker: CrossEncoderChecker) -> None:
+    query = "How long is the probation period?"
+    on_topic = checker.check([POLICY], query, "The probation period is 12 weeks.")
+    off_topic = checker.check([POLICY], query, "Part-time staff get the same leave, pro rata.")
+    assert on_topic.relevance > off_topic.relevance
+    assert on_topic.relevance >= DEFAULT_RELEVANCE_THRESHOLD
