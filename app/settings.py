@@ -57,11 +57,12 @@ class Settings(BaseSettings):
         "into <home>/models on first use, never downloaded. A knowledge base records model and backend and "
         "refuses another.",
     )
-    grounding_model: Literal["crossencoder", "features"] = Field(
-        default="crossencoder",
-        description="The grounding checker: 'crossencoder' (v2, the default: a MiniLM cross-encoder trained to "
-        "read evidence and claim together, see docs/grounding.md) or 'features' (v1: similarity features and a "
-        "logistic regression; faster to load, weaker on swapped names, negations and paraphrases).",
+    grounding_model: Literal["features", "crossencoder"] = Field(
+        default="features",
+        description="The grounding checker: 'features' (v1, the default: similarity features and a logistic "
+        "regression) or 'crossencoder' (v2: a MiniLM cross-encoder trained here; better on NLI-style pairs and "
+        "long answers, worse on changed names and numbers as trained so far: see docs/grounding.md; its "
+        "calibrated default threshold is 0.6, pass it explicitly).",
     )
     grounding_backend: Literal["torch", "onnx"] = Field(
         default="torch",

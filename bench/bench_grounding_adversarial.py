@@ -95,7 +95,7 @@ def print_table(table: dict[str, dict[str, float | int | None]], outcomes: Seque
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
-    parser.add_argument("--checker", choices=["v2", "v1"], default="v2")
+    parser.add_argument("--checker", choices=["v1", "v2"], default="v1", help="v1: the default checker")
     parser.add_argument("--threshold", type=float, help="default: the checker's own default threshold")
     parser.add_argument("--json", help="write the summary and per-case scores here ('-': stdout, no table)")
     args = parser.parse_args()

@@ -8,8 +8,8 @@
 See ``docs/grounding.md`` for the method, the training data and the measured quality.
 """
 
-from grounding.check import Checker
-from grounding.cross_check import Calibration, CrossEncoderChecker, check
+from grounding.check import Checker, check
+from grounding.cross_check import Calibration, CrossEncoderChecker
 from grounding.crossencoder import CrossEncoder, OverlapScorer, PairScorer
 from grounding.encoder import HashEncoder, MiniLMEncoder, TextEncoder
 from grounding.errors import GroundingError, InvalidInput

@@ -8,6 +8,7 @@ score as the answer's grounding score.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from grounding.inputs import threshold_of, validate
 from grounding.lexical import content_stems
 from grounding.relevance import relevance_features
 from grounding.scorer import Models, load_models
-from grounding.types import ClaimLabel, ClaimResult, Evidence, GroundingResult
+from grounding.types import ClaimLabel, ClaimResult, Evidence, GroundingChecker, GroundingResult
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,3 +146,38 @@ def _empty_like(encoded: Encoded) -> Encoded:
     return Encoded(
         np.zeros(dim, dtype=np.float32), np.zeros((0, dim), dtype=np.float32), np.zeros((0, 2), dtype=np.int64)
     )
+
+
+@functools.cache
+def default_checker() -> Checker:
+    """The process-wide checker (v1 on the bundled MiniLM), created on first use (not at import)."""
+    return Checker()
+
+
+def check(
+    sources: Sequence[str],
+    query: str,
+    answer: str,
+    *,
+    threshold: float | None = None,
+    checker: GroundingChecker | None = None,
+) -> GroundingResult:
+    """Score how well ``answer`` is grounded in ``sources`` and how relevant it is to ``query``.
+
+    ``grounding`` is the lowest claim score: one unsupported claim makes the answer ungrounded. Claims
+    scoring under ``threshold`` (default: the checker's default,
+    :data:`grounding.policy.DEFAULT_GROUNDING_THRESHOLD` for the default checker) are labelled
+    ``unsupported`` or ``contradicted``. Raises :class:`~grounding.errors.InvalidInput` for an empty or
+    blank source list, query or answer, or inputs over :data:`~grounding.inputs.MAX_SOURCE_CHARS` (all
+    sources), ``MAX_QUERY_CHARS`` or ``MAX_ANSWER_CHARS``. ``checker`` defaults to a shared v1
+    :class:`Checker` with MiniLM, loaded on the first call; pass a :class:`~grounding.CrossEncoderChecker`
+    for v2.
+
+    Example::
+
+        result = check(["The UK's capital is London. Japan's capital is Tokyo."],
+                       "What is the capital of Japan?", "The capital of the UK is London.")
+        result.grounding > 0.5, result.relevance < 0.5  # (True, True): grounded, but off the question
+        result.claims[0].evidence.text  # "The UK's capital is London."
+    """
+    return (checker or default_checker()).check(sources, query, answer, threshold=threshold)

@@ -1,4 +1,4 @@
-"""The grounding check on the trained cross-encoder (the default since grounding v2).
+"""Grounding v2: the check on the trained cross-encoder (opt-in: ``RAGKB_GROUNDING_MODEL=crossencoder``).
 
 One call: validate; split the answer into claims (:mod:`grounding.claims`); cut the sources into
 sentence-aligned windows (:mod:`grounding.windows`); let each claim read its windows with the pair model
@@ -21,7 +21,6 @@ explain a low score; the score is the model's alone.
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from grounding.lexical import (
     weighted_coverage,
 )
 from grounding.scorer import DATA_DIR, ModelFileError, load_lexicon
-from grounding.types import ClaimLabel, ClaimResult, Evidence, Flag, GroundingChecker, GroundingResult
+from grounding.types import ClaimLabel, ClaimResult, Evidence, Flag, GroundingResult
 from grounding.windows import Window, source_windows, windows_to_read
 
 CALIBRATION = DATA_DIR / "crossencoder.json"
@@ -202,35 +201,3 @@ def _flags(claim: Claim, unit: Unit | None, facts: SourceFacts, lexicon: Lexicon
     if unit is None:
         flags.append("no_evidence")
     return tuple(flags)
-
-
-@functools.cache
-def default_checker() -> CrossEncoderChecker:
-    """The process-wide checker with the shipped cross-encoder, created on first use (not at import)."""
-    return CrossEncoderChecker()
-
-
-def check(
-    sources: Sequence[str],
-    query: str,
-    answer: str,
-    *,
-    threshold: float | None = None,
-    checker: GroundingChecker | None = None,
-) -> GroundingResult:
-    """Score how well ``answer`` is grounded in ``sources`` and how relevant it is to ``query``.
-
-    ``grounding`` is the weakest claim's score (adjusted for the number of claims): one unsupported claim makes
-    the answer ungrounded. Claims scoring under ``threshold`` (default: the calibrated default,
-    :data:`grounding.policy.DEFAULT_GROUNDING_THRESHOLD`) are labelled ``unsupported`` or ``contradicted``.
-    Raises :class:`~grounding.errors.InvalidInput` for an empty or blank source list, query or answer, or inputs
-    over :data:`~grounding.inputs.MAX_SOURCE_CHARS` (all sources), ``MAX_QUERY_CHARS`` or ``MAX_ANSWER_CHARS``.
-    ``checker`` defaults to a shared :class:`CrossEncoderChecker`, loaded on the first call.
-
-    Example::
-
-        result = check(["London is the capital of the UK. Tokyo is the capital of Japan."],
-                       "What is the capital of Japan?", "The capital of Japan is London.")
-        result.grounding < 0.5, result.claims[0].label  # (True, "contradicted")
-    """
-    return (checker or default_checker()).check(sources, query, answer, threshold=threshold)

@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from grounding import DEFAULT_GROUNDING_THRESHOLD, CrossEncoderChecker, FilterConfig, GroundingPolicy, assess
+from grounding import DEFAULT_GROUNDING_THRESHOLD, FilterConfig, GroundingChecker, GroundingPolicy, assess
+from grounding.check import default_checker
 from grounding.inputs import validate
 from ingest.sentences import sentence_spans
 from tests.grounding_cases import CASES, CATEGORIES, Case
@@ -20,15 +21,37 @@ from tests.grounding_cases import CASES, CATEGORIES, Case
 GROUNDING_ONLY = GroundingPolicy(filters=(FilterConfig("GROUNDING", threshold=DEFAULT_GROUNDING_THRESHOLD),))
 QUOTED = re.compile(r'"([^"]+)"')
 
+# The cases the default checker (v1) gets wrong today, measured (docs/grounding.md has the per-category table).
+# Strict: a case that starts passing fails here, so this list can only shrink with evidence.
+KNOWN_MISSES = frozenset({
+    "rel-capital-swap", "rel-acquirer-swap", "rel-mentor-swap", "rel-extinguisher-swap", "rel-river-swap",
+    "rel-weight-swap", "rel-reports-to-swap", "num-leave-weeks", "num-celsius-fahrenheit", "num-km-miles",
+    "num-grams-kilograms", "num-months-from-distractor", "num-dose-interval", "num-days-as-weeks",
+    "num-max-dose-faithful", "neg-espresso-never", "neg-smoking-faithful", "attr-leave-unpaid",
+    "attr-annual-leave-unpaid", "attr-full-time", "attr-part-time-faithful", "attr-mandatory-optional",
+    "attr-optional-faithful", "quant-ferry-always", "quant-doses-all", "quant-labs-some", "quant-first-crack-always",
+    "para-fire-112-long", "para-evacuation", "para-rest", "para-vitamin", "quote-overtime-verbatim",
+    "quote-conclusion-population", "quote-unattended-verbatim", "part-only-nausea", "part-warranty-all",
+    "multi-trial-faithful", "multi-roast-one-false", "multi-six-faithful", "abst-sorry-cocoa", "abst-but-guess",
+})  # fmt: skip
+
 
 @pytest.fixture(scope="session")
-def checker() -> CrossEncoderChecker:
-    return CrossEncoderChecker()
+def checker() -> GroundingChecker:
+    return default_checker()
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
-def test_adversarial_case(checker: CrossEncoderChecker, case: Case) -> None:
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, id=case.id, marks=pytest.mark.xfail(strict=True, reason="a known miss of v1"))
+        if case.id in KNOWN_MISSES
+        else pytest.param(case, id=case.id)
+        for case in CASES
+    ],
+)
+def test_adversarial_case(checker: GroundingChecker, case: Case) -> None:
     result = checker.check(list(case.sources), case.query, case.answer)
     [grounding] = assess(result, GROUNDING_ONLY).filters
     verdict = "ungrounded" if grounding.detected else "grounded"

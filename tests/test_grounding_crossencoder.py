@@ -17,6 +17,7 @@ from grounding import (
     CrossEncoderChecker,
 )
 from grounding.crossencoder import FROZEN, WEIGHTS
+from grounding.scorer import load_models
 
 pytestmark = pytest.mark.slow
 
@@ -31,10 +32,15 @@ def checker() -> CrossEncoderChecker:
     return CrossEncoderChecker()
 
 
-def test_library_defaults_are_the_calibrated_thresholds() -> None:
+def test_library_defaults_are_the_default_checkers_and_v2_has_its_own(checker: CrossEncoderChecker) -> None:
+    v1 = load_models()
+    assert (v1.grounding.threshold, v1.relevance.threshold) == (
+        DEFAULT_GROUNDING_THRESHOLD,
+        DEFAULT_RELEVANCE_THRESHOLD,
+    )
     calibration = Calibration.load()
-    assert DEFAULT_GROUNDING_THRESHOLD == calibration.threshold
-    assert DEFAULT_RELEVANCE_THRESHOLD == calibration.relevance_threshold
+    assert checker.default_threshold == calibration.threshold
+    assert checker.check([POLICY], "q?", "Probation is 12 weeks.").threshold == calibration.threshold
 
 
 def test_shipped_weights_leave_out_the_frozen_table_and_are_small() -> None:
@@ -88,4 +94,4 @@ def test_relevance_separates_an_answer_from_an_off_topic_one(checker: CrossEncod
     on_topic = checker.check([POLICY], query, "The probation period is 12 weeks.")
     off_topic = checker.check([POLICY], query, "Part-time staff get the same leave, pro rata.")
     assert on_topic.relevance > off_topic.relevance
-    assert on_topic.relevance >= DEFAULT_RELEVANCE_THRESHOLD
+    assert on_topic.relevance >= checker.calibration.relevance_threshold

@@ -67,8 +67,8 @@ def _model_directory(model: str | None) -> tuple[Path, str]:
 
 
 def build_checker(settings: Settings) -> GroundingChecker:
-    """The grounding checker: the fast fake (v1 on the hash encoder) with the hash embedder, else the trained
-    cross-encoder, or v1 on the bundled MiniLM when ``grounding_model`` is 'features'.
+    """The grounding checker: the fast fake (v1 on the hash encoder) with the hash embedder, else v1 on the
+    bundled MiniLM, or the trained cross-encoder (v2) when ``grounding_model`` is 'crossencoder'.
 
     The grounding models are built on all-MiniLM-L6-v2, so ``embedding_model`` (retrieval's choice) does not
     apply here.

@@ -104,8 +104,11 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=400)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--resume", action="store_true")
-    parser.add_argument("--new-schedule", action="store_true",
-                        help="with --resume: keep the weights and the place in the data, start a new --hours schedule")
+    parser.add_argument(
+        "--new-schedule",
+        action="store_true",
+        help="with --resume: keep the weights and the place in the data, start a new --hours schedule",
+    )
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
 
