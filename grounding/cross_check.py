@@ -39,9 +39,7 @@ from grounding.lexical import (
     claim_numbers,
     content_stems,
     names,
-    number_found,
     polarity,
-    stem,
     weighted_coverage,
 )
 from grounding.scorer import DATA_DIR, ModelFileError, load_lexicon
@@ -140,11 +138,12 @@ class CrossEncoderChecker:
             rows = probabilities[position : position + len(chosen)]
             position += len(chosen)
             best = int(np.argmax(rows[:, 0])) if len(rows) else 0
-            support = float(self.calibration.claim(rows[:, 0:1].max(axis=0))[0]) if len(rows) else 0.0
+            raw = float(rows[best, 0]) if len(rows) else 0.0
+            score = float(self.calibration.claim(np.array([raw]))[0]) if len(rows) else 0.0
             contradicted = bool(len(rows)) and float(rows[:, 1].max()) >= 0.5
-            window = windows[chosen[best]] if chosen else None
-            unit = _evidence_unit(window, units, scores) if window else None
-            results.append(self._claim_result(claim, unit, support, contradicted, limit, facts, sources, rows, best))
+            unit = _evidence_unit(windows[chosen[best]], units, scores) if chosen else None
+            results.append(self._claim_result(claim, unit, score=score, raw=raw, contradicted=contradicted,
+                                              threshold=limit, facts=facts))  # fmt: skip
         grounding = self.calibration.answer([c.score for c in results])
         return GroundingResult(
             grounding=grounding, relevance=relevance, claims=tuple(results), abstained=False, threshold=limit
@@ -158,22 +157,19 @@ class CrossEncoderChecker:
         self,
         claim: Claim,
         unit: Unit | None,
+        *,
         score: float,
+        raw: float,
         contradicted: bool,
         threshold: float,
         facts: SourceFacts,
-        sources: Sequence[str],
-        rows: npt.NDArray[np.floating],
-        best: int,
     ) -> ClaimResult:
         label: ClaimLabel = "supported"
         if score < threshold:
             label = "contradicted" if contradicted else "unsupported"
         evidence = None
-        if unit is not None:
-            support = round(float(rows[best, 0]), 4) if len(rows) else 0.0
-            text = sources[unit.source_index][unit.start : unit.end]
-            evidence = Evidence(unit.source_index, unit.start, unit.end, text, support)
+        if unit is not None:  # a unit's text is its source's span
+            evidence = Evidence(unit.source_index, unit.start, unit.end, unit.text, round(raw, 4))
         flags = _flags(claim, unit, facts, self.lexicon)
         text = claim.text[claim.focus_start :]
         return ClaimResult(text, claim.start, claim.end, score, label, evidence, flags)
@@ -187,16 +183,15 @@ def _evidence_unit(window: Window, units: Sequence[Unit], scores: npt.NDArray[np
 def _flags(claim: Claim, unit: Unit | None, facts: SourceFacts, lexicon: Lexicon) -> tuple[Flag, ...]:
     focus = claim.text[claim.focus_start :]
     flags: list[Flag] = []
-    if any(not number_found(v, d, set(facts.numbers)) for v, d in claim_numbers(focus)):
+    if facts.new_numbers(claim_numbers(focus)):
         flags.append("new_number")
-    if any(n not in facts.words and stem(n) not in facts.stems for n in names(focus)):
+    if facts.new_names(names(focus)):
         flags.append("new_name")
     if unit is not None and polarity(claim.text) != polarity(unit.text):
         flags.append("negation_flip")
     if unit is not None and antonym_conflict(claim.text, unit.text):
         flags.append("antonym")
-    stems = [s for s in content_stems(focus)]
-    if weighted_coverage(stems, set(facts.stems), lexicon.idf, lexicon.default_idf) < 0.75:
+    if weighted_coverage(content_stems(focus), set(facts.stems), lexicon.idf, lexicon.default_idf) < 0.75:
         flags.append("new_content")
     if unit is None:
         flags.append("no_evidence")

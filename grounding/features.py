@@ -93,6 +93,15 @@ class SourceFacts:
             numbers=frozenset(numbers(text)),
         )
 
+    def new_names(self, names_: set[str]) -> list[str]:
+        """The names (capitalised words) found nowhere in the sources."""
+        return [n for n in names_ if n not in self.words and stem(n) not in self.stems]
+
+    def new_numbers(self, stated: list[tuple[float, int]]) -> list[float]:
+        """The stated ``(value, decimals)`` numbers found nowhere in the sources."""
+        present = set(self.numbers)
+        return [v for v, d in stated if not number_found(v, d, present)]
+
 
 @dataclass(frozen=True)
 class ClaimFeatures:
@@ -134,9 +143,9 @@ def claim_features(
     lex_source = weighted_coverage(focus_stems, set(facts.stems), lexicon.idf, lexicon.default_idf)
     lex_evidence = weighted_coverage(focus_stems, set(evidence_stems), lexicon.idf, lexicon.default_idf)
     claim_names = names(focus)
-    new_names = [n for n in claim_names if n not in facts.words and stem(n) not in facts.stems]
+    new_names = facts.new_names(claim_names)
     stated = claim_numbers(focus)
-    new_numbers = [v for v, d in stated if not number_found(v, d, set(facts.numbers))]
+    new_numbers = facts.new_numbers(stated)
     flip = polarity(claim.text) != polarity(best_unit.text)
     antonym = antonym_conflict(claim.text, best_unit.text)
 
