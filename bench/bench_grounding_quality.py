@@ -1,19 +1,23 @@
-"""Grounding quality on held-out data: the v2 cross-encoder, the v1 feature model and a word-overlap baseline.
+"""Grounding quality on held-out data: v3 (hybrid), v2 (cross-encoder), v1 (features) and a word-overlap baseline.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_quality.py [--pack-dev 300] [--threads 2]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_quality.py [--pack-dev 200] [--threads 2]
 
 Datasets (built by ``scripts/grounding/*.py`` into /tmp/ragkb-grounding/data when absent):
 
-- HaluEval QA (1,000, never trained on by either model), CLIMATE-FEVER eval split (30 % of claims), FaithDial
-  eval split (40 % of knowledge snippets), synthetic eval (SciFact eval abstracts + docs-corpus eval files);
+- HaluEval QA (1,000, never trained on by any model), CLIMATE-FEVER eval split (30 % of claims), FaithDial
+  eval split (40 % of knowledge snippets), synthetic eval (``synthetic_sub``: 1,003 examples, whole sources drawn
+  from the SciFact eval abstracts + docs-corpus eval files; the cross-encoder is slow on long sources here);
 - pack dev: the 6 % of premises of ``../shared/train/grounding`` held out by ``scripts/grounding/pairs.py``
-  (up to ``--pack-dev`` pairs per source; the v1 model never saw the pack, the v2 model never saw these premises);
-- adversarial: the hand-written cases of ``tests/grounding_cases.py``.
+  (up to ``--pack-dev`` pairs per source; v1 and v3 never saw the pack, the cross-encoder never saw these premises);
+- adversarial: the hand-written cases of ``tests/grounding_cases/``.
 
-Each model at its own default threshold (both chosen on training or calibration data only); the overlap
-baseline (share of the answer's content words found in the sources) at its best threshold on the v1 training
-files. Columns: n, balanced accuracy and F1 of the *ungrounded* class at the threshold, AUROC (grounded as
-positive). Writes bench/results/grounding_quality.json.
+Scores come from the checkers' own analysis functions run over whole datasets with cached results
+(``scripts/grounding/featurize.py`` for v1's features, ``featurize_pairs.py`` for the cross-encoder's reading,
+bf16), combined exactly as the checkers combine them; ``--verify`` examples per set are re-run through the
+checkers' ``check`` and the largest difference is printed. Each model at its own default threshold (chosen on
+training or calibration data only); the overlap baseline (share of the answer's content words found in the
+sources) at its best threshold on the v1 training files. Columns: n, balanced accuracy and F1 of the
+*ungrounded* class at the threshold, AUROC (grounded as positive). Writes bench/results/grounding_quality.json.
 """
 
 from __future__ import annotations
@@ -32,13 +36,20 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding")]
 
 from convert import OUT, SHARED, read_jsonl, write_jsonl  # noqa: E402
 from featurize import featurize  # noqa: E402
+from featurize_pairs import featurize_pairs  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, f1, roc_auc  # noqa: E402
+from train_hybrid import answer_scores, claim_scores, hybrid  # noqa: E402
 
 from grounding.check import Checker  # noqa: E402
-from grounding.cross_check import CrossEncoderChecker  # noqa: E402
+from grounding.claims import split_claims  # noqa: E402
+from grounding.cross_check import Calibration, CrossEncoderChecker  # noqa: E402
+from grounding.crossencoder import CrossEncoder  # noqa: E402
+from grounding.hybrid_check import HybridChecker, HybridModel  # noqa: E402
 from grounding.lexical import STOPWORDS, WORD  # noqa: E402
+from grounding.types import GroundingChecker  # noqa: E402
 
-EVAL_SETS = ("halueval", "climate_fever", "faithdial", "synthetic", "pack_dev", "adversarial")
+MODELS = ("v3", "v2", "v1", "overlap")
+EVAL_SETS = ("halueval", "climate_fever", "faithdial", "synthetic_sub", "pack_dev", "adversarial")
 PAIRS = Path("/tmp/ragkb-grounding/pairs")
 
 
@@ -79,38 +90,54 @@ def write_adversarial(data: Path) -> None:
     ])  # fmt: skip
 
 
-def false_alarms(alarms: list[tuple[int, bool, bool]]) -> dict[str, dict[str, float]]:
+def false_alarms(alarms: dict[str, list[tuple[int, bool]]]) -> dict[str, dict[str, float]]:
+    """Per model, the share of grounded answers flagged, by the answer's number of claims."""
     buckets = {"0-1": (0, 1), "2": (2, 2), "3-4": (3, 4), "5+": (5, 10**6)}
     out = {}
     for name, (low, high) in buckets.items():
-        rows = [a for a in alarms if low <= a[0] <= high]
-        if rows:
-            out[name] = {"n": len(rows), "v2": float(np.mean([a[1] for a in rows])),
-                         "v1": float(np.mean([a[2] for a in rows]))}  # fmt: skip
+        rows = {m: [flag for n, flag in pairs if low <= n <= high] for m, pairs in alarms.items()}
+        if any(rows.values()):
+            out[name] = {"n": len(next(iter(rows.values())))} | {m: float(np.mean(r)) for m, r in rows.items()}
     return out
 
 
-def relevance_results(data: Path, v1: Checker, v2: CrossEncoderChecker) -> dict[str, dict]:
-    """HaluEval questions with their own answers (relevant) and another question's (not): both checkers."""
-    rows = read_jsonl(data / "relevance_halueval.eval.jsonl")
+def relevance_results(data: Path, v1: Checker, v2: CrossEncoder, v2_threshold: float) -> dict[str, dict]:
+    """HaluEval questions with their own answers (relevant) and another question's (not): v1 (= v3) and v2."""
+    path = data / "relevance_halueval.eval.jsonl"
+    rows = read_jsonl(path)
     labels = np.array([int(r["label"] == "relevant") for r in rows])
-    old = np.array([v1.check(r["sources"], r["query"], r["answer"]).relevance for r in rows])
-    new = np.array([v2.check(r["sources"], r["query"], r["answer"]).relevance for r in rows])
+    features = featurize(path, encoder=v1.encoder, lexicon=v1.models.lexicon, quiet=True)
+    ok = ~np.isnan(features.relevance).any(1)
+    old = np.ones(len(rows))
+    old[ok] = v1.models.relevance.predict(features.relevance[ok])
+    joined = [(r["query"], " ".join(c.text for c in split_claims(r["answer"], query=r["query"])[0]) or r["answer"])
+              for r in rows]  # fmt: skip
+    new = np.asarray(v2.relevance(joined), dtype=np.float64)
     return {"halueval questions": {
         "n": len(rows),
-        "v2": {"balanced_accuracy": balanced_accuracy(labels, (new >= v2.calibration.relevance_threshold).astype(int)),
+        "v2": {"balanced_accuracy": balanced_accuracy(labels, (new >= v2_threshold).astype(int)),
                "auroc": roc_auc(labels, new)},
         "v1": {"balanced_accuracy": balanced_accuracy(labels, (old >= v1.models.relevance.threshold).astype(int)),
                "auroc": roc_auc(labels, old)},
     }}  # fmt: skip
 
 
+def verify(rows: list[dict], scores: dict[str, np.ndarray], checkers: dict[str, GroundingChecker]) -> float:
+    """Largest difference between the cached-feature scores and the checkers' own ``check`` on ``rows``."""
+    worst = 0.0
+    for i, r in enumerate(rows):
+        for model, checker in checkers.items():
+            worst = max(worst, abs(checker.check(r["sources"], r["query"], r["answer"]).grounding - scores[model][i]))
+    return worst
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=OUT)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--pack-dev", type=int, default=300, help="pack dev pairs per source")
+    parser.add_argument("--pack-dev", type=int, default=200, help="pack dev pairs per source")
     parser.add_argument("--baseline-train", type=int, default=1500, help="training examples per set for overlap")
+    parser.add_argument("--verify", type=int, default=10, help="examples per set re-checked through the checkers")
     parser.add_argument("--sets", nargs="*", default=list(EVAL_SETS))
     args = parser.parse_args()
 
@@ -122,68 +149,80 @@ def main() -> None:
         from train import ensure_data
 
         ensure_data(args.data, SHARED, rebuild=False)
-    write_pack_dev(args.data, args.pack_dev, rng)
+    if not (args.data / "pack_dev.eval.jsonl").exists():
+        write_pack_dev(args.data, args.pack_dev, rng)
     write_adversarial(args.data)
-    v1, v2 = Checker(), CrossEncoderChecker()
+    v1, calibration, hybrid_model = Checker(), Calibration.load(), HybridModel.load()
+    scorer = CrossEncoder.load(precision="bf16")  # what the cached reads were made with
+    checkers: dict[str, GroundingChecker] = {
+        "v3": HybridChecker(v1.encoder, scorer, model=hybrid_model),
+        "v2": CrossEncoderChecker(scorer, calibration=calibration),
+    }
     train_overlap = {}
     for name in ("synthetic", "faithdial"):
         rows = read_jsonl(args.data / f"{name}.train.jsonl")
         rows = rng.sample(rows, min(len(rows), args.baseline_train))
         train_overlap[name] = (np.array([int(r["label"] == "grounded") for r in rows]),
                                np.array([overlap_score(r) for r in rows]))  # fmt: skip
-    thresholds = {"v2": v2.default_threshold, "v1": v1.models.grounding.threshold,
-                  "overlap": best_threshold(train_overlap)}  # fmt: skip
+    thresholds = {"v3": hybrid_model.claim.threshold, "v2": calibration.threshold,
+                  "v1": v1.models.grounding.threshold, "overlap": best_threshold(train_overlap)}  # fmt: skip
 
     results: dict[str, dict] = {}
-    alarms: list[tuple[int, bool, bool]] = []  # grounded answers: (claims, v2 flags it, v1 flags it)
+    alarms: dict[str, list[tuple[int, bool]]] = {m: [] for m in MODELS[:3]}  # grounded answers: (claims, flagged)
     for name in args.sets:
         started = time.perf_counter()
         path = args.data / f"{name}.eval.jsonl"
         rows = read_jsonl(path)
         data = featurize(path, encoder=v1.encoder, lexicon=v1.models.lexicon, quiet=True)
-        probabilities = v1.models.grounding.predict(data.rows) if len(data.rows) else np.zeros(0)
-        old = np.array([probabilities[a:b].min() if b > a else 1.0
-                        for a, b in zip(data.offsets[:-1], data.offsets[1:], strict=True)])  # fmt: skip
-        checked = [v2.check(r["sources"], r["query"], r["answer"]) for r in rows]
-        new = np.array([c.grounding for c in checked])
+        reads = featurize_pairs(path, scorer=scorer)
+        v1_claims = claim_scores(data, v1.models.grounding.predict)
+        v2_claims = [calibration.claim(r[:, 0].astype(np.float64)) for r in reads]
+        v3_claims = claim_scores(hybrid(path, data), hybrid_model.claim.predict)
+        scores = {
+            "v3": answer_scores(v3_claims, hybrid_model.lengths),
+            "v2": answer_scores(v2_claims, calibration),
+            "v1": np.array([c.min() if len(c) else 1.0 for c in v1_claims]),
+            "overlap": np.array([overlap_score(r) for r in rows]),
+        }
         labels = np.array([int(r["label"] == "grounded") for r in rows])
-        scores = {"v2": new, "v1": old, "overlap": np.array([overlap_score(r) for r in rows])}
         results[name] = {"n": len(labels), **{k: metrics(labels, s, thresholds[k]) for k, s in scores.items()}}
-        for check, label, old_score, new_score in zip(checked, labels, old, new, strict=True):
+        results[name]["verified_max_difference"] = verify(rows[: args.verify], scores, checkers)
+        for i, label in enumerate(labels):
             if label:
-                alarms.append((len(check.claims), new_score < thresholds["v2"], old_score < thresholds["v1"]))
+                for m in alarms:
+                    alarms[m].append((len(v1_claims[i]), bool(scores[m][i] < thresholds[m])))
         if name in ("pack_dev", "adversarial", "synthetic"):
             kinds = np.array([r.get("kind", "") for r in rows])
             results[name]["by_kind"] = {
                 k: {"n": int((kinds == k).sum()),
                     **{m: float(((scores[m][kinds == k] >= thresholds[m]) == labels[kinds == k]).mean())
-                       for m in ("v2", "v1")}}
+                       for m in MODELS[:3]}}
                 for k in sorted(set(kinds))
             }  # fmt: skip
-        print(f"{name}: {len(rows)} in {time.perf_counter() - started:.0f} s", flush=True)
+        print(f"{name}: {len(rows)} in {time.perf_counter() - started:.0f} s "
+              f"(checkers' own scores within {results[name]['verified_max_difference']:.4f})", flush=True)  # fmt: skip
 
-    print(f"\nthresholds: v2 {thresholds['v2']}, v1 {thresholds['v1']} (defaults), overlap {thresholds['overlap']}")
-    print(f"\n{'dataset':<15}{'n':>6} | {'v2 BA':>7}{'F1':>7}{'AUROC':>7} | {'v1 BA':>7}{'F1':>7}{'AUROC':>7}"
-          f" | {'overlap BA':>10}{'F1':>7}{'AUROC':>7}")  # fmt: skip
+    print("\nthresholds (defaults; overlap: best on training data):", thresholds)
+    print(f"\n{'dataset':<15}{'n':>6} | " + " | ".join(f"{m + ' BA':>10}{'F1':>7}{'AUROC':>7}" for m in MODELS))
     for name, r in results.items():
-        cells = " | ".join(f"{r[k]['balanced_accuracy']:>{w}.3f}{r[k]['f1_ungrounded']:>7.3f}{r[k]['auroc']:>7.3f}"
-                           for k, w in (("v2", 7), ("v1", 7), ("overlap", 10)))  # fmt: skip
+        cells = " | ".join(f"{r[m]['balanced_accuracy']:>10.3f}{r[m]['f1_ungrounded']:>7.3f}{r[m]['auroc']:>7.3f}"
+                           for m in MODELS)  # fmt: skip
         print(f"{name:<15}{r['n']:>6} | {cells}")
     for name, r in results.items():
         if "by_kind" in r:
-            print(f"\n{name} accuracy by kind (v2 / v1):")
+            print(f"\n{name} accuracy by kind (v3 / v2 / v1):")
             for kind, v in r["by_kind"].items():
-                print(f"  {kind:<22}{v['n']:>5}  {v['v2']:.2f} / {v['v1']:.2f}")
+                print(f"  {kind:<22}{v['n']:>5}  {v['v3']:.2f} / {v['v2']:.2f} / {v['v1']:.2f}")
     results["false_alarms_by_claims"] = false_alarms(alarms)
-    print("\nfalse-alarm rate on grounded answers by number of claims (all sets), v2 / v1:")
+    print("\nfalse-alarm rate on grounded answers by number of claims (all sets), v3 / v2 / v1:")
     for bucket, row in results["false_alarms_by_claims"].items():
-        print(f"  {bucket:>8} claims  n {row['n']:5d}  {row['v2']:.3f} / {row['v1']:.3f}")
-    relevance = relevance_results(args.data, v1, v2)
-    print(f"\n{'relevance':<20}{'n':>6} | {'v2 BA':>7}{'AUROC':>7} | {'v1 BA':>7}{'AUROC':>7}")
+        print(f"  {bucket:>8} claims  n {row['n']:5d}  {row['v3']:.3f} / {row['v2']:.3f} / {row['v1']:.3f}")
+    relevance = relevance_results(args.data, v1, scorer, calibration.relevance_threshold)
+    print(f"\n{'relevance':<20}{'n':>6} | {'v2 BA':>7}{'AUROC':>7} | {'v1=v3 BA':>9}{'AUROC':>7}")
     for name, r in relevance.items():
         print(
             f"{name:<20}{r['n']:>6} | {r['v2']['balanced_accuracy']:>7.3f}{r['v2']['auroc']:>7.3f} | "
-            f"{r['v1']['balanced_accuracy']:>7.3f}{r['v1']['auroc']:>7.3f}"
+            f"{r['v1']['balanced_accuracy']:>9.3f}{r['v1']['auroc']:>7.3f}"
         )
     results["relevance"] = relevance
     out = ROOT / "bench" / "results" / "grounding_quality.json"

@@ -13,6 +13,7 @@ from grounding.cross_check import Calibration, CrossEncoderChecker
 from grounding.crossencoder import CrossEncoder, OverlapScorer, PairScorer
 from grounding.encoder import HashEncoder, MiniLMEncoder, TextEncoder
 from grounding.errors import GroundingError, InvalidInput
+from grounding.hybrid_check import HybridChecker
 from grounding.inputs import MAX_ANSWER_CHARS, MAX_QUERY_CHARS, MAX_SOURCE_CHARS
 from grounding.policy import (
     DEFAULT_GROUNDING_THRESHOLD,
@@ -32,6 +33,6 @@ __all__ = [
     "DEFAULT_GROUNDING_THRESHOLD", "DEFAULT_RELEVANCE_THRESHOLD", "MAX_ANSWER_CHARS", "MAX_QUERY_CHARS",
     "MAX_SOURCE_CHARS", "Action", "Assessment", "Calibration", "Checker", "ClaimResult", "CrossEncoder",
     "CrossEncoderChecker", "Evidence", "FilterAssessment", "FilterConfig", "FilterType", "GroundingChecker",
-    "GroundingError", "GroundingPolicy", "GroundingResult", "HashEncoder", "InvalidInput", "MiniLMEncoder",
-    "ModelFileError", "OverlapScorer", "PairScorer", "TextEncoder", "assess", "check",
+    "GroundingError", "GroundingPolicy", "GroundingResult", "HashEncoder", "HybridChecker", "InvalidInput",
+    "MiniLMEncoder", "ModelFileError", "OverlapScorer", "PairScorer", "TextEncoder", "assess", "check",
 ]  # fmt: skip

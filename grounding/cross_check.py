@@ -124,34 +124,19 @@ class CrossEncoderChecker:
         if not claims:
             return GroundingResult(grounding=1.0, relevance=1.0, claims=(), abstained=abstained, threshold=limit)
         units = source_units(sources)
-        windows = source_windows(sources, units)
         facts = SourceFacts.of(sources)
-        keyword = [self._keyword_scores(claim.text, units) for claim in claims]
-        reads = [windows_to_read(windows, scores) for scores in keyword]
-        pairs = [(windows[w].text, claim.text) for claim, chosen in zip(claims, reads, strict=True) for w in chosen]
-        relevance_pair = (query, " ".join(claim.text for claim in claims))
-        probabilities = self.scorer.grounding(pairs) if pairs else np.zeros((0, 2))
-        relevance = float(self.scorer.relevance([relevance_pair])[0])
-
-        results, position = [], 0
-        for claim, chosen, scores in zip(claims, reads, keyword, strict=True):
-            rows = probabilities[position : position + len(chosen)]
-            position += len(chosen)
-            best = int(np.argmax(rows[:, 0])) if len(rows) else 0
-            raw = float(rows[best, 0]) if len(rows) else 0.0
-            score = float(self.calibration.claim(np.array([raw]))[0]) if len(rows) else 0.0
-            contradicted = bool(len(rows)) and float(rows[:, 1].max()) >= 0.5
-            unit = _evidence_unit(windows[chosen[best]], units, scores) if chosen else None
-            results.append(self._claim_result(claim, unit, score=score, raw=raw, contradicted=contradicted,
-                                              threshold=limit, facts=facts))  # fmt: skip
+        reads = read_claims(self.scorer, claims, sources, units, lexicon=self.lexicon)
+        relevance = float(self.scorer.relevance([(query, " ".join(claim.text for claim in claims))])[0])
+        results = []
+        for claim, read in zip(claims, reads, strict=True):
+            score = float(self.calibration.claim(np.array([read.support]))[0]) if read.unit else 0.0
+            results.append(self._claim_result(claim, read.unit, score=score, raw=read.support,
+                                              contradicted=read.contradiction >= 0.5, threshold=limit,
+                                              facts=facts))  # fmt: skip
         grounding = self.calibration.answer([c.score for c in results])
         return GroundingResult(
             grounding=grounding, relevance=relevance, claims=tuple(results), abstained=False, threshold=limit
         )
-
-    def _keyword_scores(self, text: str, units: Sequence[Unit]) -> npt.NDArray[np.float32]:
-        stems = sorted(content_stems(text))
-        return lexical_scores(stems, units, idf=self.lexicon.idf, default_idf=self.lexicon.default_idf)
 
     def _claim_result(
         self,
@@ -173,6 +158,42 @@ class CrossEncoderChecker:
         flags = _flags(claim, unit, facts, self.lexicon)
         text = claim.text[claim.focus_start :]
         return ClaimResult(text, claim.start, claim.end, score, label, evidence, flags)
+
+
+@dataclass(frozen=True)
+class ClaimRead:
+    """What the pair model made of one claim: its best window's P(supported), the highest P(contradicted)
+    over the windows read, and the evidence unit (``None`` when the sources gave nothing to read)."""
+
+    support: float
+    contradiction: float
+    unit: Unit | None
+
+
+def read_claims(
+    scorer: PairScorer, claims: Sequence[Claim], sources: Sequence[str], units: Sequence[Unit], *, lexicon: Lexicon
+) -> list[ClaimRead]:
+    """Let each claim read its windows of ``sources`` (all of a short source, the best few by keyword overlap
+    of a long one) in one batch; ``units`` are ``source_units(sources)``."""
+    windows = source_windows(sources, units)
+    keyword = [
+        lexical_scores(sorted(content_stems(c.text)), units, idf=lexicon.idf, default_idf=lexicon.default_idf)
+        for c in claims
+    ]
+    chosen = [windows_to_read(windows, scores) for scores in keyword]
+    pairs = [(windows[w].text, claim.text) for claim, picked in zip(claims, chosen, strict=True) for w in picked]
+    probabilities = scorer.grounding(pairs) if pairs else np.zeros((0, 2), dtype=np.float32)
+    reads, position = [], 0
+    for picked, scores in zip(chosen, keyword, strict=True):
+        rows = probabilities[position : position + len(picked)]
+        position += len(picked)
+        if not len(rows):
+            reads.append(ClaimRead(0.0, 0.0, None))
+            continue
+        best = int(np.argmax(rows[:, 0]))
+        unit = _evidence_unit(windows[picked[best]], units, scores)
+        reads.append(ClaimRead(float(rows[best, 0]), float(rows[:, 1].max()), unit))
+    return reads
 
 
 def _evidence_unit(window: Window, units: Sequence[Unit], scores: npt.NDArray[np.float32]) -> Unit:

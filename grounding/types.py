@@ -71,8 +71,9 @@ class GroundingResult:
 
 
 class GroundingChecker(Protocol):
-    """What the service needs of a checker: :class:`grounding.CrossEncoderChecker` (the default),
-    :class:`grounding.Checker` (v1 features; with :class:`grounding.HashEncoder`, the fast fake)."""
+    """What the service needs of a checker: :class:`grounding.Checker` (v1 features, the default; with
+    :class:`grounding.HashEncoder`, the fast fake), :class:`grounding.CrossEncoderChecker` (v2) or
+    :class:`grounding.HybridChecker` (v3: both combined)."""
 
     @property
     def default_threshold(self) -> float:

@@ -6,7 +6,15 @@ from pathlib import Path
 from typing import Literal
 
 from app.settings import Settings
-from grounding import Checker, CrossEncoderChecker, GroundingChecker, HashEncoder, MiniLMEncoder
+from grounding import (
+    Checker,
+    CrossEncoder,
+    CrossEncoderChecker,
+    GroundingChecker,
+    HashEncoder,
+    HybridChecker,
+    MiniLMEncoder,
+)
 from retrieval import (
     BUNDLED_MODEL,
     ChatCompletionGenerator,
@@ -68,7 +76,8 @@ def _model_directory(model: str | None) -> tuple[Path, str]:
 
 def build_checker(settings: Settings) -> GroundingChecker:
     """The grounding checker: the fast fake (v1 on the hash encoder) with the hash embedder, else v1 on the
-    bundled MiniLM, or the trained cross-encoder (v2) when ``grounding_model`` is 'crossencoder'.
+    bundled MiniLM, the trained cross-encoder (v2) when ``grounding_model`` is 'crossencoder', or both combined (v3)
+    when it is 'hybrid'.
 
     The grounding models are built on all-MiniLM-L6-v2, so ``embedding_model`` (retrieval's choice) does not
     apply here.
@@ -81,7 +90,9 @@ def build_checker(settings: Settings) -> GroundingChecker:
 
             transformers_logging.disable_progress_bar()
             if settings.grounding_model == "crossencoder":
-                return CrossEncoderChecker()
+                return CrossEncoderChecker(CrossEncoder.load(precision=settings.grounding_precision))
+            if settings.grounding_model == "hybrid":
+                return HybridChecker(scorer=CrossEncoder.load(precision=settings.grounding_precision))
             if settings.grounding_backend == "torch":
                 return Checker(MiniLMEncoder())
             model_dir, model_id = _model_directory(None)

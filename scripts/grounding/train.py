@@ -144,6 +144,7 @@ SIGNS = {
     "align_min_idf": 1,
     "align_low": -1, "lex_source": 1, "lex_evidence": 1, "new_name": -1, "new_number": -1, "negation_flip": -1,
     "antonym": -1, "rel_cos": 1, "rel_cover": 1, "rel_names": 1, "rel_type": 1,
+    "ce_support": 1, "ce_contradiction": -1, "names_apart": -1,
 }  # fmt: skip
 
 
@@ -179,11 +180,11 @@ def predictor(params: dict):
     return predict
 
 
-def fit_grounding(sets: dict[str, Featurized]) -> dict:
+def fit_grounding(sets: dict[str, Featurized], names: tuple[str, ...] = FEATURE_NAMES) -> dict:
     x1, y1, w1, _ = training_rows(sets, None)
-    stage1 = predictor(fit(x1, y1, w1))
+    stage1 = predictor(fit(x1, y1, w1, names))
     x, y, w, _ = training_rows(sets, stage1)
-    return fit(x, y, w)
+    return fit(x, y, w, names)
 
 
 def platt(sets: dict[str, tuple[np.ndarray, np.ndarray]]) -> tuple[float, float]:
@@ -246,12 +247,14 @@ def fit_relevance(sets: dict[str, Featurized]) -> tuple[dict, float, dict[str, n
     return calibrated(fit(x, y, w, RELEVANCE_FEATURES), a, b), threshold, oof
 
 
-def out_of_fold(sets: dict[str, Featurized], folds: int = 5) -> dict[str, np.ndarray]:
+def out_of_fold(
+    sets: dict[str, Featurized], folds: int = 5, names: tuple[str, ...] = FEATURE_NAMES
+) -> dict[str, np.ndarray]:
     """Answer scores of every training example from a model that did not see its source."""
     scores = {name: np.zeros(len(data.labels)) for name, data in sets.items()}
     for fold in range(folds):
         train = {n: _subset(d, [bucket(f"fold:{g}", folds) != fold for g in d.groups]) for n, d in sets.items()}
-        predict = predictor(fit_grounding(train))
+        predict = predictor(fit_grounding(train, names))
         for name, data in sets.items():
             mask = np.array([bucket(f"fold:{g}", folds) == fold for g in data.groups])
             scores[name][mask] = answer_scores(_subset(data, mask.tolist()), predict)

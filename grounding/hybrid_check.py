@@ -1,0 +1,129 @@
+"""Grounding v3 ("hybrid", opt-in): v1's features plus the v2 cross-encoder's reading in one calibrated model.
+
+Neither model alone is good enough (``docs/grounding-v2.md``): the cross-encoder reads inference (NLI-style
+pairs, long faithful answers) but misses changed names and numbers in otherwise copied sentences; v1's features
+see exactly those (a number or name found nowhere in the sources) but not inference. Here each claim gets v1's
+:data:`grounding.features.FEATURE_NAMES` plus ``ce_support``: the cross-encoder's P(supported) for the claim's
+best window, as a logit. A logistic regression on these (``grounding/data/hybrid_model.json``, written by
+``scripts/grounding/train_hybrid.py``) is fitted on v1's training sets, which the cross-encoder never saw, with
+v1's sign constraints, out-of-fold calibration and threshold choice. The answer's score is its weakest claim's,
+adjusted for the number of claims as in :mod:`grounding.cross_check`. Relevance is v1's. A claim under the
+threshold is ``contradicted`` when a window it read gives P(contradicted) >= 0.5 or v1 sees an opposite.
+
+Tried and dropped, measured in ``docs/grounding-v2.md``: the cross-encoder's P(contradicted) as a feature, a
+"names that never share a source sentence" feature, and rule-made swaps as extra training data (each lowered
+HaluEval without helping elsewhere).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from grounding.check import Analysis, analyse
+from grounding.cross_check import Calibration, ClaimRead, read_claims
+from grounding.crossencoder import PairScorer
+from grounding.encoder import MiniLMEncoder, TextEncoder
+from grounding.evidence import source_units
+from grounding.features import FEATURE_NAMES
+from grounding.inputs import threshold_of, validate
+from grounding.scorer import DATA_DIR, LogisticModel, Models, load_models
+from grounding.types import ClaimLabel, ClaimResult, Evidence, GroundingResult
+
+HYBRID_FEATURES = (*FEATURE_NAMES, "ce_support")
+HYBRID_MODEL = DATA_DIR / "hybrid_model.json"
+_LOGIT_CLIP = 1e-4
+
+
+@dataclass(frozen=True, eq=False)
+class HybridModel:
+    """The claim model and the faithful-claim quantiles of the answer-length adjustment."""
+
+    claim: LogisticModel
+    lengths: Calibration  # only ``answer`` is used: identity Platt, the faithful quantiles
+
+    @classmethod
+    def load(cls, path: Path = HYBRID_MODEL) -> HybridModel:
+        claim = LogisticModel.from_file(path, expected=HYBRID_FEATURES)
+        faithful = np.asarray(json.loads(path.read_text(encoding="utf-8")).get("faithful", []), dtype=np.float64)
+        return cls(claim, Calibration(1.0, 0.0, faithful, claim.threshold, 0.5))
+
+
+def hybrid_rows(analysis: Analysis, reads: Sequence[ClaimRead]) -> npt.NDArray[np.float64]:
+    """The :data:`HYBRID_FEATURES` of each claim, ``(n_claims, len(HYBRID_FEATURES))``."""
+    rows = [
+        np.append(features.values.astype(np.float64), support_logit(read.support))
+        for features, read in zip(analysis.features, reads, strict=True)
+    ]
+    return np.array(rows, dtype=np.float64).reshape(-1, len(HYBRID_FEATURES))
+
+
+def support_logit(p_supported: float) -> float:
+    """``ce_support``: the logit of P(supported), clipped to +-9.2 so a saturated model stays finite."""
+    p = min(max(p_supported, _LOGIT_CLIP), 1 - _LOGIT_CLIP)
+    return float(np.log(p / (1 - p)))
+
+
+class HybridChecker:
+    """Grounding v3: v1's analysis and the cross-encoder's reading, combined by ``hybrid_model.json``.
+
+    ``encoder=None`` loads the bundled MiniLM and ``scorer=None`` the shipped cross-encoder (about 2 s in
+    all); tests may pass :class:`~grounding.encoder.HashEncoder` and :class:`~grounding.crossencoder.OverlapScorer`.
+    """
+
+    def __init__(
+        self,
+        encoder: TextEncoder | None = None,
+        scorer: PairScorer | None = None,
+        *,
+        model: HybridModel | None = None,
+        models: Models | None = None,
+    ) -> None:
+        if scorer is None:
+            from grounding.crossencoder import CrossEncoder
+
+            scorer = CrossEncoder.load()
+        self.encoder = encoder if encoder is not None else MiniLMEncoder()
+        self.scorer = scorer
+        self.model = model or HybridModel.load()
+        self.models = models or load_models()
+
+    @property
+    def default_threshold(self) -> float:
+        return self.model.claim.threshold
+
+    def check(
+        self, sources: Sequence[str], query: str, answer: str, *, threshold: float | None = None
+    ) -> GroundingResult:
+        """See :func:`grounding.check`."""
+        validate(sources, query, answer)
+        limit = self.default_threshold if threshold is None else threshold_of(threshold)
+        [analysis] = analyse(sources, [(query, answer)], encoder=self.encoder, lexicon=self.models.lexicon)
+        if not analysis.claims:
+            return GroundingResult(
+                grounding=1.0, relevance=1.0, claims=(), abstained=analysis.abstained, threshold=limit
+            )
+        units = source_units(sources)
+        reads = read_claims(self.scorer, analysis.claims, sources, units, lexicon=self.models.lexicon)
+        scores = self.model.claim.predict(hybrid_rows(analysis, reads))
+        claims = []
+        for claim, features, candidates, read, score in zip(
+            analysis.claims, analysis.features, analysis.candidates, reads, scores, strict=True
+        ):
+            unit = read.unit or candidates[features.best]
+            evidence = Evidence(unit.source_index, unit.start, unit.end, unit.text, round(read.support, 4))
+            label: ClaimLabel = "supported"
+            if score < limit:
+                label = "contradicted" if read.contradiction >= 0.5 or features.opposes else "unsupported"
+            text = claim.text[claim.focus_start :]
+            claims.append(ClaimResult(text, claim.start, claim.end, float(score), label, evidence, features.flags))
+        relevance = float(self.models.relevance.predict(analysis.relevance)[0])  # type: ignore[arg-type]
+        grounding = self.model.lengths.answer([c.score for c in claims])
+        return GroundingResult(
+            grounding=grounding, relevance=relevance, claims=tuple(claims), abstained=False, threshold=limit
+        )

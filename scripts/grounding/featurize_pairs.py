@@ -1,0 +1,119 @@
+"""The cross-encoder's reading of every claim of a JSONL dataset, cached (what ``train_hybrid.py`` learns from).
+
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/featurize_pairs.py synthetic_sub.train faithdial.train ...
+
+Per example, per claim (the claims of :func:`grounding.claims.split_claims`, the same ones the v1 features
+describe, in the same order): the best window's P(supported) and the highest P(contradicted), from
+:func:`grounding.cross_check.read_claims`. Pairs are gathered across examples and scored in large batches
+sorted by length (pass 1 records the pairs, pass 2 scores the distinct ones, pass 3 replays the reads). The
+cache key covers the dataset, the weights and the code of the modules that decide the pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import pickle
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
+
+from convert import OUT, read_jsonl  # noqa: E402
+from featurize import GROUNDING_DIR, _code_only  # noqa: E402
+
+from grounding.claims import split_claims  # noqa: E402
+from grounding.cross_check import read_claims  # noqa: E402
+from grounding.crossencoder import WEIGHTS, CrossEncoder  # noqa: E402
+from grounding.evidence import source_units  # noqa: E402
+from grounding.scorer import load_lexicon  # noqa: E402
+
+CACHE = Path("/tmp/ragkb-grounding/features")
+MODULES = ("claims", "cross_check", "evidence", "lexical", "windows")
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.pairs: set[tuple[str, str]] = set()
+
+    def grounding(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        self.pairs.update(pairs)
+        return np.zeros((len(pairs), 2), np.float32)
+
+    def relevance(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        return np.zeros(len(pairs), np.float32)
+
+
+class _Lookup(_Recorder):
+    def __init__(self, table: dict[tuple[str, str], npt.NDArray[np.float32]]) -> None:
+        self.table = table
+
+    def grounding(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        return np.stack([self.table[p] for p in pairs]) if pairs else np.zeros((0, 2), np.float32)
+
+
+def cache_key(path: Path) -> str:
+    digest = hashlib.sha256(path.read_bytes())
+    for name in MODULES:
+        digest.update(_code_only((GROUNDING_DIR / f"{name}.py").read_text(encoding="utf-8")).encode())
+    digest.update(hashlib.sha256(WEIGHTS.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def featurize_pairs(path: Path, *, scorer: CrossEncoder | None = None, chunk: int = 2048) -> list[np.ndarray]:
+    """Per example, a ``(claims, 2)`` array of (P(supported) of the best window, max P(contradicted))."""
+    cached = CACHE / f"{path.stem}.pairs.{cache_key(path)}.pkl"
+    if cached.exists():
+        with cached.open("rb") as handle:
+            return pickle.load(handle)  # our own file, written below
+    scorer = scorer or CrossEncoder.load(precision="bf16", batch_size=32)
+    lexicon = load_lexicon()
+    examples = read_jsonl(path)
+    prepared = []
+    for e in examples:
+        claims, _ = split_claims(e["answer"], query=e["query"])
+        prepared.append((e["sources"], claims, source_units(e["sources"])))
+    recorder = _Recorder()
+    for sources, claims, units in prepared:
+        read_claims(recorder, claims, sources, units, lexicon=lexicon)
+    pairs = sorted(recorder.pairs, key=lambda p: len(p[0]) + len(p[1]))
+    table: dict[tuple[str, str], npt.NDArray[np.float32]] = {}
+    started = time.perf_counter()
+    for begin in range(0, len(pairs), chunk):
+        batch = pairs[begin : begin + chunk]
+        table.update(zip(batch, scorer.grounding(batch), strict=True))
+        print(f"  {path.stem}: {len(table)}/{len(pairs)} pairs, {time.perf_counter() - started:.0f} s", flush=True)
+    lookup = _Lookup(table)
+    result = []
+    for sources, claims, units in prepared:
+        reads = read_claims(lookup, claims, sources, units, lexicon=lexicon)
+        result.append(np.array([[r.support, r.contradiction] for r in reads], np.float32).reshape(-1, 2))
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with cached.open("wb") as handle:
+        pickle.dump(result, handle)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("names", nargs="+", help="dataset stems under --data, e.g. faithdial.train")
+    parser.add_argument("--data", type=Path, default=OUT)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    scorer = CrossEncoder.load(precision="bf16", batch_size=32)
+    for name in args.names:
+        started = time.perf_counter()
+        rows = featurize_pairs(args.data / f"{name}.jsonl", scorer=scorer)
+        print(f"{name}: {sum(len(r) for r in rows)} claims in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
