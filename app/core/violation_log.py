@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.core.grounding_checks import CheckOutcome
+from app.core.guardrail_store import GuardrailRecord
 from retrieval import new_id, open_database, utc_now
 
 EXCERPT_CHARS = 200
@@ -79,6 +81,15 @@ class ViolationLog:
             guardrail_id=details["guardrailId"], version=details["guardrailVersion"], path=path, source=source,
             scores=scores, action=response["action"], excerpt=excerpt,
         )  # fmt: skip
+
+    def record_check(self, outcome: CheckOutcome, *, guardrail: GuardrailRecord, answer: str) -> None:
+        """Log a guardrail check (``POST /v1/guardrails/{id}/check``) if its filters blocked the answer."""
+        if outcome.blocked:
+            scores: dict[str, float] = {f.type: round(f.score, 4) for f in outcome.assessment.filters}
+            self.record(
+                guardrail_id=guardrail.id, version=guardrail.version, path="check", source="OUTPUT",
+                scores=scores, action="GUARDRAIL_INTERVENED", excerpt=answer,
+            )  # fmt: skip
 
     def list(
         self, *, guardrail_id: str | None = None, path: str | None = None, since: str | None = None,

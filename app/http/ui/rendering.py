@@ -3,6 +3,7 @@ citation markers after the parts they support; evidence spans marked inside thei
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +16,9 @@ class Segment:
     citations: tuple[int, ...] = ()  # source numbers cited right after this text
 
 
-def answer_segments(answer: str, claims: Sequence[dict[str, Any]], citations: Sequence[dict[str, Any]]) -> list[Segment]:
+def answer_segments(
+    answer: str, claims: Sequence[dict[str, Any]], citations: Sequence[dict[str, Any]]
+) -> list[Segment]:
     """``answer`` as consecutive segments: claim spans (``start``/``end`` exclusive) and plain text, with
     each citation's source numbers attached to the segment its span (``end`` inclusive) ends in."""
     cuts = {0, len(answer)}
@@ -28,7 +31,7 @@ def answer_segments(answer: str, claims: Sequence[dict[str, Any]], citations: Se
         ends.setdefault(end, []).extend(citation["sources"])
     points = sorted(c for c in cuts if 0 <= c <= len(answer))
     segments = []
-    for start, end in zip(points, points[1:], strict=False):
+    for start, end in itertools.pairwise(points):
         owner = next((i for i, c in enumerate(claims) if c["start"] <= start and end <= c["end"]), None)
         segments.append(Segment(answer[start:end], owner, tuple(dict.fromkeys(ends.get(end, [])))))
     return segments
@@ -41,7 +44,7 @@ def marked(text: str, start: int, end: int) -> tuple[str, str, str]:
 
 
 def location_label(location: dict[str, Any]) -> str:
-    """"page 2", "sheet Sales 2025, rows 2-7", "row 6-8", or "" for plain text."""
+    """ "page 2", "sheet Sales 2025, rows 2-7", "row 6-8", or "" for plain text."""
     parts = []
     pages = location.get("pages") or []
     if pages:

@@ -59,9 +59,7 @@ def render(request: Request, template: str, context: dict[str, Any], *, status_c
 
 
 def set_cookie(response: HTMLResponse | RedirectResponse, request: Request, name: str, value: str) -> None:
-    response.set_cookie(
-        name, value, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/ui"
-    )
+    response.set_cookie(name, value, httponly=True, samesite="strict", secure=request.url.scheme == "https", path="/ui")
 
 
 def ui_principal(request: Request) -> Principal:
