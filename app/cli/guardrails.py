@@ -43,8 +43,8 @@ def test(
 ) -> None:
     """Run every test case of GUARDRAIL and report pass or fail with the filters' scores.
 
-    Cases are kept with the guardrail (``<home>/guardrail_tests.sqlite``) and are the same the console's
-    "Run all" runs; interventions are written to the violation log (path ``test``).
+    Cases are kept in <home>/guardrail_tests.sqlite, the same the console's "Run all" runs (/ui/guardrails);
+    interventions are written to the violation log (path "test").
 
     Exit codes: 0 every case passed, 3 some case failed, 1 an error (unknown guardrail, bad case file),
     2 bad usage.
