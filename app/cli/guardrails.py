@@ -13,7 +13,7 @@ from rich.table import Table
 
 from app.cli.context import current_run
 from app.cli.terminal import err, out, print_json
-from app.core.errors import AppError
+from app.core.errors import AppError, RequestError
 from app.core.guardrail_store import DRAFT
 from app.core.guardrail_tests import run_cases
 
@@ -92,11 +92,7 @@ def _case_line(number: int, line: str) -> dict[str, Any]:
     try:
         case = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise _BadCase(f"line {number} of the cases file is not valid JSON ({exc.msg})") from None
+        raise RequestError(f"line {number} of the cases file is not valid JSON ({exc.msg})") from None
     if not isinstance(case, dict):
-        raise _BadCase(f"line {number} of the cases file must be a JSON object")
+        raise RequestError(f"line {number} of the cases file must be a JSON object")
     return case
-
-
-class _BadCase(AppError):
-    """A line of a ``--cases`` file that is not a case."""
