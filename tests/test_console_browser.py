@@ -234,3 +234,34 @@ def test_the_default_stack_answers_the_sample_questions(page: Any, live_server: 
     assert turn.locator("mark.claim.supported").count() >= 1
     declined = ask(page, "What is the CEO's salary?")
     sync_api.expect(declined.locator("[data-testid=answer]")).to_have_text("The knowledge base does not say.")
+
+
+@pytest.mark.parametrize(
+    ("method", "keys", "expected"),
+    [("likert", "4213", [[4, 2], [1, 3]]), ("rank", "2112", [[2, 1], [1, 2]]), ("thumbs", "1001", [[1, 0], [0, 1]])],
+)
+def test_per_response_ratings_by_keyboard(
+    page: Any, base_url: str, tmp_path: Path, method: str, keys: str, expected: list[list[int]]
+) -> None:
+    dataset = tmp_path / "two.jsonl"
+    dataset.write_text("".join(json.dumps(line) + "\n" for line in DATASET[:2]), encoding="utf-8")
+    page.goto(f"{base_url}/ui/evaluations")
+    form = page.locator("#new-job")
+    form.locator("input[name=name]").fill(method)
+    form.locator("select[name=method]").select_option(method)
+    form.locator("input[name=reviewers]").fill("cleo")
+    form.locator("input[name=dataset]").set_input_files(str(dataset))
+    form.locator("button[type=submit]").click()
+    page.wait_for_url("**/ui/evaluations/*")
+    job_url = page.url
+    page.click("text=Rate as cleo")
+    for number in range(2):
+        sync_api.expect(page.locator("[data-testid=prompt]")).to_have_text(DATASET[number]["prompt"])
+        for key in keys[2 * number : 2 * number + 2]:
+            page.keyboard.press(key)
+    sync_api.expect(page.locator("h1")).to_contain_text("All 2 items rated, cleo")
+    with page.expect_download() as download:
+        page.goto(job_url)
+        page.click("text=JSONL")
+    rows = [json.loads(line) for line in Path(download.value.path()).read_text(encoding="utf-8").splitlines()]
+    assert [[r["rating"] for r in rows if r["item"] == item] for item in (1, 2)] == expected
