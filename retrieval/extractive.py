@@ -142,19 +142,22 @@ class ExtractiveGenerator:
     each citing its chunk; abstains with :data:`ABSTENTION` when none does.
 
     Keeps at most ``max_units`` units scoring within ``margin`` of the best; abstains when the best
-    scores under ``min_relevance`` or the query's names and numbers appear in no retrieved chunk.
+    scores under ``min_relevance`` or (``check_names``) the query's names and numbers appear in no
+    retrieved chunk.
 
     >>> ExtractiveGenerator(embedder).generate("How many vacation days?", hits).text
     'Full-time employees receive 28 days of paid vacation per calendar year, plus public holidays.'
     """
 
     def __init__(
-        self, embedder: Embedder, *, max_units: int = 3, margin: float = 0.1, min_relevance: float = 0.55
-    ) -> None:
+        self, embedder: Embedder, *, max_units: int = 3, margin: float = 0.1, min_relevance: float = 0.55,
+        check_names: bool = True,
+    ) -> None:  # fmt: skip
         self.embedder = embedder
         self.max_units = max_units
         self.margin = margin
         self.min_relevance = min_relevance
+        self.check_names = check_names
 
     def scored_units(self, query: str, hits: Sequence[Hit]) -> list[tuple[float, Unit]]:
         """Every distinct unit of ``hits`` with its score, best first."""
@@ -177,7 +180,7 @@ class ExtractiveGenerator:
 
     def generate(self, query: str, hits: Sequence[Hit]) -> Answer:
         scored = self.scored_units(query, hits)
-        if not scored or scored[0][0] < self.min_relevance or not _names_found(query, hits):
+        if not scored or scored[0][0] < self.min_relevance or (self.check_names and not _names_found(query, hits)):
             return Answer(ABSTENTION, ())
         best = scored[0][0]
         kept = [unit for score, unit in scored[: self.max_units] if score >= best - self.margin]

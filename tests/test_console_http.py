@@ -146,3 +146,53 @@ def test_an_apply_guardrail_that_intervenes_is_in_the_violation_log(live_server:
         guardrail, "DRAFT", "apply_guardrail", "OUTPUT"
     )  # fmt: skip
     assert entry["excerpt"] == "Sacks weigh 5 kg." and entry["scores"]["GROUNDING"] < 0.5
+
+
+def test_guardrail_test_cases_through_the_json_api(live_server: ServerFactory) -> None:
+    with httpx.Client(base_url=live_server()) as api:
+        api.post("/v1/guardrails", json={"name": "answers", "grounding": {"threshold": 0.5}})
+        source = "Green coffee sacks weigh up to 70 kg. Nobody may carry more than 25 kg alone."
+        made = [
+            api.post(
+                "/v1/guardrails/answers/test-cases",
+                json={
+                    "name": name,
+                    "text": text,
+                    "sources": [source],
+                    "query": "How much may one carry alone?",
+                    "expected": expected,
+                },
+            )
+            for name, text, expected in [
+                ("grounded", "Nobody may carry more than 25 kg alone.", "NONE"),
+                ("made up", "Anyone may carry 90 kg alone.", "NONE"),
+            ]
+        ]
+        assert [r.status_code for r in made] == [201, 201]
+        assert [c["name"] for c in api.get("/v1/guardrails/answers/test-cases").json()["test_cases"]] == [
+            "grounded", "made up"
+        ]  # fmt: skip
+        run = api.post("/v1/guardrails/answers/test-cases/run").json()
+        assert (run["version"], run["passed"], run["failed"]) == ("DRAFT", 1, 1)
+        assert [(r["case"]["name"], r["action"], r["passed"]) for r in run["results"]] == [
+            ("grounded", "NONE", True), ("made up", "GUARDRAIL_INTERVENED", False)
+        ]  # fmt: skip
+        gone = api.delete(f"/v1/guardrails/answers/test-cases/{made[1].json()['id']}")
+        assert gone.status_code == 204
+        assert api.post("/v1/guardrails/answers/test-cases/run").json()["passed"] == 1
+        missing = api.delete(f"/v1/guardrails/answers/test-cases/{made[1].json()['id']}")
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+        bad = api.post("/v1/guardrails/answers/test-cases", json={"name": "x", "text": "t", "expected": "BLOCK"})
+        assert bad.status_code == 400 and "expected" in bad.json()["error"]["message"]
+        assert api.post("/v1/guardrails/nope/test-cases/run").status_code == 404
+
+
+def test_console_pages_load_nothing_from_another_host(live_server: ServerFactory) -> None:
+    with httpx.Client(base_url=live_server()) as client:
+        for path in ("/ui/playground", "/ui/checker", "/ui/evaluations", "/ui/guardrails", "/ui/guardrails/violations"):
+            page = client.get(path)
+            assert page.status_code == 200, path
+            assert "http://" not in page.text and "https://" not in page.text, path
+            for asset in re.findall(r'(?:src|href)="(/ui/static/[^"]+)"', page.text):
+                assert client.get(asset).status_code == 200, asset
+        assert "htmx" in client.get("/ui/static/htmx.min.js").text[:200]
