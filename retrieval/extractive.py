@@ -128,7 +128,8 @@ def content_words(text: str) -> set[str]:
 
 def query_terms(query: str) -> set[str]:
     """What the query names: capitalised words and acronyms not at a sentence start, and numbers."""
-    return {w.lower() for w in _NAME.findall(query.strip())} | set(_NUMBER.findall(query))
+    names = {w.lower().removesuffix("'s").removesuffix("\u2019s") for w in _NAME.findall(query.strip())}
+    return names | set(_NUMBER.findall(query))
 
 
 def unit_score(similarity: float, query_words: set[str], unit_words: set[str]) -> float:

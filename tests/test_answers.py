@@ -75,6 +75,10 @@ def test_a_question_the_sources_do_not_answer_is_declined(query: str) -> None:
     assert answer(query, HANDBOOK, LIFTING, PRODUCTS) == ABSTENTION
 
 
+def test_a_possessive_name_is_still_found() -> None:
+    assert "12.90" in answer("What is NW-102's price?", PRODUCTS)
+
+
 def test_nothing_retrieved_is_declined() -> None:
     assert ExtractiveGenerator(HashEmbedder()).generate("How many vacation days?", []).text == ABSTENTION
 
