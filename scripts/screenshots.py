@@ -119,9 +119,10 @@ def walk(page: Page, base: str, dataset: Path) -> None:
         page.goto(f"{job}/review/{reviewer}")
         if reviewer == "ana":
             shoot(page, "review")
-        for key in keys:
+        for number, key in enumerate(keys):
+            expect(page.locator("[data-testid=prompt]")).to_have_text(DATASET[number]["prompt"])
             page.keyboard.press(key)
-            page.wait_for_load_state()
+        expect(page.locator("h1")).to_contain_text("All 3 items rated")
     page.goto(f"{job}/summary")
     shoot(page, "evaluation-summary")
     page.goto(f"{base}/ui/evaluations")
