@@ -92,7 +92,9 @@ def test_playground_answers_cites_and_shows_a_claims_evidence(page: Any, base_ur
     assert second.locator("[data-testid=chunk]").count() == 2
 
     conversation = page.input_value("#conversation")
-    page.goto(f"{base_url}/ui/playground?conversation={conversation}")
+    listed = page.locator(f"#conversations a[href='/ui/playground?conversation={conversation}']")
+    sync_api.expect(listed).to_have_text("What is the price of Harbour Blend?")  # listed at once
+    listed.click()
     sync_api.expect(page.locator("[data-testid=turn]")).to_have_count(2)  # the conversation keeps its history
 
 

@@ -66,8 +66,9 @@ class PlaygroundHistory:
     def conversations(self, *, owner: str, limit: int = 50) -> list[dict[str, Any]]:
         """The owner's conversations, newest first: id, knowledge base, first question, turns, last time."""
         rows = self._db.execute(
-            "SELECT conversation_id, kb, MIN(query), COUNT(*), MAX(asked_at) FROM turns WHERE owner = ? "
-            "GROUP BY conversation_id ORDER BY MAX(asked_at) DESC LIMIT ?",
+            "SELECT conversation_id, kb, (SELECT query FROM turns AS first WHERE first.conversation_id = "
+            "turns.conversation_id ORDER BY asked_at, rowid LIMIT 1), COUNT(*), MAX(asked_at) FROM turns "
+            "WHERE owner = ? GROUP BY conversation_id ORDER BY MAX(asked_at) DESC LIMIT ?",
             (owner, limit),
         )
         return [{"id": r[0], "kb": r[1], "first": r[2], "turns": r[3], "last": r[4]} for r in rows]

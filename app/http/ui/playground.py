@@ -58,7 +58,8 @@ def ask_question(
     )  # fmt: skip
     turn = ask(services, kb=kb, principal=principal, query=query, options=options, conversation_id=conversation or None)
     services.console.history.add(turn, owner=principal.name)
-    return render(request, "turn_response.html", {"turn": turn_record(turn)})
+    conversations = services.console.history.conversations(owner=principal.name)
+    return render(request, "turn_response.html", {"turn": turn_record(turn), "conversations": conversations})
 
 
 def _filter(text: str) -> dict[str, Any] | None:
