@@ -207,7 +207,8 @@ def _pieces(units: Sequence[Unit]) -> list[tuple[str, tuple[Hit, ...]]]:
         elif unit.header in tables:
             index = tables[unit.header]
             text, cited = pieces[index]
-            pieces[index] = (f"{text}\n{unit.text}", tuple(dict.fromkeys((*cited, unit.hit))))
+            known = any(hit.chunk_id == unit.hit.chunk_id for hit in cited)
+            pieces[index] = (f"{text}\n{unit.text}", cited if known else (*cited, unit.hit))
         else:
             tables[unit.header] = len(pieces)
             pieces.append((f"{unit.header}\n{unit.text}", (unit.hit,)))

@@ -62,6 +62,17 @@ def test_a_table_answer_is_the_matching_row_under_its_header() -> None:
     )
 
 
+def test_matching_rows_of_one_table_in_two_chunks_share_one_header() -> None:
+    header = "| sku | name | origin | price_eur |\n| --- | --- | --- | --- |\n"
+    first = header + "| NW-202 | Huila Finca El Mirador | Colombia | 16.40 |\n| NW-203 | Kenya Kiambu | Kenya | 18.90 |"
+    second = header + "| NW-102 | Harbour Blend | Colombia | 12.90 |\n| NW-301 | Swiss Water Decaf | Peru | 13.90 |"
+    generator = ExtractiveGenerator(HashEmbedder(), min_relevance=0.3, margin=1.0)
+    result = generator.generate("Which have origin Colombia?", [hit(first), hit(second)])
+    assert result.text.count("| sku |") == 1 and "Huila" in result.text and "Harbour Blend" in result.text, result
+    (citation,) = result.citations
+    assert len(citation.hits) == 2
+
+
 def test_sentences_far_below_the_best_are_left_out() -> None:
     off_topic = "Shipping within Germany costs 4.90 euros and is free for orders over 35 euros."
     text = answer("How many kg may one person carry alone?", LIFTING, off_topic)

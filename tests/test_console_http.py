@@ -196,3 +196,24 @@ def test_console_pages_load_nothing_from_another_host(live_server: ServerFactory
             for asset in re.findall(r'(?:src|href)="(/ui/static/[^"]+)"', page.text):
                 assert client.get(asset).status_code == 200, asset
         assert "htmx" in client.get("/ui/static/htmx.min.js").text[:200]
+
+
+def test_a_job_from_the_playground_history_carries_its_grounding(server: tuple[str, str]) -> None:
+    with signed_in(*server) as (client, token):
+        csrf = {"X-CSRF-Token": token}
+        for query in ("How much coffee can I take home each week?", "Who is the payroll contact?"):
+            assert client.post("/ui/playground/ask", data={"kb": "sample", "query": query}, headers=csrf).is_success
+        created = client.post(
+            "/ui/evaluations", data={"name": "history", "method": "thumbs", "reviewers": "ana", "history": "*"},
+            headers=csrf,
+        )  # fmt: skip
+        assert created.status_code == 303
+        job = created.headers["location"]
+        review = client.get(f"{job}/review/ana")
+        assert "auto grounding" in review.text and "auto relevance" in review.text
+        item = int(re.search(r"/review/ana/(\d+)", review.text).group(1))  # type: ignore[union-attr]
+        saved = client.post(f"{job}/review/ana/{item}", data={"csrf": token, "value_0": "1"})
+        assert saved.status_code == 303
+        rows = [json.loads(line) for line in client.get(f"{job}/export.jsonl").text.splitlines()]
+        assert len(rows) == 1 and rows[0]["rating"] == 1 and rows[0]["model"] == "ExtractiveGenerator"
+        assert 0 <= rows[0]["grounding"] <= 1 and 0 <= rows[0]["relevance"] <= 1
