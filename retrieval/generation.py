@@ -1,5 +1,5 @@
 """Answer generation for retrieve-and-generate: an OpenAI-compatible chat model when one is
-configured, otherwise a built-in extractive answerer that works offline.
+configured, otherwise the built-in extractive answerer that works offline (``retrieval/extractive.py``).
 
 Both return an :class:`Answer` whose citations map spans of the answer text to the retrieved hits
 that support them. Spans follow Bedrock's ``Span``: ``start`` is the first character, ``end`` the
@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
-import numpy as np
 
 from ingest.sentences import split_sentences
-from retrieval.embedding import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.types import Hit
 
@@ -44,30 +42,6 @@ class Answer:
 
 class Generator(Protocol):
     def generate(self, query: str, hits: Sequence[Hit]) -> Answer: ...
-
-
-class ExtractiveGenerator:
-    """Answers with the retrieved sentences most similar to the query, each citing its chunk.
-
-    Picks up to ``max_sentences`` sentences whose cosine similarity to the query is at least
-    ``min_similarity`` (the best one always, when any hit exists), best first. It never states
-    anything that is not in a source, at the price of fluency.
-    """
-
-    def __init__(self, embedder: Embedder, *, max_sentences: int = 3, min_similarity: float = 0.3) -> None:
-        self.embedder = embedder
-        self.max_sentences = max_sentences
-        self.min_similarity = min_similarity
-
-    def generate(self, query: str, hits: Sequence[Hit]) -> Answer:
-        candidates = [(s, hit) for hit in hits for s in split_sentences(hit.text) if len(s.split()) >= 3]
-        if not candidates:
-            return Answer(NO_ANSWER, ())
-        vectors = self.embedder.embed_documents([query] + [s for s, _ in candidates])
-        similarity = vectors[1:] @ vectors[0]
-        order = [int(i) for i in np.argsort(-similarity)]
-        chosen = [i for i in order[: self.max_sentences] if similarity[i] >= self.min_similarity] or order[:1]
-        return _join([(candidates[i][0], (candidates[i][1],)) for i in chosen])
 
 
 class ChatCompletionGenerator:
@@ -104,7 +78,7 @@ class ChatCompletionGenerator:
             numbers = [int(n) for n in _MARKER.findall(sentence)]
             cited = tuple(hits[n - 1] for n in dict.fromkeys(numbers) if 1 <= n <= len(hits))
             pieces.append((_MARKER.sub("", sentence).strip(), cited))
-        return _join([p for p in pieces if p[0]])
+        return join_pieces([p for p in pieces if p[0]])
 
     def _complete(self, messages: list[dict[str, Any]]) -> str:
         try:
@@ -119,10 +93,14 @@ class ChatCompletionGenerator:
             raise GenerationFailed(f"the chat model at {self.url} returned an unexpected response") from exc
 
 
-def _join(pieces: Sequence[tuple[str, tuple[Hit, ...]]]) -> Answer:
-    text, citations = "", []
-    for sentence, cited in pieces:
-        start = len(text) + (1 if text else 0)
-        text = f"{text} {sentence}" if text else sentence
+def join_pieces(pieces: Sequence[tuple[str, tuple[Hit, ...]]]) -> Answer:
+    """One answer from ``(text, cited hits)`` pieces, each piece one citation. Sentences are joined by a
+    space; a piece of several lines (a table) stands on lines of its own."""
+    text, citations, previous = "", [], ""
+    for piece, cited in pieces:
+        separator = ("\n" if "\n" in piece or "\n" in previous else " ") if text else ""
+        previous = piece
+        start = len(text) + len(separator)
+        text = f"{text}{separator}{piece}"
         citations.append(Citation(start, len(text) - 1, cited))
     return Answer(text or NO_ANSWER, tuple(citations))

@@ -133,7 +133,7 @@ def test_custom_documents_round_trip(clients: Clients) -> None:
         },
     )
     assert answer["sessionId"] == "my-session.1"
-    assert "grams of coffee" in answer["output"]["text"]
+    assert "30 grams of coarse coffee" in answer["output"]["text"]
     assert answer["citations"]
     retrieved_chunks = {hit["metadata"]["x-amz-bedrock-kb-chunk-id"] for hit in retrieved}
     for citation in answer["citations"]:

@@ -130,9 +130,9 @@ def test_every_native_operation_requires_a_key(server: Server) -> None:
     with server.client() as anonymous:
         spec = anonymous.get("/openapi.json").json()
         operations = [(m, p) for p, ops in spec["paths"].items() if p.startswith("/v1/") for m in ops]
-        assert len(operations) == 25
+        assert len(operations) == 29
         for method, path in operations:
-            url = path.format(kb="alpha", ds="DS", job="JOB", document_id="a.txt", guardrail="g")
+            url = path.format(kb="alpha", ds="DS", job="JOB", document_id="a.txt", guardrail="g", case="C")
             assert_unauthorized(anonymous.request(method.upper(), url, json={"query": "q"}))
 
 

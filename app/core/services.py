@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any, cast
 
+from app.core.console import ConsoleStores
 from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, PathNotAllowed
 from app.core.guardrail_store import GuardrailStore
 from app.core.jobs import JobRunner
@@ -44,6 +45,7 @@ class Services:
         self._generator: Generator | None = None
         self._jobs: JobRunner | None = None
         self._guardrails: GuardrailStore | None = None
+        self._console: ConsoleStores | None = None
         self._members_lock = threading.Lock()
         self._open: dict[str, KnowledgeBase] = {}
         self._lock = threading.Lock()
@@ -89,6 +91,14 @@ class Services:
             return self._guardrails
 
     @property
+    def console(self) -> ConsoleStores:
+        """The console's stores: playground history, human evaluations, guardrail tests, violation log."""
+        with self._members_lock:
+            if self._console is None:
+                self._console = ConsoleStores(self.settings.home)
+            return self._console
+
+    @property
     def checker(self) -> GroundingChecker:
         """The grounding checker, built on first use (its own lock: loading must not block KB access)."""
         with self._checker_lock:
@@ -110,6 +120,8 @@ class Services:
         self.home.close()
         if self._guardrails is not None:
             self._guardrails.close()
+        if self._console is not None:
+            self._console.close()
 
     # -- knowledge bases --------------------------------------------------------------------
     def open_kb(self, kb: str, *, principal: Principal, by_id: bool = False) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:

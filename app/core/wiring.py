@@ -109,7 +109,12 @@ def build_generator(settings: Settings, embedder: Embedder) -> Generator:
             base_url=settings.llm_base_url, model=settings.llm_model or "default", api_key=settings.llm_api_key,
             timeout_s=settings.llm_timeout_s,
         )  # fmt: skip
-    return ExtractiveGenerator(embedder)
+    return ExtractiveGenerator(embedder, min_relevance=_ABSTAIN_BELOW[settings.embedder])
+
+
+# The extractive answerer abstains below this score (cosine + half the query-word cover). Set on the sample
+# knowledge base (docs/answer-quality.md); the hash fake's cosines are lower, so it gets its own.
+_ABSTAIN_BELOW = {"sentence-transformers": 0.55, "hash": 0.3}
 
 
 # The vector store of every knowledge base the service and the CLI open: FAISS (flat, then IVF as a

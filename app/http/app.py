@@ -14,11 +14,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from app.core.keys import KeyStore
 from app.core.services import Services
-from app.http import bedrock, native
+from app.http import bedrock, native, ui
 from app.http.errors import install_error_handlers
 from app.http.limits import BodyLimit
 from app.settings import Settings
@@ -75,4 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(native.router, prefix="/v1")
     app.include_router(bedrock.router)
+    app.include_router(ui.router)  # the console (/ui): HTML pages, not in the OpenAPI document
+    app.mount("/ui/static", StaticFiles(directory=ui.STATIC), name="ui-static")
+    app.add_exception_handler(ui.LoginRequired, ui.login_redirect)
     return app

@@ -96,7 +96,7 @@ def kind_of(exc: BaseException) -> ErrorKind | None:
 
 
 def is_native(request: Request) -> bool:
-    return request.url.path.startswith("/v1/") or request.url.path in ("/healthz", "/readyz")
+    return request.url.path.startswith(("/v1/", "/ui")) or request.url.path in ("/healthz", "/readyz")
 
 
 def error_response(

@@ -37,7 +37,11 @@ def apply_guardrail_route(principal: AwsPrincipal, services: ServicesDep, params
         if "text" not in block:
             raise RequestError(f"content[{i}] has no text block")
         blocks.append(TextBlock(block["text"]["text"], frozenset(block["text"].get("qualifiers", ()))))
-    return apply_guardrail(
+    response = apply_guardrail(
         guardrail, version=params["guardrailVersion"], source=params["source"], blocks=blocks,
         full=params.get("outputScope") == "FULL", region=services.settings.aws_region,
     )  # fmt: skip
+    services.console.violations.record_apply(
+        response, path="apply_guardrail", source=params["source"], excerpt=blocks[-1].text if blocks else ""
+    )
+    return response

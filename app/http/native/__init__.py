@@ -10,8 +10,8 @@ gathers them.
 
 from fastapi import APIRouter
 
-from app.http.native import documents, grounding, jobs, knowledge_bases, retrieval
+from app.http.native import documents, grounding, guardrail_tests, jobs, knowledge_bases, retrieval
 
 router = APIRouter()
-for _module in (knowledge_bases, jobs, documents, retrieval, grounding):
+for _module in (knowledge_bases, jobs, documents, retrieval, grounding, guardrail_tests):
     router.include_router(_module.router)

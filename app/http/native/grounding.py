@@ -151,8 +151,10 @@ def check_with_guardrail(
     version: VersionQuery = DRAFT,
 ) -> GroundingCheckResponse:  # fmt: skip
     # No filter enabled: the claims are still scored, nothing is judged.
-    policy = _find(services, guardrail, version).grounding_policy() or GroundingPolicy(filters=())
+    record = _find(services, guardrail, version)
+    policy = record.grounding_policy() or GroundingPolicy(filters=())
     outcome = check_answer(services.checker, sources=body.sources, query=body.query, answer=body.answer, policy=policy)
+    services.console.violations.record_check(outcome, guardrail=record, answer=body.answer)
     return GroundingCheckResponse.model_validate(outcome_view(outcome))
 
 

@@ -1,0 +1,145 @@
+"""Test cases for guardrails, in ``<home>/guardrail_tests.sqlite``, and running them.
+
+A case is what a guardrail should do with one piece of text: the text (a user's input or a model's
+output), the sources and query that a contextual grounding check reads, and the expected action
+(``NONE`` or ``GUARDRAIL_INTERVENED``). Running a guardrail's cases checks each as ``POST
+/v1/guardrails/{id}/check`` does and reports pass or fail with the filters' scores; a case whose
+guardrail intervened is also written to the violation log (path ``test``). The console runs them in one
+click, the CLI as ``ragkb guardrail test NAME``.
+
+Example::
+
+    cases = GuardrailTestStore(home)
+    cases.add(guardrail_id=g.id, name="off-topic", source="OUTPUT", text="Paris is in France.",
+              sources=("The drum must reach 200 °C.",), query="How hot is the drum?",
+              expected="GUARDRAIL_INTERVENED")
+    results = run_cases(checker, store.get(g.id), cases.list(g.id))
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, cast
+
+from app.core.errors import RequestError, ResourceNotFound
+from app.core.grounding_checks import check_answer
+from app.core.guardrail_store import GuardrailRecord
+from app.core.violation_log import ViolationLog
+from grounding import GroundingChecker
+from retrieval import new_id, open_database, utc_now
+
+Expected = Literal["NONE", "GUARDRAIL_INTERVENED"]
+EXPECTED: tuple[Expected, ...] = ("NONE", "GUARDRAIL_INTERVENED")
+SOURCES = ("INPUT", "OUTPUT")
+
+
+@dataclass(frozen=True)
+class TestCase:
+    __test__ = False  # not a pytest class
+
+    id: str
+    guardrail_id: str
+    name: str
+    source: str
+    text: str
+    sources: tuple[str, ...]
+    query: str
+    expected: Expected
+    created_at: str
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    case: TestCase
+    action: Expected
+    scores: dict[str, float]
+
+    @property
+    def passed(self) -> bool:
+        return self.action == self.case.expected
+
+
+class GuardrailTestStore:
+    """Test cases per guardrail; safe to share between threads."""
+
+    def __init__(self, home: Path) -> None:
+        home.mkdir(parents=True, exist_ok=True)
+        self._db = open_database(home / "guardrail_tests.sqlite")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS cases (id TEXT PRIMARY KEY, guardrail_id TEXT NOT NULL, name TEXT NOT NULL, "
+            "source TEXT NOT NULL, text TEXT NOT NULL, sources TEXT NOT NULL, query TEXT NOT NULL, "
+            "expected TEXT NOT NULL, created_at TEXT NOT NULL)"
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def add(
+        self, *, guardrail_id: str, name: str, source: str, text: str, sources: Sequence[str] = (), query: str = "",
+        expected: str = "NONE",
+    ) -> TestCase:  # fmt: skip
+        """A new case; raises :class:`RequestError` for a missing name or text or a bad source or action."""
+        if not name.strip() or len(name) > 100:
+            raise RequestError("a test case needs a name of 1-100 characters")
+        if not text.strip():
+            raise RequestError("a test case needs the text to check")
+        if source not in SOURCES:
+            raise RequestError(f"source must be INPUT or OUTPUT, got {source!r}")
+        if expected not in EXPECTED:
+            raise RequestError(f"the expected action must be NONE or GUARDRAIL_INTERVENED, got {expected!r}")
+        clean = tuple(s for s in sources if s.strip())
+        case = TestCase(
+            new_id(), guardrail_id, name.strip(), source, text, clean, query, cast(Expected, expected), utc_now()
+        )
+        self._db.execute(
+            "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (case.id, guardrail_id, case.name, source, text, json.dumps(clean), query, expected, case.created_at),
+        )
+        return case
+
+    def list(self, guardrail_id: str) -> list[TestCase]:
+        rows = self._db.execute(
+            "SELECT * FROM cases WHERE guardrail_id = ? ORDER BY created_at, rowid", (guardrail_id,)
+        )
+        return [_case(row) for row in rows]
+
+    def delete(self, case_id: str) -> None:
+        if not self._db.execute("DELETE FROM cases WHERE id = ?", (case_id,)).rowcount:
+            raise ResourceNotFound(f"no guardrail test case {case_id!r}")
+
+
+def run_case(checker: GroundingChecker, guardrail: GuardrailRecord, case: TestCase) -> CaseResult:
+    """What ``guardrail`` does with ``case``: its enabled filters judge an OUTPUT with sources and a query;
+    INPUT (nothing to check against) and a guardrail with no filter enabled never intervene."""
+    policy = guardrail.grounding_policy()
+    if policy is None or case.source == "INPUT" or not case.sources or not case.query.strip():
+        return CaseResult(case, "NONE", {})
+    outcome = check_answer(checker, sources=list(case.sources), query=case.query, answer=case.text, policy=policy)
+    scores: dict[str, float] = {f.type: round(f.score, 4) for f in outcome.assessment.filters}
+    return CaseResult(case, "GUARDRAIL_INTERVENED" if outcome.blocked else "NONE", scores)
+
+
+def run_cases(
+    checker: GroundingChecker, guardrail: GuardrailRecord, cases: Sequence[TestCase], *, log: ViolationLog | None = None
+) -> list[CaseResult]:
+    """Every case's result, in order; interventions go to ``log`` (path ``test``) when one is given."""
+    results = [run_case(checker, guardrail, case) for case in cases]
+    if log is not None:
+        for result in results:
+            if result.action == "GUARDRAIL_INTERVENED":
+                log.record(
+                    guardrail_id=guardrail.id, version=guardrail.version, path="test", source=result.case.source,
+                    scores=result.scores, action=result.action, excerpt=result.case.text,
+                )  # fmt: skip
+    return results
+
+
+def _case(row: tuple[object, ...]) -> TestCase:
+    case_id, guardrail_id, name, source, text, sources, query, expected, created_at = row
+    return TestCase(
+        str(case_id), str(guardrail_id), str(name), str(source), str(text), tuple(json.loads(str(sources))),
+        str(query), cast(Expected, expected), str(created_at),
+    )  # fmt: skip

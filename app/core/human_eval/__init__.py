@@ -1,0 +1,1 @@
+"""Human evaluation jobs: datasets in, reviewers' ratings stored, summaries out (see ``store.py``)."""
