@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from app.settings import Settings
+from tests.bedrock_clients import boto_clients, rag_request, seed_kb
 from tests.conftest import ServerFactory
 from tests.live_server import running_server
 from tests.test_api_bedrock_guardrails import client
@@ -31,9 +32,13 @@ WORDS = {"wordsConfig": [{"text": "decaf"}, {"text": "kill yourself"}], "managed
 
 
 @pytest.fixture(scope="module")
-def clients(module_live_server: ServerFactory) -> tuple[Any, Any]:
-    url = module_live_server()
-    return client(url, "bedrock"), client(url, "bedrock-runtime")
+def base_url(module_live_server: ServerFactory) -> str:
+    return module_live_server()
+
+
+@pytest.fixture(scope="module")
+def clients(base_url: str) -> tuple[Any, Any]:
+    return client(base_url, "bedrock"), client(base_url, "bedrock-runtime")
 
 
 def make(control: Any, name: str, **policies: Any) -> str:
@@ -161,6 +166,29 @@ def test_update_unknown_guardrail_is_not_found(clients: tuple[Any, Any]) -> None
             guardrailIdentifier="nosuchguardrail", name="x", blockedInputMessaging="x", blockedOutputsMessaging="x"
         )
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_retrieve_and_generate_applies_the_guardrail(base_url: str, clients: tuple[Any, Any]) -> None:
+    control, _ = clients
+    rag = boto_clients(base_url).runtime
+    kb = seed_kb(boto_clients(base_url), "guarded-kb")
+    words = make(control, "rag-words", wordPolicyConfig={"wordsConfig": [{"text": "vinegar"}, {"text": "decaf"}]})
+    config = {"guardrailConfiguration": {"guardrailId": words, "guardrailVersion": "DRAFT"}}
+    question = rag.retrieve_and_generate(**rag_request(kb, "decaf descaling?", generationConfiguration=config))
+    assert question["guardrailAction"] == "INTERVENED" and question["output"]["text"] == "Input blocked."
+    answer = rag.retrieve_and_generate(**rag_request(kb, "how to descale", generationConfiguration=config))
+    assert answer["guardrailAction"] == "INTERVENED" and answer["output"]["text"] == "Output blocked."
+    assert answer["citations"] == []
+    masking = make(
+        control, "rag-mask",
+        sensitiveInformationPolicyConfig={"regexesConfig": [{"name": "ACID", "pattern": "citric", "action": "ANONYMIZE"}]},
+    )  # fmt: skip
+    config = {"guardrailConfiguration": {"guardrailId": masking, "guardrailVersion": "DRAFT"}}
+    masked = rag.retrieve_and_generate(**rag_request(kb, "how to descale", generationConfiguration=config))
+    assert masked["guardrailAction"] == "INTERVENED"
+    assert "{ACID} acid" in masked["output"]["text"] and "citric" not in masked["output"]["text"]
+    unguarded = rag.retrieve_and_generate(**rag_request(kb, "how to descale"))
+    assert "guardrailAction" not in unguarded and "citric" in unguarded["output"]["text"]
 
 
 # -- the real model: topics and content filters ---------------------------------------------------------

@@ -46,6 +46,8 @@ USAGE_KEYS = (
 )  # fmt: skip
 _ARN = re.compile(r"^arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/(?P<id>[a-z0-9]+)$")
 
+BLOCKED_REASON = "Guardrail blocked."  # ApplyGuardrail's actionReason when the content is replaced
+MASKED_REASON = "Guardrail masked."  # ... when only sensitive information was masked
 ACCOUNT_ID = "000000000000"  # the account every ragkb ARN names
 
 
@@ -276,7 +278,7 @@ def apply_guardrail(
         outputs = [{"text": text} for text in masked]
     else:
         outputs = []
-    reason = "Guardrail blocked." if blocked else "Guardrail masked." if intervened else "No action."
+    reason = BLOCKED_REASON if blocked else MASKED_REASON if intervened else "No action."
     return {
         "usage": usage,
         "action": "GUARDRAIL_INTERVENED" if intervened else "NONE",
