@@ -22,7 +22,7 @@ FloatArray = npt.NDArray[np.float32]
 Encode = Callable[[Sequence[str]], FloatArray]
 """Texts to unit-length MiniLM sentence vectors, shape ``(len(texts), 384)``."""
 
-WINDOW_CHARS = 1000
+WINDOW_CHARS = 500
 HASH_BUCKETS = 1 << 14
 NGRAM_SIZES = (3, 4, 5)
 _SPACE = re.compile(r"\s+")

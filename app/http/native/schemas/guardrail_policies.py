@@ -1,0 +1,160 @@
+"""The native API's guardrail policies and ``apply`` call, in Bedrock's own shapes.
+
+``policies`` takes the four members of Bedrock's ``CreateGuardrail`` with their names and limits
+(``sensitiveInformationPolicyConfig``, ``wordPolicyConfig``, ``topicPolicyConfig``,
+``contentPolicyConfig``), so a configuration written for boto3 is pasted as is. ``POST
+/v1/guardrails/{guardrail}/apply`` answers with Bedrock's ``ApplyGuardrailResponse``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.http.native.schemas.base import RequestModel
+from guardrails import CATEGORIES, PII_TYPES
+
+PiiAction = Literal["BLOCK", "ANONYMIZE", "NONE"]
+Action = Literal["BLOCK", "NONE"]
+Strength = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
+PiiType = Literal[PII_TYPES]  # type: ignore[valid-type]
+Category = Literal[CATEGORIES]  # type: ignore[valid-type]
+
+
+class _Directions(RequestModel):
+    inputEnabled: bool = True  # noqa: N815  (Bedrock's member names)
+    outputEnabled: bool = True  # noqa: N815
+
+
+class PiiEntityConfig(_Directions):
+    type: PiiType
+    action: PiiAction
+    inputAction: PiiAction | None = None  # noqa: N815
+    outputAction: PiiAction | None = None  # noqa: N815
+
+
+class RegexConfig(_Directions):
+    name: str = Field(min_length=1, max_length=100)
+    description: str | None = Field(default=None, min_length=1, max_length=1000)
+    pattern: str = Field(min_length=1, max_length=500)
+    action: PiiAction
+    inputAction: PiiAction | None = None  # noqa: N815
+    outputAction: PiiAction | None = None  # noqa: N815
+
+
+class SensitiveInformationPolicyConfig(RequestModel):
+    piiEntitiesConfig: list[PiiEntityConfig] | None = Field(default=None, min_length=1)  # noqa: N815
+    regexesConfig: list[RegexConfig] | None = Field(default=None, min_length=1, max_length=10)  # noqa: N815
+
+
+class WordConfig(_Directions):
+    text: str = Field(min_length=1, max_length=100)
+    inputAction: Action = "BLOCK"  # noqa: N815
+    outputAction: Action = "BLOCK"  # noqa: N815
+
+
+class ManagedWordsConfig(_Directions):
+    type: Literal["PROFANITY"]
+    inputAction: Action = "BLOCK"  # noqa: N815
+    outputAction: Action = "BLOCK"  # noqa: N815
+
+
+class WordPolicyConfig(RequestModel):
+    wordsConfig: list[WordConfig] | None = Field(default=None, min_length=1, max_length=10_000)  # noqa: N815
+    managedWordListsConfig: list[ManagedWordsConfig] | None = None  # noqa: N815
+
+
+class Tier(RequestModel):
+    tierName: Literal["CLASSIC", "STANDARD"]  # noqa: N815
+
+
+class TopicConfig(_Directions):
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[0-9a-zA-Z-_ !?.]+$")
+    definition: str = Field(min_length=1, max_length=200)
+    examples: list[str] = Field(default_factory=list, max_length=5)
+    type: Literal["DENY"]
+    inputAction: Action = "BLOCK"  # noqa: N815
+    outputAction: Action = "BLOCK"  # noqa: N815
+
+
+class TopicPolicyConfig(RequestModel):
+    topicsConfig: list[TopicConfig] = Field(min_length=1, max_length=30)  # noqa: N815
+    tierConfig: Tier | None = None  # noqa: N815
+
+
+class ContentFilterConfig(_Directions):
+    type: Category
+    inputStrength: Strength  # noqa: N815
+    outputStrength: Strength  # noqa: N815
+    inputModalities: list[Literal["TEXT", "IMAGE"]] | None = Field(default=None, min_length=1, max_length=2)  # noqa: N815
+    outputModalities: list[Literal["TEXT", "IMAGE"]] | None = Field(default=None, min_length=1, max_length=2)  # noqa: N815
+    inputAction: Action = "BLOCK"  # noqa: N815
+    outputAction: Action = "BLOCK"  # noqa: N815
+
+
+class ContentPolicyConfig(RequestModel):
+    filtersConfig: list[ContentFilterConfig] = Field(min_length=1, max_length=6)  # noqa: N815
+    tierConfig: Tier | None = None  # noqa: N815
+
+
+class GuardrailPolicies(RequestModel):
+    """Bedrock's policy configurations, by their CreateGuardrail names; each optional."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "sensitiveInformationPolicyConfig": {"piiEntitiesConfig": [{"type": "EMAIL", "action": "ANONYMIZE"}]},
+                    "wordPolicyConfig": {"managedWordListsConfig": [{"type": "PROFANITY"}]},
+                    "topicPolicyConfig": {"topicsConfig": [{
+                        "name": "Investment advice", "type": "DENY",
+                        "definition": "Recommendations about which stocks, funds or other assets to invest in.",
+                        "examples": ["Should I buy Tesla shares?"],
+                    }]},
+                    "contentPolicyConfig": {"filtersConfig": [
+                        {"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}
+                    ]},
+                }
+            ]
+        },
+    )  # fmt: skip
+    sensitiveInformationPolicyConfig: SensitiveInformationPolicyConfig | None = None  # noqa: N815
+    wordPolicyConfig: WordPolicyConfig | None = None  # noqa: N815
+    topicPolicyConfig: TopicPolicyConfig | None = None  # noqa: N815
+    contentPolicyConfig: ContentPolicyConfig | None = None  # noqa: N815
+
+    def bedrock(self) -> dict[str, Any]:
+        """As the plain mapping ``app/core/guardrail_config.py`` reads (absent members left out)."""
+        return self.model_dump(exclude_none=True)
+
+
+class ContentBlock(RequestModel):
+    text: str = Field(min_length=1, max_length=100_000)
+    qualifiers: list[Literal["grounding_source", "query", "guard_content"]] = Field(default_factory=list)
+
+
+class ApplyGuardrailRequest(RequestModel):
+    """Text to judge with a guardrail, as Bedrock's ApplyGuardrail takes it."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True,
+        json_schema_extra={"examples": [{"source": "INPUT", "content": [{"text": "Mail me at jane@example.com"}]}]},
+    )  # fmt: skip
+    source: Literal["INPUT", "OUTPUT"] = Field(description="INPUT: a user's prompt; OUTPUT: a model's answer.")
+    content: list[ContentBlock] = Field(min_length=1, max_length=100)
+    output_scope: Literal["INTERVENTIONS", "FULL"] = Field(
+        default="INTERVENTIONS", description="FULL also reports the topics and filters that detected nothing."
+    )
+
+
+class ApplyGuardrailResponse(BaseModel):
+    """Bedrock's ApplyGuardrailResponse (its member names)."""
+
+    model_config = ConfigDict(extra="allow")
+    action: Literal["NONE", "GUARDRAIL_INTERVENED"]
+    actionReason: str  # noqa: N815
+    outputs: list[dict[str, str]] = Field(description="The blocked message, or each guarded block masked.")
+    assessments: list[dict[str, Any]]
+    usage: dict[str, int]
