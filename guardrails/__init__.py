@@ -23,7 +23,7 @@ from guardrails.assess import (
     WordFinding,
 )
 from guardrails.classifier import CATEGORIES, ContentDetector, supported_categories
-from guardrails.errors import GuardrailError, InvalidPolicy, UnsupportedPolicy
+from guardrails.errors import GuardrailError, InvalidPolicy
 from guardrails.features import Encode
 from guardrails.pii import PII_TYPES, CustomRegex, SensitiveMatch, find_sensitive, mask
 from guardrails.policies import (
@@ -47,6 +47,6 @@ __all__ = [
     "CATEGORIES", "PII_TYPES", "Assessment", "ContentDetector", "ContentFilter", "ContentFinding", "ContentPolicy",
     "CustomRegex", "DeniedTopic", "Directions", "Encode", "Guard", "GuardrailError", "InvalidPolicy", "PiiEntity",
     "Policies", "RegexEntity", "SensitiveFinding", "SensitiveMatch", "SensitivePolicy", "Source", "Topic",
-    "TopicDetector", "TopicFinding", "TopicPolicy", "UnsupportedPolicy", "Word", "WordFilter", "WordFinding",
+    "TopicDetector", "TopicFinding", "TopicPolicy", "Word", "WordFilter", "WordFinding",
     "WordMatch", "WordPolicy", "find_sensitive", "mask", "profanity_words", "supported_categories",
 ]  # fmt: skip

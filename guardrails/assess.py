@@ -77,7 +77,10 @@ class Assessment:
 
     @property
     def blocked(self) -> bool:
-        return any(f.action == "BLOCKED" for f in (*self.sensitive, *self.words, *self.topics, *self.content))
+        findings: tuple[SensitiveFinding | WordFinding | TopicFinding | ContentFinding, ...] = (
+            *self.sensitive, *self.words, *self.topics, *self.content
+        )
+        return any(f.action == "BLOCKED" for f in findings)
 
     @property
     def anonymized(self) -> bool:
@@ -151,14 +154,13 @@ class Guard:
             if f.directions.action(source) is not None and f.strength(source) != "NONE"
         ]  # fmt: skip
         topic_pieces = passages(texts) if topics else []
-        content_pieces = window_texts(texts) if filters else []
-        if not topic_pieces and not content_pieces:
-            return (), tuple(ContentFinding(f.type, 0.0, "NONE", f.strength(source), False, "NONE") for f in filters)
-        vectors = self.encode([*topic_pieces, *content_pieces])
+        content_pieces = window_texts(texts) if filters and self.content_detector.uses_vectors else []
+        pieces = [*topic_pieces, *content_pieces]
+        vectors = self.encode(pieces) if pieces else None
         topic_findings = []
         if topics:
             scores = self.topic_detector.scores(
-                texts, [t.topic for t in topics], vectors=vectors[: len(topic_pieces)]
+                texts, [t.topic for t in topics], vectors=None if vectors is None else vectors[: len(topic_pieces)]
             )
             threshold = self.topic_detector.threshold
             for t in topics:
@@ -168,7 +170,8 @@ class Guard:
                 topic_findings.append(TopicFinding(t.topic.name, score, detected, ACTION_DONE[action or "NONE"]))
         content_findings = []
         if filters:
-            scored = self.content_detector.score(texts, vectors=vectors[len(topic_pieces) :])
+            content_vectors = vectors[len(topic_pieces) :] if vectors is not None and content_pieces else None
+            scored = self.content_detector.score(texts, vectors=content_vectors)
             for f in filters:
                 result = scored[f.type]
                 detected = blocks(f.strength(source), result.confidence)

@@ -1,10 +1,12 @@
 """The content filters' detector: one logistic regression per category on MiniLM vectors and hashed n-grams.
 
-``guardrails/data/content.npz`` holds, per category, the weights and bias trained by
+A head reads the hashed character n-grams of a window, and (when it was trained with them) the window's
+MiniLM vector too. ``guardrails/data/content.npz`` holds, per category, the weights and bias trained by
 ``scripts/guardrails/train_detectors.py`` on the guardrails pack (provenance, data and measured quality
 in docs/guardrails.md), and the probability cut-offs of Bedrock's confidence levels ``LOW``,
 ``MEDIUM`` and ``HIGH``, chosen on held-out folds. A text's probability for a category is the highest
-of its windows' (:func:`guardrails.features.windows`).
+of its windows' (:func:`guardrails.features.windows`). ``PROMPT_ATTACK`` also has patterns
+(:mod:`guardrails.attacks`): a match is ``HIGH`` confidence.
 
 Bedrock's filter strength says which confidence blocks: ``HIGH`` strength blocks ``LOW`` confidence
 and up, ``MEDIUM`` blocks ``MEDIUM`` and up, ``LOW`` only ``HIGH``, ``NONE`` nothing.
@@ -25,7 +27,8 @@ from typing import Literal
 
 import numpy as np
 
-from guardrails.features import Encode, FloatArray, features, windows
+from guardrails.attacks import attack_pattern
+from guardrails.features import HASH_BUCKETS, Encode, FloatArray, char_ngrams, windows
 
 Confidence = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
 CONFIDENCES: tuple[Confidence, ...] = ("NONE", "LOW", "MEDIUM", "HIGH")
@@ -72,6 +75,11 @@ class ContentDetector:
     def categories(self) -> frozenset[str]:
         return frozenset(self.heads)
 
+    @property
+    def uses_vectors(self) -> bool:
+        """Whether some head reads MiniLM vectors (else the n-grams alone decide and nothing is encoded)."""
+        return any(len(head.weights) > HASH_BUCKETS for head in self.heads.values())
+
     def score(self, texts: Sequence[str], *, vectors: FloatArray | None = None) -> dict[str, Scored]:
         """Each category's probability and confidence for the whole of ``texts`` (the highest window's).
 
@@ -79,14 +87,18 @@ class ContentDetector:
         pieces = window_texts(texts)
         if not pieces:
             return {name: Scored(0.0, "NONE") for name in self.heads}
-        if vectors is None:
+        ngrams = char_ngrams(pieces)
+        if self.uses_vectors and vectors is None:
             vectors = self.encode(pieces)
-        x = features(pieces, vectors)
+        both = np.hstack([vectors, ngrams]) if vectors is not None and self.uses_vectors else None
         out = {}
         for name, head in self.heads.items():
+            x = both if both is not None and len(head.weights) > HASH_BUCKETS else ngrams
             logits = x @ head.weights + head.bias
             probability = float(1.0 / (1.0 + np.exp(-logits.max())))
             out[name] = Scored(probability, head.confidence(probability))
+        if "PROMPT_ATTACK" in out and any(attack_pattern(text) for text in texts):
+            out["PROMPT_ATTACK"] = Scored(max(out["PROMPT_ATTACK"].probability, 0.99), "HIGH")
         return out
 
 

