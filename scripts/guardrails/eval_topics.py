@@ -84,7 +84,8 @@ def report(name: str, scored: list[tuple[str, float]]) -> None:
     s = np.array([v for _, v in scored])
     best = max(np.arange(0.2, 0.9, 0.01), key=lambda t: f1(y, s >= t))
     print(f"\n## {name}: {len(on)} on-topic, {len(neg['near'])} near misses, {len(neg['off'])} unrelated")
-    for label, t in (("shipped threshold", THRESHOLD), ("best-F1 threshold", best)):
+    for label, t in (("shipped threshold", THRESHOLD), ("best-F1 threshold", best), ("threshold", 0.35),
+                     ("threshold", 0.45), ("threshold", 0.5)):
         hit = s >= t
         precision = (hit & y).sum() / max(hit.sum(), 1)
         print(f"  {label} {t:.2f}: precision {precision:.3f} recall {(hit & y).sum() / y.sum():.3f} "

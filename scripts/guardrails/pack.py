@@ -17,7 +17,7 @@ from pathlib import Path
 PACK = Path(__file__).resolve().parents[2].parent / "shared" / "train" / "guardrails"
 HEADS = ("PROMPT_ATTACK", "MISCONDUCT", "HATE", "INSULTS", "SEXUAL", "VIOLENCE")
 DAVIDSON_SAMPLE = 4000  # of 24,761 tweets (19,169 'offensive'): enough, and embedding them all takes minutes
-TOPIC_SAMPLE = 6000  # ordinary assistant requests (CLINC150, Banking77) as benign text for every head
+TOPIC_SAMPLE = 2000  # ordinary assistant requests (CLINC150, Banking77) as benign text for every head
 
 
 @dataclass(frozen=True)
