@@ -68,9 +68,11 @@ def policies() -> dict[str, Policies]:
         (RegexEntity(CustomRegex("TICKET", r"TCK-\d{4}"), "", anonymize),
          RegexEntity(CustomRegex("EMPLOYEE", r"\bE\d{6}\b"), "", anonymize)),
     )  # fmt: skip
-    words = WordPolicy(tuple(Word(w) for w in "decaf espresso latte mocha frappe ristretto lungo doppio cortado "
-                                             "macchiato affogato americano cappuccino flat-white irish-coffee "
-                                             "red-eye black-eye vienna breve galao".split()), Directions())  # fmt: skip
+    coffees = (
+        "decaf espresso latte mocha frappe ristretto lungo doppio cortado macchiato affogato americano cappuccino "
+        "flat-white irish-coffee red-eye black-eye vienna breve galao"
+    )
+    words = WordPolicy(tuple(Word(w) for w in coffees.split()), Directions())
     topics = TopicPolicy(tuple(
         DeniedTopic(Topic(name, definition, examples)) for name, definition, examples in (
             ("investment", "Recommendations about which stocks, funds or other assets to buy.",
@@ -121,7 +123,8 @@ def main() -> None:
         print(f"| {name:22} | {r['p50_ms']:6.1f} | {r['p90_ms']:6.1f} |")
     out = ROOT / "bench" / "results" / "guardrails.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"chars": len(text), "threads": args.threads, "load": load, "results": results}, indent=1))
+    report = {"chars": len(text), "threads": args.threads, "load": load, "results": results}
+    out.write_text(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

@@ -12,15 +12,22 @@ from __future__ import annotations
 import re
 
 _IGNORE = r"(?:ignore|disregard|forget|override|bypass|skip|drop)"
-_PRIOR = r"(?:all\s+|any\s+|the\s+|your\s+|my\s+|every\s+)*(?:previous|prior|above|preceding|earlier|original|initial|system|existing)"
-_RULES = r"(?:instructions?|prompts?|rules|guidelines|directives|constraints|restrictions|guardrails|policies|programming|context|messages?)"
+_PRIOR = (
+    r"(?:all\s+|any\s+|the\s+|your\s+|my\s+|every\s+)*"
+    r"(?:previous|prior|above|preceding|earlier|original|initial|system|existing)"
+)
+_RULES = (
+    r"(?:instructions?|prompts?|rules|guidelines|directives|constraints|restrictions|guardrails|policies|"
+    r"programming|context|messages?)"
+)
 
 PATTERNS = tuple(
     re.compile(p, re.IGNORECASE)
     for p in (
         rf"\b{_IGNORE}\s+{_PRIOR}\s+{_RULES}",
         rf"\b{_IGNORE}\s+(?:everything|all)\s+(?:above|before|you\s+(?:were|have\s+been)\s+told)",
-        r"\b(?:reveal|print|show|repeat|output|display|leak|tell me)\s+(?:me\s+)?(?:your|the)\s+(?:full\s+|hidden\s+|secret\s+|original\s+|initial\s+)*(?:system\s+prompt|instructions|prompt|rules)",
+        r"\b(?:reveal|print|show|repeat|output|display|leak|tell me)\s+(?:me\s+)?(?:your|the)\s+"
+        r"(?:full\s+|hidden\s+|secret\s+|original\s+|initial\s+)*(?:system\s+prompt|instructions|prompt|rules)",
         r"\brepeat\s+(?:the\s+|all\s+)?(?:text|words|everything)\s+above\b",
         r"\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you\s+(?:are|will\s+be)|act\s+as|pretend\s+(?:to\s+be|you\s+are))\s+"
         r"(?:DAN|an?\s+(?:unfiltered|uncensored|unrestricted|jailbroken)|.{0,40}\b(?:no|without\s+any)\s+(?:rules|restrictions|filters?|limits))",

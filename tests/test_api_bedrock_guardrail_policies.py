@@ -28,7 +28,9 @@ PII = {
     ],
     "regexesConfig": [{"name": "TICKET", "pattern": r"TCK-\d{4}", "action": "ANONYMIZE", "description": "Tickets"}],
 }
-WORDS = {"wordsConfig": [{"text": "decaf"}, {"text": "kill yourself"}], "managedWordListsConfig": [{"type": "PROFANITY"}]}
+WORDS = {
+    "wordsConfig": [{"text": "decaf"}, {"text": "kill yourself"}], "managedWordListsConfig": [{"type": "PROFANITY"}]
+}
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +183,9 @@ def test_retrieve_and_generate_applies_the_guardrail(base_url: str, clients: tup
     assert answer["citations"] == []
     masking = make(
         control, "rag-mask",
-        sensitiveInformationPolicyConfig={"regexesConfig": [{"name": "ACID", "pattern": "citric", "action": "ANONYMIZE"}]},
+        sensitiveInformationPolicyConfig={
+            "regexesConfig": [{"name": "ACID", "pattern": "citric", "action": "ANONYMIZE"}]
+        },
     )  # fmt: skip
     config = {"guardrailConfiguration": {"guardrailId": masking, "guardrailVersion": "DRAFT"}}
     masked = rag.retrieve_and_generate(**rag_request(kb, "how to descale", generationConfiguration=config))

@@ -88,8 +88,10 @@ def report(name: str, scored: list[tuple[str, float]]) -> None:
                      ("threshold", 0.45), ("threshold", 0.5)):
         hit = s >= t
         precision = (hit & y).sum() / max(hit.sum(), 1)
-        print(f"  {label} {t:.2f}: precision {precision:.3f} recall {(hit & y).sum() / y.sum():.3f} "
-              f"FPR near-miss {(neg['near'] >= t).mean():.3f} FPR unrelated {(neg['off'] >= t).mean():.3f}")  # fmt: skip
+        recall = (hit & y).sum() / y.sum()
+        near, off = (neg["near"] >= t).mean(), (neg["off"] >= t).mean()
+        print(f"  {label} {t:.2f}: precision {precision:.3f} recall {recall:.3f} "
+              f"FPR near-miss {near:.3f} FPR unrelated {off:.3f}")  # fmt: skip
 
 
 def f1(y: np.ndarray, hit: np.ndarray) -> float:

@@ -3,7 +3,8 @@
 The guardrail is the built-in ``passthrough`` one (no policies, action ``NONE``) or one created with
 ``create_guardrail`` / ``POST /v1/guardrails``, applied by ``app/core/guardrail_apply.py`` (its
 contextual grounding filters run the grounding checker; its other policies the guardrails library). An
-unknown identifier or version is a ``ResourceNotFoundException``. Text blocks only: image blocks are a ``ValidationException``.
+unknown identifier or version is a ``ResourceNotFoundException``. Text blocks only: image blocks are a
+``ValidationException``.
 """
 
 from __future__ import annotations

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.guardrail_store import DEFAULT_BLOCKED_MESSAGE, MAX_DESCRIPTION_CHARS, MAX_MESSAGE_CHARS, GuardrailRecord
 from app.core.guardrail_config import policies_to_bedrock
+from app.core.guardrail_store import DEFAULT_BLOCKED_MESSAGE, MAX_DESCRIPTION_CHARS, MAX_MESSAGE_CHARS, GuardrailRecord
 from app.http.native.schemas.base import RequestModel
 from app.http.native.schemas.guardrail_policies import GuardrailPolicies
 from grounding import (
@@ -219,7 +219,8 @@ class Guardrail(BaseModel):
         filters = [GuardrailFilter(**vars(f)) for f in record.filters]
         return cls(
             id=record.id, name=record.name, version=record.version, description=record.description, filters=filters,
-            policies=policies_to_bedrock(record.policies), blocked_input_message=record.blocked_input_message, blocked_output_message=record.blocked_output_message,
+            policies=policies_to_bedrock(record.policies), blocked_input_message=record.blocked_input_message,
+            blocked_output_message=record.blocked_output_message,
             created_at=record.created_at, updated_at=record.updated_at,
         )  # fmt: skip
 

@@ -23,15 +23,15 @@ Category = Literal[CATEGORIES]  # type: ignore[valid-type]
 
 
 class _Directions(RequestModel):
-    inputEnabled: bool = True  # noqa: N815  (Bedrock's member names)
-    outputEnabled: bool = True  # noqa: N815
+    inputEnabled: bool = True
+    outputEnabled: bool = True
 
 
 class PiiEntityConfig(_Directions):
     type: PiiType
     action: PiiAction
-    inputAction: PiiAction | None = None  # noqa: N815
-    outputAction: PiiAction | None = None  # noqa: N815
+    inputAction: PiiAction | None = None
+    outputAction: PiiAction | None = None
 
 
 class RegexConfig(_Directions):
@@ -39,34 +39,34 @@ class RegexConfig(_Directions):
     description: str | None = Field(default=None, min_length=1, max_length=1000)
     pattern: str = Field(min_length=1, max_length=500)
     action: PiiAction
-    inputAction: PiiAction | None = None  # noqa: N815
-    outputAction: PiiAction | None = None  # noqa: N815
+    inputAction: PiiAction | None = None
+    outputAction: PiiAction | None = None
 
 
 class SensitiveInformationPolicyConfig(RequestModel):
-    piiEntitiesConfig: list[PiiEntityConfig] | None = Field(default=None, min_length=1)  # noqa: N815
-    regexesConfig: list[RegexConfig] | None = Field(default=None, min_length=1, max_length=10)  # noqa: N815
+    piiEntitiesConfig: list[PiiEntityConfig] | None = Field(default=None, min_length=1)
+    regexesConfig: list[RegexConfig] | None = Field(default=None, min_length=1, max_length=10)
 
 
 class WordConfig(_Directions):
     text: str = Field(min_length=1, max_length=100)
-    inputAction: Action = "BLOCK"  # noqa: N815
-    outputAction: Action = "BLOCK"  # noqa: N815
+    inputAction: Action = "BLOCK"
+    outputAction: Action = "BLOCK"
 
 
 class ManagedWordsConfig(_Directions):
     type: Literal["PROFANITY"]
-    inputAction: Action = "BLOCK"  # noqa: N815
-    outputAction: Action = "BLOCK"  # noqa: N815
+    inputAction: Action = "BLOCK"
+    outputAction: Action = "BLOCK"
 
 
 class WordPolicyConfig(RequestModel):
-    wordsConfig: list[WordConfig] | None = Field(default=None, min_length=1, max_length=10_000)  # noqa: N815
-    managedWordListsConfig: list[ManagedWordsConfig] | None = None  # noqa: N815
+    wordsConfig: list[WordConfig] | None = Field(default=None, min_length=1, max_length=10_000)
+    managedWordListsConfig: list[ManagedWordsConfig] | None = None
 
 
 class Tier(RequestModel):
-    tierName: Literal["CLASSIC", "STANDARD"]  # noqa: N815
+    tierName: Literal["CLASSIC", "STANDARD"]
 
 
 class TopicConfig(_Directions):
@@ -74,28 +74,28 @@ class TopicConfig(_Directions):
     definition: str = Field(min_length=1, max_length=200)
     examples: list[str] = Field(default_factory=list, max_length=5)
     type: Literal["DENY"]
-    inputAction: Action = "BLOCK"  # noqa: N815
-    outputAction: Action = "BLOCK"  # noqa: N815
+    inputAction: Action = "BLOCK"
+    outputAction: Action = "BLOCK"
 
 
 class TopicPolicyConfig(RequestModel):
-    topicsConfig: list[TopicConfig] = Field(min_length=1, max_length=30)  # noqa: N815
-    tierConfig: Tier | None = None  # noqa: N815
+    topicsConfig: list[TopicConfig] = Field(min_length=1, max_length=30)
+    tierConfig: Tier | None = None
 
 
 class ContentFilterConfig(_Directions):
     type: Category
-    inputStrength: Strength  # noqa: N815
-    outputStrength: Strength  # noqa: N815
-    inputModalities: list[Literal["TEXT", "IMAGE"]] | None = Field(default=None, min_length=1, max_length=2)  # noqa: N815
-    outputModalities: list[Literal["TEXT", "IMAGE"]] | None = Field(default=None, min_length=1, max_length=2)  # noqa: N815
-    inputAction: Action = "BLOCK"  # noqa: N815
-    outputAction: Action = "BLOCK"  # noqa: N815
+    inputStrength: Strength
+    outputStrength: Strength
+    inputModalities: list[Literal["TEXT", "IMAGE"]] | None = Field(default=None, min_length=1, max_length=2)
+    outputModalities: list[Literal["TEXT", "IMAGE"]] | None = Field(default=None, min_length=1, max_length=2)
+    inputAction: Action = "BLOCK"
+    outputAction: Action = "BLOCK"
 
 
 class ContentPolicyConfig(RequestModel):
-    filtersConfig: list[ContentFilterConfig] = Field(min_length=1, max_length=6)  # noqa: N815
-    tierConfig: Tier | None = None  # noqa: N815
+    filtersConfig: list[ContentFilterConfig] = Field(min_length=1, max_length=6)
+    tierConfig: Tier | None = None
 
 
 class GuardrailPolicies(RequestModel):
@@ -106,7 +106,9 @@ class GuardrailPolicies(RequestModel):
         json_schema_extra={
             "examples": [
                 {
-                    "sensitiveInformationPolicyConfig": {"piiEntitiesConfig": [{"type": "EMAIL", "action": "ANONYMIZE"}]},
+                    "sensitiveInformationPolicyConfig": {
+                        "piiEntitiesConfig": [{"type": "EMAIL", "action": "ANONYMIZE"}]
+                    },
                     "wordPolicyConfig": {"managedWordListsConfig": [{"type": "PROFANITY"}]},
                     "topicPolicyConfig": {"topicsConfig": [{
                         "name": "Investment advice", "type": "DENY",
@@ -120,10 +122,10 @@ class GuardrailPolicies(RequestModel):
             ]
         },
     )  # fmt: skip
-    sensitiveInformationPolicyConfig: SensitiveInformationPolicyConfig | None = None  # noqa: N815
-    wordPolicyConfig: WordPolicyConfig | None = None  # noqa: N815
-    topicPolicyConfig: TopicPolicyConfig | None = None  # noqa: N815
-    contentPolicyConfig: ContentPolicyConfig | None = None  # noqa: N815
+    sensitiveInformationPolicyConfig: SensitiveInformationPolicyConfig | None = None
+    wordPolicyConfig: WordPolicyConfig | None = None
+    topicPolicyConfig: TopicPolicyConfig | None = None
+    contentPolicyConfig: ContentPolicyConfig | None = None
 
     def bedrock(self) -> dict[str, Any]:
         """As the plain mapping ``app/core/guardrail_config.py`` reads (absent members left out)."""
@@ -154,7 +156,7 @@ class ApplyGuardrailResponse(BaseModel):
 
     model_config = ConfigDict(extra="allow")
     action: Literal["NONE", "GUARDRAIL_INTERVENED"]
-    actionReason: str  # noqa: N815
+    actionReason: str
     outputs: list[dict[str, str]] = Field(description="The blocked message, or each guarded block masked.")
     assessments: list[dict[str, Any]]
     usage: dict[str, int]
