@@ -24,7 +24,7 @@ from tests.live_server import running_server
 UK_JAPAN = "London is the capital of the UK. Tokyo is the capital of Japan."
 QUERY = "What is the capital of Japan?"
 BLOCKED = "Sorry, I could not find that in the documents."
-REASONING_ARN = "arn:aws:bedrock:us-east-1:000000000000:automated-reasoning-policy/x"
+REASONING_ARN = "arn:aws:bedrock:us-east-1:000000000000:automated-reasoning-policy/abcdefghijkl"
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.http.native.schemas.base import RequestModel
 from guardrails import CATEGORIES, PII_TYPES
 
+MAX_APPLY_CHARS = 200_000  # Bedrock's grounding sources (100,000) plus the text they check, with room
 PiiAction = Literal["BLOCK", "ANONYMIZE", "NONE"]
 Action = Literal["BLOCK", "NONE"]
 Strength = Literal["NONE", "LOW", "MEDIUM", "HIGH"]
@@ -133,7 +134,7 @@ class GuardrailPolicies(RequestModel):
 
 
 class ContentBlock(RequestModel):
-    text: str = Field(min_length=1, max_length=100_000)
+    text: str = Field(min_length=1, max_length=MAX_APPLY_CHARS)
     qualifiers: list[Literal["grounding_source", "query", "guard_content"]] = Field(default_factory=list)
 
 
@@ -149,6 +150,12 @@ class ApplyGuardrailRequest(RequestModel):
     output_scope: Literal["INTERVENTIONS", "FULL"] = Field(
         default="INTERVENTIONS", description="FULL also reports the topics and filters that detected nothing."
     )
+
+    @model_validator(mode="after")
+    def _total_size(self) -> ApplyGuardrailRequest:
+        if sum(len(block.text) for block in self.content) > MAX_APPLY_CHARS:
+            raise ValueError(f"content has more than {MAX_APPLY_CHARS:,} characters in all")
+        return self
 
 
 class ApplyGuardrailResponse(BaseModel):
