@@ -65,7 +65,8 @@ class TopicDetector:
     def scores(
         self, texts: Sequence[str], topics: Sequence[Topic], *, vectors: FloatArray | None = None
     ) -> dict[str, float]:
-        """Each topic's score for ``texts`` (the best passage's); ``vectors``: those of ``passages(texts)``."""
+        """Each topic's score for ``texts`` (the best passage's); ``vectors``: the caller's vectors of the texts'
+        pieces (``passages(texts)``, or other windows of them), instead of encoding ``passages(texts)`` here."""
         pieces = passages(texts)
         if not pieces or not topics:
             return {topic.name: 0.0 for topic in topics}
