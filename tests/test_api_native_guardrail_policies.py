@@ -49,6 +49,24 @@ def test_create_with_policies_and_apply(client: httpx.Client) -> None:
     assert apply(client, "native-pii", "Nothing to see here.")["action"] == "NONE"
 
 
+def test_replace_keeps_versions(client: httpx.Client) -> None:
+    assert client.post("/v1/guardrails", json={"name": "native-replace", "policies": POLICIES}).status_code == 201
+    assert client.post("/v1/guardrails/native-replace/versions", json={}).status_code == 201
+    words = {"wordPolicyConfig": {"wordsConfig": [{"text": "espresso"}]}}
+    replaced = client.put("/v1/guardrails/native-replace", json={"name": "native-replace", "policies": words})
+    assert replaced.status_code == 200, replaced.text
+    assert list(replaced.json()["policies"]) == ["wordPolicyConfig"]
+    assert apply(client, "native-replace", "mail a@b.org")["action"] == "NONE"
+    old = client.post(
+        "/v1/guardrails/native-replace/apply", params={"version": "1"},
+        json={"source": "INPUT", "content": [{"text": "mail a@b.org"}]},
+    )  # fmt: skip
+    assert old.json()["outputs"] == [{"text": "mail {EMAIL}"}]
+    assert client.post("/v1/guardrails", json={"name": "native-other"}).status_code == 201
+    taken = client.put("/v1/guardrails/native-replace", json={"name": "native-other"})
+    assert taken.status_code == 409
+
+
 @pytest.mark.parametrize(
     ("policies", "fragment"),
     [

@@ -81,17 +81,39 @@ def create_guardrail(
     body: CreateGuardrailRequest, services: ServicesDep, principal: NativePrincipal, response: Response
 ) -> GuardrailDetail:
     _may_change(principal)
+    record = services.guardrails.create(**_definition(body))
+    response.headers["Location"] = f"/v1/guardrails/{record.id}"
+    return _detail(services, record)
+
+
+@router.put(
+    "/guardrails/{guardrail}",
+    tags=[GUARDRAIL_TAG],
+    summary="Replace a guardrail's DRAFT",
+    description="The same body as creating one; it replaces the DRAFT's whole definition (a policy left out is "
+    "removed, as Bedrock's UpdateGuardrail does). Numbered versions keep theirs. A name taken by another "
+    "guardrail is 409.",
+    responses=CONFLICT,
+)
+def update_guardrail(
+    guardrail: GuardrailPath, body: CreateGuardrailRequest, services: ServicesDep, principal: NativePrincipal
+) -> GuardrailDetail:
+    _may_change(principal)
+    record = services.guardrails.update(services.guardrails.find(guardrail).id, **_definition(body))
+    return _detail(services, record)
+
+
+def _definition(body: CreateGuardrailRequest) -> dict[str, Any]:
+    """The store's arguments for a create or replace request."""
     specs: tuple[tuple[FilterType, GuardrailFilterSpec | None], ...] = (
         ("GROUNDING", body.grounding), ("RELEVANCE", body.relevance)
     )  # fmt: skip
-    filters = tuple(GroundingFilter(kind, s.threshold, s.action, s.enabled) for kind, s in specs if s is not None)
-    record = services.guardrails.create(
-        name=body.name, description=body.description, filters=filters,
-        blocked_input_message=body.blocked_input_message, blocked_output_message=body.blocked_output_message,
-        policies=policies_from_bedrock(body.policies.bedrock() if body.policies else {}),
-    )  # fmt: skip
-    response.headers["Location"] = f"/v1/guardrails/{record.id}"
-    return _detail(services, record)
+    return {
+        "name": body.name, "description": body.description,
+        "filters": tuple(GroundingFilter(kind, s.threshold, s.action, s.enabled) for kind, s in specs if s is not None),
+        "blocked_input_message": body.blocked_input_message, "blocked_output_message": body.blocked_output_message,
+        "policies": policies_from_bedrock(body.policies.bedrock() if body.policies else {}),
+    }  # fmt: skip
 
 
 @router.get("/guardrails", tags=[GUARDRAIL_TAG], summary="List guardrails")
