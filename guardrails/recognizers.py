@@ -6,8 +6,9 @@ addresses by :mod:`ipaddress`, phone numbers by ``phonenumbers`` (Google's libph
 that are only recognisable by what surrounds them (a PIN, a password, a passport or driver's licence
 number, a bank account number) need a cue word before the value ("PIN: 4821", "passport number
 X1234567"): a bare 8-digit number is not called a passport number. ``NAME`` and ``ADDRESS`` are the
-weakest (see docs/guardrails.md): a name after a cue ("my name is", "Mr.", "Dr.", "signed,"), and a
-street address with a number, street name and street-type word.
+weakest (see docs/guardrails.md): the spans of a small trained token classifier (:mod:`guardrails.names`)
+joined with those of cue rules (a name after "my name is", "Mr.", "Dr.", "signed,"; a street address with a
+number, street name and street-type word).
 
 :data:`RECOGNIZERS` maps each supported type to a function ``text -> [(start, end), ...]``.
 """
@@ -23,6 +24,8 @@ from stdnum import iban, luhn
 from stdnum.ca import sin
 from stdnum.gb import nhs, utr
 from stdnum.us import itin, rtn, ssn
+
+from guardrails import names
 
 Span = tuple[int, int]
 Recognizer = Callable[[str], list[Span]]
@@ -139,6 +142,17 @@ def _addresses(text: str) -> list[Span]:
     return [m.span() for m in _ADDRESS.finditer(text)]
 
 
+def _union(first: list[Span], second: list[Span]) -> list[Span]:
+    """Both lists' spans, overlapping ones merged."""
+    merged: list[Span] = []
+    for start, end in sorted(first + second):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _has_mixed(value: str) -> bool:
     return bool(re.search(r"\d", value)) and bool(re.search(r"[A-Za-z]", value))
 
@@ -216,6 +230,6 @@ RECOGNIZERS: dict[str, Recognizer] = {
     "PIN": _cued(r"\bPIN", r"\d{4,8}"),
     "SWIFT_CODE": _cued(r"\b(?:SWIFT|BIC|SWIFT/BIC)", r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?"),
     "AGE": lambda text: list(_age_spans(text)),
-    "NAME": _names,
-    "ADDRESS": _addresses,
+    "NAME": lambda text: _union(_names(text), names.spans(text, "NAME")),
+    "ADDRESS": lambda text: _union(_addresses(text), names.spans(text, "ADDRESS")),
 }
