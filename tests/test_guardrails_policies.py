@@ -47,6 +47,8 @@ from guardrails.features import windows
         ("AGE", "I am 42 years old", "42"),
         ("UK_NATIONAL_INSURANCE_NUMBER", "NI number AB 12 34 56 C", "AB 12 34 56 C"),
         ("NAME", "Hello, my name is Maria Lopez.", "Maria Lopez"),
+        ("NAME", "Please forward this to Sarah Connor in accounting.", "Sarah Connor"),
+        ("ADDRESS", "Send the parcel to 42 Wallaby Way, Sydney.", "42 Wallaby Way, Sydney"),
     ],
 )  # fmt: skip
 def test_each_type_finds_its_value(kind: str, text: str, found: str) -> None:
