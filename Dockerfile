@@ -12,6 +12,7 @@ COPY app ./app
 COPY ingest ./ingest
 COPY retrieval ./retrieval
 COPY grounding ./grounding
+COPY guardrails ./guardrails
 COPY evaluation ./evaluation
 COPY data ./data
 

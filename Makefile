@@ -51,7 +51,7 @@ run: install
 	HF_HUB_OFFLINE=1 $(BIN)/ragkb serve
 
 lint: install-dev
-	$(BIN)/ruff check app ingest retrieval grounding evaluation tests bench data scripts
+	$(BIN)/ruff check app ingest retrieval grounding guardrails evaluation tests bench data scripts
 	$(BIN)/mypy
 
 test: lint
@@ -66,7 +66,7 @@ test-fast: install-dev
 PLAIN := /tmp/ragkb-plain-install
 check-install:
 	rm -rf $(PLAIN) && mkdir -p $(PLAIN)/src
-	cp -r pyproject.toml README.md app ingest retrieval grounding evaluation $(PLAIN)/src/
+	cp -r pyproject.toml README.md app ingest retrieval grounding guardrails evaluation $(PLAIN)/src/
 	$(PYTHON) -m venv $(PLAIN)/venv
 	$(call install_torch,$(PLAIN)/venv/bin)
 	$(PLAIN)/venv/bin/pip install --quiet $(PLAIN)/src

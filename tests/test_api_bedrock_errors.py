@@ -183,13 +183,13 @@ ERROR_CASES: list[tuple[str, str, Callable[[str], dict[str, Any]], str, str]] = 
         "EXTERNAL_SOURCES",
     ),
     (
-        "rag guardrail",
+        "rag unknown guardrail",
         RAG,
         lambda kb: rag_request(
             kb, generationConfiguration={"guardrailConfiguration": {"guardrailId": "g", "guardrailVersion": "1"}}
         ),
-        "ValidationException",
-        "guardrailConfiguration",
+        "ResourceNotFoundException",
+        "guardrail g does not exist",
     ),
     (
         "prompt template",

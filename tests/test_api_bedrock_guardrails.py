@@ -24,6 +24,7 @@ from tests.live_server import running_server
 UK_JAPAN = "London is the capital of the UK. Tokyo is the capital of Japan."
 QUERY = "What is the capital of Japan?"
 BLOCKED = "Sorry, I could not find that in the documents."
+REASONING_ARN = "arn:aws:bedrock:us-east-1:000000000000:automated-reasoning-policy/abcdefghijkl"
 
 
 @pytest.fixture(scope="module")
@@ -152,17 +153,23 @@ def test_list_pages(control: Any) -> None:
         ({"contextualGroundingPolicyConfig": {"filtersConfig": [{"type": "GROUNDING", "threshold": 0.5},
                                                                 {"type": "GROUNDING", "threshold": 0.6}]}},
          "at most one filter per type"),
-        ({"contentPolicyConfig": {"filtersConfig": [{"type": "HATE", "inputStrength": "HIGH",
-                                                     "outputStrength": "HIGH"}]}},
-         "contentPolicyConfig is not supported"),
-        ({"topicPolicyConfig": {"topicsConfig": [{"name": "x", "definition": "y", "type": "DENY"}]}},
-         "topicPolicyConfig is not supported"),
-        ({"wordPolicyConfig": {"wordsConfig": [{"text": "decaf"}]}}, "wordPolicyConfig is not supported"),
-        ({"sensitiveInformationPolicyConfig": {"piiEntitiesConfig": [{"type": "EMAIL", "action": "BLOCK"}]}},
-         "sensitiveInformationPolicyConfig is not supported"),
+        ({"sensitiveInformationPolicyConfig": {"regexesConfig": [{"name": "bad", "pattern": "(", "action": "BLOCK"}]}},
+         "does not compile"),
+        ({"sensitiveInformationPolicyConfig": {"piiEntitiesConfig": [{"type": "EMAIL", "action": "BLOCK"},
+                                                                     {"type": "EMAIL", "action": "NONE"}]}},
+         "listed twice"),
+        ({"contentPolicyConfig": {"filtersConfig": [{"type": "HATE", "inputStrength": "HIGH", "outputStrength": "HIGH",
+                                                     "inputModalities": ["IMAGE"]}]}},
+         "IMAGE modalities are not supported"),
+        ({"topicPolicyConfig": {"topicsConfig": [{"name": "x", "definition": "y", "type": "DENY"},
+                                                 {"name": "x", "definition": "z", "type": "DENY"}]}},
+         "same name"),
+        ({"automatedReasoningPolicyConfig": {"policies": [REASONING_ARN]}},
+         "automatedReasoningPolicyConfig is not supported"),
         ({"name": "no spaces allowed"}, "name"),
     ],
-    ids=["threshold over 0.99", "two grounding filters", "content", "topic", "word", "pii", "bad name"],
+    ids=["threshold over 0.99", "two grounding filters", "bad regex", "pii twice", "image", "topic twice",
+         "automated reasoning", "bad name"],
 )  # fmt: skip
 def test_create_refuses(control: Any, extra: dict[str, Any], fragment: str) -> None:
     with pytest.raises(ClientError) as caught:

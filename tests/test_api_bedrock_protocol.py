@@ -12,14 +12,7 @@ import pytest
 from botocore.model import Shape
 
 from app.core.errors import RequestError
-from app.http.app import create_app
-from app.http.bedrock import agent as routes_bedrock_agent
-from app.http.bedrock import agent_documents as routes_bedrock_documents
-from app.http.bedrock import agent_jobs as routes_bedrock_jobs
-from app.http.bedrock import agent_runtime as routes_bedrock_retrieval
-from app.http.bedrock import guardrails as routes_bedrock_guardrails
-from app.http.bedrock import runtime as runtime_routes
-from app.http.bedrock.assessment import (
+from app.core.guardrail_apply import (
     Guardrail,
     GuardrailNotFound,
     PolicyResult,
@@ -29,6 +22,13 @@ from app.http.bedrock.assessment import (
     find_guardrail,
     text_units,
 )
+from app.http.app import create_app
+from app.http.bedrock import agent as routes_bedrock_agent
+from app.http.bedrock import agent_documents as routes_bedrock_documents
+from app.http.bedrock import agent_jobs as routes_bedrock_jobs
+from app.http.bedrock import agent_runtime as routes_bedrock_retrieval
+from app.http.bedrock import guardrails as routes_bedrock_guardrails
+from app.http.bedrock import runtime as runtime_routes
 from app.http.bedrock.protocol import (
     AGENT,
     AGENT_RUNTIME,
@@ -65,7 +65,10 @@ OPERATIONS = {
     },
     AGENT_RUNTIME: {"Retrieve", "RetrieveAndGenerate"},
     RUNTIME: {"ApplyGuardrail"},
-    CONTROL: {"CreateGuardrail", "GetGuardrail", "ListGuardrails", "DeleteGuardrail", "CreateGuardrailVersion"},
+    CONTROL: {
+        "CreateGuardrail", "UpdateGuardrail", "GetGuardrail", "ListGuardrails", "DeleteGuardrail",
+        "CreateGuardrailVersion",
+    },
 }
 POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (AGENT, "CreateKnowledgeBase", routes_bedrock_agent.CREATE_KB),
@@ -88,6 +91,7 @@ POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (AGENT_RUNTIME, "RetrieveAndGenerate", routes_bedrock_retrieval.RETRIEVE_AND_GENERATE),
     (RUNTIME, "ApplyGuardrail", runtime_routes.APPLY_GUARDRAIL),
     (CONTROL, "CreateGuardrail", routes_bedrock_guardrails.CREATE_GUARDRAIL),
+    (CONTROL, "UpdateGuardrail", routes_bedrock_guardrails.UPDATE_GUARDRAIL),
     (CONTROL, "GetGuardrail", routes_bedrock_guardrails.GET_GUARDRAIL),
     (CONTROL, "ListGuardrails", routes_bedrock_guardrails.LIST_GUARDRAILS),
     (CONTROL, "DeleteGuardrail", routes_bedrock_guardrails.DELETE_GUARDRAIL),

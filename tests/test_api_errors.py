@@ -227,7 +227,7 @@ def test_openapi_documents_the_error_shape_on_every_native_route(server: tuple[h
     client, _ = server
     spec = client.get("/openapi.json").json()
     operations = [(path, op) for path, ops in spec["paths"].items() if path.startswith("/v1/") for op in ops.values()]
-    assert len(operations) == 29
+    assert len(operations) == 31
     for path, op in operations:
         responses = op["responses"]
         assert "422" not in responses, path  # validation errors are 400 here

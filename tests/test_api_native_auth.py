@@ -130,7 +130,7 @@ def test_every_native_operation_requires_a_key(server: Server) -> None:
     with server.client() as anonymous:
         spec = anonymous.get("/openapi.json").json()
         operations = [(m, p) for p, ops in spec["paths"].items() if p.startswith("/v1/") for m in ops]
-        assert len(operations) == 29
+        assert len(operations) == 31
         for method, path in operations:
             url = path.format(kb="alpha", ds="DS", job="JOB", document_id="a.txt", guardrail="g", case="C")
             assert_unauthorized(anonymous.request(method.upper(), url, json={"query": "q"}))
@@ -144,7 +144,10 @@ def test_scoped_key_may_check_and_read_guardrails_but_not_change_them(server: Se
         assert scoped.post("/v1/grounding/check", json=check).status_code == 200
         assert scoped.post("/v1/guardrails/shared/check", json=check).status_code == 200
         assert scoped.get("/v1/guardrails/shared").status_code == 200
+        apply = {"source": "INPUT", "content": [{"text": "hello"}]}
+        assert scoped.post("/v1/guardrails/shared/apply", json=apply).status_code == 200
         for response in (
+            scoped.put("/v1/guardrails/shared", json={"name": "shared"}),
             scoped.post("/v1/guardrails", json={"name": "mine"}),
             scoped.delete("/v1/guardrails/shared"),
             scoped.post("/v1/guardrails/shared/versions", json={}),

@@ -21,6 +21,11 @@ ENTRY_POINTS: dict[str, set[str]] = {
         "Calibration", "Evidence", "FilterAssessment", "OverlapScorer", "PairScorer", "TextEncoder",
         "check",
     },
+    "guardrails": {
+        "ContentDetector", "ContentFinding", "InvalidPolicy", "SensitiveFinding", "SensitiveMatch", "Source",
+        "TopicDetector", "TopicFinding", "WordFilter", "WordFinding", "WordMatch",
+        "find_sensitive", "mask", "profanity_words",
+    },
     "evaluation": {
         "DetectionScores", "GroundingItem", "Prediction", "PredictionRun", "RagReport", "RagTurn",
         "RetrievalScores", "TurnScores", "load_qrels", "score_run", "score_turn",

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("app", "ingest", "retrieval", "grounding", "evaluation")
+PACKAGES = ("app", "ingest", "retrieval", "grounding", "guardrails", "evaluation")
 INDEPENDENT = "app.http.native and app.http.bedrock are independent"
 WEB_AND_CLI = ("fastapi", "starlette", "fastapi_offline", "uvicorn", "typer", "click", "rich")
 
@@ -90,6 +90,8 @@ def violation(imp: Import, modules: dict[str, Path]) -> str | None:
         return None  # a library using itself
     if within(source, "ingest") and internal_top is not None:
         return "ingest imports nothing internal"
+    if within(source, "guardrails") and internal_top is not None:
+        return "guardrails imports nothing internal"
     if (within(source, "retrieval") or within(source, "grounding")) and internal_top not in (None, "ingest"):
         return "retrieval and grounding import only ingest"
     if within(source, "evaluation") and internal_top == "app":
@@ -164,6 +166,7 @@ def test_the_walk_sees_every_package_and_lazy_imports() -> None:
     ("importer", "target", "rule"),
     [
         ("ingest.parsers", "retrieval.types.Hit", "ingest imports nothing internal"),
+        ("guardrails.topics", "retrieval.embedding.Embedder", "guardrails imports nothing internal"),
         ("retrieval.sync", "grounding.Checker", "retrieval and grounding import only ingest"),
         ("grounding.checker", "app.settings.Settings", "retrieval and grounding import only ingest"),
         ("retrieval.home", "app.core.errors.AppError", "retrieval and grounding import only ingest"),

@@ -1,8 +1,9 @@
-"""A plain ``pip install .`` must bring every third-party module the five packages import.
+"""A plain ``pip install .`` must bring every third-party module the six packages import.
 
-Each import (module level or inside a function) of ``app``, ``ingest``, ``retrieval``, ``grounding`` and ``evaluation``
-is mapped to the distribution that provides it (``importlib.metadata.packages_distributions()``) and
-that distribution must be in pyproject's ``dependencies``, not only in an extra. The torch pin of the
+Each import (module level or inside a function) of ``app``, ``ingest``, ``retrieval``, ``grounding``,
+``guardrails`` and ``evaluation`` is mapped to the distribution that provides it
+(``importlib.metadata.packages_distributions()``) and that distribution must be in pyproject's ``dependencies``,
+not only in an extra. The torch pin of the
 Makefile and the Dockerfile must be pyproject's.
 """
 
@@ -17,7 +18,7 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("app", "ingest", "retrieval", "grounding", "evaluation")
+PACKAGES = ("app", "ingest", "retrieval", "grounding", "guardrails", "evaluation")
 
 
 def canonical(name: str) -> str:

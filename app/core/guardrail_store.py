@@ -1,8 +1,10 @@
-"""Guardrails with a contextual grounding policy, kept in ``<home>/guardrails.sqlite``.
+"""Guardrails, kept in ``<home>/guardrails.sqlite``.
 
-A guardrail is a name, blocked messages and up to two filters, ``GROUNDING`` and ``RELEVANCE``
-(Bedrock's ``contextualGroundingPolicy``), each with a threshold in [0, 0.99], an action (``BLOCK``
-or ``NONE``) and an ``enabled`` flag. It has a working ``DRAFT`` and numbered versions (``1``, ``2``,
+A guardrail is a name, blocked messages, up to two contextual grounding filters, ``GROUNDING`` and
+``RELEVANCE`` (Bedrock's ``contextualGroundingPolicy``), each with a threshold in [0, 0.99], an action
+(``BLOCK`` or ``NONE``) and an ``enabled`` flag, and the other policies (sensitive information, words,
+denied topics, content filters) as :class:`guardrails.Policies`, stored in Bedrock's request shape
+(``app/core/guardrail_config.py``). It has a working ``DRAFT`` and numbered versions (``1``, ``2``,
 ...), each a frozen copy of the draft when it was made (Bedrock's ``CreateGuardrailVersion``);
 version numbers are never reused. Ids are 12 characters from ``[a-z0-9]``, which Bedrock's
 ``GuardrailIdentifier`` pattern accepts. Names are unique (Bedrock's ``[0-9a-zA-Z-_]{1,50}``).
@@ -26,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import GuardrailExists, GuardrailNotFound, InvalidGuardrail
+from app.core.guardrail_config import policies_from_bedrock, policies_to_bedrock
 from grounding import Action, FilterConfig, FilterType, GroundingPolicy
+from guardrails import Policies
 from retrieval import open_database, utc_now
 
 DRAFT = "DRAFT"
@@ -66,6 +70,7 @@ class GuardrailRecord:
     blocked_output_message: str
     created_at: str
     updated_at: str
+    policies: Policies = Policies()
 
     def grounding_policy(self) -> GroundingPolicy | None:
         """The enabled filters as the library's policy; ``None`` when none is enabled."""
@@ -92,24 +97,41 @@ class GuardrailStore:
     def create(
         self, *, name: str, description: str = "", filters: tuple[GroundingFilter, ...] = (),
         blocked_input_message: str = DEFAULT_BLOCKED_MESSAGE, blocked_output_message: str = DEFAULT_BLOCKED_MESSAGE,
+        policies: Policies = Policies(),
     ) -> GuardrailRecord:  # fmt: skip
         """A new guardrail's ``DRAFT``; raises :class:`GuardrailExists`, :class:`InvalidGuardrail` or
         ``grounding.InvalidInput`` (two filters of one type)."""
-        if not _NAME.match(name):
-            raise InvalidGuardrail(f"invalid guardrail name {name!r}: use 1-50 letters, digits, '-' or '_'")
-        if len(description) > MAX_DESCRIPTION_CHARS:
-            raise InvalidGuardrail(f"description has more than {MAX_DESCRIPTION_CHARS} characters")
-        for label, message in (("blocked input", blocked_input_message), ("blocked output", blocked_output_message)):
-            if not message.strip() or len(message) > MAX_MESSAGE_CHARS:
-                raise InvalidGuardrail(f"the {label} message must have 1-{MAX_MESSAGE_CHARS} characters")
-        GroundingPolicy(filters=tuple(f.config() for f in filters))  # at most one filter per type
+        _check(name, description, filters, blocked_input_message, blocked_output_message)
         now = utc_now()
         record = GuardrailRecord(
-            _new_id(), DRAFT, name, description, filters, blocked_input_message, blocked_output_message, now, now
-        )
+            _new_id(), DRAFT, name, description, filters, blocked_input_message, blocked_output_message, now, now,
+            policies,
+        )  # fmt: skip
         with self._db.lock:
             try:
                 self._insert(record, versions_made=0)
+            except sqlite3.IntegrityError as exc:
+                raise GuardrailExists(f"a guardrail named {name!r} already exists") from exc
+        return record
+
+    def update(
+        self, guardrail_id: str, *, name: str, description: str = "", filters: tuple[GroundingFilter, ...] = (),
+        blocked_input_message: str, blocked_output_message: str, policies: Policies = Policies(),
+    ) -> GuardrailRecord:  # fmt: skip
+        """Replace the ``DRAFT``'s whole definition (Bedrock's ``UpdateGuardrail``); versions are untouched."""
+        _check(name, description, filters, blocked_input_message, blocked_output_message)
+        with self._db.lock:
+            draft = self.get(guardrail_id)
+            record = GuardrailRecord(
+                draft.id, DRAFT, name, description, filters, blocked_input_message, blocked_output_message,
+                draft.created_at, utc_now(), policies,
+            )  # fmt: skip
+            try:
+                self._db.execute(
+                    "UPDATE guardrails SET name = ?, description = ?, config = ?, updated_at = ? "
+                    "WHERE id = ? AND version = ?",
+                    (name, description, _config_json(record), record.updated_at, draft.id, DRAFT),
+                )
             except sqlite3.IntegrityError as exc:
                 raise GuardrailExists(f"a guardrail named {name!r} already exists") from exc
         return record
@@ -155,7 +177,7 @@ class GuardrailStore:
             now = utc_now()
             version = GuardrailRecord(
                 draft.id, str(made + 1), draft.name, draft.description if description is None else description,
-                draft.filters, draft.blocked_input_message, draft.blocked_output_message, now, now,
+                draft.filters, draft.blocked_input_message, draft.blocked_output_message, now, now, draft.policies,
             )  # fmt: skip
             self._db.execute("BEGIN")
             try:
@@ -188,17 +210,9 @@ class GuardrailStore:
         return self._db.execute("SELECT 1 FROM guardrails WHERE id = ? LIMIT 1", (guardrail_id,)).fetchone() is not None
 
     def _insert(self, record: GuardrailRecord, *, versions_made: int) -> None:
-        config = {
-            "filters": [
-                {"type": f.type, "threshold": f.threshold, "action": f.action, "enabled": f.enabled}
-                for f in record.filters
-            ],
-            "blocked_input_message": record.blocked_input_message,
-            "blocked_output_message": record.blocked_output_message,
-        }
         self._db.execute(
             "INSERT INTO guardrails VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.id, record.version, record.name, record.description, json.dumps(config), versions_made,
+            (record.id, record.version, record.name, record.description, _config_json(record), versions_made,
              record.created_at, record.updated_at),
         )  # fmt: skip
 
@@ -207,6 +221,32 @@ class GuardrailStore:
         """Every guardrail's ``DRAFT``, by name."""
         rows = self._db.execute("SELECT * FROM guardrails WHERE version = ? ORDER BY name", (DRAFT,))
         return [_record(row) for row in rows]
+
+
+def _check(
+    name: str, description: str, filters: tuple[GroundingFilter, ...], blocked_input: str, blocked_output: str
+) -> None:
+    if not _NAME.match(name):
+        raise InvalidGuardrail(f"invalid guardrail name {name!r}: use 1-50 letters, digits, '-' or '_'")
+    if len(description) > MAX_DESCRIPTION_CHARS:
+        raise InvalidGuardrail(f"description has more than {MAX_DESCRIPTION_CHARS} characters")
+    for label, message in (("blocked input", blocked_input), ("blocked output", blocked_output)):
+        if not message.strip() or len(message) > MAX_MESSAGE_CHARS:
+            raise InvalidGuardrail(f"the {label} message must have 1-{MAX_MESSAGE_CHARS} characters")
+    GroundingPolicy(filters=tuple(f.config() for f in filters))  # at most one filter per type
+
+
+def _config_json(record: GuardrailRecord) -> str:
+    config = {
+        "filters": [
+            {"type": f.type, "threshold": f.threshold, "action": f.action, "enabled": f.enabled}
+            for f in record.filters
+        ],
+        "blocked_input_message": record.blocked_input_message,
+        "blocked_output_message": record.blocked_output_message,
+        "policies": policies_to_bedrock(record.policies),
+    }
+    return json.dumps(config)
 
 
 def _new_id() -> str:
@@ -219,5 +259,5 @@ def _record(row: tuple[Any, ...]) -> GuardrailRecord:
     filters = tuple(GroundingFilter(**f) for f in config["filters"])
     return GuardrailRecord(
         guardrail_id, version, name, description, filters, config["blocked_input_message"],
-        config["blocked_output_message"], created_at, updated_at,
+        config["blocked_output_message"], created_at, updated_at, policies_from_bedrock(config.get("policies", {})),
     )  # fmt: skip

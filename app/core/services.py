@@ -17,9 +17,10 @@ from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, 
 from app.core.guardrail_store import GuardrailStore
 from app.core.jobs import JobRunner
 from app.core.keys import Principal
-from app.core.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
+from app.core.wiring import build_checker, build_embedder, build_generator, build_guard, open_knowledge_base
 from app.settings import Settings
 from grounding import GroundingChecker
+from guardrails import Guard
 from ingest import ChunkingConfig
 from retrieval import (
     DataSource,
@@ -51,6 +52,7 @@ class Services:
         self._lock = threading.Lock()
         self._checker: GroundingChecker | None = None
         self._checker_lock = threading.Lock()
+        self._guard: Guard | None = None
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
@@ -105,6 +107,14 @@ class Services:
             if self._checker is None:
                 self._checker = build_checker(self.settings)
             return self._checker
+
+    @property
+    def guard(self) -> Guard:
+        """The guardrail policies' models (sensitive information, words, topics, content), built on first use."""
+        with self._checker_lock:
+            if self._guard is None:
+                self._guard = build_guard(self.settings)
+            return self._guard
 
     def close(self, *, save: bool = True) -> None:
         """Stop jobs, save (unless ``save`` is false: the CLI's commands save what they change) and close

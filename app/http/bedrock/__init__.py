@@ -2,8 +2,8 @@
 ``agent`` (``bedrock-agent``: knowledge bases and data sources; it includes ``agent_jobs`` and
 ``agent_documents``, and ``agent_runtime`` for ``bedrock-agent-runtime``), ``runtime`` (``bedrock-runtime``:
 ApplyGuardrail) and ``guardrails`` (``bedrock``: guardrail CRUD). ``protocol`` validates inputs against
-botocore's model, ``sigv4`` checks signatures, ``views`` renders Bedrock's shapes and ``assessment`` runs
-ApplyGuardrail's policies. This package imports ``app.core`` and ``app.http``'s ``deps``/``errors``, never
+botocore's model, ``sigv4`` checks signatures and ``views`` renders Bedrock's shapes; guardrails are applied
+by ``app/core/guardrail_apply.py``. This package imports ``app.core`` and ``app.http``'s ``deps``/``errors``, never
 ``app.http.native``.
 """
 

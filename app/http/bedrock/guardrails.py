@@ -1,10 +1,10 @@
-"""Bedrock-compatible routes for boto3's ``bedrock`` client: guardrails with a contextual grounding policy.
+"""Bedrock-compatible routes for boto3's ``bedrock`` client: guardrails.
 
-``CreateGuardrail``, ``GetGuardrail``, ``ListGuardrails``, ``DeleteGuardrail`` and
+``CreateGuardrail``, ``UpdateGuardrail``, ``GetGuardrail``, ``ListGuardrails``, ``DeleteGuardrail`` and
 ``CreateGuardrailVersion`` at Bedrock's paths, stored by ``app/core/guardrail_store.py`` and applied by
-``bedrock-runtime``'s ``ApplyGuardrail``. Only the contextual grounding policy is implemented: a
-request with content, topic, word, sensitive-information or automated-reasoning policies is a
-``ValidationException`` naming the policy. Identifiers are ids or guardrail ARNs.
+``bedrock-runtime``'s ``ApplyGuardrail``. Policies: contextual grounding, sensitive information, words,
+denied topics and content filters (``app/core/guardrail_config.py`` reads them); an automated-reasoning
+policy is a ``ValidationException`` naming it. Identifiers are ids or guardrail ARNs.
 """
 
 from __future__ import annotations
@@ -13,33 +13,33 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from app.core.guardrail_apply import guardrail_id
+from app.core.guardrail_config import POLICY_KEYS, policies_from_bedrock
 from app.core.guardrail_store import DRAFT, GroundingFilter
-from app.http.bedrock.assessment import guardrail_id
 from app.http.bedrock.protocol import CONTROL, bedrock_input, page, policy
 from app.http.bedrock.views import guardrail_arn, guardrail_summary, guardrail_view
 from app.http.deps import AwsPrincipal, ServicesDep
 
 router = APIRouter(tags=["bedrock"])
 
-_UNSUPPORTED = "{} is not supported: ragkb guardrails have a contextual grounding policy only " \
-    "(contextualGroundingPolicyConfig); see docs/bedrock-compatibility.md"  # fmt: skip
-_OTHER_POLICIES = (
-    "topicPolicyConfig", "contentPolicyConfig", "wordPolicyConfig", "sensitiveInformationPolicyConfig",
-    "automatedReasoningPolicyConfig",
-)  # fmt: skip
-CREATE_GUARDRAIL = policy(
-    ["name", "description", "contextualGroundingPolicyConfig.filtersConfig", "blockedInputMessaging",
-     "blockedOutputsMessaging"],
-    ignored=["clientRequestToken", "tags", "kmsKeyId"],
-    reasons={name: _UNSUPPORTED.format(name) for name in _OTHER_POLICIES}
-    | {"crossRegionConfig": "crossRegionConfig is not supported: a ragkb guardrail runs where the server runs"},
-)  # fmt: skip
+_FIELDS = [
+    "name", "description", "contextualGroundingPolicyConfig.filtersConfig", "blockedInputMessaging",
+    "blockedOutputsMessaging", *POLICY_KEYS,
+]  # fmt: skip
+_REASONS = {
+    "automatedReasoningPolicyConfig": "automatedReasoningPolicyConfig is not supported: ragkb has no automated "
+    "reasoning policies; see docs/bedrock-compatibility.md",
+    "crossRegionConfig": "crossRegionConfig is not supported: a ragkb guardrail runs where the server runs",
+}
+CREATE_GUARDRAIL = policy(_FIELDS, ignored=["clientRequestToken", "tags", "kmsKeyId"], reasons=_REASONS)
+UPDATE_GUARDRAIL = policy(["guardrailIdentifier", *_FIELDS], ignored=["kmsKeyId"], reasons=_REASONS)
 GET_GUARDRAIL = policy(["guardrailIdentifier", "guardrailVersion"])
 LIST_GUARDRAILS = policy(["guardrailIdentifier", "maxResults", "nextToken"])
 DELETE_GUARDRAIL = policy(["guardrailIdentifier", "guardrailVersion"])
 CREATE_GUARDRAIL_VERSION = policy(["guardrailIdentifier", "description"], ignored=["clientRequestToken"])
 
 CreateInput = Annotated[dict[str, Any], Depends(bedrock_input(CONTROL, "CreateGuardrail", CREATE_GUARDRAIL))]
+UpdateInput = Annotated[dict[str, Any], Depends(bedrock_input(CONTROL, "UpdateGuardrail", UPDATE_GUARDRAIL))]
 GetInput = Annotated[dict[str, Any], Depends(bedrock_input(CONTROL, "GetGuardrail", GET_GUARDRAIL))]
 ListInput = Annotated[dict[str, Any], Depends(bedrock_input(CONTROL, "ListGuardrails", LIST_GUARDRAILS))]
 DeleteInput = Annotated[dict[str, Any], Depends(bedrock_input(CONTROL, "DeleteGuardrail", DELETE_GUARDRAIL))]
@@ -51,15 +51,7 @@ VersionInput = Annotated[
 @router.post("/guardrails", status_code=202, summary="CreateGuardrail")
 def create_guardrail(principal: AwsPrincipal, services: ServicesDep, params: CreateInput) -> dict[str, Any]:
     """A new guardrail's ``DRAFT``. Thresholds outside [0, 0.99] and two filters of one type are refused."""
-    filters = tuple(
-        GroundingFilter(f["type"], f["threshold"], f.get("action", "BLOCK"), f.get("enabled", True))
-        for f in params.get("contextualGroundingPolicyConfig", {}).get("filtersConfig", [])
-    )
-    record = services.guardrails.create(
-        name=params["name"], description=params.get("description", ""), filters=filters,
-        blocked_input_message=params["blockedInputMessaging"],
-        blocked_output_message=params["blockedOutputsMessaging"],
-    )  # fmt: skip
+    record = services.guardrails.create(**_definition(params))
     region = services.settings.aws_region
     return {
         "guardrailId": record.id,
@@ -67,6 +59,32 @@ def create_guardrail(principal: AwsPrincipal, services: ServicesDep, params: Cre
         "version": record.version,
         "createdAt": record.created_at,
     }
+
+
+@router.put("/guardrails/{guardrailIdentifier:path}", status_code=202, summary="UpdateGuardrail")
+def update_guardrail(principal: AwsPrincipal, services: ServicesDep, params: UpdateInput) -> dict[str, Any]:
+    """Replaces the ``DRAFT``'s whole definition, as Bedrock does: a policy left out is removed."""
+    record = services.guardrails.update(guardrail_id(params["guardrailIdentifier"]), **_definition(params))
+    return {
+        "guardrailId": record.id,
+        "guardrailArn": guardrail_arn(services.settings.aws_region, record.id),
+        "version": record.version,
+        "updatedAt": record.updated_at,
+    }
+
+
+def _definition(params: dict[str, Any]) -> dict[str, Any]:
+    """The store's arguments for a ``CreateGuardrail`` / ``UpdateGuardrail`` request."""
+    filters = tuple(
+        GroundingFilter(f["type"], f["threshold"], f.get("action", "BLOCK"), f.get("enabled", True))
+        for f in params.get("contextualGroundingPolicyConfig", {}).get("filtersConfig", [])
+    )
+    return {
+        "name": params["name"], "description": params.get("description", ""), "filters": filters,
+        "blocked_input_message": params["blockedInputMessaging"],
+        "blocked_output_message": params["blockedOutputsMessaging"],
+        "policies": policies_from_bedrock(params),
+    }  # fmt: skip
 
 
 @router.get("/guardrails", summary="ListGuardrails")

@@ -1,9 +1,10 @@
 """Bedrock-compatible routes for boto3's ``bedrock-runtime`` client: ``ApplyGuardrail``.
 
 The guardrail is the built-in ``passthrough`` one (no policies, action ``NONE``) or one created with
-``create_guardrail`` / ``POST /v1/guardrails``, whose contextual grounding filters run the grounding
-checker (``app/http/bedrock/assessment.py``). An unknown identifier or version is a
-``ResourceNotFoundException``. Text blocks only: image blocks are a ``ValidationException``.
+``create_guardrail`` / ``POST /v1/guardrails``, applied by ``app/core/guardrail_apply.py`` (its
+contextual grounding filters run the grounding checker; its other policies the guardrails library). An
+unknown identifier or version is a ``ResourceNotFoundException``. Text blocks only: image blocks are a
+``ValidationException``.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from app.core.errors import RequestError
-from app.http.bedrock.assessment import TextBlock, apply_guardrail, resolve_guardrail
+from app.core.guardrail_apply import TextBlock, apply_stored_guardrail
 from app.http.bedrock.protocol import RUNTIME, bedrock_input, policy
 from app.http.deps import AwsPrincipal, ServicesDep
 
@@ -28,18 +29,14 @@ ApplyInput = Annotated[dict[str, Any], Depends(bedrock_input(RUNTIME, "ApplyGuar
 
 @router.post("/guardrail/{guardrailIdentifier:path}/version/{guardrailVersion}/apply", summary="ApplyGuardrail")
 def apply_guardrail_route(principal: AwsPrincipal, services: ServicesDep, params: ApplyInput) -> dict[str, Any]:
-    guardrail = resolve_guardrail(
-        services.guardrails, params["guardrailIdentifier"], params["guardrailVersion"],
-        checker=lambda: services.checker,
-    )  # fmt: skip
     blocks = []
     for i, block in enumerate(params["content"]):
         if "text" not in block:
             raise RequestError(f"content[{i}] has no text block")
         blocks.append(TextBlock(block["text"]["text"], frozenset(block["text"].get("qualifiers", ()))))
-    response = apply_guardrail(
-        guardrail, version=params["guardrailVersion"], source=params["source"], blocks=blocks,
-        full=params.get("outputScope") == "FULL", region=services.settings.aws_region,
+    response = apply_stored_guardrail(
+        services, params["guardrailIdentifier"], params["guardrailVersion"], source=params["source"], blocks=blocks,
+        full=params.get("outputScope") == "FULL",
     )  # fmt: skip
     services.console.violations.record_apply(
         response, path="apply_guardrail", source=params["source"], excerpt=blocks[-1].text if blocks else ""

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.core.guardrail_apply import ACCOUNT_ID, guardrail_arn
+from app.core.guardrail_config import policies_to_bedrock
 from app.core.guardrail_store import GuardrailRecord
 from app.core.views import hit_view, job_view
 from ingest import ChunkingConfig
 from retrieval import Citation, DataSource, DocumentSummary, Hit, IngestionJob, KnowledgeBaseInfo
 
-ACCOUNT_ID = "000000000000"
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/ragkb"
 
 
@@ -26,10 +27,6 @@ def knowledge_base_arn(region: str, kb_id: str) -> str:
 def embedding_model_arn(region: str, embedder: str) -> str:
     """The embedder a knowledge base was built with, named as a foundation model."""
     return f"arn:aws:bedrock:{region}::foundation-model/{embedder}"
-
-
-def guardrail_arn(region: str, guardrail_id: str) -> str:
-    return f"arn:aws:bedrock:{region}:{ACCOUNT_ID}:guardrail/{guardrail_id}"
 
 
 def knowledge_base_view(info: KnowledgeBaseInfo, *, region: str, dimension: int) -> dict[str, Any]:
@@ -143,7 +140,7 @@ def citation_view(answer: str, citation: Citation) -> dict[str, Any]:
 
 
 def guardrail_view(record: GuardrailRecord, *, region: str) -> dict[str, Any]:
-    """Bedrock's ``GetGuardrailResponse``: always ``READY``; only a contextual grounding policy."""
+    """Bedrock's ``GetGuardrailResponse``: always ``READY``."""
     view: dict[str, Any] = {
         "name": record.name,
         "guardrailId": record.id,
@@ -164,6 +161,7 @@ def guardrail_view(record: GuardrailRecord, *, region: str) -> dict[str, Any]:
                 for f in record.filters
             ]
         }
+    view |= policies_to_bedrock(record.policies, view=True)
     return view
 
 

@@ -13,6 +13,8 @@ from fastapi import APIRouter, Path, Query, Response
 
 from app.core.errors import Forbidden, GuardrailNotFound
 from app.core.grounding_checks import check_answer, grounding_policy
+from app.core.guardrail_apply import TextBlock, apply_stored_guardrail
+from app.core.guardrail_config import policies_from_bedrock
 from app.core.guardrail_store import DRAFT, GroundingFilter, GuardrailRecord
 from app.core.keys import Principal
 from app.core.services import Services
@@ -30,6 +32,7 @@ from app.http.native.schemas.grounding import (
     GuardrailFilterSpec,
     GuardrailList,
 )
+from app.http.native.schemas.guardrail_policies import ApplyGuardrailRequest, ApplyGuardrailResponse
 from app.http.native.schemas.resources import ERROR_RESPONSES, ErrorResponse
 from grounding import FilterType, GroundingPolicy
 
@@ -68,8 +71,9 @@ def check(body: GroundingCheckRequest, services: ServicesDep, principal: NativeP
     status_code=201,
     tags=[GUARDRAIL_TAG],
     summary="Create a guardrail",
-    description="A guardrail with a contextual grounding policy: a GROUNDING and/or a RELEVANCE filter, each with "
-    "a threshold in [0, 0.99], an action and an enabled flag, and the messages that replace blocked content. "
+    description="A guardrail with a contextual grounding policy (a GROUNDING and/or a RELEVANCE filter, each with "
+    "a threshold in [0, 0.99], an action and an enabled flag), Bedrock's sensitive information, word, topic and "
+    "content policies (`policies`, in Bedrock's shapes), and the messages that replace blocked content. "
     "Created as version DRAFT; freeze it with `POST .../versions`. A name already taken is 409.",
     responses=CONFLICT,
 )
@@ -77,16 +81,39 @@ def create_guardrail(
     body: CreateGuardrailRequest, services: ServicesDep, principal: NativePrincipal, response: Response
 ) -> GuardrailDetail:
     _may_change(principal)
+    record = services.guardrails.create(**_definition(body))
+    response.headers["Location"] = f"/v1/guardrails/{record.id}"
+    return _detail(services, record)
+
+
+@router.put(
+    "/guardrails/{guardrail}",
+    tags=[GUARDRAIL_TAG],
+    summary="Replace a guardrail's DRAFT",
+    description="The same body as creating one; it replaces the DRAFT's whole definition (a policy left out is "
+    "removed, as Bedrock's UpdateGuardrail does). Numbered versions keep theirs. A name taken by another "
+    "guardrail is 409.",
+    responses=CONFLICT,
+)
+def update_guardrail(
+    guardrail: GuardrailPath, body: CreateGuardrailRequest, services: ServicesDep, principal: NativePrincipal
+) -> GuardrailDetail:
+    _may_change(principal)
+    record = services.guardrails.update(services.guardrails.find(guardrail).id, **_definition(body))
+    return _detail(services, record)
+
+
+def _definition(body: CreateGuardrailRequest) -> dict[str, Any]:
+    """The store's arguments for a create or replace request."""
     specs: tuple[tuple[FilterType, GuardrailFilterSpec | None], ...] = (
         ("GROUNDING", body.grounding), ("RELEVANCE", body.relevance)
     )  # fmt: skip
-    filters = tuple(GroundingFilter(kind, s.threshold, s.action, s.enabled) for kind, s in specs if s is not None)
-    record = services.guardrails.create(
-        name=body.name, description=body.description, filters=filters,
-        blocked_input_message=body.blocked_input_message, blocked_output_message=body.blocked_output_message,
-    )  # fmt: skip
-    response.headers["Location"] = f"/v1/guardrails/{record.id}"
-    return _detail(services, record)
+    return {
+        "name": body.name, "description": body.description,
+        "filters": tuple(GroundingFilter(kind, s.threshold, s.action, s.enabled) for kind, s in specs if s is not None),
+        "blocked_input_message": body.blocked_input_message, "blocked_output_message": body.blocked_output_message,
+        "policies": policies_from_bedrock(body.policies.bedrock() if body.policies else {}),
+    }  # fmt: skip
 
 
 @router.get("/guardrails", tags=[GUARDRAIL_TAG], summary="List guardrails")
@@ -156,6 +183,28 @@ def check_with_guardrail(
     outcome = check_answer(services.checker, sources=body.sources, query=body.query, answer=body.answer, policy=policy)
     services.console.violations.record_check(outcome, guardrail=record, answer=body.answer)
     return GroundingCheckResponse.model_validate(outcome_view(outcome))
+
+
+@router.post(
+    "/guardrails/{guardrail}/apply",
+    tags=[GUARDRAIL_TAG],
+    summary="Apply a guardrail to text",
+    description="Bedrock's ApplyGuardrail: every policy of the guardrail judges the text blocks (sensitive "
+    "information and words block by block, topics and content over all of them; grounding needs blocks "
+    "qualified `grounding_source` and `query`). `action` is GUARDRAIL_INTERVENED when a policy blocked (`outputs` "
+    "holds the blocked message) or masked sensitive information (`outputs` holds each guarded block masked, "
+    "`{EMAIL}`). `assessments` are Bedrock's.",
+)
+def apply_guardrail(
+    guardrail: GuardrailPath, body: ApplyGuardrailRequest, services: ServicesDep, principal: NativePrincipal,
+    version: VersionQuery = DRAFT,
+) -> ApplyGuardrailResponse:  # fmt: skip
+    record = _find(services, guardrail, version)
+    blocks = [TextBlock(block.text, frozenset(block.qualifiers)) for block in body.content]
+    response = apply_stored_guardrail(
+        services, record.id, version, source=body.source, blocks=blocks, full=body.output_scope == "FULL"
+    )
+    return ApplyGuardrailResponse.model_validate(response)
 
 
 def _find(services: Services, guardrail: str, version: str) -> GuardrailRecord:

@@ -6,12 +6,14 @@ in ``app/core/grounding_checks.py`` so the CLI's ``--json`` and the API print th
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.core.guardrail_config import policies_to_bedrock
 from app.core.guardrail_store import DEFAULT_BLOCKED_MESSAGE, MAX_DESCRIPTION_CHARS, MAX_MESSAGE_CHARS, GuardrailRecord
 from app.http.native.schemas.base import RequestModel
+from app.http.native.schemas.guardrail_policies import GuardrailPolicies
 from grounding import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
@@ -156,7 +158,8 @@ class GuardrailFilterSpec(RequestModel):
 
 
 class CreateGuardrailRequest(RequestModel):
-    """A guardrail with a contextual grounding policy; also usable through Bedrock's ApplyGuardrail."""
+    """A guardrail: a contextual grounding policy and/or Bedrock's other policies (`policies`); the same
+    guardrail Bedrock's ApplyGuardrail applies."""
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -175,6 +178,9 @@ class CreateGuardrailRequest(RequestModel):
     description: str = Field(default="", max_length=MAX_DESCRIPTION_CHARS)
     grounding: GuardrailFilterSpec | None = Field(default=None, description="The GROUNDING filter, if any.")
     relevance: GuardrailFilterSpec | None = Field(default=None, description="The RELEVANCE filter, if any.")
+    policies: GuardrailPolicies | None = Field(
+        default=None, description="Sensitive information, word, topic and content policies in Bedrock's shapes."
+    )
     blocked_input_message: str = Field(default=DEFAULT_BLOCKED_MESSAGE, min_length=1, max_length=MAX_MESSAGE_CHARS)
     blocked_output_message: str = Field(
         default=DEFAULT_BLOCKED_MESSAGE, min_length=1, max_length=MAX_MESSAGE_CHARS,
@@ -199,6 +205,10 @@ class Guardrail(BaseModel):
     version: str = Field(description="DRAFT (editable working copy) or a version number.")
     description: str
     filters: list[GuardrailFilter]
+    policies: dict[str, Any] = Field(
+        description="Bedrock's policy configurations (sensitiveInformationPolicyConfig, wordPolicyConfig, "
+        "topicPolicyConfig, contentPolicyConfig), every default filled in; {} when none."
+    )
     blocked_input_message: str
     blocked_output_message: str
     created_at: str
@@ -209,7 +219,8 @@ class Guardrail(BaseModel):
         filters = [GuardrailFilter(**vars(f)) for f in record.filters]
         return cls(
             id=record.id, name=record.name, version=record.version, description=record.description, filters=filters,
-            blocked_input_message=record.blocked_input_message, blocked_output_message=record.blocked_output_message,
+            policies=policies_to_bedrock(record.policies), blocked_input_message=record.blocked_input_message,
+            blocked_output_message=record.blocked_output_message,
             created_at=record.created_at, updated_at=record.updated_at,
         )  # fmt: skip
 

@@ -1,0 +1,136 @@
+"""Latency of applying a guardrail with every policy beyond grounding to a 2,000-character text (in-process,
+models loaded, the topic vectors cached as in the service).
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_guardrails.py [--threads 2] [--runs 40]
+
+The guardrail has 31 PII types and 2 regexes (ANONYMIZE), 20 custom words and the profanity list, 3 denied
+topics with 5 examples each, and the content filters ragkb has (all at HIGH). The text is a ~2k-character
+SciFact abstract with an email, a phone number and a card number added; each run changes one word so no
+call repeats another. Prints p50/p90 wall time per policy alone and for all together, the CPU time the
+process used per call (p50: with ``--threads 1`` the wall time the call would take on an idle core), and
+the load average (the machine is shared). Writes bench/results/guardrails.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+from app.core.wiring import build_guard  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from guardrails import (  # noqa: E402
+    PII_TYPES,
+    ContentFilter,
+    ContentPolicy,
+    CustomRegex,
+    DeniedTopic,
+    Directions,
+    PiiEntity,
+    Policies,
+    RegexEntity,
+    SensitivePolicy,
+    Topic,
+    TopicPolicy,
+    Word,
+    WordPolicy,
+    supported_categories,
+)
+
+SHARED = ROOT.parent / "shared" / "eval"
+FALLBACK = (
+    "Vitamin D deficiency is common in older adults and has been linked to falls and fractures. " * 25
+)[:1900]
+
+
+def two_k_text() -> str:
+    corpus = SHARED / "scifact" / "corpus.jsonl"
+    text = FALLBACK
+    if corpus.is_file():
+        for line in corpus.read_text(encoding="utf-8").splitlines():
+            candidate = json.loads(line)["text"]
+            if 1850 <= len(candidate) <= 1950:
+                text = candidate
+                break
+    return text + " Contact jane.doe@example.com, +1 415-555-2671, card 4111 1111 1111 1111."
+
+
+def policies() -> dict[str, Policies]:
+    anonymize = Directions("ANONYMIZE", "ANONYMIZE")
+    sensitive = SensitivePolicy(
+        tuple(PiiEntity(t, anonymize) for t in PII_TYPES),
+        (RegexEntity(CustomRegex("TICKET", r"TCK-\d{4}"), "", anonymize),
+         RegexEntity(CustomRegex("EMPLOYEE", r"\bE\d{6}\b"), "", anonymize)),
+    )  # fmt: skip
+    coffees = (
+        "decaf espresso latte mocha frappe ristretto lungo doppio cortado macchiato affogato americano cappuccino "
+        "flat-white irish-coffee red-eye black-eye vienna breve galao"
+    )
+    words = WordPolicy(tuple(Word(w) for w in coffees.split()), Directions())
+    topics = TopicPolicy(tuple(
+        DeniedTopic(Topic(name, definition, examples)) for name, definition, examples in (
+            ("investment", "Recommendations about which stocks, funds or other assets to buy.",
+             ("Should I buy Tesla?", "Which crypto will rise?", "Is gold a good investment?",
+              "Sell my index funds?", "Best stocks for 2025?")),
+            ("medical", "Diagnosing symptoms or recommending medicines or doses.",
+             ("What do I have?", "How much aspirin?", "Is this rash serious?", "Which antibiotic?",
+              "Stop my medication?")),
+            ("politics", "Opinions on parties, politicians or who to vote for.",
+             ("Who should I vote for?", "Is the president good?", "Best party?", "Are liberals right?",
+              "Vote in the referendum?")),
+        )
+    ))  # fmt: skip
+    content = ContentPolicy(tuple(ContentFilter(c, "HIGH", "HIGH") for c in sorted(supported_categories())))
+    return {
+        "sensitive information": Policies(sensitive=sensitive),
+        "words": Policies(words=words),
+        "topics": Policies(topics=topics),
+        "content": Policies(content=content),
+        "all four": Policies(sensitive=sensitive, words=words, topics=topics, content=content),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=40)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(args.threads)
+    guard = build_guard(Settings(embedder="sentence-transformers"))
+    text = two_k_text()
+    results = {}
+    for name, policy in policies().items():
+        guard.assess(policy, source="INPUT", texts=[text])  # warm: models and topic vectors
+        times, cpu = [], []
+        for run in range(args.runs):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            guard.assess(policy, source="INPUT", texts=[text.replace("the", f"the{run}", 1)])
+            times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - started_cpu) * 1000)
+        times.sort()
+        results[name] = {
+            "p50_ms": statistics.median(times), "p90_ms": times[int(0.9 * len(times)) - 1],
+            "cpu_p50_ms": statistics.median(cpu),
+        }  # fmt: skip
+    load = os.getloadavg()[0]
+    print(f"text: {len(text)} characters; threads {args.threads}; load average {load:.1f}")
+    print(f"| {'policies':22} | p50 ms | p90 ms | CPU p50 ms |\n|{'-' * 24}|--------|--------|------------|")
+    for name, r in results.items():
+        print(f"| {name:22} | {r['p50_ms']:6.1f} | {r['p90_ms']:6.1f} | {r['cpu_p50_ms']:10.1f} |")
+    out = ROOT / "bench" / "results" / "guardrails.json"
+    out.parent.mkdir(exist_ok=True)
+    report = {"chars": len(text), "threads": args.threads, "load": load, "results": results}
+    out.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
