@@ -17,14 +17,18 @@ from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceT
 from retrieval.errors import ModelMismatch, RetrievalError
 from retrieval.filters import parse_filter
 from retrieval.generation import ChatCompletionGenerator, Citation, ExtractiveGenerator, GenerationFailed, Generator
-from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound
+from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound, Registry
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, KnowledgeBase
 from retrieval.onnx_embedding import OnnxEmbedder, exported_model
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentSummary
+from retrieval.store.postgres.database import Database, DatabaseUnavailable
+from retrieval.store.postgres.knowledge_base import PostgresKnowledgeBase
+from retrieval.store.postgres.queue import Claim, JobAlreadyQueued, JobQueue
+from retrieval.store.postgres.registry import PostgresRegistry
 from retrieval.store.sqlite import open_database
 from retrieval.store.vectors import FaissStore, InMemoryStore, VectorStore
-from retrieval.sync import FolderSource, SyncError, fail_interrupted_jobs, sync_folder
+from retrieval.sync import FolderSource, SyncBusy, SyncError, fail_interrupted_jobs, sync_folder
 from retrieval.types import (
     BEDROCK_STATISTICS,
     DEFAULT_SEARCH_TYPE,
@@ -39,11 +43,12 @@ from retrieval.types import (
 
 __all__ = [
     "BEDROCK_STATISTICS", "BUNDLED_MODEL", "DEFAULT_SEARCH_TYPE", "MAX_K", "MAX_QUERY_CHARS",
-    "ChatCompletionGenerator", "Citation", "DataSource", "DataSourceType", "DocumentSummary", "DocumentWrite",
-    "Embedder", "ExtractiveGenerator", "FaissStore", "FolderSource", "GenerationFailed", "Generator",
-    "HashEmbedder", "Hit", "Home", "InMemoryStore", "IngestionJob", "JobStatus", "KnowledgeBase",
-    "KnowledgeBaseExists", "KnowledgeBaseInfo", "KnowledgeBaseNotFound", "ModelMismatch", "OnnxEmbedder",
-    "RetrievalError", "SearchType", "SentenceTransformerEmbedder", "SyncError", "SyncReport", "VectorStore",
-    "delete_content", "exported_model", "fail_interrupted_jobs", "index_content", "new_id", "open_database",
-    "parse_filter", "suffix_for", "sync_folder", "utc_now",
+    "ChatCompletionGenerator", "Citation", "Claim", "DataSource", "DataSourceType", "Database", "DatabaseUnavailable",
+    "DocumentSummary", "DocumentWrite", "Embedder", "ExtractiveGenerator", "FaissStore", "FolderSource",
+    "GenerationFailed", "Generator", "HashEmbedder", "Hit", "Home", "InMemoryStore", "IngestionJob",
+    "JobAlreadyQueued", "JobQueue", "JobStatus", "KnowledgeBase", "KnowledgeBaseExists", "KnowledgeBaseInfo",
+    "KnowledgeBaseNotFound", "ModelMismatch", "OnnxEmbedder", "PostgresKnowledgeBase", "PostgresRegistry", "Registry",
+    "RetrievalError", "SearchType", "SentenceTransformerEmbedder", "SyncBusy", "SyncError", "SyncReport",
+    "VectorStore", "delete_content", "exported_model", "fail_interrupted_jobs", "index_content", "new_id",
+    "open_database", "parse_filter", "suffix_for", "sync_folder", "utc_now",
 ]  # fmt: skip

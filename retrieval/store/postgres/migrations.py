@@ -45,7 +45,8 @@ MIGRATIONS: tuple[str, ...] = (
     ) PARTITION BY LIST (kb_id);
     CREATE INDEX chunks_document ON chunks (kb_id, document_id);
     CREATE INDEX chunks_chunk_id ON chunks (kb_id, chunk_id);
-    CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
+    CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops)
+        WITH (m = 16, ef_construction = 64);
     CREATE INDEX chunks_keywords ON chunks USING gin (keywords);
     CREATE TABLE ingestion_jobs (
         kb_id text NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE, id text NOT NULL,

@@ -1,0 +1,151 @@
+"""A knowledge base whose every piece of state is in PostgreSQL: :class:`PostgresKnowledgeBase`.
+
+Same API and answers as the embedded :class:`~retrieval.knowledge_base.KnowledgeBase` (it inherits the
+embedding, writing and hit-building code), with the parts that live in memory there done in SQL here:
+
+- dense search: pgvector's HNSW index (cosine) with ``hnsw.iterative_scan = relaxed_order``, so a filtered
+  query keeps scanning the graph until ``k`` rows pass the filter; a filter that leaves fewer than
+  ``EXACT_BELOW`` rows, or one the graph scan could not satisfy, is answered by exact search over the rows
+  that pass it;
+- keyword search: PostgreSQL full-text search (``tsvector`` with the English stemmer, GIN), fused with the
+  dense ranking by reciprocal rank exactly as the embedded store fuses FTS5's;
+- metadata filters: :func:`~retrieval.store.postgres.filters.filter_sql` on the chunks' ``jsonb``.
+
+Nothing is cached in the process, so any number of replicas serve the same knowledge base; a document's
+chunks are replaced in one transaction, so readers see the old or the new document, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from psycopg import sql
+
+from ingest.chunking import ChunkingConfig
+from retrieval.embedding import Embedder
+from retrieval.errors import ModelMismatch
+from retrieval.filters import Filter
+from retrieval.keywords import query_words
+from retrieval.knowledge_base import KnowledgeBase, KnowledgeBaseBusy
+from retrieval.store.postgres.catalog import PostgresCatalog
+from retrieval.store.postgres.database import DIMENSION, Database
+from retrieval.store.postgres.filters import filter_sql
+
+# HNSW candidate list per query (recall vs latency; docs/deployment.md has the measurements).
+EF_SEARCH = 100
+# A filter that leaves fewer rows than this is answered by exact search (cheap at that size, and exact).
+EXACT_BELOW = 1000
+
+
+class PostgresKnowledgeBase(KnowledgeBase):
+    """Knowledge base ``kb_id`` of ``database`` (its registry row and chunk partition must exist:
+    :class:`~retrieval.store.postgres.registry.PostgresRegistry` makes them).
+
+    >>> kb = PostgresKnowledgeBase(database=db, kb_id=info.id, embedder=HashEmbedder(), chunking=info.chunking)
+    >>> [hit.text for hit in kb.retrieve("vacation days", k=3)]
+    """
+
+    def __init__(self, *, database: Database, kb_id: str, embedder: Embedder, chunking: ChunkingConfig) -> None:
+        # Not KnowledgeBase.__init__: there is no folder, no SQLite file and no in-memory index here.
+        if embedder.dimension != DIMENSION:
+            raise ModelMismatch(
+                f"the PostgreSQL store keeps {DIMENSION}-dimensional vectors; {embedder.name} makes "
+                f"{embedder.dimension}. Use a {DIMENSION}-dimensional model (the bundled all-MiniLM-L6-v2)"
+            )
+        self.database = database
+        self.kb_id = kb_id
+        self.embedder = embedder
+        self.chunking = chunking
+        self.catalog = PostgresCatalog(database, kb_id)  # type: ignore[assignment]  # the Catalog's methods
+        self._check_embedder()
+
+    def close(self) -> None:
+        """The connection pool is the database's; nothing of this knowledge base stays open."""
+
+    def count(self) -> int:
+        return self.catalog.chunk_count()
+
+    def save(self) -> None:
+        """Every write is committed where it is searched: nothing to persist."""
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[None]:
+        with self.catalog.transaction():
+            yield
+
+    def _index_replace(self, removed: list[int], added: list[tuple[int, np.ndarray]]) -> None:
+        """The vectors were written with the chunks (``chunks.embedding``): no separate index to update."""
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """A session-level advisory lock on a connection held for the job: it dies with the holder's
+        connection, so a killed worker never blocks the job that takes over."""
+        with self.database.connection() as conn:
+            row = conn.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", (self._lock_key,)).fetchone()
+            if not row or not row[0]:
+                raise KnowledgeBaseBusy("another ingestion job is running on this knowledge base; wait for it")
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (self._lock_key,))
+
+    @property
+    def _lock_key(self) -> str:
+        return f"ragkb-sync:{self.kb_id}"
+
+    # -- search -----------------------------------------------------------------------------
+    def _allowed_ids(self, filter: Filter | None) -> sql.Composable | None:
+        """The filter as a SQL condition on ``chunks`` (``None`` for no filter)."""
+        return None if filter is None else filter_sql(filter)
+
+    def _dense_hits(self, vectors: np.ndarray, *, k: int, allowed: Any) -> list[list[tuple[int, float]]]:
+        where = sql.SQL("kb_id = {} AND searchable AND embedding IS NOT NULL AND {}").format(
+            sql.Literal(self.kb_id), sql.SQL("TRUE") if allowed is None else allowed
+        )
+        graph = sql.SQL("SELECT id, embedding <=> %s AS d FROM chunks WHERE {} ORDER BY embedding <=> %s LIMIT %s")
+        exact = sql.SQL(
+            "WITH passing AS MATERIALIZED (SELECT id, embedding FROM chunks WHERE {}) "
+            "SELECT id, embedding <=> %s AS d FROM passing ORDER BY d LIMIT %s"
+        )
+        results: list[list[tuple[int, float]]] = []
+        with self.database.connection() as conn, conn.transaction():
+            conn.execute(
+                "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+                "set_config('hnsw.ef_search', %s, true)",
+                (str(max(EF_SEARCH, k)),),
+            )
+            few = False
+            if allowed is not None:  # a filter: how many rows pass it, counted up to EXACT_BELOW
+                counted = conn.execute(
+                    sql.SQL("SELECT count(*) FROM (SELECT 1 FROM chunks WHERE {} LIMIT %s) s").format(where),
+                    (EXACT_BELOW,),
+                ).fetchone()
+                few = counted is not None and counted[0] < EXACT_BELOW
+            for vector in np.asarray(vectors, dtype=np.float32):
+                rows: list[Any] = []
+                if not few:
+                    rows = conn.execute(graph.format(where), (vector, vector, k)).fetchall()
+                if few or (len(rows) < k and allowed is not None):
+                    rows = conn.execute(exact.format(where), (vector, k)).fetchall()
+                # relaxed_order may return the graph's rows slightly out of order: sort by distance.
+                results.append([(int(i), 1.0 - float(d)) for i, d in sorted(rows, key=lambda row: row[1])])
+        return results
+
+    def _keyword_hits(self, query: str, *, limit: int, allowed: Any) -> list[tuple[int, float]]:
+        """Full-text matches of any of the query's words, ranked by ``ts_rank`` (higher is better)."""
+        words = query_words(query)
+        if not words:
+            return []
+        # The words' lexemes (English stemming, stop words dropped), OR-ed: any input makes a valid tsquery.
+        statement = sql.SQL(
+            "WITH q AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q "
+            "FROM unnest(to_tsvector('english', %s))) "
+            "SELECT id, ts_rank(keywords, q.q) AS s FROM chunks, q "
+            "WHERE kb_id = %s AND keywords @@ q.q AND {} ORDER BY s DESC, id LIMIT %s"
+        ).format(sql.SQL("TRUE") if allowed is None else allowed)
+        with self.database.connection() as conn:
+            rows = conn.execute(statement, (" ".join(words), self.kb_id, limit)).fetchall()
+        return [(int(i), float(s)) for i, s in rows]
