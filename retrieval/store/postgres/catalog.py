@@ -16,8 +16,10 @@ from typing import Any
 
 import numpy as np
 import psycopg
+from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from retrieval.keywords import query_words
 from retrieval.store.catalog import ChunkRecord, DocumentRow, DocumentSummary, NewChunk
 from retrieval.store.postgres.database import Database
 from retrieval.types import DataSource, IngestionJob, JobStatus
@@ -278,6 +280,23 @@ class PostgresCatalog:
         with self._conn() as conn:
             yield from conn.execute("SELECT id, metadata FROM chunks WHERE kb_id = %s AND searchable ORDER BY id",
                                     (self.kb_id,)).fetchall()  # fmt: skip
+
+    def keyword_search(self, query: str, *, limit: int, where: sql.Composable | None = None) -> list[tuple[int, float]]:
+        """Full-text matches of any of the query's words among the chunks passing ``where``, ranked by
+        ``ts_rank`` (higher is better): (chunk id, score) best first."""
+        words = query_words(query)
+        if not words:
+            return []
+        # The words' lexemes (English stemming, stop words dropped), OR-ed: any input makes a valid tsquery.
+        statement = sql.SQL(
+            "WITH q AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q "
+            "FROM unnest(to_tsvector('english', %s))) "
+            "SELECT id, ts_rank(keywords, q.q) AS s FROM chunks, q "
+            "WHERE kb_id = %s AND keywords @@ q.q AND {} ORDER BY s DESC, id LIMIT %s"
+        ).format(sql.SQL("TRUE") if where is None else where)
+        with self._conn() as conn:
+            rows = conn.execute(statement, (" ".join(words), self.kb_id, limit)).fetchall()
+        return [(int(i), float(s)) for i, s in rows]
 
 
 def _count(cursor: psycopg.Cursor[Any]) -> int:

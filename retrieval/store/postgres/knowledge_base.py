@@ -28,7 +28,6 @@ from ingest.chunking import ChunkingConfig
 from retrieval.embedding import Embedder
 from retrieval.errors import ModelMismatch
 from retrieval.filters import Filter
-from retrieval.keywords import query_words
 from retrieval.knowledge_base import KnowledgeBase, KnowledgeBaseBusy
 from retrieval.store.postgres.catalog import PostgresCatalog
 from retrieval.store.postgres.database import DIMENSION, Database
@@ -135,17 +134,4 @@ class PostgresKnowledgeBase(KnowledgeBase):
         return results
 
     def _keyword_hits(self, query: str, *, limit: int, allowed: Any) -> list[tuple[int, float]]:
-        """Full-text matches of any of the query's words, ranked by ``ts_rank`` (higher is better)."""
-        words = query_words(query)
-        if not words:
-            return []
-        # The words' lexemes (English stemming, stop words dropped), OR-ed: any input makes a valid tsquery.
-        statement = sql.SQL(
-            "WITH q AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q "
-            "FROM unnest(to_tsvector('english', %s))) "
-            "SELECT id, ts_rank(keywords, q.q) AS s FROM chunks, q "
-            "WHERE kb_id = %s AND keywords @@ q.q AND {} ORDER BY s DESC, id LIMIT %s"
-        ).format(sql.SQL("TRUE") if allowed is None else allowed)
-        with self.database.connection() as conn:
-            rows = conn.execute(statement, (" ".join(words), self.kb_id, limit)).fetchall()
-        return [(int(i), float(s)) for i, s in rows]
+        return self.catalog.keyword_search(query, limit=limit, where=allowed)
