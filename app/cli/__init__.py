@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from rich.markup import escape
 
-from app.cli import evaluate, grounding, ingest, query, serve
+from app.cli import evaluate, grounding, ingest, query, serve, worker
 from app.cli.context import start_run
 from app.cli.terminal import err
 from app.settings import Settings
@@ -46,6 +46,7 @@ cli.add_typer(query.kb_cli, name="kb")
 cli.add_typer(evaluate.eval_cli, name="eval")
 cli.command()(serve.serve)
 cli.add_typer(serve.keys_cli, name="keys")
+cli.command()(worker.worker)
 
 
 def main() -> None:

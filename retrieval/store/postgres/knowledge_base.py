@@ -58,7 +58,8 @@ class PostgresKnowledgeBase(KnowledgeBase):
         self.kb_id = kb_id
         self.embedder = embedder
         self.chunking = chunking
-        self.catalog = PostgresCatalog(database, kb_id)  # type: ignore[assignment]  # the Catalog's methods
+        self.rows = PostgresCatalog(database, kb_id)
+        self.catalog = self.rows  # type: ignore[assignment]  # the SQLite Catalog's methods, on PostgreSQL
         self._check_embedder()
 
     def close(self) -> None:
@@ -134,4 +135,4 @@ class PostgresKnowledgeBase(KnowledgeBase):
         return results
 
     def _keyword_hits(self, query: str, *, limit: int, allowed: Any) -> list[tuple[int, float]]:
-        return self.catalog.keyword_search(query, limit=limit, where=allowed)
+        return self.rows.keyword_search(query, limit=limit, where=allowed)
