@@ -22,7 +22,7 @@ from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, Know
 from retrieval.onnx_embedding import OnnxEmbedder, exported_model
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentSummary
-from retrieval.store.postgres.database import Database, DatabaseUnavailable
+from retrieval.store.postgres.database import Database
 from retrieval.store.postgres.knowledge_base import PostgresKnowledgeBase
 from retrieval.store.postgres.queue import Claim, JobAlreadyQueued, JobQueue
 from retrieval.store.postgres.registry import PostgresRegistry
@@ -43,7 +43,7 @@ from retrieval.types import (
 
 __all__ = [
     "BEDROCK_STATISTICS", "BUNDLED_MODEL", "DEFAULT_SEARCH_TYPE", "MAX_K", "MAX_QUERY_CHARS",
-    "ChatCompletionGenerator", "Citation", "Claim", "DataSource", "DataSourceType", "Database", "DatabaseUnavailable",
+    "ChatCompletionGenerator", "Citation", "Claim", "DataSource", "DataSourceType", "Database",
     "DocumentSummary", "DocumentWrite", "Embedder", "ExtractiveGenerator", "FaissStore", "FolderSource",
     "GenerationFailed", "Generator", "HashEmbedder", "Hit", "Home", "InMemoryStore", "IngestionJob",
     "JobAlreadyQueued", "JobQueue", "JobStatus", "KnowledgeBase", "KnowledgeBaseExists", "KnowledgeBaseInfo",

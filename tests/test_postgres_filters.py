@@ -78,9 +78,7 @@ def _random_filter(rng: random.Random, depth: int = 0) -> dict[str, Any]:
 
 def test_random_filters_agree_with_python(conn: psycopg.Connection) -> None:
     rng = random.Random(14)
-    rows = {
-        f"row{i}": {key: _random_value(rng) for key in _KEYS if rng.random() < 0.7} for i in range(300)
-    }
+    rows = {f"row{i}": {key: _random_value(rng) for key in _KEYS if rng.random() < 0.7} for i in range(300)}
     _load(conn, rows)
     for _ in range(1500):
         filter_json = _random_filter(rng)

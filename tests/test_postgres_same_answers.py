@@ -18,7 +18,19 @@ from tests.test_knowledge_base import add
 
 TOPICS = ["coffee roasting", "tea brewing", "vacation policy", "shipping rules", "espresso extraction",
           "payroll dates", "office plants", "server backups", "cat food", "bicycle repair"]  # fmt: skip
-WORDS = "drum temperature water minutes days employees orders euros pressure grind weekly".split()
+WORDS = [
+    "drum",
+    "temperature",
+    "water",
+    "minutes",
+    "days",
+    "employees",
+    "orders",
+    "euros",
+    "pressure",
+    "grind",
+    "weekly",
+]
 
 
 def _fill(kb: KnowledgeBase) -> None:

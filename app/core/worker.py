@@ -21,7 +21,6 @@ from app.core.services import Services
 from retrieval import (
     Claim,
     JobQueue,
-    JobStatus,
     KnowledgeBase,
     RetrievalError,
     SyncBusy,
@@ -59,9 +58,11 @@ class Worker:
         except (AppError, RetrievalError) as exc:  # deleted under the job: nothing to run
             log.warning("job %s: %s", claim.job.id, exc)
             return
-        if source is None or claim.job.status == "STOPPING":
-            status: JobStatus = "COMPLETE" if source is None else "STOPPED"
-            kb.catalog.put_job(replace(claim.job, status=status, updated_at=utc_now()))
+        if source is None:  # a CUSTOM data source: nothing to scan
+            kb.catalog.put_job(replace(claim.job, status="COMPLETE", updated_at=utc_now()))
+            return
+        if claim.job.status == "STOPPING":  # stop was asked of a worker that died
+            kb.catalog.put_job(replace(claim.job, status="STOPPED", updated_at=utc_now()))
             return
         stop = threading.Event()
         beating = threading.Thread(target=self._heartbeat, args=(claim, stop, stopping), daemon=True)
