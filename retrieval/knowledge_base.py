@@ -31,7 +31,7 @@ from ingest.types import Chunk, MetadataAttribute
 from retrieval.embedding import Embedder, prepare_for_embedding
 from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch, RetrievalError
 from retrieval.filters import Filter
-from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk
+from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk, StoredDocument
 from retrieval.store.metadata_index import MetadataIndex
 from retrieval.store.vectors import FaissStore, VectorStore
 from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType
@@ -168,6 +168,17 @@ class KnowledgeBase:
                 self._index_replace(removed, keep)
             written.append(len(keep))
         return written
+
+    def write_embedded(self, document: StoredDocument, chunks: Sequence[NewChunk]) -> None:
+        """Store a document whose chunks carry their vectors already (``ragkb kb import``): no embedding."""
+        with self._writing():
+            document_id = self.catalog.upsert_document(
+                data_source_id=document.data_source_id, uri=document.uri, hashes=document.hashes,
+                size=document.size, mtime_ns=document.mtime_ns, metadata=document.metadata, now=document.updated_at,
+            )  # fmt: skip
+            removed, added = self.catalog.replace_chunks(document_id, chunks)
+            keep = [(i, c.vector) for i, c in zip(added, chunks, strict=True) if c.vector is not None]
+            self._index_replace(removed, keep)
 
     def delete_document(self, document_id: int) -> None:
         with self._writing():

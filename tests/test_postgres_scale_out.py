@@ -1,5 +1,6 @@
 """Scale-out on PostgreSQL, end to end with real processes: two ``ragkb serve`` replicas and two ``ragkb worker``
-processes on one database. Eight clients query both replicas during a sync and get no error; the worker
+processes on one database. Eight clients (four boto3 bedrock-agent-runtime, four native) query both replicas
+during a sync and get no error; the worker
 running the job is killed with SIGKILL mid-job, the other takes the job over and completes it; both
 replicas then see every document. A stop request sent to one replica reaches the worker."""
 
@@ -17,7 +18,9 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from botocore.exceptions import ClientError
 
+from tests.bedrock_clients import boto_clients
 from tests.live_server import free_port
 from tests.native_client import FINISHED
 
@@ -87,15 +90,20 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError(f"{url} did not start")
 
 
-def _query_until(stop: threading.Event, url: str, kb: str, errors: list[str], counts: list[int]) -> None:
+def _query_until(stop: threading.Event, url: str, kb: str, errors: list[str], counts: list[int], boto: bool) -> None:
+    """Query ``url`` until ``stop``: with boto3's bedrock-agent-runtime ``retrieve``, or the native API."""
+    runtime = boto_clients(url).runtime if boto else None
     with httpx.Client(base_url=url, timeout=30) as client:
         while not stop.is_set():
             try:
-                response = client.post(f"/v1/knowledge-bases/{kb}/retrieve",
-                                       json={"query": "travel leave policy", "k": 5})  # fmt: skip
-                if response.status_code != 200:
-                    errors.append(f"{response.status_code} {response.text[:200]}")
-            except httpx.HTTPError as exc:
+                if runtime is not None:
+                    runtime.retrieve(knowledgeBaseId=kb, retrievalQuery={"text": "travel leave policy"})
+                else:
+                    response = client.post(f"/v1/knowledge-bases/{kb}/retrieve",
+                                           json={"query": "travel leave policy", "k": 5})  # fmt: skip
+                    if response.status_code != 200:
+                        errors.append(f"{response.status_code} {response.text[:200]}")
+            except (httpx.HTTPError, ClientError) as exc:
                 errors.append(repr(exc))
             counts.append(1)
 
@@ -115,7 +123,7 @@ def test_two_replicas_two_workers_and_a_killed_worker(
     kb, ds = _setup(first, cluster_env["FOLDER"])
     jobs = f"/v1/knowledge-bases/{kb}/data-sources/{ds}/ingestion-jobs"
     stop, errors, counts = threading.Event(), [], []
-    clients = [threading.Thread(target=_query_until, args=(stop, (first, second)[i % 2], kb, errors, counts))
+    clients = [threading.Thread(target=_query_until, args=(stop, (first, second)[i % 2], kb, errors, counts, i < 4))
                for i in range(8)]  # fmt: skip
     for client in clients:
         client.start()

@@ -20,7 +20,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from retrieval.keywords import query_words
-from retrieval.store.catalog import ChunkRecord, DocumentRow, DocumentSummary, NewChunk
+from retrieval.store.catalog import ChunkRecord, DocumentRow, DocumentSummary, NewChunk, StoredDocument
 from retrieval.store.postgres.database import Database
 from retrieval.types import DataSource, IngestionJob, JobStatus
 
@@ -269,7 +269,25 @@ class PostgresCatalog:
             )
             while rows := cursor.fetchmany(batch):
                 ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-                yield ids, np.stack([np.asarray(r[1], dtype=np.float32) for r in rows])
+                yield ids, np.stack([_vector(r[1]) for r in rows])
+
+    def dump_documents(self) -> Iterator[tuple[StoredDocument, list[NewChunk]]]:
+        """Every document with its chunks (vectors included), for ``ragkb kb export``."""
+        with self._conn() as conn:
+            documents = conn.execute(
+                "SELECT id, data_source_id, uri, content_hash, metadata_hash, embed_metadata_hash, size, mtime_ns, "
+                "metadata, updated_at FROM documents WHERE kb_id = %s ORDER BY id",
+                (self.kb_id,),
+            ).fetchall()
+        for r in documents:
+            with self._conn() as conn:
+                rows = conn.execute(
+                    "SELECT chunk_id, idx, text, token_count, location, metadata, parent_id, searchable, embedding "
+                    "FROM chunks WHERE kb_id = %s AND document_id = %s ORDER BY id",
+                    (self.kb_id, r[0]),
+                ).fetchall()
+            document = StoredDocument(r[1], r[2], (r[3], r[4], r[5]), r[6], r[7], r[8], r[9])
+            yield document, [_new_chunk(c) for c in rows]
 
     def iter_texts(self) -> Iterator[tuple[int, str]]:
         with self._conn() as conn:
@@ -297,6 +315,16 @@ class PostgresCatalog:
         with self._conn() as conn:
             rows = conn.execute(statement, (" ".join(words), self.kb_id, limit)).fetchall()
         return [(int(i), float(s)) for i, s in rows]
+
+
+def _vector(value: Any) -> np.ndarray:
+    """pgvector's value as numpy (its loader gives numpy or, for binary results, a ``Vector``)."""
+    return np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value, dtype=np.float32)
+
+
+def _new_chunk(row: Any) -> NewChunk:
+    vector = None if row[8] is None else _vector(row[8])
+    return NewChunk(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], vector)
 
 
 def _count(cursor: psycopg.Cursor[Any]) -> int:
