@@ -34,7 +34,7 @@ from retrieval.filters import Filter
 from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk, StoredDocument
 from retrieval.store.metadata_index import MetadataIndex
 from retrieval.store.vectors import FaissStore, VectorStore
-from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType
+from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType, SyncReport
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
@@ -190,6 +190,16 @@ class KnowledgeBase:
         self.store.delete(np.asarray(removed, dtype=np.int64))
         if added:
             self.store.add(np.asarray([i for i, _ in added], dtype=np.int64), np.stack([v for _, v in added]))
+
+    @contextlib.contextmanager
+    def job_ledger(self, job_id: str) -> Iterator[None]:
+        """Inside, writes count as ``job_id``'s work where the store records it (PostgreSQL: so a job that
+        another worker takes over reports exact statistics). Here a job runs in one process: no ledger."""
+        yield
+
+    def job_statistics(self, job_id: str, report: SyncReport) -> dict[str, int]:
+        """Bedrock's statistics of the job that ``report`` counts (in one process: the report itself)."""
+        return report.statistics()
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:

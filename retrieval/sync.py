@@ -76,7 +76,7 @@ def sync_folder(
     """
     report = SyncReport()
     job = IngestionJob.new(source.id, status="IN_PROGRESS", job_id=job_id)
-    with _exclusive(kb):
+    with _exclusive(kb), kb.job_ledger(job.id):
         _fail_interrupted_jobs(kb, keep=job.id)
         try:  # resolved at every job: the folder may have been replaced by a link since it was registered
             root = confined_root(source)
@@ -288,7 +288,7 @@ def sha256_hex(data: bytes) -> str:
 def _record(kb: KnowledgeBase, job: IngestionJob, report: SyncReport) -> IngestionJob:
     """Store ``job`` with the report's statistics and failures so far; returns what was stored."""
     failures = tuple(f"{f.uri}: {f.reason}" for f in report.failures)
-    job = replace(job, updated_at=utc_now(), statistics=report.statistics(), failures=failures)
+    job = replace(job, updated_at=utc_now(), statistics=kb.job_statistics(job.id, report), failures=failures)
     kb.catalog.put_job(job)
     return job
 

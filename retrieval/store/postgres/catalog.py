@@ -54,11 +54,30 @@ class PostgresCatalog:
             yield
             return
         with self.database.connection() as conn, conn.transaction():
-            self._local.conn = conn
+            self._local.conn, self._local.vectors_changed = conn, vectors_changed
             try:
                 yield
             finally:
                 self._local.conn = None
+
+    @contextmanager
+    def ledger(self, job_id: str) -> Iterator[None]:
+        """Inside, this thread's document writes and deletions are recorded as ``job_id``'s work."""
+        self._local.job = job_id
+        try:
+            yield
+        finally:
+            self._local.job = None
+
+    def job_outcomes(self, job_id: str) -> dict[str, int]:
+        """How many documents ``job_id`` left in each outcome (new, modified, metadata, metadata+modified,
+        deleted), over every worker that ran it."""
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT outcome, count(*) FROM job_ledger WHERE kb_id = %s AND job_id = %s GROUP BY outcome",
+                (self.kb_id, job_id),
+            ).fetchall()
+        return {outcome: int(n) for outcome, n in rows}
 
     # -- meta -------------------------------------------------------------------------------
     def get_meta(self, key: str) -> str | None:
@@ -169,6 +188,9 @@ class PostgresCatalog:
     ) -> int:  # fmt: skip
         """Insert or update a document row; returns its id. Call inside ``transaction()``."""
         with self._conn() as conn:
+            job = getattr(self._local, "job", None)
+            if job is not None:
+                self._record_outcome(conn, job, data_source_id, uri, hashes)
             row = conn.execute(
                 "INSERT INTO documents (kb_id, data_source_id, uri, content_hash, metadata_hash, embed_metadata_hash, "
                 "size, mtime_ns, metadata, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
@@ -181,6 +203,30 @@ class PostgresCatalog:
         assert row is not None  # RETURNING of an upsert always has its row
         return int(row[0])
 
+    def _record_outcome(
+        self, conn: psycopg.Connection, job: str, data_source_id: str, uri: str, hashes: tuple[str, str, str]
+    ) -> None:
+        """The job's outcome for this document, as the sync counts it, from the row it is about to replace."""
+        old = conn.execute(
+            "SELECT content_hash, metadata_hash FROM documents WHERE kb_id = %s AND data_source_id = %s AND uri = %s",
+            (self.kb_id, data_source_id, uri),
+        ).fetchone()
+        if old is None:
+            outcome = "new"
+        elif old[0] != hashes[0]:
+            outcome = "modified"
+        elif old[1] != hashes[1]:
+            outcome = "metadata+modified" if getattr(self._local, "vectors_changed", True) else "metadata"
+        else:
+            outcome = "modified"
+        self._ledger(conn, job, data_source_id, uri, outcome)
+
+    def _ledger(self, conn: psycopg.Connection, job: str, data_source_id: str, uri: str, outcome: str) -> None:
+        conn.execute(
+            "INSERT INTO job_ledger VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (self.kb_id, job, uri, data_source_id, outcome),
+        )
+
     def touch_document(self, document_id: int, *, size: int, mtime_ns: int) -> None:
         with self._conn() as conn:
             conn.execute("UPDATE documents SET size = %s, mtime_ns = %s WHERE id = %s", (size, mtime_ns, document_id))
@@ -188,6 +234,11 @@ class PostgresCatalog:
     def delete_document(self, document_id: int) -> list[int]:
         """Delete a document and its chunks (cascade); returns the deleted chunk ids."""
         with self.transaction(), self._conn() as conn:
+            job = getattr(self._local, "job", None)
+            if job is not None:
+                row = conn.execute("SELECT data_source_id, uri FROM documents WHERE id = %s", (document_id,)).fetchone()
+                if row is not None:
+                    self._ledger(conn, job, row[0], row[1], "deleted")
             ids = self.chunk_ids_of(document_id)
             conn.execute("DELETE FROM chunks WHERE kb_id = %s AND document_id = %s", (self.kb_id, document_id))
             conn.execute("DELETE FROM documents WHERE id = %s", (document_id,))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +33,7 @@ from retrieval.knowledge_base import KnowledgeBase, KnowledgeBaseBusy
 from retrieval.store.postgres.catalog import PostgresCatalog
 from retrieval.store.postgres.database import DIMENSION, Database
 from retrieval.store.postgres.filters import filter_sql
+from retrieval.types import SyncReport
 
 # HNSW candidate list per query (recall vs latency; docs/deployment.md has the measurements).
 EF_SEARCH = 100
@@ -78,6 +80,24 @@ class PostgresKnowledgeBase(KnowledgeBase):
 
     def _index_replace(self, removed: list[int], added: list[tuple[int, np.ndarray]]) -> None:
         """The vectors were written with the chunks (``chunks.embedding``): no separate index to update."""
+
+    @contextlib.contextmanager
+    def job_ledger(self, job_id: str) -> Iterator[None]:
+        with self.rows.ledger(job_id):
+            yield
+
+    def job_statistics(self, job_id: str, report: SyncReport) -> dict[str, int]:
+        """Scans and failures as this run counted them (a run that takes a job over scans everything
+        again); the work done, from the ledger, over every run of the job."""
+        done = self.rows.job_outcomes(job_id)
+        counted = replace(
+            report,
+            new_documents_indexed=done.get("new", 0),
+            modified_documents_indexed=done.get("modified", 0) + done.get("metadata+modified", 0),
+            metadata_documents_modified=done.get("metadata", 0) + done.get("metadata+modified", 0),
+            documents_deleted=done.get("deleted", 0),
+        )
+        return counted.statistics()
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:

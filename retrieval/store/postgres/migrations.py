@@ -61,4 +61,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX ingestion_jobs_queue ON ingestion_jobs (queued_at)
         WHERE status IN ('STARTING', 'IN_PROGRESS', 'STOPPING');
     """,
+    # What each ingestion job did to each document, written in the document's own transaction: a job that
+    # a second worker takes over still reports exact Bedrock statistics (the first worker's share included).
+    """
+    CREATE TABLE job_ledger (
+        kb_id text NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE, job_id text NOT NULL,
+        uri text NOT NULL, data_source_id text NOT NULL, outcome text NOT NULL,
+        PRIMARY KEY (kb_id, job_id, data_source_id, uri));
+    """,
 )
