@@ -1,8 +1,8 @@
 """Scale-out on PostgreSQL, end to end with real processes: two ``ragkb serve`` replicas and two ``ragkb worker``
 processes on one database. Eight clients (four boto3 bedrock-agent-runtime, four native) query both replicas
-during a sync and get no error; the worker
-running the job is killed with SIGKILL mid-job, the other takes the job over and completes it; both
-replicas then see every document, and the job's statistics are exact. A stop request sent to one replica reaches the worker."""
+during a sync and get no error; the worker running the job is killed with SIGKILL mid-job, the other takes
+the job over and completes it with exact statistics; both replicas then see every document. A stop request
+sent to one replica reaches the worker."""
 
 from __future__ import annotations
 
