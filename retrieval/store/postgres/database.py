@@ -62,6 +62,15 @@ def _configure(conn: psycopg.Connection) -> None:
 
 def migrate(conn: psycopg.Connection) -> int:
     """Apply the migrations ``conn``'s database lacks, in order; returns the schema version now."""
+    standby = conn.execute("SELECT pg_is_in_recovery()").fetchone()
+    if standby and standby[0]:  # a read replica: the primary migrates; check only that it has
+        row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+        if row is None or row[0] != len(MIGRATIONS):
+            raise DatabaseUnavailable(
+                f"the read replica's schema is version {row[0] if row else 0}, this ragkb needs {len(MIGRATIONS)}: "
+                "start a process on the primary first"
+            )
+        return len(MIGRATIONS)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
         conn.execute(
