@@ -202,3 +202,14 @@ def test_a_stop_request_to_one_replica_reaches_the_worker(
     job = _wait_finished(f"{first}{jobs}/{job_id}", timeout_s=60)
     assert job["status"] == "STOPPED"
     assert job["statistics"]["new_documents_indexed"] < FILES
+
+
+def test_a_worker_needs_the_database(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAGKB_")} | {"RAGKB_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", "worker"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2 and "needs RAGKB_DATABASE_URL" in done.stderr
+    bad = subprocess.run([sys.executable, "-c", "from app.cli import main; main()", "kb", "list"],
+                         env=env | {"RAGKB_DATABASE_URL": "mysql://x"}, cwd=ROOT, capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert bad.returncode == 2 and "RAGKB_DATABASE_URL" in bad.stderr and "postgresql://" in bad.stderr
