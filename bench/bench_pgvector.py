@@ -52,7 +52,8 @@ def load(database: Database, size: int) -> tuple[PostgresKnowledgeBase, np.ndarr
     kb = PostgresKnowledgeBase(database=database, kb_id=info.id, embedder=embedder, chunking=ChunkingConfig())
     texts = scifact_texts()
     vectors = clustered_vectors(size, seed=0)
-    metadata = [{"year": 2000 + i % 25, "bucket": (i * 7919) % 100} for i in range(size)]
+    buckets = np.random.default_rng(1).integers(0, 100, size)  # independent of the year
+    metadata = [{"year": 2000 + i % 25, "bucket": int(buckets[i])} for i in range(size)]
     with database.connection() as conn:
         conn.execute("DROP INDEX chunks_embedding")  # built once after loading: faster than row by row
         document = conn.execute(

@@ -20,6 +20,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from retrieval.keywords import query_words
+from retrieval.knowledge_base import KnowledgeBaseBusy
 from retrieval.store.catalog import ChunkRecord, DocumentRow, DocumentSummary, NewChunk, StoredDocument
 from retrieval.store.postgres.database import Database
 from retrieval.types import DataSource, IngestionJob, JobStatus
@@ -130,7 +131,7 @@ class PostgresCatalog:
     def put_job(self, job: IngestionJob) -> None:
         """Store a new job, or a stored one's status, ``updated_at``, statistics and failures. A job that
         ends releases its lease (the queue's columns are :mod:`retrieval.store.postgres.queue`'s)."""
-        with self._conn() as conn:
+        with self._conn() as conn, _one_unfinished_job():
             conn.execute(
                 "INSERT INTO ingestion_jobs (kb_id, id, data_source_id, status, started_at, updated_at, statistics, "
                 "failures, description) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
@@ -366,6 +367,16 @@ class PostgresCatalog:
         with self._conn() as conn:
             rows = conn.execute(statement, (" ".join(words), self.kb_id, limit)).fetchall()
         return [(int(i), float(s)) for i, s in rows]
+
+
+@contextmanager
+def _one_unfinished_job() -> Iterator[None]:
+    try:
+        yield
+    except psycopg.errors.UniqueViolation as exc:  # ingestion_jobs_one_unfinished
+        raise KnowledgeBaseBusy(
+            "another ingestion job is queued or running on this knowledge base; wait for it"
+        ) from exc
 
 
 def _vector(value: Any) -> np.ndarray:
