@@ -4,9 +4,9 @@ Same API and answers as the embedded :class:`~retrieval.knowledge_base.Knowledge
 embedding, writing and hit-building code), with the parts that live in memory there done in SQL here:
 
 - dense search: pgvector's HNSW index (cosine) with ``hnsw.iterative_scan = relaxed_order``, so a filtered
-  query keeps scanning the graph until ``k`` rows pass the filter; a filter that leaves fewer than
-  ``EXACT_BELOW`` rows, or one the graph scan could not satisfy, is answered by exact search over the rows
-  that pass it;
+  query keeps scanning the graph until ``k`` rows pass the filter; when the scan gives up first (pgvector's
+  ``hnsw.max_scan_tuples``, 20,000 by default: a filter passing under about 0.05 % of the rows) the query
+  is answered by exact search over the rows that pass the filter;
 - keyword search: PostgreSQL full-text search (``tsvector`` with the English stemmer, GIN), fused with the
   dense ranking by reciprocal rank exactly as the embedded store fuses FTS5's;
 - metadata filters: :func:`~retrieval.store.postgres.filters.filter_sql` on the chunks' ``jsonb``.
@@ -37,8 +37,6 @@ from retrieval.types import SyncReport
 
 # HNSW candidate list per query (recall vs latency; docs/deployment.md has the measurements).
 EF_SEARCH = 100
-# A filter that leaves fewer rows than this is answered by exact search (cheap at that size, and exact).
-EXACT_BELOW = 1000
 
 
 class PostgresKnowledgeBase(KnowledgeBase):
@@ -137,18 +135,9 @@ class PostgresKnowledgeBase(KnowledgeBase):
                 "set_config('hnsw.ef_search', %s, true)",
                 (str(max(EF_SEARCH, k)),),
             )
-            few = False
-            if allowed is not None:  # a filter: how many rows pass it, counted up to EXACT_BELOW
-                counted = conn.execute(
-                    sql.SQL("SELECT count(*) FROM (SELECT 1 FROM chunks WHERE {} LIMIT %s) s").format(where),
-                    (EXACT_BELOW,),
-                ).fetchone()
-                few = counted is not None and counted[0] < EXACT_BELOW
             for vector in np.asarray(vectors, dtype=np.float32):
-                rows: list[Any] = []
-                if not few:
-                    rows = conn.execute(graph.format(where), (vector, vector, k)).fetchall()
-                if few or (len(rows) < k and allowed is not None):
+                rows = conn.execute(graph.format(where), (vector, vector, k)).fetchall()
+                if len(rows) < k and allowed is not None:  # the filter leaves few rows: search them exactly
                     rows = conn.execute(exact.format(where), (vector, k)).fetchall()
                 # relaxed_order may return the graph's rows slightly out of order: sort by distance.
                 results.append([(int(i), 1.0 - float(d)) for i, d in sorted(rows, key=lambda row: row[1])])
