@@ -36,7 +36,7 @@ from retrieval.store.postgres.filters import filter_sql
 from retrieval.types import SyncReport
 
 # HNSW candidate list per query (recall vs latency; docs/deployment.md has the measurements).
-EF_SEARCH = 100
+EF_SEARCH = 200
 
 
 class PostgresKnowledgeBase(KnowledgeBase):
