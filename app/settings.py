@@ -27,6 +27,23 @@ class Settings(BaseSettings):
         default_factory=_default_home,
         description="Directory holding every knowledge base (catalog, indexes). Default ~/.ragkb.",
     )
+    database_url: str | None = Field(
+        default=None,
+        description="postgresql://user:password@host:port/db to keep every knowledge base (registry, catalog, "
+        "vectors with pgvector, keyword index, data sources, ingestion jobs) in PostgreSQL, shared by any number "
+        "of `ragkb serve` replicas and `ragkb worker` processes; empty = the embedded SQLite + FAISS store in "
+        "RAGKB_HOME. See docs/deployment.md.",
+    )
+    database_pool_size: int = Field(
+        default=8, ge=1, le=200, description="Most PostgreSQL connections one process opens (its pool's size)."
+    )
+    job_lease_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="With PostgreSQL: how long a worker's claim on an ingestion job lasts without a heartbeat "
+        "(sent every third of it); a job whose worker died is taken over once its lease runs out.",
+    )
     max_file_mb: float = Field(
         default=50.0,
         gt=0,
@@ -125,6 +142,13 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(default=None, description="Chat model name sent to llm_base_url.")
     llm_api_key: str | None = Field(default=None, description="Bearer key sent to llm_base_url, if it needs one.")
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Timeout for one chat completion call.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must be a postgresql:// URL (or empty for the embedded store)")
+        return value or None
 
     @field_validator("home")
     @classmethod

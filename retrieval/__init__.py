@@ -18,14 +18,19 @@ from retrieval.errors import ModelMismatch, RetrievalError
 from retrieval.extractive import ABSTENTION, ExtractiveGenerator
 from retrieval.filters import parse_filter
 from retrieval.generation import Answer, ChatCompletionGenerator, Citation, GenerationFailed, Generator
-from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound
+from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound, Registry
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, KnowledgeBase
 from retrieval.onnx_embedding import OnnxEmbedder, exported_model
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentSummary
+from retrieval.store.postgres.database import Database
+from retrieval.store.postgres.knowledge_base import PostgresKnowledgeBase
+from retrieval.store.postgres.queue import Claim, JobAlreadyQueued, JobQueue
+from retrieval.store.postgres.registry import PostgresRegistry
 from retrieval.store.sqlite import open_database
 from retrieval.store.vectors import FaissStore, InMemoryStore, VectorStore
-from retrieval.sync import FolderSource, SyncError, fail_interrupted_jobs, sync_folder
+from retrieval.sync import FolderSource, SyncBusy, SyncError, fail_interrupted_jobs, sync_folder
+from retrieval.transfer import export_kb, import_kb, read_header
 from retrieval.types import (
     BEDROCK_STATISTICS,
     DEFAULT_SEARCH_TYPE,
@@ -48,8 +53,10 @@ __all__ = [
     "Answer",
     "ChatCompletionGenerator",
     "Citation",
+    "Claim",
     "DataSource",
     "DataSourceType",
+    "Database",
     "DocumentSummary",
     "DocumentWrite",
     "Embedder",
@@ -63,6 +70,8 @@ __all__ = [
     "Home",
     "InMemoryStore",
     "IngestionJob",
+    "JobAlreadyQueued",
+    "JobQueue",
     "JobStatus",
     "KnowledgeBase",
     "KnowledgeBaseExists",
@@ -70,19 +79,26 @@ __all__ = [
     "KnowledgeBaseNotFound",
     "ModelMismatch",
     "OnnxEmbedder",
+    "PostgresKnowledgeBase",
+    "PostgresRegistry",
+    "Registry",
     "RetrievalError",
     "SearchType",
     "SentenceTransformerEmbedder",
+    "SyncBusy",
     "SyncError",
     "SyncReport",
     "VectorStore",
     "delete_content",
+    "export_kb",
     "exported_model",
     "fail_interrupted_jobs",
+    "import_kb",
     "index_content",
     "new_id",
     "open_database",
     "parse_filter",
+    "read_header",
     "suffix_for",
     "sync_folder",
     "utc_now",

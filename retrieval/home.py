@@ -19,7 +19,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ingest.chunking import ChunkingConfig
 from retrieval.errors import RetrievalError
@@ -52,6 +52,31 @@ class KnowledgeBaseInfo:
     updated_at: str
 
 
+class Registry(Protocol):
+    """Knowledge bases by name and id: :class:`Home` (SQLite, one folder each) or
+    :class:`~retrieval.store.postgres.registry.PostgresRegistry`."""
+
+    def create(
+        self, name: str, *, chunking: ChunkingConfig, embedder: str, description: str = ""
+    ) -> KnowledgeBaseInfo: ...
+    def get(self, name_or_id: str, *, visible: Callable[[str], bool] = ...) -> KnowledgeBaseInfo: ...
+    def find(self, name_or_id: str) -> KnowledgeBaseInfo | None: ...
+    def list(self) -> list[KnowledgeBaseInfo]: ...
+    def set_chunking(self, kb_id: str, chunking: ChunkingConfig) -> KnowledgeBaseInfo: ...
+    def touch(self, kb_id: str) -> None: ...
+    def delete(self, name_or_id: str) -> KnowledgeBaseInfo: ...
+    def close(self) -> None: ...
+
+
+def validate_name(name: str) -> None:
+    """Raise :class:`InvalidName` unless ``name`` is 1-100 of ``[0-9a-zA-Z_.-]``, starting with a letter or digit."""
+    if not _NAME.match(name):
+        raise InvalidName(
+            f"invalid knowledge base name {name!r}: use 1-100 letters, digits, '_', '.' or '-', "
+            "starting with a letter or digit"
+        )
+
+
 class Home:
     """The registry of knowledge bases under one directory."""
 
@@ -72,11 +97,7 @@ class Home:
         return self.root / "kbs" / kb_id
 
     def create(self, name: str, *, chunking: ChunkingConfig, embedder: str, description: str = "") -> KnowledgeBaseInfo:
-        if not _NAME.match(name):
-            raise InvalidName(
-                f"invalid knowledge base name {name!r}: use 1-100 letters, digits, '_', '.' or '-', "
-                "starting with a letter or digit"
-            )
+        validate_name(name)
         now = utc_now()
         info = KnowledgeBaseInfo(new_id(), name, description, chunking, embedder, now, now)
         try:

@@ -13,12 +13,14 @@ the previous or the new state of each document, never a mix.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,12 +29,12 @@ from ingest.metadata import plain_values
 from ingest.sentences import split_sentences
 from ingest.types import Chunk, MetadataAttribute
 from retrieval.embedding import Embedder, prepare_for_embedding
-from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch
+from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch, RetrievalError
 from retrieval.filters import Filter
-from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk
+from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk, StoredDocument
 from retrieval.store.metadata_index import MetadataIndex
 from retrieval.store.vectors import FaissStore, VectorStore
-from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType
+from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType, SyncReport
 
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
@@ -41,6 +43,10 @@ CHUNK_ID_KEY = "x-amz-bedrock-kb-chunk-id"
 DATA_SOURCE_KEY = "x-amz-bedrock-kb-data-source-id"
 # Embedder names recorded before backends were named ("sentence-transformers:<model>" was PyTorch fp32).
 _LEGACY_NAMES = {"sentence-transformers": "torch"}
+
+
+class KnowledgeBaseBusy(RetrievalError):
+    """Another ingestion job holds the knowledge base (:meth:`KnowledgeBase.exclusive`)."""
 
 
 @dataclass(frozen=True)
@@ -110,11 +116,7 @@ class KnowledgeBase:
         allowed = self._allowed_ids(filter)
         # Hierarchical knowledge bases return parents: fetch extra children so k parents remain.
         depth = k * 3 if self._is_hierarchical() else k
-        with self._lock:
-            self._reload_if_changed_elsewhere()
-            dense = self.store.search_many(
-                vectors, k=max(depth, 50) if search_type == "HYBRID" else depth, allowed_ids=allowed
-            )
+        dense = self._dense_hits(vectors, k=max(depth, 50) if search_type == "HYBRID" else depth, allowed=allowed)
         results: list[list[Hit]] = []
         for query, dense_hits in zip(queries, dense, strict=True):
             if search_type == "HYBRID":
@@ -124,6 +126,13 @@ class KnowledgeBase:
                 ranked = dense_hits
             results.append(self._to_hits(ranked, k=k))
         return results
+
+    def _dense_hits(self, vectors: np.ndarray, *, k: int, allowed: Any) -> list[list[tuple[int, float]]]:
+        """Per query vector, the ``k`` nearest searchable chunks that ``allowed`` admits, best first.
+        ``allowed`` is what :meth:`_allowed_ids` made of the filter (a backend's own representation)."""
+        with self._lock:
+            self._reload_if_changed_elsewhere()
+            return self.store.search_many(vectors, k=k, allowed_ids=allowed)
 
     def count(self) -> int:
         with self._lock:
@@ -155,17 +164,57 @@ class KnowledgeBase:
                     now=now,
                 )
                 removed, added = self.catalog.replace_chunks(document_id, rows)
-                self.store.delete(np.asarray(removed, dtype=np.int64))
                 keep = [(i, r.vector) for i, r in zip(added, rows, strict=True) if r.vector is not None]
-                if keep:
-                    self.store.add(np.asarray([i for i, _ in keep], dtype=np.int64), np.stack([v for _, v in keep]))
+                self._index_replace(removed, keep)
             written.append(len(keep))
         return written
+
+    def write_embedded(self, document: StoredDocument, chunks: Sequence[NewChunk]) -> None:
+        """Store a document whose chunks carry their vectors already (``ragkb kb import``): no embedding."""
+        with self._writing():
+            document_id = self.catalog.upsert_document(
+                data_source_id=document.data_source_id, uri=document.uri, hashes=document.hashes,
+                size=document.size, mtime_ns=document.mtime_ns, metadata=document.metadata, now=document.updated_at,
+            )  # fmt: skip
+            removed, added = self.catalog.replace_chunks(document_id, chunks)
+            keep = [(i, c.vector) for i, c in zip(added, chunks, strict=True) if c.vector is not None]
+            self._index_replace(removed, keep)
 
     def delete_document(self, document_id: int) -> None:
         with self._writing():
             removed = self.catalog.delete_document(document_id)
-            self.store.delete(np.asarray(removed, dtype=np.int64))
+            self._index_replace(removed, [])
+
+    def _index_replace(self, removed: list[int], added: list[tuple[int, np.ndarray]]) -> None:
+        """Bring the in-memory vector index in line with a catalog change (inside ``_writing``)."""
+        self.store.delete(np.asarray(removed, dtype=np.int64))
+        if added:
+            self.store.add(np.asarray([i for i, _ in added], dtype=np.int64), np.stack([v for _, v in added]))
+
+    @contextlib.contextmanager
+    def job_ledger(self, job_id: str) -> Iterator[None]:
+        """Inside, writes count as ``job_id``'s work where the store records it (PostgreSQL: so a job that
+        another worker takes over reports exact statistics). Here a job runs in one process: no ledger."""
+        yield
+
+    def job_statistics(self, job_id: str, report: SyncReport) -> dict[str, int]:
+        """Bedrock's statistics of the job that ``report`` counts (in one process: the report itself)."""
+        return report.statistics()
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held by the one ingestion job that runs on this knowledge base at a time, across processes (a
+        lock file here); raises :class:`KnowledgeBaseBusy` while another holds it. The lock dies with its
+        holder, so a killed job never blocks the next one."""
+        with open(self.directory / "sync.lock", "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise KnowledgeBaseBusy("another ingestion job is running on this knowledge base; wait for it") from exc
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def update_metadata(
         self,
@@ -267,7 +316,7 @@ class KnowledgeBase:
     def _is_hierarchical(self) -> bool:
         return self.chunking.strategy == "hierarchical"
 
-    def _allowed_ids(self, filter: Filter | None) -> np.ndarray | None:
+    def _allowed_ids(self, filter: Filter | None) -> Any:
         """Ids of the searchable chunks that pass ``filter`` (ascending), or ``None`` for no filter."""
         if filter is None:
             return None
@@ -277,7 +326,7 @@ class KnowledgeBase:
             cached = self._metadata_index = (revision, MetadataIndex.build(self.catalog.iter_metadata()))
         return cached[1].allowed_ids(filter)
 
-    def _keyword_hits(self, query: str, *, limit: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+    def _keyword_hits(self, query: str, *, limit: int, allowed: Any) -> list[tuple[int, float]]:
         if allowed is None:
             return self.catalog.keyword_search(query, limit=limit)
         # A filter is applied before the cut: widen the keyword search until enough pass it.

@@ -15,7 +15,6 @@ with no duplicate and no missing chunk.
 
 from __future__ import annotations
 
-import fcntl
 import functools
 import hashlib
 import multiprocessing
@@ -42,7 +41,7 @@ from retrieval.folders import (
     scan,
     still_confined,
 )
-from retrieval.knowledge_base import DATA_SOURCE_KEY, DocumentWrite, KnowledgeBase
+from retrieval.knowledge_base import DATA_SOURCE_KEY, DocumentWrite, KnowledgeBase, KnowledgeBaseBusy
 from retrieval.parent_watch import exit_with_parent
 from retrieval.stamps import utc_now
 from retrieval.store.catalog import DocumentRow
@@ -53,6 +52,10 @@ Progress = Callable[[int, int], None]
 
 class SyncError(RetrievalError):
     """The sync cannot run at all: unreadable folder, another sync in progress."""
+
+
+class SyncBusy(SyncError):
+    """Another ingestion job is running on the knowledge base."""
 
 
 def sync_folder(
@@ -73,7 +76,7 @@ def sync_folder(
     """
     report = SyncReport()
     job = IngestionJob.new(source.id, status="IN_PROGRESS", job_id=job_id)
-    with _exclusive(kb.directory / "sync.lock"):
+    with _exclusive(kb), kb.job_ledger(job.id):
         _fail_interrupted_jobs(kb, keep=job.id)
         try:  # resolved at every job: the folder may have been replaced by a link since it was registered
             root = confined_root(source)
@@ -285,7 +288,7 @@ def sha256_hex(data: bytes) -> str:
 def _record(kb: KnowledgeBase, job: IngestionJob, report: SyncReport) -> IngestionJob:
     """Store ``job`` with the report's statistics and failures so far; returns what was stored."""
     failures = tuple(f"{f.uri}: {f.reason}" for f in report.failures)
-    job = replace(job, updated_at=utc_now(), statistics=report.statistics(), failures=failures)
+    job = replace(job, updated_at=utc_now(), statistics=kb.job_statistics(job.id, report), failures=failures)
     kb.catalog.put_job(job)
     return job
 
@@ -302,7 +305,7 @@ def fail_interrupted_jobs(kb: KnowledgeBase) -> int:
     Does nothing while a job runs. Called when a knowledge base is opened, and by every sync.
     """
     try:
-        with _exclusive(kb.directory / "sync.lock"):
+        with _exclusive(kb):
             return _fail_interrupted_jobs(kb)
     except SyncError:  # a job is running now (here or in another process): its jobs are alive
         return 0
@@ -317,13 +320,9 @@ def _fail_interrupted_jobs(kb: KnowledgeBase, *, keep: str | None = None) -> int
 
 
 @contextmanager
-def _exclusive(path: Path) -> Iterator[None]:
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise SyncError("another ingestion job is running on this knowledge base; wait for it") from exc
-        try:
+def _exclusive(kb: KnowledgeBase) -> Iterator[None]:
+    try:
+        with kb.exclusive():
             yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    except KnowledgeBaseBusy as exc:
+        raise SyncBusy(str(exc)) from exc

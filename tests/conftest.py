@@ -11,6 +11,7 @@ import pytest
 
 from app.settings import Settings
 from tests.live_server import running_server
+from tests.postgres import PostgresCluster, find_postgres
 
 FIXTURES = Path(__file__).parent / "fixtures"
 # Real-world documents beside the project (../shared); tests needing them skip when it is absent.
@@ -54,3 +55,20 @@ def module_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     """:func:`live_server` for a whole test module: its servers stop after the module's last test."""
     with _servers(tmp_path_factory) as start:
         yield start
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A real PostgreSQL with pgvector for this test run (skips, saying why, where none is installed)."""
+    bin_dir, why = find_postgres()
+    if bin_dir is None:
+        pytest.skip(why)
+    cluster = PostgresCluster(bin_dir)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster: PostgresCluster) -> str:
+    """The URL of a fresh, migrated database of the test run's cluster."""
+    return postgres_cluster.new_database()

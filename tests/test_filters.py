@@ -41,60 +41,61 @@ def _cmp(operator: str, key: str, value: Any) -> dict[str, Any]:
     return {operator: {"key": key, "value": value}}
 
 
-@pytest.mark.parametrize(
-    ("filter_json", "expected"),
-    [
-        # equals: exact, case-sensitive, numbers numerically, types never mix, missing key fails
-        (_cmp("equals", "animal", "cat"), {"cat"}),
-        (_cmp("equals", "year", 1989), {"cat"}),
-        (_cmp("equals", "year", 1975.5), {"camel"}),
-        (_cmp("equals", "public", True), {"cat"}),
-        (_cmp("equals", "public", False), {"dog"}),
-        (_cmp("equals", "tags", "pets"), {"odd"}),  # a list never equals a scalar; "odd" holds a string
-        # notEquals: the negation of equals, so a missing key matches (Bedrock's documented rule)
-        (_cmp("notEquals", "animal", "cat"), {"dog", "camel", "untagged", "odd"}),
-        (_cmp("notEquals", "year", 1989.0), {"dog", "camel", "untagged", "odd"}),
-        # ordering: numbers only, numerically; a string "1989" is not a number
-        (_cmp("greaterThan", "year", 1989), {"dog", "untagged"}),
-        (_cmp("greaterThanOrEquals", "year", 1989), {"cat", "dog", "untagged"}),
-        (_cmp("lessThan", "year", 1989), {"camel"}),
-        (_cmp("lessThanOrEquals", "year", 1989.0), {"cat", "camel"}),
-        (_cmp("greaterThan", "animal", 0), set()),
-        # in / notIn: scalar in the list, or a list attribute sharing a member; notIn needs the key
-        (_cmp("in", "animal", ["cat", "dog"]), {"cat", "dog"}),
-        (_cmp("in", "year", [2001, 2020]), {"dog", "untagged"}),
-        (_cmp("in", "tags", ["desert", "outdoor"]), {"dog", "camel"}),
-        (_cmp("notIn", "animal", ["cat", "dog"]), {"camel", "odd"}),
-        (_cmp("notIn", "tags", ["pets"]), {"camel"}),
-        # startsWith: strings only
-        (_cmp("startsWith", "animal", "ca"), {"cat", "camel"}),
-        (_cmp("startsWith", "tags", "pe"), {"odd"}),
-        (_cmp("startsWith", "year", "19"), {"odd"}),
-        # stringContains: a string, or any member of a list
-        (_cmp("stringContains", "title", "at"), {"cat", "dog", "odd"}),
-        (_cmp("stringContains", "tags", "door"), {"cat", "dog"}),
-        (_cmp("stringContains", "year", "9"), {"odd"}),
-        # listContains: list attributes only, whole members
-        (_cmp("listContains", "tags", "pets"), {"cat", "dog"}),
-        (_cmp("listContains", "tags", "pet"), set()),
-        (_cmp("listContains", "animal", "cat"), set()),
-        # logic
-        (
-            {"andAll": [_cmp("listContains", "tags", "pets"), _cmp("greaterThan", "year", 1990)]},
-            {"dog"},
-        ),
-        ({"orAll": [_cmp("equals", "animal", "camel"), _cmp("equals", "year", 2020)]}, {"camel", "untagged"}),
-        (
-            {
-                "orAll": [
-                    {"andAll": [_cmp("startsWith", "animal", "ca"), _cmp("lessThan", "year", 1980)]},
-                    _cmp("equals", "public", False),
-                ]
-            },
-            {"camel", "dog"},
-        ),
-    ],
-)
+# (filter, the DOCS it matches): also run in SQL by tests/test_postgres_filters.py.
+CASES: list[tuple[dict[str, Any], set[str]]] = [
+    # equals: exact, case-sensitive, numbers numerically, types never mix, missing key fails
+    (_cmp("equals", "animal", "cat"), {"cat"}),
+    (_cmp("equals", "year", 1989), {"cat"}),
+    (_cmp("equals", "year", 1975.5), {"camel"}),
+    (_cmp("equals", "public", True), {"cat"}),
+    (_cmp("equals", "public", False), {"dog"}),
+    (_cmp("equals", "tags", "pets"), {"odd"}),  # a list never equals a scalar; "odd" holds a string
+    # notEquals: the negation of equals, so a missing key matches (Bedrock's documented rule)
+    (_cmp("notEquals", "animal", "cat"), {"dog", "camel", "untagged", "odd"}),
+    (_cmp("notEquals", "year", 1989.0), {"dog", "camel", "untagged", "odd"}),
+    # ordering: numbers only, numerically; a string "1989" is not a number
+    (_cmp("greaterThan", "year", 1989), {"dog", "untagged"}),
+    (_cmp("greaterThanOrEquals", "year", 1989), {"cat", "dog", "untagged"}),
+    (_cmp("lessThan", "year", 1989), {"camel"}),
+    (_cmp("lessThanOrEquals", "year", 1989.0), {"cat", "camel"}),
+    (_cmp("greaterThan", "animal", 0), set()),
+    # in / notIn: scalar in the list, or a list attribute sharing a member; notIn needs the key
+    (_cmp("in", "animal", ["cat", "dog"]), {"cat", "dog"}),
+    (_cmp("in", "year", [2001, 2020]), {"dog", "untagged"}),
+    (_cmp("in", "tags", ["desert", "outdoor"]), {"dog", "camel"}),
+    (_cmp("notIn", "animal", ["cat", "dog"]), {"camel", "odd"}),
+    (_cmp("notIn", "tags", ["pets"]), {"camel"}),
+    # startsWith: strings only
+    (_cmp("startsWith", "animal", "ca"), {"cat", "camel"}),
+    (_cmp("startsWith", "tags", "pe"), {"odd"}),
+    (_cmp("startsWith", "year", "19"), {"odd"}),
+    # stringContains: a string, or any member of a list
+    (_cmp("stringContains", "title", "at"), {"cat", "dog", "odd"}),
+    (_cmp("stringContains", "tags", "door"), {"cat", "dog"}),
+    (_cmp("stringContains", "year", "9"), {"odd"}),
+    # listContains: list attributes only, whole members
+    (_cmp("listContains", "tags", "pets"), {"cat", "dog"}),
+    (_cmp("listContains", "tags", "pet"), set()),
+    (_cmp("listContains", "animal", "cat"), set()),
+    # logic
+    (
+        {"andAll": [_cmp("listContains", "tags", "pets"), _cmp("greaterThan", "year", 1990)]},
+        {"dog"},
+    ),
+    ({"orAll": [_cmp("equals", "animal", "camel"), _cmp("equals", "year", 2020)]}, {"camel", "untagged"}),
+    (
+        {
+            "orAll": [
+                {"andAll": [_cmp("startsWith", "animal", "ca"), _cmp("lessThan", "year", 1980)]},
+                _cmp("equals", "public", False),
+            ]
+        },
+        {"camel", "dog"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("filter_json", "expected"), CASES)
 def test_operator_matches(filter_json: dict[str, Any], expected: set[str]) -> None:
     assert _matching(filter_json) == expected
 

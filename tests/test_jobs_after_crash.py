@@ -30,7 +30,8 @@ from ingest.chunking import ChunkingConfig
 from ingest.parsers import ParseLimits
 from retrieval.embedding import HashEmbedder
 from retrieval.home import Home
-from retrieval.sync import INTERRUPTED, FolderSource, _exclusive
+from retrieval.knowledge_base import KnowledgeBase
+from retrieval.sync import INTERRUPTED, FolderSource
 from retrieval.types import IngestionJob, JobStatus
 from tests.bedrock_clients import boto_clients, create_kb, register_folder_source, wait_for_job
 from tests.live_server import free_port, running_server
@@ -171,8 +172,11 @@ def test_opening_a_knowledge_base_fails_jobs_left_unfinished(tmp_path: Path, sta
 def test_a_job_running_elsewhere_is_left_alone(tmp_path: Path) -> None:
     home = Home(tmp_path / "home")
     unfinished_job(home, "kb", "IN_PROGRESS")
-    with _exclusive(home.directory(home.get("kb").id) / "sync.lock"):  # as a running sync holds it
+    running = KnowledgeBase(directory=home.directory(home.get("kb").id), embedder=HashEmbedder(),
+                            chunking=ChunkingConfig())  # fmt: skip
+    with running.exclusive():  # as a running sync holds it
         kb = open_knowledge_base(home, home.get("kb"), HashEmbedder())
+    running.close()
     assert [job.status for job in kb.catalog.jobs()] == ["IN_PROGRESS"]
     kb.close()
 

@@ -1,4 +1,5 @@
-"""Incremental folder sync: exact Bedrock statistics for each scenario, and that the index follows."""
+"""Incremental folder sync: exact Bedrock statistics for each scenario, and that the index follows; the
+scenarios on the ``kb`` fixture run on both storage backends (embedded, PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from retrieval.embedding import HashEmbedder
 from retrieval.filters import parse_filter
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.sync import FolderSource, SyncError, sync_folder
+from tests.backends import BACKENDS, open_kb
 
 ALPHA = "Alpha roasting notes. The drum must be preheated to two hundred degrees before charging."
 BETA = "Beta vacation policy. Employees receive twenty eight days of paid vacation each year."
@@ -30,11 +32,9 @@ def folder(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def kb(tmp_path: Path) -> KnowledgeBase:
-    base = KnowledgeBase(directory=tmp_path / "kb", embedder=HashEmbedder(), chunking=ChunkingConfig())
-    yield base
-    base.close()
+@pytest.fixture(params=BACKENDS)
+def kb(request: pytest.FixtureRequest) -> KnowledgeBase:
+    return open_kb(request.param, request, embedder=HashEmbedder(), chunking=ChunkingConfig())
 
 
 def stats(kb: KnowledgeBase, root: Path) -> dict[str, int]:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from pydantic_settings import SettingsError
 from rich.markup import escape
 
-from app.cli import evaluate, grounding, guardrails, ingest, query, serve
+from app.cli import evaluate, grounding, guardrails, ingest, query, serve, transfer, worker
 from app.cli.context import start_run
 from app.cli.terminal import err
 from app.settings import Settings
@@ -42,11 +42,14 @@ cli.command()(ingest.chunk)
 cli.command()(ingest.sync)
 cli.command()(query.retrieve)
 cli.command()(grounding.check)
+query.kb_cli.command("export")(transfer.export_command)
+query.kb_cli.command("import")(transfer.import_command)
 cli.add_typer(query.kb_cli, name="kb")
 cli.add_typer(evaluate.eval_cli, name="eval")
 cli.command()(serve.serve)
 cli.add_typer(serve.keys_cli, name="keys")
 cli.add_typer(guardrails.guardrail_cli, name="guardrail")
+cli.command()(worker.worker)
 
 
 def main() -> None:

@@ -17,7 +17,16 @@ from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, 
 from app.core.guardrail_store import GuardrailStore
 from app.core.jobs import JobRunner
 from app.core.keys import Principal
-from app.core.wiring import build_checker, build_embedder, build_generator, build_guard, open_knowledge_base
+from app.core.queued_jobs import QueuedJobs
+from app.core.wiring import (
+    build_checker,
+    build_embedder,
+    build_generator,
+    build_guard,
+    build_job_queue,
+    build_registry,
+    open_knowledge_base,
+)
 from app.settings import Settings
 from grounding import GroundingChecker
 from guardrails import Guard
@@ -28,7 +37,6 @@ from retrieval import (
     Embedder,
     FolderSource,
     Generator,
-    Home,
     KnowledgeBase,
     KnowledgeBaseInfo,
     KnowledgeBaseNotFound,
@@ -41,10 +49,10 @@ class Services:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.home = Home(settings.home)
+        self.home = build_registry(settings)
         self._embedder: Embedder | None = None
         self._generator: Generator | None = None
-        self._jobs: JobRunner | None = None
+        self._jobs: JobRunner | QueuedJobs | None = None
         self._guardrails: GuardrailStore | None = None
         self._console: ConsoleStores | None = None
         self._members_lock = threading.Lock()
@@ -79,10 +87,15 @@ class Services:
             return self._generator
 
     @property
-    def jobs(self) -> JobRunner:
+    def jobs(self) -> JobRunner | QueuedJobs:
+        """Jobs run here (embedded store) or are queued for ``ragkb worker`` processes (PostgreSQL)."""
         with self._members_lock:
             if self._jobs is None:
-                self._jobs = JobRunner(limits=self.settings.parse_limits(), workers=self.settings.parse_workers)
+                queue = build_job_queue(self.home, self.settings)
+                self._jobs = (
+                    QueuedJobs(queue) if queue is not None
+                    else JobRunner(limits=self.settings.parse_limits(), workers=self.settings.parse_workers)
+                )  # fmt: skip
             return self._jobs
 
     @property

@@ -1,5 +1,5 @@
-"""The one place where settings choose implementations (embedder, grounding checker, guardrail models, home,
-knowledge bases)."""
+"""The one place where settings choose implementations (embedder, grounding checker, guardrail models, registry,
+knowledge bases: the embedded SQLite + FAISS store, or PostgreSQL when ``database_url`` is set)."""
 
 from __future__ import annotations
 
@@ -23,15 +23,20 @@ from guardrails import Encode, Guard
 from retrieval import (
     BUNDLED_MODEL,
     ChatCompletionGenerator,
+    Database,
     Embedder,
     ExtractiveGenerator,
     FaissStore,
     Generator,
     HashEmbedder,
     Home,
+    JobQueue,
     KnowledgeBase,
     KnowledgeBaseInfo,
     OnnxEmbedder,
+    PostgresKnowledgeBase,
+    PostgresRegistry,
+    Registry,
     SentenceTransformerEmbedder,
     VectorStore,
     exported_model,
@@ -166,10 +171,31 @@ _ABSTAIN_BELOW = {"sentence-transformers": 0.55, "hash": 0.3}
 VECTOR_STORE: type[VectorStore] = FaissStore
 
 
-def open_knowledge_base(home: Home, info: KnowledgeBaseInfo, embedder: Embedder) -> KnowledgeBase:
-    """Open a knowledge base; jobs a killed process left unfinished are marked FAILED on the way."""
+def build_registry(settings: Settings) -> Registry:
+    """The knowledge bases: in PostgreSQL when ``database_url`` is set, else under ``home``."""
+    if settings.database_url:
+        return PostgresRegistry(Database(settings.database_url, max_size=settings.database_pool_size))
+    return Home(settings.home)
+
+
+def build_job_queue(registry: Registry, settings: Settings) -> JobQueue | None:
+    """The PostgreSQL job queue that ``ragkb worker`` processes serve; ``None`` for the embedded store,
+    whose jobs run in the serving process."""
+    if isinstance(registry, PostgresRegistry):
+        return JobQueue(registry.database, lease_s=settings.job_lease_s)
+    return None
+
+
+def open_knowledge_base(registry: Registry, info: KnowledgeBaseInfo, embedder: Embedder) -> KnowledgeBase:
+    """Open a knowledge base; with the embedded store, jobs a killed process left unfinished are marked
+    FAILED on the way (in PostgreSQL, their leases run out and a worker takes them over)."""
+    if isinstance(registry, PostgresRegistry):
+        return PostgresKnowledgeBase(
+            database=registry.database, kb_id=info.id, embedder=embedder, chunking=info.chunking
+        )
+    assert isinstance(registry, Home)
     kb = KnowledgeBase(
-        directory=home.directory(info.id), embedder=embedder, chunking=info.chunking, vector_store=VECTOR_STORE
+        directory=registry.directory(info.id), embedder=embedder, chunking=info.chunking, vector_store=VECTOR_STORE
     )
     fail_interrupted_jobs(kb)
     return kb

@@ -8,5 +8,6 @@
   the FAISS index types behind it;
 - ``metadata_index.py``: the in-memory columns that evaluate metadata filters.
 
-A second backend (PostgreSQL) gets a module here beside the SQLite one.
+- ``postgres/``: the PostgreSQL backend (registry, catalog, search in SQL, job queue), chosen by the app's
+  wiring when ``RAGKB_DATABASE_URL`` is set.
 """

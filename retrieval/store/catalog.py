@@ -102,6 +102,19 @@ class NewChunk:
     vector: np.ndarray | None
 
 
+@dataclass(frozen=True)
+class StoredDocument:
+    """A document row as exported and imported (``ragkb kb export``/``import``)."""
+
+    data_source_id: str
+    uri: str
+    hashes: tuple[str, str, str]  # content, sidecar, embedded-metadata
+    size: int
+    mtime_ns: int
+    metadata: dict[str, Any]
+    updated_at: str
+
+
 class Catalog(IngestionTables):
     """Typed access to one knowledge base's SQLite file. Safe to share between threads."""
 
@@ -315,6 +328,25 @@ class Catalog(IngestionTables):
             ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
             vectors = np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
             yield ids, vectors
+
+    def dump_documents(self) -> Iterator[tuple[StoredDocument, list[NewChunk]]]:
+        """Every document with its chunks (vectors included), for ``ragkb kb export``."""
+        documents = self._db.execute(
+            "SELECT id, data_source_id, uri, content_hash, metadata_hash, embed_metadata_hash, size, mtime_ns, "
+            "metadata, updated_at FROM documents ORDER BY id"
+        ).fetchall()
+        for r in documents:
+            rows = self._db.execute(
+                "SELECT chunk_id, idx, text, token_count, location, metadata, parent_id, searchable, vector "
+                "FROM chunks WHERE document_id = ? ORDER BY id",
+                (r[0],),
+            ).fetchall()
+            document = StoredDocument(r[1], r[2], (r[3], r[4], r[5]), r[6], r[7], json.loads(r[8]), r[9])
+            yield document, [
+                NewChunk(c[0], c[1], c[2], c[3], json.loads(c[4]), json.loads(c[5]), c[6], bool(c[7]),
+                         None if c[8] is None else np.frombuffer(c[8], dtype=np.float32))
+                for c in rows
+            ]  # fmt: skip
 
     def iter_texts(self) -> Iterator[tuple[int, str]]:
         """(id, text) of every searchable chunk."""

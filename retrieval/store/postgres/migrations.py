@@ -1,0 +1,72 @@
+"""The PostgreSQL schema, as numbered migrations applied in order and recorded in ``schema_migrations``.
+
+Why numbered SQL in a module rather than Alembic: the schema is a handful of tables with no ORM models
+to diff against, every replica and worker must be able to bring a fresh database up to date on start
+(under an advisory lock, so concurrent starts apply each step once), and a tuple of SQL strings ships
+inside the wheel with no migration environment, no ``alembic.ini`` and no extra dependency. A new
+version appends a string; an applied one is never edited.
+
+One database holds every knowledge base: the registry, their documents, and their chunks in one table
+partitioned by knowledge base (each partition has its own HNSW graph and keyword index, so a knowledge
+base's search never wades through another's vectors, and deleting one drops its partition).
+"""
+
+from __future__ import annotations
+
+# Version N is MIGRATIONS[N - 1].
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE EXTENSION IF NOT EXISTS vector;
+    CREATE TABLE knowledge_bases (
+        id text PRIMARY KEY, name text NOT NULL UNIQUE, description text NOT NULL, chunking jsonb NOT NULL,
+        embedder text NOT NULL, created_at text NOT NULL, updated_at text NOT NULL);
+    CREATE TABLE kb_meta (
+        kb_id text NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE, key text NOT NULL,
+        value text NOT NULL, PRIMARY KEY (kb_id, key));
+    CREATE TABLE data_sources (
+        kb_id text NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE, id text NOT NULL,
+        name text NOT NULL, type text NOT NULL, config jsonb NOT NULL, created_at text NOT NULL,
+        updated_at text NOT NULL, PRIMARY KEY (kb_id, id), UNIQUE (kb_id, name));
+    CREATE TABLE documents (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        kb_id text NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE,
+        data_source_id text NOT NULL, uri text NOT NULL, content_hash text NOT NULL, metadata_hash text NOT NULL,
+        embed_metadata_hash text NOT NULL, size bigint NOT NULL, mtime_ns bigint NOT NULL, metadata jsonb NOT NULL,
+        updated_at text NOT NULL, UNIQUE (kb_id, data_source_id, uri));
+    CREATE SEQUENCE chunks_id_seq AS bigint;
+    CREATE TABLE chunks (
+        id bigint NOT NULL DEFAULT nextval('chunks_id_seq'), kb_id text NOT NULL,
+        document_id bigint NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        chunk_id text NOT NULL, idx integer NOT NULL, text text NOT NULL, token_count integer NOT NULL,
+        location jsonb NOT NULL, metadata jsonb NOT NULL, parent_id text, searchable boolean NOT NULL,
+        embedding vector(384),
+        keywords tsvector GENERATED ALWAYS AS (CASE WHEN searchable THEN to_tsvector('english', text) END) STORED,
+        PRIMARY KEY (kb_id, id)
+    ) PARTITION BY LIST (kb_id);
+    CREATE INDEX chunks_document ON chunks (kb_id, document_id);
+    CREATE INDEX chunks_chunk_id ON chunks (kb_id, chunk_id);
+    CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops)
+        WITH (m = 16, ef_construction = 64);
+    CREATE INDEX chunks_keywords ON chunks USING gin (keywords);
+    CREATE TABLE ingestion_jobs (
+        kb_id text NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE, id text NOT NULL,
+        data_source_id text NOT NULL, status text NOT NULL, started_at text NOT NULL, updated_at text NOT NULL,
+        statistics jsonb NOT NULL, failures jsonb NOT NULL, description text,
+        queued_at timestamptz NOT NULL DEFAULT clock_timestamp(), worker text, lease_until timestamptz,
+        stop_requested boolean NOT NULL DEFAULT false, attempts integer NOT NULL DEFAULT 0,
+        PRIMARY KEY (kb_id, id));
+    -- At most one unfinished job per knowledge base, whoever queues it.
+    CREATE UNIQUE INDEX ingestion_jobs_one_unfinished ON ingestion_jobs (kb_id)
+        WHERE status IN ('STARTING', 'IN_PROGRESS', 'STOPPING');
+    CREATE INDEX ingestion_jobs_queue ON ingestion_jobs (queued_at)
+        WHERE status IN ('STARTING', 'IN_PROGRESS', 'STOPPING');
+    """,
+    # What each ingestion job did to each document, written in the document's own transaction: a job that
+    # a second worker takes over still reports exact Bedrock statistics (the first worker's share included).
+    """
+    CREATE TABLE job_ledger (
+        kb_id text NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE, job_id text NOT NULL,
+        uri text NOT NULL, data_source_id text NOT NULL, outcome text NOT NULL,
+        PRIMARY KEY (kb_id, job_id, data_source_id, uri));
+    """,
+)
