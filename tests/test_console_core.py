@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.core.errors import RequestError
@@ -195,3 +196,32 @@ def test_answer_segments_mark_claims_and_place_citation_numbers() -> None:
     ]  # fmt: skip
     assert location_label({"pages": [2], "sheet": None, "row": None}) == "page 2"
     assert location_label({"pages": [], "sheet": "Sales 2025", "row": 2, "row_end": 7}) == "sheet Sales 2025, rows 2-7"
+
+
+def test_guardrail_cases_run_every_policy_type_not_only_grounding(tmp_path: Path) -> None:
+    from guardrails import Directions, Guard, PiiEntity, Policies, SensitivePolicy, Word, WordPolicy
+
+    def never_encode(texts: object) -> np.ndarray:
+        raise AssertionError("PII and word policies need no model")
+
+    guardrails, cases = GuardrailStore(tmp_path), GuardrailTestStore(tmp_path)
+    policies = Policies(
+        sensitive=SensitivePolicy((PiiEntity("EMAIL", Directions("BLOCK", "ANONYMIZE")),), ()),
+        words=WordPolicy((Word("decaf", Directions()),)),
+    )
+    record = guardrails.create(name="inputs", filters=(GroundingFilter("GROUNDING", 0.5),), policies=policies)
+    cases.add(guardrail_id=record.id, name="email in", source="INPUT", text="Mail me at ana@example.com",
+              expected="GUARDRAIL_INTERVENED")  # fmt: skip
+    cases.add(guardrail_id=record.id, name="banned word", source="OUTPUT", text="Try the decaf.", sources=[LIFTING],
+              query="What should I drink?", expected="GUARDRAIL_INTERVENED")  # fmt: skip
+    cases.add(guardrail_id=record.id, name="clean", source="INPUT", text="How heavy is a pallet?", expected="NONE")
+    guard = Guard(never_encode)
+    results = run_cases(Checker(HashEncoder()), record, cases.list(record.id), guard=lambda: guard)
+    assert [(r.case.name, r.action, r.passed) for r in results] == [
+        ("email in", "GUARDRAIL_INTERVENED", True), ("banned word", "GUARDRAIL_INTERVENED", True),
+        ("clean", "NONE", True),
+    ]  # fmt: skip
+    assert results[0].scores == {"sensitiveInformationPolicy": 1.0}
+    assert results[1].scores["wordPolicy"] == 1.0 and "GROUNDING" in results[1].scores
+    # Without the policies' models the same cases only see grounding: the INPUT email passes.
+    assert run_cases(Checker(HashEncoder()), record, cases.list(record.id))[0].action == "NONE"

@@ -65,7 +65,10 @@ def test(
                     source=str(case.get("source", "OUTPUT")), sources=[str(s) for s in case.get("sources", [])],
                     query=str(case.get("query", "")), expected=str(case.get("expected", "NONE")),
                 )  # fmt: skip
-        results = run_cases(services.checker, record, store.list(record.id), log=services.console.violations)
+        results = run_cases(
+            services.checker, record, store.list(record.id), log=services.console.violations,
+            guard=lambda: services.guard,
+        )  # fmt: skip
     except AppError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1) from None

@@ -4,7 +4,8 @@ A case is what a guardrail should do with one piece of text: the text (a user's 
 output), the sources and query that a contextual grounding check reads, and the expected action
 (``NONE`` or ``GUARDRAIL_INTERVENED``). Running a guardrail's cases checks each as ``POST
 /v1/guardrails/{id}/check`` does and reports pass or fail with the filters' scores; a case whose
-guardrail intervened is also written to the violation log (path ``test``). The console runs them in one
+guardrail intervened is also written to the violation log (path ``test``). Every policy type runs (sensitive
+information, words, topics, content and prompt attacks, contextual grounding). The console runs them in one
 click, the CLI as ``ragkb guardrail test NAME``.
 
 Example::
@@ -19,16 +20,23 @@ Example::
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, cast
 
 from app.core.errors import RequestError, ResourceNotFound
-from app.core.grounding_checks import check_answer
+from app.core.guardrail_apply import (
+    ConfiguredPolicies,
+    ContextualGroundingPolicy,
+    GuardrailPolicy,
+    Source,
+    TextBlock,
+)
 from app.core.guardrail_store import GuardrailRecord
 from app.core.violation_log import ViolationLog
 from grounding import GroundingChecker
+from guardrails import Guard
 from retrieval import new_id, open_database, utc_now
 
 Expected = Literal["NONE", "GUARDRAIL_INTERVENED"]
@@ -111,22 +119,50 @@ class GuardrailTestStore:
             raise ResourceNotFound(f"no guardrail test case {case_id!r}")
 
 
-def run_case(checker: GroundingChecker, guardrail: GuardrailRecord, case: TestCase) -> CaseResult:
-    """What ``guardrail`` does with ``case``: its enabled filters judge an OUTPUT with sources and a query;
-    INPUT (nothing to check against) and a guardrail with no filter enabled never intervene."""
-    policy = guardrail.grounding_policy()
-    if policy is None or case.source == "INPUT" or not case.sources or not case.query.strip():
-        return CaseResult(case, "NONE", {})
-    outcome = check_answer(checker, sources=list(case.sources), query=case.query, answer=case.text, policy=policy)
-    scores: dict[str, float] = {f.type: round(f.score, 4) for f in outcome.assessment.filters}
-    return CaseResult(case, "GUARDRAIL_INTERVENED" if outcome.blocked else "NONE", scores)
+def run_case(
+    checker: GroundingChecker, guardrail: GuardrailRecord, case: TestCase, *, guard: Callable[[], Guard] | None = None
+) -> CaseResult:
+    """What ``guardrail`` does with ``case``, through the same policies as ``ApplyGuardrail``: its sensitive
+    information, word, topic and content policies (when ``guard`` is given) read the case's text on INPUT or
+    OUTPUT; its contextual grounding filters judge an OUTPUT that has sources and a query (INPUT has nothing
+    to check against). Scores: each grounding filter's score, and 1.0 for every other policy that acted on
+    something it detected (its assessment key, e.g. ``sensitiveInformationPolicy``)."""
+    source = cast(Source, case.source)
+    policies: list[GuardrailPolicy] = []
+    if guard is not None and not guardrail.policies.empty:
+        policies.append(ConfiguredPolicies(guardrail.policies, guard=guard))
+    grounding = guardrail.grounding_policy()
+    if grounding is not None and source == "OUTPUT" and case.sources and case.query.strip():
+        policies.append(ContextualGroundingPolicy(grounding, checker=lambda: checker))
+    blocks = [TextBlock(text, frozenset({"grounding_source"})) for text in case.sources]
+    blocks += [TextBlock(case.query, frozenset({"query"})), TextBlock(case.text, frozenset({"guard_content"}))]
+    intervened, scores = False, {}
+    for policy in policies:
+        result = policy.assess(source=source, blocks=blocks, full=True)
+        intervened = intervened or result.intervened
+        for key, value in result.assessment.items():
+            if key == "contextualGroundingPolicy":
+                scores.update({f["type"]: round(float(f["score"]), 4) for f in value.get("filters", [])})
+            elif _acted(value):
+                scores[key] = 1.0
+    return CaseResult(case, "GUARDRAIL_INTERVENED" if intervened else "NONE", scores)
+
+
+def _acted(assessment: object) -> bool:
+    """Whether a policy's assessment holds an item that was detected and acted on (blocked or anonymized)."""
+    if isinstance(assessment, dict):
+        if assessment.get("detected") is True and assessment.get("action") not in (None, "NONE"):
+            return True
+        return any(_acted(v) for v in assessment.values())
+    return isinstance(assessment, list) and any(_acted(v) for v in assessment)
 
 
 def run_cases(
-    checker: GroundingChecker, guardrail: GuardrailRecord, cases: Sequence[TestCase], *, log: ViolationLog | None = None
-) -> list[CaseResult]:
+    checker: GroundingChecker, guardrail: GuardrailRecord, cases: Sequence[TestCase], *,
+    log: ViolationLog | None = None, guard: Callable[[], Guard] | None = None,
+) -> list[CaseResult]:  # fmt: skip
     """Every case's result, in order; interventions go to ``log`` (path ``test``) when one is given."""
-    results = [run_case(checker, guardrail, case) for case in cases]
+    results = [run_case(checker, guardrail, case, guard=guard) for case in cases]
     if log is not None:
         for result in results:
             if result.action == "GUARDRAIL_INTERVENED":

@@ -75,7 +75,8 @@ def run(
     draft = services.guardrails.find(guardrail)
     record = draft if version == DRAFT else services.guardrails.get(draft.id, version)
     results = run_cases(
-        services.checker, record, services.console.guardrail_tests.list(record.id), log=services.console.violations
+        services.checker, record, services.console.guardrail_tests.list(record.id), log=services.console.violations,
+        guard=lambda: services.guard,
     )
     passed = sum(r.passed for r in results)
     return TestRunResponse(

@@ -115,6 +115,6 @@ def run(
 ) -> HTMLResponse:  # fmt: skip
     record = services.guardrails.get(guardrail_id, version)
     cases = services.console.guardrail_tests.list(guardrail_id)
-    results = run_cases(services.checker, record, cases, log=services.console.violations)
+    results = run_cases(services.checker, record, cases, log=services.console.violations, guard=lambda: services.guard)
     passed = sum(r.passed for r in results)
     return render(request, "guardrail_results.html", {"results": results, "passed": passed, "version": version})
