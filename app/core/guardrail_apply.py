@@ -26,17 +26,15 @@ import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from app.core.errors import GuardrailNotFound, RequestError
 from app.core.grounding_checks import check_answer
 from app.core.guardrail_policies import assessment_view
 from app.core.guardrail_store import GuardrailRecord, GuardrailStore
+from app.settings import Settings
 from grounding import GroundingChecker, GroundingPolicy
 from guardrails import Guard, Policies
-
-if TYPE_CHECKING:
-    from app.core.services import Services
 
 Source = Literal["INPUT", "OUTPUT"]
 TEXT_UNIT_CHARS = 1000  # Bedrock bills guardrails per text unit of up to 1,000 characters
@@ -139,8 +137,25 @@ def stored_guardrail(
     )  # fmt: skip
 
 
+class GuardrailServices(Protocol):
+    """What applying a stored guardrail needs of :class:`app.core.services.Services` (a Protocol, so this
+    module does not import the services module that imports it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def guardrails(self) -> GuardrailStore: ...
+
+    @property
+    def checker(self) -> GroundingChecker: ...
+
+    @property
+    def guard(self) -> Guard: ...
+
+
 def apply_stored_guardrail(
-    services: Services, identifier: str, version: str, *, source: Source, blocks: Sequence[TextBlock],
+    services: GuardrailServices, identifier: str, version: str, *, source: Source, blocks: Sequence[TextBlock],
     full: bool = False,
 ) -> dict[str, Any]:  # fmt: skip
     """Resolve the guardrail named by id or ARN at ``version`` and apply it: Bedrock's ``ApplyGuardrailResponse``.
