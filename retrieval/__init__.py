@@ -16,7 +16,16 @@ from retrieval.direct import delete_content, index_content, suffix_for
 from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.errors import ModelMismatch, RetrievalError
 from retrieval.filters import parse_filter
-from retrieval.generation import ChatCompletionGenerator, Citation, ExtractiveGenerator, GenerationFailed, Generator
+from retrieval.generation import (
+    NO_ANSWER,
+    Answer,
+    ChatCompletionGenerator,
+    Citation,
+    ExtractiveGenerator,
+    GenerationFailed,
+    Generator,
+    Piece,
+)
 from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, KnowledgeBase
 from retrieval.onnx_embedding import OnnxEmbedder, exported_model
@@ -38,12 +47,12 @@ from retrieval.types import (
 )
 
 __all__ = [
-    "BEDROCK_STATISTICS", "BUNDLED_MODEL", "DEFAULT_SEARCH_TYPE", "MAX_K", "MAX_QUERY_CHARS",
+    "BEDROCK_STATISTICS", "BUNDLED_MODEL", "DEFAULT_SEARCH_TYPE", "MAX_K", "MAX_QUERY_CHARS", "NO_ANSWER", "Answer",
     "ChatCompletionGenerator", "Citation", "DataSource", "DataSourceType", "DocumentSummary", "DocumentWrite",
     "Embedder", "ExtractiveGenerator", "FaissStore", "FolderSource", "GenerationFailed", "Generator",
     "HashEmbedder", "Hit", "Home", "InMemoryStore", "IngestionJob", "JobStatus", "KnowledgeBase",
     "KnowledgeBaseExists", "KnowledgeBaseInfo", "KnowledgeBaseNotFound", "ModelMismatch", "OnnxEmbedder",
-    "RetrievalError", "SearchType", "SentenceTransformerEmbedder", "SyncError", "SyncReport", "VectorStore",
-    "delete_content", "exported_model", "fail_interrupted_jobs", "index_content", "new_id", "open_database",
-    "parse_filter", "suffix_for", "sync_folder", "utc_now",
+    "Piece", "RetrievalError", "SearchType", "SentenceTransformerEmbedder", "SyncError", "SyncReport", "VectorStore",
+    "delete_content", "exported_model", "fail_interrupted_jobs", "index_content", "new_id",
+    "open_database", "parse_filter", "suffix_for", "sync_folder", "utc_now",
 ]  # fmt: skip

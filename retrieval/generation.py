@@ -4,19 +4,26 @@ configured, otherwise a built-in extractive answerer that works offline.
 Both return an :class:`Answer` whose citations map spans of the answer text to the retrieved hits
 that support them. Spans follow Bedrock's ``Span``: ``start`` is the first character, ``end`` the
 last character (inclusive) of the cited part of the answer.
+
+Both also stream (:meth:`Generator.stream`): the answer as :class:`Piece`s, one sentence and the hits it
+cites at a time, in the order they join into the answer (``join_pieces``; ``generate`` returns the same
+answer the joined stream does). The chat model streams with ``"stream": true`` and a sentence is passed on
+as soon as the next one starts; the extractive answerer has its whole answer at once and hands it out
+sentence by sentence.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 import numpy as np
 
-from ingest.sentences import split_sentences
+from ingest.sentences import sentence_spans, split_sentences
 from retrieval.embedding import Embedder
 from retrieval.errors import RetrievalError
 from retrieval.types import Hit
@@ -42,8 +49,20 @@ class Answer:
     citations: tuple[Citation, ...]
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One sentence of a streamed answer and the hits it cites (none: an uncited sentence)."""
+
+    text: str
+    hits: tuple[Hit, ...]
+
+
 class Generator(Protocol):
     def generate(self, query: str, hits: Sequence[Hit]) -> Answer: ...
+
+    def stream(self, query: str, hits: Sequence[Hit]) -> Iterator[Piece]:
+        """The answer sentence by sentence; ``join_pieces(list(stream(...)))`` is the whole answer."""
+        ...
 
 
 class ExtractiveGenerator:
@@ -60,14 +79,18 @@ class ExtractiveGenerator:
         self.min_similarity = min_similarity
 
     def generate(self, query: str, hits: Sequence[Hit]) -> Answer:
+        return join_pieces(self.stream(query, hits))
+
+    def stream(self, query: str, hits: Sequence[Hit]) -> Iterator[Piece]:
         candidates = [(s, hit) for hit in hits for s in split_sentences(hit.text) if len(s.split()) >= 3]
         if not candidates:
-            return Answer(NO_ANSWER, ())
+            return
         vectors = self.embedder.embed_documents([query] + [s for s, _ in candidates])
         similarity = vectors[1:] @ vectors[0]
         order = [int(i) for i in np.argsort(-similarity)]
         chosen = [i for i in order[: self.max_sentences] if similarity[i] >= self.min_similarity] or order[:1]
-        return _join([(candidates[i][0], (candidates[i][1],)) for i in chosen])
+        for i in chosen:
+            yield Piece(candidates[i][0], (candidates[i][1],))
 
 
 class ChatCompletionGenerator:
@@ -89,28 +112,27 @@ class ChatCompletionGenerator:
     def generate(self, query: str, hits: Sequence[Hit]) -> Answer:
         if not hits:
             return Answer(NO_ANSWER, ())
-        sources = "\n\n".join(f"[{i}] {hit.text}" for i, hit in enumerate(hits, start=1))
-        messages = [
-            {"role": "system", "content": (
-                "Answer the question using only the numbered sources. After each sentence, cite the sources "
-                "it uses as [1] or [1][3]. If the sources do not contain the answer, reply exactly: "
-                f"{NO_ANSWER}"
-            )},
-            {"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {query}"},
-        ]  # fmt: skip
-        text = self._complete(messages)
-        pieces: list[tuple[str, tuple[Hit, ...]]] = []
+        text = self._complete(_messages(query, hits))
+        return join_pieces(_cited(sentence, hits) for sentence in split_sentences(text))
+
+    def stream(self, query: str, hits: Sequence[Hit]) -> Iterator[Piece]:
+        """Sentences as the model writes them: each is cited and passed on once the next one has begun."""
+        if not hits:
+            return
+        text = ""
+        for delta in self._stream(_messages(query, hits)):
+            text += delta
+            spans = sentence_spans(text)
+            if len(spans) > 1:
+                for start, end in spans[:-1]:
+                    yield _cited(text[start:end], hits)
+                text = text[spans[-1][0] :]
         for sentence in split_sentences(text):
-            numbers = [int(n) for n in _MARKER.findall(sentence)]
-            cited = tuple(hits[n - 1] for n in dict.fromkeys(numbers) if 1 <= n <= len(hits))
-            pieces.append((_MARKER.sub("", sentence).strip(), cited))
-        return _join([p for p in pieces if p[0]])
+            yield _cited(sentence, hits)
 
     def _complete(self, messages: list[dict[str, Any]]) -> str:
         try:
-            response = self.client.post(
-                self.url, headers=self.headers, json={"model": self.model, "messages": messages, "temperature": 0}
-            )
+            response = self.client.post(self.url, headers=self.headers, json=self._body(messages))
             response.raise_for_status()
             return str(response.json()["choices"][0]["message"]["content"])
         except httpx.HTTPError as exc:
@@ -118,11 +140,60 @@ class ChatCompletionGenerator:
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise GenerationFailed(f"the chat model at {self.url} returned an unexpected response") from exc
 
+    def _stream(self, messages: list[dict[str, Any]]) -> Iterator[str]:
+        """The text deltas of a streamed completion (server-sent events, ``data: [DONE]`` last)."""
+        body = self._body(messages) | {"stream": True}
+        try:
+            with self.client.stream("POST", self.url, headers=self.headers, json=body) as response:
+                response.raise_for_status()
+                for line in response.iter_lines():
+                    data = line.removeprefix("data:").strip()
+                    if not line.startswith("data:") or not data:
+                        continue
+                    if data == "[DONE]":
+                        return
+                    delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                    if delta:
+                        yield str(delta)
+        except httpx.HTTPError as exc:
+            raise GenerationFailed(f"the chat model at {self.url} failed: {exc}") from exc
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            raise GenerationFailed(f"the chat model at {self.url} streamed an unexpected response") from exc
 
-def _join(pieces: Sequence[tuple[str, tuple[Hit, ...]]]) -> Answer:
+    def _body(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"model": self.model, "messages": messages, "temperature": 0}
+
+
+def _messages(query: str, hits: Sequence[Hit]) -> list[dict[str, Any]]:
+    sources = "\n\n".join(f"[{i}] {hit.text}" for i, hit in enumerate(hits, start=1))
+    messages = [
+            {"role": "system", "content": (
+                "Answer the question using only the numbered sources. After each sentence, cite the sources "
+                "it uses as [1] or [1][3]. If the sources do not contain the answer, reply exactly: "
+                f"{NO_ANSWER}"
+            )},
+            {"role": "user", "content": f"Sources:\n{sources}\n\nQuestion: {query}"},
+        ]  # fmt: skip
+    return messages
+
+
+def _cited(sentence: str, hits: Sequence[Hit]) -> Piece:
+    """A sentence of the model's answer without its ``[n]`` markers, citing the hits they number."""
+    numbers = [int(n) for n in _MARKER.findall(sentence)]
+    cited = tuple(hits[n - 1] for n in dict.fromkeys(numbers) if 1 <= n <= len(hits))
+    return Piece(_MARKER.sub("", sentence).strip(), cited)
+
+
+def join_pieces(pieces: Iterable[Piece]) -> Answer:
+    """The answer a stream of pieces makes: sentences joined by one space, each its own citation.
+
+    Empty pieces are dropped; no piece at all is :data:`NO_ANSWER` without citations.
+    """
     text, citations = "", []
-    for sentence, cited in pieces:
+    for piece in pieces:
+        if not piece.text:
+            continue
         start = len(text) + (1 if text else 0)
-        text = f"{text} {sentence}" if text else sentence
-        citations.append(Citation(start, len(text) - 1, cited))
+        text = f"{text} {piece.text}" if text else piece.text
+        citations.append(Citation(start, len(text) - 1, piece.hits))
     return Answer(text or NO_ANSWER, tuple(citations))

@@ -188,8 +188,8 @@ ERROR_CASES: list[tuple[str, str, Callable[[str], dict[str, Any]], str, str]] = 
         lambda kb: rag_request(
             kb, generationConfiguration={"guardrailConfiguration": {"guardrailId": "g", "guardrailVersion": "1"}}
         ),
-        "ValidationException",
-        "guardrailConfiguration",
+        "ResourceNotFoundException",
+        "guardrail g does not exist",
     ),
     (
         "prompt template",

@@ -17,6 +17,7 @@ from app.http.bedrock import agent as routes_bedrock_agent
 from app.http.bedrock import agent_documents as routes_bedrock_documents
 from app.http.bedrock import agent_jobs as routes_bedrock_jobs
 from app.http.bedrock import agent_runtime as routes_bedrock_retrieval
+from app.http.bedrock import agent_sessions as routes_bedrock_sessions
 from app.http.bedrock import guardrails as routes_bedrock_guardrails
 from app.http.bedrock import runtime as runtime_routes
 from app.http.bedrock.assessment import (
@@ -63,7 +64,17 @@ OPERATIONS = {
         "GetKnowledgeBaseDocuments",
         "ListKnowledgeBaseDocuments",
     },
-    AGENT_RUNTIME: {"Retrieve", "RetrieveAndGenerate"},
+    AGENT_RUNTIME: {
+        "Retrieve",
+        "RetrieveAndGenerate",
+        "RetrieveAndGenerateStream",
+        "CreateSession",
+        "GetSession",
+        "ListSessions",
+        "UpdateSession",
+        "EndSession",
+        "DeleteSession",
+    },
     RUNTIME: {"ApplyGuardrail"},
     CONTROL: {"CreateGuardrail", "GetGuardrail", "ListGuardrails", "DeleteGuardrail", "CreateGuardrailVersion"},
 }
@@ -86,6 +97,13 @@ POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (AGENT, "ListKnowledgeBaseDocuments", routes_bedrock_documents.LIST_DOCUMENTS),
     (AGENT_RUNTIME, "Retrieve", routes_bedrock_retrieval.RETRIEVE),
     (AGENT_RUNTIME, "RetrieveAndGenerate", routes_bedrock_retrieval.RETRIEVE_AND_GENERATE),
+    (AGENT_RUNTIME, "RetrieveAndGenerateStream", routes_bedrock_retrieval.RETRIEVE_AND_GENERATE),
+    (AGENT_RUNTIME, "CreateSession", routes_bedrock_sessions.CREATE_SESSION),
+    (AGENT_RUNTIME, "GetSession", routes_bedrock_sessions.SESSION_ID),
+    (AGENT_RUNTIME, "ListSessions", routes_bedrock_sessions.LIST_SESSIONS),
+    (AGENT_RUNTIME, "UpdateSession", routes_bedrock_sessions.UPDATE_SESSION),
+    (AGENT_RUNTIME, "EndSession", routes_bedrock_sessions.SESSION_ID),
+    (AGENT_RUNTIME, "DeleteSession", routes_bedrock_sessions.SESSION_ID),
     (RUNTIME, "ApplyGuardrail", runtime_routes.APPLY_GUARDRAIL),
     (CONTROL, "CreateGuardrail", routes_bedrock_guardrails.CREATE_GUARDRAIL),
     (CONTROL, "GetGuardrail", routes_bedrock_guardrails.GET_GUARDRAIL),

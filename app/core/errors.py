@@ -8,6 +8,7 @@ statuses (along the MRO) and the CLI prints ``str(error)``. The libraries' own t
     ├── DataSourceNotFound    ├── JobNotFound    ├── GuardrailNotFound
     ├── InvalidDataSource     ├── PathNotAllowed
     ├── JobConflict           ├── GuardrailExists  ├── InvalidGuardrail
+    ├── SessionNotFound (a ResourceNotFound)      ├── SessionConflict
     ├── AuthError             missing or invalid credentials (401 native, 403 Bedrock)
     └── Forbidden             valid credentials that may not do this
 """
@@ -57,6 +58,14 @@ class GuardrailExists(AppError):
 
 class InvalidGuardrail(AppError):
     """A guardrail definition that cannot be stored (bad name, message, version)."""
+
+
+class SessionNotFound(ResourceNotFound):
+    """No session with that id."""
+
+
+class SessionConflict(AppError):
+    """A session in the wrong state for the call (ending an ended one, deleting an active one)."""
 
 
 class AuthError(AppError):

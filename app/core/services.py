@@ -16,6 +16,7 @@ from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, 
 from app.core.guardrail_store import GuardrailStore
 from app.core.jobs import JobRunner
 from app.core.keys import Principal
+from app.core.sessions import SessionStore, SqliteSessionStore
 from app.core.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
 from app.settings import Settings
 from grounding import GroundingChecker
@@ -44,6 +45,7 @@ class Services:
         self._generator: Generator | None = None
         self._jobs: JobRunner | None = None
         self._guardrails: GuardrailStore | None = None
+        self._sessions: SessionStore | None = None
         self._members_lock = threading.Lock()
         self._open: dict[str, KnowledgeBase] = {}
         self._lock = threading.Lock()
@@ -89,6 +91,14 @@ class Services:
             return self._guardrails
 
     @property
+    def sessions(self) -> SessionStore:
+        """Conversation sessions (``app/core/sessions.py``), opened on first use."""
+        with self._members_lock:
+            if self._sessions is None:
+                self._sessions = SqliteSessionStore(self.settings.home)
+            return self._sessions
+
+    @property
     def checker(self) -> GroundingChecker:
         """The grounding checker, built on first use (its own lock: loading must not block KB access)."""
         with self._checker_lock:
@@ -110,6 +120,8 @@ class Services:
         self.home.close()
         if self._guardrails is not None:
             self._guardrails.close()
+        if self._sessions is not None:
+            self._sessions.close()
 
     # -- knowledge bases --------------------------------------------------------------------
     def open_kb(self, kb: str, *, principal: Principal, by_id: bool = False) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:

@@ -1,6 +1,8 @@
 """Bedrock-compatible routes at Bedrock's own paths, in Bedrock's wire format, one module per boto3 client:
 ``agent`` (``bedrock-agent``: knowledge bases and data sources; it includes ``agent_jobs`` and
-``agent_documents``, and ``agent_runtime`` for ``bedrock-agent-runtime``), ``runtime`` (``bedrock-runtime``:
+``agent_documents``, and ``agent_runtime`` for ``bedrock-agent-runtime``), ``agent_stream``
+(``bedrock-agent-runtime``: RetrieveAndGenerateStream), ``agent_sessions`` (``bedrock-agent-runtime``:
+sessions), ``runtime`` (``bedrock-runtime``:
 ApplyGuardrail) and ``guardrails`` (``bedrock``: guardrail CRUD). ``protocol`` validates inputs against
 botocore's model, ``sigv4`` checks signatures, ``views`` renders Bedrock's shapes and ``assessment`` runs
 ApplyGuardrail's policies. This package imports ``app.core`` and ``app.http``'s ``deps``/``errors``, never
@@ -9,8 +11,8 @@ ApplyGuardrail's policies. This package imports ``app.core`` and ``app.http``'s 
 
 from fastapi import APIRouter
 
-from app.http.bedrock import agent, guardrails, runtime
+from app.http.bedrock import agent, agent_sessions, agent_stream, guardrails, runtime
 
 router = APIRouter()
-for _module in (agent, runtime, guardrails):
+for _module in (agent, agent_stream, agent_sessions, runtime, guardrails):
     router.include_router(_module.router)

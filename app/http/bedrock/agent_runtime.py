@@ -6,24 +6,33 @@ metadata ``filter``. Scores are higher-is-better: cosine similarity for SEMANTIC
 normalised reciprocal-rank fusion in [0, 1] for HYBRID (see ``retrieval.types.Hit``).
 
 Generation uses the server's generator (an OpenAI-compatible chat model when configured, else the
-offline extractive answerer): ``modelArn`` is accepted and ignored. Sessions carry no history: each call
-is answered on its own; ``sessionId`` is echoed back, or a new one is made when the call has none.
+offline extractive answerer): ``modelArn`` is accepted and ignored. A call without ``sessionId`` starts a
+session (``app/core/sessions.py``); a call with one continues it: the follow-up question is retrieved and
+answered together with the session's previous question, and a session that is unknown, ended or expired
+(24 hours after it began) is a ``ValidationException``. A ``guardrailConfiguration`` guards the question
+(``INPUT``) and the answer (``OUTPUT``, with the retrieved chunks as grounding sources); when it intervenes
+the output is its blocked message and ``guardrailAction`` is ``INTERVENED``.
+``RetrieveAndGenerateStream`` (``agent_stream.py``) shares :func:`start_turn` and :func:`finish_turn`.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.core.errors import RequestError
+from app.core.errors import RequestError, SessionNotFound
+from app.core.keys import Principal
+from app.core.services import Services
+from app.core.sessions import Turn, contextual_query
 from app.core.views import hit_view
 from app.http.bedrock.protocol import AGENT_RUNTIME, bedrock_input, check_query, policy
+from app.http.bedrock.runtime import guard_text
 from app.http.bedrock.views import citation_view
 from app.http.deps import AwsPrincipal, ServicesDep
-from retrieval import DEFAULT_SEARCH_TYPE, Hit, KnowledgeBase, parse_filter
+from retrieval import DEFAULT_SEARCH_TYPE, Answer, Hit, KnowledgeBase, parse_filter
 
 router = APIRouter(tags=["bedrock-agent-runtime"])
 DEFAULT_RESULTS = 5  # Bedrock's default numberOfResults
@@ -51,14 +60,12 @@ RETRIEVE = policy(
 )  # fmt: skip
 RETRIEVE_AND_GENERATE = policy(
     ["input.text", "sessionId", "retrieveAndGenerateConfiguration.type", f"{_KB_CONFIG}.knowledgeBaseId",
-     *(f"{_KB_CONFIG}.retrievalConfiguration.{p}" for p in _SEARCH)],
+     *(f"{_KB_CONFIG}.retrievalConfiguration.{p}" for p in _SEARCH), f"{_GENERATION}.guardrailConfiguration"],
     ignored=[f"{_KB_CONFIG}.modelArn", "sessionConfiguration", f"{_GENERATION}.inferenceConfig",
              f"{_GENERATION}.performanceConfig"],
     reasons={
         "retrieveAndGenerateConfiguration.externalSourcesConfiguration": "retrieveAndGenerateConfiguration.type "
         "EXTERNAL_SOURCES is not supported: ragkb answers from its knowledge bases (type KNOWLEDGE_BASE)",
-        f"{_GENERATION}.guardrailConfiguration": "guardrailConfiguration is not supported on retrieve_and_generate; "
-        "call apply_guardrail on the answer",
         f"{_GENERATION}.promptTemplate": "promptTemplate is not supported: ragkb's generator uses its own prompt",
         f"{_GENERATION}.additionalModelRequestFields": "additionalModelRequestFields is not supported",
         f"{_KB_CONFIG}.orchestrationConfiguration": "orchestrationConfiguration (query transformation) is not "
@@ -88,6 +95,40 @@ def retrieve(principal: AwsPrincipal, services: ServicesDep, params: RetrieveInp
 
 @router.post("/retrieveAndGenerate", summary="RetrieveAndGenerate")
 def retrieve_and_generate(principal: AwsPrincipal, services: ServicesDep, params: RagInput) -> dict[str, Any]:
+    turn = start_turn(services, principal, params)
+    action: str | None = "INTERVENED"
+    if turn.blocked is not None:
+        answer = Answer(turn.blocked, ())
+    else:
+        answer = services.generator.generate(turn.query, turn.hits)
+        answer, action = guard_answer(services, turn, answer)
+    finish_turn(services, turn, answer.text)
+    response: dict[str, Any] = {
+        "output": {"text": answer.text},
+        "citations": [citation_view(answer.text, citation) for citation in answer.citations],
+        "sessionId": turn.session_id,
+    }
+    if action is not None:
+        response["guardrailAction"] = action
+    return response
+
+
+@dataclass(frozen=True)
+class RagTurn:
+    """One retrieve-and-generate call, ready for generation: what to answer, from which hits, in which session."""
+
+    kb_id: str
+    question: str  # as asked
+    query: str  # as retrieved and answered: the question read in its session's context
+    hits: list[Hit]
+    session_id: str
+    guardrail: dict[str, Any] | None  # the generationConfiguration's guardrailConfiguration
+    blocked: str | None = None  # the guardrail's blocked-input message when it stopped the question
+
+
+def start_turn(services: Services, principal: Principal, params: Mapping[str, Any]) -> RagTurn:
+    """Check a (validated) ``RetrieveAndGenerate`` input, open its knowledge base and session, guard the
+    question and retrieve; a new session is created when the call has none."""
     config = params.get("retrieveAndGenerateConfiguration")
     if config is None:
         raise RequestError("retrieveAndGenerateConfiguration is required (type KNOWLEDGE_BASE)")
@@ -99,15 +140,50 @@ def retrieve_and_generate(principal: AwsPrincipal, services: ServicesDep, params
     kb_config = config.get("knowledgeBaseConfiguration")
     if kb_config is None:
         raise RequestError(f"{_KB_CONFIG} is required when the type is KNOWLEDGE_BASE")
-    _, kb = services.open_kb(kb_config["knowledgeBaseId"], principal=principal, by_id=True)
+    info, kb = services.open_kb(kb_config["knowledgeBaseId"], principal=principal, by_id=True)
     question = check_query(params["input"]["text"], path="input.text")
-    hits = search(kb, question, kb_config.get("retrievalConfiguration"))
-    answer = services.generator.generate(question, hits)
-    return {
-        "output": {"text": answer.text},
-        "citations": [citation_view(answer.text, citation) for citation in answer.citations],
-        "sessionId": params.get("sessionId") or str(uuid.uuid4()),
-    }
+    guardrail = kb_config.get("generationConfiguration", {}).get("guardrailConfiguration")
+    session_id = params.get("sessionId")
+    if session_id is None:
+        session_id, history = services.sessions.create().id, []
+    else:
+        history = _history(services, session_id, kb_id=info.id)
+    query = contextual_query(history, question)
+    if guardrail is not None:
+        verdict = guard_text(services, guardrail, source="INPUT", text=question)
+        if verdict.intervened:
+            return RagTurn(info.id, question, query, [], session_id, guardrail, blocked=verdict.text)
+    hits = search(kb, query, kb_config.get("retrievalConfiguration"))
+    return RagTurn(info.id, question, query, hits, session_id, guardrail)
+
+
+def guard_answer(services: Services, turn: RagTurn, answer: Answer) -> tuple[Answer, str | None]:
+    """The answer as the turn's guardrail lets it out, and ``guardrailAction`` (``None`` without a guardrail)."""
+    if turn.guardrail is None:
+        return answer, None
+    verdict = guard_text(
+        services, turn.guardrail, source="OUTPUT", text=answer.text, sources=[hit.text for hit in turn.hits],
+        query=turn.question,
+    )  # fmt: skip
+    return (Answer(verdict.text, ()), "INTERVENED") if verdict.intervened else (answer, "NONE")
+
+
+def finish_turn(services: Services, turn: RagTurn, answer: str) -> None:
+    """Record the answered turn in its session."""
+    services.sessions.add_turn(turn.session_id, kb_id=turn.kb_id, question=turn.question, answer=answer)
+
+
+def _history(services: Services, session_id: str, *, kb_id: str) -> list[Turn]:
+    try:
+        session = services.sessions.get(session_id)
+    except SessionNotFound:
+        raise RequestError(
+            f"Session with Id {session_id} is not valid: pass the sessionId an earlier call returned, or none"
+        ) from None
+    status = services.sessions.status(session)
+    if status != "ACTIVE":
+        raise RequestError(f"Session with Id {session_id} is {status}: start a new session (send no sessionId)")
+    return services.sessions.turns(session_id, kb_id=kb_id)
 
 
 def search(kb: KnowledgeBase, query: str, configuration: Mapping[str, Any] | None) -> list[Hit]:
