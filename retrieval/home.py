@@ -123,6 +123,22 @@ class Home:
         )
         return self.get(kb_id)
 
+    def update(self, kb_id: str, *, name: str, description: str) -> KnowledgeBaseInfo:
+        """Rename a knowledge base and replace its description (Bedrock's ``UpdateKnowledgeBase``)."""
+        if not _NAME.match(name):
+            raise InvalidName(
+                f"invalid knowledge base name {name!r}: use 1-100 letters, digits, '_', '.' or '-', "
+                "starting with a letter or digit"
+            )
+        try:
+            self._db.execute(
+                "UPDATE knowledge_bases SET name = ?, description = ?, updated_at = ? WHERE id = ?",
+                (name, description, utc_now(), kb_id),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise KnowledgeBaseExists(f"a knowledge base named {name!r} already exists") from exc
+        return self.get(kb_id)
+
     def touch(self, kb_id: str) -> None:
         self._db.execute("UPDATE knowledge_bases SET updated_at = ? WHERE id = ?", (utc_now(), kb_id))
 

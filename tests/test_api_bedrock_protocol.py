@@ -18,6 +18,7 @@ from app.http.bedrock import agent_documents as routes_bedrock_documents
 from app.http.bedrock import agent_jobs as routes_bedrock_jobs
 from app.http.bedrock import agent_runtime as routes_bedrock_retrieval
 from app.http.bedrock import agent_sessions as routes_bedrock_sessions
+from app.http.bedrock import agent_tags as routes_bedrock_tags
 from app.http.bedrock import guardrails as routes_bedrock_guardrails
 from app.http.bedrock import runtime as runtime_routes
 from app.http.bedrock.assessment import (
@@ -63,6 +64,11 @@ OPERATIONS = {
         "DeleteKnowledgeBaseDocuments",
         "GetKnowledgeBaseDocuments",
         "ListKnowledgeBaseDocuments",
+        "UpdateKnowledgeBase",
+        "UpdateDataSource",
+        "TagResource",
+        "UntagResource",
+        "ListTagsForResource",
     },
     AGENT_RUNTIME: {
         "Retrieve",
@@ -87,6 +93,11 @@ POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (AGENT, "ListDataSources", routes_bedrock_agent.LIST_DATA_SOURCES),
     (AGENT, "GetDataSource", routes_bedrock_agent.DATA_SOURCE_ID),
     (AGENT, "DeleteDataSource", routes_bedrock_agent.DATA_SOURCE_ID),
+    (AGENT, "UpdateKnowledgeBase", routes_bedrock_agent.UPDATE_KB),
+    (AGENT, "UpdateDataSource", routes_bedrock_agent.UPDATE_DATA_SOURCE),
+    (AGENT, "TagResource", routes_bedrock_tags.TAG),
+    (AGENT, "UntagResource", routes_bedrock_tags.UNTAG),
+    (AGENT, "ListTagsForResource", routes_bedrock_tags.LIST_TAGS),
     (AGENT, "StartIngestionJob", routes_bedrock_jobs.START_JOB),
     (AGENT, "GetIngestionJob", routes_bedrock_jobs.JOB_ID),
     (AGENT, "StopIngestionJob", routes_bedrock_jobs.JOB_ID),

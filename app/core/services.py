@@ -17,6 +17,7 @@ from app.core.guardrail_store import GuardrailStore
 from app.core.jobs import JobRunner
 from app.core.keys import Principal
 from app.core.sessions import SessionStore, SqliteSessionStore
+from app.core.tags import TagStore
 from app.core.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
 from app.settings import Settings
 from grounding import GroundingChecker
@@ -46,6 +47,7 @@ class Services:
         self._jobs: JobRunner | None = None
         self._guardrails: GuardrailStore | None = None
         self._sessions: SessionStore | None = None
+        self._tags: TagStore | None = None
         self._members_lock = threading.Lock()
         self._open: dict[str, KnowledgeBase] = {}
         self._lock = threading.Lock()
@@ -99,6 +101,14 @@ class Services:
             return self._sessions
 
     @property
+    def tags(self) -> TagStore:
+        """Tags of knowledge bases (``app/core/tags.py``), opened on first use."""
+        with self._members_lock:
+            if self._tags is None:
+                self._tags = TagStore(self.settings.home)
+            return self._tags
+
+    @property
     def checker(self) -> GroundingChecker:
         """The grounding checker, built on first use (its own lock: loading must not block KB access)."""
         with self._checker_lock:
@@ -122,6 +132,8 @@ class Services:
             self._guardrails.close()
         if self._sessions is not None:
             self._sessions.close()
+        if self._tags is not None:
+            self._tags.close()
 
     # -- knowledge bases --------------------------------------------------------------------
     def open_kb(self, kb: str, *, principal: Principal, by_id: bool = False) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
@@ -167,6 +179,7 @@ class Services:
             kb = self._open.pop(info.id, None)
             if kb is not None:
                 kb.close()
+        self.tags.forget(info.id)
         return self.home.delete(info.id)
 
     # -- data sources -----------------------------------------------------------------------

@@ -120,6 +120,8 @@ def bedrock_input(service: str, operation: str, fields: FieldPolicy) -> Callable
             location, label = member.serialization.get("location"), member.serialization.get("name", name)
             if location == "uri" and label in request.path_params:
                 params[name] = request.path_params[label]
+            elif location == "querystring" and label in request.query_params and member.type_name == "list":
+                params[name] = [_from_query(v, member.member, label) for v in request.query_params.getlist(label)]
             elif location == "querystring" and label in request.query_params:
                 params[name] = _from_query(request.query_params[label], member, label)
         validate(params, model.input_shape)
@@ -252,6 +254,9 @@ def _join(path: str, name: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str] | None:
+    # botocore's TaggableResourcesArn spells the digit class "/d" (":/d{12}:"), which would refuse every real
+    # ARN; read it as AWS does, "\d".
+    pattern = pattern.replace(":/d{12}:", r":\d{12}:").replace("(?::/d+)", r"(?::\d+)")
     try:
         return re.compile(pattern)
     except re.error:  # a Java-only construct: leave that constraint to nobody rather than fail every call
