@@ -19,6 +19,7 @@ from app.http.bedrock import agent_jobs as routes_bedrock_jobs
 from app.http.bedrock import agent_runtime as routes_bedrock_retrieval
 from app.http.bedrock import agent_sessions as routes_bedrock_sessions
 from app.http.bedrock import agent_tags as routes_bedrock_tags
+from app.http.bedrock import evaluation_jobs as routes_bedrock_evaluation
 from app.http.bedrock import guardrails as routes_bedrock_guardrails
 from app.http.bedrock import runtime as runtime_routes
 from app.http.bedrock.assessment import (
@@ -82,7 +83,17 @@ OPERATIONS = {
         "DeleteSession",
     },
     RUNTIME: {"ApplyGuardrail"},
-    CONTROL: {"CreateGuardrail", "GetGuardrail", "ListGuardrails", "DeleteGuardrail", "CreateGuardrailVersion"},
+    CONTROL: {
+        "CreateGuardrail",
+        "GetGuardrail",
+        "ListGuardrails",
+        "DeleteGuardrail",
+        "CreateGuardrailVersion",
+        "CreateEvaluationJob",
+        "GetEvaluationJob",
+        "ListEvaluationJobs",
+        "StopEvaluationJob",
+    },
 }
 POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (AGENT, "CreateKnowledgeBase", routes_bedrock_agent.CREATE_KB),
@@ -121,6 +132,10 @@ POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (CONTROL, "ListGuardrails", routes_bedrock_guardrails.LIST_GUARDRAILS),
     (CONTROL, "DeleteGuardrail", routes_bedrock_guardrails.DELETE_GUARDRAIL),
     (CONTROL, "CreateGuardrailVersion", routes_bedrock_guardrails.CREATE_GUARDRAIL_VERSION),
+    (CONTROL, "CreateEvaluationJob", routes_bedrock_evaluation.CREATE_JOB),
+    (CONTROL, "GetEvaluationJob", routes_bedrock_evaluation.JOB_ID),
+    (CONTROL, "ListEvaluationJobs", routes_bedrock_evaluation.LIST_JOBS),
+    (CONTROL, "StopEvaluationJob", routes_bedrock_evaluation.JOB_ID),
 ]
 
 

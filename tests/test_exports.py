@@ -22,8 +22,8 @@ ENTRY_POINTS: dict[str, set[str]] = {
         "check",
     },
     "evaluation": {
-        "DetectionScores", "GroundingItem", "Prediction", "PredictionRun", "RagReport", "RagTurn",
-        "RetrievalScores", "TurnScores", "load_qrels", "score_run", "score_turn",
+        "DetectionScores", "GroundingItem", "Prediction", "PredictionRun", "RetrievalScores", "TurnScores",
+        "load_qrels", "score_run",
     },
 }  # fmt: skip
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, PathNotAllowed
+from app.core.evaluation_jobs import EvaluationJobStore, EvaluationRunner
 from app.core.guardrail_store import GuardrailStore
 from app.core.jobs import JobRunner
 from app.core.keys import Principal
@@ -48,6 +49,7 @@ class Services:
         self._guardrails: GuardrailStore | None = None
         self._sessions: SessionStore | None = None
         self._tags: TagStore | None = None
+        self._evaluations: EvaluationRunner | None = None
         self._members_lock = threading.Lock()
         self._open: dict[str, KnowledgeBase] = {}
         self._lock = threading.Lock()
@@ -109,6 +111,14 @@ class Services:
             return self._tags
 
     @property
+    def evaluations(self) -> EvaluationRunner:
+        """Evaluation jobs (``app/core/evaluation_jobs.py``): their store and the threads that run them."""
+        with self._members_lock:
+            if self._evaluations is None:
+                self._evaluations = EvaluationRunner(EvaluationJobStore(self.settings.home))
+            return self._evaluations
+
+    @property
     def checker(self) -> GroundingChecker:
         """The grounding checker, built on first use (its own lock: loading must not block KB access)."""
         with self._checker_lock:
@@ -121,6 +131,9 @@ class Services:
         the open knowledge bases, and close the stores."""
         if self._jobs is not None:
             self._jobs.close()
+        if self._evaluations is not None:
+            self._evaluations.close()
+            self._evaluations.store.close()
         with self._lock:
             for kb in self._open.values():
                 if save:
