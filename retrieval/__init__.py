@@ -21,6 +21,7 @@ from retrieval.generation import (
     Answer,
     ChatCompletionGenerator,
     Citation,
+    Completion,
     ExtractiveGenerator,
     GenerationFailed,
     Generator,
@@ -48,8 +49,8 @@ from retrieval.types import (
 
 __all__ = [
     "BEDROCK_STATISTICS", "BUNDLED_MODEL", "DEFAULT_SEARCH_TYPE", "MAX_K", "MAX_QUERY_CHARS", "NO_ANSWER", "Answer",
-    "ChatCompletionGenerator", "Citation", "DataSource", "DataSourceType", "DocumentSummary", "DocumentWrite",
-    "Embedder", "ExtractiveGenerator", "FaissStore", "FolderSource", "GenerationFailed", "Generator",
+    "ChatCompletionGenerator", "Citation", "Completion", "DataSource", "DataSourceType", "DocumentSummary",
+    "DocumentWrite", "Embedder", "ExtractiveGenerator", "FaissStore", "FolderSource", "GenerationFailed", "Generator",
     "HashEmbedder", "Hit", "Home", "InMemoryStore", "IngestionJob", "JobStatus", "KnowledgeBase",
     "KnowledgeBaseExists", "KnowledgeBaseInfo", "KnowledgeBaseNotFound", "ModelMismatch", "OnnxEmbedder",
     "Piece", "RetrievalError", "SearchType", "SentenceTransformerEmbedder", "SyncError", "SyncReport", "VectorStore",

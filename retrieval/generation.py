@@ -57,6 +57,16 @@ class Piece:
     hits: tuple[Hit, ...]
 
 
+@dataclass(frozen=True)
+class Completion:
+    """One chat completion: the reply, why it ended (OpenAI's ``finish_reason``) and the tokens counted."""
+
+    text: str
+    finish_reason: str
+    input_tokens: int
+    output_tokens: int
+
+
 class Generator(Protocol):
     def generate(self, query: str, hits: Sequence[Hit]) -> Answer: ...
 
@@ -130,15 +140,31 @@ class ChatCompletionGenerator:
         for sentence in split_sentences(text):
             yield _cited(sentence, hits)
 
-    def _complete(self, messages: list[dict[str, Any]]) -> str:
+    def complete(self, messages: list[dict[str, Any]], **options: Any) -> Completion:
+        """The model's reply to OpenAI-style ``messages``; ``options`` (``max_tokens``, ``temperature``,
+        ``top_p``, ``stop``) go into the request as they are. The pass-through behind Bedrock's Converse.
+
+        >>> generator.complete([{"role": "user", "content": "Hi"}], max_tokens=20).text
+        'Hello!'
+        """
+        body = self._body(messages) | options
         try:
-            response = self.client.post(self.url, headers=self.headers, json=self._body(messages))
+            response = self.client.post(self.url, headers=self.headers, json=body)
             response.raise_for_status()
-            return str(response.json()["choices"][0]["message"]["content"])
+            reply = response.json()
+            choice = reply["choices"][0]
+            usage = reply.get("usage") or {}
+            return Completion(
+                str(choice["message"]["content"] or ""), str(choice.get("finish_reason") or "stop"),
+                int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)),
+            )  # fmt: skip
         except httpx.HTTPError as exc:
             raise GenerationFailed(f"the chat model at {self.url} failed: {exc}") from exc
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise GenerationFailed(f"the chat model at {self.url} returned an unexpected response") from exc
+
+    def _complete(self, messages: list[dict[str, Any]]) -> str:
+        return self.complete(messages).text
 
     def _stream(self, messages: list[dict[str, Any]]) -> Iterator[str]:
         """The text deltas of a streamed completion (server-sent events, ``data: [DONE]`` last)."""

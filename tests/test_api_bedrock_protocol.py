@@ -19,6 +19,7 @@ from app.http.bedrock import agent_jobs as routes_bedrock_jobs
 from app.http.bedrock import agent_runtime as routes_bedrock_retrieval
 from app.http.bedrock import agent_sessions as routes_bedrock_sessions
 from app.http.bedrock import agent_tags as routes_bedrock_tags
+from app.http.bedrock import converse as converse_routes
 from app.http.bedrock import evaluation_jobs as routes_bedrock_evaluation
 from app.http.bedrock import guardrails as routes_bedrock_guardrails
 from app.http.bedrock import runtime as runtime_routes
@@ -82,7 +83,7 @@ OPERATIONS = {
         "EndSession",
         "DeleteSession",
     },
-    RUNTIME: {"ApplyGuardrail"},
+    RUNTIME: {"ApplyGuardrail", "Converse", "InvokeModel"},
     CONTROL: {
         "CreateGuardrail",
         "GetGuardrail",
@@ -127,6 +128,8 @@ POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (AGENT_RUNTIME, "EndSession", routes_bedrock_sessions.SESSION_ID),
     (AGENT_RUNTIME, "DeleteSession", routes_bedrock_sessions.SESSION_ID),
     (RUNTIME, "ApplyGuardrail", runtime_routes.APPLY_GUARDRAIL),
+    (RUNTIME, "Converse", converse_routes.CONVERSE),
+    (RUNTIME, "InvokeModel", converse_routes.INVOKE_MODEL),
     (CONTROL, "CreateGuardrail", routes_bedrock_guardrails.CREATE_GUARDRAIL),
     (CONTROL, "GetGuardrail", routes_bedrock_guardrails.GET_GUARDRAIL),
     (CONTROL, "ListGuardrails", routes_bedrock_guardrails.LIST_GUARDRAILS),

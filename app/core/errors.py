@@ -4,6 +4,7 @@ statuses (along the MRO) and the CLI prints ``str(error)``. The libraries' own t
 
     AppError
     ├── RequestError          a bad request found by a route itself (limits, unsupported fields)
+    │   └── ModelNotConfigured    Converse / InvokeModel without RAGKB_LLM_BASE_URL
     ├── ResourceNotFound      a document or other sub-resource that does not exist
     ├── DataSourceNotFound    ├── JobNotFound    ├── GuardrailNotFound
     ├── InvalidDataSource     ├── PathNotAllowed
@@ -58,6 +59,10 @@ class GuardrailExists(AppError):
 
 class InvalidGuardrail(AppError):
     """A guardrail definition that cannot be stored (bad name, message, version)."""
+
+
+class ModelNotConfigured(RequestError):
+    """A model call (Converse, InvokeModel) on a server without an OpenAI-compatible model configured."""
 
 
 class SessionNotFound(ResourceNotFound):

@@ -2,7 +2,8 @@
 ``agent`` (``bedrock-agent``: knowledge bases and data sources; it includes ``agent_jobs`` and
 ``agent_documents``, and ``agent_runtime`` for ``bedrock-agent-runtime``), ``agent_stream``
 (``bedrock-agent-runtime``: RetrieveAndGenerateStream), ``agent_sessions`` (``bedrock-agent-runtime``:
-sessions), ``runtime`` (``bedrock-runtime``: ApplyGuardrail), ``guardrails`` (``bedrock``: guardrail CRUD)
+sessions), ``runtime`` (``bedrock-runtime``: ApplyGuardrail), ``converse`` (``bedrock-runtime``: Converse
+and InvokeModel, passed through to the chat model, guarded), ``guardrails`` (``bedrock``: guardrail CRUD)
 and ``evaluation_jobs`` (``bedrock``: knowledge-base evaluation jobs). ``protocol`` validates inputs against
 botocore's model, ``sigv4`` checks signatures, ``views`` renders Bedrock's shapes and ``assessment`` runs
 ApplyGuardrail's policies. This package imports ``app.core`` and ``app.http``'s ``deps``/``errors``, never
@@ -11,8 +12,8 @@ ApplyGuardrail's policies. This package imports ``app.core`` and ``app.http``'s 
 
 from fastapi import APIRouter
 
-from app.http.bedrock import agent, agent_sessions, agent_stream, evaluation_jobs, guardrails, runtime
+from app.http.bedrock import agent, agent_sessions, agent_stream, converse, evaluation_jobs, guardrails, runtime
 
 router = APIRouter()
-for _module in (agent, agent_stream, agent_sessions, runtime, guardrails, evaluation_jobs):
+for _module in (agent, agent_stream, agent_sessions, runtime, converse, guardrails, evaluation_jobs):
     router.include_router(_module.router)

@@ -28,8 +28,8 @@ from app.core.keys import Principal
 from app.core.services import Services
 from app.core.sessions import Turn, contextual_query
 from app.core.views import hit_view
+from app.http.bedrock.converse import guard_text
 from app.http.bedrock.protocol import AGENT_RUNTIME, bedrock_input, check_query, policy
-from app.http.bedrock.runtime import guard_text
 from app.http.bedrock.views import citation_view
 from app.http.deps import AwsPrincipal, ServicesDep
 from retrieval import DEFAULT_SEARCH_TYPE, Answer, Hit, KnowledgeBase, parse_filter

@@ -8,15 +8,12 @@ checker (``app/http/bedrock/assessment.py``). An unknown identifier or version i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
 from app.core.errors import RequestError
-from app.core.services import Services
-from app.http.bedrock.assessment import Source, TextBlock, apply_guardrail, resolve_guardrail
+from app.http.bedrock.assessment import TextBlock, apply_guardrail, resolve_guardrail
 from app.http.bedrock.protocol import RUNTIME, bedrock_input, policy
 from app.http.deps import AwsPrincipal, ServicesDep
 
@@ -44,34 +41,3 @@ def apply_guardrail_route(principal: AwsPrincipal, services: ServicesDep, params
         guardrail, version=params["guardrailVersion"], source=params["source"], blocks=blocks,
         full=params.get("outputScope") == "FULL", region=services.settings.aws_region,
     )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """A guardrail's verdict on one text: ``text`` is the text itself, or the blocked message when it intervened."""
-
-    intervened: bool
-    text: str
-    response: dict[str, Any]  # ApplyGuardrailResponse, for a trace
-
-
-def guard_text(
-    services: Services, configuration: dict[str, Any], *, source: Source, text: str,
-    sources: Sequence[str] = (), query: str | None = None,
-) -> Verdict:  # fmt: skip
-    """Run the guardrail of a ``guardrailConfiguration`` (``guardrailId``/``guardrailIdentifier`` and
-    ``guardrailVersion``) on ``text``, as ``apply_guardrail`` would with ``sources`` qualified
-    ``grounding_source`` and ``query`` qualified ``query``: the one way retrieve-and-generate and
-    Converse apply a guardrail."""
-    identifier = configuration.get("guardrailId") or configuration["guardrailIdentifier"]
-    version = configuration["guardrailVersion"]
-    guardrail = resolve_guardrail(services.guardrails, identifier, version, checker=lambda: services.checker)
-    blocks = [TextBlock(item, frozenset({"grounding_source"})) for item in sources]
-    if query is not None:
-        blocks.append(TextBlock(query, frozenset({"query"})))
-    blocks.append(TextBlock(text, frozenset({"guard_content"})))
-    response = apply_guardrail(
-        guardrail, version=version, source=source, blocks=blocks, full=False, region=services.settings.aws_region
-    )
-    intervened = response["action"] == "GUARDRAIL_INTERVENED"
-    return Verdict(intervened, response["outputs"][0]["text"] if intervened else text, response)
