@@ -30,6 +30,7 @@ from retrieval.generation import (
 from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, KnowledgeBase
 from retrieval.onnx_embedding import OnnxEmbedder, exported_model
+from retrieval.rerank import OverlapReranker, Reranker, rerank
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentSummary
 from retrieval.store.sqlite import open_database
@@ -53,7 +54,7 @@ __all__ = [
     "DocumentWrite", "Embedder", "ExtractiveGenerator", "FaissStore", "FolderSource", "GenerationFailed", "Generator",
     "HashEmbedder", "Hit", "Home", "InMemoryStore", "IngestionJob", "JobStatus", "KnowledgeBase",
     "KnowledgeBaseExists", "KnowledgeBaseInfo", "KnowledgeBaseNotFound", "ModelMismatch", "OnnxEmbedder",
-    "Piece", "RetrievalError", "SearchType", "SentenceTransformerEmbedder", "SyncError", "SyncReport", "VectorStore",
-    "delete_content", "exported_model", "fail_interrupted_jobs", "index_content", "new_id",
-    "open_database", "parse_filter", "suffix_for", "sync_folder", "utc_now",
+    "OverlapReranker", "Piece", "Reranker", "RetrievalError", "SearchType", "SentenceTransformerEmbedder",
+    "SyncError", "SyncReport", "VectorStore", "delete_content", "exported_model", "fail_interrupted_jobs",
+    "index_content", "new_id", "open_database", "parse_filter", "rerank", "suffix_for", "sync_folder", "utc_now",
 ]  # fmt: skip

@@ -18,7 +18,7 @@ ENTRY_POINTS: dict[str, set[str]] = {
     "ingest": set(),
     "retrieval": {"InMemoryStore", "JobStatus", "SyncReport"},
     "grounding": {
-        "Calibration", "CrossEncoder", "Evidence", "FilterAssessment", "OverlapScorer", "PairScorer", "TextEncoder",
+        "Calibration", "Evidence", "FilterAssessment", "OverlapScorer", "PairScorer", "TextEncoder",
         "check",
     },
     "evaluation": {

@@ -19,7 +19,7 @@ from app.core.jobs import JobRunner
 from app.core.keys import Principal
 from app.core.sessions import SessionStore, SqliteSessionStore
 from app.core.tags import TagStore
-from app.core.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
+from app.core.wiring import build_checker, build_embedder, build_generator, build_reranker, open_knowledge_base
 from app.settings import Settings
 from grounding import GroundingChecker
 from ingest import ChunkingConfig
@@ -33,6 +33,7 @@ from retrieval import (
     KnowledgeBase,
     KnowledgeBaseInfo,
     KnowledgeBaseNotFound,
+    Reranker,
 )
 
 
@@ -55,6 +56,7 @@ class Services:
         self._lock = threading.Lock()
         self._checker: GroundingChecker | None = None
         self._checker_lock = threading.Lock()
+        self._reranker: Reranker | None = None
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
@@ -125,6 +127,15 @@ class Services:
             if self._checker is None:
                 self._checker = build_checker(self.settings)
             return self._checker
+
+    @property
+    def reranker(self) -> Reranker:
+        """The reranker of ``rerankingConfiguration`` and ``Rerank``, loaded on first use (the checker's lock:
+        both may load the cross-encoder)."""
+        with self._checker_lock:
+            if self._reranker is None:
+                self._reranker = build_reranker(self.settings)
+            return self._reranker
 
     def close(self, *, save: bool = True) -> None:
         """Stop jobs, save (unless ``save`` is false: the CLI's commands save what they change) and close

@@ -1,12 +1,17 @@
-"""The one place where settings choose implementations (embedder, grounding checker, home, knowledge bases)."""
+"""The one place where settings choose implementations (embedder, grounding checker, reranker, home, knowledge
+bases)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
 from app.settings import Settings
-from grounding import Checker, CrossEncoderChecker, GroundingChecker, HashEncoder, MiniLMEncoder
+from grounding import Checker, CrossEncoder, CrossEncoderChecker, GroundingChecker, HashEncoder, MiniLMEncoder
 from retrieval import (
     BUNDLED_MODEL,
     ChatCompletionGenerator,
@@ -19,6 +24,8 @@ from retrieval import (
     KnowledgeBase,
     KnowledgeBaseInfo,
     OnnxEmbedder,
+    OverlapReranker,
+    Reranker,
     SentenceTransformerEmbedder,
     VectorStore,
     exported_model,
@@ -89,6 +96,27 @@ def build_checker(settings: Settings) -> GroundingChecker:
             onnx_model = exported_model(model_dir, cache_dir=cache, quantize=False, model_id=model_id)
             return Checker(MiniLMEncoder(onnx_model=onnx_model))
     raise AssertionError(f"unhandled embedder {settings.embedder}")
+
+
+class CrossEncoderReranker:
+    """The grounding cross-encoder's relevance head (``grounding/crossencoder.py``: "this text addresses this
+    question", trained on question-answer pairs) read as a reranker of ``(query, passage)`` pairs: a
+    zero-training baseline, measured in ``docs/reranking.md``."""
+
+    name = "ragkb-crossencoder-relevance"
+
+    def __init__(self, model: CrossEncoder | None = None) -> None:
+        self.model = model or CrossEncoder.load()
+
+    def scores(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self.model.relevance([(query, text) for text in texts])
+
+
+def build_reranker(settings: Settings) -> Reranker:
+    """The word-overlap fake with the hash embedder (tests), else the cross-encoder's relevance head."""
+    if settings.embedder == "hash":
+        return OverlapReranker()
+    return CrossEncoderReranker()
 
 
 def build_generator(settings: Settings, embedder: Embedder) -> Generator:

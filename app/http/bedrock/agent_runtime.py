@@ -1,9 +1,11 @@
-"""Bedrock ``bedrock-agent-runtime``: ``Retrieve`` and ``RetrieveAndGenerate`` over a knowledge base.
+"""Bedrock ``bedrock-agent-runtime``: ``Retrieve``, ``RetrieveAndGenerate`` and ``Rerank``.
 
 Retrieval takes ``numberOfResults`` (default 5), ``overrideSearchType`` (``SEMANTIC`` or ``HYBRID``;
 absent, the service chooses, as Bedrock does: ragkb chooses ``HYBRID``, its default everywhere) and a
 metadata ``filter``. Scores are higher-is-better: cosine similarity for SEMANTIC,
-normalised reciprocal-rank fusion in [0, 1] for HYBRID (see ``retrieval.types.Hit``).
+normalised reciprocal-rank fusion in [0, 1] for HYBRID (see ``retrieval.types.Hit``). A
+``rerankingConfiguration`` reranks the hits found with the server's reranker (``app/core/wiring.py``), as
+``Rerank`` scores inline sources; scores are then the reranker's, in [0, 1].
 
 Generation uses the server's generator (an OpenAI-compatible chat model when configured, else the
 offline extractive answerer): ``modelArn`` is accepted and ignored. A call without ``sessionId`` starts a
@@ -17,7 +19,8 @@ the output is its blocked message and ``guardrailAction`` is ``INTERVENED``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -32,18 +35,23 @@ from app.http.bedrock.converse import guard_text
 from app.http.bedrock.protocol import AGENT_RUNTIME, bedrock_input, check_query, policy
 from app.http.bedrock.views import citation_view
 from app.http.deps import AwsPrincipal, ServicesDep
-from retrieval import DEFAULT_SEARCH_TYPE, Answer, Hit, KnowledgeBase, parse_filter
+from retrieval import DEFAULT_SEARCH_TYPE, Answer, Hit, KnowledgeBase, Reranker, parse_filter, rerank
 
 router = APIRouter(tags=["bedrock-agent-runtime"])
 DEFAULT_RESULTS = 5  # Bedrock's default numberOfResults
 
 _VECTOR = "vectorSearchConfiguration"
-_SEARCH = [f"{_VECTOR}.numberOfResults", f"{_VECTOR}.overrideSearchType", f"{_VECTOR}.filter"]
+_RERANK = f"{_VECTOR}.rerankingConfiguration"
+_SEARCH = [f"{_VECTOR}.numberOfResults", f"{_VECTOR}.overrideSearchType", f"{_VECTOR}.filter", f"{_RERANK}.type",
+           f"{_RERANK}.bedrockRerankingConfiguration.numberOfRerankedResults",
+           f"{_RERANK}.bedrockRerankingConfiguration.modelConfiguration.modelArn"]  # fmt: skip
 _UNSUPPORTED_SEARCH = {
-    f"{_VECTOR}.rerankingConfiguration": "rerankingConfiguration is not supported: ragkb ranks by the search "
-    "type alone",
     f"{_VECTOR}.implicitFilterConfiguration": "implicitFilterConfiguration is not supported (a model would write "
     "the filter); send an explicit filter",
+    f"{_RERANK}.bedrockRerankingConfiguration.metadataConfiguration": "metadataConfiguration is not supported: "
+    "ragkb's reranker reads the chunk text only",
+    f"{_RERANK}.bedrockRerankingConfiguration.modelConfiguration.additionalModelRequestFields": "additionalModelRequest"
+    "Fields is not supported by ragkb's reranker",
 }
 _KB_CONFIG = "retrieveAndGenerateConfiguration.knowledgeBaseConfiguration"
 _GENERATION = f"{_KB_CONFIG}.generationConfiguration"
@@ -74,6 +82,19 @@ RETRIEVE_AND_GENERATE = policy(
          _UNSUPPORTED_SEARCH.items()},
 )  # fmt: skip
 
+_RERANKER = "rerankingConfiguration.bedrockRerankingConfiguration"
+RERANK = policy(
+    ["queries[].type", "queries[].textQuery.text", "sources[].type", "sources[].inlineDocumentSource.type",
+     "sources[].inlineDocumentSource.textDocument.text", "sources[].inlineDocumentSource.jsonDocument",
+     "rerankingConfiguration.type", f"{_RERANKER}.numberOfResults"],
+    ignored=[f"{_RERANKER}.modelConfiguration.modelArn"],
+    reasons={
+        "nextToken": "nextToken is not supported: ragkb returns every result in one response",
+        f"{_RERANKER}.modelConfiguration.additionalModelRequestFields": "additionalModelRequestFields is not "
+        "supported by ragkb's reranker",
+    },
+)  # fmt: skip
+RerankInput = Annotated[dict[str, Any], Depends(bedrock_input(AGENT_RUNTIME, "Rerank", RERANK))]
 RetrieveInput = Annotated[dict[str, Any], Depends(bedrock_input(AGENT_RUNTIME, "Retrieve", RETRIEVE))]
 RagInput = Annotated[
     dict[str, Any], Depends(bedrock_input(AGENT_RUNTIME, "RetrieveAndGenerate", RETRIEVE_AND_GENERATE))
@@ -89,7 +110,7 @@ def retrieve(principal: AwsPrincipal, services: ServicesDep, params: RetrieveInp
     if "text" not in query:
         raise RequestError("retrievalQuery.text is required")
     text = check_query(query["text"], path="retrievalQuery.text")
-    hits = search(kb, text, params.get("retrievalConfiguration"))
+    hits = search(kb, text, params.get("retrievalConfiguration"), reranker=lambda: services.reranker)
     return {"retrievalResults": [hit_view(hit) for hit in hits]}
 
 
@@ -111,6 +132,27 @@ def retrieve_and_generate(principal: AwsPrincipal, services: ServicesDep, params
     if action is not None:
         response["guardrailAction"] = action
     return response
+
+
+@router.post("/rerank", summary="Rerank")
+def rerank_route(principal: AwsPrincipal, services: ServicesDep, params: RerankInput) -> dict[str, Any]:
+    """Score each source against the query with the server's reranker, whatever ``modelArn`` names; the
+    best ``numberOfResults`` (default: all), best first, each with its ``index`` in ``sources``."""
+    query = check_query(params["queries"][0]["textQuery"].get("text", ""), path="queries[0].textQuery.text")
+    documents = [source["inlineDocumentSource"] for source in params["sources"]]
+    texts = []
+    for i, document in enumerate(documents):
+        if document["type"] == "TEXT" and "textDocument" in document:
+            texts.append(document["textDocument"].get("text", ""))
+        elif document["type"] == "JSON" and "jsonDocument" in document:
+            texts.append(json.dumps(document["jsonDocument"], ensure_ascii=False))
+        else:
+            raise RequestError(f"sources[{i}].inlineDocumentSource of type {document['type']} has no matching document")
+    scores = services.reranker.scores(query, texts)
+    order = sorted(range(len(texts)), key=lambda i: (-float(scores[i]), i))
+    top_n = params["rerankingConfiguration"]["bedrockRerankingConfiguration"].get("numberOfResults")
+    return {"results": [{"index": i, "relevanceScore": float(scores[i]), "document": documents[i]}
+                        for i in order[:top_n]]}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -153,7 +195,7 @@ def start_turn(services: Services, principal: Principal, params: Mapping[str, An
         verdict = guard_text(services, guardrail, source="INPUT", text=question)
         if verdict.intervened:
             return RagTurn(info.id, question, query, [], session_id, guardrail, blocked=verdict.text)
-    hits = search(kb, query, kb_config.get("retrievalConfiguration"))
+    hits = search(kb, query, kb_config.get("retrievalConfiguration"), reranker=lambda: services.reranker)
     return RagTurn(info.id, question, query, hits, session_id, guardrail)
 
 
@@ -186,13 +228,25 @@ def _history(services: Services, session_id: str, *, kb_id: str) -> list[Turn]:
     return services.sessions.turns(session_id, kb_id=kb_id)
 
 
-def search(kb: KnowledgeBase, query: str, configuration: Mapping[str, Any] | None) -> list[Hit]:
-    """Run a Bedrock ``KnowledgeBaseRetrievalConfiguration`` (validated by the caller's input shape)."""
+def search(
+    kb: KnowledgeBase, query: str, configuration: Mapping[str, Any] | None, *, reranker: Callable[[], Reranker]
+) -> list[Hit]:
+    """Run a Bedrock ``KnowledgeBaseRetrievalConfiguration`` (validated by the caller's input shape).
+
+    With a ``rerankingConfiguration``, the ``numberOfResults`` hits found are reranked by ``reranker()``
+    (whatever ``modelArn`` names) and the best ``numberOfRerankedResults`` (default: all) come back with the
+    reranker's scores, as Bedrock does.
+    """
     vector = (configuration or {}).get(_VECTOR, {})
     where = vector.get("filter")
-    return kb.retrieve(
+    hits = kb.retrieve(
         query,
         k=vector.get("numberOfResults", DEFAULT_RESULTS),
         search_type=vector.get("overrideSearchType", DEFAULT_SEARCH_TYPE),
         filter=None if where is None else parse_filter(where),
     )
+    reranking = vector.get("rerankingConfiguration")
+    if reranking is None:
+        return hits
+    top_n = reranking.get("bedrockRerankingConfiguration", {}).get("numberOfRerankedResults")
+    return rerank(reranker(), query, hits, top_n=top_n)

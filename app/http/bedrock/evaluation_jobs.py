@@ -155,7 +155,10 @@ def _asker(services: Services, principal: Principal, config: dict[str, Any]) -> 
         retrieve = config["retrieveConfig"]
         _, kb = services.open_kb(retrieve["knowledgeBaseId"], principal=principal, by_id=True)
         settings = retrieve["knowledgeBaseRetrievalConfiguration"]
-        return lambda prompt: ([hit.text for hit in search(kb, prompt, settings)], None)
+        return lambda prompt: (
+            [hit.text for hit in search(kb, prompt, settings, reranker=lambda: services.reranker)],
+            None,
+        )
     rag = config["retrieveAndGenerateConfig"]
     if rag["type"] != "KNOWLEDGE_BASE" or "knowledgeBaseConfiguration" not in rag:
         raise RequestError("retrieveAndGenerateConfig must be of type KNOWLEDGE_BASE with a knowledgeBaseConfiguration")
@@ -163,7 +166,7 @@ def _asker(services: Services, principal: Principal, config: dict[str, Any]) -> 
     _, kb = services.open_kb(kb_config["knowledgeBaseId"], principal=principal, by_id=True)
 
     def ask(prompt: str) -> tuple[list[str], str | None]:
-        hits = search(kb, prompt, kb_config.get("retrievalConfiguration"))
+        hits = search(kb, prompt, kb_config.get("retrievalConfiguration"), reranker=lambda: services.reranker)
         return [hit.text for hit in hits], services.generator.generate(prompt, hits).text
 
     return ask
