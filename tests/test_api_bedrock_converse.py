@@ -137,6 +137,8 @@ def test_invoke_model_openai_and_anthropic_bodies(clients: Clients, chat: FakeCh
         modelId="m", body=json.dumps(openai), guardrailIdentifier=strict, guardrailVersion="DRAFT"
     ))  # fmt: skip
     assert "qualified grounding_source" in ungrounded.response["Error"]["Message"]  # no sources in a raw body
+    odd = error_of(lambda: clients.bedrock.invoke_model(modelId="m", body=json.dumps({"messages": [1]})))
+    assert "messages[0] must be an object with a role" in odd.response["Error"]["Message"]
     bad = error_of(lambda: clients.bedrock.invoke_model(modelId="m", body=b"not json"))
     assert "not valid JSON" in bad.response["Error"]["Message"]
 

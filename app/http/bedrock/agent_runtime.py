@@ -186,15 +186,13 @@ def start_turn(services: Services, principal: Principal, params: Mapping[str, An
     question = check_query(params["input"]["text"], path="input.text")
     guardrail = kb_config.get("generationConfiguration", {}).get("guardrailConfiguration")
     session_id = params.get("sessionId")
-    if session_id is None:
-        session_id, history = services.sessions.create().id, []
-    else:
-        history = _history(services, session_id, kb_id=info.id)
+    history = [] if session_id is None else _history(services, session_id, kb_id=info.id)
     query = contextual_query(history, question)
-    if guardrail is not None:
-        verdict = guard_text(services, guardrail, source="INPUT", text=question)
-        if verdict.intervened:
-            return RagTurn(info.id, question, query, [], session_id, guardrail, blocked=verdict.text)
+    verdict = None if guardrail is None else guard_text(services, guardrail, source="INPUT", text=question)
+    if session_id is None:  # made once the request has passed every check
+        session_id = services.sessions.create().id
+    if verdict is not None and verdict.intervened:
+        return RagTurn(info.id, question, query, [], session_id, guardrail, blocked=verdict.text)
     hits = search(kb, query, kb_config.get("retrievalConfiguration"), reranker=lambda: services.reranker)
     return RagTurn(info.id, question, query, hits, session_id, guardrail)
 

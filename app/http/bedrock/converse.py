@@ -155,7 +155,10 @@ def invoke_model(principal: AwsPrincipal, services: ServicesDep, params: InvokeI
         raise RequestError("the body must be a chat request: a JSON object with a non-empty 'messages' list")
     anthropic = "anthropic_version" in body
     messages = [{"role": "system", "content": _content(body["system"])}] if body.get("system") else []
-    messages += [{"role": str(m["role"]), "content": _content(m["content"])} for m in body["messages"]]
+    for i, message in enumerate(body["messages"]):
+        if not isinstance(message, dict) or message.get("role") not in ("user", "assistant", "system"):
+            raise RequestError(f"messages[{i}] must be an object with a role 'user', 'assistant' or 'system'")
+        messages.append({"role": message["role"], "content": _content(message.get("content"))})
     options = {key: body[key] for key in ("max_tokens", "temperature", "top_p", "stop") if key in body}
     if "stop_sequences" in body:
         options["stop"] = body["stop_sequences"]
