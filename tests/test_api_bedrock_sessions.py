@@ -4,13 +4,14 @@ a live server: a follow-up question is answered in its session's context."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from app.core.errors import SessionConflict, SessionNotFound
-from app.core.sessions import SESSION_LIFETIME, SqliteSessionStore, Turn, contextual_query
+from app.core.sessions import SESSION_LIFETIME, SessionStore, SqliteSessionStore, Turn, contextual_query
 from tests.bedrock_clients import (
     Clients,
     boto_clients,
@@ -27,6 +28,12 @@ PART_TIME_VACATION = "Part-time staff get vacation days pro rata to their contra
 PART_TIME_REMOTE = "Part-time staff may work remotely. Part-time staff book remote days with their manager."
 
 
+# Every SessionStore backend runs the contract tests below: a PostgreSQL twin adds its factory here.
+STORES: dict[str, Callable[[Path, Callable[[], datetime]], SessionStore]] = {
+    "sqlite": lambda home, clock: SqliteSessionStore(home, clock=clock),
+}
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
@@ -36,9 +43,10 @@ class Clock:
 
 
 # -- the store -------------------------------------------------------------------------------------
-def test_session_lifecycle_in_sqlite(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", STORES)
+def test_session_lifecycle(tmp_path: Path, backend: str) -> None:
     clock = Clock()
-    store = SqliteSessionStore(tmp_path, clock=clock)
+    store = STORES[backend](tmp_path, clock)
     session = store.create(metadata={"user": "ana"})
     store.add_turn(session.id, kb_id="KB1", question="How many vacation days?", answer="25.")
     store.add_turn(session.id, kb_id="KB2", question="Other base?", answer="-")
@@ -46,7 +54,7 @@ def test_session_lifecycle_in_sqlite(tmp_path: Path) -> None:
     store.add_turn(session.id, kb_id="KB1", question="And part-time staff?", answer="Pro rata.")
     store.close()
 
-    store = SqliteSessionStore(tmp_path, clock=clock)  # a restart keeps everything
+    store = STORES[backend](tmp_path, clock)  # a restart keeps everything
     again = store.get(session.id)
     assert (again.metadata, store.status(again), again.updated_at - again.created_at) == (
         {"user": "ana"}, "ACTIVE", timedelta(hours=1)
@@ -67,9 +75,10 @@ def test_session_lifecycle_in_sqlite(tmp_path: Path) -> None:
         store.turns(session.id, kb_id="KB1")
 
 
-def test_sessions_expire_24_hours_after_creation(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", STORES)
+def test_sessions_expire_24_hours_after_creation(tmp_path: Path, backend: str) -> None:
     clock = Clock()
-    store = SqliteSessionStore(tmp_path, clock=clock)
+    store = STORES[backend](tmp_path, clock)
     session = store.create()
     clock.now += SESSION_LIFETIME - timedelta(seconds=1)
     store.add_turn(session.id, kb_id="KB1", question="q", answer="a")  # activity does not extend it
