@@ -177,7 +177,7 @@ class EvaluationRunner:
     ) -> None:  # fmt: skip
         try:
             status, failures = run_evaluation(job, dataset=dataset, output=output, ask=ask, checker=checker, stop=stop)
-        except Exception as exc:
+        except Exception as exc:  # a job thread reports every failure in its job, never dies unseen
             status, failures = "Failed", [f"{type(exc).__name__}: {exc}"]
         with self._lock:
             self._stops.pop(job.id, None)
