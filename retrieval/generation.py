@@ -166,9 +166,12 @@ class ChatCompletionGenerator:
     def _complete(self, messages: list[dict[str, Any]]) -> str:
         return self.complete(messages).text
 
-    def _stream(self, messages: list[dict[str, Any]]) -> Iterator[str]:
-        """The text deltas of a streamed completion (server-sent events, ``data: [DONE]`` last)."""
-        body = self._body(messages) | {"stream": True}
+    def stream_complete(self, messages: list[dict[str, Any]], **options: Any) -> Iterator[Completion]:
+        """:meth:`complete`, streamed: one :class:`Completion` per text delta as the model writes it
+        (``finish_reason`` empty), then a last one with no text, the finish reason and the token counts the
+        server reported (0 when it reports none)."""
+        body = self._body(messages) | options | {"stream": True}
+        finish, used_in, used_out = "stop", 0, 0
         try:
             with self.client.stream("POST", self.url, headers=self.headers, json=body) as response:
                 response.raise_for_status()
@@ -177,14 +180,28 @@ class ChatCompletionGenerator:
                     if not line.startswith("data:") or not data:
                         continue
                     if data == "[DONE]":
-                        return
-                    delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                        break
+                    chunk = json.loads(data)
+                    usage = chunk.get("usage") or {}
+                    used_in, used_out = usage.get("prompt_tokens", used_in), usage.get("completion_tokens", used_out)
+                    if not chunk.get("choices"):
+                        continue
+                    choice = chunk["choices"][0]
+                    finish = choice.get("finish_reason") or finish
+                    delta = (choice.get("delta") or {}).get("content")
                     if delta:
-                        yield str(delta)
+                        yield Completion(str(delta), "", 0, 0)
         except httpx.HTTPError as exc:
             raise GenerationFailed(f"the chat model at {self.url} failed: {exc}") from exc
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             raise GenerationFailed(f"the chat model at {self.url} streamed an unexpected response") from exc
+        yield Completion("", str(finish), int(used_in), int(used_out))
+
+    def _stream(self, messages: list[dict[str, Any]]) -> Iterator[str]:
+        """The text deltas of a streamed completion."""
+        for part in self.stream_complete(messages):
+            if part.text:
+                yield part.text
 
     def _body(self, messages: list[dict[str, Any]]) -> dict[str, Any]:
         return {"model": self.model, "messages": messages, "temperature": 0}

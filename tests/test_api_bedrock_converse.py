@@ -152,3 +152,40 @@ def test_without_a_model_the_error_says_so(module_live_server: ServerFactory) ->
     assert "no model is configured" in refused.response["Error"]["Message"]
     refused = error_of(lambda: plain.bedrock.invoke_model(modelId="m", body=b"{}"))
     assert "RAGKB_LLM_BASE_URL" in refused.response["Error"]["Message"]
+
+
+def test_converse_stream_passes_deltas_on(clients: Clients, chat: FakeChat, strict: str) -> None:
+    messages = [{"role": "user", "content": [{"text": "Capital of Japan?"}]}]
+    events = list(clients.bedrock.converse_stream(modelId="m", messages=messages,
+                                                  inferenceConfig={"maxTokens": 9})["stream"])  # fmt: skip
+    assert chat.requests[-1]["stream"] is True and chat.requests[-1]["max_tokens"] == 9
+    assert events[0] == {"messageStart": {"role": "assistant"}}
+    deltas = [e["contentBlockDelta"]["delta"]["text"] for e in events if "contentBlockDelta" in e]
+    assert len(deltas) == len(REPLY.split(" ")) and "".join(deltas) == REPLY  # one delta per streamed word
+    assert [next(iter(e)) for e in events[-3:]] == ["contentBlockStop", "messageStop", "metadata"]
+    assert events[-2]["messageStop"]["stopReason"] == "end_turn"
+    assert events[-1]["metadata"]["usage"]["totalTokens"] == 0  # the fake reports no usage when streaming
+
+    guarded = list(clients.bedrock.converse_stream(
+        modelId="m", messages=grounded_messages(),
+        guardrailConfig={"guardrailIdentifier": strict, "guardrailVersion": "DRAFT", "streamProcessingMode": "sync"},
+    )["stream"])  # fmt: skip
+    assert [e["contentBlockDelta"]["delta"]["text"] for e in guarded if "contentBlockDelta" in e] == ["Not grounded."]
+    assert guarded[-2]["messageStop"]["stopReason"] == "guardrail_intervened"
+    missing = error_of(lambda: clients.bedrock.converse_stream(
+        modelId="m", messages=messages, guardrailConfig={"guardrailIdentifier": "nope", "guardrailVersion": "1"}
+    ))  # fmt: skip
+    assert missing.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_converse_stream_failure_is_a_model_stream_error(clients: Clients, chat: FakeChat) -> None:
+    from botocore.exceptions import EventStreamError
+
+    chat.fail = True
+    try:
+        response = clients.bedrock.converse_stream(modelId="m", messages=[{"role": "user", "content": [{"text": "x"}]}])
+        with pytest.raises(EventStreamError) as caught:
+            list(response["stream"])
+    finally:
+        chat.fail = False
+    assert caught.value.response["Error"]["Code"] == "modelStreamErrorException"

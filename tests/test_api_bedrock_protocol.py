@@ -84,7 +84,7 @@ OPERATIONS = {
         "EndSession",
         "DeleteSession",
     },
-    RUNTIME: {"ApplyGuardrail", "Converse", "InvokeModel"},
+    RUNTIME: {"ApplyGuardrail", "Converse", "ConverseStream", "InvokeModel"},
     CONTROL: {
         "CreateGuardrail",
         "GetGuardrail",
@@ -132,6 +132,7 @@ POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (RUNTIME, "ApplyGuardrail", runtime_routes.APPLY_GUARDRAIL),
     (RUNTIME, "Converse", converse_routes.CONVERSE),
     (RUNTIME, "InvokeModel", converse_routes.INVOKE_MODEL),
+    (RUNTIME, "ConverseStream", converse_routes.CONVERSE_STREAM),
     (CONTROL, "CreateGuardrail", routes_bedrock_guardrails.CREATE_GUARDRAIL),
     (CONTROL, "GetGuardrail", routes_bedrock_guardrails.GET_GUARDRAIL),
     (CONTROL, "ListGuardrails", routes_bedrock_guardrails.LIST_GUARDRAILS),

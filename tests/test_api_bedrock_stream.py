@@ -16,7 +16,7 @@ from botocore.config import Config
 from botocore.eventstream import ChecksumMismatch, EventStreamBuffer
 from botocore.exceptions import EventStreamError
 
-from app.http.bedrock.agent_stream import event, frame
+from app.http.bedrock.protocol import event, frame
 from tests.bedrock_clients import DESCALING, Clients, boto_clients, error_of, rag_request, seed_kb
 from tests.conftest import ServerFactory
 from tests.fake_openai import FakeChat, fake_chat_server

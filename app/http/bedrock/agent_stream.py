@@ -15,20 +15,12 @@ response is ``application/vnd.amazon.eventstream`` with the session in the
 Without a guardrail the chat model's answer is passed on sentence by sentence as it is written; with one,
 the whole answer is checked first (a guardrail judges the answer, not a part of it) and then streamed.
 
-Every message is framed as AWS frames event streams: a prelude (total length, headers length, CRC32),
-string headers (``:message-type``, ``:event-type`` or ``:exception-type``, ``:content-type``), the JSON
-payload and the CRC32 of the whole message. It is written here (:func:`frame`) because botocore ships
-only the decoder and ``smithy-aws-event-stream``, AWS's encoder, needs Python 3.12; tests decode every
-frame with botocore's own ``EventStreamBuffer``.
+Every message is framed by ``protocol.frame`` (AWS's event stream framing, CRC32s included).
 """
 
 from __future__ import annotations
 
-import json
-import logging
-import struct
-import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
@@ -36,17 +28,13 @@ from fastapi.responses import StreamingResponse
 
 from app.core.services import Services
 from app.http.bedrock.agent_runtime import RETRIEVE_AND_GENERATE, RagTurn, finish_turn, guard_answer, start_turn
-from app.http.bedrock.protocol import AGENT_RUNTIME, bedrock_input, operation_model
+from app.http.bedrock.protocol import AGENT_RUNTIME, EVENT_STREAM, bedrock_input, event, exception_event
 from app.http.bedrock.views import citation_view
 from app.http.deps import AwsPrincipal, ServicesDep
-from app.http.errors import kind_of
 from retrieval import NO_ANSWER, Answer, Citation, Piece
 
 router = APIRouter(tags=["bedrock-agent-runtime"])
-log = logging.getLogger("ragkb")
 SESSION_HEADER = "x-amzn-bedrock-knowledge-base-session-id"
-MEDIA_TYPE = "application/vnd.amazon.eventstream"
-_STRING = 7  # the event stream's header value type for a UTF-8 string
 
 RagStreamInput = Annotated[
     dict[str, Any], Depends(bedrock_input(AGENT_RUNTIME, "RetrieveAndGenerateStream", RETRIEVE_AND_GENERATE))
@@ -59,7 +47,7 @@ def retrieve_and_generate_stream(
 ) -> StreamingResponse:
     turn = start_turn(services, principal, params)
     return StreamingResponse(
-        answer_events(services, turn), media_type=MEDIA_TYPE, headers={SESSION_HEADER: turn.session_id}
+        answer_events(services, turn), media_type=EVENT_STREAM, headers={SESSION_HEADER: turn.session_id}
     )
 
 
@@ -92,7 +80,7 @@ def answer_events(services: Services, turn: RagTurn) -> Iterator[bytes]:
             yield event("guardrail", {"action": action})
         finish_turn(services, turn, text)
     except Exception as exc:  # the status line is sent: every failure must become an event
-        yield exception_event(exc)
+        yield exception_event(exc, service=AGENT_RUNTIME, operation="RetrieveAndGenerateStream")
 
 
 def pieces_of(answer: Answer) -> list[Piece]:
@@ -100,40 +88,3 @@ def pieces_of(answer: Answer) -> list[Piece]:
     if not answer.citations:
         return [Piece(answer.text, ())]
     return [Piece(answer.text[c.start : c.end + 1], c.hits) for c in answer.citations]
-
-
-def event(event_type: str, body: Mapping[str, Any]) -> bytes:
-    headers = {":message-type": "event", ":event-type": event_type, ":content-type": "application/json"}
-    return frame(headers, json.dumps(body).encode())
-
-
-def exception_event(exc: Exception) -> bytes:
-    """The stream's exception event for ``exc``, named as the operation's output shape names it
-    (``BadGatewayException`` -> ``badGatewayException``); unmapped errors are internal and not described."""
-    kind = kind_of(exc)
-    members = operation_model(AGENT_RUNTIME, "RetrieveAndGenerateStream").output_shape.members["stream"].members
-    name = kind.aws[0].lower() + kind.aws[1:] if kind is not None else ""
-    if name not in members:
-        log.error("retrieve_and_generate_stream failed after the stream began", exc_info=exc)
-        name, message = "internalServerException", "internal error"
-    else:
-        message = str(exc)
-    headers = {":message-type": "exception", ":exception-type": name, ":content-type": "application/json"}
-    return frame(headers, json.dumps({"message": message}).encode())
-
-
-def frame(headers: Mapping[str, str], payload: bytes) -> bytes:
-    """One event stream message: prelude, prelude CRC, string headers, payload, message CRC (big-endian).
-
-    >>> frame({":message-type": "event"}, b"{}")[:8] == struct.pack(">II", 45, 25)
-    True
-    """
-    encoded = b"".join(_header(name, value) for name, value in headers.items())
-    prelude = struct.pack(">II", 12 + len(encoded) + len(payload) + 4, len(encoded))
-    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + encoded + payload
-    return message + struct.pack(">I", zlib.crc32(message))
-
-
-def _header(name: str, value: str) -> bytes:
-    key, data = name.encode(), value.encode()
-    return struct.pack(">B", len(key)) + key + struct.pack(">BH", _STRING, len(data)) + data

@@ -1,9 +1,9 @@
-"""Bedrock ``bedrock-runtime`` model calls: ``Converse`` and ``InvokeModel``, passed through to the server's
-OpenAI-compatible chat model (``RAGKB_LLM_BASE_URL``) whatever ``modelId`` names, with a guardrail applied
-to the input and the output; and :func:`guard_text`, the one way a model call or retrieve-and-generate
-applies a guardrail (``assessment.apply_guardrail``, as ``apply_guardrail`` runs it).
+"""Bedrock ``bedrock-runtime`` model calls: ``Converse``, ``ConverseStream`` and ``InvokeModel``, passed through
+to the server's OpenAI-compatible chat model (``RAGKB_LLM_BASE_URL``) whatever ``modelId`` names, with a
+guardrail applied to the input and the output; and :func:`guard_text`, the one way a model call or
+retrieve-and-generate applies a guardrail (``assessment.apply_guardrail``, as ``apply_guardrail`` runs it).
 
-Without a configured model both are a ``ValidationException`` saying so. Text only: images, documents,
+Without a configured model each is a ``ValidationException`` saying so. Text only: images, documents,
 tools and reasoning blocks are refused by name.
 
 Converse: ``messages`` and ``system`` become chat messages (text and ``guardContent`` text joined per
@@ -25,16 +25,26 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import StreamingResponse
 
 from app.core.errors import ModelNotConfigured, RequestError
 from app.core.services import Services
 from app.http.bedrock.assessment import Source, TextBlock, apply_guardrail, resolve_guardrail
-from app.http.bedrock.protocol import RUNTIME, bedrock_input, operation_model, policy, validate
+from app.http.bedrock.protocol import (
+    EVENT_STREAM,
+    RUNTIME,
+    bedrock_input,
+    event,
+    exception_event,
+    operation_model,
+    policy,
+    validate,
+)
 from app.http.deps import AwsPrincipal, ServicesDep
 from retrieval import ChatCompletionGenerator, Completion
 
@@ -62,6 +72,10 @@ INVOKE_MODEL = policy(
     ignored=["performanceConfigLatency", "serviceTier"],
 )
 ConverseInput = Annotated[dict[str, Any], Depends(bedrock_input(RUNTIME, "Converse", CONVERSE))]
+CONVERSE_STREAM = policy(
+    CONVERSE.supported, ignored=CONVERSE.ignored | {"guardrailConfig.streamProcessingMode"}, reasons=CONVERSE.reasons
+)
+ConverseStreamInput = Annotated[dict[str, Any], Depends(bedrock_input(RUNTIME, "ConverseStream", CONVERSE_STREAM))]
 
 
 async def invoke_input(request: Request) -> dict[str, Any]:
@@ -113,16 +127,7 @@ def guard_text(
 @router.post("/model/{modelId:path}/converse", summary="Converse")
 def converse(principal: AwsPrincipal, services: ServicesDep, params: ConverseInput) -> dict[str, Any]:
     started = time.perf_counter()
-    model = chat_model(services)
-    guardrail = params.get("guardrailConfig")
-    if guardrail is not None and not {"guardrailIdentifier", "guardrailVersion"} <= guardrail.keys():
-        raise RequestError("guardrailConfig needs guardrailIdentifier and guardrailVersion")
-    messages = ([{"role": "system", "content": "\n".join(_block_text(b) for b in params["system"])}]
-                if params.get("system") else [])  # fmt: skip
-    messages += [{"role": m["role"], "content": "\n".join(_block_text(b) for b in m["content"])}
-                 for m in params.get("messages", [])]  # fmt: skip
-    if not messages or messages[-1]["role"] != "user":
-        raise RequestError("messages must end with a user message")
+    model, messages, guardrail = _conversation(services, params)
     trace: dict[str, Any] = {}
     if guardrail is not None:
         verdict = guard_text(services, guardrail, source="INPUT", text=_guarded_input(params["messages"][-1]))
@@ -142,6 +147,49 @@ def converse(principal: AwsPrincipal, services: ServicesDep, params: ConverseInp
             trace["modelOutput"] = [text]
             text, reason = verdict.text, "guardrail_intervened"
     return _converse_response(text, reason, reply, started, guardrail, trace)
+
+
+@router.post("/model/{modelId:path}/converse-stream", summary="ConverseStream", response_class=StreamingResponse)
+def converse_stream(principal: AwsPrincipal, services: ServicesDep, params: ConverseStreamInput) -> StreamingResponse:
+    """Converse as an event stream (``messageStart``, ``contentBlockDelta``..., ``contentBlockStop``,
+    ``messageStop``, ``metadata``). Without a guardrail the model's deltas are passed on as they come; with
+    one, the reply is checked whole first and sent as one delta (Bedrock's synchronous processing mode)."""
+    started = time.perf_counter()
+    chat, messages, guardrail = _conversation(services, params)
+    options = _options(params.get("inferenceConfig", {}))
+
+    checked: list[Completion] = []
+    if guardrail is not None:  # before the stream starts, so a bad guardrail is a plain error
+        response = converse(principal, services, params)
+        usage = response["usage"]
+        checked = [Completion(response["output"]["message"]["content"][0]["text"], "", 0, 0),
+                   Completion("", response["stopReason"], usage["inputTokens"], usage["outputTokens"])]  # fmt: skip
+
+    def deltas() -> Iterator[Completion]:
+        return iter(checked) if guardrail is not None else chat.stream_complete(messages, **options)
+
+    def events() -> Iterator[bytes]:
+        try:
+            yield event("messageStart", {"role": "assistant"})
+            last = Completion("", "stop", 0, 0)
+            for part in deltas():
+                if part.text:
+                    yield event("contentBlockDelta", {"delta": {"text": part.text}, "contentBlockIndex": 0})
+                else:
+                    last = part
+            yield event("contentBlockStop", {"contentBlockIndex": 0})
+            reason = last.finish_reason if guardrail is not None else _STOP_REASONS.get(last.finish_reason, "end_turn")
+            yield event("messageStop", {"stopReason": reason})
+            used = {"inputTokens": last.input_tokens, "outputTokens": last.output_tokens,
+                    "totalTokens": last.input_tokens + last.output_tokens}  # fmt: skip
+            yield event(
+                "metadata", {"usage": used, "metrics": {"latencyMs": round((time.perf_counter() - started) * 1000)}}
+            )
+        except Exception as exc:  # the status line is sent: every failure must become an event
+            yield exception_event(exc, service=RUNTIME, operation="ConverseStream",
+                                  aliases={"badGatewayException": "modelStreamErrorException"})  # fmt: skip
+
+    return StreamingResponse(events(), media_type=EVENT_STREAM)
 
 
 @router.post("/model/{modelId:path}/invoke", summary="InvokeModel")
@@ -184,6 +232,23 @@ def invoke_model(principal: AwsPrincipal, services: ServicesDep, params: InvokeI
     if intervened:
         out["amazon-bedrock-guardrailAction"] = "INTERVENED"
     return Response(json.dumps(out), media_type="application/json")
+
+
+def _conversation(
+    services: Services, params: dict[str, Any]
+) -> tuple[ChatCompletionGenerator, list[dict[str, Any]], dict[str, Any] | None]:
+    """The model, the chat messages and the guardrail of a (validated) Converse input."""
+    model = chat_model(services)
+    guardrail = params.get("guardrailConfig")
+    if guardrail is not None and not {"guardrailIdentifier", "guardrailVersion"} <= guardrail.keys():
+        raise RequestError("guardrailConfig needs guardrailIdentifier and guardrailVersion")
+    messages = ([{"role": "system", "content": "\n".join(_block_text(b) for b in params["system"])}]
+                if params.get("system") else [])  # fmt: skip
+    messages += [{"role": m["role"], "content": "\n".join(_block_text(b) for b in m["content"])}
+                 for m in params.get("messages", [])]  # fmt: skip
+    if not messages or messages[-1]["role"] != "user":
+        raise RequestError("messages must end with a user message")
+    return model, messages, guardrail
 
 
 def chat_model(services: Services) -> ChatCompletionGenerator:
