@@ -38,6 +38,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=100, help="judged queries to use (first N by id order)")
     parser.add_argument("--search-type", default="HYBRID", choices=["SEMANTIC", "HYBRID"])
     parser.add_argument("--depths", default="10,25,50", help="comma-separated rerank depths (at most 50)")
+    parser.add_argument("--timed-only", default="", help="depths only timed, on --timed-queries queries (no nDCG)")
+    parser.add_argument("--timed-queries", type=int, default=10, help="queries the --timed-only depths run on")
     args = parser.parse_args()
     corpus = load_corpus(SCIFACT / ("corpus.jsonl" if args.full else "corpus_mini.jsonl"))
     qrels = load_qrels(SCIFACT / "qrels" / ("train.tsv" if args.full else "train_mini.tsv"))
@@ -65,9 +67,12 @@ def main() -> None:
     reranker = CrossEncoderReranker()
     reranker.scores("warm up", ["the first call loads kernels"])
     rows = {"none": _row(score_run(run, qrels), [], [])}
+    timed_only = {int(d) for d in args.timed_only.split(",") if d}
     for depth in (int(d) for d in args.depths.split(",")):
         reranked, seconds, cpu = {}, [], []
-        for qid, ranked in run.items():
+        for n, (qid, ranked) in enumerate(run.items()):
+            if depth in timed_only and n >= args.timed_queries:
+                break
             head = ranked[:depth]
             tick, tock = time.perf_counter(), time.process_time()
             scores = reranker.scores(queries[qid], [corpus[doc] for doc, _ in head])
@@ -75,7 +80,10 @@ def main() -> None:
             cpu.append(time.process_time() - tock)
             order = sorted(range(len(head)), key=lambda i: -float(scores[i]))
             reranked[qid] = [(head[i][0], float(scores[i])) for i in order] + ranked[depth:]
-        rows[f"k={depth}"] = _row(score_run(reranked, qrels), seconds, cpu)
+        if depth in timed_only:  # too few queries for a quality figure: time only
+            rows[f"k={depth}"] = _row(None, seconds, cpu)
+        else:
+            rows[f"k={depth}"] = _row(score_run(reranked, qrels), seconds, cpu)
 
     name = "corpus.jsonl" if args.full else "corpus_mini.jsonl"
     print(f"\nSciFact {name}, {len(queries)} judged train queries, {args.search_type} top {DEPTH}, "
@@ -83,9 +91,12 @@ def main() -> None:
     print(f"{'rerank':8} {'nDCG@10':>8} {'vs none':>8} {'R@10':>7} {'MRR@10':>7} {'ms/query p50':>13} {'p95':>7} "
           f"{'CPU ms p50':>11}")  # fmt: skip
     for label, row in rows.items():
-        delta = row["nDCG@10"] - rows["none"]["nDCG@10"]
-        print(f"{label:8} {row['nDCG@10']:8.4f} {delta:+8.4f} {row['Recall@10']:7.4f} {row['MRR@10']:7.4f} "
-              f"{row['ms_p50']:13.0f} {row['ms_p95']:7.0f} {row['cpu_ms_p50']:11.0f}")  # fmt: skip
+        if "nDCG@10" in row:
+            delta = row["nDCG@10"] - rows["none"]["nDCG@10"]
+            quality = f"{row['nDCG@10']:8.4f} {delta:+8.4f} {row['Recall@10']:7.4f} {row['MRR@10']:7.4f}"
+        else:
+            quality = f"{'(timed on ' + str(row['timed']) + ' queries)':>33}"
+        print(f"{label:8} {quality} {row['ms_p50']:13.0f} {row['ms_p95']:7.0f} {row['cpu_ms_p50']:11.0f}")
     out = ROOT / f"bench/results/rerank{'_full' if args.full else ''}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"corpus": name, "queries": len(queries), "search_type": args.search_type,
@@ -93,13 +104,16 @@ def main() -> None:
     print(f"\nwrote {out.relative_to(ROOT)}")
 
 
-def _row(scores: RetrievalScores, seconds: list[float], cpu: list[float]) -> dict[str, float]:
-    """Quality, wall time per query (p50, p95) and CPU time per query (all threads; steadier on a busy machine)."""
-    values = scores.as_dict()
+def _row(scores: RetrievalScores | None, seconds: list[float], cpu: list[float]) -> dict[str, float]:
+    """Quality (unless only timed), wall time per query (p50, p95) and CPU time per query (all threads; steadier
+    on a busy machine)."""
     ms = sorted(s * 1000 for s in seconds) or [0.0]
-    return {"nDCG@10": values["nDCG@10"], "Recall@10": values["Recall@10"], "MRR@10": values["MRR@10"],
-            "ms_p50": statistics.median(ms), "ms_p95": ms[min(len(ms) - 1, int(0.95 * len(ms)))],
-            "cpu_ms_p50": statistics.median(c * 1000 for c in cpu) if cpu else 0.0}  # fmt: skip
+    row = {"ms_p50": statistics.median(ms), "ms_p95": ms[min(len(ms) - 1, int(0.95 * len(ms)))],
+           "cpu_ms_p50": statistics.median(c * 1000 for c in cpu) if cpu else 0.0, "timed": len(seconds)}  # fmt: skip
+    if scores is not None:
+        values = scores.as_dict()
+        row |= {"nDCG@10": values["nDCG@10"], "Recall@10": values["Recall@10"], "MRR@10": values["MRR@10"]}
+    return row
 
 
 if __name__ == "__main__":
