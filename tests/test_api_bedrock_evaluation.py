@@ -155,3 +155,18 @@ def test_local_path_stays_in_its_root(tmp_path: Path) -> None:
     assert local_path("s3://evals", [root]) == root
     with pytest.raises(PathNotAllowed):
         local_path("s3://evals/../escape", [root])
+
+
+def test_stop_a_running_job(clients: Clients, control: Any, root: Path) -> None:
+    kb = seed_kb(clients, "eval-stop")
+    line = {"conversationTurns": [{"prompt": {"content": [{"text": "How often is the machine descaled?"}]}}]}
+    (root / "datasets" / "long.jsonl").write_text((json.dumps(line) + "\n") * 2000)
+    config = {"retrieveConfig": {"knowledgeBaseId": kb, "knowledgeBaseRetrievalConfiguration": {
+        "vectorSearchConfiguration": {"numberOfResults": 1}}}}  # fmt: skip
+    request = job_request("long-one", config, metrics=["Builtin.ContextRelevance"], dataset="long.jsonl")
+    arn = control.create_evaluation_job(**request)["jobArn"]
+    control.stop_evaluation_job(jobIdentifier=arn)  # 2,000 turns: still running
+    assert control.get_evaluation_job(jobIdentifier=arn)["status"] in ("Stopping", "Stopped")
+    assert wait(control, arn)["status"] == "Stopped"
+    listed = control.list_evaluation_jobs(statusEquals="Stopped")["jobSummaries"]
+    assert [j["jobName"] for j in listed] == ["long-one"]
