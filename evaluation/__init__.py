@@ -21,7 +21,16 @@ from evaluation.grounding import (
     read_grounding_dataset,
     write_predictions,
 )
-from evaluation.rag import METRICS, RagReport, RagTurn, TurnScores, evaluate_rag, read_rag_dataset, score_turn
+from evaluation.rag import (
+    METRICS,
+    RagReport,
+    RagTurn,
+    TurnScores,
+    evaluate_rag,
+    read_rag_dataset,
+    score_turn,
+    turn_view,
+)
 from evaluation.report import TITLES, render_report
 from evaluation.retrieval import RetrievalScores, evaluate, load_qrels, score_run, write_trec_run
 
@@ -29,5 +38,5 @@ __all__ = [
     "METRICS", "TITLES", "DatasetError", "DetectionScores", "GroundingItem", "Prediction", "PredictionRun",
     "RagReport", "RagTurn", "RetrievalScores", "TurnScores", "detection_scores", "evaluate", "evaluate_rag",
     "load_qrels", "predict", "read_grounding_dataset", "read_rag_dataset", "render_report", "score_run",
-    "score_turn", "write_predictions", "write_trec_run",
+    "score_turn", "turn_view", "write_predictions", "write_trec_run",
 ]  # fmt: skip

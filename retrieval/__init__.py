@@ -17,10 +17,20 @@ from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceT
 from retrieval.errors import ModelMismatch, RetrievalError
 from retrieval.extractive import ABSTENTION, ExtractiveGenerator
 from retrieval.filters import parse_filter
-from retrieval.generation import Answer, ChatCompletionGenerator, Citation, GenerationFailed, Generator
+from retrieval.generation import (
+    NO_ANSWER,
+    Answer,
+    ChatCompletionGenerator,
+    Citation,
+    Completion,
+    GenerationFailed,
+    Generator,
+    Piece,
+)
 from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound, Registry
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, KnowledgeBase
 from retrieval.onnx_embedding import OnnxEmbedder, exported_model
+from retrieval.rerank import OverlapReranker, Reranker, rerank
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentSummary
 from retrieval.store.postgres.database import Database
@@ -50,10 +60,12 @@ __all__ = [
     "DEFAULT_SEARCH_TYPE",
     "MAX_K",
     "MAX_QUERY_CHARS",
+    "NO_ANSWER",
     "Answer",
     "ChatCompletionGenerator",
     "Citation",
     "Claim",
+    "Completion",
     "DataSource",
     "DataSourceType",
     "Database",
@@ -79,9 +91,12 @@ __all__ = [
     "KnowledgeBaseNotFound",
     "ModelMismatch",
     "OnnxEmbedder",
+    "OverlapReranker",
+    "Piece",
     "PostgresKnowledgeBase",
     "PostgresRegistry",
     "Registry",
+    "Reranker",
     "RetrievalError",
     "SearchType",
     "SentenceTransformerEmbedder",
@@ -99,6 +114,7 @@ __all__ = [
     "open_database",
     "parse_filter",
     "read_header",
+    "rerank",
     "suffix_for",
     "sync_folder",
     "utc_now",

@@ -23,14 +23,14 @@ What a reader accepts from an answer made only of quotes, and how each rule gets
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ingest.sentences import split_sentences
 from retrieval.embedding import Embedder
-from retrieval.generation import Answer, join_pieces
+from retrieval.generation import Answer, Piece, join_pieces
 from retrieval.types import Hit
 
 ABSTENTION = "The knowledge base does not say."
@@ -180,12 +180,18 @@ class ExtractiveGenerator:
         return [(scores[i], chosen[i]) for i in order]
 
     def generate(self, query: str, hits: Sequence[Hit]) -> Answer:
+        return join_pieces(self.stream(query, hits))
+
+    def stream(self, query: str, hits: Sequence[Hit]) -> Iterator[Piece]:
+        """The answer's pieces (a sentence, or a table's rows under its header), best first; the abstention
+        is one piece citing nothing. The whole answer is computed first, then handed out."""
         scored = self.scored_units(query, hits)
         if not scored or scored[0][0] < self.min_relevance or (self.check_names and not _names_found(query, hits)):
-            return Answer(ABSTENTION, ())
+            yield Piece(ABSTENTION, ())
+            return
         best = scored[0][0]
         kept = [unit for score, unit in scored[: self.max_units] if score >= best - self.margin]
-        return join_pieces(_pieces(kept))
+        yield from _pieces(kept)
 
 
 def _names_found(query: str, hits: Sequence[Hit]) -> bool:
@@ -197,19 +203,19 @@ def _names_found(query: str, hits: Sequence[Hit]) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text) for term in terms)
 
 
-def _pieces(units: Sequence[Unit]) -> list[tuple[str, tuple[Hit, ...]]]:
+def _pieces(units: Sequence[Unit]) -> list[Piece]:
     """Sentences as they are; rows of one table gathered under its header, where the first of them stood."""
-    pieces: list[tuple[str, tuple[Hit, ...]]] = []
+    pieces: list[Piece] = []
     tables: dict[str, int] = {}
     for unit in units:
         if not unit.header:
-            pieces.append((unit.text, (unit.hit,)))
+            pieces.append(Piece(unit.text, (unit.hit,)))
         elif unit.header in tables:
             index = tables[unit.header]
-            text, cited = pieces[index]
+            text, cited = pieces[index].text, pieces[index].hits
             known = any(hit.chunk_id == unit.hit.chunk_id for hit in cited)
-            pieces[index] = (f"{text}\n{unit.text}", cited if known else (*cited, unit.hit))
+            pieces[index] = Piece(f"{text}\n{unit.text}", cited if known else (*cited, unit.hit))
         else:
             tables[unit.header] = len(pieces)
-            pieces.append((f"{unit.header}\n{unit.text}", (unit.hit,)))
+            pieces.append(Piece(f"{unit.header}\n{unit.text}", (unit.hit,)))
     return pieces

@@ -63,6 +63,7 @@ class Registry(Protocol):
     def find(self, name_or_id: str) -> KnowledgeBaseInfo | None: ...
     def list(self) -> list[KnowledgeBaseInfo]: ...
     def set_chunking(self, kb_id: str, chunking: ChunkingConfig) -> KnowledgeBaseInfo: ...
+    def update(self, kb_id: str, *, name: str, description: str) -> KnowledgeBaseInfo: ...
     def touch(self, kb_id: str) -> None: ...
     def delete(self, name_or_id: str) -> KnowledgeBaseInfo: ...
     def close(self) -> None: ...
@@ -142,6 +143,22 @@ class Home:
             "UPDATE knowledge_bases SET chunking = ?, updated_at = ? WHERE id = ?",
             (json.dumps(chunking.to_bedrock()), utc_now(), kb_id),
         )
+        return self.get(kb_id)
+
+    def update(self, kb_id: str, *, name: str, description: str) -> KnowledgeBaseInfo:
+        """Rename a knowledge base and replace its description (Bedrock's ``UpdateKnowledgeBase``)."""
+        if not _NAME.match(name):
+            raise InvalidName(
+                f"invalid knowledge base name {name!r}: use 1-100 letters, digits, '_', '.' or '-', "
+                "starting with a letter or digit"
+            )
+        try:
+            self._db.execute(
+                "UPDATE knowledge_bases SET name = ?, description = ?, updated_at = ? WHERE id = ?",
+                (name, description, utc_now(), kb_id),
+            )
+        except sqlite3.IntegrityError as exc:
+            raise KnowledgeBaseExists(f"a knowledge base named {name!r} already exists") from exc
         return self.get(kb_id)
 
     def touch(self, kb_id: str) -> None:

@@ -124,15 +124,16 @@ def test_custom_documents_round_trip(clients: Clients) -> None:
 
     question = "How much coffee for a French press?"
     retrieved = runtime.retrieve(knowledgeBaseId=kb, retrievalQuery={"text": question})["retrievalResults"]
+    session = runtime.create_session()["sessionId"]
     answer = runtime.retrieve_and_generate(
         input={"text": question},
-        sessionId="my-session.1",
+        sessionId=session,
         retrieveAndGenerateConfiguration={
             "type": "KNOWLEDGE_BASE",
             "knowledgeBaseConfiguration": {"knowledgeBaseId": kb, "modelArn": "anthropic.claude-3-haiku-20240307-v1:0"},
         },
     )
-    assert answer["sessionId"] == "my-session.1"
+    assert answer["sessionId"] == session
     assert "30 grams of coarse coffee" in answer["output"]["text"]
     assert answer["citations"]
     retrieved_chunks = {hit["metadata"]["x-amz-bedrock-kb-chunk-id"] for hit in retrieved}

@@ -110,7 +110,7 @@ ERROR_CASES: list[tuple[str, str, Callable[[str], dict[str, Any]], str, str]] = 
         "nextToken",
     ),
     (
-        "reranking",
+        "reranking by metadata",
         "retrieve",
         lambda kb: {
             "knowledgeBaseId": kb,
@@ -119,13 +119,14 @@ ERROR_CASES: list[tuple[str, str, Callable[[str], dict[str, Any]], str, str]] = 
                 rerankingConfiguration={
                     "type": "BEDROCK_RERANKING_MODEL",
                     "bedrockRerankingConfiguration": {
-                        "modelConfiguration": {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/r"}
+                        "modelConfiguration": {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/r"},
+                        "metadataConfiguration": {"selectionMode": "ALL"},
                     },
                 }
             ),
         },
         "ValidationException",
-        "rerankingConfiguration",
+        "metadataConfiguration is not supported",
     ),
     (
         "implicit filter",

@@ -27,6 +27,10 @@ from app.http.bedrock import agent as routes_bedrock_agent
 from app.http.bedrock import agent_documents as routes_bedrock_documents
 from app.http.bedrock import agent_jobs as routes_bedrock_jobs
 from app.http.bedrock import agent_runtime as routes_bedrock_retrieval
+from app.http.bedrock import agent_sessions as routes_bedrock_sessions
+from app.http.bedrock import agent_tags as routes_bedrock_tags
+from app.http.bedrock import converse as converse_routes
+from app.http.bedrock import evaluation_jobs as routes_bedrock_evaluation
 from app.http.bedrock import guardrails as routes_bedrock_guardrails
 from app.http.bedrock import runtime as runtime_routes
 from app.http.bedrock.protocol import (
@@ -62,12 +66,36 @@ OPERATIONS = {
         "DeleteKnowledgeBaseDocuments",
         "GetKnowledgeBaseDocuments",
         "ListKnowledgeBaseDocuments",
+        "UpdateKnowledgeBase",
+        "UpdateDataSource",
+        "TagResource",
+        "UntagResource",
+        "ListTagsForResource",
     },
-    AGENT_RUNTIME: {"Retrieve", "RetrieveAndGenerate"},
-    RUNTIME: {"ApplyGuardrail"},
+    AGENT_RUNTIME: {
+        "Retrieve",
+        "RetrieveAndGenerate",
+        "RetrieveAndGenerateStream",
+        "Rerank",
+        "CreateSession",
+        "GetSession",
+        "ListSessions",
+        "UpdateSession",
+        "EndSession",
+        "DeleteSession",
+    },
+    RUNTIME: {"ApplyGuardrail", "Converse", "ConverseStream", "InvokeModel"},
     CONTROL: {
-        "CreateGuardrail", "UpdateGuardrail", "GetGuardrail", "ListGuardrails", "DeleteGuardrail",
+        "CreateGuardrail",
+        "UpdateGuardrail",
+        "GetGuardrail",
+        "ListGuardrails",
+        "DeleteGuardrail",
         "CreateGuardrailVersion",
+        "CreateEvaluationJob",
+        "GetEvaluationJob",
+        "ListEvaluationJobs",
+        "StopEvaluationJob",
     },
 }
 POLICIES: list[tuple[str, str, FieldPolicy]] = [
@@ -79,6 +107,11 @@ POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (AGENT, "ListDataSources", routes_bedrock_agent.LIST_DATA_SOURCES),
     (AGENT, "GetDataSource", routes_bedrock_agent.DATA_SOURCE_ID),
     (AGENT, "DeleteDataSource", routes_bedrock_agent.DATA_SOURCE_ID),
+    (AGENT, "UpdateKnowledgeBase", routes_bedrock_agent.UPDATE_KB),
+    (AGENT, "UpdateDataSource", routes_bedrock_agent.UPDATE_DATA_SOURCE),
+    (AGENT, "TagResource", routes_bedrock_tags.TAG),
+    (AGENT, "UntagResource", routes_bedrock_tags.UNTAG),
+    (AGENT, "ListTagsForResource", routes_bedrock_tags.LIST_TAGS),
     (AGENT, "StartIngestionJob", routes_bedrock_jobs.START_JOB),
     (AGENT, "GetIngestionJob", routes_bedrock_jobs.JOB_ID),
     (AGENT, "StopIngestionJob", routes_bedrock_jobs.JOB_ID),
@@ -89,13 +122,28 @@ POLICIES: list[tuple[str, str, FieldPolicy]] = [
     (AGENT, "ListKnowledgeBaseDocuments", routes_bedrock_documents.LIST_DOCUMENTS),
     (AGENT_RUNTIME, "Retrieve", routes_bedrock_retrieval.RETRIEVE),
     (AGENT_RUNTIME, "RetrieveAndGenerate", routes_bedrock_retrieval.RETRIEVE_AND_GENERATE),
+    (AGENT_RUNTIME, "RetrieveAndGenerateStream", routes_bedrock_retrieval.RETRIEVE_AND_GENERATE),
+    (AGENT_RUNTIME, "Rerank", routes_bedrock_retrieval.RERANK),
+    (AGENT_RUNTIME, "CreateSession", routes_bedrock_sessions.CREATE_SESSION),
+    (AGENT_RUNTIME, "GetSession", routes_bedrock_sessions.SESSION_ID),
+    (AGENT_RUNTIME, "ListSessions", routes_bedrock_sessions.LIST_SESSIONS),
+    (AGENT_RUNTIME, "UpdateSession", routes_bedrock_sessions.UPDATE_SESSION),
+    (AGENT_RUNTIME, "EndSession", routes_bedrock_sessions.SESSION_ID),
+    (AGENT_RUNTIME, "DeleteSession", routes_bedrock_sessions.SESSION_ID),
     (RUNTIME, "ApplyGuardrail", runtime_routes.APPLY_GUARDRAIL),
+    (RUNTIME, "Converse", converse_routes.CONVERSE),
+    (RUNTIME, "InvokeModel", converse_routes.INVOKE_MODEL),
+    (RUNTIME, "ConverseStream", converse_routes.CONVERSE_STREAM),
     (CONTROL, "CreateGuardrail", routes_bedrock_guardrails.CREATE_GUARDRAIL),
     (CONTROL, "UpdateGuardrail", routes_bedrock_guardrails.UPDATE_GUARDRAIL),
     (CONTROL, "GetGuardrail", routes_bedrock_guardrails.GET_GUARDRAIL),
     (CONTROL, "ListGuardrails", routes_bedrock_guardrails.LIST_GUARDRAILS),
     (CONTROL, "DeleteGuardrail", routes_bedrock_guardrails.DELETE_GUARDRAIL),
     (CONTROL, "CreateGuardrailVersion", routes_bedrock_guardrails.CREATE_GUARDRAIL_VERSION),
+    (CONTROL, "CreateEvaluationJob", routes_bedrock_evaluation.CREATE_JOB),
+    (CONTROL, "GetEvaluationJob", routes_bedrock_evaluation.JOB_ID),
+    (CONTROL, "ListEvaluationJobs", routes_bedrock_evaluation.LIST_JOBS),
+    (CONTROL, "StopEvaluationJob", routes_bedrock_evaluation.JOB_ID),
 ]
 
 

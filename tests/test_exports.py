@@ -27,8 +27,8 @@ ENTRY_POINTS: dict[str, set[str]] = {
         "find_sensitive", "mask", "profanity_words",
     },
     "evaluation": {
-        "DetectionScores", "GroundingItem", "Prediction", "PredictionRun", "RagReport", "RagTurn",
-        "RetrievalScores", "TurnScores", "load_qrels", "score_run", "score_turn",
+        "DetectionScores", "GroundingItem", "Prediction", "PredictionRun", "RetrievalScores", "TurnScores",
+        "load_qrels", "score_run",
     },
 }  # fmt: skip
 

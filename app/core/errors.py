@@ -4,10 +4,12 @@ statuses (along the MRO) and the CLI prints ``str(error)``. The libraries' own t
 
     AppError
     ├── RequestError          a bad request found by a route itself (limits, unsupported fields)
+    │   └── ModelNotConfigured    Converse / InvokeModel without RAGKB_LLM_BASE_URL
     ├── ResourceNotFound      a document or other sub-resource that does not exist
     ├── DataSourceNotFound    ├── JobNotFound    ├── GuardrailNotFound
     ├── InvalidDataSource     ├── PathNotAllowed
     ├── JobConflict           ├── GuardrailExists  ├── InvalidGuardrail
+    ├── SessionNotFound (a ResourceNotFound)      ├── SessionConflict
     ├── AuthError             missing or invalid credentials (401 native, 403 Bedrock)
     └── Forbidden             valid credentials that may not do this
 """
@@ -57,6 +59,18 @@ class GuardrailExists(AppError):
 
 class InvalidGuardrail(AppError):
     """A guardrail definition that cannot be stored (bad name, message, version)."""
+
+
+class ModelNotConfigured(RequestError):
+    """A model call (Converse, InvokeModel) on a server without an OpenAI-compatible model configured."""
+
+
+class SessionNotFound(ResourceNotFound):
+    """No session with that id."""
+
+
+class SessionConflict(AppError):
+    """A session in the wrong state for the call (ending an ended one, deleting an active one)."""
 
 
 class AuthError(AppError):

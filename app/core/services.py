@@ -14,10 +14,13 @@ from typing import Any, cast
 
 from app.core.console import ConsoleStores
 from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, PathNotAllowed
+from app.core.evaluation_jobs import EvaluationJobStore, EvaluationRunner
 from app.core.guardrail_store import GuardrailStore
 from app.core.jobs import JobRunner
 from app.core.keys import Principal
 from app.core.queued_jobs import QueuedJobs
+from app.core.sessions import SessionStore, SqliteSessionStore
+from app.core.tags import TagStore
 from app.core.wiring import (
     build_checker,
     build_embedder,
@@ -25,6 +28,7 @@ from app.core.wiring import (
     build_guard,
     build_job_queue,
     build_registry,
+    build_reranker,
     open_knowledge_base,
 )
 from app.settings import Settings
@@ -40,6 +44,7 @@ from retrieval import (
     KnowledgeBase,
     KnowledgeBaseInfo,
     KnowledgeBaseNotFound,
+    Reranker,
 )
 
 
@@ -55,12 +60,16 @@ class Services:
         self._jobs: JobRunner | QueuedJobs | None = None
         self._guardrails: GuardrailStore | None = None
         self._console: ConsoleStores | None = None
+        self._sessions: SessionStore | None = None
+        self._tags: TagStore | None = None
+        self._evaluations: EvaluationRunner | None = None
         self._members_lock = threading.Lock()
         self._open: dict[str, KnowledgeBase] = {}
         self._lock = threading.Lock()
         self._checker: GroundingChecker | None = None
         self._checker_lock = threading.Lock()
         self._guard: Guard | None = None
+        self._reranker: Reranker | None = None
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
@@ -114,6 +123,30 @@ class Services:
             return self._console
 
     @property
+    def sessions(self) -> SessionStore:
+        """Conversation sessions (``app/core/sessions.py``), opened on first use."""
+        with self._members_lock:
+            if self._sessions is None:
+                self._sessions = SqliteSessionStore(self.settings.home)
+            return self._sessions
+
+    @property
+    def tags(self) -> TagStore:
+        """Tags of knowledge bases (``app/core/tags.py``), opened on first use."""
+        with self._members_lock:
+            if self._tags is None:
+                self._tags = TagStore(self.settings.home)
+            return self._tags
+
+    @property
+    def evaluations(self) -> EvaluationRunner:
+        """Evaluation jobs (``app/core/evaluation_jobs.py``): their store and the threads that run them."""
+        with self._members_lock:
+            if self._evaluations is None:
+                self._evaluations = EvaluationRunner(EvaluationJobStore(self.settings.home))
+            return self._evaluations
+
+    @property
     def checker(self) -> GroundingChecker:
         """The grounding checker, built on first use (its own lock: loading must not block KB access)."""
         with self._checker_lock:
@@ -129,11 +162,23 @@ class Services:
                 self._guard = build_guard(self.settings)
             return self._guard
 
+    @property
+    def reranker(self) -> Reranker:
+        """The reranker of ``rerankingConfiguration`` and ``Rerank``, loaded on first use (the checker's lock:
+        both may load the cross-encoder)."""
+        with self._checker_lock:
+            if self._reranker is None:
+                self._reranker = build_reranker(self.settings)
+            return self._reranker
+
     def close(self, *, save: bool = True) -> None:
         """Stop jobs, save (unless ``save`` is false: the CLI's commands save what they change) and close
         the open knowledge bases, and close the stores."""
         if self._jobs is not None:
             self._jobs.close()
+        if self._evaluations is not None:
+            self._evaluations.close()
+            self._evaluations.store.close()
         with self._lock:
             for kb in self._open.values():
                 if save:
@@ -145,6 +190,10 @@ class Services:
             self._guardrails.close()
         if self._console is not None:
             self._console.close()
+        if self._sessions is not None:
+            self._sessions.close()
+        if self._tags is not None:
+            self._tags.close()
 
     # -- knowledge bases --------------------------------------------------------------------
     def open_kb(self, kb: str, *, principal: Principal, by_id: bool = False) -> tuple[KnowledgeBaseInfo, KnowledgeBase]:
@@ -190,6 +239,7 @@ class Services:
             kb = self._open.pop(info.id, None)
             if kb is not None:
                 kb.close()
+        self.tags.forget(info.id)
         return self.home.delete(info.id)
 
     # -- data sources -----------------------------------------------------------------------

@@ -31,6 +31,7 @@ from app.core.errors import (
     PathNotAllowed,
     RequestError,
     ResourceNotFound,
+    SessionConflict,
 )
 from grounding import GroundingError, InvalidInput, ModelFileError
 from ingest import IngestError
@@ -69,6 +70,7 @@ STATUS_BY_CLASS: dict[type[BaseException], ErrorKind] = {
     KnowledgeBaseExists: CONFLICT,
     GuardrailExists: CONFLICT,
     JobConflict: CONFLICT,
+    SessionConflict: CONFLICT,
     ModelMismatch: CONFLICT,
     PathNotAllowed: ErrorKind(403, "forbidden", "AccessDeniedException"),
     Forbidden: ErrorKind(403, "forbidden", "AccessDeniedException"),

@@ -11,14 +11,23 @@ dependency :func:`bedrock_input`, which
 3. refuses, naming it, any field the policy neither implements nor accepts-and-ignores.
 
 Every failure raises ``RequestError``, which ``app/http/errors.py`` turns into ``ValidationException`` (400).
+
+Streaming responses (``RetrieveAndGenerateStream``, ``ConverseStream``) are framed by :func:`frame` as AWS frames
+event streams: a prelude (total length, headers length, CRC32), string headers (``:message-type``,
+``:event-type`` or ``:exception-type``, ``:content-type``), the JSON payload and the CRC32 of the whole message.
+It is written here because botocore ships only the decoder and ``smithy-aws-event-stream``, AWS's encoder,
+needs Python 3.12; tests decode every frame with botocore's own ``EventStreamBuffer``.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 import math
 import re
+import struct
+import zlib
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -30,12 +39,16 @@ from fastapi import Request
 
 from app.core.errors import RequestError
 from app.core.text_rules import query_problem, unicode_problem
+from app.http.errors import kind_of
 
 CONTROL = "bedrock"
 AGENT = "bedrock-agent"
 AGENT_RUNTIME = "bedrock-agent-runtime"
 RUNTIME = "bedrock-runtime"
 MAX_REPORTED = 10  # AWS lists at most this many constraint violations in one message
+EVENT_STREAM = "application/vnd.amazon.eventstream"
+_STRING = 7  # the event stream's header value type for a UTF-8 string
+log = logging.getLogger("ragkb")
 T = TypeVar("T")
 
 
@@ -120,6 +133,8 @@ def bedrock_input(service: str, operation: str, fields: FieldPolicy) -> Callable
             location, label = member.serialization.get("location"), member.serialization.get("name", name)
             if location == "uri" and label in request.path_params:
                 params[name] = request.path_params[label]
+            elif location == "querystring" and label in request.query_params and member.type_name == "list":
+                params[name] = [_from_query(v, member.member, label) for v in request.query_params.getlist(label)]
             elif location == "querystring" and label in request.query_params:
                 params[name] = _from_query(request.query_params[label], member, label)
         validate(params, model.input_shape)
@@ -162,6 +177,47 @@ def page(items: Sequence[T], *, max_results: int | None, next_token: str | None)
         start = int(next_token)
     end = start + (max_results or 1000)
     return list(items[start:end]), (str(end) if end < len(items) else None)
+
+
+# -- event streams -----------------------------------------------------------------------------
+def event(event_type: str, body: Mapping[str, Any]) -> bytes:
+    headers = {":message-type": "event", ":event-type": event_type, ":content-type": "application/json"}
+    return frame(headers, json.dumps(body).encode())
+
+
+def exception_event(exc: Exception, *, service: str, operation: str, aliases: Mapping[str, str] | None = None) -> bytes:
+    """The stream's exception event for ``exc``, named as the operation's output shape names it
+    (``BadGatewayException`` -> ``badGatewayException``, then through ``aliases`` when the stream has no such
+    member); unmapped errors are internal and not described."""
+    kind = kind_of(exc)
+    shape = operation_model(service, operation).output_shape
+    members = shape.members[shape.serialization["payload"]].members
+    name = kind.aws[0].lower() + kind.aws[1:] if kind is not None else ""
+    name = (aliases or {}).get(name, name)
+    if name not in members:
+        log.error("%s failed after the stream began", operation, exc_info=exc)
+        name, message = "internalServerException", "internal error"
+    else:
+        message = str(exc)
+    headers = {":message-type": "exception", ":exception-type": name, ":content-type": "application/json"}
+    return frame(headers, json.dumps({"message": message}).encode())
+
+
+def frame(headers: Mapping[str, str], payload: bytes) -> bytes:
+    """One event stream message: prelude, prelude CRC, string headers, payload, message CRC (big-endian).
+
+    >>> frame({":message-type": "event"}, b"{}")[:8] == struct.pack(">II", 45, 25)
+    True
+    """
+    encoded = b"".join(_header(name, value) for name, value in headers.items())
+    prelude = struct.pack(">II", 12 + len(encoded) + len(payload) + 4, len(encoded))
+    message = prelude + struct.pack(">I", zlib.crc32(prelude)) + encoded + payload
+    return message + struct.pack(">I", zlib.crc32(message))
+
+
+def _header(name: str, value: str) -> bytes:
+    key, data = name.encode(), value.encode()
+    return struct.pack(">B", len(key)) + key + struct.pack(">BH", _STRING, len(data)) + data
 
 
 # -- internals ---------------------------------------------------------------------------------
@@ -252,6 +308,9 @@ def _join(path: str, name: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str] | None:
+    # botocore's TaggableResourcesArn spells the digit class "/d" (":/d{12}:"), which would refuse every real
+    # ARN; read it as AWS does, "\d".
+    pattern = pattern.replace(":/d{12}:", r":\d{12}:").replace("(?::/d+)", r"(?::\d+)")
     try:
         return re.compile(pattern)
     except re.error:  # a Java-only construct: leave that constraint to nobody rather than fail every call

@@ -83,6 +83,19 @@ class PostgresRegistry:
             )
         return self.get(kb_id)
 
+    def update(self, kb_id: str, *, name: str, description: str) -> KnowledgeBaseInfo:
+        """As :meth:`Home.update`: rename a knowledge base and replace its description."""
+        validate_name(name)
+        try:
+            with self.database.connection() as conn:
+                conn.execute(
+                    "UPDATE knowledge_bases SET name = %s, description = %s, updated_at = %s WHERE id = %s",
+                    (name, description, utc_now(), kb_id),
+                )
+        except psycopg.errors.UniqueViolation as exc:
+            raise KnowledgeBaseExists(f"a knowledge base named {name!r} already exists") from exc
+        return self.get(kb_id)
+
     def touch(self, kb_id: str) -> None:
         with self.database.connection() as conn:
             conn.execute("UPDATE knowledge_bases SET updated_at = %s WHERE id = %s", (utc_now(), kb_id))
