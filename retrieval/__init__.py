@@ -19,7 +19,8 @@ from retrieval.filters import parse_filter
 from retrieval.generation import ChatCompletionGenerator, Citation, ExtractiveGenerator, GenerationFailed, Generator
 from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, KnowledgeBase
-from retrieval.onnx_embedding import OnnxEmbedder, exported_model
+from retrieval.onnx_embedding import OnnxEmbedder, check_mean_pooling, exported_model, is_exported
+from retrieval.query_embedding import DeferredEmbedder
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentSummary
 from retrieval.store.sqlite import open_database
@@ -39,11 +40,11 @@ from retrieval.types import (
 
 __all__ = [
     "BEDROCK_STATISTICS", "BUNDLED_MODEL", "DEFAULT_SEARCH_TYPE", "MAX_K", "MAX_QUERY_CHARS",
-    "ChatCompletionGenerator", "Citation", "DataSource", "DataSourceType", "DocumentSummary", "DocumentWrite",
-    "Embedder", "ExtractiveGenerator", "FaissStore", "FolderSource", "GenerationFailed", "Generator",
+    "ChatCompletionGenerator", "Citation", "DataSource", "DataSourceType", "DeferredEmbedder", "DocumentSummary",
+    "DocumentWrite", "Embedder", "ExtractiveGenerator", "FaissStore", "FolderSource", "GenerationFailed", "Generator",
     "HashEmbedder", "Hit", "Home", "InMemoryStore", "IngestionJob", "JobStatus", "KnowledgeBase",
     "KnowledgeBaseExists", "KnowledgeBaseInfo", "KnowledgeBaseNotFound", "ModelMismatch", "OnnxEmbedder",
     "RetrievalError", "SearchType", "SentenceTransformerEmbedder", "SyncError", "SyncReport", "VectorStore",
-    "delete_content", "exported_model", "fail_interrupted_jobs", "index_content", "new_id", "open_database",
-    "parse_filter", "suffix_for", "sync_folder", "utc_now",
+    "check_mean_pooling", "delete_content", "exported_model", "fail_interrupted_jobs", "index_content",
+    "is_exported", "new_id", "open_database", "parse_filter", "suffix_for", "sync_folder", "utc_now",
 ]  # fmt: skip

@@ -29,6 +29,7 @@ from ingest.types import Chunk, MetadataAttribute
 from retrieval.embedding import Embedder, prepare_for_embedding
 from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch
 from retrieval.filters import Filter
+from retrieval.query_embedding import canonical_name, may_query
 from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk
 from retrieval.store.metadata_index import MetadataIndex
 from retrieval.store.vectors import FaissStore, VectorStore
@@ -39,8 +40,6 @@ MAX_K = 100
 RRF_K = 60
 CHUNK_ID_KEY = "x-amz-bedrock-kb-chunk-id"
 DATA_SOURCE_KEY = "x-amz-bedrock-kb-data-source-id"
-# Embedder names recorded before backends were named ("sentence-transformers:<model>" was PyTorch fp32).
-_LEGACY_NAMES = {"sentence-transformers": "torch"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,9 @@ class KnowledgeBase:
 
     ``vector_store``: the :class:`VectorStore` class that searches the vectors (FAISS by default,
     ``InMemoryStore`` the numpy fake); a file another store wrote is rebuilt from the catalog.
+    ``query_embedder``: embeds queries instead of ``embedder`` (which still embeds documents); it must
+    give the same vectors to a measured tolerance (:func:`~retrieval.query_embedding.may_query`: ONNX fp32
+    for a knowledge base built with PyTorch fp32 or bf16), else :class:`ModelMismatch` is raised.
 
     >>> kb = KnowledgeBase(directory=Path("/tmp/kb"), embedder=HashEmbedder(), chunking=ChunkingConfig())
     >>> [hit.text for hit in kb.retrieve("vacation days", k=3)]
@@ -68,11 +70,12 @@ class KnowledgeBase:
 
     def __init__(
         self, *, directory: Path, embedder: Embedder, chunking: ChunkingConfig,
-        vector_store: type[VectorStore] = FaissStore,
+        vector_store: type[VectorStore] = FaissStore, query_embedder: Embedder | None = None,
     ) -> None:  # fmt: skip
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.embedder = embedder
+        self.query_embedder = query_embedder or embedder
         self._vector_store = vector_store
         self.chunking = chunking
         self.catalog = Catalog(directory / "catalog.sqlite")
@@ -106,7 +109,7 @@ class KnowledgeBase:
             raise InvalidQuery(f"numberOfResults must be between 1 and {MAX_K}, got {k}")
         if search_type not in ("SEMANTIC", "HYBRID"):
             raise InvalidQuery(f"search type must be SEMANTIC or HYBRID, got {search_type!r}")
-        vectors = self.embed_texts(list(queries))
+        vectors = self.embed_texts(list(queries), embedder=self.query_embedder)
         allowed = self._allowed_ids(filter)
         # Hierarchical knowledge bases return parents: fetch extra children so k parents remain.
         depth = k * 3 if self._is_hierarchical() else k
@@ -215,19 +218,21 @@ class KnowledgeBase:
             self.store = self._load_index()
 
     # -- embedding --------------------------------------------------------------------------
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
-        """Embed every text whole: texts over the model's window are split at sentence boundaries,
-        each piece embedded, and the normalised mean of the pieces is the text's vector."""
-        fits = self.embedder.fits(texts)
+    def embed_texts(self, texts: list[str], *, embedder: Embedder | None = None) -> np.ndarray:
+        """Embed every text whole (with ``embedder``, default the documents' one): texts over the model's
+        window are split at sentence boundaries, each piece embedded, and the normalised mean of the
+        pieces is the text's vector."""
+        embedder = embedder or self.embedder
+        fits = embedder.fits(texts)
         if all(fits):
-            return self.embedder.embed_documents(texts)
-        vectors = np.empty((len(texts), self.embedder.dimension), dtype=np.float32)
+            return embedder.embed_documents(texts)
+        vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
         short = [i for i, ok in enumerate(fits) if ok]
         if short:
-            vectors[short] = self.embedder.embed_documents([texts[i] for i in short])
+            vectors[short] = embedder.embed_documents([texts[i] for i in short])
         for i, ok in enumerate(fits):
             if not ok:
-                pieces = self.embedder.embed_documents(_pieces_that_fit(texts[i], self.embedder))
+                pieces = embedder.embed_documents(_pieces_that_fit(texts[i], embedder))
                 mean = pieces.mean(axis=0)
                 vectors[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
         return vectors
@@ -238,9 +243,9 @@ class KnowledgeBase:
         if name is None:
             self.catalog.set_meta("embedder", self.embedder.name)
             self.catalog.set_meta("dimension", str(self.embedder.dimension))
-            return
-        backend, colon, model = name.partition(":")
-        name = _LEGACY_NAMES.get(backend, backend) + colon + model
+            name, dimension = self.embedder.name, str(self.embedder.dimension)
+        name = canonical_name(name)
+        backend, colon, _ = name.partition(":")
         if name != self.embedder.name or int(dimension or 0) != self.embedder.dimension:
             hint = (
                 f"set RAGKB_EMBEDDING_BACKEND={backend} and the same model to use it" if colon else "use that embedder"
@@ -249,6 +254,12 @@ class KnowledgeBase:
                 f"this knowledge base was built with {name} ({dimension} dimensions); it cannot be read or written "
                 f"with {self.embedder.name}, since vectors from different models or backends do not mix. "
                 f"To fix: {hint}, or re-create the knowledge base to change"
+            )
+        query = self.query_embedder
+        if not may_query(name, query.name) or query.dimension != self.embedder.dimension:
+            raise ModelMismatch(
+                f"this knowledge base was built with {name}; its queries cannot be embedded with {query.name}, "
+                "whose vectors differ beyond the tolerance of equivalent backends (docs/benchmarks.md)"
             )
 
     def _load_index(self) -> VectorStore:

@@ -16,13 +16,14 @@ from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, 
 from app.core.guardrail_store import GuardrailStore
 from app.core.jobs import JobRunner
 from app.core.keys import Principal
-from app.core.wiring import build_checker, build_embedder, build_generator, open_knowledge_base
+from app.core.wiring import build_checker, build_embedder, build_generator, build_query_embedder, open_knowledge_base
 from app.settings import Settings
 from grounding import GroundingChecker
 from ingest import ChunkingConfig
 from retrieval import (
     DataSource,
     DataSourceType,
+    DeferredEmbedder,
     Embedder,
     FolderSource,
     Generator,
@@ -41,6 +42,7 @@ class Services:
         self.settings = settings
         self.home = Home(settings.home)
         self._embedder: Embedder | None = None
+        self._query_embedder: tuple[Embedder | None] | None = None  # a 1-tuple once chosen: None is a choice
         self._generator: Generator | None = None
         self._jobs: JobRunner | None = None
         self._guardrails: GuardrailStore | None = None
@@ -54,7 +56,9 @@ class Services:
     def start(cls, settings: Settings) -> Services:
         """For the server: the embedder, generator, job runner and guardrail store loaded now."""
         services = cls(settings)
-        services.generator  # noqa: B018  (loads the embedder too)
+        services.load_embedder()
+        services.prepare_query_embedder()
+        services.generator  # noqa: B018
         services.jobs  # noqa: B018
         services.guardrails  # noqa: B018
         return services
@@ -65,6 +69,25 @@ class Services:
             if self._embedder is None:
                 self._embedder = build_embedder(self.settings)
             return self._embedder
+
+    def load_embedder(self) -> Embedder:
+        """The documents' embedder, its model loaded now (it is otherwise loaded by the first document)."""
+        embedder = self.embedder
+        return embedder.load() if isinstance(embedder, DeferredEmbedder) else embedder
+
+    @property
+    def query_embedder(self) -> Embedder | None:
+        """The faster equivalent that embeds queries (``query_backend``), if any and prepared, else ``None``."""
+        with self._members_lock:
+            if self._query_embedder is None:
+                self._query_embedder = (build_query_embedder(self.settings, prepare=False),)
+            return self._query_embedder[0]
+
+    def prepare_query_embedder(self) -> None:
+        """Export the query model's file if it is missing (seconds, once per home), so queries use it from now on."""
+        with self._members_lock:
+            if self._query_embedder is None or self._query_embedder[0] is None:
+                self._query_embedder = (build_query_embedder(self.settings, prepare=True),)
 
     @property
     def generator(self) -> Generator:
@@ -134,7 +157,9 @@ class Services:
         with self._lock:
             handle = self._open.get(info.id)
             if handle is None:
-                handle = self._open[info.id] = open_knowledge_base(self.home, info, self.embedder)
+                handle = self._open[info.id] = open_knowledge_base(
+                    self.home, info, self.embedder, query_embedder=self.query_embedder
+                )
         return info, handle
 
     def open_data_source(
