@@ -23,6 +23,7 @@ from retrieval.onnx_embedding import OnnxEmbedder, check_mean_pooling, exported_
 from retrieval.query_embedding import DeferredEmbedder
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentSummary
+from retrieval.store.keyword_index import KeywordIndex
 from retrieval.store.sqlite import open_database
 from retrieval.store.vectors import FaissStore, InMemoryStore, VectorStore
 from retrieval.sync import FolderSource, SyncError, fail_interrupted_jobs, sync_folder
@@ -42,7 +43,7 @@ __all__ = [
     "BEDROCK_STATISTICS", "BUNDLED_MODEL", "DEFAULT_SEARCH_TYPE", "MAX_K", "MAX_QUERY_CHARS",
     "ChatCompletionGenerator", "Citation", "DataSource", "DataSourceType", "DeferredEmbedder", "DocumentSummary",
     "DocumentWrite", "Embedder", "ExtractiveGenerator", "FaissStore", "FolderSource", "GenerationFailed", "Generator",
-    "HashEmbedder", "Hit", "Home", "InMemoryStore", "IngestionJob", "JobStatus", "KnowledgeBase",
+    "HashEmbedder", "Hit", "Home", "InMemoryStore", "IngestionJob", "JobStatus", "KeywordIndex", "KnowledgeBase",
     "KnowledgeBaseExists", "KnowledgeBaseInfo", "KnowledgeBaseNotFound", "ModelMismatch", "OnnxEmbedder",
     "RetrievalError", "SearchType", "SentenceTransformerEmbedder", "SyncError", "SyncReport", "VectorStore",
     "check_mean_pooling", "delete_content", "exported_model", "fail_interrupted_jobs", "index_content",

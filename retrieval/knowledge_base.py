@@ -17,6 +17,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch
 from retrieval.filters import Filter
 from retrieval.query_embedding import canonical_name, may_query
 from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk
+from retrieval.store.keyword_index import KeywordIndex
 from retrieval.store.metadata_index import MetadataIndex
 from retrieval.store.vectors import FaissStore, VectorStore
 from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType
@@ -60,6 +62,8 @@ class KnowledgeBase:
 
     ``vector_store``: the :class:`VectorStore` class that searches the vectors (FAISS by default,
     ``InMemoryStore`` the numpy fake); a file another store wrote is rebuilt from the catalog.
+    ``keyword_index``: a :class:`KeywordIndex` (tantivy, early-terminating BM25) kept beside the catalog's
+    FTS5 and used whenever it is current; ``None`` (the default here) searches keywords with FTS5 only.
     ``query_embedder``: embeds queries instead of ``embedder`` (which still embeds documents); it must
     give the same vectors to a measured tolerance (:func:`~retrieval.query_embedding.may_query`: ONNX fp32
     for a knowledge base built with PyTorch fp32 or bf16), else :class:`ModelMismatch` is raised.
@@ -71,6 +75,7 @@ class KnowledgeBase:
     def __init__(
         self, *, directory: Path, embedder: Embedder, chunking: ChunkingConfig,
         vector_store: type[VectorStore] = FaissStore, query_embedder: Embedder | None = None,
+        keyword_index: type[KeywordIndex] | None = None,
     ) -> None:  # fmt: skip
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
@@ -83,8 +88,18 @@ class KnowledgeBase:
         self._lock = threading.RLock()
         self.store = self._load_index()
         self._metadata_index: tuple[int, MetadataIndex] | None = None
+        self.keywords: KeywordIndex | None = None
+        if keyword_index is not None:
+            folder, texts = directory / "keywords", self.catalog.iter_texts
+            self.keywords = keyword_index(folder, generation=self._generation, texts=texts)
+        self._keyword_change: tuple[list[int], list[tuple[int, str]]] = ([], [])
+        self._keyword_pool: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
+        if self._keyword_pool is not None:
+            self._keyword_pool.shutdown()
+        if self.keywords is not None:
+            self.keywords.close()
         self.catalog.erase_deleted()
         self.catalog.close()
 
@@ -109,22 +124,27 @@ class KnowledgeBase:
             raise InvalidQuery(f"numberOfResults must be between 1 and {MAX_K}, got {k}")
         if search_type not in ("SEMANTIC", "HYBRID"):
             raise InvalidQuery(f"search type must be SEMANTIC or HYBRID, got {search_type!r}")
-        vectors = self.embed_texts(list(queries), embedder=self.query_embedder)
         allowed = self._allowed_ids(filter)
         # Hierarchical knowledge bases return parents: fetch extra children so k parents remain.
         depth = k * 3 if self._is_hierarchical() else k
+        # The keyword side runs in a thread while the queries are embedded (both release the GIL).
+        keyword_hits = None
+        if search_type == "HYBRID":
+            if self._keyword_pool is None:
+                self._keyword_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keywords")
+            keyword_hits = self._keyword_pool.submit(
+                lambda: [self._keyword_hits(q, limit=max(depth, 50), allowed=allowed) for q in queries]
+            )
+        vectors = self.embed_texts(list(queries), embedder=self.query_embedder)
         with self._lock:
             self._reload_if_changed_elsewhere()
             dense = self.store.search_many(
                 vectors, k=max(depth, 50) if search_type == "HYBRID" else depth, allowed_ids=allowed
             )
+        keyword = keyword_hits.result() if keyword_hits is not None else [[] for _ in queries]
         results: list[list[Hit]] = []
-        for query, dense_hits in zip(queries, dense, strict=True):
-            if search_type == "HYBRID":
-                keyword = self._keyword_hits(query, limit=max(depth, 50), allowed=allowed)
-                ranked = reciprocal_rank_fusion([dense_hits, keyword])
-            else:
-                ranked = dense_hits
+        for dense_hits, keyword_ranked in zip(dense, keyword, strict=True):
+            ranked = reciprocal_rank_fusion([dense_hits, keyword_ranked]) if search_type == "HYBRID" else dense_hits
             results.append(self._to_hits(ranked, k=k))
         return results
 
@@ -158,6 +178,8 @@ class KnowledgeBase:
                     now=now,
                 )
                 removed, added = self.catalog.replace_chunks(document_id, rows)
+                words = [(i, r.text) for i, r in zip(added, rows, strict=True) if r.searchable]
+                self._keyword_change = (removed, words)
                 self.store.delete(np.asarray(removed, dtype=np.int64))
                 keep = [(i, r.vector) for i, r in zip(added, rows, strict=True) if r.vector is not None]
                 if keep:
@@ -168,6 +190,7 @@ class KnowledgeBase:
     def delete_document(self, document_id: int) -> None:
         with self._writing():
             removed = self.catalog.delete_document(document_id)
+            self._keyword_change = (removed, [])
             self.store.delete(np.asarray(removed, dtype=np.int64))
 
     def update_metadata(
@@ -201,6 +224,8 @@ class KnowledgeBase:
         with self._lock:
             self.store.save(self.directory / "vectors.faiss")
             _atomic_write(self.directory / "vectors.json", json.dumps({"generation": self._generation}))
+            if self.keywords is not None:
+                self.keywords.commit(self.catalog.generation())
             self.catalog.erase_deleted()
 
     @contextlib.contextmanager
@@ -209,8 +234,13 @@ class KnowledgeBase:
         done. A crash between them is repaired on the next open (the index is rebuilt from the catalog)."""
         with self._lock:
             with self.catalog.transaction():
+                before = self.catalog.generation()
+                self._keyword_change = ([], [])
                 yield
             self._generation = self.catalog.generation()
+            if self.keywords is not None:  # the transaction bumped the generation by one
+                removed, added = self._keyword_change
+                self.keywords.apply(removed=removed, added=added, before=before, after=before + 1)
 
     def _reload_if_changed_elsewhere(self) -> None:
         """Another process (a CLI sync while the server runs) committed vectors: pick them up."""
@@ -246,7 +276,7 @@ class KnowledgeBase:
             name, dimension = self.embedder.name, str(self.embedder.dimension)
         name = canonical_name(name)
         backend, colon, _ = name.partition(":")
-        if name != self.embedder.name or int(dimension or 0) != self.embedder.dimension:
+        if name != canonical_name(self.embedder.name) or int(dimension or 0) != self.embedder.dimension:
             hint = (
                 f"set RAGKB_EMBEDDING_BACKEND={backend} and the same model to use it" if colon else "use that embedder"
             )
@@ -288,11 +318,17 @@ class KnowledgeBase:
             cached = self._metadata_index = (revision, MetadataIndex.build(self.catalog.iter_metadata()))
         return cached[1].allowed_ids(filter)
 
+    def _keyword_search(self, query: str, *, limit: int) -> list[tuple[int, float]]:
+        """tantivy when it reflects the catalog as it is now, else the catalog's FTS5 (always current)."""
+        if self.keywords is not None and self.keywords.is_current(self.catalog.generation()):
+            return self.keywords.search(query, limit=limit)
+        return self.catalog.keyword_search(query, limit=limit)
+
     def _keyword_hits(self, query: str, *, limit: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if allowed is None:
-            return self.catalog.keyword_search(query, limit=limit)
+            return self._keyword_search(query, limit=limit)
         # A filter is applied before the cut: widen the keyword search until enough pass it.
-        hits = self.catalog.keyword_search(query, limit=limit * 20)
+        hits = self._keyword_search(query, limit=limit * 20)
         if not hits or not len(allowed):
             return []
         # ``allowed`` is ascending (MetadataIndex.allowed_ids): a binary search per hit, no set of all ids.

@@ -18,6 +18,7 @@ from retrieval import (
     Generator,
     HashEmbedder,
     Home,
+    KeywordIndex,
     KnowledgeBase,
     KnowledgeBaseInfo,
     OnnxEmbedder,
@@ -154,6 +155,9 @@ def build_generator(settings: Settings, embedder: Embedder) -> Generator:
 # The vector store of every knowledge base the service and the CLI open: FAISS (flat, then IVF as a
 # collection grows; retrieval/store/faiss_index.py). InMemoryStore, the numpy fake, is for tests and demos.
 VECTOR_STORE: type[VectorStore] = FaissStore
+# Keyword search: tantivy's early-terminating BM25 beside the catalog's FTS5, which answers whenever
+# tantivy lags the catalog (retrieval/store/keyword_index.py); None = FTS5 only.
+KEYWORD_INDEX: type[KeywordIndex] | None = KeywordIndex
 
 
 def open_knowledge_base(
@@ -162,7 +166,7 @@ def open_knowledge_base(
     """Open a knowledge base; jobs a killed process left unfinished are marked FAILED on the way."""
     kb = KnowledgeBase(
         directory=home.directory(info.id), embedder=embedder, chunking=info.chunking, vector_store=VECTOR_STORE,
-        query_embedder=query_embedder,
+        query_embedder=query_embedder, keyword_index=KEYWORD_INDEX,
     )  # fmt: skip
     fail_interrupted_jobs(kb)
     return kb
