@@ -44,8 +44,11 @@ def may_query(recorded: str, embedder: str) -> bool:
     recorded_backend, _, recorded_model = recorded.partition(":")
     backend, _, model = embedder.partition(":")
     family = BACKEND_FAMILIES.get(backend)
-    return bool(model) and model == recorded_model and family is not None and family == BACKEND_FAMILIES.get(
-        recorded_backend
+    return (
+        bool(model)
+        and model == recorded_model
+        and family is not None
+        and family == BACKEND_FAMILIES.get(recorded_backend)
     )
 
 

@@ -16,10 +16,11 @@ from retrieval.embedding import HashEmbedder
 from retrieval.knowledge_base import DocumentWrite, KnowledgeBase
 from retrieval.store.keyword_index import KeywordIndex
 
-WORDS = (
-    "coffee roasting drum temperature bean crack acidity body espresso grinder water extraction brew kettle "
-    "filter paper ceramic origin altitude washed natural honey process cupping aroma sweetness bitter"
-).split()
+WORDS = [
+    "coffee", "roasting", "drum", "temperature", "bean", "crack", "acidity", "body", "espresso", "grinder", "water",
+    "extraction", "brew", "kettle", "filter", "paper", "ceramic", "origin", "altitude", "washed", "natural", "honey",
+    "process", "cupping", "aroma", "sweetness", "bitter",
+]  # fmt: skip
 
 
 def open_kb(directory: Path) -> KnowledgeBase:
