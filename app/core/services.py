@@ -158,8 +158,9 @@ class Services:
             handle = self._open.get(info.id)
             if handle is None:
                 handle = self._open[info.id] = open_knowledge_base(
-                    self.home, info, self.embedder, query_embedder=self.query_embedder
-                )
+                    self.home, info, self.embedder, query_embedder=self.query_embedder,
+                    keyword_index=self.settings.keyword_index,
+                )  # fmt: skip
         return info, handle
 
     def open_data_source(

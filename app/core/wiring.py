@@ -155,18 +155,23 @@ def build_generator(settings: Settings, embedder: Embedder) -> Generator:
 # The vector store of every knowledge base the service and the CLI open: FAISS (flat, then IVF as a
 # collection grows; retrieval/store/faiss_index.py). InMemoryStore, the numpy fake, is for tests and demos.
 VECTOR_STORE: type[VectorStore] = FaissStore
-# Keyword search: tantivy's early-terminating BM25 beside the catalog's FTS5, which answers whenever
-# tantivy lags the catalog (retrieval/store/keyword_index.py); None = FTS5 only.
-KEYWORD_INDEX: type[KeywordIndex] | None = KeywordIndex
+# Keyword search (``keyword_index``): tantivy's early-terminating BM25 beside the catalog's FTS5, which
+# answers whenever tantivy lags the catalog (retrieval/store/keyword_index.py); None = FTS5 only.
+KEYWORD_INDEXES: dict[str, type[KeywordIndex] | None] = {"tantivy": KeywordIndex, "fts5": None}
 
 
 def open_knowledge_base(
-    home: Home, info: KnowledgeBaseInfo, embedder: Embedder, *, query_embedder: Embedder | None = None
+    home: Home,
+    info: KnowledgeBaseInfo,
+    embedder: Embedder,
+    *,
+    query_embedder: Embedder | None = None,
+    keyword_index: str = "tantivy",
 ) -> KnowledgeBase:
     """Open a knowledge base; jobs a killed process left unfinished are marked FAILED on the way."""
     kb = KnowledgeBase(
         directory=home.directory(info.id), embedder=embedder, chunking=info.chunking, vector_store=VECTOR_STORE,
-        query_embedder=query_embedder, keyword_index=KEYWORD_INDEX,
+        query_embedder=query_embedder, keyword_index=KEYWORD_INDEXES[keyword_index],
     )  # fmt: skip
     fail_interrupted_jobs(kb)
     return kb
