@@ -35,9 +35,9 @@ from pathlib import Path
 import numpy as np
 from synthetic_vectors import SCIFACT, scifact_texts
 
-from retrieval.keywords import query_words
 from retrieval.knowledge_base import reciprocal_rank_fusion
 from retrieval.store.catalog import Catalog, NewChunk
+from retrieval.store.keyword_index import or_query
 
 ROOT = Path(__file__).resolve().parents[1]
 Hits = list[tuple[int, float]]
@@ -112,10 +112,9 @@ class Tantivy:
         self.index.reload()
 
     def search(self, query: str, k: int) -> Hits:
-        words = query_words(query)
-        if not words:
+        parsed = or_query(self.tantivy, self.index, query)
+        if parsed is None:
             return []
-        parsed = self.index.parse_query(" ".join(words), ["text"])
         searcher = self.index.searcher()
         hits = searcher.search(parsed, k, count=False).hits
         ids = searcher.fast_field_values("id", [address for _, address in hits])
@@ -250,6 +249,25 @@ def quality_part(engines: list[str], kb_dir: Path) -> dict[str, float]:
     return report
 
 
+def keyword_alone_part(engines: list[str], corpus_name: str, qrels_name: str) -> dict[str, float]:
+    """nDCG@10 of each engine's keyword ranking alone (no dense side): one chunk per abstract, title + text."""
+    from evaluation.retrieval import load_corpus, load_qrels, load_queries, score_run
+
+    corpus = load_corpus(SCIFACT / corpus_name)
+    qrels = load_qrels(SCIFACT / "qrels" / qrels_name)
+    queries = {q: t for q, t in load_queries(SCIFACT / "queries.jsonl").items() if q in qrels}
+    uris = list(corpus)
+    report = {}
+    for key in engines:
+        engine = ENGINES[key](Path(tempfile.mkdtemp(prefix=f"ragkb-kwa-{key}-")))
+        ids = engine.add(range(1, len(uris) + 1), [corpus[u] for u in uris])
+        uri = dict(zip(ids, uris, strict=True))
+        run = {qid: [(uri[i], s) for i, s in engine.search(text, 100)] for qid, text in queries.items()}
+        report[key] = score_run(run, qrels).ndcg_at_10
+        print(f"| {engine.name} | {corpus_name} | {len(queries)} | {report[key]:.4f} |", flush=True)
+    return report
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[100_000])
@@ -257,6 +275,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--kb-dir", type=Path, default=None, help="SciFact knowledge base for the quality part")
+    parser.add_argument("--keyword-alone", action="store_true", help="nDCG@10 of BM25 alone, full and mini SciFact")
     args = parser.parse_args()
     with (SCIFACT / "queries.jsonl").open(encoding="utf-8") as handle:
         queries = [json.loads(line)["text"] for line in handle][: args.queries]
@@ -264,6 +283,10 @@ def main() -> None:
     print("| chunks | engine | p50 ms (spread) | p99 ms | build s | index MB | add 1,000 s | delete 1,000 s |\n"
           "|---:|---|---:|---:|---:|---:|---:|---:|")  # fmt: skip
     report: dict[str, object] = {"latency": latency_part(args.engines, args.sizes, queries, args.passes)}
+    if args.keyword_alone:
+        print("\n| keyword engine alone | corpus | judged queries | nDCG@10 |\n|---|---|---:|---:|")
+        report["alone_full"] = keyword_alone_part(args.engines, "corpus.jsonl", "train.tsv")
+        report["alone_mini"] = keyword_alone_part(args.engines, "corpus_mini.jsonl", "train_mini.tsv")
     if args.kb_dir:
         print("\n| keyword engine | HYBRID nDCG@10 (SciFact full, train) |\n|---|---:|")
         report["quality"] = quality_part(args.engines, args.kb_dir)

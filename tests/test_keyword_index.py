@@ -149,3 +149,13 @@ def test_a_writer_blocked_by_another_handle_leaves_the_index_to_be_rebuilt(kb: K
         i for i, _ in kb.catalog.keyword_search("madagascar zanzibar", limit=5)
     }
     other.close()
+
+
+def test_query_words_that_tantivy_would_split_are_searched_as_terms(kb: KnowledgeBase) -> None:
+    add(kb, "cytokines.txt", "IL 6 and TNF levels rose in the espresso drinkers")
+    kb.save()
+    assert kb.keywords is not None and is_current(kb)
+    # "il_6" is one \w+ word for Python and two tokens for tantivy: a phrase, which this index cannot run.
+    hits = kb.keywords.search("il_6 tnf", limit=5)
+    assert hits and kb.catalog.get_chunks([hits[0][0]])[hits[0][0]].location["source"] == "cytokines.txt"
+    assert kb.keywords.search("_ __", limit=5) == []

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -35,6 +36,23 @@ from retrieval.keywords import query_words
 
 _HEAP_BYTES = 64_000_000
 _STAMP = "stamp.json"
+# tantivy's tokenizer splits at every character that is not alphanumeric; a query word it would split
+# (Python's \w+ keeps "il_6" whole) becomes a phrase, which needs positions this index does not store.
+# Splitting the same way first keeps every clause one term.
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def or_query(tantivy: Any, index: Any, query: str) -> Any | None:
+    """tantivy's query for ``query``: its words (stop words left out, as for FTS5) as OR-ed terms, each
+    lower-cased and stemmed by the field's own analyser; ``None`` when no word remains."""
+    clauses = []
+    for word in query_words(query):
+        for token in _TOKEN.findall(word):
+            try:
+                clauses.append((tantivy.Occur.Should, index.parse_query(token, ["text"])))
+            except ValueError:  # still a phrase for tantivy's tokenizer: leave the token out
+                continue
+    return tantivy.Query.boolean_query(clauses) if clauses else None
 
 
 class KeywordIndex:
@@ -98,10 +116,9 @@ class KeywordIndex:
 
     def search(self, query: str, *, limit: int) -> list[tuple[int, float]]:
         """BM25 over chunk text: (chunk id, score) best first; the query's words OR-ed, stop words left out."""
-        words = query_words(query)
-        if not words:
+        parsed = or_query(self._tantivy, self._index, query)
+        if parsed is None:
             return []
-        parsed = self._index.parse_query(" ".join(words), ["text"])
         searcher = self._index.searcher()
         # count=False: counting every match would visit every posting and defeat the early stop.
         hits = searcher.search(parsed, limit, count=False).hits
