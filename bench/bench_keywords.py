@@ -212,14 +212,14 @@ def latency_part(engines: list[str], sizes: list[int], queries: list[str], passe
     return report
 
 
-def quality_part(engines: list[str], kb_dir: Path) -> dict[str, float]:
+def quality_part(engines: list[str], kb_dir: Path, qrels_name: str) -> dict[str, float]:
     from app.core.wiring import build_query_embedder
     from app.settings import Settings
     from evaluation.retrieval import load_qrels, load_queries, score_run
     from ingest.chunking import ChunkingConfig
     from retrieval import KnowledgeBase
 
-    qrels = load_qrels(SCIFACT / "qrels" / "train.tsv")
+    qrels = load_qrels(SCIFACT / "qrels" / qrels_name)
     queries = {q: t for q, t in load_queries(SCIFACT / "queries.jsonl").items() if q in qrels}
     settings = Settings(home=Path(tempfile.mkdtemp(prefix="ragkb-kw-q-")))
     onnx = build_query_embedder(settings, prepare=True)
@@ -275,6 +275,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--kb-dir", type=Path, default=None, help="SciFact knowledge base for the quality part")
+    parser.add_argument("--qrels", default="train.tsv", help="judgements for --kb-dir (train_mini.tsv: mini)")
     parser.add_argument("--keyword-alone", action="store_true", help="nDCG@10 of BM25 alone, full and mini SciFact")
     args = parser.parse_args()
     with (SCIFACT / "queries.jsonl").open(encoding="utf-8") as handle:
@@ -288,8 +289,8 @@ def main() -> None:
         report["alone_full"] = keyword_alone_part(args.engines, "corpus.jsonl", "train.tsv")
         report["alone_mini"] = keyword_alone_part(args.engines, "corpus_mini.jsonl", "train_mini.tsv")
     if args.kb_dir:
-        print("\n| keyword engine | HYBRID nDCG@10 (SciFact full, train) |\n|---|---:|")
-        report["quality"] = quality_part(args.engines, args.kb_dir)
+        print(f"\n| keyword engine | HYBRID nDCG@10 ({args.qrels}) |\n|---|---:|")
+        report["quality"] = quality_part(args.engines, args.kb_dir, args.qrels)
     out = ROOT / "bench" / "results" / "keywords.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
