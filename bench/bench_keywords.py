@@ -15,7 +15,7 @@ the p50. Also: build time, index size on disk, and the update cost (add 1,000 ch
 
 Quality part (``--kb-dir`` of ``bench_query_backends.py``, the full SciFact corpus written by
 torch-bf16): HYBRID nDCG@10 on the train queries with the same dense side (ONNX fp32 queries) fused
-(RRF, k=60, top 50 each) with each engine's keyword side.
+(RRF, k=60, top 100 each, as evaluation.retrieval.run_queries asks) with each engine's keyword side.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_keywords.py --sizes 100000 --kb-dir /tmp/scifact-bf16
 """
@@ -227,7 +227,7 @@ def quality_part(engines: list[str], kb_dir: Path, qrels_name: str) -> dict[str,
     kb = KnowledgeBase(directory=kb_dir, embedder=onnx, chunking=ChunkingConfig(strategy="none"))
     uri = dict(kb.catalog._db.execute("SELECT c.id, d.uri FROM chunks c JOIN documents d ON d.id = c.document_id"))
     vectors = kb.embed_texts(list(queries.values()))
-    dense = kb.store.search_many(vectors, k=50, allowed_ids=None)
+    dense = kb.store.search_many(vectors, k=100, allowed_ids=None)  # run_queries asks k=100: 100 a side
     pairs = list(kb.catalog.iter_texts())
     report = {}
     for key in engines:
@@ -241,7 +241,7 @@ def quality_part(engines: list[str], kb_dir: Path, qrels_name: str) -> dict[str,
             engine.add([i for i, _ in pairs], [t for _, t in pairs])
         run = {}
         for (qid, text), dense_hits in zip(queries.items(), dense, strict=True):
-            fused = reciprocal_rank_fusion([dense_hits, engine.search(text, 50)])
+            fused = reciprocal_rank_fusion([dense_hits, engine.search(text, 100)])
             run[qid] = [(uri[i], s) for i, s in fused[:100]]
         report[key] = score_run(run, qrels).ndcg_at_10
         print(f"| {engine.name} | {report[key]:.4f} |", flush=True)
