@@ -69,8 +69,8 @@ class Settings(BaseSettings):
         default="tantivy",
         description="The keyword side of HYBRID search: 'tantivy' (the default: BM25 with early termination, "
         "~1 ms per query at 100k chunks instead of ~28 ms, the same nDCG@10 on SciFact; kept beside the catalog's "
-        "FTS5, which answers whenever tantivy lags the catalog) or 'fts5' (SQLite FTS5 only; deleted chunks' "
-        "words leave its files at once, where tantivy drops them when it merges segments). See "
+        "FTS5, which answers whenever tantivy lags the catalog; a sync that deletes or modifies documents "
+        "re-indexes it, so deleted words leave its files) or 'fts5' (SQLite FTS5 only). See "
         "docs/knowledge-bases.md.",
     )
     grounding_model: Literal["features", "crossencoder"] = Field(

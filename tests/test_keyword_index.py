@@ -159,3 +159,21 @@ def test_query_words_that_tantivy_would_split_are_searched_as_terms(kb: Knowledg
     hits = kb.keywords.search("il_6 tnf", limit=5)
     assert hits and kb.catalog.get_chunks([hits[0][0]])[hits[0][0]].location["source"] == "cytokines.txt"
     assert kb.keywords.search("_ __", limit=5) == []
+
+
+def test_a_deleted_chunks_words_leave_the_index_files_at_save(kb: KnowledgeBase) -> None:
+    add(kb, "secret.txt", "Zebulonquokkafrobnicate opens the vault")
+    add(kb, "rewritten.txt", "Quixotrendulous notes on the grinder")
+    add(kb, "kept.txt", "A kept note keeps this segment alive")  # a segment all deleted would just be dropped
+    kb.save()
+    assert kb.keywords is not None
+    terms = kb.keywords._index.searcher().terms_with_prefix
+    assert terms("text", "zebulon") and terms("text", "quixotrendul")
+    kb.delete_document(document_id(kb, "secret.txt"))
+    add(kb, "rewritten.txt", "Plain notes on the grinder")
+    kb.save()
+    terms = kb.keywords._index.searcher().terms_with_prefix
+    assert terms("text", "zebulon") == [] and terms("text", "quixotrendul") == []
+    folder = kb.directory / "keywords"
+    assert not [p for p in folder.iterdir() if p.is_file() and b"vault" in p.read_bytes()]
+    assert keyword_uris(kb, "grinder notes")[0] == "rewritten.txt"

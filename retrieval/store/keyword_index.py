@@ -15,9 +15,13 @@ right). Writes are applied to a tantivy writer as the catalog commits them and m
 that could not take tantivy's writer lock, or a damaged index leave the stamp behind the catalog, and
 the next :meth:`commit` (or opening the index) rebuilds it from the catalog's texts.
 
-Limitation: tantivy marks deleted chunks and drops their words only when it merges segments, so the
-words (not the text: positions are not stored) of a deleted chunk may stay in the index files until
-then; ``Catalog.erase_deleted`` covers the catalog's files only.
+Erasure: tantivy only marks deleted documents, and their words stay in its term dictionary until it
+merges their segment (which its Python binding cannot force). So a commit that removes chunks (a
+document deleted or modified) rebuilds the index from the catalog instead and deletes the old segment
+files: a deleted chunk's words leave the index's files at the same ``save()`` where its text leaves the
+catalog's (``Catalog.erase_deleted``). That costs a full re-index per sync that deletes or modifies
+documents (~1 s per 10k chunks alone on this machine; the price FTS5 pays with ``optimize`` where
+SQLite lacks FTS5's secure-delete).
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ class KeywordIndex:
         # Generations the committed index reflects, and the committed index plus the writer's pending changes.
         self._committed: int | None = None
         self._applied: int | None = None
+        self._removed = False  # queued changes remove chunks: their words must leave the files
         try:
             self._index = self._open()
             self._committed = self._applied = self._stamp()
@@ -135,6 +140,7 @@ class KeywordIndex:
             return
         for chunk_id in removed:
             self._writer.delete_documents_by_term("id", int(chunk_id))
+        self._removed = self._removed or bool(removed)
         for chunk_id, text in added:
             self._writer.add_document(self._tantivy.Document(id=int(chunk_id), text=text))
         self._applied = after
@@ -147,13 +153,18 @@ class KeywordIndex:
             return
         if not self._take_writer():
             return
-        if self._applied != generation:
+        rebuild = self._applied != generation or self._removed
+        if rebuild:
+            self._writer.rollback()
             self._writer.delete_all_documents()
             for chunk_id, text in self._texts():
                 self._writer.add_document(self._tantivy.Document(id=int(chunk_id), text=text))
         self._writer.commit()
+        if rebuild:
+            self._writer.garbage_collect_files()  # the old segments, and the deleted chunks' words in them
         self._writer.wait_merging_threads()  # also releases the writer lock
         self._writer = None
+        self._removed = False
         self._write_stamp(generation)
         self._index.reload()
         self._committed = self._applied = generation
