@@ -2,10 +2,11 @@
 
 Runs every command as a new user would, in a fresh process, ``--runs`` times, against a home holding
 the sample knowledge base (synced first with the default settings unless ``--home`` already has it).
-Per command it reports the median wall time with its spread (min-max), the import time summed over
-top-level imports from ``python -X importtime`` (one extra run), and which heavy packages were
-imported. Timing noise from other work on the machine shows in the spread; the import lists do not
-depend on load.
+Per command it reports the median wall time with its spread (min-max), the median CPU time (user +
+system of the process: on a loaded machine the wall time is mostly waiting for a core, the CPU time
+is what the command costs), the import time summed over top-level imports from ``python -X
+importtime`` (one extra run), and which heavy packages were imported. The import lists do not depend
+on load.
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_cli.py --runs 5
 """
@@ -16,6 +17,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -70,24 +72,31 @@ def main() -> None:
         ragkb(COMMANDS["retrieve"], env).check_returncode()
     rows = []
     for name in args.commands:
-        times = []
+        times, cpu = [], []
         for _ in range(args.runs):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
             done = ragkb(COMMANDS[name], env)
             times.append(time.perf_counter() - start)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
             if done.returncode not in (0, 3):  # 3: check's BLOCKED verdict
                 raise SystemExit(f"{name} failed ({done.returncode}): {done.stderr[-2000:]}")
         import_s, packages = imports(ragkb(COMMANDS[name], env, importtime=True).stderr)
         rows.append({
             "command": f"ragkb {name}", "p50_s": statistics.median(times), "min_s": min(times), "max_s": max(times),
+            "cpu_p50_s": statistics.median(cpu), "cpu_min_s": min(cpu), "cpu_max_s": max(cpu),
             "import_s": import_s, "heavy_imports": sorted(p for p in HEAVY if p in packages),
         })  # fmt: skip
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (cores: {os.cpu_count()})")
-    print("| command | wall p50 s | (spread) | import s | heavy packages imported |\n|---|---:|---:|---:|---|")
+    print("| command | wall p50 s | (spread) | CPU p50 s | (spread) | import s | heavy packages imported |\n"
+          "|---|---:|---:|---:|---:|---:|---|")  # fmt: skip
     for r in rows:
         heavy = ", ".join(r["heavy_imports"]) or "none"
         spread = f"({r['min_s']:.2f}-{r['max_s']:.2f})"
-        print(f"| `{r['command']}` | {r['p50_s']:.2f} | {spread} | {r['import_s']:.2f} | {heavy} |")
+        cpu_spread = f"({r['cpu_min_s']:.2f}-{r['cpu_max_s']:.2f})"
+        print(f"| `{r['command']}` | {r['p50_s']:.2f} | {spread} | {r['cpu_p50_s']:.2f} | {cpu_spread} "
+              f"| {r['import_s']:.2f} | {heavy} |")  # fmt: skip
     out = ROOT / "bench" / "results" / "cli.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(rows, indent=2))
