@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -213,7 +214,7 @@ def latency_part(engines: list[str], sizes: list[int], queries: list[str], passe
 
 
 def quality_part(engines: list[str], kb_dir: Path, qrels_name: str) -> dict[str, float]:
-    from app.core.wiring import build_query_embedder
+    from app.core.wiring import build_embedder, build_query_embedder
     from app.settings import Settings
     from evaluation.retrieval import load_qrels, load_queries, score_run
     from ingest.chunking import ChunkingConfig
@@ -221,12 +222,16 @@ def quality_part(engines: list[str], kb_dir: Path, qrels_name: str) -> dict[str,
 
     qrels = load_qrels(SCIFACT / "qrels" / qrels_name)
     queries = {q: t for q, t in load_queries(SCIFACT / "queries.jsonl").items() if q in qrels}
-    settings = Settings(home=Path(tempfile.mkdtemp(prefix="ragkb-kw-q-")))
+    # RAGKB_HOME, when set, holds the ONNX export already (else it is made in a new home).
+    settings = Settings() if "RAGKB_HOME" in os.environ else Settings(home=Path(tempfile.mkdtemp()))
     onnx = build_query_embedder(settings, prepare=True)
     assert onnx is not None
-    kb = KnowledgeBase(directory=kb_dir, embedder=onnx, chunking=ChunkingConfig(strategy="none"))
+    documents = build_embedder(settings)  # torch-bf16, deferred: never loaded here
+    kb = KnowledgeBase(
+        directory=kb_dir, embedder=documents, chunking=ChunkingConfig(strategy="none"), query_embedder=onnx
+    )
     uri = dict(kb.catalog._db.execute("SELECT c.id, d.uri FROM chunks c JOIN documents d ON d.id = c.document_id"))
-    vectors = kb.embed_texts(list(queries.values()))
+    vectors = kb.embed_texts(list(queries.values()), embedder=onnx)
     dense = kb.store.search_many(vectors, k=100, allowed_ids=None)  # run_queries asks k=100: 100 a side
     pairs = list(kb.catalog.iter_texts())
     report = {}
