@@ -13,11 +13,14 @@ the p50. Also: build time, index size on disk, and the update cost (add 1,000 ch
 * bm25s (``method="lucene"``, English stop words, PyStemmer's English stemmer): scores precomputed
   into a sparse matrix at indexing; a query sums the rows of its words.
 
-Quality part (``--kb-dir`` of ``bench_query_backends.py``, the full SciFact corpus written by
-torch-bf16): HYBRID nDCG@10 on the train queries with the same dense side (ONNX fp32 queries) fused
-(RRF, k=60, top 100 each, as evaluation.retrieval.run_queries asks) with each engine's keyword side.
+Quality part (``--kb-dir`` of ``bench_query_backends.py``, a SciFact corpus written by torch-bf16;
+``--qrels train_mini.tsv`` for the mini corpus): HYBRID nDCG@10 on the train queries with the same
+dense side (ONNX fp32 queries) fused (RRF, k=60, top 100 each, as evaluation.retrieval.run_queries
+asks) with each engine's keyword side.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_keywords.py --sizes 100000 --kb-dir /tmp/scifact-bf16
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_keywords.py --sizes 100000 --keyword-alone
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_keywords.py --sizes --kb-dir /tmp/scifact-mini-bf16 \
+        --qrels train_mini.tsv
 """
 
 from __future__ import annotations
