@@ -29,7 +29,6 @@ from ingest.types import Location, ParsedDocument, Table
 __all__ = ["DEFAULT_LIMITS", "PARSERS", "SUPPORTED_SUFFIXES", "ParseLimits", "Parser", "parse_file", "repair_text"]
 
 
-
 def _on_first_use(module: str, function: str) -> Parser:
     """``module.function``, imported when a file first needs it: the parsing libraries (pypdf, openpyxl,
     python-docx, BeautifulSoup, markdown-it) take ~0.5 s to import, which commands that parse nothing
