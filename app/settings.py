@@ -74,6 +74,22 @@ class Settings(BaseSettings):
         "into <home>/models on first use, never downloaded. A knowledge base records model and backend and "
         "refuses another.",
     )
+    query_backend: Literal["auto", "same"] = Field(
+        default="auto",
+        description="How queries are embedded: 'auto' (the default) runs them on ONNX Runtime fp32 when the "
+        "embedding backend is 'torch' or 'torch-bf16' (the same vectors to ~2e-5 cosine, nDCG@10 unchanged on "
+        "SciFact, a query in ~3 ms instead of ~9, and `ragkb retrieve` never imports PyTorch; see "
+        "docs/benchmarks.md); its file is exported into <home>/models by `ragkb sync` and at server start, and "
+        "until then queries use the embedding backend. 'same': queries always use RAGKB_EMBEDDING_BACKEND.",
+    )
+    keyword_index: Literal["tantivy", "fts5"] = Field(
+        default="tantivy",
+        description="The keyword side of HYBRID search: 'tantivy' (the default: BM25 with early termination, "
+        "~1 ms per query at 100k chunks instead of ~28 ms, the same nDCG@10 on SciFact; kept beside the catalog's "
+        "FTS5, which answers whenever tantivy lags the catalog; a sync that deletes or modifies documents "
+        "re-indexes it, so deleted words leave its files) or 'fts5' (SQLite FTS5 only). See "
+        "docs/knowledge-bases.md.",
+    )
     grounding_model: Literal["features", "crossencoder", "hybrid"] = Field(
         default="features",
         description="The grounding checker: 'features' (v1, the default: similarity features and a logistic "

@@ -34,7 +34,7 @@ import numpy as np
 from bench_http import _free_port, start_server
 from synthetic_vectors import SCIFACT, clustered_vectors, scifact_texts
 
-from app.core.wiring import build_embedder, open_knowledge_base
+from app.core.wiring import build_embedder, build_query_embedder, open_knowledge_base
 from app.settings import Settings
 from ingest.chunking import ChunkingConfig
 from retrieval.filters import parse_filter
@@ -100,9 +100,17 @@ def rss_mb(pid: int) -> dict[str, float]:
     return {"rss_mb": fields["VmRSS"], "peak_rss_mb": fields["VmHWM"]}
 
 
-def http_cases(home: Path, kb_id: str, backend: str, queries: list[str], passes: int) -> dict[str, Any]:
+def http_cases(
+    home: Path, kb_id: str, backend: str, queries: list[str], passes: int, query_backend: str = "auto"
+) -> dict[str, Any]:
     port = _free_port()
-    server = start_server(home, home, "sentence-transformers", port, extra_env={"RAGKB_EMBEDDING_BACKEND": backend})
+    server = start_server(
+        home,
+        home,
+        "sentence-transformers",
+        port,
+        extra_env={"RAGKB_EMBEDDING_BACKEND": backend, "RAGKB_QUERY_BACKEND": query_backend},
+    )
     try:
         loaded = rss_mb(server.pid)
         results: dict[str, Any] = {"server_after_start": loaded}
@@ -132,6 +140,7 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=3)
     parser.add_argument("--backend", default=Settings.model_fields["embedding_backend"].default)
     parser.add_argument("--no-http", action="store_true", help="in-process only")
+    parser.add_argument("--query-backend", default="auto", choices=["auto", "same"], help="RAGKB_QUERY_BACKEND")
     args = parser.parse_args()
     with (SCIFACT / "queries.jsonl").open(encoding="utf-8") as handle:
         queries = [json.loads(line)["text"] for line in handle][: args.queries]
@@ -143,12 +152,14 @@ def main() -> None:
     header = f"{'chunks':>8} {'index':5} {'mode':7} {'case':16} {'p50 ms':>7} {'(spread)':>13} {'p99 ms':>7}"
     print(header + f" {'RSS MB':>7}")
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(home=Path(tmp) / "home", embedding_backend=args.backend)
+        settings = Settings(home=Path(tmp) / "home", embedding_backend=args.backend, query_backend=args.query_backend)
         embedder = build_embedder(settings)
+        query_embedder = build_query_embedder(settings, prepare=True)
+        report["query_embedder"] = (query_embedder or embedder).name
         for size in args.sizes:
             home = Home(settings.home)
             info = home.create(f"bench-{size}", chunking=ChunkingConfig(), embedder=embedder.name)
-            kb = open_knowledge_base(home, info, embedder)
+            kb = open_knowledge_base(home, info, embedder, query_embedder=query_embedder)
             start = time.perf_counter()
             populate(kb, size, texts=texts)
             entry: dict[str, Any] = {"index": kb.store.kind, "populate_s": time.perf_counter() - start}
@@ -161,7 +172,9 @@ def main() -> None:
             kb.close()
             home.close()
             if not args.no_http:
-                entry["http"] = http_cases(settings.home, info.id, args.backend, queries, args.passes)
+                entry["http"] = http_cases(
+                    settings.home, info.id, args.backend, queries, args.passes, args.query_backend
+                )
             report["sizes"][str(size)] = entry
             _print_size(size, entry)
             out = ROOT / f"bench/results/query_{args.backend}.json"

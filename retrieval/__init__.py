@@ -29,10 +29,12 @@ from retrieval.generation import (
 )
 from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound, Registry
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, KnowledgeBase
-from retrieval.onnx_embedding import OnnxEmbedder, exported_model
+from retrieval.onnx_embedding import OnnxEmbedder, check_mean_pooling, exported_model, is_exported
+from retrieval.query_embedding import DeferredEmbedder
 from retrieval.rerank import OverlapReranker, Reranker, rerank
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentSummary
+from retrieval.store.keyword_index import KeywordIndex
 from retrieval.store.postgres.database import Database
 from retrieval.store.postgres.knowledge_base import PostgresKnowledgeBase
 from retrieval.store.postgres.queue import Claim, JobAlreadyQueued, JobQueue
@@ -69,6 +71,7 @@ __all__ = [
     "DataSource",
     "DataSourceType",
     "Database",
+    "DeferredEmbedder",
     "DocumentSummary",
     "DocumentWrite",
     "Embedder",
@@ -85,6 +88,7 @@ __all__ = [
     "JobAlreadyQueued",
     "JobQueue",
     "JobStatus",
+    "KeywordIndex",
     "KnowledgeBase",
     "KnowledgeBaseExists",
     "KnowledgeBaseInfo",
@@ -104,12 +108,14 @@ __all__ = [
     "SyncError",
     "SyncReport",
     "VectorStore",
+    "check_mean_pooling",
     "delete_content",
     "export_kb",
     "exported_model",
     "fail_interrupted_jobs",
     "import_kb",
     "index_content",
+    "is_exported",
     "new_id",
     "open_database",
     "parse_filter",

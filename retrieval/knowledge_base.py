@@ -18,6 +18,7 @@ import json
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,9 @@ from ingest.types import Chunk, MetadataAttribute
 from retrieval.embedding import Embedder, prepare_for_embedding
 from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch, RetrievalError
 from retrieval.filters import Filter
+from retrieval.query_embedding import canonical_name, may_query
 from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk, StoredDocument
+from retrieval.store.keyword_index import KeywordIndex
 from retrieval.store.metadata_index import MetadataIndex
 from retrieval.store.vectors import FaissStore, VectorStore
 from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType, SyncReport
@@ -41,8 +44,6 @@ MAX_K = 100
 RRF_K = 60
 CHUNK_ID_KEY = "x-amz-bedrock-kb-chunk-id"
 DATA_SOURCE_KEY = "x-amz-bedrock-kb-data-source-id"
-# Embedder names recorded before backends were named ("sentence-transformers:<model>" was PyTorch fp32).
-_LEGACY_NAMES = {"sentence-transformers": "torch"}
 
 
 class KnowledgeBaseBusy(RetrievalError):
@@ -67,6 +68,11 @@ class KnowledgeBase:
 
     ``vector_store``: the :class:`VectorStore` class that searches the vectors (FAISS by default,
     ``InMemoryStore`` the numpy fake); a file another store wrote is rebuilt from the catalog.
+    ``keyword_index``: a :class:`KeywordIndex` (tantivy, early-terminating BM25) kept beside the catalog's
+    FTS5 and used whenever it is current; ``None`` (the default here) searches keywords with FTS5 only.
+    ``query_embedder``: embeds queries instead of ``embedder`` (which still embeds documents); it must
+    give the same vectors to a measured tolerance (:func:`~retrieval.query_embedding.may_query`: ONNX fp32
+    for a knowledge base built with PyTorch fp32 or bf16), else :class:`ModelMismatch` is raised.
 
     >>> kb = KnowledgeBase(directory=Path("/tmp/kb"), embedder=HashEmbedder(), chunking=ChunkingConfig())
     >>> [hit.text for hit in kb.retrieve("vacation days", k=3)]
@@ -74,11 +80,13 @@ class KnowledgeBase:
 
     def __init__(
         self, *, directory: Path, embedder: Embedder, chunking: ChunkingConfig,
-        vector_store: type[VectorStore] = FaissStore,
+        vector_store: type[VectorStore] = FaissStore, query_embedder: Embedder | None = None,
+        keyword_index: type[KeywordIndex] | None = None,
     ) -> None:  # fmt: skip
         directory.mkdir(parents=True, exist_ok=True)
         self.directory = directory
         self.embedder = embedder
+        self.query_embedder = query_embedder or embedder
         self._vector_store = vector_store
         self.chunking = chunking
         self.catalog = Catalog(directory / "catalog.sqlite")
@@ -86,8 +94,18 @@ class KnowledgeBase:
         self._lock = threading.RLock()
         self.store = self._load_index()
         self._metadata_index: tuple[int, MetadataIndex] | None = None
+        self.keywords: KeywordIndex | None = None
+        if keyword_index is not None:
+            folder, texts = directory / "keywords", self.catalog.iter_texts
+            self.keywords = keyword_index(folder, generation=self._generation, texts=texts)
+        self._keyword_change: tuple[list[int], list[tuple[int, str]]] = ([], [])
+        self._keyword_pool: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
+        if self._keyword_pool is not None:
+            self._keyword_pool.shutdown()
+        if self.keywords is not None:
+            self.keywords.close()
         self.catalog.erase_deleted()
         self.catalog.close()
 
@@ -112,18 +130,23 @@ class KnowledgeBase:
             raise InvalidQuery(f"numberOfResults must be between 1 and {MAX_K}, got {k}")
         if search_type not in ("SEMANTIC", "HYBRID"):
             raise InvalidQuery(f"search type must be SEMANTIC or HYBRID, got {search_type!r}")
-        vectors = self.embed_texts(list(queries))
         allowed = self._allowed_ids(filter)
         # Hierarchical knowledge bases return parents: fetch extra children so k parents remain.
         depth = k * 3 if self._is_hierarchical() else k
+        # The keyword side runs in a thread while the queries are embedded (both release the GIL).
+        keyword_hits = None
+        if search_type == "HYBRID":
+            if self._keyword_pool is None:
+                self._keyword_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="keywords")
+            keyword_hits = self._keyword_pool.submit(
+                lambda: [self._keyword_hits(q, limit=max(depth, 50), allowed=allowed) for q in queries]
+            )
+        vectors = self.embed_texts(list(queries), embedder=self.query_embedder)
         dense = self._dense_hits(vectors, k=max(depth, 50) if search_type == "HYBRID" else depth, allowed=allowed)
+        keyword = keyword_hits.result() if keyword_hits is not None else [[] for _ in queries]
         results: list[list[Hit]] = []
-        for query, dense_hits in zip(queries, dense, strict=True):
-            if search_type == "HYBRID":
-                keyword = self._keyword_hits(query, limit=max(depth, 50), allowed=allowed)
-                ranked = reciprocal_rank_fusion([dense_hits, keyword])
-            else:
-                ranked = dense_hits
+        for dense_hits, keyword_ranked in zip(dense, keyword, strict=True):
+            ranked = reciprocal_rank_fusion([dense_hits, keyword_ranked]) if search_type == "HYBRID" else dense_hits
             results.append(self._to_hits(ranked, k=k))
         return results
 
@@ -164,6 +187,8 @@ class KnowledgeBase:
                     now=now,
                 )
                 removed, added = self.catalog.replace_chunks(document_id, rows)
+                words = [(i, r.text) for i, r in zip(added, rows, strict=True) if r.searchable]
+                self._keyword_change = (removed, words)
                 keep = [(i, r.vector) for i, r in zip(added, rows, strict=True) if r.vector is not None]
                 self._index_replace(removed, keep)
             written.append(len(keep))
@@ -177,12 +202,14 @@ class KnowledgeBase:
                 size=document.size, mtime_ns=document.mtime_ns, metadata=document.metadata, now=document.updated_at,
             )  # fmt: skip
             removed, added = self.catalog.replace_chunks(document_id, chunks)
+            self._keyword_change = (removed, [(i, c.text) for i, c in zip(added, chunks, strict=True) if c.searchable])
             keep = [(i, c.vector) for i, c in zip(added, chunks, strict=True) if c.vector is not None]
             self._index_replace(removed, keep)
 
     def delete_document(self, document_id: int) -> None:
         with self._writing():
             removed = self.catalog.delete_document(document_id)
+            self._keyword_change = (removed, [])
             self._index_replace(removed, [])
 
     def _index_replace(self, removed: list[int], added: list[tuple[int, np.ndarray]]) -> None:
@@ -247,6 +274,8 @@ class KnowledgeBase:
         with self._lock:
             self.store.save(self.directory / "vectors.faiss")
             _atomic_write(self.directory / "vectors.json", json.dumps({"generation": self._generation}))
+            if self.keywords is not None:
+                self.keywords.commit(self.catalog.generation())
             self.catalog.erase_deleted()
 
     @contextlib.contextmanager
@@ -255,8 +284,13 @@ class KnowledgeBase:
         done. A crash between them is repaired on the next open (the index is rebuilt from the catalog)."""
         with self._lock:
             with self.catalog.transaction():
+                before = self.catalog.generation()
+                self._keyword_change = ([], [])
                 yield
             self._generation = self.catalog.generation()
+            if self.keywords is not None:  # the transaction bumped the generation by one
+                removed, added = self._keyword_change
+                self.keywords.apply(removed=removed, added=added, before=before, after=before + 1)
 
     def _reload_if_changed_elsewhere(self) -> None:
         """Another process (a CLI sync while the server runs) committed vectors: pick them up."""
@@ -264,19 +298,21 @@ class KnowledgeBase:
             self.store = self._load_index()
 
     # -- embedding --------------------------------------------------------------------------
-    def embed_texts(self, texts: list[str]) -> np.ndarray:
-        """Embed every text whole: texts over the model's window are split at sentence boundaries,
-        each piece embedded, and the normalised mean of the pieces is the text's vector."""
-        fits = self.embedder.fits(texts)
+    def embed_texts(self, texts: list[str], *, embedder: Embedder | None = None) -> np.ndarray:
+        """Embed every text whole (with ``embedder``, default the documents' one): texts over the model's
+        window are split at sentence boundaries, each piece embedded, and the normalised mean of the
+        pieces is the text's vector."""
+        embedder = embedder or self.embedder
+        fits = embedder.fits(texts)
         if all(fits):
-            return self.embedder.embed_documents(texts)
-        vectors = np.empty((len(texts), self.embedder.dimension), dtype=np.float32)
+            return embedder.embed_documents(texts)
+        vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
         short = [i for i, ok in enumerate(fits) if ok]
         if short:
-            vectors[short] = self.embedder.embed_documents([texts[i] for i in short])
+            vectors[short] = embedder.embed_documents([texts[i] for i in short])
         for i, ok in enumerate(fits):
             if not ok:
-                pieces = self.embedder.embed_documents(_pieces_that_fit(texts[i], self.embedder))
+                pieces = embedder.embed_documents(_pieces_that_fit(texts[i], embedder))
                 mean = pieces.mean(axis=0)
                 vectors[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
         return vectors
@@ -287,10 +323,10 @@ class KnowledgeBase:
         if name is None:
             self.catalog.set_meta("embedder", self.embedder.name)
             self.catalog.set_meta("dimension", str(self.embedder.dimension))
-            return
-        backend, colon, model = name.partition(":")
-        name = _LEGACY_NAMES.get(backend, backend) + colon + model
-        if name != self.embedder.name or int(dimension or 0) != self.embedder.dimension:
+            name, dimension = self.embedder.name, str(self.embedder.dimension)
+        name = canonical_name(name)
+        backend, colon, _ = name.partition(":")
+        if name != canonical_name(self.embedder.name) or int(dimension or 0) != self.embedder.dimension:
             hint = (
                 f"set RAGKB_EMBEDDING_BACKEND={backend} and the same model to use it" if colon else "use that embedder"
             )
@@ -298,6 +334,12 @@ class KnowledgeBase:
                 f"this knowledge base was built with {name} ({dimension} dimensions); it cannot be read or written "
                 f"with {self.embedder.name}, since vectors from different models or backends do not mix. "
                 f"To fix: {hint}, or re-create the knowledge base to change"
+            )
+        query = self.query_embedder
+        if not may_query(name, query.name) or query.dimension != self.embedder.dimension:
+            raise ModelMismatch(
+                f"this knowledge base was built with {name}; its queries cannot be embedded with {query.name}, "
+                "whose vectors differ beyond the tolerance of equivalent backends (docs/benchmarks.md)"
             )
 
     def _load_index(self) -> VectorStore:
@@ -326,11 +368,17 @@ class KnowledgeBase:
             cached = self._metadata_index = (revision, MetadataIndex.build(self.catalog.iter_metadata()))
         return cached[1].allowed_ids(filter)
 
+    def _keyword_search(self, query: str, *, limit: int) -> list[tuple[int, float]]:
+        """tantivy when it reflects the catalog as it is now, else the catalog's FTS5 (always current)."""
+        if self.keywords is not None and self.keywords.is_current(self.catalog.generation()):
+            return self.keywords.search(query, limit=limit)
+        return self.catalog.keyword_search(query, limit=limit)
+
     def _keyword_hits(self, query: str, *, limit: int, allowed: Any) -> list[tuple[int, float]]:
         if allowed is None:
-            return self.catalog.keyword_search(query, limit=limit)
+            return self._keyword_search(query, limit=limit)
         # A filter is applied before the cut: widen the keyword search until enough pass it.
-        hits = self.catalog.keyword_search(query, limit=limit * 20)
+        hits = self._keyword_search(query, limit=limit * 20)
         if not hits or not len(allowed):
             return []
         # ``allowed`` is ascending (MetadataIndex.allowed_ids): a binary search per hit, no set of all ids.

@@ -62,7 +62,7 @@ class OnnxEmbedder:
         model_dir = Path(model_dir)
         if not (model_dir / "tokenizer.json").is_file():
             raise FileNotFoundError(f"{model_dir}: no tokenizer.json; the ONNX backend needs a local model directory")
-        _check_mean_pooling(model_dir)
+        check_mean_pooling(model_dir)
         config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
         limit = int(config["max_position_embeddings"])
         window = limit if max_seq_length is None else max_seq_length
@@ -128,22 +128,31 @@ class OnnxEmbedder:
 
 def exported_model(model_dir: Path, *, cache_dir: Path, quantize: bool, model_id: str) -> Path:
     """The cached ONNX file for this model (exported, and quantised, on first use)."""
+    fp32 = _cached_path(model_dir, cache_dir=cache_dir, quantize=False, model_id=model_id)
+    fp32.parent.mkdir(parents=True, exist_ok=True)
+    if not fp32.exists():
+        _atomically(fp32, lambda tmp: _export(model_dir, tmp))
+    if not quantize:
+        return fp32
+    int8 = fp32.with_name("model-int8.onnx")
+    if not int8.exists():
+        _atomically(int8, lambda tmp: _quantize(fp32, tmp))
+    return int8
+
+
+def is_exported(model_dir: Path, *, cache_dir: Path, quantize: bool, model_id: str) -> bool:
+    """Whether :func:`exported_model` would return at once (its file is cached), without importing torch."""
+    return _cached_path(model_dir, cache_dir=cache_dir, quantize=quantize, model_id=model_id).exists()
+
+
+def _cached_path(model_dir: Path, *, cache_dir: Path, quantize: bool, model_id: str) -> Path:
     candidates = [model_dir / "model.safetensors", model_dir / "pytorch_model.bin"]
     weights = next((path for path in candidates if path.exists()), None)
     if weights is None:
         raise FileNotFoundError(f"{model_dir}: no model.safetensors or pytorch_model.bin to export")
     stat = weights.stat()
     folder = Path(cache_dir) / f"{model_id}-{stat.st_size}-{stat.st_mtime_ns}"
-    folder.mkdir(parents=True, exist_ok=True)
-    fp32 = folder / "model.onnx"
-    if not fp32.exists():
-        _atomically(fp32, lambda tmp: _export(model_dir, tmp))
-    if not quantize:
-        return fp32
-    int8 = folder / "model-int8.onnx"
-    if not int8.exists():
-        _atomically(int8, lambda tmp: _quantize(fp32, tmp))
-    return int8
+    return folder / ("model-int8.onnx" if quantize else "model.onnx")
 
 
 def _export(model_dir: Path, target: Path) -> None:
@@ -202,7 +211,8 @@ def _atomically(path: Path, write: Any) -> None:
             os.unlink(temp_name)
 
 
-def _check_mean_pooling(model_dir: Path) -> None:
+def check_mean_pooling(model_dir: Path) -> None:
+    """Raise ``ValueError`` unless the model is a Transformer followed by mean Pooling (what ONNX runs)."""
     modules_file = model_dir / "modules.json"
     modules = json.loads(modules_file.read_text(encoding="utf-8")) if modules_file.exists() else []
     kinds = [str(m.get("type", "")).rsplit(".", 1)[-1] for m in modules]

@@ -123,7 +123,7 @@ def sync(
         raise typer.BadParameter(f"{folder} is not a folder", param_hint="FOLDER")
     services = current_run(ctx).services
     wanted = chunking_config(chunking, max_tokens, overlap_pct) if chunking or max_tokens or overlap_pct else None
-    services.embedder  # noqa: B018  (loaded before the knowledge base is created: a model error creates nothing)
+    services.load_embedder()  # before the knowledge base is created: a model error creates nothing
     info = services.home.find(kb)
     if info is None:
         info = services.create_knowledge_base(kb, chunking=wanted or ChunkingConfig())
@@ -140,6 +140,8 @@ def sync(
     def run_once() -> None:
         _run_sync(services, info, knowledge_base, source, as_json=as_json)
 
+    # Once per home, while PyTorch is loaded anyway: the file `ragkb retrieve` embeds queries with.
+    services.prepare_query_embedder()
     if watch:
         _watch(source.root, run_once)
     else:

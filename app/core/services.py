@@ -27,6 +27,7 @@ from app.core.wiring import (
     build_generator,
     build_guard,
     build_job_queue,
+    build_query_embedder,
     build_registry,
     build_reranker,
     open_knowledge_base,
@@ -38,6 +39,7 @@ from ingest import ChunkingConfig
 from retrieval import (
     DataSource,
     DataSourceType,
+    DeferredEmbedder,
     Embedder,
     FolderSource,
     Generator,
@@ -56,6 +58,7 @@ class Services:
         self.settings = settings
         self.home = build_registry(settings)
         self._embedder: Embedder | None = None
+        self._query_embedder: tuple[Embedder | None] | None = None  # a 1-tuple once chosen: None is a choice
         self._generator: Generator | None = None
         self._jobs: JobRunner | QueuedJobs | None = None
         self._guardrails: GuardrailStore | None = None
@@ -75,7 +78,9 @@ class Services:
     def start(cls, settings: Settings) -> Services:
         """For the server: the embedder, generator, job runner and guardrail store loaded now."""
         services = cls(settings)
-        services.generator  # noqa: B018  (loads the embedder too)
+        services.load_embedder()
+        services.prepare_query_embedder()
+        services.generator  # noqa: B018
         services.jobs  # noqa: B018
         services.guardrails  # noqa: B018
         return services
@@ -86,6 +91,25 @@ class Services:
             if self._embedder is None:
                 self._embedder = build_embedder(self.settings)
             return self._embedder
+
+    def load_embedder(self) -> Embedder:
+        """The documents' embedder, its model loaded now (it is otherwise loaded by the first document)."""
+        embedder = self.embedder
+        return embedder.load() if isinstance(embedder, DeferredEmbedder) else embedder
+
+    @property
+    def query_embedder(self) -> Embedder | None:
+        """The faster equivalent that embeds queries (``query_backend``), if any and prepared, else ``None``."""
+        with self._members_lock:
+            if self._query_embedder is None:
+                self._query_embedder = (build_query_embedder(self.settings, prepare=False),)
+            return self._query_embedder[0]
+
+    def prepare_query_embedder(self) -> None:
+        """Export the query model's file if it is missing (seconds, once per home), so queries use it from now on."""
+        with self._members_lock:
+            if self._query_embedder is None or self._query_embedder[0] is None:
+                self._query_embedder = (build_query_embedder(self.settings, prepare=True),)
 
     @property
     def generator(self) -> Generator:
@@ -218,7 +242,10 @@ class Services:
         with self._lock:
             handle = self._open.get(info.id)
             if handle is None:
-                handle = self._open[info.id] = open_knowledge_base(self.home, info, self.embedder)
+                handle = self._open[info.id] = open_knowledge_base(
+                    self.home, info, self.embedder, query_embedder=self.query_embedder,
+                    keyword_index=self.settings.keyword_index,
+                )  # fmt: skip
         return info, handle
 
     def open_data_source(

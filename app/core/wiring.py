@@ -3,6 +3,7 @@ registry, knowledge bases: the embedded SQLite + FAISS store, or PostgreSQL when
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,7 @@ from retrieval import (
     BUNDLED_MODEL,
     ChatCompletionGenerator,
     Database,
+    DeferredEmbedder,
     Embedder,
     ExtractiveGenerator,
     FaissStore,
@@ -32,6 +34,7 @@ from retrieval import (
     HashEmbedder,
     Home,
     JobQueue,
+    KeywordIndex,
     KnowledgeBase,
     KnowledgeBaseInfo,
     OnnxEmbedder,
@@ -42,8 +45,10 @@ from retrieval import (
     Reranker,
     SentenceTransformerEmbedder,
     VectorStore,
+    check_mean_pooling,
     exported_model,
     fail_interrupted_jobs,
+    is_exported,
 )
 
 
@@ -52,10 +57,6 @@ def build_embedder(settings: Settings) -> Embedder:
         case "hash":
             return HashEmbedder()
         case "sentence-transformers":
-            # transformers draws a "Loading weights" bar on every start; it is noise for CLI users.
-            from transformers.utils import logging as transformers_logging
-
-            transformers_logging.disable_progress_bar()
             return _model_embedder(settings)
     raise AssertionError(f"unhandled embedder {settings.embedder}")  # Settings validates the choice
 
@@ -65,7 +66,22 @@ def _model_embedder(settings: Settings) -> Embedder:
     match settings.embedding_backend:
         case "torch" | "torch-bf16":
             precision: Literal["fp32", "bf16"] = "bf16" if settings.embedding_backend == "torch-bf16" else "fp32"
-            return SentenceTransformerEmbedder(settings.embedding_model, batch_size=batch_size, precision=precision)
+            model = settings.embedding_model
+
+            def load() -> Embedder:
+                # transformers draws a "Loading weights" bar on every start; it is noise for CLI users.
+                from transformers.utils import logging as transformers_logging
+
+                transformers_logging.disable_progress_bar()
+                return SentenceTransformerEmbedder(model, batch_size=batch_size, precision=precision)
+
+            # Known without loading PyTorch: then opening a knowledge base (to query it through ONNX, or to
+            # list it) does not load the model; the first document embedded does.
+            known = _transformer_shape(model)
+            if known is None:
+                return load()
+            model_id, dimension = known
+            return DeferredEmbedder(f"{settings.embedding_backend}:{model_id}", dimension, build=load)
         case "onnx" | "onnx-int8":
             model_dir, model_id = _model_directory(settings.embedding_model)
             return OnnxEmbedder(
@@ -85,6 +101,41 @@ def _model_directory(model: str | None) -> tuple[Path, str]:
     if not path.is_dir():
         raise FileNotFoundError(f"{model}: the ONNX backends need the model as a local directory")
     return path, path.name
+
+
+def build_query_embedder(settings: Settings, *, prepare: bool) -> Embedder | None:
+    """The embedder for queries when it differs from the documents' one, else ``None``.
+
+    With ``query_backend`` 'auto' and the torch backends: ONNX Runtime fp32, which reproduces their
+    vectors within a measured tolerance (``retrieval.query_embedding``) 3-4x faster per query and without
+    importing PyTorch. Its file is exported from the local model into ``<home>/models`` only when
+    ``prepare`` (server start, ``ragkb sync``: PyTorch is loaded there anyway); otherwise, while it is
+    missing, ``None``.
+    """
+    if settings.embedder != "sentence-transformers" or settings.query_backend == "same":
+        return None
+    torch_backend = settings.embedding_backend in ("torch", "torch-bf16")
+    if not torch_backend or _transformer_shape(settings.embedding_model) is None:
+        return None
+    model_dir, model_id = _model_directory(settings.embedding_model)
+    cache = settings.home / "models"
+    if not prepare and not is_exported(model_dir, cache_dir=cache, quantize=False, model_id=model_id):
+        return None
+    return OnnxEmbedder(
+        model_dir, cache_dir=cache, quantize=False, batch_size=settings.embedding_batch_size, model_id=model_id
+    )
+
+
+def _transformer_shape(model: str | None) -> tuple[str, int] | None:
+    """The id and dimension of a local Transformer + mean-pooling model (the bundled one), read from its
+    files; ``None`` for anything else (a model named by its Hugging Face id, extra layers)."""
+    try:
+        model_dir, model_id = _model_directory(model)
+        check_mean_pooling(model_dir)
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return model_id, int(config["hidden_size"])
 
 
 def build_checker(settings: Settings) -> GroundingChecker:
@@ -192,6 +243,9 @@ _ABSTAIN_BELOW = {"sentence-transformers": 0.55, "hash": 0.3}
 # The vector store of every knowledge base the service and the CLI open: FAISS (flat, then IVF as a
 # collection grows; retrieval/store/faiss_index.py). InMemoryStore, the numpy fake, is for tests and demos.
 VECTOR_STORE: type[VectorStore] = FaissStore
+# Keyword search (``keyword_index``): tantivy's early-terminating BM25 beside the catalog's FTS5, which
+# answers whenever tantivy lags the catalog (retrieval/store/keyword_index.py); None = FTS5 only.
+KEYWORD_INDEXES: dict[str, type[KeywordIndex] | None] = {"tantivy": KeywordIndex, "fts5": None}
 
 
 def build_registry(settings: Settings) -> Registry:
@@ -209,16 +263,25 @@ def build_job_queue(registry: Registry, settings: Settings) -> JobQueue | None:
     return None
 
 
-def open_knowledge_base(registry: Registry, info: KnowledgeBaseInfo, embedder: Embedder) -> KnowledgeBase:
+def open_knowledge_base(
+    registry: Registry,
+    info: KnowledgeBaseInfo,
+    embedder: Embedder,
+    *,
+    query_embedder: Embedder | None = None,
+    keyword_index: str = "tantivy",
+) -> KnowledgeBase:
     """Open a knowledge base; with the embedded store, jobs a killed process left unfinished are marked
-    FAILED on the way (in PostgreSQL, their leases run out and a worker takes them over)."""
+    FAILED on the way (in PostgreSQL, their leases run out and a worker takes them over). PostgreSQL keeps its
+    own keyword index and queries with the documents' embedder."""
     if isinstance(registry, PostgresRegistry):
         return PostgresKnowledgeBase(
             database=registry.database, kb_id=info.id, embedder=embedder, chunking=info.chunking
         )
     assert isinstance(registry, Home)
     kb = KnowledgeBase(
-        directory=registry.directory(info.id), embedder=embedder, chunking=info.chunking, vector_store=VECTOR_STORE
-    )
+        directory=registry.directory(info.id), embedder=embedder, chunking=info.chunking, vector_store=VECTOR_STORE,
+        query_embedder=query_embedder, keyword_index=KEYWORD_INDEXES[keyword_index],
+    )  # fmt: skip
     fail_interrupted_jobs(kb)
     return kb

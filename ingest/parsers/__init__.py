@@ -7,6 +7,7 @@ turns anything else a third-party library throws into :class:`ParseFailed`.
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
 from dataclasses import replace
@@ -20,32 +21,42 @@ from ingest.errors import (
     ParseFailed,
     UnsupportedFormat,
 )
-from ingest.parsers.html import parse_html
 from ingest.parsers.limits import ParseLimits, Parser
-from ingest.parsers.pdf import parse_pdf
 from ingest.parsers.reasons import one_line
 from ingest.parsers.sniffing import content_suffix, mismatch
-from ingest.parsers.spreadsheets import parse_delimited, parse_xls, parse_xlsx
-from ingest.parsers.text import parse_markdown, parse_txt
-from ingest.parsers.word import parse_doc, parse_docx
 from ingest.types import Location, ParsedDocument, Table
 
 __all__ = ["DEFAULT_LIMITS", "PARSERS", "SUPPORTED_SUFFIXES", "ParseLimits", "Parser", "parse_file", "repair_text"]
 
+
+def _on_first_use(module: str, function: str) -> Parser:
+    """``module.function``, imported when a file first needs it: the parsing libraries (pypdf, openpyxl,
+    python-docx, BeautifulSoup, markdown-it) take ~0.5 s to import, which commands that parse nothing
+    (``ragkb --help``, ``kb list``, ``retrieve``) should not pay."""
+
+    def parse(path: Path, limits: ParseLimits) -> ParsedDocument:
+        parser: Parser = getattr(importlib.import_module(f"ingest.parsers.{module}"), function)
+        return parser(path, limits)
+
+    parse.__name__ = parse.__qualname__ = function
+    return parse
+
+
 PARSERS: dict[str, Parser] = {
-    ".pdf": parse_pdf,
-    ".docx": parse_docx,
-    ".doc": parse_doc,
-    ".xlsx": parse_xlsx,
-    ".xlsm": parse_xlsx,  # a macro-enabled workbook: the same package; macros are never run or read
-    ".xls": parse_xls,
-    ".csv": parse_delimited,
-    ".tsv": parse_delimited,
-    ".html": parse_html,
-    ".htm": parse_html,
-    ".md": parse_markdown,
-    ".markdown": parse_markdown,
-    ".txt": parse_txt,
+    ".pdf": _on_first_use("pdf", "parse_pdf"),
+    ".docx": _on_first_use("word", "parse_docx"),
+    ".doc": _on_first_use("word", "parse_doc"),
+    ".xlsx": _on_first_use("spreadsheets", "parse_xlsx"),
+    # a macro-enabled workbook: the same package; macros are never run or read
+    ".xlsm": _on_first_use("spreadsheets", "parse_xlsx"),
+    ".xls": _on_first_use("spreadsheets", "parse_xls"),
+    ".csv": _on_first_use("spreadsheets", "parse_delimited"),
+    ".tsv": _on_first_use("spreadsheets", "parse_delimited"),
+    ".html": _on_first_use("html", "parse_html"),
+    ".htm": _on_first_use("html", "parse_html"),
+    ".md": _on_first_use("text", "parse_markdown"),
+    ".markdown": _on_first_use("text", "parse_markdown"),
+    ".txt": _on_first_use("text", "parse_txt"),
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(PARSERS)
 DEFAULT_LIMITS = ParseLimits()

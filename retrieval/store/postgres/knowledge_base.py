@@ -58,12 +58,18 @@ class PostgresKnowledgeBase(KnowledgeBase):
         self.kb_id = kb_id
         self.embedder = embedder
         self.chunking = chunking
+        self.query_embedder = embedder
         self.rows = PostgresCatalog(database, kb_id)
         self.catalog = self.rows  # type: ignore[assignment]  # the SQLite Catalog's methods, on PostgreSQL
+        self.keywords = None  # PostgreSQL's own full-text index is the keyword side (_keyword_hits)
+        self._keyword_change = ([], [])
+        self._keyword_pool = None
         self._check_embedder()
 
     def close(self) -> None:
-        """The connection pool is the database's; nothing of this knowledge base stays open."""
+        """The connection pool is the database's; only the keyword thread (if a hybrid search started it) stops."""
+        if self._keyword_pool is not None:
+            self._keyword_pool.shutdown()
 
     def count(self) -> int:
         return self.catalog.chunk_count()
