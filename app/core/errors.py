@@ -29,6 +29,10 @@ class ResourceNotFound(AppError):
     """A document or other sub-resource that does not exist."""
 
 
+class EvaluationJobNotFound(ResourceNotFound):
+    """No evaluation job with that id."""
+
+
 class DataSourceNotFound(AppError):
     """No data source with that id in the knowledge base."""
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from app.core.errors import JobConflict, PathNotAllowed, RequestError, ResourceNotFound
+from app.core.errors import EvaluationJobNotFound, JobConflict, PathNotAllowed, RequestError
 from evaluation import DatasetError, RagReport, RagTurn, read_rag_dataset, render_report, score_turn, turn_view
 from grounding import GroundingChecker
 from retrieval import open_database, utc_now
@@ -42,10 +42,6 @@ _ID_ALPHABET = string.ascii_lowercase + string.digits
 # One turn asked of the knowledge base: the prompt in, the retrieved passages and the answer (None when
 # the job only retrieves) out.
 Ask = Callable[[str], tuple[list[str], str | None]]
-
-
-class EvaluationJobNotFound(ResourceNotFound):
-    """No evaluation job with that id."""
 
 
 @dataclass(frozen=True)
