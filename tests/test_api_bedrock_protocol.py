@@ -12,7 +12,7 @@ import pytest
 from botocore.model import Shape
 
 from app.core.errors import RequestError
-from app.core.guardrail_apply import (
+from app.core.guardrails.apply import (
     Guardrail,
     GuardrailNotFound,
     PolicyResult,

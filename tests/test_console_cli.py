@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app.core.guardrail_store import GroundingFilter, GuardrailStore
-from app.core.guardrail_tests import GuardrailTestStore
-from app.core.violation_log import ViolationLog
+from app.core.guardrails.cases import GuardrailTestStore
+from app.core.guardrails.store import GroundingFilter, GuardrailStore
+from app.core.guardrails.violations import ViolationLog
 from tests.support import ragkb
 
 SOURCE = "Green coffee sacks weigh up to 70 kg. Nobody may carry more than 25 kg alone."

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import GuardrailExists, GuardrailNotFound, InvalidGuardrail
-from app.core.guardrail_store import DRAFT, GroundingFilter, GuardrailStore
+from app.core.guardrails.store import DRAFT, GroundingFilter, GuardrailStore
 from app.http.errors import kind_of
 from grounding import FilterConfig, InvalidInput
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from app.core.errors import GuardrailNotFound
-from app.core.guardrail_store import GuardrailStore
+from app.core.guardrails.store import GuardrailStore
 from app.core.keys import KeyStore
 from ingest.chunking import ChunkingConfig
 from retrieval.home import Home

@@ -14,8 +14,8 @@ from rich.table import Table
 from app.cli.context import current_run
 from app.cli.terminal import err, out, print_json
 from app.core.errors import AppError, RequestError
-from app.core.guardrail_store import DRAFT
-from app.core.guardrail_tests import run_cases
+from app.core.guardrails.cases import run_cases
+from app.core.guardrails.store import DRAFT
 
 # Exit code when at least one case did not get its expected action (1 is an error, 2 bad usage).
 EXIT_FAILED = 3

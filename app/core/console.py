@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.core.conversations import PlaygroundHistory
-from app.core.guardrail_tests import GuardrailTestStore
+from app.core.guardrails.cases import GuardrailTestStore
+from app.core.guardrails.violations import ViolationLog
 from app.core.human_eval.store import HumanEvalStore
-from app.core.violation_log import ViolationLog
 
 
 class ConsoleStores:

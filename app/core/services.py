@@ -15,7 +15,7 @@ from typing import Any, cast
 from app.core.console import ConsoleStores
 from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, PathNotAllowed
 from app.core.evaluation_jobs import EvaluationJobStore, EvaluationRunner
-from app.core.guardrail_store import GuardrailStore
+from app.core.guardrails.store import GuardrailStore
 from app.core.jobs import JobRunner
 from app.core.keys import Principal
 from app.core.queued_jobs import QueuedJobs

@@ -6,7 +6,7 @@ sessions), ``runtime`` (``bedrock-runtime``: ApplyGuardrail), ``converse`` (``be
 and InvokeModel, passed through to the chat model, guarded), ``guardrails`` (``bedrock``: guardrail CRUD)
 and ``evaluation_jobs`` (``bedrock``: knowledge-base evaluation jobs). ``protocol`` validates inputs against
 botocore's model, ``sigv4`` checks signatures, ``views`` renders Bedrock's shapes; guardrails are applied by
-``app/core/guardrail_apply.py``. This package imports ``app.core`` and ``app.http``'s ``deps``/``errors``, never
+``app/core/guardrails/apply.py``. This package imports ``app.core`` and ``app.http``'s ``deps``/``errors``, never
 ``app.http.native``.
 """
 

@@ -1,7 +1,7 @@
 """Bedrock ``bedrock-runtime`` model calls: ``Converse``, ``ConverseStream`` and ``InvokeModel``, passed through
 to the server's OpenAI-compatible chat model (``RAGKB_LLM_BASE_URL``) whatever ``modelId`` names, with a
 guardrail applied to the input and the output; and :func:`guard_text`, the one way a model call or
-retrieve-and-generate applies a guardrail (``app.core.guardrail_apply``, as ``apply_guardrail`` runs it).
+retrieve-and-generate applies a guardrail (``app.core.guardrails.apply``, as ``apply_guardrail`` runs it).
 
 Without a configured model each is a ``ValidationException`` saying so. Text only: images, documents,
 tools and reasoning blocks are refused by name.
@@ -33,7 +33,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.core.errors import ModelNotConfigured, RequestError
-from app.core.guardrail_apply import BLOCKED_REASON, Source, TextBlock, apply_stored_guardrail
+from app.core.guardrails.apply import BLOCKED_REASON, Source, TextBlock, apply_stored_guardrail
 from app.core.services import Services
 from app.http.bedrock.protocol import (
     EVENT_STREAM,

@@ -1,9 +1,9 @@
 """Bedrock-compatible routes for boto3's ``bedrock`` client: guardrails.
 
 ``CreateGuardrail``, ``UpdateGuardrail``, ``GetGuardrail``, ``ListGuardrails``, ``DeleteGuardrail`` and
-``CreateGuardrailVersion`` at Bedrock's paths, stored by ``app/core/guardrail_store.py`` and applied by
+``CreateGuardrailVersion`` at Bedrock's paths, stored by ``app/core/guardrails/store.py`` and applied by
 ``bedrock-runtime``'s ``ApplyGuardrail``. Policies: contextual grounding, sensitive information, words,
-denied topics and content filters (``app/core/guardrail_config.py`` reads them); an automated-reasoning
+denied topics and content filters (``app/core/guardrails/config.py`` reads them); an automated-reasoning
 policy is a ``ValidationException`` naming it. Identifiers are ids or guardrail ARNs.
 """
 
@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from app.core.guardrail_apply import guardrail_id
-from app.core.guardrail_config import POLICY_KEYS, policies_from_bedrock
-from app.core.guardrail_store import DRAFT, GroundingFilter
+from app.core.guardrails.apply import guardrail_id
+from app.core.guardrails.config import POLICY_KEYS, policies_from_bedrock
+from app.core.guardrails.store import DRAFT, GroundingFilter
 from app.http.bedrock.protocol import CONTROL, bedrock_input, page, policy
 from app.http.bedrock.views import guardrail_arn, guardrail_summary, guardrail_view
 from app.http.deps import AwsPrincipal, ServicesDep

@@ -1,7 +1,7 @@
 """Bedrock-compatible routes for boto3's ``bedrock-runtime`` client: ``ApplyGuardrail``.
 
 The guardrail is the built-in ``passthrough`` one (no policies, action ``NONE``) or one created with
-``create_guardrail`` / ``POST /v1/guardrails``, applied by ``app/core/guardrail_apply.py`` (its
+``create_guardrail`` / ``POST /v1/guardrails``, applied by ``app/core/guardrails/apply.py`` (its
 contextual grounding filters run the grounding checker; its other policies the guardrails library). An
 unknown identifier or version is a ``ResourceNotFoundException``. Text blocks only: image blocks are a
 ``ValidationException``.
@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from app.core.errors import RequestError
-from app.core.guardrail_apply import TextBlock, apply_stored_guardrail
+from app.core.guardrails.apply import TextBlock, apply_stored_guardrail
 from app.http.bedrock.protocol import RUNTIME, bedrock_input, policy
 from app.http.deps import AwsPrincipal, ServicesDep
 

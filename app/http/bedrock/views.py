@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.guardrail_apply import ACCOUNT_ID, guardrail_arn
-from app.core.guardrail_config import policies_to_bedrock
-from app.core.guardrail_store import GuardrailRecord
+from app.core.guardrails.apply import ACCOUNT_ID, guardrail_arn
+from app.core.guardrails.config import policies_to_bedrock
+from app.core.guardrails.store import GuardrailRecord
 from app.core.views import hit_view, job_view
 from ingest import ChunkingConfig
 from retrieval import Citation, DataSource, DocumentSummary, Hit, IngestionJob, KnowledgeBaseInfo

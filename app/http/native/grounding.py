@@ -13,9 +13,9 @@ from fastapi import APIRouter, Path, Query, Response
 
 from app.core.errors import Forbidden, GuardrailNotFound
 from app.core.grounding_checks import check_answer, grounding_policy
-from app.core.guardrail_apply import TextBlock, apply_stored_guardrail
-from app.core.guardrail_config import policies_from_bedrock
-from app.core.guardrail_store import DRAFT, GroundingFilter, GuardrailRecord
+from app.core.guardrails.apply import TextBlock, apply_stored_guardrail
+from app.core.guardrails.config import policies_from_bedrock
+from app.core.guardrails.store import DRAFT, GroundingFilter, GuardrailRecord
 from app.core.keys import Principal
 from app.core.services import Services
 from app.core.views import outcome_view

@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from app.core.errors import ResourceNotFound
-from app.core.guardrail_store import DRAFT
-from app.core.guardrail_tests import run_cases
+from app.core.guardrails.cases import run_cases
+from app.core.guardrails.store import DRAFT
 from app.http.deps import NativePrincipal, ServicesDep
 from app.http.native.grounding import GUARDRAIL_TAG, GuardrailPath, VersionQuery
 from app.http.native.schemas.guardrail_tests import (

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.core.errors import RequestError
-from app.core.guardrail_store import DRAFT, GroundingFilter
-from app.core.guardrail_tests import EXPECTED, run_cases
+from app.core.guardrails.cases import EXPECTED, run_cases
+from app.core.guardrails.store import DRAFT, GroundingFilter
 from app.http.deps import ServicesDep
 from app.http.ui.session import Csrf, UiPrincipal, render
 

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.guardrail_config import policies_to_bedrock
-from app.core.guardrail_store import DEFAULT_BLOCKED_MESSAGE, MAX_DESCRIPTION_CHARS, MAX_MESSAGE_CHARS, GuardrailRecord
+from app.core.guardrails.config import policies_to_bedrock
+from app.core.guardrails.store import DEFAULT_BLOCKED_MESSAGE, MAX_DESCRIPTION_CHARS, MAX_MESSAGE_CHARS, GuardrailRecord
 from app.http.native.schemas.base import RequestModel
 from app.http.native.schemas.guardrail_policies import GuardrailPolicies
 from grounding import (

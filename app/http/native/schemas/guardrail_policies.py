@@ -129,7 +129,7 @@ class GuardrailPolicies(RequestModel):
     contentPolicyConfig: ContentPolicyConfig | None = None
 
     def bedrock(self) -> dict[str, Any]:
-        """As the plain mapping ``app/core/guardrail_config.py`` reads (absent members left out)."""
+        """As the plain mapping ``app/core/guardrails/config.py`` reads (absent members left out)."""
         return self.model_dump(exclude_none=True)
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.core.guardrail_tests import CaseResult, TestCase
+from app.core.guardrails.cases import CaseResult, TestCase
 from app.http.native.schemas.base import RequestModel
 from grounding import MAX_ANSWER_CHARS, MAX_QUERY_CHARS
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.grounding_checks import CheckOutcome
-from app.core.guardrail_store import GuardrailRecord
+from app.core.guardrails.store import GuardrailRecord
 from retrieval import new_id, open_database, utc_now
 
 EXCERPT_CHARS = 200

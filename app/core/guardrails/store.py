@@ -4,7 +4,7 @@ A guardrail is a name, blocked messages, up to two contextual grounding filters,
 ``RELEVANCE`` (Bedrock's ``contextualGroundingPolicy``), each with a threshold in [0, 0.99], an action
 (``BLOCK`` or ``NONE``) and an ``enabled`` flag, and the other policies (sensitive information, words,
 denied topics, content filters) as :class:`guardrails.Policies`, stored in Bedrock's request shape
-(``app/core/guardrail_config.py``). It has a working ``DRAFT`` and numbered versions (``1``, ``2``,
+(``app/core/guardrails/config.py``). It has a working ``DRAFT`` and numbered versions (``1``, ``2``,
 ...), each a frozen copy of the draft when it was made (Bedrock's ``CreateGuardrailVersion``);
 version numbers are never reused. Ids are 12 characters from ``[a-z0-9]``, which Bedrock's
 ``GuardrailIdentifier`` pattern accepts. Names are unique (Bedrock's ``[0-9a-zA-Z-_]{1,50}``).
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from app.core.errors import GuardrailExists, GuardrailNotFound, InvalidGuardrail
-from app.core.guardrail_config import policies_from_bedrock, policies_to_bedrock
+from app.core.guardrails.config import policies_from_bedrock, policies_to_bedrock
 from grounding import Action, FilterConfig, FilterType, GroundingPolicy
 from guardrails import Policies
 from retrieval import open_database, utc_now

@@ -26,15 +26,15 @@ from pathlib import Path
 from typing import Literal, cast
 
 from app.core.errors import RequestError, ResourceNotFound
-from app.core.guardrail_apply import (
+from app.core.guardrails.apply import (
     ConfiguredPolicies,
     ContextualGroundingPolicy,
     GuardrailPolicy,
     Source,
     TextBlock,
 )
-from app.core.guardrail_store import GuardrailRecord
-from app.core.violation_log import ViolationLog
+from app.core.guardrails.store import GuardrailRecord
+from app.core.guardrails.violations import ViolationLog
 from grounding import GroundingChecker
 from guardrails import Guard
 from retrieval import new_id, open_database, utc_now

@@ -11,7 +11,7 @@ consumed. :func:`apply_guardrail` runs the policies and renders ``ApplyGuardrail
 
 Guardrails come from two places (:func:`resolve_guardrail`): the built-in ``passthrough`` (versions
 ``DRAFT`` and ``1``, no policies, action always ``NONE``) and the guardrails stored in
-``app/core/guardrail_store.py``, whose contextual grounding filters run as a
+``app/core/guardrails/store.py``, whose contextual grounding filters run as a
 :class:`ContextualGroundingPolicy`: sources are the blocks qualified ``grounding_source``, the query
 the blocks qualified ``query``, the answer the blocks qualified ``guard_content`` (or, when none is,
 the unqualified ones), as Bedrock reads them. Their other policies (sensitive information, words,
@@ -30,8 +30,8 @@ from typing import Any, Literal, Protocol
 
 from app.core.errors import GuardrailNotFound, RequestError
 from app.core.grounding_checks import check_answer
-from app.core.guardrail_policies import assessment_view
-from app.core.guardrail_store import GuardrailRecord, GuardrailStore
+from app.core.guardrails.policies import assessment_view
+from app.core.guardrails.store import GuardrailRecord, GuardrailStore
 from app.settings import Settings
 from grounding import GroundingChecker, GroundingPolicy
 from guardrails import Guard, Policies
