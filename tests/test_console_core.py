@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.core.console.human_eval.datasets import Item, Response, auto_scores, history_items, parse_dataset
+from app.core.console.human_eval.store import HumanEvalStore
+from app.core.console.human_eval.summary import cohen_kappa, spearman, summarise, wilson
 from app.core.errors import RequestError
 from app.core.guardrails.cases import GuardrailTestStore, run_cases
 from app.core.guardrails.store import GroundingFilter, GuardrailStore
 from app.core.guardrails.violations import ViolationLog
-from app.core.human_eval.datasets import Item, Response, auto_scores, history_items, parse_dataset
-from app.core.human_eval.store import HumanEvalStore
-from app.core.human_eval.summary import cohen_kappa, spearman, summarise, wilson
 from app.http.ui.rendering import answer_segments, location_label
 from grounding import Checker, HashEncoder
 

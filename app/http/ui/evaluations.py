@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.core.console.human_eval.datasets import MAX_ITEMS, auto_scores, history_items, parse_dataset
+from app.core.console.human_eval.store import METHODS, response_rating
+from app.core.console.human_eval.summary import summarise
 from app.core.errors import RequestError
-from app.core.human_eval.datasets import MAX_ITEMS, auto_scores, history_items, parse_dataset
-from app.core.human_eval.store import METHODS, response_rating
-from app.core.human_eval.summary import summarise
 from app.http.deps import ServicesDep
 from app.http.ui.plots import distribution_chart, win_rate_chart
 from app.http.ui.session import Csrf, UiPrincipal, render

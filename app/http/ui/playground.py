@@ -13,9 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
-from app.core.conversations import turn_record
+from app.core.console.conversations import turn_record
+from app.core.console.playground import AskOptions, ask
 from app.core.errors import RequestError
-from app.core.playground import AskOptions, ask
 from app.http.deps import ServicesDep
 from app.http.ui.session import Csrf, UiPrincipal, render
 from retrieval import DEFAULT_SEARCH_TYPE, MAX_K, MAX_QUERY_CHARS

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from app.core.human_eval.summary import WinRate
+from app.core.console.human_eval.summary import WinRate
 
 PALETTE = ("#2454a6", "#d9822b", "#1f7a3a", "#8e44ad", "#a61b1b", "#16a085")
 

@@ -1,6 +1,6 @@
 """Conversations of the playground, kept in ``<home>/playground.sqlite``: each turn's question, answer,
 retrieved chunks and grounding as plain JSON (:func:`turn_record`), so a conversation keeps its history
-and can become a human evaluation job. ``app/core/playground.py`` makes the turns."""
+and can become a human evaluation job. ``app/core/console/playground.py`` makes the turns."""
 
 from __future__ import annotations
 

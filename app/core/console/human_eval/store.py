@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
+from app.core.console.human_eval.datasets import Item, Response
 from app.core.errors import RequestError, ResourceNotFound
-from app.core.human_eval.datasets import Item, Response
 from retrieval import new_id, open_database, utc_now
 
 Method = Literal["thumbs", "likert", "compare", "rank"]

@@ -1,6 +1,6 @@
 """The playground's one question: retrieve, answer, and check the answer's grounding -- the work of
 ``retrieve-and-generate`` with the console's knobs. The turn goes into the conversation's history
-(``app/core/conversations.py``).
+(``app/core/console/conversations.py``).
 
 Example::
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.core.conversations import Turn
+from app.core.console.conversations import Turn
 from app.core.grounding_checks import check_answer, grounding_policy
 from app.core.keys import Principal
 from app.core.services import Services

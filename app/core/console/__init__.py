@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app.core.conversations import PlaygroundHistory
+from app.core.console.conversations import PlaygroundHistory
+from app.core.console.human_eval.store import HumanEvalStore
 from app.core.guardrails.cases import GuardrailTestStore
 from app.core.guardrails.violations import ViolationLog
-from app.core.human_eval.store import HumanEvalStore
 
 
 class ConsoleStores:

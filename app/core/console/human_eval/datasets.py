@@ -64,7 +64,7 @@ def parse_dataset(data: bytes) -> list[Item]:
 
 
 def history_items(turns: Sequence[dict[str, Any]], *, model: str) -> list[Item]:
-    """Items from playground turns (``app.core.playground.turn_record``), grounding scores included."""
+    """Items from playground turns (``app.core.console.playground.turn_record``), grounding scores included."""
     items = []
     for turn in turns:
         grounding = turn.get("grounding") or {}

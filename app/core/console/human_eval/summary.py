@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from app.core.human_eval.datasets import Item
-from app.core.human_eval.store import Job, Rating, response_rating
+from app.core.console.human_eval.datasets import Item
+from app.core.console.human_eval.store import Job, Rating, response_rating
 
 Z95 = 1.959964
 
