@@ -1,14 +1,15 @@
 """Latency of :func:`grounding.check` (model loaded, in-process, nothing cached between calls).
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_latency.py [--threads 2] [--runs 60]
-        [--passes 3] [--checkers v2 v1-torch v1-onnx]
+        [--passes 3] [--checkers v3 v3-bf16 v2 v2-bf16 v1-torch v1-onnx]
 
 Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-sentence answer built
 from it (one sentence with a changed number); (2) a 100,000-character source (a Wikipedia
 biography and War and Peace from docs-corpus) with the same kind of answer. Each call gets a
 different answer (the runs rotate over the source's sentences), so no call repeats another.
-Each checker (``v2``: the cross-encoder, the default; ``v1-torch`` / ``v1-onnx``: the v1 feature model on
-PyTorch or ONNX Runtime, same scores) runs ``--passes`` times;
+Each checker (``v3``: the hybrid; ``v2``: the cross-encoder; ``-bf16``: its cross-encoder under bfloat16
+autocast; ``v1-torch`` / ``v1-onnx``: the v1 feature model, the default, on PyTorch or ONNX Runtime, same
+scores) runs ``--passes`` times;
 the table gives the median p50/p99 over passes and the spread of p50. Prints the load average too
 (the machine is shared: compare runs at similar load).
 Writes bench/results/grounding_latency.json.
@@ -36,7 +37,10 @@ from ingest.sentences import split_sentences  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
 CHECKERS = {
+    "v3": {"grounding_model": "hybrid"},
+    "v3-bf16": {"grounding_model": "hybrid", "grounding_precision": "bf16"},
     "v2": {"grounding_model": "crossencoder"},
+    "v2-bf16": {"grounding_model": "crossencoder", "grounding_precision": "bf16"},
     "v1-torch": {"grounding_model": "features", "grounding_backend": "torch"},
     "v1-onnx": {"grounding_model": "features", "grounding_backend": "onnx"},
 }
