@@ -69,6 +69,13 @@ class Registry(Protocol):
     def close(self) -> None: ...
 
 
+def not_found(name_or_id: str) -> KnowledgeBaseNotFound:
+    """The one not-found error of every registry, whether the knowledge base does not exist or is not visible."""
+    return KnowledgeBaseNotFound(
+        f"no knowledge base named {name_or_id!r}; `ragkb kb list` lists them, `ragkb sync DIR --kb NAME` creates one"
+    )
+
+
 def validate_name(name: str) -> None:
     """Raise :class:`InvalidName` unless ``name`` is 1-100 of ``[0-9a-zA-Z_.-]``, starting with a letter or digit."""
     if not _NAME.match(name):
@@ -122,10 +129,7 @@ class Home:
             (name_or_id, name_or_id, name_or_id),
         ).fetchone()
         if row is None or not visible(row[0]):
-            raise KnowledgeBaseNotFound(
-                f"no knowledge base named {name_or_id!r}; `ragkb kb list` lists them, `ragkb sync DIR --kb NAME` "
-                "creates one"
-            )
+            raise not_found(name_or_id)
         return _info(row)
 
     def find(self, name_or_id: str) -> KnowledgeBaseInfo | None:

@@ -15,7 +15,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from ingest.chunking import ChunkingConfig
-from retrieval.home import KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound, validate_name
+from retrieval.home import KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound, not_found, validate_name
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.postgres.database import Database
 
@@ -58,10 +58,7 @@ class PostgresRegistry:
                 (name_or_id, name_or_id, name_or_id),
             ).fetchone()
         if row is None or not visible(row[0]):
-            raise KnowledgeBaseNotFound(
-                f"no knowledge base named {name_or_id!r}; `ragkb kb list` lists them, `ragkb sync DIR --kb NAME` "
-                "creates one"
-            )
+            raise not_found(name_or_id)
         return _info(row)
 
     def find(self, name_or_id: str) -> KnowledgeBaseInfo | None:
