@@ -9,7 +9,10 @@ Datasets (built by ``scripts/grounding/*.py`` into /tmp/ragkb-grounding/data whe
   from the SciFact eval abstracts + docs-corpus eval files; the cross-encoder is slow on long sources here);
 - pack dev: the 6 % of premises of ``../shared/train/grounding`` held out by ``scripts/grounding/pairs.py``
   (up to ``--pack-dev`` pairs per source; v1 and v3 never saw the pack, the cross-encoder never saw these premises);
-- adversarial: the hand-written cases of ``tests/grounding_cases/``.
+- adversarial: the hand-written cases of ``tests/grounding_cases/``;
+- swaps: relation swaps in held-out passages and their faithful twins (``scripts/grounding/swaps.py``);
+- long_answers: answers of 1, 2, 4 and 8 sentences of held-out passages, faithful or with one perturbed sentence
+  (``scripts/grounding/long_answers.py``), for false alarms and misses by answer length.
 
 Scores come from the checkers' own analysis functions run over whole datasets with cached results
 (``scripts/grounding/featurize.py`` for v1's features, ``featurize_pairs.py`` for the cross-encoder's reading,
@@ -38,7 +41,8 @@ from convert import OUT, SHARED, read_jsonl, write_jsonl  # noqa: E402
 from featurize import featurize  # noqa: E402
 from featurize_pairs import featurize_pairs  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, f1, roc_auc  # noqa: E402
-from train_hybrid import answer_scores, claim_scores, hybrid  # noqa: E402
+from train import claim_scores, length_adjusted  # noqa: E402
+from train_hybrid import answer_scores, hybrid  # noqa: E402
 
 from grounding.check import Checker  # noqa: E402
 from grounding.claims import split_claims  # noqa: E402
@@ -49,7 +53,9 @@ from grounding.lexical import STOPWORDS, WORD  # noqa: E402
 from grounding.types import GroundingChecker  # noqa: E402
 
 MODELS = ("v3", "v2", "v1", "overlap")
-EVAL_SETS = ("halueval", "climate_fever", "faithdial", "synthetic_sub", "pack_dev", "adversarial")
+EVAL_SETS = (
+    "halueval", "climate_fever", "faithdial", "synthetic_sub", "pack_dev", "adversarial", "swaps", "long_answers",
+)  # fmt: skip
 PAIRS = Path("/tmp/ragkb-grounding/pairs")
 
 
@@ -181,7 +187,7 @@ def main() -> None:
         scores = {
             "v3": answer_scores(v3_claims, hybrid_model.lengths),
             "v2": answer_scores(v2_claims, calibration),
-            "v1": np.array([c.min() if len(c) else 1.0 for c in v1_claims]),
+            "v1": length_adjusted(v1_claims, v1.models.faithful),
             "overlap": np.array([overlap_score(r) for r in rows]),
         }
         labels = np.array([int(r["label"] == "grounded") for r in rows])
@@ -191,7 +197,7 @@ def main() -> None:
             if label:
                 for m in alarms:
                     alarms[m].append((len(v1_claims[i]), bool(scores[m][i] < thresholds[m])))
-        if name in ("pack_dev", "adversarial", "synthetic"):
+        if name in ("pack_dev", "adversarial", "synthetic", "swaps", "long_answers"):
             kinds = np.array([r.get("kind", "") for r in rows])
             results[name]["by_kind"] = {
                 k: {"n": int((kinds == k).sum()),

@@ -22,7 +22,7 @@ from grounding.features import ClaimFeatures, Lexicon, SourceFacts, claim_featur
 from grounding.inputs import threshold_of, validate
 from grounding.lexical import content_stems
 from grounding.relevance import relevance_features
-from grounding.scorer import Models, load_models
+from grounding.scorer import Models, load_models, weakest_for_length
 from grounding.types import ClaimLabel, ClaimResult, Evidence, GroundingChecker, GroundingResult
 
 
@@ -92,7 +92,7 @@ class Checker:
             text = claim.text[claim.focus_start :]  # answer[start:end], also for a short answer
             claims.append(ClaimResult(text, claim.start, claim.end, float(score), label, evidence, details.flags))
         relevance = float(self.models.relevance.predict(analysis.relevance)[0])  # type: ignore[arg-type]
-        grounding = min(c.score for c in claims)
+        grounding = weakest_for_length([c.score for c in claims], self.models.faithful)
         return GroundingResult(
             grounding=grounding, relevance=relevance, claims=tuple(claims), abstained=False, threshold=threshold
         )
@@ -103,7 +103,7 @@ def analyse(
 ) -> list[Analysis]:
     """The unscored analysis of each ``(query, answer)`` against ``sources``; see :meth:`Checker.analyse`."""
     units = source_units(sources)
-    facts = SourceFacts.of(sources)
+    facts = SourceFacts.of(sources, units)
     split = [split_claims(answer, query=query) for query, answer in items]
     all_claims = [claim for claims, _ in split for claim in claims]
     lexical = [

@@ -42,7 +42,7 @@ from grounding.lexical import (
     polarity,
     weighted_coverage,
 )
-from grounding.scorer import DATA_DIR, ModelFileError, load_lexicon
+from grounding.scorer import DATA_DIR, ModelFileError, load_lexicon, weakest_for_length
 from grounding.types import ClaimLabel, ClaimResult, Evidence, Flag, GroundingResult
 from grounding.windows import Window, source_windows, windows_to_read
 
@@ -78,14 +78,8 @@ class Calibration:
         return 1.0 / (1.0 + np.exp(-(self.a * np.log(p / (1 - p)) + self.b)))
 
     def answer(self, claim_scores: Sequence[float]) -> float:
-        """The length-adjusted weakest-claim score (see the module docstring)."""
-        lowest = min(claim_scores)
-        if len(claim_scores) == 1 or not len(self.faithful) or lowest <= self.faithful[0]:
-            return lowest  # below every faithful claim seen: no lift
-        levels = np.linspace(0.0, 1.0, len(self.faithful))
-        rank = float(np.interp(lowest, self.faithful, levels))
-        adjusted = 1.0 - (1.0 - rank) ** len(claim_scores)
-        return max(lowest, float(np.interp(adjusted, levels, self.faithful)))
+        """The length-adjusted weakest-claim score (:func:`~grounding.scorer.weakest_for_length`)."""
+        return weakest_for_length(claim_scores, self.faithful)
 
 
 class CrossEncoderChecker:

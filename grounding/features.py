@@ -24,21 +24,28 @@ the answer (all of it, except for a short answer read with its query).
 ``new_number``      share of the focus's numbers (digits; dates, amounts) found nowhere in the sources
 ``negation_flip``   1 when the claim and its best unit differ in negation (not/never/no ...)
 ``antonym``         1 when the claim uses a directional word whose opposite the best unit uses
+``anchor_apart``    share of the pairs of the focus's *anchors* (names and numbers that occur in the
+                    sources) that no single source unit holds together: "The capital of Japan is
+                    London." against "London is the capital of the UK. Tokyo is the capital of Japan."
+                    pairs two names the sources never pair (a relation swap)
+``anchor_far``      the same, where not even two neighbouring units of one source hold the pair
 ==================  ==========================================================================
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
+import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 from grounding.claims import Claim
 from grounding.encoder import Encoded
-from grounding.evidence import Unit
+from grounding.evidence import Unit, source_units
 from grounding.lexical import (
     Word,
     antonym_conflict,
@@ -60,6 +67,7 @@ FEATURE_NAMES = (
     "lex_source",
     "lex_evidence",
     "new_name", "new_number", "negation_flip", "antonym",
+    "anchor_apart", "anchor_far",
 )  # fmt: skip
 LOW_SIMILARITY = 0.6
 
@@ -77,21 +85,66 @@ class Lexicon:
 
 @dataclass(frozen=True)
 class SourceFacts:
-    """What every claim is checked against, computed once per call: all stems, words, numbers."""
+    """What every claim is checked against, computed once per call: all stems, words, numbers, and
+    (on first use) which units hold each word and number."""
 
     stems: frozenset[str]
     words: frozenset[str]
     numbers: frozenset[float]
+    sources: tuple[str, ...] = ()
+    units: tuple[Unit, ...] | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, sources: Sequence[str]) -> SourceFacts:
+    def of(cls, sources: Sequence[str], units: Sequence[Unit] | None = None) -> SourceFacts:
+        """``units`` are :func:`~grounding.evidence.source_units` of ``sources`` when the caller has them."""
         text = "\n".join(sources)
         found = words(text)
         return cls(
             stems=frozenset(stem(w.text) for w in found),
             words=frozenset(normalize(w.text) for w in found),
             numbers=frozenset(numbers(text)),
+            sources=tuple(sources),
+            units=None if units is None else tuple(units),
         )
+
+    @functools.cached_property
+    def _unit_index(self) -> tuple[dict[str, frozenset[int]], dict[float, frozenset[int]], tuple[int, ...]]:
+        """Word (normalised and stemmed) -> units holding it, number -> units, and each unit's source."""
+        units = self.units if self.units is not None else tuple(source_units(self.sources))
+        by_word: dict[str, set[int]] = {}
+        by_number: dict[float, set[int]] = {}
+        for position, unit in enumerate(units):
+            for word in words(unit.text):
+                by_word.setdefault(normalize(word.text), set()).add(position)
+                by_word.setdefault(stem(word.text), set()).add(position)
+            for value in numbers(unit.text):
+                by_number.setdefault(value, set()).add(position)
+        return (
+            {k: frozenset(v) for k, v in by_word.items()},
+            {k: frozenset(v) for k, v in by_number.items()},
+            tuple(unit.source_index for unit in units),
+        )
+
+    def anchor_spread(self, names_: set[str], stated: list[tuple[float, int]]) -> tuple[float, float]:
+        """``anchor_apart`` and ``anchor_far`` (see the module docstring) for a claim's names and numbers."""
+        by_word, by_number, source_of = self._unit_index
+        anchors = [by_word.get(n, frozenset()) | by_word.get(stem(n), frozenset()) for n in sorted(names_)]
+        for value, decimals in sorted(set(stated)):
+            held = [by_number[v] for v in by_number if number_found(value, decimals, {v})]
+            anchors.append(frozenset().union(*held))
+        anchors = [units for units in anchors if units]  # an anchor found nowhere is new_name/new_number's
+        pairs = list(itertools.combinations(anchors, 2))
+        if not pairs:
+            return 0.0, 0.0
+        apart = far = 0
+        for first, second in pairs:
+            if first.isdisjoint(second):
+                apart += 1
+                near = {
+                    n for u in first for n in (u - 1, u + 1) if 0 <= n < len(source_of) and source_of[n] == source_of[u]
+                }
+                far += near.isdisjoint(second)
+        return apart / len(pairs), far / len(pairs)
 
     def new_names(self, names_: set[str]) -> list[str]:
         """The names (capitalised words) found nowhere in the sources."""
@@ -148,6 +201,7 @@ def claim_features(
     new_numbers = facts.new_numbers(stated)
     flip = polarity(claim.text) != polarity(best_unit.text)
     antonym = antonym_conflict(claim.text, best_unit.text)
+    apart, far = facts.anchor_spread(claim_names, stated)
 
     values = np.array(
         [
@@ -165,6 +219,8 @@ def claim_features(
             len(new_numbers) / len(stated) if stated else 0.0,
             float(flip),
             float(antonym),
+            apart,
+            far,
         ],
         dtype=np.float32,
     )

@@ -65,6 +65,26 @@ class LogisticModel:
         )
 
 
+def weakest_for_length(claim_scores: Sequence[float], faithful: npt.NDArray[np.float64]) -> float:
+    """The answer's score: its weakest claim's, adjusted for the number of claims.
+
+    The minimum of eight noisy claim scores is lower than one claim's score even when all eight are true,
+    so a plain minimum flags long faithful answers far more often than short ones. With ``F`` the
+    distribution of calibrated scores of *faithful* claims (``faithful``: its quantiles 0, 0.01, ..., 1,
+    fitted on out-of-fold scores; empty for no adjustment), the answer's score is
+    ``F⁻¹(1 - (1 - F(m))ⁿ)`` for the lowest score ``m`` of ``n`` claims: the score one claim would need to
+    be as unusual as this minimum is among ``n`` faithful ones. For ``n = 1`` it is ``m``; a claim below
+    every faithful claim seen keeps its score.
+    """
+    lowest = min(claim_scores)
+    if len(claim_scores) == 1 or not len(faithful) or lowest <= faithful[0]:
+        return lowest
+    levels = np.linspace(0.0, 1.0, len(faithful))
+    rank = float(np.interp(lowest, faithful, levels))
+    adjusted = 1.0 - (1.0 - rank) ** len(claim_scores)
+    return max(lowest, float(np.interp(adjusted, levels, faithful)))
+
+
 def expand(rows: npt.NDArray[np.float64], interactions: Sequence[tuple[int, int]]) -> npt.NDArray[np.float64]:
     """The features plus the products of the listed pairs (the only non-linearity)."""
     if not interactions:
@@ -79,6 +99,7 @@ class Models:
     grounding: LogisticModel
     relevance: LogisticModel
     lexicon: Lexicon
+    faithful: npt.NDArray[np.float64]  # quantiles of faithful claims' scores, for :func:`weakest_for_length`
 
 
 @functools.cache
@@ -86,10 +107,14 @@ def load_models(directory: Path = DATA_DIR) -> Models:
     """Read the shipped model files once per process."""
     from grounding.relevance import RELEVANCE_FEATURES
 
+    grounding_file = directory / "grounding_model.json"
+    grounding = LogisticModel.from_file(grounding_file, expected=FEATURE_NAMES)
+    faithful = json.loads(grounding_file.read_text(encoding="utf-8")).get("faithful", [])
     return Models(
-        grounding=LogisticModel.from_file(directory / "grounding_model.json", expected=FEATURE_NAMES),
+        grounding=grounding,
         relevance=LogisticModel.from_file(directory / "relevance_model.json", expected=RELEVANCE_FEATURES),
         lexicon=load_lexicon(directory),
+        faithful=np.asarray(faithful, dtype=np.float64),
     )
 
 

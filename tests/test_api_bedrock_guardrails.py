@@ -304,7 +304,8 @@ def test_passthrough_still_works(runtime: Any) -> None:
 @pytest.mark.slow
 def test_bedrocks_uk_japan_example_with_the_real_model(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Bedrock's own example at the default thresholds: "The capital of the UK is London." is true to the
-    source but does not answer "What is the capital of Japan?": the relevance filter blocks it."""
+    source but does not answer "What is the capital of Japan?": the relevance filter blocks it. "The capital of
+    Japan is London." pairs two names of the source that no sentence pairs: the grounding filter blocks it."""
     settings = Settings(home=tmp_path_factory.mktemp("real"), embedder="sentence-transformers")
     with running_server(settings) as url:
         control, runtime = client(url, "bedrock"), client(url, "bedrock-runtime")
@@ -317,7 +318,7 @@ def test_bedrocks_uk_japan_example_with_the_real_model(tmp_path_factory: pytest.
         off_topic = apply(runtime, guardrail_id, content("The capital of the UK is London."))
     assert right["action"] == "NONE"
     assert not any(f["detected"] for f in filters_of(right).values())
-    assert wrong["GROUNDING"]["score"] < filters_of(right)["GROUNDING"]["score"]
+    assert wrong["GROUNDING"]["detected"] and wrong["GROUNDING"]["action"] == "BLOCKED"  # a relation swap
     assert off_topic["action"] == "GUARDRAIL_INTERVENED" and off_topic["outputs"] == [{"text": BLOCKED}]
     assert not filters_of(off_topic)["GROUNDING"]["detected"]  # true to the source ...
     assert filters_of(off_topic)["RELEVANCE"]["detected"]  # ... but not an answer to the question

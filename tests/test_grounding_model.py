@@ -51,6 +51,34 @@ def test_bedrock_example_grounded_but_irrelevant(checker: Checker) -> None:
     assert (filter_g.detected, filter_r.detected, assess(result, V1_POLICY).blocked) == (False, True, True)
 
 
+CAPITALS = "London is the capital of the UK. Tokyo is the capital of Japan."
+
+
+@pytest.mark.parametrize(
+    ("sources", "query", "swapped", "faithful"),
+    [
+        (
+            [CAPITALS],
+            "What is the capital of Japan?",
+            "The capital of Japan is London.",
+            "The capital of Japan is Tokyo.",
+        ),
+        (
+            ["Marie Curie was born in Warsaw. Pierre Curie was born in Paris."],
+            "Where was Pierre Curie born?",
+            "Pierre Curie was born in Warsaw.",
+            "Pierre Curie was born in Paris.",
+        ),
+    ],
+)
+def test_a_relation_swap_between_two_names_of_the_source_is_caught(
+    checker: Checker, sources: list[str], query: str, swapped: str, faithful: str
+) -> None:
+    """Both names occur in the source, but no sentence pairs them (the anchor features)."""
+    assert checker.check(sources, query, swapped).grounding < DEFAULT_GROUNDING_THRESHOLD
+    assert checker.check(sources, query, faithful).grounding >= DEFAULT_GROUNDING_THRESHOLD
+
+
 FAITHFUL = "In the trial, daily aspirin reduced the risk of a first heart attack by 32 percent."
 
 

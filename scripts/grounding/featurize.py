@@ -51,6 +51,24 @@ class Featurized:
         return self.rows[self.offsets[index] : self.offsets[index + 1]]
 
 
+def concat(*parts: Featurized) -> Featurized:
+    """One dataset made of several featurized files (e.g. synthetic data and its relation swaps)."""
+    offsets, base = [np.zeros(1, dtype=np.int64)], 0
+    for part in parts:
+        offsets.append(part.offsets[1:] + base)
+        base += int(part.offsets[-1])
+    return Featurized(
+        ids=[i for p in parts for i in p.ids],
+        labels=np.concatenate([p.labels for p in parts]),
+        rows=np.concatenate([p.rows for p in parts if p.rows.size]),
+        offsets=np.concatenate(offsets),
+        relevance=np.concatenate([p.relevance for p in parts]),
+        abstained=np.concatenate([p.abstained for p in parts]),
+        groups=[g for p in parts for g in p.groups],
+        kinds=[k for p in parts for k in p.kinds],
+    )
+
+
 class _Recorder:
     """Pass 1: remembers the texts; returns empty encodings of the right shape."""
 

@@ -28,18 +28,30 @@ import numpy as np
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
 
-from convert import OUT, bucket, read_jsonl, write_jsonl  # noqa: E402
-from featurize import Featurized, featurize  # noqa: E402
+from convert import OUT, read_jsonl, write_jsonl  # noqa: E402
+from featurize import Featurized, concat, featurize  # noqa: E402
 from featurize_pairs import featurize_pairs  # noqa: E402
 from metrics import best_threshold  # noqa: E402
-from train import _apply, _subset, calibrated, fit_grounding, platt, predictor, report  # noqa: E402
+from train import (  # noqa: E402
+    _apply,
+    calibrated,
+    claim_scores,
+    fit_grounding,
+    out_of_fold_claims,
+    platt,
+    predictor,
+    report,
+)
 
 from grounding.cross_check import Calibration  # noqa: E402
 from grounding.hybrid_check import HYBRID_FEATURES, HYBRID_MODEL, support_logit  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
 TRAIN_SETS = ("synthetic_sub", "faithdial")
-EVAL_SETS = ("halueval", "climate_fever", "faithdial", "synthetic_sub", "pack_dev", "adversarial")
+JOINED = {"synthetic_sub": ("swaps",)}  # relation swaps (swaps.py) join the synthetic set, as in train.py
+EVAL_SETS = (
+    "halueval", "climate_fever", "faithdial", "synthetic_sub", "pack_dev", "adversarial", "swaps", "long_answers",
+)  # fmt: skip
 SEED = 13
 
 
@@ -78,32 +90,8 @@ def hybrid(path: Path, v1: Featurized) -> Featurized:
     )  # fmt: skip
 
 
-def claim_scores(data: Featurized, predict) -> list[np.ndarray]:
-    probabilities = predict(data.rows) if len(data.rows) else np.zeros(0)
-    return [probabilities[data.offsets[i] : data.offsets[i + 1]] for i in range(len(data.labels))]
-
-
 def answer_scores(claims: list[np.ndarray], lengths: Calibration) -> np.ndarray:
     return np.array([lengths.answer(list(c)) if len(c) else 1.0 for c in claims])
-
-
-def out_of_fold_claims(sets: dict[str, Featurized], folds: int = 5) -> dict[str, list[np.ndarray]]:
-    """Claim scores of every training example from a model that did not see its source."""
-    scores: dict[str, list[np.ndarray]] = {n: [np.zeros(0)] * len(d.labels) for n, d in sets.items()}
-    for fold in range(folds):
-        train = {n: _subset(d, [bucket(f"fold:{g}", folds) != fold for g in d.groups]) for n, d in sets.items()}
-        predict = predictor(fit_grounding(train, HYBRID_FEATURES))
-        for name, data in sets.items():
-            index = [i for i, g in enumerate(data.groups) if bucket(f"fold:{g}", folds) == fold]
-            held = _subset(data, _mask(data, index))
-            for i, claims in zip(index, claim_scores(held, predict), strict=True):
-                scores[name][i] = claims
-    return scores
-
-
-def _mask(data: Featurized, index: list[int]) -> list[bool]:
-    keep = set(index)
-    return [i in keep for i in range(len(data.labels))]
 
 
 def main() -> None:
@@ -124,10 +112,10 @@ def main() -> None:
         path = args.data / f"{name}.{split}.jsonl"
         return hybrid(path, featurize(path, encoder=encoder, lexicon=lexicon, quiet=True))
 
-    train = {name: load(name, "train") for name in TRAIN_SETS}
+    train = {name: concat(*(load(n, "train") for n in (name, *JOINED.get(name, ())))) for name in TRAIN_SETS}
     evals = {name: load(name, "eval") for name in args.eval_sets}
 
-    raw = out_of_fold_claims(train)
+    raw = out_of_fold_claims(train, names=HYBRID_FEATURES)
     lowest = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in train}
     a, b = platt({n: (train[n].labels, lowest[n]) for n in train})
     oof = {n: [_apply(a, b, c) for c in raw[n]] for n in train}
