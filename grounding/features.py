@@ -70,6 +70,10 @@ FEATURE_NAMES = (
     "anchor_apart", "anchor_far",
 )  # fmt: skip
 LOW_SIMILARITY = 0.6
+# Words that point back to an earlier sentence: a unit holding one also holds the previous unit's anchors.
+_PRONOUNS = frozenset(
+    {"it", "its", "they", "their", "them", "he", "his", "him", "she", "her", "this", "these", "there"}
+)
 
 
 @dataclass(frozen=True)
@@ -108,27 +112,57 @@ class SourceFacts:
         )
 
     @functools.cached_property
-    def _unit_index(self) -> tuple[dict[str, frozenset[int]], dict[float, frozenset[int]], tuple[int, ...]]:
-        """Word (normalised and stemmed) -> units holding it, number -> units, and each unit's source."""
+    def _unit_index(
+        self,
+    ) -> tuple[dict[str, frozenset[int]], dict[float, frozenset[int]], tuple[int, ...], frozenset[str]]:
+        """Word (normalised and stemmed) -> units holding it, number -> units, each unit's source, and the
+        words the sources write capitalised (proper nouns; "Drop" opening an instruction is not one when the
+        sources only say "drop").
+
+        A unit with a pronoun ("It has 14 million people.") also holds the words and numbers of the unit before
+        it in the same source, its likely antecedent, so "Tokyo has 14 million people." is not a pair apart.
+        """
         units = self.units if self.units is not None else tuple(source_units(self.sources))
         by_word: dict[str, set[int]] = {}
         by_number: dict[float, set[int]] = {}
         for position, unit in enumerate(units):
-            for word in words(unit.text):
+            found = words(unit.text)
+            previous = units[position - 1] if position else None
+            refers_back = (
+                previous is not None
+                and previous.source_index == unit.source_index
+                and any(normalize(w.text) in _PRONOUNS for w in found)
+            )
+            texts = [unit.text, previous.text] if refers_back and previous is not None else [unit.text]
+            for word in words(" ".join(texts)):
                 by_word.setdefault(normalize(word.text), set()).add(position)
                 by_word.setdefault(stem(word.text), set()).add(position)
-            for value in numbers(unit.text):
+            for value in numbers(" ".join(texts)):
                 by_number.setdefault(value, set()).add(position)
+        capitalised = frozenset(normalize(w.text) for u in units for w in words(u.text) if w.text[:1].isupper())
         return (
             {k: frozenset(v) for k, v in by_word.items()},
             {k: frozenset(v) for k, v in by_number.items()},
             tuple(unit.source_index for unit in units),
+            capitalised,
         )
 
-    def anchor_spread(self, names_: set[str], stated: list[tuple[float, int]]) -> tuple[float, float]:
-        """``anchor_apart`` and ``anchor_far`` (see the module docstring) for a claim's names and numbers."""
-        by_word, by_number, source_of = self._unit_index
-        anchors = [by_word.get(n, frozenset()) | by_word.get(stem(n), frozenset()) for n in sorted(names_)]
+    def anchor_spread(self, text: str, stated: list[tuple[float, int]]) -> tuple[float, float]:
+        """``anchor_apart`` and ``anchor_far`` (see the module docstring) for a claim's ``text`` and its numbers.
+
+        A run of names ("Helen Marsh") is one anchor, held by every unit naming any part of it ("Marsh had
+        earlier worked ..."); a name counts only when the sources write it capitalised.
+        """
+        by_word, by_number, source_of, capitalised = self._unit_index
+        anchors = []
+        for run in name_runs(text):
+            proper = [w for w in run if w in capitalised]
+            if proper:
+                anchors.append(
+                    frozenset().union(
+                        *(by_word.get(w, frozenset()) | by_word.get(stem(w), frozenset()) for w in proper)
+                    )
+                )
         for value, decimals in sorted(set(stated)):
             held = [by_number[v] for v in by_number if number_found(value, decimals, {v})]
             anchors.append(frozenset().union(*held))
@@ -201,7 +235,7 @@ def claim_features(
     new_numbers = facts.new_numbers(stated)
     flip = polarity(claim.text) != polarity(best_unit.text)
     antonym = antonym_conflict(claim.text, best_unit.text)
-    apart, far = facts.anchor_spread(claim_names, stated)
+    apart, far = facts.anchor_spread(focus, stated)
 
     values = np.array(
         [
@@ -240,6 +274,24 @@ def claim_features(
     same_topic = precisions[best] >= 0.6 and cosines[best] >= 0.5
     opposes = same_topic and (flip or antonym or bool(new_numbers and numbers(best_unit.text)) or bool(new_names))
     return ClaimFeatures(values=values, best=best, similarity=cosines[best], flags=tuple(flags), opposes=opposes)
+
+
+def name_runs(text: str) -> list[list[str]]:
+    """The names of ``text`` (:func:`~grounding.lexical.names`), consecutive ones joined: "Helen Marsh" is one run."""
+    found = names(text)
+    runs: list[list[str]] = []
+    previous_end = None
+    for word in words(text):
+        name = normalize(word.text)
+        if name not in found:
+            previous_end = None
+            continue
+        if previous_end is not None and not text[previous_end : word.start].strip():
+            runs[-1].append(name)
+        else:
+            runs.append([name])
+        previous_end = word.end
+    return runs
 
 
 def content_words(text: str, encoded: Encoded) -> tuple[list[Word], npt.NDArray[np.int64]]:

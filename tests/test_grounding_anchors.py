@@ -1,8 +1,9 @@
 """The anchor features: names and numbers of a claim that the sources never hold together (relation swaps).
 
 ``anchor_apart`` is the share of pairs of the claim's anchors (names and numbers found in the sources) that no
-single source unit holds together; ``anchor_far`` the share that not even two neighbouring units of one source
-hold. The learned weights are checked with the real model in test_grounding_model.py.
+single source unit holds together (a unit with a pronoun also holds the anchors of the unit before it);
+``anchor_far`` the share that not even two neighbouring units of one source hold. The learned weights are checked
+with the real model in test_grounding_model.py.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import pytest
 from grounding import Checker, HashEncoder
 from grounding.evidence import source_units
 from grounding.features import FEATURE_NAMES, SourceFacts
-from grounding.lexical import claim_numbers, names
+from grounding.lexical import claim_numbers
 
 CAPITALS = "London is the capital of the UK. Tokyo is the capital of Japan."
 
 
 def spread(sources: list[str], claim: str, *, with_units: bool = True) -> tuple[float, float]:
     units = source_units(sources) if with_units else None
-    return SourceFacts.of(sources, units).anchor_spread(names(claim), claim_numbers(claim))
+    return SourceFacts.of(sources, units).anchor_spread(claim, claim_numbers(claim))
 
 
 @pytest.mark.parametrize(
@@ -34,20 +35,41 @@ def spread(sources: list[str], claim: str, *, with_units: bool = True) -> tuple[
             "Japan's capital is London.",
             (1.0, 1.0),
         ),
-        # pierre-curie and curie-warsaw are held together, pierre-warsaw is not
+        # a run of names is one anchor: "Albert Einstein" and "Warsaw" share no sentence
+        (
+            ["Marie Curie was born in Warsaw. Albert Einstein was born in Ulm."],
+            "Albert Einstein was born in Warsaw.",
+            (1.0, 0.0),
+        ),
+        # ... but a shared surname holds "Pierre Curie" wherever "Curie" is named: this swap is not seen here
         (
             ["Marie Curie was born in Warsaw. Pierre Curie was born in Paris."],
             "Pierre Curie was born in Warsaw.",
-            (1 / 3, 0.0),
+            (0.0, 0.0),
         ),
         # a number and a name, two sentences apart
         (
-            ["The plant opened in 1998 in Lyon. It closed in 2004. Staff moved to Turin."],
+            ["The plant opened in 1998 in Lyon. Staff were hired locally. Years later, staff moved to Turin."],
             "It opened in Turin in 1998.",
             (1.0, 1.0),
         ),
+        # a sentence with a pronoun also holds the anchors of the sentence before it (its likely antecedent)
+        (["Tokyo is the capital of Japan. It has 14 million people."], "Tokyo has 14 million people.", (0.0, 0.0)),
+        (["Tokyo is large. Kyoto is old. It has 1.5 million people."], "Tokyo has 1.5 million people.", (1.0, 1.0)),
         ([CAPITALS], "The capital of Japan is Kyoto.", (0.0, 0.0)),  # Kyoto is a new name, not an anchor
         ([CAPITALS], "London is a capital.", (0.0, 0.0)),  # one anchor: no pair
+        # a run of names is one anchor, held wherever any part of it is named
+        (
+            ["It was designed by Helen Marsh. Marsh had worked under Arthur Blyth."],
+            "Helen Marsh worked under Arthur Blyth.",
+            (0.0, 0.0),
+        ),
+        # "Drop" opens an instruction; the sources never write it capitalised, so it is no name
+        (
+            ["Filter roasts: drop the beans at 205 °C. Espresso roasts are dropped at 212 °C."],
+            "Drop at 212 °C.",
+            (0.0, 0.0),
+        ),
     ],
 )
 def test_anchor_spread(sources: list[str], claim: str, expected: tuple[float, float]) -> None:

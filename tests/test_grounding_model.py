@@ -64,10 +64,10 @@ CAPITALS = "London is the capital of the UK. Tokyo is the capital of Japan."
             "The capital of Japan is Tokyo.",
         ),
         (
-            ["Marie Curie was born in Warsaw. Pierre Curie was born in Paris."],
-            "Where was Pierre Curie born?",
-            "Pierre Curie was born in Warsaw.",
-            "Pierre Curie was born in Paris.",
+            ["Marie Curie was born in Warsaw. Albert Einstein was born in Ulm."],
+            "Where was Albert Einstein born?",
+            "Albert Einstein was born in Warsaw.",
+            "Albert Einstein was born in Ulm.",
         ),
     ],
 )

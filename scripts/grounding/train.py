@@ -350,12 +350,29 @@ def report(title: str, results: dict[str, tuple[np.ndarray, np.ndarray]], thresh
               f"{f1(1 - labels, 1 - predicted):>11.3f}{roc_auc(labels, scores):>8.3f}")  # fmt: skip
 
 
+def relevance_model(load) -> tuple[dict, float, dict[str, Featurized]]:
+    """Fit, calibrate and report the relevance model; its parameters, threshold and training sets."""
+    relevance_sets = {name: load(name, "train") for name in RELEVANCE_SETS}
+    relevance_eval = load("relevance_halueval", "eval")
+    relevance_params, relevance_threshold, rel_oof = fit_relevance(relevance_sets)
+    rel_predict = predictor(relevance_params)
+    ev_ok = ~np.isnan(relevance_eval.relevance).any(1)
+    scored = {f"{n} (oof)": (d.labels[~np.isnan(d.relevance).any(1)], rel_oof[n]) for n, d in relevance_sets.items()}
+    scored["halueval (held out)"] = (relevance_eval.labels[ev_ok], rel_predict(relevance_eval.relevance[ev_ok]))
+    report("Relevance", scored, relevance_threshold)
+    return relevance_params, relevance_threshold, relevance_sets
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=OUT)
     parser.add_argument("--shared", type=Path, default=SHARED)
     parser.add_argument("--rebuild-data", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
+    parser.add_argument(
+        "--grounding-only", action="store_true",
+        help="refit the grounding model only: keep relevance_model.json, skip the candidate-set transfer analysis",
+    )  # fmt: skip
     args = parser.parse_args()
 
     import torch
@@ -377,7 +394,7 @@ def main() -> None:
         return concat(load(name, "train"), *(load(extra, "train") for extra in JOINED.get(name, ())))
 
     train = {name: joined(name) for name in TRAIN_SETS}
-    candidates = {name: load(name, "train") for name in CANDIDATE_SETS}
+    candidates = {} if args.grounding_only else {name: load(name, "train") for name in CANDIDATE_SETS}
     evals = {name: load(name, "eval") for name in EVAL_SETS}
 
     raw_claims = out_of_fold_claims(train)
@@ -396,7 +413,7 @@ def main() -> None:
     # Model selection, on training splits only: AUROC on each train split of a model trained on the
     # other sets, with and without the candidate sets in the mix.
     pool = {**train, **candidates}
-    for mix in (TRAIN_SETS, TRAIN_SETS + CANDIDATE_SETS):
+    for mix in (TRAIN_SETS,) if args.grounding_only else (TRAIN_SETS, TRAIN_SETS + CANDIDATE_SETS):
         transfer = {}
         for held in pool:
             other = predictor(fit_grounding({n: pool[n] for n in mix if n != held}))
@@ -410,35 +427,29 @@ def main() -> None:
         scored = {n: (evals[n].labels, answer_scores(evals[n], lodo)) for n in (left_out, "halueval")}
         report(f"Leave {left_out} out of training", scored, threshold)
 
-    relevance_sets = {name: load(name, "train") for name in RELEVANCE_SETS}
-    relevance_eval = load("relevance_halueval", "eval")
-    relevance_params, relevance_threshold, rel_oof = fit_relevance(relevance_sets)
-    rel_predict = predictor(relevance_params)
-    ev_ok = ~np.isnan(relevance_eval.relevance).any(1)
-    scored = {f"{n} (oof)": (d.labels[~np.isnan(d.relevance).any(1)], rel_oof[n]) for n, d in relevance_sets.items()}
-    scored["halueval (held out)"] = (relevance_eval.labels[ev_ok], rel_predict(relevance_eval.relevance[ev_ok]))
-    report("Relevance", scored, relevance_threshold)
-
+    relevance = None if args.grounding_only else relevance_model(load)
     provenance = {
         "trained_on": [f"{n}.train" for n in TRAIN_SETS],
         "never_trained_on": ["halueval", "climate_fever (train split: IDF and relevance pairs only)", "*.eval"],
         "examples": {n: len(d.labels) for n, d in train.items()}, "seed": SEED, "C": C,
         "python": platform.python_version(), "encoder": encoder.name,
     }  # fmt: skip
-    relevance_provenance = {
-        **provenance, "trained_on": [f"{n}.train" for n in RELEVANCE_SETS],
-        "examples": {n: len(d.labels) for n, d in relevance_sets.items()},
-        "never_trained_on": ["halueval", "*.eval"],
-    }  # fmt: skip
     lengths = {"faithful": [round(float(q), 6) for q in faithful]} if len(faithful) else {}
-    for file, model_params, names, limit, origin in (
-        ("grounding_model.json", {**params, **lengths}, FEATURE_NAMES, threshold, provenance),
-        ("relevance_model.json", relevance_params, RELEVANCE_FEATURES, relevance_threshold, relevance_provenance),
-    ):
+    files = [("grounding_model.json", {**params, **lengths}, FEATURE_NAMES, threshold, provenance)]
+    if relevance is not None:
+        relevance_params, relevance_threshold, relevance_sets = relevance
+        relevance_provenance = {
+            **provenance, "trained_on": [f"{n}.train" for n in RELEVANCE_SETS],
+            "examples": {n: len(d.labels) for n, d in relevance_sets.items()},
+            "never_trained_on": ["halueval", "*.eval"],
+        }  # fmt: skip
+        files.append(
+            ("relevance_model.json", relevance_params, RELEVANCE_FEATURES, relevance_threshold, relevance_provenance)
+        )
+    for file, model_params, names, limit, origin in files:
         body = {"features": list(names), **model_params, "threshold": limit, "provenance": origin}
         (DATA_DIR / file).write_text(json.dumps(body, indent=1) + "\n")
-    print(f"\nwrote {DATA_DIR}/{{idf,grounding_model,relevance_model}}.json")
-    print(f"default thresholds: grounding {threshold}, relevance {relevance_threshold}")
+        print(f"wrote {DATA_DIR / file} (default threshold {limit})")
     print("coefficients (standardised):", dict(zip(FEATURE_NAMES, np.round(params["coef"], 2).tolist(), strict=False)))
 
 
