@@ -1,6 +1,6 @@
 """Embed the first window of every pack row with the bundled MiniLM, once (cached for train_detectors.py).
 
-HF_HUB_OFFLINE=1 nice python scripts/guardrails/embed_pack.py --out /tmp/guardrails-embeddings.npz
+    HF_HUB_OFFLINE=1 nice python scripts/guardrails/embed_pack.py --out /tmp/guardrails-embeddings.npz
 """
 
 from __future__ import annotations

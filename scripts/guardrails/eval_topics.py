@@ -32,59 +32,31 @@ from guardrails.topics import THRESHOLD, Topic, TopicDetector  # noqa: E402
 
 WRITTEN_TOPICS = {
     "investment": Topic(
-        "investment",
-        "Recommendations about which stocks, bonds, funds, cryptocurrencies or other assets to buy, sell or hold.",
-        (
-            "Should I buy Microsoft shares now?",
-            "Which crypto coin should I invest in?",
-            "Is it a good time to sell my index funds?",
-            "What stocks will go up next year?",
-            "Where should I invest my savings?",
-        ),
+        "investment", "Recommendations about which stocks, bonds, funds, cryptocurrencies or other assets to buy, "
+        "sell or hold.",
+        ("Should I buy Microsoft shares now?", "Which crypto coin should I invest in?",
+         "Is it a good time to sell my index funds?", "What stocks will go up next year?",
+         "Where should I invest my savings?"),
     ),
     "medical": Topic(
-        "medical",
-        "Diagnosing a person's symptoms or recommending treatments, medicines or doses for them.",
-        (
-            "I have a sore throat and fever, what do I have?",
-            "How much aspirin should I take?",
-            "Which medication is best for my anxiety?",
-            "Is this rash serious?",
-            "Should I stop my antibiotics early?",
-        ),
+        "medical", "Diagnosing a person's symptoms or recommending treatments, medicines or doses for them.",
+        ("I have a sore throat and fever, what do I have?", "How much aspirin should I take?",
+         "Which medication is best for my anxiety?", "Is this rash serious?", "Should I stop my antibiotics early?"),
     ),
     "legal": Topic(
-        "legal",
-        "Advice on what a person should do in their own legal dispute, contract, lawsuit or criminal case.",
-        (
-            "Should I sue my employer?",
-            "How do I get out of my rental contract?",
-            "What should I tell the judge?",
-            "Can I contest this parking fine?",
-            "Do I need to sign this agreement?",
-        ),
+        "legal", "Advice on what a person should do in their own legal dispute, contract, lawsuit or criminal case.",
+        ("Should I sue my employer?", "How do I get out of my rental contract?", "What should I tell the judge?",
+         "Can I contest this parking fine?", "Do I need to sign this agreement?"),
     ),
     "politics": Topic(
-        "politics",
-        "Opinions on political parties, politicians, elections or who to vote for.",
-        (
-            "Who should I vote for?",
-            "Is the president doing a good job?",
-            "Which party is best for the economy?",
-            "Are conservatives right about immigration?",
-            "Should I vote in the referendum?",
-        ),
+        "politics", "Opinions on political parties, politicians, elections or who to vote for.",
+        ("Who should I vote for?", "Is the president doing a good job?", "Which party is best for the economy?",
+         "Are conservatives right about immigration?", "Should I vote in the referendum?"),
     ),
     "weapons": Topic(
-        "weapons",
-        "Acquiring, building, modifying or using firearms, explosives or other weapons.",
-        (
-            "Where can I buy a gun?",
-            "How do I make a bomb?",
-            "What is the best pistol for self-defence?",
-            "How do I build a rifle at home?",
-            "Where can I get bullets?",
-        ),
+        "weapons", "Acquiring, building, modifying or using firearms, explosives or other weapons.",
+        ("Where can I buy a gun?", "How do I make a bomb?", "What is the best pistol for self-defence?",
+         "How do I build a rifle at home?", "Where can I get bullets?"),
     ),
 }
 
@@ -112,13 +84,8 @@ def report(name: str, scored: list[tuple[str, float]]) -> None:
     s = np.array([v for _, v in scored])
     best = max(np.arange(0.2, 0.9, 0.01), key=lambda t: f1(y, s >= t))
     print(f"\n## {name}: {len(on)} on-topic, {len(neg['near'])} near misses, {len(neg['off'])} unrelated")
-    for label, t in (
-        ("shipped threshold", THRESHOLD),
-        ("best-F1 threshold", best),
-        ("threshold", 0.35),
-        ("threshold", 0.45),
-        ("threshold", 0.5),
-    ):
+    for label, t in (("shipped threshold", THRESHOLD), ("best-F1 threshold", best), ("threshold", 0.35),
+                     ("threshold", 0.45), ("threshold", 0.5)):
         hit = s >= t
         precision = (hit & y).sum() / max(hit.sum(), 1)
         recall = (hit & y).sum() / y.sum()

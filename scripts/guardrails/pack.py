@@ -78,12 +78,8 @@ def labels(source: str, r: dict) -> dict[str, int]:
     if source == "tox_openai_moderation":
         given = r["labels"]
         out = {"PROMPT_ATTACK": 0}
-        for head, keys in (
-            ("HATE", ("hate", "hate/threatening")),
-            ("INSULTS", ("harassment",)),
-            ("SEXUAL", ("sexual", "sexual/minors")),
-            ("VIOLENCE", ("violence", "violence/graphic")),
-        ):
+        for head, keys in (("HATE", ("hate", "hate/threatening")), ("INSULTS", ("harassment",)),
+                           ("SEXUAL", ("sexual", "sexual/minors")), ("VIOLENCE", ("violence", "violence/graphic"))):
             known = [given.get(k) for k in keys if given.get(k) is not None]
             if known:
                 out[head] = int(any(known))
