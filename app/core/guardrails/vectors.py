@@ -37,7 +37,8 @@ class OnnxSentenceVectors:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        self._tokenizer = Tokenizer.from_file(str(Path(model_dir) / "tokenizer.json"))
+        self.model_dir, self.onnx_model = Path(model_dir), Path(onnx_model)
+        self._tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._tokenizer.no_padding()
         options = onnxruntime.SessionOptions()
