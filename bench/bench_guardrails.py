@@ -9,7 +9,8 @@ SciFact abstract with an email, a phone number and a card number added; each run
 call repeats another. Prints p50/p99 wall time per policy alone and for all together, the CPU time the
 process used per call (p50, all threads: the wall time the call would take on one idle core), and the load
 average before and after (the machine is shared: wall times move with it, CPU time much less).
-``--workers``: the threads MiniLM's windows are spread over (one core each; the service uses 2).
+``--workers``: the threads MiniLM's windows are spread over (one core each; the service uses 2);
+``--precision fp32``: the fp32 ONNX model instead of the service's int8 one.
 Writes bench/results/guardrails.json.
 """
 
@@ -105,14 +106,16 @@ def policies() -> dict[str, Policies]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--precision", choices=["int8", "fp32"], default="int8", help="the ONNX model (service: int8)")
     parser.add_argument("--runs", type=int, default=60)
     args = parser.parse_args()
     load_before = os.getloadavg()[0]
     guard = build_guard(Settings(embedder="sentence-transformers"))
-    if args.workers != 2:
+    if args.workers != 2 or args.precision != "int8":
         encode = guard.encode
         assert isinstance(encode, OnnxSentenceVectors)
-        guard = Guard(OnnxSentenceVectors(encode.model_dir, onnx_model=encode.onnx_model, workers=args.workers))
+        onnx_model = encode.onnx_model if args.precision == "int8" else encode.onnx_model.with_name("model.onnx")
+        guard = Guard(OnnxSentenceVectors(encode.model_dir, onnx_model=onnx_model, workers=args.workers))
     text = two_k_text()
     results = {}
     for name, policy in policies().items():
@@ -129,13 +132,17 @@ def main() -> None:
             "cpu_p50_ms": statistics.median(cpu),
         }  # fmt: skip
     load = os.getloadavg()[0]
-    print(f"text: {len(text)} characters; {args.workers} workers; load average {load_before:.1f} -> {load:.1f}")
+    print(f"text: {len(text)} characters; ONNX {args.precision}, {args.workers} workers; "
+          f"load average {load_before:.1f} -> {load:.1f}")  # fmt: skip
     print(f"| {'policies':22} | p50 ms | p99 ms | CPU p50 ms |\n|{'-' * 24}|--------|--------|------------|")
     for name, r in results.items():
         print(f"| {name:22} | {r['p50_ms']:6.1f} | {r['p99_ms']:6.1f} | {r['cpu_p50_ms']:10.1f} |")
     out = ROOT / "bench" / "results" / "guardrails.json"
     out.parent.mkdir(exist_ok=True)
-    report = {"chars": len(text), "workers": args.workers, "load": [load_before, load], "results": results}
+    report = {
+        "chars": len(text), "precision": args.precision, "workers": args.workers, "load": [load_before, load],
+        "results": results,
+    }  # fmt: skip
     out.write_text(json.dumps(report, indent=1))
 
 

