@@ -1,5 +1,6 @@
 """The guardrail policies' ONNX sentence vectors reproduce the PyTorch bf16 ones the content heads were trained
-on (texts cut at 256 word pieces as there), in the caller's order whichever worker ran them."""
+on (texts cut at 256 word pieces as there), in the caller's order whichever worker ran them; the int8 export
+the service runs stays close to them."""
 
 from __future__ import annotations
 
@@ -47,3 +48,6 @@ def test_onnx_vectors_match_pytorch_bf16_in_order(tmp_path: Path) -> None:
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
     assert parallel([]).shape == (0, 384)
     parallel.close()
+    int8_model = exported_model(model_dir, cache_dir=tmp_path, quantize=True, model_id=BUNDLED_MODEL)
+    int8 = OnnxSentenceVectors(model_dir, onnx_model=int8_model)(texts)  # what the service runs
+    assert 0.97 < np.sum(int8 * expected, axis=1).min() < 0.9999

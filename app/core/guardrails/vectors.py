@@ -2,11 +2,14 @@
 
 The guard encodes a request's windows (at most 500 characters each, ``guardrails.features.windows``) in
 one call. PyTorch costs ~9 ms of per-operator overhead per call at such small batches and its OpenMP
-threads fight over a shared machine's cores; ONNX Runtime fp32 reproduces the PyTorch vectors the content
-heads were trained on (cosine >= 0.9999 to the bf16 ones, tests/test_guardrail_vectors.py), runs each
-window on its own (windows differ in length: padding them to one batch costs more than a run's overhead),
-and spreads the windows over ``workers`` threads, one core each: a 2,000-character text's four windows are
-two runs per core (docs/guardrails.md, "Speed").
+threads fight over a shared machine's cores; ONNX Runtime runs each window on its own (windows differ in
+length: padding them to one batch costs more than a run's overhead) and spreads the windows over
+``workers`` threads, one core each: a 2,000-character text's four windows are two runs per core.
+
+The fp32 export reproduces the PyTorch bf16 vectors the content heads were trained on (cosine >= 0.9999,
+tests/test_guardrail_vectors.py); the service runs the int8 export (``app.core.wiring``), which takes half
+the CPU time and moves the vectors by ~7e-3 cosine but not the decisions measured on held-out data
+(scripts/guardrails/eval_vectors.py, docs/guardrails.md "Speed").
 
 Texts are cut at :data:`MAX_TOKENS` word pieces, as the PyTorch encoder did (``max_seq_length = 256``).
 
