@@ -98,7 +98,8 @@ class Guard:
 
     The MiniLM pass a request needs runs on a background thread while sensitive information and words are
     matched on the caller's (``encode`` releases the GIL while the model runs), so on two cores the rules
-    cost no wall time beside it.
+    cost no wall time beside it. Concurrent requests' encodings queue on that one thread: each already
+    spreads its windows over the cores ``encode`` uses.
     """
 
     def __init__(self, encode: Encode) -> None:
