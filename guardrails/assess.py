@@ -5,7 +5,7 @@ and applies :class:`~guardrails.policies.Policies` to the text blocks of one req
 :meth:`Guard.assess`. Each block is judged on its own for sensitive information and words (offsets
 are into that block); topics and content categories are judged on all blocks together (the best
 passage or window decides). One MiniLM call encodes the windows a request needs, shared by topics and
-content filters.
+content filters, on a background thread while the text rules run.
 
 ``BLOCK`` on any finding blocks the whole request; ``ANONYMIZE`` (sensitive information only) masks
 the match in :attr:`Assessment.masked` with ``{TYPE}`` or ``{regex name}``; ``NONE`` reports it only.
@@ -21,13 +21,14 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
 from guardrails.classifier import Confidence, ContentDetector, blocks, window_texts
-from guardrails.features import Encode
+from guardrails.features import Encode, FloatArray
 from guardrails.pii import SensitiveMatch, find_sensitive, mask
-from guardrails.policies import Policies, Source
+from guardrails.policies import ContentFilter, DeniedTopic, Policies, Source
 from guardrails.topics import TopicDetector, passages
 from guardrails.words import WordMatch
 
@@ -93,10 +94,17 @@ class Assessment:
 
 
 class Guard:
-    """Applies policies to texts; the models load on first use (``encode`` is MiniLM's sentence vectors)."""
+    """Applies policies to texts; the models load on first use (``encode`` is MiniLM's sentence vectors).
+
+    The MiniLM pass a request needs runs on a background thread while sensitive information and words are
+    matched on the caller's (``encode`` releases the GIL while the model runs), so on two cores the rules
+    cost no wall time beside it. Concurrent requests' encodings queue on that one thread: each already
+    spreads its windows over the cores ``encode`` uses.
+    """
 
     def __init__(self, encode: Encode) -> None:
         self.encode = encode
+        self._background = ThreadPoolExecutor(1, thread_name_prefix="guard-encode")
 
     @cached_property
     def content_detector(self) -> ContentDetector:
@@ -108,14 +116,28 @@ class Guard:
 
     def assess(self, policies: Policies, *, source: Source, texts: Sequence[str]) -> Assessment:
         """Apply ``policies`` to ``texts`` (the guarded blocks of one request) as ``source`` content."""
+        topics = [t for t in (policies.topics.topics if policies.topics else ()) if t.directions.action(source)]
+        filters = [
+            f for f in (policies.content.filters if policies.content else ())
+            if f.directions.action(source) is not None and f.strength(source) != "NONE"
+        ]  # fmt: skip
+        content_pieces = window_texts(texts) if filters and self.content_detector.uses_vectors else []
+        # One MiniLM pass: with content filters on, topics are judged on the same 500-character windows
+        # (instead of their own 300-character sentence passages), which halves the encoding cost.
+        pieces = content_pieces or (passages(texts) if topics else [])
+        if topics:
+            self.topic_detector.prepare([t.topic for t in topics])  # the topics' own vectors, cached: before ours
+        encoding = self._background.submit(self.encode, pieces) if pieces else None
         sensitive = self._sensitive(policies, source, texts)
         words = self._words(policies, source, texts)
-        topics, content = self._semantic(policies, source, texts)
+        vectors = encoding.result() if encoding is not None else None
+        topic_findings = self._topics(topics, source, texts, vectors)
+        content = self._content(filters, source, texts, vectors if content_pieces else None)
         masked = tuple(
             mask(text, [f.match for f in sensitive if f.block == i and f.action == "ANONYMIZED"])
             for i, text in enumerate(texts)
         )
-        return Assessment(tuple(sensitive), tuple(words), topics, content, masked)
+        return Assessment(tuple(sensitive), tuple(words), topic_findings, content, masked)
 
     def _sensitive(self, policies: Policies, source: Source, texts: Sequence[str]) -> list[SensitiveFinding]:
         policy = policies.sensitive
@@ -146,38 +168,33 @@ class Guard:
                 found.append(WordFinding(i, match, ACTION_DONE[action or "NONE"]))
         return found
 
-    def _semantic(
-        self, policies: Policies, source: Source, texts: Sequence[str]
-    ) -> tuple[tuple[TopicFinding, ...], tuple[ContentFinding, ...]]:
-        topics = [t for t in (policies.topics.topics if policies.topics else ()) if t.directions.action(source)]
-        filters = [
-            f for f in (policies.content.filters if policies.content else ())
-            if f.directions.action(source) is not None and f.strength(source) != "NONE"
-        ]  # fmt: skip
-        content_pieces = window_texts(texts) if filters and self.content_detector.uses_vectors else []
-        # One MiniLM pass: with content filters on, topics are judged on the same 500-character windows
-        # (instead of their own 300-character sentence passages), which halves the encoding cost.
-        topic_pieces = (content_pieces or passages(texts)) if topics else []
-        pieces = content_pieces or topic_pieces
-        vectors = self.encode(pieces) if pieces else None
-        topic_findings = []
-        if topics:
-            scores = self.topic_detector.scores(texts, [t.topic for t in topics], vectors=vectors)
-            threshold = self.topic_detector.threshold
-            for t in topics:
-                detected = scores[t.topic.name] >= threshold
-                action = t.directions.action(source) if detected else "NONE"
-                score = scores[t.topic.name]
-                topic_findings.append(TopicFinding(t.topic.name, score, detected, ACTION_DONE[action or "NONE"]))
-        content_findings = []
-        if filters:
-            scored = self.content_detector.score(texts, vectors=vectors if content_pieces else None)
-            for f in filters:
-                result = scored[f.type]
-                detected = blocks(f.strength(source), result.confidence)
-                action = f.directions.action(source) if detected else "NONE"
-                content_findings.append(
-                    ContentFinding(f.type, result.probability, result.confidence, f.strength(source), detected,
-                                   ACTION_DONE[action or "NONE"])
-                )  # fmt: skip
-        return tuple(topic_findings), tuple(content_findings)
+    def _topics(
+        self, topics: Sequence[DeniedTopic], source: Source, texts: Sequence[str], vectors: FloatArray | None
+    ) -> tuple[TopicFinding, ...]:
+        if not topics:
+            return ()
+        scores = self.topic_detector.scores(texts, [t.topic for t in topics], vectors=vectors)
+        found = []
+        for t in topics:
+            score = scores[t.topic.name]
+            detected = score >= self.topic_detector.threshold
+            action = t.directions.action(source) if detected else "NONE"
+            found.append(TopicFinding(t.topic.name, score, detected, ACTION_DONE[action or "NONE"]))
+        return tuple(found)
+
+    def _content(
+        self, filters: Sequence[ContentFilter], source: Source, texts: Sequence[str], vectors: FloatArray | None
+    ) -> tuple[ContentFinding, ...]:
+        if not filters:
+            return ()
+        scored = self.content_detector.score(texts, vectors=vectors)
+        found = []
+        for f in filters:
+            result = scored[f.type]
+            detected = blocks(f.strength(source), result.confidence)
+            action = f.directions.action(source) if detected else "NONE"
+            found.append(
+                ContentFinding(f.type, result.probability, result.confidence, f.strength(source), detected,
+                               ACTION_DONE[action or "NONE"])
+            )  # fmt: skip
+        return tuple(found)

@@ -1,72 +1,107 @@
-"""NAME and ADDRESS spans from a token classifier: logistic regression on hashed token features.
+"""NAME and ADDRESS spans from a token tagger: a linear-chain CRF (CRFsuite) over token features.
 
-Each token (a word, a number or one punctuation mark) is described by itself and its neighbours (lower-cased
-word, shape like ``Xxxx`` or ``dd``, prefix and suffix, capitalisation), the features hashed into
-:data:`BUCKETS` buckets; ``guardrails/data/names.npz`` holds one weight row per label (O, NAME, ADDRESS),
+Each token (a word, a number or one punctuation mark) is described by itself and its neighbours: the
+lower-cased word, its shape (``Xxxx``, ``dd``), prefixes and suffixes, capitalisation, whether it starts a
+line, and whether it is a known first name, surname or street word (:data:`GAZETTEER`: names seen in the
+training folds' name spans, ``guardrails/data/names_gazetteer.json``). The CRF
+(``guardrails/data/names.crfsuite``) labels every token O, NAME or ADDRESS, scoring the sequence as a whole,
+so a surname after a first name, or a postcode after a town, follows from its neighbour's label. It is
 trained by ``scripts/guardrails/train_names.py`` on the pack's Presidio sentences and NER files (folds 0-7).
-Consecutive tokens of one label make a span; an address may run over commas and line breaks.
+Consecutive tokens of one label make a span; an address may run over commas and full stops.
+
+Example::
+
+    spans("Please ask Maria Jensen at 12 Harbour Road.", "NAME")  # [(11, 23)]
 """
 
 from __future__ import annotations
 
+import json
 import re
-import zlib
+from collections.abc import Sequence
 from functools import cache, lru_cache
 from importlib import resources
-from io import BytesIO
 
-import numpy as np
-
-BUCKETS = 1 << 16
 LABELS = ("O", "NAME", "ADDRESS")
+GAZETTEER_KINDS = ("first", "last", "street")
 _TOKEN = re.compile(r"\w+(?:['\u2019.-]\w+)*|[^\w\s]")
+_REPEATS = re.compile(r"(.)\1{2,}")
 
 Span = tuple[int, int]
+Token = tuple[int, int, str]
+Gazetteer = dict[str, frozenset[str]]
 
 
-def tokens(text: str) -> list[tuple[int, int, str]]:
+def tokens(text: str) -> list[Token]:
     return [(m.start(), m.end(), m.group()) for m in _TOKEN.finditer(text)]
 
 
+@lru_cache(maxsize=65536)
 def _shape(word: str) -> str:
-    shape = re.sub(r"[A-Z]", "X", re.sub(r"[a-z]", "x", re.sub(r"\d", "d", word)))
-    return re.sub(r"(.)\1{2,}", r"\1\1", shape)
+    shape = "".join("X" if c.isupper() else "x" if c.isalpha() else "d" if c.isdigit() else c for c in word)
+    return _REPEATS.sub(r"\1\1", shape)
 
 
-def token_features(words: list[str]) -> list[list[str]]:
-    """The feature names of each token (hashed by :func:`hashed`)."""
+def _own(word: str, gazetteer: Gazetteer) -> tuple[str, ...]:
+    """Features of a token by itself (its neighbours see a subset: the first five)."""
+    lower = word.lower()
+    shape = _shape(word)
+    known = tuple(f"g={kind}" for kind in GAZETTEER_KINDS if lower in gazetteer.get(kind, ()))
+    title = "t=title" if word[:1].isupper() and word[1:].islower() else "t=upper" if word.isupper() else "t=other"
+    return (f"w={lower}", f"s={shape}", title, *known, f"p2={lower[:2]}", f"p3={lower[:3]}", f"x2={lower[-2:]}",
+            f"x3={lower[-3:]}", f"l={min(len(word), 8)}")  # fmt: skip
+
+
+def token_features(text: str, found: Sequence[Token], gazetteer: Gazetteer) -> list[list[str]]:
+    """The CRF's feature names for each of ``found`` (the tokens of ``text``)."""
+    own = [_own(word, gazetteer) for _, _, word in found]
+    near = [tuple(f for f in features if not f.startswith(("p2=", "p3=", "x2=", "x3=", "l="))) for features in own]
     out = []
-    for i, word in enumerate(words):
-        lower = word.lower()
-        features = [f"w={lower}", f"s={_shape(word)}", f"p={lower[:3]}", f"x={lower[-3:]}", "b"]
+    for i, (start, _, word) in enumerate(found):
+        features = list(own[i])
+        previous_end = found[i - 1][1] if i else 0
+        if i == 0 or "\n" in text[previous_end:start]:
+            features.append("line-start")
         for offset in (-2, -1, 1, 2):
             j = i + offset
-            other = words[j] if 0 <= j < len(words) else "<pad>"
-            features += [f"{offset}w={other.lower()}", f"{offset}s={_shape(other)}"]
-        features.append(f"-1w|w={words[i - 1].lower() if i else '<pad>'}|{lower}")
+            if 0 <= j < len(found):
+                features += [f"{offset}{f}" for f in near[j]]
+            else:
+                features.append(f"{offset}<edge>")
+        if i:
+            features.append(f"-1w|w={found[i - 1][2].lower()}|{word.lower()}")
         out.append(features)
     return out
 
 
-def hashed(features: list[str]) -> np.ndarray:
-    return np.array([zlib.crc32(f.encode()) & (BUCKETS - 1) for f in features], dtype=np.int64)
+@cache
+def gazetteer() -> Gazetteer:
+    """The bundled first names, surnames and street words (lower-cased)."""
+    raw = resources.files("guardrails").joinpath("data/names_gazetteer.json").read_text(encoding="utf-8")
+    return {kind: frozenset(words) for kind, words in json.loads(raw).items()}
 
 
 @cache
-def _weights() -> tuple[np.ndarray, np.ndarray]:
-    raw = resources.files("guardrails").joinpath("data/names.npz").read_bytes()
-    data = np.load(BytesIO(raw))
-    return data["weights"].astype(np.float32), data["bias"].astype(np.float32)
+def _tagger() -> object:
+    import pycrfsuite
+
+    tagger = pycrfsuite.Tagger()
+    model = resources.files("guardrails").joinpath("data/names.crfsuite").read_bytes()
+    tagger.open_inmemory(model)
+    _MODELS.append(model)  # CRFsuite reads the model from these bytes: they must outlive the tagger
+    return tagger
+
+
+_MODELS: list[bytes] = []
 
 
 @lru_cache(maxsize=64)  # NAME and ADDRESS ask about the same text one after the other
-def _predict(text: str) -> tuple[tuple[tuple[int, int, str], ...], tuple[str, ...]]:
+def _predict(text: str) -> tuple[tuple[Token, ...], tuple[str, ...]]:
     found = tokens(text)
     if not found:
         return (), ()
-    weights, bias = _weights()
-    scores = np.stack([weights[:, hashed(f)].sum(axis=1) + bias for f in token_features([t[2] for t in found])])
-    return tuple(found), tuple(LABELS[i] for i in scores.argmax(axis=1))
+    labels = _tagger().tag(token_features(text, found, gazetteer()))  # type: ignore[attr-defined]
+    return tuple(found), tuple(labels)
 
 
 def spans(text: str, label: str) -> list[Span]:

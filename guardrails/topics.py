@@ -88,12 +88,24 @@ class TopicDetector:
         scored = self.scores(texts, topics, vectors=vectors)
         return {name: score for name, score in scored.items() if score >= self.threshold}
 
+    def prepare(self, topics: Sequence[Topic]) -> None:
+        """Encode the vectors of those of ``topics`` not yet cached (in one call)."""
+        missing = list(dict.fromkeys(t for t in topics if t not in self._vectors))
+        if not missing:
+            return
+        if len(self._vectors) + len(missing) > 1024:  # many distinct guardrails over time: keep the memory bounded
+            self._vectors.clear()
+        texts = [text for t in missing for text in (t.definition, *t.examples)]
+        encoded = self.encode(texts)
+        at = 0
+        for topic in missing:
+            size = 1 + len(topic.examples)
+            self._vectors[topic] = (encoded[at], encoded[at + 1 : at + size])
+            at += size
+
     def _topic_vectors(self, topic: Topic) -> tuple[FloatArray, FloatArray]:
         if topic not in self._vectors:
-            if len(self._vectors) > 1024:  # many distinct guardrails over time: keep the memory bounded
-                self._vectors.clear()
-            encoded = self.encode([topic.definition, *topic.examples])
-            self._vectors[topic] = (encoded[0], encoded[1:])
+            self.prepare([topic])
         return self._vectors[topic]
 
 
