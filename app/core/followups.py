@@ -37,17 +37,21 @@ CONNECTORS = (
     "and what about", "and how about", "what about", "how about", "what of", "and also", "and for", "and in",
     "and", "also", "same for", "same question for", "or",
 )  # fmt: skip
-_LEADING = frozenset("for in of about to with on at the a an".split())
+_LEADING = frozenset(str.split("for in of about to with on at the a an"))
 # Words a phrase of the previous question is not stretched over (they end a noun phrase on its left).
 _FUNCTION_WORDS = frozenset(
-    "a an the do does did is are was were be been have has had get gets got can could will would should may "
-    "might must shall of for in on at to from by with about as and or but not no how many much what which who "
-    "whom whose when where why that this these those there their its our your my his her they we you i it "
-    "per each every all any some".split()
+    str.split(
+        "a an the do does did is are was were be been have has had get gets got can could will would should may "
+        "might must shall of for in on at to from by with about as and or but not no how many much what which who "
+        "whom whose when where why that this these those there their its our your my his her they we you i it "
+        "per each every all any some"
+    )
 )
 _QUESTION_OPENERS = frozenset(
-    "how what which who whom whose when where why is are was were do does did can could will would should may "
-    "might must shall has have had".split()
+    str.split(
+        "how what which who whom whose when where why is are was were do does did can could will would should may "
+        "might must shall has have had"
+    )
 )
 _WORD = re.compile(r"[\w][\w'-]*")
 # Hits retrieved per query before fusing: a fused list cut at k = 1 must still see each query's runners-up.

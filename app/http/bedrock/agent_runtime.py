@@ -27,9 +27,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from app.core.errors import RequestError, SessionNotFound
+from app.core.followups import FollowUp, read_follow_up, retrieve_follow_up
 from app.core.keys import Principal
 from app.core.services import Services
-from app.core.followups import FollowUp, read_follow_up, retrieve_follow_up
 from app.core.sessions import Turn
 from app.core.views import hit_view
 from app.http.bedrock.converse import guard_text
