@@ -20,6 +20,7 @@ reranking and with reranking the first k. ``--write`` saves the weights.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import tempfile
@@ -51,7 +52,7 @@ class MemoEmbedder:
 
     def __init__(self, inner: Embedder) -> None:
         self.inner = inner
-        self.vectors: dict[str, npt.NDArray[np.float32]] = {}
+        self.vectors: dict[str, npt.NDArray[np.float32]] = {}  # by the text's digest (a cache file stays small)
         self.tokens: dict[str, int] = {}
 
     @property
@@ -63,10 +64,12 @@ class MemoEmbedder:
         return self.inner.dimension
 
     def embed_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        missing = list(dict.fromkeys(t for t in texts if t not in self.vectors))
+        keys = [digest(t) for t in texts]
+        missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}.items())
         if missing:
-            self.vectors.update(zip(missing, self.inner.embed_documents(missing), strict=True))
-        return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, self.dimension), np.float32)
+            vectors = self.inner.embed_documents([t for _, t in missing])
+            self.vectors.update(zip([k for k, _ in missing], vectors, strict=True))
+        return np.stack([self.vectors[k] for k in keys]) if texts else np.zeros((0, self.dimension), np.float32)
 
     def embed_query(self, text: str) -> npt.NDArray[np.float32]:
         return self.embed_documents([text])[0]
@@ -98,6 +101,7 @@ def main() -> None:
     started = time.perf_counter()
     x_fit, y_fit = _rows(reranker, run, fit, texts, corpus)
     print(f"featurised {len(fit)} fit queries x {DEPTHS} in {time.perf_counter() - started:.0f} s", flush=True)
+    _save_vectors(embedder)
     drop = {f for f in args.drop.split(",") if f}
     keep = np.array([f not in drop for f in FEATURES])
     weights = _fit(x_fit, y_fit, keep)
@@ -132,7 +136,8 @@ def _first_stage(corpus: dict[str, str], queries: dict[str, str], embedder: Memo
     vectors = CACHE / "fusion_vectors.npz"
     if cache.is_file() and vectors.is_file():  # the run and what it embedded
         saved = np.load(vectors, allow_pickle=False)
-        embedder.vectors.update(zip(saved["texts"].tolist(), saved["vectors"], strict=True))
+        keys = saved["digests"].tolist() if "digests" in saved else [digest(t) for t in saved["texts"].tolist()]
+        embedder.vectors.update(zip(keys, saved["vectors"], strict=True))
         return {q: [(d, s) for d, s in ranked] for q, ranked in json.loads(cache.read_text()).items()}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
@@ -140,8 +145,8 @@ def _first_stage(corpus: dict[str, str], queries: dict[str, str], embedder: Memo
                              chunking=ChunkingConfig(strategy="none"))  # fmt: skip
         run = run_queries(kb, queries, search_type="HYBRID", depth=50)
         kb.close()
-    embedder.embed_documents(list(corpus.values()))  # the reranker reads the corpus text exactly as given
-    print(f"first stage: {len(corpus)} documents, {len(queries)} queries, {time.perf_counter() - started:.0f} s")
+    print(f"first stage: {len(corpus)} documents, {len(queries)} queries, {time.perf_counter() - started:.0f} s",
+          flush=True)  # fmt: skip
     CACHE.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps(run))
     _save_vectors(embedder)
@@ -150,8 +155,12 @@ def _first_stage(corpus: dict[str, str], queries: dict[str, str], embedder: Memo
 
 def _save_vectors(embedder: MemoEmbedder) -> None:
     """Every vector computed so far (abstracts, sentences, queries): a second run embeds nothing."""
-    texts = list(embedder.vectors)
-    np.savez(CACHE / "fusion_vectors.npz", texts=np.array(texts), vectors=np.stack(list(embedder.vectors.values())))
+    vectors = np.stack(list(embedder.vectors.values()))
+    np.savez(CACHE / "fusion_vectors.npz", digests=np.array(list(embedder.vectors)), vectors=vectors)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 def _rows(
