@@ -56,7 +56,8 @@ def test_no_rewrite_without_a_fragment_that_matches(follow_up: str) -> None:
 def test_read_follow_up_rewrites_or_fuses() -> None:
     turns = [Turn("KB", "Where is the office?", "Paris.", AT), Turn("KB", LEAVE, "25 days.", AT)]
     rewritten = "How many days of annual leave do part-time staff get?"
-    assert read_follow_up(turns, "and for part-time staff?") == FollowUp(rewritten, (rewritten,))
+    fragment = "and for part-time staff?"
+    assert read_follow_up(turns, fragment) == FollowUp(rewritten, (rewritten, fragment))
     contextual = f"{LEAVE} Who approves it?"
     assert read_follow_up(turns, "Who approves it?") == FollowUp(contextual, (contextual, "Who approves it?"))
     assert read_follow_up([], "and for part-time staff?") == FollowUp("and for part-time staff?",

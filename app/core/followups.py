@@ -7,20 +7,22 @@ days of annual leave do part-time staff get?". Two rules, applied in order by :f
    "how about", "and for", ...) or is at most four words and no question of its own is a fragment: its
    connector and leading preposition or article are dropped ("part-time staff"), and the phrase of the
    previous question that ends with the fragment's last word, stretched left over content words
-   ("full-time staff"), is replaced by it. The rewritten question is retrieved and answered alone.
-2. **Otherwise, fuse.** The follow-up is retrieved twice, alone and after the previous question (the
-   contextual query), and the two rankings are fused (each hit's scores summed, CombSUM); the contextual
-   query is what gets answered. A self-contained follow-up keeps its own hits near the top; an elliptical
-   one the rewrite missed still finds its subject.
+   ("full-time staff"), is replaced by it. The rewritten question is what gets answered.
+2. **Otherwise** the contextual query (the previous question, then the follow-up) is answered.
+
+Either way the follow-up is retrieved twice, as asked and as read in context (rewritten or contextual), and
+the two rankings are fused (each hit's scores summed, CombSUM): the words of the previous question alone
+would outweigh the fragment, the fragment alone would lose its subject.
 
 Why rules and not a model: ragkb runs without a chat model by default, and the elliptical follow-ups of a
-knowledge-base chat mostly swap one noun phrase. On the handbook example, concatenating the questions ranks
-the full-time rule first with the real MiniLM embedder (the words of the previous question outweigh the
-fragment); the rewrite ranks the part-time rule first (tests/test_followups.py).
+knowledge-base chat mostly swap one noun phrase. On the handbook example with the real MiniLM embedder, the
+concatenated questions and even the rewritten one rank the full-time rule first (it shares more words with
+the question); fused with the follow-up as asked, the part-time rule comes first (tests/test_followups.py).
 
     read_follow_up([Turn("KB", "How many days of annual leave do full-time staff get?", "25.", at)],
                    "and for part-time staff?")
-    # FollowUp(question='How many days of annual leave do part-time staff get?', queries=(that question,))
+    # FollowUp(question='How many days of annual leave do part-time staff get?',
+    #          queries=(that question, 'and for part-time staff?'))
 """
 
 from __future__ import annotations
@@ -72,11 +74,8 @@ def read_follow_up(turns: Sequence[Turn], question: str) -> FollowUp:
     if not turns:
         return FollowUp(question, (question,))
     previous = turns[-1].question
-    rewritten = rewrite_elliptical(previous, question)
-    if rewritten is not None:
-        return FollowUp(rewritten, (rewritten,))
-    contextual = contextual_query(turns, question)
-    return FollowUp(contextual, (contextual, question))
+    in_context = rewrite_elliptical(previous, question) or contextual_query(turns, question)
+    return FollowUp(in_context, (in_context, question))
 
 
 def rewrite_elliptical(previous: str, question: str) -> str | None:
