@@ -2,7 +2,7 @@
 documents, and the reranker's latency per query at k = 10, 25, 50.
 
     HF_HUB_OFFLINE=1 nice .venv/bin/python bench/bench_rerank.py [--reranker fusion|crossencoder]
-        [--depths 10,25,50] [--timed-queries 20] [--quality-depths 10,25,50]
+        [--depths 10,25,50] [--timed-queries 20] [--quality-depths 10,25,50] [--latency-only]
 
 * **SciFact** (``../shared/eval/scifact``, train judgements only; the test split is held back): the mini corpus
   (1,279 abstracts, one abstract = one chunk), the bundled MiniLM, HYBRID top 50, the 300 queries of
@@ -52,6 +52,7 @@ def main() -> None:
     parser.add_argument("--depths", default="10,25,50", help="depths timed")
     parser.add_argument("--timed-queries", type=int, default=20)
     parser.add_argument("--quality-queries", type=int, default=300, help="SciFact held-out queries scored")
+    parser.add_argument("--latency-only", action="store_true", help="skip the quality tables")
     args = parser.parse_args()
     make: Callable[[Embedder], Reranker] = (
         FusionReranker if args.reranker == "fusion" else lambda _: CrossEncoderReranker()
@@ -68,6 +69,16 @@ def main() -> None:
 
     reranker = make(memo)
     queries = {q: texts[q] for q in held}
+    if not args.latency_only:
+        _quality_tables(results, reranker, run, held, queries, corpus, plain, make, memo, args)
+    _latency(results, make(plain), run, texts, corpus, args)
+
+
+def _quality_tables(
+    results: dict[str, dict[str, dict[str, float]]], reranker: Reranker, run: Run, held: Qrels,
+    queries: dict[str, str], corpus: dict[str, str], plain: Embedder, make: Callable[[Embedder], Reranker],
+    memo: MemoEmbedder, args: argparse.Namespace,
+) -> None:  # fmt: skip
     results["scifact"] = _quality(reranker, run, held, queries, {d: t for d, t in corpus.items()}, args)
     print(f"\nSciFact corpus_mini, {len(held)} held-out train queries, HYBRID top 50, reranker {reranker.name}")
     _print(results["scifact"])
@@ -77,7 +88,11 @@ def main() -> None:
     print(f"\ndata/sample ({len(chunks)} chunks), {len(sample_qrels)} answerable questions, HYBRID top 50")
     _print(results["sample"])
 
-    fresh = make(plain)
+
+def _latency(
+    results: dict[str, dict[str, dict[str, float]]], fresh: Reranker, run: Run, texts: dict[str, str],
+    corpus: dict[str, str], args: argparse.Namespace,
+) -> None:  # fmt: skip
     fresh.scores("warm up", ["the first call loads kernels"])
     timing: dict[str, dict[str, float]] = {}
     for depth in (int(d) for d in args.depths.split(",")):
@@ -91,12 +106,11 @@ def main() -> None:
         ms = sorted(s * 1000 for s in seconds)
         timing[f"k={depth}"] = {"ms_p50": statistics.median(ms), "ms_p95": ms[min(len(ms) - 1, int(0.95 * len(ms)))],
                                 "cpu_ms_p50": statistics.median(c * 1000 for c in cpu), "timed": len(ms)}  # fmt: skip
-    print(f"\nlatency of {fresh.name}, SciFact abstracts, {args.timed_queries} queries")
-    print(f"{'k':6} {'ms/query p50':>13} {'p95':>7} {'CPU ms p50':>11}")
-    for label, row in timing.items():
-        print(f"{label:6} {row['ms_p50']:13.0f} {row['ms_p95']:7.0f} {row['cpu_ms_p50']:11.0f}")
+        row = timing[f"k={depth}"]
+        print(f"latency k={depth}: {row['ms_p50']:.0f} ms/query p50, {row['ms_p95']:.0f} p95, "
+              f"{row['cpu_ms_p50']:.0f} CPU ms p50 ({len(ms)} queries)", flush=True)  # fmt: skip
     out = CACHE / f"rerank_{args.reranker}.json"
-    out.write_text(json.dumps({"reranker": reranker.name, "quality": results, "latency": timing}, indent=2) + "\n")
+    out.write_text(json.dumps({"reranker": fresh.name, "quality": results, "latency": timing}, indent=2) + "\n")
     print(f"\nwrote {out.relative_to(ROOT)}")
 
 
