@@ -1,15 +1,21 @@
-"""Reranking on SciFact (train judgements): nDCG@10 without and with the cross-encoder reranker, and its latency.
+"""Reranking: nDCG@10 without and with a reranker, on SciFact held-out train queries and on the sample
+documents, and the reranker's latency per query at k = 10, 25, 50.
 
-    .venv/bin/python bench/bench_rerank.py [--full] [--queries 100] [--search-type HYBRID] [--depths 10,25,50]
+    HF_HUB_OFFLINE=1 nice .venv/bin/python bench/bench_rerank.py [--reranker fusion|crossencoder]
+        [--depths 10,25,50] [--timed-queries 20] [--quality-depths 10,25,50] [--latency-only]
 
-Builds a knowledge base from the corpus (mini by default: 1,279 abstracts; --full: 5,183) with the bundled
-MiniLM embedder and no chunking (one abstract = one chunk), retrieves 50 documents per judged query, then for
-each depth k reranks the first k with ``CrossEncoderReranker`` (the grounding cross-encoder's relevance head,
-no training for this task) and keeps the rest in search order. Prints nDCG@10, Recall@10 and MRR@10 per depth
-and the reranker's time per query (wall median and p95, and CPU median: k pairs scored in one call, this
-machine's CPU threads), and writes bench/results/rerank[_full].json. The first stage (index + search) is cached
-in bench/results/, so a second run measures the reranker alone. Train judgements only: SciFact's test split
-is held back.
+* **SciFact** (``../shared/eval/scifact``, train judgements only; the test split is held back): the mini corpus
+  (1,279 abstracts, one abstract = one chunk), the bundled MiniLM, HYBRID top 50, the 300 queries of
+  ``qrels/train_mini.tsv`` — none of which ``scripts/rerank/fit_fusion.py`` fits on. The first stage and every
+  vector are shared with that script's cache (``bench/results/fusion_*``): run it first.
+* **Sample documents** (``data/sample``: Markdown, HTML, PDF, DOCX, CSV, XLSX, text; default chunking): the 20
+  answerable questions of ``bench/bench_answer_quality.py``; a chunk is relevant when it holds the phrase the
+  answer must contain.
+
+For each depth k the first k hits are reranked and the rest keep their search order. Quality is computed
+with the embeddings memoised (the same numbers, faster); latency is then measured on ``--timed-queries``
+SciFact queries with a fresh reranker over the plain embedder (wall median / p95, and CPU time of all
+threads). Writes bench/results/rerank_<reranker>.json.
 """
 
 from __future__ import annotations
@@ -17,103 +23,146 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from app.core.wiring import CrossEncoderReranker, build_embedder
-from app.settings import Settings
-from evaluation import RetrievalScores, load_qrels, score_run
-from evaluation.retrieval import build_corpus_kb, load_corpus, load_queries, run_queries
-from ingest.chunking import ChunkingConfig
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "scripts/rerank")]
+
+from bench_answer_quality import ANSWERABLE  # noqa: E402
+from fit_fusion import CACHE, MemoEmbedder, _first_stage  # noqa: E402
+
+from app.core.wiring import CrossEncoderReranker, build_embedder  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from evaluation import load_qrels, score_run  # noqa: E402
+from evaluation.retrieval import Qrels, Run, load_corpus, load_queries  # noqa: E402
+from ingest import ChunkingConfig  # noqa: E402
+from retrieval import Embedder, FolderSource, FusionReranker, KnowledgeBase, Reranker, sync_folder  # noqa: E402
+
 SCIFACT = ROOT.parent / "shared/eval/scifact"
-DEPTH = 50
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--full", action="store_true", help="full corpus + qrels/train.tsv (slow)")
-    parser.add_argument("--queries", type=int, default=100, help="judged queries to use (first N by id order)")
-    parser.add_argument("--search-type", default="HYBRID", choices=["SEMANTIC", "HYBRID"])
-    parser.add_argument("--depths", default="10,25,50", help="comma-separated rerank depths (at most 50)")
-    parser.add_argument("--timed-only", default="", help="depths only timed, on --timed-queries queries (no nDCG)")
-    parser.add_argument("--timed-queries", type=int, default=10, help="queries the --timed-only depths run on")
+    parser.add_argument("--reranker", default="fusion", choices=["fusion", "crossencoder"])
+    parser.add_argument("--quality-depths", default="10,25,50", help="depths scored for nDCG@10")
+    parser.add_argument("--depths", default="10,25,50", help="depths timed")
+    parser.add_argument("--timed-queries", type=int, default=20)
+    parser.add_argument("--quality-queries", type=int, default=300, help="SciFact held-out queries scored")
+    parser.add_argument("--latency-only", action="store_true", help="skip the quality tables")
     args = parser.parse_args()
-    corpus = load_corpus(SCIFACT / ("corpus.jsonl" if args.full else "corpus_mini.jsonl"))
-    qrels = load_qrels(SCIFACT / "qrels" / ("train.tsv" if args.full else "train_mini.tsv"))
-    judged = sorted(qrels, key=int)[: args.queries]
-    qrels = {q: qrels[q] for q in judged}
-    queries = {q: text for q, text in load_queries(SCIFACT / "queries.jsonl").items() if q in qrels}
+    make: Callable[[Embedder], Reranker] = (
+        FusionReranker if args.reranker == "fusion" else lambda _: CrossEncoderReranker()
+    )  # fmt: skip
+    plain = build_embedder(Settings(embedding_backend="torch"))
+    memo = MemoEmbedder(plain)
+    corpus = load_corpus(SCIFACT / "corpus_mini.jsonl")
+    held = load_qrels(SCIFACT / "qrels/train_mini.tsv")
+    held = {q: held[q] for q in sorted(held, key=int)[: args.quality_queries]}
+    texts = load_queries(SCIFACT / "queries.jsonl")
+    run = _first_stage(corpus, {q: texts[q] for q in held}, memo)
+    run = {q: run[q] for q in held}
+    results: dict[str, dict[str, dict[str, float]]] = {}
 
-    # The first stage is cached: indexing is the slow part and does not change between reranker runs.
-    cache = ROOT / f"bench/results/rerank_run{'_full' if args.full else ''}_{args.search_type}_{len(queries)}.json"
-    if cache.is_file():
-        run = {q: [(d, score) for d, score in ranked] for q, ranked in json.loads(cache.read_text()).items()}
-    else:
-        embedder = build_embedder(Settings(embedding_backend="torch"))
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as folder:
-            chunking = ChunkingConfig(strategy="none")
-            kb = build_corpus_kb(corpus, directory=Path(folder), embedder=embedder, chunking=chunking)
-            run = run_queries(kb, queries, search_type=args.search_type, depth=DEPTH)
-            kb.close()
-        elapsed = time.perf_counter() - started
-        print(f"indexed {len(corpus)} documents and searched {len(queries)} queries in {elapsed:.0f} s", flush=True)
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps(run))
+    reranker = make(memo)
+    queries = {q: texts[q] for q in held}
+    if not args.latency_only:
+        _quality_tables(results, reranker, run, held, queries, corpus, plain, make, memo, args)
+    _latency(results, make(plain), run, texts, corpus, args)
 
-    reranker = CrossEncoderReranker()
-    reranker.scores("warm up", ["the first call loads kernels"])
-    rows = {"none": _row(score_run(run, qrels), [], [])}
-    timed_only = {int(d) for d in args.timed_only.split(",") if d}
+
+def _quality_tables(
+    results: dict[str, dict[str, dict[str, float]]], reranker: Reranker, run: Run, held: Qrels,
+    queries: dict[str, str], corpus: dict[str, str], plain: Embedder, make: Callable[[Embedder], Reranker],
+    memo: MemoEmbedder, args: argparse.Namespace,
+) -> None:  # fmt: skip
+    results["scifact"] = _quality(reranker, run, held, queries, {d: t for d, t in corpus.items()}, args)
+    print(f"\nSciFact corpus_mini, {len(held)} held-out train queries, HYBRID top 50, reranker {reranker.name}")
+    _print(results["scifact"])
+
+    sample_run, sample_qrels, sample_queries, chunks = _sample_documents(plain)
+    results["sample"] = _quality(make(memo), sample_run, sample_qrels, sample_queries, chunks, args)
+    print(f"\ndata/sample ({len(chunks)} chunks), {len(sample_qrels)} answerable questions, HYBRID top 50")
+    _print(results["sample"])
+
+
+def _latency(
+    results: dict[str, dict[str, dict[str, float]]], fresh: Reranker, run: Run, texts: dict[str, str],
+    corpus: dict[str, str], args: argparse.Namespace,
+) -> None:  # fmt: skip
+    fresh.scores("warm up", ["the first call loads kernels"])
+    timing: dict[str, dict[str, float]] = {}
     for depth in (int(d) for d in args.depths.split(",")):
-        reranked, seconds, cpu = {}, [], []
-        for n, (qid, ranked) in enumerate(run.items()):
-            if depth in timed_only and n >= args.timed_queries:
-                break
-            head = ranked[:depth]
+        seconds, cpu = [], []
+        for qid in list(run)[: args.timed_queries]:
+            passages = [corpus[d] for d, _ in run[qid][:depth]]
             tick, tock = time.perf_counter(), time.process_time()
-            scores = reranker.scores(queries[qid], [corpus[doc] for doc, _ in head])
+            fresh.scores(texts[qid], passages)
             seconds.append(time.perf_counter() - tick)
             cpu.append(time.process_time() - tock)
-            order = sorted(range(len(head)), key=lambda i: -float(scores[i]))
-            reranked[qid] = [(head[i][0], float(scores[i])) for i in order] + ranked[depth:]
-        if depth in timed_only:  # too few queries for a quality figure: time only
-            rows[f"k={depth}"] = _row(None, seconds, cpu)
-        else:
-            rows[f"k={depth}"] = _row(score_run(reranked, qrels), seconds, cpu)
-
-    name = "corpus.jsonl" if args.full else "corpus_mini.jsonl"
-    print(f"\nSciFact {name}, {len(queries)} judged train queries, {args.search_type} top {DEPTH}, "
-          f"reranker {reranker.name}\n")  # fmt: skip
-    print(f"{'rerank':8} {'nDCG@10':>8} {'vs none':>8} {'R@10':>7} {'MRR@10':>7} {'ms/query p50':>13} {'p95':>7} "
-          f"{'CPU ms p50':>11}")  # fmt: skip
-    for label, row in rows.items():
-        if "nDCG@10" in row:
-            delta = row["nDCG@10"] - rows["none"]["nDCG@10"]
-            quality = f"{row['nDCG@10']:8.4f} {delta:+8.4f} {row['Recall@10']:7.4f} {row['MRR@10']:7.4f}"
-        else:
-            quality = f"{'(timed on ' + str(row['timed']) + ' queries)':>33}"
-        print(f"{label:8} {quality} {row['ms_p50']:13.0f} {row['ms_p95']:7.0f} {row['cpu_ms_p50']:11.0f}")
-    out = ROOT / f"bench/results/rerank{'_full' if args.full else ''}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"corpus": name, "queries": len(queries), "search_type": args.search_type,
-                               "rows": rows}, indent=2) + "\n")  # fmt: skip
+        ms = sorted(s * 1000 for s in seconds)
+        timing[f"k={depth}"] = {"ms_p50": statistics.median(ms), "ms_p95": ms[min(len(ms) - 1, int(0.95 * len(ms)))],
+                                "cpu_ms_p50": statistics.median(c * 1000 for c in cpu), "timed": len(ms)}  # fmt: skip
+        row = timing[f"k={depth}"]
+        print(f"latency k={depth}: {row['ms_p50']:.0f} ms/query p50, {row['ms_p95']:.0f} p95, "
+              f"{row['cpu_ms_p50']:.0f} CPU ms p50 ({len(ms)} queries)", flush=True)  # fmt: skip
+    out = CACHE / f"rerank_{args.reranker}.json"
+    out.write_text(json.dumps({"reranker": fresh.name, "quality": results, "latency": timing}, indent=2) + "\n")
     print(f"\nwrote {out.relative_to(ROOT)}")
 
 
-def _row(scores: RetrievalScores | None, seconds: list[float], cpu: list[float]) -> dict[str, float]:
-    """Quality (unless only timed), wall time per query (p50, p95) and CPU time per query (all threads; steadier
-    on a busy machine)."""
-    ms = sorted(s * 1000 for s in seconds) or [0.0]
-    row = {"ms_p50": statistics.median(ms), "ms_p95": ms[min(len(ms) - 1, int(0.95 * len(ms)))],
-           "cpu_ms_p50": statistics.median(c * 1000 for c in cpu) if cpu else 0.0, "timed": len(seconds)}  # fmt: skip
-    if scores is not None:
-        values = scores.as_dict()
-        row |= {"nDCG@10": values["nDCG@10"], "Recall@10": values["Recall@10"], "MRR@10": values["MRR@10"]}
-    return row
+def _quality(
+    reranker: Reranker, run: Run, qrels: Qrels, queries: dict[str, str], texts: dict[str, str],
+    args: argparse.Namespace,
+) -> dict[str, dict[str, float]]:  # fmt: skip
+    rows = {"none": _scores(run, qrels)}
+    for depth in (int(d) for d in args.quality_depths.split(",")):
+        reranked: Run = {}
+        for qid, ranked in run.items():
+            head = ranked[:depth]
+            scores = reranker.scores(queries[qid], [texts[d] for d, _ in head])
+            order = sorted(range(len(head)), key=lambda i: (-float(scores[i]), i))
+            reranked[qid] = [(head[i][0], float(scores[i])) for i in order] + ranked[depth:]
+        rows[f"k={depth}"] = _scores(reranked, qrels)
+    return rows
+
+
+def _scores(run: Run, qrels: Qrels) -> dict[str, float]:
+    values = score_run(run, qrels).as_dict()
+    return {"nDCG@10": float(values["nDCG@10"]), "Recall@10": float(values["Recall@10"]),
+            "MRR@10": float(values["MRR@10"])}  # fmt: skip
+
+
+def _print(rows: dict[str, dict[str, float]]) -> None:
+    print(f"{'rerank':8} {'nDCG@10':>8} {'vs none':>8} {'R@10':>7} {'MRR@10':>7}")
+    for label, row in rows.items():
+        delta = "" if label == "none" else f"{row['nDCG@10'] - rows['none']['nDCG@10']:+8.4f}"
+        print(f"{label:8} {row['nDCG@10']:8.4f} {delta:>8} {row['Recall@10']:7.4f} {row['MRR@10']:7.4f}")
+
+
+def _sample_documents(embedder: Embedder) -> tuple[Run, Qrels, dict[str, str], dict[str, str]]:
+    """data/sample indexed as ``ragkb sync`` does, each answerable question's top 50 chunks, and judgements:
+    a chunk is relevant when it holds the expected phrase."""
+    with tempfile.TemporaryDirectory() as folder:
+        kb = KnowledgeBase(directory=Path(folder), embedder=embedder, chunking=ChunkingConfig())
+        sync_folder(kb, FolderSource("DS00000001", ROOT / "data/sample"))
+        run: Run = {}
+        chunks: dict[str, str] = {}
+        qrels: Qrels = {}
+        queries = {str(i): question for i, (question, _) in enumerate(ANSWERABLE)}
+        for qid, question in queries.items():
+            hits = kb.retrieve(question, k=50, search_type="HYBRID")
+            run[qid] = [(hit.chunk_id, hit.score) for hit in hits]
+            chunks.update((hit.chunk_id, hit.text) for hit in hits)
+        kb.close()
+    for qid, (_, phrase) in enumerate(ANSWERABLE):
+        relevant = {chunk: 1 for chunk, text in chunks.items() if phrase.lower() in text.lower()}
+        if relevant:
+            qrels[str(qid)] = relevant
+    return {q: run[q] for q in qrels}, qrels, {q: queries[q] for q in qrels}, chunks
 
 
 if __name__ == "__main__":

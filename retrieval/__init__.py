@@ -17,6 +17,7 @@ from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceT
 from retrieval.errors import ModelMismatch, RetrievalError
 from retrieval.extractive import ABSTENTION, ExtractiveGenerator
 from retrieval.filters import parse_filter
+from retrieval.fusion_rerank import FusionReranker
 from retrieval.generation import (
     NO_ANSWER,
     Answer,
@@ -26,6 +27,7 @@ from retrieval.generation import (
     GenerationFailed,
     Generator,
     Piece,
+    join_pieces,
 )
 from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound, Registry
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, KnowledgeBase
@@ -78,6 +80,7 @@ __all__ = [
     "ExtractiveGenerator",
     "FaissStore",
     "FolderSource",
+    "FusionReranker",
     "GenerationFailed",
     "Generator",
     "HashEmbedder",
@@ -116,6 +119,7 @@ __all__ = [
     "import_kb",
     "index_content",
     "is_exported",
+    "join_pieces",
     "new_id",
     "open_database",
     "parse_filter",

@@ -16,12 +16,15 @@ from typing import Any
 @dataclass
 class FakeChat:
     """The running server: its ``base_url`` (for ``RAGKB_LLM_BASE_URL``), the ``reply`` it gives (change it
-    between calls), the ``requests`` it received, and ``fail`` to answer 500 instead."""
+    between calls), the ``requests`` it received, and ``fail`` to answer 500 instead. With ``gate``, a
+    streamed reply stops after its first ``gate_after`` words until the test sets the gate."""
 
     base_url: str
     reply: str
     requests: list[dict[str, Any]] = field(default_factory=list)
     fail: bool = False
+    gate: threading.Event | None = None
+    gate_after: int = 0
 
 
 @contextmanager
@@ -60,6 +63,8 @@ def fake_chat_server(reply: str) -> Iterator[FakeChat]:
             self.end_headers()
             words = text.split(" ")
             for i, word in enumerate(words):  # one word a delta, as models stream tokens
+                if chat.gate is not None and i == chat.gate_after:
+                    chat.gate.wait(timeout=60)
                 delta = {"content": word if i == 0 else f" {word}"}
                 chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "model": model,
                          "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}  # fmt: skip

@@ -188,11 +188,10 @@ class Services:
 
     @property
     def reranker(self) -> Reranker:
-        """The reranker of ``rerankingConfiguration`` and ``Rerank``, loaded on first use (the checker's lock:
-        both may load the cross-encoder)."""
+        """The reranker of ``rerankingConfiguration`` and ``Rerank``, made on first use."""
         with self._checker_lock:
             if self._reranker is None:
-                self._reranker = build_reranker(self.settings)
+                self._reranker = build_reranker(self.settings, self.embedder)
             return self._reranker
 
     def close(self, *, save: bool = True) -> None:

@@ -30,6 +30,7 @@ from retrieval import (
     Embedder,
     ExtractiveGenerator,
     FaissStore,
+    FusionReranker,
     Generator,
     HashEmbedder,
     Home,
@@ -198,8 +199,8 @@ def _minilm_sentence_vectors(settings: Settings) -> Encode:
 class CrossEncoderReranker:
     """The grounding cross-encoder's relevance head (``grounding/crossencoder.py``: "this text addresses this
     question", trained on question-answer pairs) read as a reranker of ``(query, passage)`` pairs: a
-    zero-training baseline. It lowers nDCG@10 on SciFact (``docs/reranking.md``): kept so the operations
-    answer, not recommended."""
+    zero-training baseline. It lowers nDCG@10 on SciFact (``docs/reranking.md``): kept for
+    ``bench/bench_rerank.py --reranker crossencoder``, not served."""
 
     name = "ragkb-crossencoder-relevance"
 
@@ -210,11 +211,12 @@ class CrossEncoderReranker:
         return self.model.relevance([(query, text) for text in texts])
 
 
-def build_reranker(settings: Settings) -> Reranker:
-    """The word-overlap fake with the hash embedder (tests), else the cross-encoder's relevance head."""
+def build_reranker(settings: Settings, embedder: Embedder) -> Reranker:
+    """The word-overlap fake with the hash embedder (tests), else the fusion reranker reading passages with
+    ``embedder`` (``retrieval/fusion_rerank.py``, fitted with the bundled MiniLM; docs/reranking.md)."""
     if settings.embedder == "hash":
         return OverlapReranker()
-    return CrossEncoderReranker()
+    return FusionReranker(embedder)
 
 
 def build_generator(settings: Settings, embedder: Embedder) -> Generator:

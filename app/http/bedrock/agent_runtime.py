@@ -27,9 +27,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from app.core.errors import RequestError, SessionNotFound
+from app.core.followups import FollowUp, read_follow_up, retrieve_follow_up
 from app.core.keys import Principal
 from app.core.services import Services
-from app.core.sessions import Turn, contextual_query
+from app.core.sessions import Turn
 from app.core.views import hit_view
 from app.http.bedrock.converse import guard_text
 from app.http.bedrock.protocol import AGENT_RUNTIME, bedrock_input, check_query, policy
@@ -187,17 +188,18 @@ def start_turn(services: Services, principal: Principal, params: Mapping[str, An
     guardrail = kb_config.get("generationConfiguration", {}).get("guardrailConfiguration")
     session_id = params.get("sessionId")
     history = [] if session_id is None else _history(services, session_id, kb_id=info.id)
-    query = contextual_query(history, question)
+    follow_up = read_follow_up(history, question)
     verdict = None if guardrail is None else guard_text(services, guardrail, source="INPUT", text=question)
     if session_id is None:  # made once the request has passed every check
         session_id = services.sessions.create().id
     if verdict is not None and verdict.blocked:
-        return RagTurn(info.id, question, query, [], session_id, guardrail, blocked=verdict.text)
+        return RagTurn(info.id, question, follow_up.question, [], session_id, guardrail, blocked=verdict.text)
     if verdict is not None and verdict.intervened:  # masked: the masked question is searched and answered
         question = verdict.text
-        query = contextual_query(history, question)
-    hits = search(kb, query, kb_config.get("retrievalConfiguration"), reranker=lambda: services.reranker)
-    return RagTurn(info.id, question, query, hits, session_id, guardrail)
+        follow_up = read_follow_up(history, question)
+    hits = search(kb, follow_up.question, kb_config.get("retrievalConfiguration"),
+                  reranker=lambda: services.reranker, follow_up=follow_up)  # fmt: skip
+    return RagTurn(info.id, question, follow_up.question, hits, session_id, guardrail)
 
 
 def guard_answer(services: Services, turn: RagTurn, answer: Answer) -> tuple[Answer, str | None]:
@@ -230,22 +232,33 @@ def _history(services: Services, session_id: str, *, kb_id: str) -> list[Turn]:
 
 
 def search(
-    kb: KnowledgeBase, query: str, configuration: Mapping[str, Any] | None, *, reranker: Callable[[], Reranker]
+    kb: KnowledgeBase,
+    query: str,
+    configuration: Mapping[str, Any] | None,
+    *,
+    reranker: Callable[[], Reranker],
+    follow_up: FollowUp | None = None,
 ) -> list[Hit]:
     """Run a Bedrock ``KnowledgeBaseRetrievalConfiguration`` (validated by the caller's input shape).
 
     With a ``rerankingConfiguration``, the ``numberOfResults`` hits found are reranked by ``reranker()``
     (whatever ``modelArn`` names) and the best ``numberOfRerankedResults`` (default: all) come back with the
-    reranker's scores, as Bedrock does.
+    reranker's scores, as Bedrock does. With a session's ``follow_up``, each of its queries is retrieved and
+    the rankings fused (``app/core/followups.py``); ``query`` is what the reranker reads.
     """
     vector = (configuration or {}).get(_VECTOR, {})
     where = vector.get("filter")
-    hits = kb.retrieve(
-        query,
-        k=vector.get("numberOfResults", DEFAULT_RESULTS),
-        search_type=vector.get("overrideSearchType", DEFAULT_SEARCH_TYPE),
-        filter=None if where is None else parse_filter(where),
-    )
+
+    def retrieve(text: str, k: int) -> list[Hit]:
+        return kb.retrieve(
+            text,
+            k=k,
+            search_type=vector.get("overrideSearchType", DEFAULT_SEARCH_TYPE),
+            filter=None if where is None else parse_filter(where),
+        )
+
+    k = vector.get("numberOfResults", DEFAULT_RESULTS)
+    hits = retrieve(query, k) if follow_up is None else retrieve_follow_up(follow_up, k=k, retrieve=retrieve)
     reranking = vector.get("rerankingConfiguration")
     if reranking is None:
         return hits

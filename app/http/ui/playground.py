@@ -2,23 +2,29 @@
 
 ``GET /ui/playground`` is the page (with a conversation's history when ``conversation`` is given);
 ``POST /ui/playground/ask`` answers one question and returns the turn as an HTML fragment that htmx
-appends to the conversation.
+appends to the conversation. ``POST /ui/playground/stream`` (what the page's script calls) streams the same
+turn as newline-delimited JSON: ``{"text": ...}`` per sentence as the generator writes it, then
+``{"html": ...}``, the turn's fragment with its citations and grounding (``{"error": ...}`` instead when the
+answer fails once the stream has begun; a bad question is refused before, as by ``/ask``).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 
-from app.core.console.conversations import turn_record
-from app.core.console.playground import AskOptions, ask
+from app.core.console.conversations import Turn, turn_record
+from app.core.console.playground import AskOptions, Question, finish, retrieve, stream
 from app.core.errors import RequestError
+from app.core.keys import Principal
+from app.core.services import Services
 from app.http.deps import ServicesDep
 from app.http.ui.session import Csrf, UiPrincipal, render
-from retrieval import DEFAULT_SEARCH_TYPE, MAX_K, MAX_QUERY_CHARS
+from retrieval import DEFAULT_SEARCH_TYPE, MAX_K, MAX_QUERY_CHARS, GenerationFailed, join_pieces
 
 router = APIRouter()
 
@@ -47,6 +53,44 @@ def ask_question(
     filter: Annotated[str, Form()] = "", grounding_threshold: Annotated[str, Form()] = "",
     relevance_threshold: Annotated[str, Form()] = "",
 ) -> HTMLResponse:  # fmt: skip
+    question = _question(services, principal, kb, query, conversation, k=k, search_type=search_type,
+                         filter=filter, grounding_threshold=grounding_threshold,
+                         relevance_threshold=relevance_threshold)  # fmt: skip
+    turn = finish(services, question, services.generator.generate(question.query, question.hits))
+    return _turn_fragment(request, services, principal, turn)
+
+
+@router.post("/playground/stream", response_class=StreamingResponse, dependencies=[Csrf])
+def stream_question(
+    request: Request, services: ServicesDep, principal: UiPrincipal,
+    kb: Annotated[str, Form()], query: Annotated[str, Form()], conversation: Annotated[str, Form()] = "",
+    k: Annotated[int, Form(ge=1, le=MAX_K)] = 5, search_type: Annotated[str, Form()] = DEFAULT_SEARCH_TYPE,
+    filter: Annotated[str, Form()] = "", grounding_threshold: Annotated[str, Form()] = "",
+    relevance_threshold: Annotated[str, Form()] = "",
+) -> StreamingResponse:  # fmt: skip
+    question = _question(services, principal, kb, query, conversation, k=k, search_type=search_type,
+                         filter=filter, grounding_threshold=grounding_threshold,
+                         relevance_threshold=relevance_threshold)  # fmt: skip
+
+    def lines() -> Iterator[str]:
+        try:
+            pieces = []
+            for piece in stream(services, question):
+                pieces.append(piece)
+                yield json.dumps({"text": piece.text}) + "\n"
+            turn = finish(services, question, join_pieces(pieces))
+            html = _turn_fragment(request, services, principal, turn).body
+            yield json.dumps({"html": bytes(html).decode("utf-8")}) + "\n"
+        except GenerationFailed as exc:  # the status line is sent: the failure travels in the stream
+            yield json.dumps({"error": str(exc)}) + "\n"
+
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+
+def _question(
+    services: Services, principal: Principal, kb: str, query: str, conversation: str, *, k: int, search_type: str,
+    filter: str, grounding_threshold: str, relevance_threshold: str,
+) -> Question:  # fmt: skip
     if search_type not in ("HYBRID", "SEMANTIC"):
         raise RequestError("search type must be HYBRID or SEMANTIC")
     if not query.strip() or len(query) > MAX_QUERY_CHARS:
@@ -56,7 +100,12 @@ def ask_question(
         grounding_threshold=_threshold(grounding_threshold, "grounding"),
         relevance_threshold=_threshold(relevance_threshold, "relevance"),
     )  # fmt: skip
-    turn = ask(services, kb=kb, principal=principal, query=query, options=options, conversation_id=conversation or None)
+    return retrieve(services, kb=kb, principal=principal, query=query, options=options,
+                    conversation_id=conversation or None)  # fmt: skip
+
+
+def _turn_fragment(request: Request, services: Services, principal: Principal, turn: Turn) -> HTMLResponse:
+    """The answered turn, kept in the history, as the fragment the page appends (conversation list updated)."""
     services.console.history.add(turn, owner=principal.name)
     conversations = services.console.history.conversations(owner=principal.name)
     return render(request, "turn_response.html", {"turn": turn_record(turn), "conversations": conversations})

@@ -1,4 +1,5 @@
-// The console's few behaviours: error messages, claim -> evidence, keyboard shortcuts, rating keys.
+// The console's few behaviours: error messages, claim -> evidence, keyboard shortcuts, the playground's
+// streamed answer, rating keys.
 (function () {
   "use strict";
   function flash(message) {
@@ -40,6 +41,71 @@
     var form = event.target.closest && event.target.closest("form");
     if (form) { event.preventDefault(); form.requestSubmit(); }
   });
+
+  // The playground streams its answer: each sentence appears as the generator writes it, then the whole turn
+  // (answer with citations, chunks, grounding) replaces it. The form keeps hx-post for its attributes'
+  // sake, but this capturing listener sends it and htmx never sees the submit.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-stream]")) return;
+    event.preventDefault();
+    event.stopPropagation();
+    if (form.dataset.busy) return;
+    form.dataset.busy = "1";
+    var turns = document.querySelector(form.getAttribute("hx-target"));
+    var indicator = document.querySelector(form.getAttribute("hx-indicator"));
+    var live = document.createElement("article"), question = document.createElement("h3");
+    var text = document.createElement("p");
+    live.className = "turn streaming";
+    live.setAttribute("data-testid", "streaming-turn");
+    question.className = "question";
+    question.textContent = form.query.value;
+    text.className = "answer";
+    text.setAttribute("data-testid", "streamed-answer");
+    live.append(question, text);
+    var body = new URLSearchParams(new FormData(form));
+    if (indicator) indicator.classList.add("htmx-request");
+    function handle(message) {
+      if (message.error) throw new Error(message.error);
+      if (message.text !== undefined) {
+        if (!live.isConnected) turns.append(live);
+        text.textContent += (text.textContent ? " " : "") + message.text;
+        live.scrollIntoView({block: "nearest"});
+      }
+      if (message.html !== undefined) {
+        live.remove();
+        htmx.swap(turns, message.html, {swapStyle: "beforeend"});
+        form.query.value = "";
+        form.query.focus();
+      }
+    }
+    fetch(form.dataset.stream, {method: "POST", body: body, credentials: "same-origin"}).then(function (response) {
+      if (!response.ok) {
+        return response.text().then(function (raw) {
+          var message = "Request failed (" + response.status + ")";
+          try { message = JSON.parse(raw).error.message || message; } catch (e) { /* not JSON */ }
+          throw new Error(message);
+        });
+      }
+      var reader = response.body.getReader(), decoder = new TextDecoder(), buffer = "";
+      function read() {
+        return reader.read().then(function (chunk) {
+          buffer += decoder.decode(chunk.value || new Uint8Array(0), {stream: !chunk.done});
+          var lines = buffer.split("\n");
+          buffer = lines.pop();
+          lines.forEach(function (line) { if (line.trim()) handle(JSON.parse(line)); });
+          if (!chunk.done) return read();
+        });
+      }
+      return read();
+    }).catch(function (error) {
+      live.remove();
+      flash(error.message || "The server cannot be reached.");
+    }).finally(function () {
+      delete form.dataset.busy;
+      if (indicator) indicator.classList.remove("htmx-request");
+    });
+  }, true);
 
   // Rating page: keys set the current response's rating; when every response has one, the form is sent.
   document.addEventListener("keydown", function (event) {

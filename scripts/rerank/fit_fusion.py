@@ -1,0 +1,200 @@
+"""Fit the fusion reranker (``retrieval/data/fusion_reranker.json``) on SciFact train queries, report held-out nDCG.
+
+    HF_HUB_OFFLINE=1 nice .venv/bin/python scripts/rerank/fit_fusion.py [--write]
+
+Data (``../shared/eval/scifact``; only SciFact's train judgements exist there, its test split is held back):
+
+* corpus: ``corpus_mini.jsonl`` (1,279 abstracts), one abstract = one chunk, the bundled MiniLM embedder;
+* FIT queries: the 215 train queries that are NOT in ``qrels/train_mini.tsv`` and all of whose judged
+  abstracts are in the mini corpus (judgements from ``qrels/train.tsv``);
+* HELD-OUT queries: the 300 queries of ``qrels/train_mini.tsv`` — never fitted on, used only for the table.
+
+First stage: HYBRID search, top 50 (cached in ``bench/results/fusion_first_stage.json``). Each query's list is
+cut at k = 10, 25 and 50 and featurised by ``FusionReranker.features`` itself (one code path with the service;
+embeddings are memoised per text so the corpus is embedded once). Rows from all three depths are stacked and a
+standardised logistic regression (scikit-learn, L2, C=1, deterministic lbfgs; no randomness) is fitted on
+the FIT rows, label = judged relevant. The table compares nDCG@10 / MRR@10 on the HELD-OUT queries with no
+reranking and with reranking the first k. ``--write`` saves the weights.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from app.core.wiring import build_embedder  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from evaluation import load_qrels, score_run  # noqa: E402
+from evaluation.retrieval import Qrels, Run, build_corpus_kb, load_corpus, load_queries, run_queries  # noqa: E402
+from ingest.chunking import ChunkingConfig  # noqa: E402
+from retrieval import Embedder  # noqa: E402
+from retrieval.fusion_rerank import FEATURES, WEIGHTS, FusionReranker, FusionWeights  # noqa: E402
+
+SCIFACT = ROOT.parent / "shared/eval/scifact"
+CACHE = ROOT / "bench/results"
+DEPTHS = (10, 25, 50)
+
+
+class MemoEmbedder:
+    """The real embedder with every text's vector and token count remembered (the fit reads each text often)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner = inner
+        self.vectors: dict[str, npt.NDArray[np.float32]] = {}  # by the text's digest (a cache file stays small)
+        self.tokens: dict[str, int] = {}
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed_documents(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        keys = [digest(t) for t in texts]
+        missing = list({k: t for k, t in zip(keys, texts, strict=True) if k not in self.vectors}.items())
+        if missing:
+            vectors = self.inner.embed_documents([t for _, t in missing])
+            self.vectors.update(zip([k for k, _ in missing], vectors, strict=True))
+        return np.stack([self.vectors[k] for k in keys]) if texts else np.zeros((0, self.dimension), np.float32)
+
+    def embed_query(self, text: str) -> npt.NDArray[np.float32]:
+        return self.embed_documents([text])[0]
+
+    def count_model_tokens(self, texts: Sequence[str]) -> list[int]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.tokens))
+        if missing:
+            self.tokens.update(zip(missing, self.inner.count_model_tokens(missing), strict=True))
+        return [self.tokens[t] for t in texts]
+
+    def fits(self, texts: Sequence[str]) -> list[bool]:
+        window = getattr(self.inner, "max_seq_length", 512)
+        return [n <= window for n in self.count_model_tokens(texts)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true", help=f"save the weights to {WEIGHTS.relative_to(ROOT)}")
+    parser.add_argument("--drop", default="", help="comma-separated features to leave out (ablation; not --write)")
+    args = parser.parse_args()
+    corpus = load_corpus(SCIFACT / "corpus_mini.jsonl")
+    full, held = load_qrels(SCIFACT / "qrels/train.tsv"), load_qrels(SCIFACT / "qrels/train_mini.tsv")
+    fit = {q: j for q, j in full.items() if q not in held and all(d in corpus for d in j)}
+    texts = load_queries(SCIFACT / "queries.jsonl")
+    embedder = MemoEmbedder(build_embedder(Settings(embedding_backend="torch")))
+    run = _first_stage(corpus, {q: texts[q] for q in {*fit, *held}}, embedder)
+    reranker = FusionReranker(embedder, weights=_placeholder())
+
+    started = time.perf_counter()
+    x_fit, y_fit = _rows(reranker, run, fit, texts, corpus)
+    print(f"featurised {len(fit)} fit queries x {DEPTHS} in {time.perf_counter() - started:.0f} s", flush=True)
+    _save_vectors(embedder)
+    drop = {f for f in args.drop.split(",") if f}
+    keep = np.array([f not in drop for f in FEATURES])
+    weights = _fit(x_fit, y_fit, keep)
+    print("weights (standardised):", {f: round(c, 3) for f, c in zip(FEATURES, weights.coef, strict=True)})
+
+    reranker.weights = weights
+    print(f"\nSciFact corpus_mini.jsonl, HYBRID top 50; fitted on {len(fit)} train queries, "
+          f"scored on {len(held)} other (held-out) train queries\n")  # fmt: skip
+    print(f"{'rerank':8} {'nDCG@10':>8} {'vs none':>8} {'R@10':>7} {'MRR@10':>7}")
+    base = score_run({q: run[q] for q in held}, held).as_dict()
+    print(f"{'none':8} {base['nDCG@10']:8.4f} {'':8} {base['Recall@10']:7.4f} {base['MRR@10']:7.4f}")
+    for depth in DEPTHS:
+        reranked: Run = {}
+        for qid in held:
+            head = run[qid][:depth]
+            scores = reranker.scores(texts[qid], [corpus[d] for d, _ in head])
+            order = sorted(range(len(head)), key=lambda i: (-float(scores[i]), i))
+            reranked[qid] = [(head[i][0], float(scores[i])) for i in order] + run[qid][depth:]
+        row = score_run(reranked, held).as_dict()
+        delta = row["nDCG@10"] - base["nDCG@10"]
+        print(f"{'k=' + str(depth):8} {row['nDCG@10']:8.4f} {delta:+8.4f} {row['Recall@10']:7.4f} {row['MRR@10']:7.4f}")
+    _save_vectors(embedder)
+    if args.write:
+        if drop:
+            raise SystemExit("--write with --drop would ship an ablation")
+        weights.save(WEIGHTS)
+        print(f"\nwrote {WEIGHTS.relative_to(ROOT)}")
+
+
+def _first_stage(corpus: dict[str, str], queries: dict[str, str], embedder: MemoEmbedder) -> Run:
+    cache = CACHE / "fusion_first_stage.json"
+    vectors = CACHE / "fusion_vectors.npz"
+    if cache.is_file() and vectors.is_file():  # the run and what it embedded
+        saved = np.load(vectors, allow_pickle=False)
+        keys = saved["digests"].tolist() if "digests" in saved else [digest(t) for t in saved["texts"].tolist()]
+        embedder.vectors.update(zip(keys, saved["vectors"], strict=True))
+        return {q: [(d, s) for d, s in ranked] for q, ranked in json.loads(cache.read_text()).items()}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        kb = build_corpus_kb(corpus, directory=Path(folder), embedder=embedder,
+                             chunking=ChunkingConfig(strategy="none"))  # fmt: skip
+        run = run_queries(kb, queries, search_type="HYBRID", depth=50)
+        kb.close()
+    print(f"first stage: {len(corpus)} documents, {len(queries)} queries, {time.perf_counter() - started:.0f} s",
+          flush=True)  # fmt: skip
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(run))
+    _save_vectors(embedder)
+    return run
+
+
+def _save_vectors(embedder: MemoEmbedder) -> None:
+    """Every vector computed so far (abstracts, sentences, queries): a second run embeds nothing."""
+    vectors = np.stack(list(embedder.vectors.values()))
+    np.savez(CACHE / "fusion_vectors.npz", digests=np.array(list(embedder.vectors)), vectors=vectors)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _rows(
+    reranker: FusionReranker, run: Run, qrels: Qrels, texts: dict[str, str], corpus: dict[str, str]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
+    xs, ys = [], []
+    for qid in sorted(qrels, key=int):
+        for depth in DEPTHS:
+            head = run[qid][:depth]
+            xs.append(reranker.features(texts[qid], [corpus[d] for d, _ in head]))
+            ys += [int(qrels[qid].get(d, 0) > 0) for d, _ in head]
+    return np.vstack(xs), np.array(ys)
+
+
+def _fit(x: npt.NDArray[np.float64], y: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]) -> FusionWeights:
+    from sklearn.linear_model import LogisticRegression
+
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(((x - mean) / scale)[:, keep], y)
+    coef = np.zeros(len(FEATURES))
+    coef[keep] = model.coef_[0]
+    return FusionWeights(
+        features=FEATURES, mean=tuple(mean.tolist()), scale=tuple(scale.tolist()), coef=tuple(coef.tolist()),
+        intercept=float(model.intercept_[0]),
+        trained_on=f"SciFact train, {len(y)} (query, abstract) rows of HYBRID top 10/25/50 lists, "
+        "corpus_mini, queries not in train_mini (scripts/rerank/fit_fusion.py)",
+    )  # fmt: skip
+
+
+def _placeholder() -> FusionWeights:
+    n = len(FEATURES)
+    return FusionWeights(FEATURES, (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, "nothing yet")
+
+
+if __name__ == "__main__":
+    main()
