@@ -15,6 +15,7 @@ from app.core.errors import SessionConflict, SessionNotFound
 from app.core.postgres import schema
 from app.core.postgres.sessions import PostgresSessionStore
 from app.core.sessions import SESSION_LIFETIME, SessionStore, SqliteSessionStore, Turn, contextual_query
+from retrieval import Database
 from tests.bedrock_clients import (
     Clients,
     boto_clients,
@@ -24,7 +25,6 @@ from tests.bedrock_clients import (
     rag_request,
     text_document,
 )
-from retrieval import Database
 from tests.conftest import ServerFactory
 
 VACATION = "Full-time staff get 25 vacation days a year, booked through the HR portal."
