@@ -69,4 +69,32 @@ MIGRATIONS: tuple[str, ...] = (
         uri text NOT NULL, data_source_id text NOT NULL, outcome text NOT NULL,
         PRIMARY KEY (kb_id, job_id, data_source_id, uri));
     """,
+    # What BM25 needs of the keyword side. A chunk's length in words (as FTS5 counts tokens: runs of letters
+    # and digits), stored with the chunk; per knowledge base, how many chunks have keywords and their summed
+    # length, kept by a trigger in the chunks' own transaction. Document frequencies are counted per query on
+    # the GIN index (retrieval/store/postgres/catalog.py).
+    r"""
+    CREATE FUNCTION ragkb_word_count(text) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        AS $$ SELECT count(*)::integer FROM regexp_matches($1, '\w+', 'g') $$;
+    ALTER TABLE chunks ADD COLUMN words integer GENERATED ALWAYS AS (ragkb_word_count(text)) STORED;
+    CREATE TABLE keyword_stats (
+        kb_id text PRIMARY KEY REFERENCES knowledge_bases(id) ON DELETE CASCADE,
+        chunks bigint NOT NULL, words bigint NOT NULL);
+    INSERT INTO keyword_stats
+        SELECT kb_id, count(*), sum(words) FROM chunks WHERE keywords IS NOT NULL GROUP BY kb_id;
+    CREATE FUNCTION ragkb_count_keyword_chunks() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'INSERT' AND OLD.keywords IS NOT NULL THEN
+            UPDATE keyword_stats SET chunks = chunks - 1, words = words - OLD.words WHERE kb_id = OLD.kb_id;
+        END IF;
+        IF TG_OP <> 'DELETE' AND NEW.keywords IS NOT NULL THEN
+            INSERT INTO keyword_stats VALUES (NEW.kb_id, 1, NEW.words)
+                ON CONFLICT (kb_id) DO UPDATE SET chunks = keyword_stats.chunks + 1,
+                    words = keyword_stats.words + excluded.words;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER chunks_keyword_stats AFTER INSERT OR DELETE OR UPDATE OF text, searchable ON chunks
+        FOR EACH ROW EXECUTE FUNCTION ragkb_count_keyword_chunks();
+    """,
 )
