@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from ingest.chunking import ChunkingConfig
 from retrieval import Database, IngestionJob, JobAlreadyQueued, JobQueue, PostgresKnowledgeBase, PostgresRegistry
 from retrieval.embedding import HashEmbedder
 from retrieval.knowledge_base import KnowledgeBaseBusy
+from retrieval.sync import FolderSource, SyncBusy, sync_folder
 
 
 @pytest.fixture
@@ -85,3 +87,24 @@ def test_a_running_sync_holds_the_knowledge_base(database: Database, postgres_ur
     with same_kb.exclusive():  # released: free again
         pass
     other_process.close()
+
+
+def test_a_sync_beside_a_queued_job_is_refused_and_leaves_it_queued(database: Database, tmp_path: Path) -> None:
+    """``ragkb sync`` (in process) finding a job the queue owns, waiting for a worker or for the take-over of
+    a dead worker's, refuses to run and leaves the job alone: the embedded store would mark it FAILED as
+    interrupted, but here a worker will still run it."""
+    (tmp_path / "a.txt").write_text("Vacation days are booked in the HR portal.", encoding="utf-8")
+    queue = JobQueue(database, lease_s=30)
+    kb = _kb(database, "kb")
+    waiting = queue.enqueue(kb.kb_id, IngestionJob.new("DS", status="STARTING"))
+    with pytest.raises(SyncBusy, match=f"ingestion job {waiting.id} is STARTING.*ragkb worker"):
+        sync_folder(kb, FolderSource("DS", tmp_path))
+    claim = queue.claim("a")  # claimed, then its worker died: the job waits for its lease to run out
+    assert claim is not None
+    kb.catalog.put_job(replace(claim.job, status="IN_PROGRESS"))
+    with pytest.raises(SyncBusy, match="is IN_PROGRESS"):
+        sync_folder(kb, FolderSource("DS", tmp_path))
+    assert [(j.id, j.status, j.failures) for j in kb.catalog.jobs()] == [(waiting.id, "IN_PROGRESS", ())]
+    kb.catalog.put_job(replace(claim.job, status="COMPLETE"))
+    job_id, report = sync_folder(kb, FolderSource("DS", tmp_path))  # nothing queued: the sync runs
+    assert report.new_documents_indexed == 1 and job_id != waiting.id
