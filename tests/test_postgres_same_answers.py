@@ -94,7 +94,16 @@ def test_keyword_side_scores_as_fts5_bm25(request: pytest.FixtureRequest) -> Non
                           for b in ("embedded", "postgres"))  # fmt: skip
     for kb in (embedded, postgres):
         _fill(kb)
-    for query in [*QUERIES, "note 17 coffee", "euros orders shipping", "the"]:
+    queries = [*QUERIES, "note 17 coffee", "euros orders shipping", "the"]
+    _same_keyword_scores(embedded, postgres, queries)
+    for kb in (embedded, postgres):  # replaced documents: the counts behind IDF and lengths follow
+        for i in range(0, 40, 3):
+            add(kb, f"doc{i:03d}.txt", f"Coffee espresso note {i}: " + "grind pressure " * (i % 5 + 1))
+    _same_keyword_scores(embedded, postgres, [*queries, "espresso grind"])
+
+
+def _same_keyword_scores(embedded: KnowledgeBase, postgres: KnowledgeBase, queries: list[str]) -> None:
+    for query in queries:
         want = embedded.catalog.keyword_search(query, limit=20)
         got = postgres.catalog.keyword_search(query, limit=20)
         assert [round(s, 6) for _, s in got] == [round(s, 6) for _, s in want], query
