@@ -373,14 +373,17 @@ class PostgresCatalog:
                 "q AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q FROM w) "
                 "SELECT c.id, sum(w.idf * cardinality(u.positions) * {k1_plus_1} / (cardinality(u.positions) "
                 "+ {k1} * (1 - {b} + {b} * c.words / %s::float8))) AS s "
-                "FROM chunks c CROSS JOIN q CROSS JOIN LATERAL unnest(c.keywords) u JOIN w ON w.lexeme = u.lexeme "
+                # Only the query's lexemes unnested (weighted A, then filtered): not the chunk's whole vector.
+                "FROM chunks c CROSS JOIN q "
+                "CROSS JOIN LATERAL unnest(ts_filter(setweight(c.keywords, 'A', %s::text[]), '{{a}}')) u "
+                "JOIN w ON w.lexeme = u.lexeme "
                 "WHERE c.kb_id = %s AND c.keywords @@ q.q AND {where} GROUP BY c.id ORDER BY s DESC, c.id LIMIT %s"
             ).format(
                 k1=sql.Literal(K1), b=sql.Literal(B), k1_plus_1=sql.Literal(K1 + 1),
                 where=sql.SQL("TRUE") if where is None else where,
             )  # fmt: skip
             average = max(length / total, 1.0)
-            rows = conn.execute(statement, (kept, idf, average, self.kb_id, limit)).fetchall()
+            rows = conn.execute(statement, (kept, idf, average, kept, self.kb_id, limit)).fetchall()
         return [(int(i), float(s)) for i, s in rows]
 
     def _term_statistics(self, conn: psycopg.Connection, text: str) -> tuple[int, int, dict[str, int]]:
