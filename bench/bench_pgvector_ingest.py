@@ -30,12 +30,12 @@ from app.settings import Settings  # noqa: E402
 from ingest.chunking import ChunkingConfig  # noqa: E402
 from retrieval import (  # noqa: E402
     Database,
-    HashEmbedder,
     IngestionJob,
     JobQueue,
     PostgresKnowledgeBase,
     PostgresRegistry,
 )
+from retrieval.embedding import Embedder  # noqa: E402
 from retrieval.types import DataSource  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared/eval/scifact/corpus.jsonl"
@@ -53,7 +53,7 @@ def _write_corpus(folder: Path, docs: int, parts: int) -> list[Path]:
     return folders
 
 
-def run(url: str, folders: list[Path], env: dict[str, str], embedder_name: str) -> dict[str, float]:
+def run(url: str, folders: list[Path], env: dict[str, str], embedder: Embedder) -> dict[str, float]:
     database = Database(url, max_size=2)
     registry, queue = PostgresRegistry(database), JobQueue(database, lease_s=30)
     workers = [subprocess.Popen([sys.executable, "-c", "from app.cli import main; main()", "worker"], env=env,
@@ -62,10 +62,8 @@ def run(url: str, folders: list[Path], env: dict[str, str], embedder_name: str) 
     try:
         time.sleep(float(env.get("WARMUP_S", "30")))  # the workers load their model meanwhile
         for i, folder in enumerate(folders):
-            info = registry.create(f"kb{i}", chunking=ChunkingConfig(), embedder=embedder_name)
-            kb = PostgresKnowledgeBase(
-                database=database, kb_id=info.id, embedder=HashEmbedder(), chunking=ChunkingConfig()
-            )
+            info = registry.create(f"kb{i}", chunking=ChunkingConfig(), embedder=embedder.name)
+            kb = PostgresKnowledgeBase(database=database, kb_id=info.id, embedder=embedder, chunking=ChunkingConfig())
             source = DataSource.new(
                 name="docs",
                 type="LOCAL_FOLDER",
@@ -107,7 +105,8 @@ def main() -> None:
     parser.add_argument("--backend", default="torch-bf16")
     parser.add_argument("--database-url")
     args = parser.parse_args()
-    embedder_name = build_embedder(Settings(embedder=args.embedder, embedding_backend=args.backend)).name
+    # The workers' embedder (not loaded here: the torch backends defer the model); the knowledge bases record it.
+    embedder = build_embedder(Settings(embedder=args.embedder, embedding_backend=args.backend))
     cluster = None
     if args.database_url is None:
         from tests.postgres import PostgresCluster, find_postgres
@@ -127,7 +126,7 @@ def main() -> None:
                     "RAGKB_HOME": str(Path(tmp) / "home"), "RAGKB_DATA_ROOTS": json.dumps([tmp]),
                     "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1",
                 }  # fmt: skip
-                row = run(url, folders, env, embedder_name)
+                row = run(url, folders, env, embedder)
             print(f"{count} worker(s): {row['chunks']} chunks in {row['seconds']} s = {row['chunks_per_s']} chunks/s "
                   f"{row['jobs']}", flush=True)  # fmt: skip
             rows.append(row)
@@ -136,7 +135,7 @@ def main() -> None:
             cluster.stop()
     out = ROOT / "bench/results/pgvector_ingest.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"docs": args.docs, "embedder": embedder_name, "rows": rows}, indent=2))
+    out.write_text(json.dumps({"docs": args.docs, "embedder": embedder.name, "rows": rows}, indent=2))
 
 
 if __name__ == "__main__":
