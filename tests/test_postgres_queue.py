@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from app.core.services import Services
+from app.core.worker import Worker
+from app.settings import Settings
 from ingest.chunking import ChunkingConfig
 from retrieval import Database, IngestionJob, JobAlreadyQueued, JobQueue, PostgresKnowledgeBase, PostgresRegistry
 from retrieval.embedding import HashEmbedder
@@ -108,3 +111,24 @@ def test_a_sync_beside_a_queued_job_is_refused_and_leaves_it_queued(database: Da
     kb.catalog.put_job(replace(claim.job, status="COMPLETE"))
     job_id, report = sync_folder(kb, FolderSource("DS", tmp_path))  # nothing queued: the sync runs
     assert report.new_documents_indexed == 1 and job_id != waiting.id
+
+
+def test_a_job_that_cannot_run_ends_failed_instead_of_coming_back(postgres_url: str, tmp_path: Path) -> None:
+    """A claimed job whose data source is gone (or whose knowledge base another embedder built) cannot run on
+    any worker: it ends FAILED with the reason instead of returning after every lease, forever."""
+    services = Services(Settings(home=tmp_path / "home", embedder="hash", database_url=postgres_url))
+    try:
+        info = services.create_knowledge_base("kb", chunking=ChunkingConfig())
+        assert isinstance(services.home, PostgresRegistry)
+        queue = JobQueue(services.home.database, lease_s=30)
+        job = queue.enqueue(info.id, IngestionJob.new("DS-GONE", status="STARTING"))
+        claim = queue.claim("w")
+        assert claim is not None
+        Worker(services, queue).execute(claim)
+        with services.home.database.connection() as conn:
+            status, failures = conn.execute("SELECT status, failures FROM ingestion_jobs WHERE id = %s",
+                                            (job.id,)).fetchone()  # fmt: skip
+        assert status == "FAILED" and "DS-GONE" in failures[0]
+        assert queue.claim("w") is None
+    finally:
+        services.close()
