@@ -78,6 +78,11 @@ class KnowledgeBase:
     >>> [hit.text for hit in kb.retrieve("vacation days", k=3)]
     """
 
+    # An unfinished job found while holding exclusive() was left by a dead process: every job runs under
+    # that lock. False where a queue hands unfinished jobs on (PostgreSQL: a worker runs a queued job, and
+    # takes over a dead worker's when its lease runs out), so a sync must not fail them (retrieval/sync.py).
+    jobs_die_with_their_process = True
+
     def __init__(
         self, *, directory: Path, embedder: Embedder, chunking: ChunkingConfig,
         vector_store: type[VectorStore] = FaissStore, query_embedder: Embedder | None = None,

@@ -312,8 +312,15 @@ def fail_interrupted_jobs(kb: KnowledgeBase) -> int:
 
 
 def _fail_interrupted_jobs(kb: KnowledgeBase, *, keep: str | None = None) -> int:
-    """Unfinished jobs while we hold the lock were interrupted (except ``keep``, about to run): say so."""
+    """Unfinished jobs while we hold the lock were interrupted (except ``keep``, about to run): say so. Where
+    a queue owns unfinished jobs (PostgreSQL), one is not interrupted but queued or awaiting take-over: this
+    sync is refused (:class:`SyncBusy`) and the job left to its worker."""
     jobs = [job for status in UNFINISHED for job in kb.catalog.jobs(status=status) if job.id != keep]
+    if jobs and not kb.jobs_die_with_their_process:
+        raise SyncBusy(
+            f"ingestion job {jobs[0].id} is {jobs[0].status} on this knowledge base: a `ragkb worker` runs it "
+            "(or takes it over if its worker died); wait for it to finish, or stop it, then sync again"
+        )
     for job in jobs:
         kb.catalog.put_job(replace(job, status="FAILED", updated_at=utc_now(), failures=(*job.failures, INTERRUPTED)))
     return len(jobs)

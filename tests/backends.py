@@ -1,4 +1,5 @@
-"""Open a knowledge base on either storage backend, so one test runs against both (contract tests).
+"""Open a knowledge base, or the service's other stores, on either storage backend, so one test runs against
+both (contract tests).
 
 ``embedded``: SQLite + FAISS in a temporary folder; ``postgres``: a fresh database of the test run's
 PostgreSQL cluster (the ``postgres_url`` fixture, which skips where PostgreSQL with pgvector is missing).
@@ -8,8 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from app.core.wiring import StateStores
+from app.settings import Settings
 from ingest.chunking import ChunkingConfig
-from retrieval import Database, KnowledgeBase, PostgresKnowledgeBase, PostgresRegistry
+from retrieval import Database, Home, KnowledgeBase, PostgresKnowledgeBase, PostgresRegistry
 from retrieval.embedding import Embedder
 
 BACKENDS = ("embedded", "postgres")
@@ -28,3 +31,15 @@ def open_kb(
     request.addfinalizer(database.close)
     info = PostgresRegistry(database).create("kb", chunking=chunking, embedder=embedder.name)
     return PostgresKnowledgeBase(database=database, kb_id=info.id, embedder=embedder, chunking=chunking)
+
+
+def open_state_stores(backend: str, request: pytest.FixtureRequest) -> StateStores:
+    """Where the service keeps API keys, guardrails, sessions, tags and evaluation jobs on ``backend``, chosen
+    as the service chooses (``app.core.wiring.StateStores``); the pool is closed when the test ends."""
+    home = request.getfixturevalue("tmp_path") / "home"
+    settings = Settings(home=home, embedder="hash")
+    if backend == "embedded":
+        return StateStores(Home(home), settings)
+    database = Database(request.getfixturevalue("postgres_url"), max_size=4)
+    request.addfinalizer(database.close)
+    return StateStores(PostgresRegistry(database), settings)

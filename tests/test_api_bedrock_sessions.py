@@ -1,4 +1,4 @@
-"""Sessions: the store (``app/core/sessions.py``, a real SQLite file, a clock moved past 24 hours) and the
+"""Sessions: the stores (SQLite and PostgreSQL, a clock moved past 24 hours) and the
 ``bedrock-agent-runtime`` session operations and ``sessionId`` of retrieve-and-generate through boto3 against
 a live server: a follow-up question is answered in its session's context."""
 
@@ -7,11 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.core.errors import SessionConflict, SessionNotFound
+from app.core.postgres import schema
+from app.core.postgres.sessions import PostgresSessionStore
 from app.core.sessions import SESSION_LIFETIME, SessionStore, SqliteSessionStore, Turn, contextual_query
+from retrieval import Database
 from tests.bedrock_clients import (
     Clients,
     boto_clients,
@@ -28,10 +32,20 @@ PART_TIME_VACATION = "Part-time staff get vacation days pro rata to their contra
 PART_TIME_REMOTE = "Part-time staff may work remotely. Part-time staff book remote days with their manager."
 
 
-# Every SessionStore backend runs the contract tests below: a PostgreSQL twin adds its factory here.
-STORES: dict[str, Callable[[Path, Callable[[], datetime]], SessionStore]] = {
+# Every SessionStore backend runs the contract tests below, opened on ``where`` (a home, or a database).
+STORES: dict[str, Callable[[Any, Callable[[], datetime]], SessionStore]] = {
     "sqlite": lambda home, clock: SqliteSessionStore(home, clock=clock),
+    "postgres": lambda database, clock: PostgresSessionStore(schema.prepare(database), clock=clock),
 }
+
+
+@pytest.fixture
+def where(backend: str, request: pytest.FixtureRequest) -> Path | Database:
+    if backend == "sqlite":
+        return request.getfixturevalue("tmp_path")
+    database = Database(request.getfixturevalue("postgres_url"), max_size=2)
+    request.addfinalizer(database.close)
+    return database
 
 
 class Clock:
@@ -44,9 +58,9 @@ class Clock:
 
 # -- the store -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("backend", STORES)
-def test_session_lifecycle(tmp_path: Path, backend: str) -> None:
+def test_session_lifecycle(where: Path | Database, backend: str) -> None:
     clock = Clock()
-    store = STORES[backend](tmp_path, clock)
+    store = STORES[backend](where, clock)
     session = store.create(metadata={"user": "ana"})
     store.add_turn(session.id, kb_id="KB1", question="How many vacation days?", answer="25.")
     store.add_turn(session.id, kb_id="KB2", question="Other base?", answer="-")
@@ -54,7 +68,7 @@ def test_session_lifecycle(tmp_path: Path, backend: str) -> None:
     store.add_turn(session.id, kb_id="KB1", question="And part-time staff?", answer="Pro rata.")
     store.close()
 
-    store = STORES[backend](tmp_path, clock)  # a restart keeps everything
+    store = STORES[backend](where, clock)  # a restart keeps everything
     again = store.get(session.id)
     assert (again.metadata, store.status(again), again.updated_at - again.created_at) == (
         {"user": "ana"}, "ACTIVE", timedelta(hours=1)
@@ -76,9 +90,9 @@ def test_session_lifecycle(tmp_path: Path, backend: str) -> None:
 
 
 @pytest.mark.parametrize("backend", STORES)
-def test_sessions_expire_24_hours_after_creation(tmp_path: Path, backend: str) -> None:
+def test_sessions_expire_24_hours_after_creation(where: Path | Database, backend: str) -> None:
     clock = Clock()
-    store = STORES[backend](tmp_path, clock)
+    store = STORES[backend](where, clock)
     session = store.create()
     clock.now += SESSION_LIFETIME - timedelta(seconds=1)
     store.add_turn(session.id, kb_id="KB1", question="q", answer="a")  # activity does not extend it

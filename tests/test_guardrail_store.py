@@ -1,32 +1,39 @@
-"""The guardrail store on a real SQLite file: versions, names, validation, persistence."""
+"""The guardrail store on a real SQLite file and in a real PostgreSQL (the same tests): versions, names,
+validation, persistence."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from app.core.errors import GuardrailExists, GuardrailNotFound, InvalidGuardrail
 from app.core.guardrails.store import DRAFT, GroundingFilter, GuardrailStore
+from app.core.wiring import StateStores
 from app.http.errors import kind_of
 from grounding import FilterConfig, InvalidInput
+from tests.backends import BACKENDS, open_state_stores
 
 GROUNDING = GroundingFilter("GROUNDING", 0.6)
 RELEVANCE_OFF = GroundingFilter("RELEVANCE", 0.4, "NONE", enabled=False)
 
 
+@pytest.fixture(params=BACKENDS)
+def stores(request: pytest.FixtureRequest) -> StateStores:
+    return open_state_stores(request.param, request)
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> GuardrailStore:
-    return GuardrailStore(tmp_path)
+def store(stores: StateStores) -> GuardrailStore:
+    return stores.guardrails()
 
 
-def test_create_and_reopen(tmp_path: Path) -> None:
-    store = GuardrailStore(tmp_path)
+def test_create_and_reopen(stores: StateStores) -> None:
+    store = stores.guardrails()
     draft = store.create(name="answers", description="d", filters=(GROUNDING, RELEVANCE_OFF),
                          blocked_output_message="No.")  # fmt: skip
     store.close()
-    again = GuardrailStore(tmp_path).get(draft.id)
+    again = stores.guardrails().get(draft.id)
     assert again == draft
     assert re.fullmatch(r"[a-z0-9]{12}", draft.id) and draft.version == DRAFT
 

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from app.core.services import Services
+from app.core.worker import Worker
+from app.settings import Settings
 from ingest.chunking import ChunkingConfig
 from retrieval import Database, IngestionJob, JobAlreadyQueued, JobQueue, PostgresKnowledgeBase, PostgresRegistry
 from retrieval.embedding import HashEmbedder
 from retrieval.knowledge_base import KnowledgeBaseBusy
+from retrieval.sync import FolderSource, SyncBusy, sync_folder
 
 
 @pytest.fixture
@@ -85,3 +90,45 @@ def test_a_running_sync_holds_the_knowledge_base(database: Database, postgres_ur
     with same_kb.exclusive():  # released: free again
         pass
     other_process.close()
+
+
+def test_a_sync_beside_a_queued_job_is_refused_and_leaves_it_queued(database: Database, tmp_path: Path) -> None:
+    """``ragkb sync`` (in process) finding a job the queue owns, waiting for a worker or for the take-over of
+    a dead worker's, refuses to run and leaves the job alone: the embedded store would mark it FAILED as
+    interrupted, but here a worker will still run it."""
+    (tmp_path / "a.txt").write_text("Vacation days are booked in the HR portal.", encoding="utf-8")
+    queue = JobQueue(database, lease_s=30)
+    kb = _kb(database, "kb")
+    waiting = queue.enqueue(kb.kb_id, IngestionJob.new("DS", status="STARTING"))
+    with pytest.raises(SyncBusy, match=f"ingestion job {waiting.id} is STARTING.*ragkb worker"):
+        sync_folder(kb, FolderSource("DS", tmp_path))
+    claim = queue.claim("a")  # claimed, then its worker died: the job waits for its lease to run out
+    assert claim is not None
+    kb.catalog.put_job(replace(claim.job, status="IN_PROGRESS"))
+    with pytest.raises(SyncBusy, match="is IN_PROGRESS"):
+        sync_folder(kb, FolderSource("DS", tmp_path))
+    assert [(j.id, j.status, j.failures) for j in kb.catalog.jobs()] == [(waiting.id, "IN_PROGRESS", ())]
+    kb.catalog.put_job(replace(claim.job, status="COMPLETE"))
+    job_id, report = sync_folder(kb, FolderSource("DS", tmp_path))  # nothing queued: the sync runs
+    assert report.new_documents_indexed == 1 and job_id != waiting.id
+
+
+def test_a_job_that_cannot_run_ends_failed_instead_of_coming_back(postgres_url: str, tmp_path: Path) -> None:
+    """A claimed job whose data source is gone (or whose knowledge base another embedder built) cannot run on
+    any worker: it ends FAILED with the reason instead of returning after every lease, forever."""
+    services = Services(Settings(home=tmp_path / "home", embedder="hash", database_url=postgres_url))
+    try:
+        info = services.create_knowledge_base("kb", chunking=ChunkingConfig())
+        assert isinstance(services.home, PostgresRegistry)
+        queue = JobQueue(services.home.database, lease_s=30)
+        job = queue.enqueue(info.id, IngestionJob.new("DS-GONE", status="STARTING"))
+        claim = queue.claim("w")
+        assert claim is not None
+        Worker(services, queue).execute(claim)
+        with services.home.database.connection() as conn:
+            status, failures = conn.execute("SELECT status, failures FROM ingestion_jobs WHERE id = %s",
+                                            (job.id,)).fetchone()  # fmt: skip
+        assert status == "FAILED" and "DS-GONE" in failures[0]
+        assert queue.claim("w") is None
+    finally:
+        services.close()

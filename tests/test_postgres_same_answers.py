@@ -1,5 +1,6 @@
 """The PostgreSQL backend answers as the embedded store does: the same documents written to both give the
-same SEMANTIC hits (ids, order, scores) with and without filters, and HYBRID's fused rankings agree."""
+same SEMANTIC hits (ids, order, scores) with and without filters, the same BM25 keyword scores, and HYBRID's
+fused rankings agree."""
 
 from __future__ import annotations
 
@@ -82,8 +83,32 @@ def test_hybrid_rankings_agree(request: pytest.FixtureRequest) -> None:
     for query in QUERIES:
         want = [h.document_uri for h in embedded.retrieve(query, k=10, search_type="HYBRID")]
         got = [h.document_uri for h in postgres.retrieve(query, k=10, search_type="HYBRID")]
-        # BM25 (FTS5) and ts_rank weigh words differently; the fused top 10 share most documents.
+        # Equal keyword and dense scores; ties (many here) may fall in another order at the cut.
         assert len(set(got) & set(want)) >= 7, (query, want, got)
+
+
+def test_keyword_side_scores_as_fts5_bm25(request: pytest.FixtureRequest) -> None:
+    """The keyword side alone: PostgreSQL's BM25 (document frequencies on the GIN index, lengths in words,
+    words in over a fifth of the chunks left out) gives FTS5's scores; only ties may come in another order."""
+    embedded, postgres = (open_kb(b, request, embedder=HashEmbedder(), chunking=ChunkingConfig())
+                          for b in ("embedded", "postgres"))  # fmt: skip
+    for kb in (embedded, postgres):
+        _fill(kb)
+    queries = [*QUERIES, "note 17 coffee", "euros orders shipping", "the"]
+    _same_keyword_scores(embedded, postgres, queries)
+    for kb in (embedded, postgres):  # replaced documents: the counts behind IDF and lengths follow
+        for i in range(0, 40, 3):
+            add(kb, f"doc{i:03d}.txt", f"Coffee espresso note {i}: " + "grind pressure " * (i % 5 + 1))
+    _same_keyword_scores(embedded, postgres, [*queries, "espresso grind"])
+
+
+def _same_keyword_scores(embedded: KnowledgeBase, postgres: KnowledgeBase, queries: list[str]) -> None:
+    for query in queries:
+        want = embedded.catalog.keyword_search(query, limit=20)
+        got = postgres.catalog.keyword_search(query, limit=20)
+        assert [round(s, 6) for _, s in got] == [round(s, 6) for _, s in want], query
+        last = round(want[-1][1], 6) if want else 0.0
+        assert {i for i, s in got if round(s, 6) > last} == {i for i, s in want if round(s, 6) > last}, query
 
 
 def test_metadata_attribute_types_survive(request: pytest.FixtureRequest) -> None:

@@ -6,6 +6,7 @@ sent to one replica reaches the worker."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -213,3 +214,46 @@ def test_a_worker_needs_the_database(tmp_path: Path) -> None:
                          env=env | {"RAGKB_DATABASE_URL": "mysql://x"}, cwd=ROOT, capture_output=True, text=True,
                          timeout=120)  # fmt: skip
     assert bad.returncode == 2 and "RAGKB_DATABASE_URL" in bad.stderr and "postgresql://" in bad.stderr
+
+
+def test_replicas_with_their_own_homes_share_keys_and_guardrails(cluster_env: dict[str, str], tmp_path: Path) -> None:
+    """Auth on; each replica has a RAGKB_HOME of its own (nothing shared but the database): a key created
+    through replica A authenticates on replica B, a guardrail created on A applies on B."""
+    envs = [cluster_env | {"RAGKB_HOME": str(tmp_path / f"home-{name}"), "RAGKB_AUTH": "required",
+                           "RAGKB_AWS_ACCESS_KEY_ID": "AKIDRAGKBTEST", "RAGKB_AWS_SECRET_ACCESS_KEY": "secret"}
+            for name in ("a", "b")]  # fmt: skip
+    created = subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", "keys", "create", "--json"], env=envs[0],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    key = json.loads(created.stdout)["key"]
+    ports = [free_port(), free_port()]
+    replicas = [_ragkb(env, "serve", "--port", str(port)) for env, port in zip(envs, ports, strict=True)]
+    a, b = (f"http://127.0.0.1:{port}" for port in ports)
+    try:
+        for url, replica in zip((a, b), replicas, strict=True):
+            _wait_until_up(url, replica)
+        auth = {"Authorization": f"Bearer {key}"}
+        assert httpx.get(f"{b}/v1/knowledge-bases", headers=auth, timeout=30).status_code == 200
+        refused = httpx.get(f"{b}/v1/knowledge-bases", headers={"Authorization": "Bearer rkb_nope"}, timeout=30)
+        assert refused.status_code == 401
+        made = httpx.post(f"{a}/v1/guardrails", headers=auth, timeout=30, json={
+            "name": "no-secrets", "blocked_input_message": "Not here.",
+            "policies": {"wordPolicyConfig": {"wordsConfig": [{"text": "project zephyr"}]}},
+        })  # fmt: skip
+        assert made.status_code == 201, made.text
+        applied = httpx.post(f"{b}/v1/guardrails/no-secrets/apply", headers=auth, timeout=30, json={
+            "source": "INPUT", "content": [{"text": "Tell me about Project Zephyr."}],
+        }).json()  # fmt: skip
+        assert applied["action"] == "GUARDRAIL_INTERVENED" and applied["outputs"] == [{"text": "Not here."}]
+        passed = httpx.post(f"{b}/v1/guardrails/no-secrets/apply", headers=auth, timeout=30, json={
+            "source": "INPUT", "content": [{"text": "Tell me about the holidays."}],
+        }).json()  # fmt: skip
+        assert passed["action"] == "NONE"
+        assert not (tmp_path / "home-b" / "keys.sqlite").exists()  # nothing of it lives in the replica's home
+        assert not (tmp_path / "home-a" / "guardrails.sqlite").exists()
+    finally:
+        for replica in replicas:
+            replica.terminate()
+        for replica in replicas:
+            replica.wait(timeout=20)

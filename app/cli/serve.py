@@ -8,7 +8,6 @@ import typer
 
 from app.cli.context import current_run
 from app.cli.terminal import out, print_json
-from app.core.keys import KeyStore
 
 keys_cli = typer.Typer(help="Create, list and revoke API keys for the native HTTP API.", no_args_is_help=True)
 
@@ -43,9 +42,8 @@ def create_key(
 ) -> None:
     """Create an API key. It is printed once; only its hash is stored."""
     run = current_run(ctx)
-    settings = run.settings()
     kb_ids = [run.services.home.get(name).id for name in kb or []]
-    key, info = KeyStore(settings.home).create(description=description, kb_ids=kb_ids or None)
+    key, info = run.services.stores.keys().create(description=description, kb_ids=kb_ids or None)
     if as_json:
         print_json({"key": key, "id": info.id, "knowledgeBaseIds": kb_ids or None, "description": description})
         return
@@ -56,7 +54,7 @@ def create_key(
 @keys_cli.command("list")
 def list_keys(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List API keys (ids and scopes; never the keys)."""
-    keys = KeyStore(current_run(ctx).settings().home).list()
+    keys = current_run(ctx).services.stores.keys().list()
     rows = [{"id": k.id, "description": k.description, "knowledgeBaseIds": k.kb_ids, "createdAt": k.created_at}
             for k in keys]  # fmt: skip
     if as_json:
@@ -71,6 +69,6 @@ def revoke_key(
     ctx: typer.Context, key_id: Annotated[str, typer.Argument(help="The key id shown by `ragkb keys list`.")]
 ) -> None:
     """Revoke an API key at once."""
-    if not KeyStore(current_run(ctx).settings().home).revoke(key_id):
+    if not current_run(ctx).services.stores.keys().revoke(key_id):
         raise typer.BadParameter(f"no key with id {key_id}", param_hint="KEY_ID")
     out.print(f"Revoked {key_id}.")

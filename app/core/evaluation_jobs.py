@@ -98,13 +98,16 @@ class EvaluationJobStore:
 
     def create(self, name: str, request: dict[str, Any]) -> EvaluationJob:
         now = utc_now()
-        job = EvaluationJob("".join(secrets.choice(_ID_ALPHABET) for _ in range(12)), name, "InProgress", request,
-                            now, now)  # fmt: skip
+        job = EvaluationJob(new_job_id(), name, "InProgress", request, now, now)
         with self._db.lock:
             if self._db.execute("SELECT 1 FROM evaluation_jobs WHERE name = ?", (name,)).fetchone():
                 raise JobConflict(f"an evaluation job named {name!r} already exists")
             self._put(job)
         return job
+
+    def watch(self, stop: Callable[[str], None]) -> None:
+        """Have ``stop(job_id)`` called when another process asks a job this one runs to stop (never here: one
+        process owns this file)."""
 
     def get(self, job_id: str) -> EvaluationJob:
         row = self._db.execute("SELECT * FROM evaluation_jobs WHERE id = ?", (job_id,)).fetchone()
@@ -136,6 +139,7 @@ class EvaluationRunner:
         self._stops: dict[str, threading.Event] = {}
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        store.watch(self._stop_here)
 
     def start(
         self, job: EvaluationJob, *, dataset: Path, output: Path, ask: Ask, checker: Callable[[], GroundingChecker]
@@ -154,10 +158,17 @@ class EvaluationRunner:
         job = self.store.get(job_id)
         with self._lock:
             stop = self._stops.get(job_id)
-            if job.status != "InProgress" or stop is None:
+            if job.status != "InProgress":
                 raise JobConflict(f"evaluation job {job_id} is {job.status}: only an InProgress job can be stopped")
-            stop.set()
+            if stop is not None:  # else another replica runs it: its store sees the Stopping status
+                stop.set()
             return self.store.set_status(job_id, "Stopping")
+
+    def _stop_here(self, job_id: str) -> None:
+        with self._lock:
+            stop = self._stops.get(job_id)
+        if stop is not None:
+            stop.set()
 
     def close(self) -> None:
         with self._lock:
@@ -205,6 +216,10 @@ def run_evaluation(
     (folder / "report.html").write_text(render_report(report), encoding="utf-8")
     errors = [f"turn {t.turn.id}: {t.error}" for t in report.turns if t.error]
     return "Completed", errors
+
+
+def new_job_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
 
 
 def check_dataset(path: Path) -> None:

@@ -56,7 +56,7 @@ class KeyStore:
         info = ApiKeyInfo(secrets.token_hex(4), description, tuple(kb_ids) if kb_ids else None, utc_now())
         self._db.execute(
             "INSERT INTO api_keys VALUES(?, ?, ?, ?, ?)",
-            (info.id, _hash(key), description, json.dumps(kb_ids) if kb_ids else None, info.created_at),
+            (info.id, key_hash(key), description, json.dumps(kb_ids) if kb_ids else None, info.created_at),
         )
         return key, info
 
@@ -68,7 +68,7 @@ class KeyStore:
         return self._db.execute("DELETE FROM api_keys WHERE id = ?", (key_id,)).rowcount > 0
 
     def verify(self, key: str) -> Principal:
-        row = self._db.execute("SELECT id, kb_ids FROM api_keys WHERE hash = ?", (_hash(key),)).fetchone()
+        row = self._db.execute("SELECT id, kb_ids FROM api_keys WHERE hash = ?", (key_hash(key),)).fetchone()
         if row is None:
             raise AuthError("invalid API key; create one with `ragkb keys create`")
         return Principal(f"key:{row[0]}", frozenset(json.loads(row[1])) if row[1] else None)
@@ -84,5 +84,6 @@ def bearer_principal(authorization: str | None, keys: KeyStore) -> Principal:
     return keys.verify(authorization[7:].strip())
 
 
-def _hash(key: str) -> str:
+def key_hash(key: str) -> str:
+    """What a key is stored as."""
     return hashlib.sha256(key.encode()).hexdigest()

@@ -14,14 +14,15 @@ from typing import Any, cast
 
 from app.core.console import ConsoleStores
 from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, PathNotAllowed
-from app.core.evaluation_jobs import EvaluationJobStore, EvaluationRunner
+from app.core.evaluation_jobs import EvaluationRunner
 from app.core.guardrails.store import GuardrailStore
 from app.core.jobs import JobRunner
 from app.core.keys import Principal
 from app.core.queued_jobs import QueuedJobs
-from app.core.sessions import SessionStore, SqliteSessionStore
+from app.core.sessions import SessionStore
 from app.core.tags import TagStore
 from app.core.wiring import (
+    StateStores,
     build_checker,
     build_embedder,
     build_generator,
@@ -57,6 +58,7 @@ class Services:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.home = build_registry(settings)
+        self.stores = StateStores(self.home, settings)
         self._embedder: Embedder | None = None
         self._query_embedder: tuple[Embedder | None] | None = None  # a 1-tuple once chosen: None is a choice
         self._generator: Generator | None = None
@@ -135,7 +137,7 @@ class Services:
     def guardrails(self) -> GuardrailStore:
         with self._members_lock:
             if self._guardrails is None:
-                self._guardrails = GuardrailStore(self.settings.home)
+                self._guardrails = self.stores.guardrails()
             return self._guardrails
 
     @property
@@ -151,7 +153,7 @@ class Services:
         """Conversation sessions (``app/core/sessions.py``), opened on first use."""
         with self._members_lock:
             if self._sessions is None:
-                self._sessions = SqliteSessionStore(self.settings.home)
+                self._sessions = self.stores.sessions()
             return self._sessions
 
     @property
@@ -159,7 +161,7 @@ class Services:
         """Tags of knowledge bases (``app/core/tags.py``), opened on first use."""
         with self._members_lock:
             if self._tags is None:
-                self._tags = TagStore(self.settings.home)
+                self._tags = self.stores.tags()
             return self._tags
 
     @property
@@ -167,7 +169,7 @@ class Services:
         """Evaluation jobs (``app/core/evaluation_jobs.py``): their store and the threads that run them."""
         with self._members_lock:
             if self._evaluations is None:
-                self._evaluations = EvaluationRunner(EvaluationJobStore(self.settings.home))
+                self._evaluations = EvaluationRunner(self.stores.evaluation_jobs())
             return self._evaluations
 
     @property

@@ -131,7 +131,7 @@ class SqliteSessionStore:
         session = Session(str(uuid.uuid4()), now, now, None, dict(metadata or {}))
         self._db.execute(
             "INSERT INTO sessions VALUES (?, ?, ?, NULL, ?)",
-            (session.id, _stamp(now), _stamp(now), json.dumps(dict(session.metadata))),
+            (session.id, stamp(now), stamp(now), json.dumps(dict(session.metadata))),
         )
         return self.get(session.id)  # as stored: timestamps in milliseconds
 
@@ -152,14 +152,14 @@ class SqliteSessionStore:
             self._active(session_id, "update")
             self._db.execute(
                 "UPDATE sessions SET metadata = ?, updated_at = ? WHERE id = ?",
-                (json.dumps(dict(metadata)), _stamp(self.clock()), session_id),
+                (json.dumps(dict(metadata)), stamp(self.clock()), session_id),
             )
             return self.get(session_id)
 
     def end(self, session_id: str) -> Session:
         with self._db.lock:
             self._active(session_id, "end")
-            now = _stamp(self.clock())
+            now = stamp(self.clock())
             self._db.execute("UPDATE sessions SET ended_at = ?, updated_at = ? WHERE id = ?", (now, now, session_id))
             return self.get(session_id)
 
@@ -172,7 +172,7 @@ class SqliteSessionStore:
     def add_turn(self, session_id: str, *, kb_id: str, question: str, answer: str) -> None:
         with self._db.lock:
             self._active(session_id, "continue")
-            now = _stamp(self.clock())
+            now = stamp(self.clock())
             self._db.execute("INSERT INTO turns VALUES (?, ?, ?, ?, ?)", (session_id, kb_id, question, answer, now))
             self._db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
 
@@ -182,7 +182,7 @@ class SqliteSessionStore:
             "SELECT kb_id, question, answer, at FROM turns WHERE session_id = ? AND kb_id = ? ORDER BY rowid",
             (session_id, kb_id),
         )
-        return [Turn(kb, question, answer, _parse(at)) for kb, question, answer, at in rows]
+        return [Turn(kb, question, answer, parse_stamp(at)) for kb, question, answer, at in rows]
 
     def _active(self, session_id: str, action: str) -> Session:
         session = self.get(session_id)
@@ -192,16 +192,21 @@ class SqliteSessionStore:
         return session
 
 
-def _stamp(moment: datetime) -> str:
+def stamp(moment: datetime) -> str:
+    """How a moment is stored: UTC, milliseconds, ``Z``."""
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def _parse(text: str) -> datetime:
+def parse_stamp(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _session(row: tuple[str, str, str, str | None, str]) -> Session:
     session_id, created, updated, ended, metadata = row
     return Session(
-        session_id, _parse(created), _parse(updated), None if ended is None else _parse(ended), json.loads(metadata)
+        session_id,
+        parse_stamp(created),
+        parse_stamp(updated),
+        None if ended is None else parse_stamp(ended),
+        json.loads(metadata),
     )

@@ -1,5 +1,6 @@
 """The one place where settings choose implementations (embedder, grounding checker, guardrail models, reranker,
-registry, knowledge bases: the embedded SQLite + FAISS store, or PostgreSQL when ``database_url`` is set)."""
+registry, knowledge bases and the service's own stores: the embedded SQLite + FAISS store, or PostgreSQL when
+``database_url`` is set)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,17 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from app.core.evaluation_jobs import EvaluationJobStore
+from app.core.guardrails.store import GuardrailStore
+from app.core.keys import KeyStore
+from app.core.postgres import schema
+from app.core.postgres.evaluation_jobs import PostgresEvaluationJobStore
+from app.core.postgres.guardrails import PostgresGuardrailStore
+from app.core.postgres.keys import PostgresKeyStore
+from app.core.postgres.sessions import PostgresSessionStore
+from app.core.postgres.tags import PostgresTagStore
+from app.core.sessions import SessionStore, SqliteSessionStore
+from app.core.tags import TagStore
 from app.settings import Settings
 from grounding import (
     Checker,
@@ -255,6 +267,34 @@ def build_job_queue(registry: Registry, settings: Settings) -> JobQueue | None:
     if isinstance(registry, PostgresRegistry):
         return JobQueue(registry.database, lease_s=settings.job_lease_s)
     return None
+
+
+class StateStores:
+    """Where the service's own state lives (API keys, guardrails, sessions, tags, evaluation jobs): in the
+    registry's PostgreSQL database (its tables migrated here) when the knowledge bases are there, so every
+    replica shares it; else each in its SQLite file under ``home``. Each store opens when first asked for.
+
+    >>> StateStores(build_registry(settings), settings).keys().verify(key)
+    """
+
+    def __init__(self, registry: Registry, settings: Settings) -> None:
+        self.home = settings.home
+        self.database = schema.prepare(registry.database) if isinstance(registry, PostgresRegistry) else None
+
+    def keys(self) -> KeyStore:
+        return KeyStore(self.home) if self.database is None else PostgresKeyStore(self.database)
+
+    def guardrails(self) -> GuardrailStore:
+        return GuardrailStore(self.home) if self.database is None else PostgresGuardrailStore(self.database)
+
+    def sessions(self) -> SessionStore:
+        return SqliteSessionStore(self.home) if self.database is None else PostgresSessionStore(self.database)
+
+    def tags(self) -> TagStore:
+        return TagStore(self.home) if self.database is None else PostgresTagStore(self.database)
+
+    def evaluation_jobs(self) -> EvaluationJobStore:
+        return EvaluationJobStore(self.home) if self.database is None else PostgresEvaluationJobStore(self.database)
 
 
 def open_knowledge_base(

@@ -55,8 +55,9 @@ class Worker:
         try:
             _, kb = self.services.open_kb(claim.kb_id, principal=ANONYMOUS, by_id=True)
             source = self.services.folder_source(self.services.data_source(kb, claim.job.data_source_id))
-        except (AppError, RetrievalError) as exc:  # deleted under the job: nothing to run
+        except (AppError, RetrievalError) as exc:  # deleted under the job, or it cannot be opened here
             log.warning("job %s: %s", claim.job.id, exc)
+            self.queue.fail(claim, str(exc))  # a no-op when the knowledge base is gone with its jobs
             return
         if source is None:  # a CUSTOM data source: nothing to scan
             kb.catalog.put_job(replace(claim.job, status="COMPLETE", updated_at=utc_now()))

@@ -17,7 +17,6 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from app.core.keys import KeyStore
 from app.core.services import Services
 from app.http import bedrock, native, ui
 from app.http.errors import install_error_handlers
@@ -31,7 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = Services.start(settings)
-        app.state.keys = KeyStore(settings.home)
+        app.state.keys = app.state.services.stores.keys()
         app.state.ready = True
         try:
             yield

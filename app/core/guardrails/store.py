@@ -101,11 +101,11 @@ class GuardrailStore:
     ) -> GuardrailRecord:  # fmt: skip
         """A new guardrail's ``DRAFT``; raises :class:`GuardrailExists`, :class:`InvalidGuardrail` or
         ``grounding.InvalidInput`` (two filters of one type)."""
-        _check(name, description, filters, blocked_input_message, blocked_output_message)
+        check_definition(name, description, filters, blocked_input_message, blocked_output_message)
         now = utc_now()
         record = GuardrailRecord(
-            _new_id(), DRAFT, name, description, filters, blocked_input_message, blocked_output_message, now, now,
-            policies,
+            new_guardrail_id(), DRAFT, name, description, filters, blocked_input_message, blocked_output_message, now,
+            now, policies,
         )  # fmt: skip
         with self._db.lock:
             try:
@@ -119,7 +119,7 @@ class GuardrailStore:
         blocked_input_message: str, blocked_output_message: str, policies: Policies = Policies(),
     ) -> GuardrailRecord:  # fmt: skip
         """Replace the ``DRAFT``'s whole definition (Bedrock's ``UpdateGuardrail``); versions are untouched."""
-        _check(name, description, filters, blocked_input_message, blocked_output_message)
+        check_definition(name, description, filters, blocked_input_message, blocked_output_message)
         with self._db.lock:
             draft = self.get(guardrail_id)
             record = GuardrailRecord(
@@ -130,7 +130,7 @@ class GuardrailStore:
                 self._db.execute(
                     "UPDATE guardrails SET name = ?, description = ?, config = ?, updated_at = ? "
                     "WHERE id = ? AND version = ?",
-                    (name, description, _config_json(record), record.updated_at, draft.id, DRAFT),
+                    (name, description, config_json(record), record.updated_at, draft.id, DRAFT),
                 )
             except sqlite3.IntegrityError as exc:
                 raise GuardrailExists(f"a guardrail named {name!r} already exists") from exc
@@ -145,7 +145,7 @@ class GuardrailStore:
             if version != DRAFT and self._exists(guardrail_id):
                 raise GuardrailNotFound(f"guardrail {guardrail_id} has no version {version}")
             raise GuardrailNotFound(f"guardrail {guardrail_id} does not exist")
-        return _record(row)
+        return guardrail_record(row)
 
     def find(self, name_or_id: str) -> GuardrailRecord:
         """The ``DRAFT`` of the guardrail with this name or id; raises :class:`GuardrailNotFound`."""
@@ -155,14 +155,14 @@ class GuardrailStore:
         ).fetchone()
         if row is None:
             raise GuardrailNotFound(f"no guardrail named {name_or_id!r}")
-        return _record(row)
+        return guardrail_record(row)
 
     def versions(self, guardrail_id: str) -> list[GuardrailRecord]:
         """Every version of one guardrail, ``DRAFT`` first, then by number; raises :class:`GuardrailNotFound`."""
         rows = self._db.execute("SELECT * FROM guardrails WHERE id = ?", (guardrail_id,)).fetchall()
         if not rows:
             raise GuardrailNotFound(f"guardrail {guardrail_id} does not exist")
-        records = [_record(row) for row in rows]
+        records = [guardrail_record(row) for row in rows]
         return sorted(records, key=lambda r: -1 if r.version == DRAFT else int(r.version))
 
     def create_version(self, guardrail_id: str, *, description: str | None = None) -> GuardrailRecord:
@@ -212,7 +212,7 @@ class GuardrailStore:
     def _insert(self, record: GuardrailRecord, *, versions_made: int) -> None:
         self._db.execute(
             "INSERT INTO guardrails VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (record.id, record.version, record.name, record.description, _config_json(record), versions_made,
+            (record.id, record.version, record.name, record.description, config_json(record), versions_made,
              record.created_at, record.updated_at),
         )  # fmt: skip
 
@@ -220,10 +220,10 @@ class GuardrailStore:
     def list(self) -> list[GuardrailRecord]:
         """Every guardrail's ``DRAFT``, by name."""
         rows = self._db.execute("SELECT * FROM guardrails WHERE version = ? ORDER BY name", (DRAFT,))
-        return [_record(row) for row in rows]
+        return [guardrail_record(row) for row in rows]
 
 
-def _check(
+def check_definition(
     name: str, description: str, filters: tuple[GroundingFilter, ...], blocked_input: str, blocked_output: str
 ) -> None:
     if not _NAME.match(name):
@@ -236,11 +236,10 @@ def _check(
     GroundingPolicy(filters=tuple(f.config() for f in filters))  # at most one filter per type
 
 
-def _config_json(record: GuardrailRecord) -> str:
+def config_json(record: GuardrailRecord) -> str:
     config = {
         "filters": [
-            {"type": f.type, "threshold": f.threshold, "action": f.action, "enabled": f.enabled}
-            for f in record.filters
+            {"type": f.type, "threshold": f.threshold, "action": f.action, "enabled": f.enabled} for f in record.filters
         ],
         "blocked_input_message": record.blocked_input_message,
         "blocked_output_message": record.blocked_output_message,
@@ -249,13 +248,13 @@ def _config_json(record: GuardrailRecord) -> str:
     return json.dumps(config)
 
 
-def _new_id() -> str:
+def new_guardrail_id() -> str:
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
 
 
-def _record(row: tuple[Any, ...]) -> GuardrailRecord:
-    guardrail_id, version, name, description, config_json, _made, created_at, updated_at = row
-    config = json.loads(config_json)
+def guardrail_record(row: tuple[Any, ...]) -> GuardrailRecord:
+    guardrail_id, version, name, description, config_text, _made, created_at, updated_at = row
+    config = json.loads(config_text)
     filters = tuple(GroundingFilter(**f) for f in config["filters"])
     return GuardrailRecord(
         guardrail_id, version, name, description, filters, config["blocked_input_message"],

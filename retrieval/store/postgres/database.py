@@ -7,11 +7,12 @@ others find them recorded in ``schema_migrations``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import psycopg
 from pgvector.psycopg import register_vector
+from psycopg import sql
 from psycopg_pool import ConnectionPool
 
 from retrieval.errors import RetrievalError
@@ -52,6 +53,12 @@ class Database:
         with self.pool.connection() as conn:
             yield conn
 
+    def migrate(self, migrations: Sequence[str], *, table: str) -> int:
+        """Bring another schema kept in this database (a service's own tables) up to date, as the knowledge
+        bases' schema is on open: ``migrations`` in order, recorded in ``table``."""
+        with self.connection() as conn:
+            return migrate(conn, migrations, table=table)
+
     def close(self) -> None:
         self.pool.close()
 
@@ -60,34 +67,40 @@ def _configure(conn: psycopg.Connection) -> None:
     register_vector(conn)
 
 
-def migrate(conn: psycopg.Connection) -> int:
-    """Apply the migrations ``conn``'s database lacks, in order; returns the schema version now."""
+def migrate(
+    conn: psycopg.Connection, migrations: Sequence[str] = MIGRATIONS, *, table: str = "schema_migrations"
+) -> int:
+    """Apply the ``migrations`` ``conn``'s database lacks, in order, recording each in ``table``; returns the
+    schema version now."""
+    versions = sql.Identifier(table)
+    wanted = len(migrations)
     standby = conn.execute("SELECT pg_is_in_recovery()").fetchone()
     if standby and standby[0]:  # a read replica: the primary migrates; check only that it has
-        row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
-        if row is None or row[0] != len(MIGRATIONS):
+        row = conn.execute(sql.SQL("SELECT coalesce(max(version), 0) FROM {}").format(versions)).fetchone()
+        if row is None or row[0] != wanted:
             raise DatabaseUnavailable(
-                f"the read replica's schema is version {row[0] if row else 0}, this ragkb needs {len(MIGRATIONS)}: "
+                f"the read replica's {table} is version {row[0] if row else 0}, this ragkb needs {wanted}: "
                 "start a process on the primary first"
             )
-        return len(MIGRATIONS)
+        return wanted
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
         conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
-            "applied_at timestamptz NOT NULL DEFAULT now())"
+            sql.SQL(
+                "CREATE TABLE IF NOT EXISTS {} (version integer PRIMARY KEY, "
+                "applied_at timestamptz NOT NULL DEFAULT now())"
+            ).format(versions)
         )
-        row = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+        row = conn.execute(sql.SQL("SELECT coalesce(max(version), 0) FROM {}").format(versions)).fetchone()
         current = int(row[0]) if row else 0
-        if current > len(MIGRATIONS):
+        if current > wanted:
             raise DatabaseUnavailable(
-                f"the database schema is version {current}, newer than this ragkb knows ({len(MIGRATIONS)}); "
-                "upgrade ragkb"
+                f"the database's {table} is version {current}, newer than this ragkb knows ({wanted}); upgrade ragkb"
             )
-        for version in range(current + 1, len(MIGRATIONS) + 1):
+        for version in range(current + 1, wanted + 1):
             try:
-                conn.execute(MIGRATIONS[version - 1])  # no parameters: one multi-statement simple query
+                conn.execute(migrations[version - 1])  # no parameters: one multi-statement simple query
             except psycopg.errors.FeatureNotSupported as exc:
-                raise DatabaseUnavailable(f"migration {version} failed: {exc}") from exc
-            conn.execute("INSERT INTO schema_migrations(version) VALUES (%s)", (version,))
-    return len(MIGRATIONS)
+                raise DatabaseUnavailable(f"migration {version} of {table} failed: {exc}") from exc
+            conn.execute(sql.SQL("INSERT INTO {}(version) VALUES (%s)").format(versions), (version,))
+    return wanted

@@ -47,6 +47,8 @@ class PostgresKnowledgeBase(KnowledgeBase):
     >>> [hit.text for hit in kb.retrieve("vacation days", k=3)]
     """
 
+    jobs_die_with_their_process = False  # the queue's: ``ragkb worker`` runs them or takes them over
+
     def __init__(self, *, database: Database, kb_id: str, embedder: Embedder, chunking: ChunkingConfig) -> None:
         # Not KnowledgeBase.__init__: there is no folder, no SQLite file and no in-memory index here.
         if embedder.dimension != DIMENSION:

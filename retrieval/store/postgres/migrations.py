@@ -69,4 +69,43 @@ MIGRATIONS: tuple[str, ...] = (
         uri text NOT NULL, data_source_id text NOT NULL, outcome text NOT NULL,
         PRIMARY KEY (kb_id, job_id, data_source_id, uri));
     """,
+    # What BM25 needs of the keyword side. A chunk's length in words (as FTS5 counts tokens: runs of letters
+    # and digits), stored with the chunk; per knowledge base, how many chunks have keywords and their summed
+    # length, kept by triggers in the chunks' own transaction. Document frequencies are counted per query on
+    # the GIN index (retrieval/store/postgres/catalog.py).
+    r"""
+    CREATE FUNCTION ragkb_word_count(text) RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE
+        AS $$ SELECT count(*)::integer FROM regexp_matches($1, '\w+', 'g') $$;
+    ALTER TABLE chunks ADD COLUMN words integer GENERATED ALWAYS AS (ragkb_word_count(text)) STORED;
+    CREATE TABLE keyword_stats (
+        kb_id text PRIMARY KEY REFERENCES knowledge_bases(id) ON DELETE CASCADE,
+        chunks bigint NOT NULL, words bigint NOT NULL);
+    INSERT INTO keyword_stats
+        SELECT kb_id, count(*), sum(words) FROM chunks WHERE keywords IS NOT NULL GROUP BY kb_id;
+    -- Statement-level, on transition tables: one COPY of 100,000 chunks updates each knowledge base's row
+    -- once (a row trigger would update one row 100,000 times in one transaction: quadratic).
+    CREATE FUNCTION ragkb_count_keyword_chunks() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP <> 'INSERT' THEN
+            UPDATE keyword_stats s SET chunks = s.chunks - d.n, words = s.words - d.w
+                FROM (SELECT kb_id, count(*) AS n, sum(words) AS w FROM old_rows WHERE keywords IS NOT NULL
+                      GROUP BY kb_id) d
+                WHERE s.kb_id = d.kb_id;
+        END IF;
+        IF TG_OP <> 'DELETE' THEN
+            INSERT INTO keyword_stats
+                SELECT kb_id, count(*), sum(words) FROM new_rows WHERE keywords IS NOT NULL GROUP BY kb_id
+                ON CONFLICT (kb_id) DO UPDATE SET chunks = keyword_stats.chunks + excluded.chunks,
+                    words = keyword_stats.words + excluded.words;
+        END IF;
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER chunks_keyword_stats_insert AFTER INSERT ON chunks REFERENCING NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION ragkb_count_keyword_chunks();
+    CREATE TRIGGER chunks_keyword_stats_delete AFTER DELETE ON chunks REFERENCING OLD TABLE AS old_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION ragkb_count_keyword_chunks();
+    CREATE TRIGGER chunks_keyword_stats_update AFTER UPDATE ON chunks
+        REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+        FOR EACH STATEMENT EXECUTE FUNCTION ragkb_count_keyword_chunks();
+    """,
 )

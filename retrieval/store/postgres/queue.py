@@ -100,6 +100,17 @@ class JobQueue:
                 (claim.kb_id, claim.job.id),
             )
 
+    def fail(self, claim: Claim, reason: str) -> None:
+        """End the claimed job FAILED with ``reason`` (it cannot run: retrying after every lease would not help);
+        nothing if it is gone with its knowledge base or already finished."""
+        with self.database.connection() as conn:
+            conn.execute(
+                "UPDATE ingestion_jobs SET status = 'FAILED', updated_at = %s, failures = failures || %s, "
+                "worker = NULL, lease_until = NULL "
+                "WHERE kb_id = %s AND id = %s AND status IN ('STARTING', 'IN_PROGRESS', 'STOPPING')",
+                (utc_now(), Jsonb([reason]), claim.kb_id, claim.job.id),
+            )
+
     def request_stop(self, kb_id: str, job_id: str) -> IngestionJob | None:
         """Ask the job's worker to stop (``STOPPING``); a job no worker holds yet stops at once. Returns
         the job as now stored, or ``None`` if it is not unfinished."""
