@@ -116,11 +116,15 @@ class EvaluationJobStore:
         return _job(row)
 
     def all(self) -> list[EvaluationJob]:
-        return [_job(row) for row in self._db.execute("SELECT * FROM evaluation_jobs ORDER BY created_at, id")]
+        # rowid breaks ties of jobs created in the same millisecond: creation order (updates keep the rowid).
+        return [_job(row) for row in self._db.execute("SELECT * FROM evaluation_jobs ORDER BY created_at, rowid")]
 
     def set_status(self, job_id: str, status: str, failures: Sequence[str] = ()) -> EvaluationJob:
         job = replace(self.get(job_id), status=status, failures=tuple(failures), updated_at=utc_now())
-        self._put(job)
+        self._db.execute(
+            "UPDATE evaluation_jobs SET status = ?, failures = ?, updated_at = ? WHERE id = ?",
+            (job.status, json.dumps(list(job.failures)), job.updated_at, job.id),
+        )
         return job
 
     def _put(self, job: EvaluationJob) -> None:

@@ -76,7 +76,7 @@ class PostgresEvaluationJobStore(EvaluationJobStore):
     def all(self) -> list[EvaluationJob]:
         self._fail_lost()
         with self.database.connection() as conn:
-            rows = conn.execute(f"SELECT {_COLUMNS} FROM evaluation_jobs ORDER BY created_at, id").fetchall()
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM evaluation_jobs ORDER BY created_at, seq").fetchall()
         return [_job(row) for row in rows]
 
     def set_status(self, job_id: str, status: str, failures: Sequence[str] = ()) -> EvaluationJob:

@@ -40,6 +40,10 @@ MIGRATIONS: tuple[str, ...] = (
         created_at text NOT NULL, updated_at text NOT NULL, failures jsonb NOT NULL, owner text,
         heartbeat_at timestamptz);
     """,
+    # Creation order for jobs created in the same millisecond (created_at ties).
+    """
+    ALTER TABLE evaluation_jobs ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+    """,
 )
 
 
