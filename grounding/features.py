@@ -123,23 +123,25 @@ class SourceFacts:
         it in the same source, its likely antecedent, so "Tokyo has 14 million people." is not a pair apart.
         """
         units = self.units if self.units is not None else tuple(source_units(self.sources))
+        stems: dict[str, str] = {}  # each distinct word is stemmed once (a 100k source has ~17k words)
+        found = [words(unit.text) for unit in units]
+        keys = [
+            {normalize(w.text) for w in ws} | {stems.get(w.text) or stems.setdefault(w.text, stem(w.text)) for w in ws}
+            for ws in found
+        ]
+        values = [numbers(unit.text) for unit in units]
         by_word: dict[str, set[int]] = {}
         by_number: dict[float, set[int]] = {}
         for position, unit in enumerate(units):
-            found = words(unit.text)
-            previous = units[position - 1] if position else None
-            refers_back = (
-                previous is not None
-                and previous.source_index == unit.source_index
-                and any(normalize(w.text) in _PRONOUNS for w in found)
-            )
-            texts = [unit.text, previous.text] if refers_back and previous is not None else [unit.text]
-            for word in words(" ".join(texts)):
-                by_word.setdefault(normalize(word.text), set()).add(position)
-                by_word.setdefault(stem(word.text), set()).add(position)
-            for value in numbers(" ".join(texts)):
+            held_keys, held_values = keys[position], values[position]
+            previous = position - 1
+            if previous >= 0 and units[previous].source_index == unit.source_index and held_keys & _PRONOUNS:
+                held_keys, held_values = held_keys | keys[previous], held_values | values[previous]
+            for key in held_keys:
+                by_word.setdefault(key, set()).add(position)
+            for value in held_values:
                 by_number.setdefault(value, set()).add(position)
-        capitalised = frozenset(normalize(w.text) for u in units for w in words(u.text) if w.text[:1].isupper())
+        capitalised = frozenset(normalize(w.text) for ws in found for w in ws if w.text[:1].isupper())
         return (
             {k: frozenset(v) for k, v in by_word.items()},
             {k: frozenset(v) for k, v in by_number.items()},
