@@ -42,7 +42,7 @@ from featurize import featurize  # noqa: E402
 from featurize_pairs import featurize_pairs  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, f1, roc_auc  # noqa: E402
 from train import claim_scores, length_adjusted  # noqa: E402
-from train_hybrid import answer_scores, hybrid  # noqa: E402
+from train_hybrid import hybrid  # noqa: E402
 
 from grounding.check import Checker  # noqa: E402
 from grounding.claims import split_claims  # noqa: E402
@@ -185,8 +185,8 @@ def main() -> None:
         v2_claims = [calibration.claim(r[:, 0].astype(np.float64)) for r in reads]
         v3_claims = claim_scores(hybrid(path, data), hybrid_model.claim.predict)
         scores = {
-            "v3": answer_scores(v3_claims, hybrid_model.lengths),
-            "v2": answer_scores(v2_claims, calibration),
+            "v3": length_adjusted(v3_claims, hybrid_model.lengths.faithful),
+            "v2": length_adjusted(v2_claims, calibration.faithful),
             "v1": length_adjusted(v1_claims, v1.models.faithful),
             "overlap": np.array([overlap_score(r) for r in rows]),
         }

@@ -118,13 +118,7 @@ def build_idf(data: Path, shared: Path) -> dict:
 
 def answer_scores(data: Featurized, predict) -> npt.NDArray[np.float64]:
     """Answer score = lowest claim score; 1.0 for an answer without claims (abstention)."""
-    scores = np.ones(len(data.labels))
-    probabilities = predict(data.rows) if len(data.rows) else np.zeros(0)
-    for i in range(len(data.labels)):
-        a, b = data.offsets[i], data.offsets[i + 1]
-        if b > a:
-            scores[i] = probabilities[a:b].min()
-    return scores
+    return length_adjusted(claim_scores(data, predict), np.zeros(0))
 
 
 def training_rows(sets: dict[str, Featurized], stage1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

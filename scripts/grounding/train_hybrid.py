@@ -36,14 +36,15 @@ from train import (  # noqa: E402
     _apply,
     calibrated,
     claim_scores,
+    faithful_quantiles,
     fit_grounding,
+    length_adjusted,
     out_of_fold_claims,
     platt,
     predictor,
     report,
 )
 
-from grounding.cross_check import Calibration  # noqa: E402
 from grounding.hybrid_check import HYBRID_FEATURES, HYBRID_MODEL, support_logit  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
@@ -90,10 +91,6 @@ def hybrid(path: Path, v1: Featurized) -> Featurized:
     )  # fmt: skip
 
 
-def answer_scores(claims: list[np.ndarray], lengths: Calibration) -> np.ndarray:
-    return np.array([lengths.answer(list(c)) if len(c) else 1.0 for c in claims])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=OUT)
@@ -119,16 +116,14 @@ def main() -> None:
     lowest = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in train}
     a, b = platt({n: (train[n].labels, lowest[n]) for n in train})
     oof = {n: [_apply(a, b, c) for c in raw[n]] for n in train}
-    faithful = np.concatenate([c for n in train for c, y in zip(oof[n], train[n].labels, strict=True) if y])
-    quantiles = np.quantile(faithful, np.linspace(0.0, 1.0, 101))
-    lengths = Calibration(1.0, 0.0, quantiles, 0.5, 0.5)
-    threshold = best_threshold({n: (train[n].labels, answer_scores(oof[n], lengths)) for n in train}, step=0.05)
+    quantiles = faithful_quantiles(oof, train)
+    adjusted = {n: (train[n].labels, length_adjusted(oof[n], quantiles)) for n in train}
+    threshold = best_threshold(adjusted, step=0.05)
     params = calibrated(fit_grounding(train, HYBRID_FEATURES), a, b)
     predict = predictor(params)
     print(f"Platt on out-of-fold weakest claims: a={a:.3f} b={b:.3f}; threshold {threshold}")
-    report("Out-of-fold, training sets", {n: (train[n].labels, answer_scores(oof[n], lengths)) for n in train},
-           threshold)  # fmt: skip
-    held = {n: (d.labels, answer_scores(claim_scores(d, predict), lengths)) for n, d in evals.items()}
+    report("Out-of-fold, training sets", adjusted, threshold)
+    held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in evals.items()}
     report("Held out", held, threshold)
 
     body = {
