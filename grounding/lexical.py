@@ -43,6 +43,12 @@ INSTRUCTIONS = _wordset(
     """tell explain describe list give show summarize summarise summary please provide name define write help
     find detail details briefly explanation overview"""
 )
+# Reactions with no content of their own ("haha", "I agree."); STOPWORDS already holds yes, yeah, ok, sure.
+REACTIONS = _wordset(
+    """haha hah hahaha lol hello hi hey agree agreed cool nice great wow awesome thanks thank interesting
+    definitely absolutely indeed exactly true right good love totally hmm ah yep nope same fun funny lovely
+    glad"""
+)
 NEGATIONS = _wordset(
     """not no never none nobody nothing nowhere neither nor cannot without n't isn't aren't wasn't weren't don't
     doesn't didn't won't wouldn't can't couldn't shouldn't hasn't haven't hadn't mustn't lack lacks lacked fail

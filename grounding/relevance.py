@@ -13,6 +13,12 @@ the question's slot counts as addressing it):
 ``rel_names``  share of the query's names (capitalised words) that the answer mentions
 ``rel_type``   0 when the query asks for a number or date ("how many", "when", "what year") and
                the answer gives none, else 1
+``rel_lex``    IDF-weighted share of the query's content stems that the answer uses verbatim (an
+               answer sentence that restates the question's rare words is about it; one that only
+               shares its topic is not: TREC-QA's on-topic non-answers)
+``rel_content`` 0 when the answer is a bare reaction with no content word ("haha", "I agree.",
+               "Hello!": BEGIN's "Generic" dialogue responses), else 1; a yes or no answering a
+               yes/no question is content
 =============  ================================================================================
 """
 
@@ -27,9 +33,28 @@ import numpy.typing as npt
 from grounding.claims import Claim
 from grounding.encoder import Encoded
 from grounding.features import Lexicon, content_words, weighted_mean, word_similarity
-from grounding.lexical import INSTRUCTIONS, Word, is_month, names, normalize, numbers, words
+from grounding.lexical import (
+    INSTRUCTIONS,
+    REACTIONS,
+    Word,
+    content_stems,
+    is_content,
+    is_month,
+    names,
+    normalize,
+    numbers,
+    stem,
+    weighted_coverage,
+    words,
+)
 
-RELEVANCE_FEATURES = ("rel_cos", "rel_cover", "rel_names", "rel_type")
+RELEVANCE_FEATURES = ("rel_cos", "rel_cover", "rel_names", "rel_type", "rel_lex", "rel_content")
+_YES_NO_QUESTION = re.compile(
+    r"^\s*(?:is|are|was|were|do|does|did|can|could|will|would|should|has|have|had|isn't|aren't|don't|doesn't|"
+    r"didn't)\b",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(r"^\s*(?:yes|no|yeah|nope)\b", re.IGNORECASE)
 _ASKS_NUMBER = re.compile(
     r"\b(?:how (?:many|much|old|long|far|often|tall|big|large|high)|when|what (?:year|date|time|age|percentage)"
     r"|which year|in what year)\b",
@@ -61,7 +86,12 @@ def relevance_features(
     focus = " ".join(claim.text[claim.focus_start :] for claim in claims)
     gives_number = bool(numbers(focus)) or any(is_month(w.text) for w in words(focus))
     rel_type = 0.0 if _ASKS_NUMBER.search(query) and not gives_number else 1.0
-    return np.array([rel_cos, rel_cover, rel_names, rel_type], dtype=np.float32)
+    asked = {stem(w.text) for w in query_words}
+    rel_lex = weighted_coverage(asked, content_stems(answer_text), lexicon.idf, lexicon.default_idf)
+    # A short answer's claim starts with its query ("Obviously haha"): only the answer's own part counts.
+    says_something = any(is_content(w.text) and normalize(w.text) not in REACTIONS for w in words(focus))
+    rel_content = 1.0 if says_something or (_YES_NO_QUESTION.match(query) and _YES_NO.match(focus)) else 0.0
+    return np.array([rel_cos, rel_cover, rel_names, rel_type, rel_lex, rel_content], dtype=np.float32)
 
 
 def _without_instructions(

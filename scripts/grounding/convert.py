@@ -22,7 +22,7 @@ import argparse
 import csv
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,22 @@ def faithdial(shared: Path) -> Iterator[tuple[str, Example]]:
                 "id": f"faithdial-{path.parent.name}-{path.stem}-{number}", "sources": [knowledge],
                 "query": row["history"].strip() or "Tell me about this.", "answer": response, "label": label,
             }  # fmt: skip
+
+
+def write_splits(out: Path, name: str, rows_of: Callable[[str], Iterable[Example]]) -> None:
+    """Write ``<name>.train.jsonl`` and ``<name>.eval.jsonl`` from ``rows_of(split)``, saying how many rows."""
+    for split in ("train", "eval"):
+        path = out / f"{name}.{split}.jsonl"
+        print(f"{write_jsonl(path, rows_of(split)):6d}  {path}")
+
+
+def generator_parser(doc: str | None, seed: int) -> argparse.ArgumentParser:
+    """The options every data generator takes: ``--shared``, ``--out``, ``--seed``."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    parser.add_argument("--shared", type=Path, default=SHARED)
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--seed", type=int, default=seed)
+    return parser
 
 
 def write_jsonl(path: Path, examples: Iterable[Example]) -> int:

@@ -27,10 +27,12 @@ from convert import Example, read_jsonl  # noqa: E402
 from grounding.check import analyse  # noqa: E402
 from grounding.encoder import Encoded, TextEncoder  # noqa: E402
 from grounding.features import Lexicon  # noqa: E402
+from grounding.relevance import RELEVANCE_FEATURES  # noqa: E402
 
 CACHE = Path("/tmp/ragkb-grounding/features")
 GROUNDING_DIR = Path(__file__).resolve().parents[2] / "grounding"
 # The modules whose code decides the features (policy, scorer and types do not).
+_NO_RELEVANCE = np.full(len(RELEVANCE_FEATURES), np.nan, np.float32)  # an answer without claims
 ANALYSIS_MODULES = ("check", "claims", "encoder", "evidence", "features", "lexical", "relevance")
 
 
@@ -42,7 +44,7 @@ class Featurized:
     labels: npt.NDArray[np.int64]  # 1 = grounded / relevant
     rows: npt.NDArray[np.float32]
     offsets: npt.NDArray[np.int64]
-    relevance: npt.NDArray[np.float32]  # (n, 4); NaN for answers without claims
+    relevance: npt.NDArray[np.float32]  # (n, len(RELEVANCE_FEATURES)); NaN for answers without claims
     abstained: npt.NDArray[np.bool_]
     groups: list[str]  # grouping key (the sources), for grouped cross-validation
     kinds: list[str]
@@ -152,7 +154,7 @@ def featurize(
         labels=np.array([int(e["label"] in ("grounded", "relevant")) for e in examples], dtype=np.int64),
         rows=np.concatenate([r for r in rows if r.size]) if width else np.zeros((0, 0), np.float32),
         offsets=offsets,
-        relevance=np.stack([r[1] if r[1] is not None else np.full(4, np.nan, np.float32) for r in results]),
+        relevance=np.stack([r[1] if r[1] is not None else _NO_RELEVANCE for r in results]),
         abstained=np.array([r[2] for r in results], dtype=bool),
         groups=[hashlib.md5("\x00".join(e["sources"]).encode()).hexdigest() for e in examples],
         kinds=[e.get("kind", "") for e in examples],

@@ -13,7 +13,6 @@ adjusted for length, and reports ``long_answers.eval`` (held-out passages).
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 from pathlib import Path
@@ -21,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 
-from convert import OUT, SHARED, Example, write_jsonl  # noqa: E402
+from convert import Example, generator_parser, write_splits  # noqa: E402
 from perturb import (  # noqa: E402
-    _NAME_RUN,
-    _NUMBER,
+    NAME_RUN,
+    NUMBER,
     change_number,
     compress,
     flip_negation,
@@ -41,8 +40,8 @@ LENGTHS = (1, 2, 4, 8)
 
 def perturbed(sentence: str, passage: list[str], rng: random.Random) -> str | None:
     """``sentence`` changed by the first perturbation that applies (in random order), or None."""
-    names = [m.group() for s in passage for m in _NAME_RUN.finditer(s) if m.start() > 0]
-    numbers = [m.group() for s in passage for m in _NUMBER.finditer(s)]
+    names = [m.group() for s in passage for m in NAME_RUN.finditer(s) if m.start() > 0]
+    numbers = [m.group() for s in passage for m in NUMBER.finditer(s)]
     options = [
         lambda: swap_entity(sentence, names, rng),
         lambda: change_number(sentence, numbers, rng),
@@ -81,16 +80,14 @@ def build(shared: Path, split: str, *, passages: int, seed: int) -> list[Example
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", type=Path, default=SHARED)
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser = generator_parser(__doc__, SEED)
     parser.add_argument("--passages", type=int, default=150, help="SciFact eval abstracts (a tenth as many docs runs)")
-    parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args()
-    for split in ("train", "eval"):
-        rows = build(args.shared, split, passages=args.passages, seed=args.seed)
-        count = write_jsonl(args.out / f"long_answers.{split}.jsonl", rows)
-        print(f"{count:6d}  {args.out / f'long_answers.{split}.jsonl'}")
+
+    def rows_of(split: str) -> list[Example]:
+        return build(args.shared, split, passages=args.passages, seed=args.seed)
+
+    write_splits(args.out, "long_answers", rows_of)
 
 
 if __name__ == "__main__":

@@ -46,8 +46,8 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 
 from convert import bucket, write_jsonl  # noqa: E402
 from perturb import (  # noqa: E402
-    _NAME_RUN,
-    _NUMBER,
+    NAME_RUN,
+    NUMBER,
     change_number,
     compress,
     flip_negation,
@@ -195,7 +195,7 @@ def _swap_word(sentence: str, table: dict[str, str], rng: random.Random) -> str 
 
 def _relation_swap(sentence: str, names: list[str], rng: random.Random) -> str | None:
     """Swap two names of the sentence, or replace one by another name of the same premise."""
-    runs = [m for m in _NAME_RUN.finditer(sentence) if m.start() > 0 or len(m.group().split()) > 1]
+    runs = [m for m in NAME_RUN.finditer(sentence) if m.start() > 0 or len(m.group().split()) > 1]
     distinct = {m.group() for m in runs}
     if len(distinct) >= 2 and rng.random() < 0.5:
         first, second = rng.sample(sorted(distinct), 2)
@@ -229,8 +229,8 @@ def rule_pairs(passages: list[tuple[str, list[str]]], rng: random.Random) -> Ite
         prose = [s for s in sentences if 6 <= len(s.split()) <= 60]
         if not prose:
             continue
-        names = sorted({m.group() for s in sentences for m in _NAME_RUN.finditer(s) if m.start() > 0})
-        numbers = [m.group() for s in sentences for m in _NUMBER.finditer(s)]
+        names = sorted({m.group() for s in sentences for m in NAME_RUN.finditer(s) if m.start() > 0})
+        numbers = [m.group() for s in sentences for m in NUMBER.finditer(s)]
         split = split_of(key)
         for sentence in rng.sample(prose, min(2, len(prose))):
             context = window(sentences, sentence)

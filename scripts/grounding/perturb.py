@@ -21,7 +21,6 @@ Every perturbation is checked to change the text; a passage that offers none is 
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import sys
@@ -31,15 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 
-from convert import OUT, SHARED, Example, bucket, read_jsonl, write_jsonl  # noqa: E402
+from convert import Example, bucket, generator_parser, read_jsonl, write_splits  # noqa: E402
 
 from grounding.lexical import ANTONYMS, STOPWORDS, content_stems  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
 
 DOCS_TRAIN = ("norwich-city.txt", "example-10k.html", "handbook-872p.docx", "book-war-and-peace-1225p.txt")
 DOCS_EVAL = ("pdf/layout-parser-paper-fast.pdf", "pdf/multi-column-2p.pdf", "pdf/a1977-backus-p21.pdf")
-_NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w'-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'-]*)*")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
+NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w'-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'-]*)*")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 _AUX = re.compile(r"\b(is|are|was|were|can|could|will|would|should|has|have|had|does|did|do|may|might|must)\b")
 _NEGATED = re.compile(
     r"\b(?:(is|are|was|were|can|could|will|would|should|has|have|had|does|did|do)(?: not|n't)|cannot)\b"
@@ -89,7 +88,7 @@ def _is_prose(sentence: str) -> bool:
 
 
 def swap_entity(sentence: str, pool: list[str], rng: random.Random) -> str | None:
-    runs = [m for m in _NAME_RUN.finditer(sentence) if m.start() > 0]
+    runs = [m for m in NAME_RUN.finditer(sentence) if m.start() > 0]
     if not runs:
         return None
     target = rng.choice(runs)
@@ -100,7 +99,7 @@ def swap_entity(sentence: str, pool: list[str], rng: random.Random) -> str | Non
 
 
 def change_number(sentence: str, passage_numbers: list[str], rng: random.Random) -> str | None:
-    found = list(_NUMBER.finditer(sentence))
+    found = list(NUMBER.finditer(sentence))
     if not found:
         return None
     target = rng.choice(found)
@@ -189,8 +188,8 @@ def examples_for(
     """About four grounded and four ungrounded answers for one passage."""
     source = " ".join(sentences)
     query = title or "What does the document say?"
-    passage_names = [m.group() for s in sentences for m in _NAME_RUN.finditer(s) if m.start() > 0]
-    passage_numbers = [m.group() for s in sentences for m in _NUMBER.finditer(s)]
+    passage_names = [m.group() for s in sentences for m in NAME_RUN.finditer(s) if m.start() > 0]
+    passage_numbers = [m.group() for s in sentences for m in NUMBER.finditer(s)]
     pool = passage_names + names if rng.random() < 0.5 else names
     stems = content_stems(source)
 
@@ -259,7 +258,7 @@ def examples_for(
 
 def _cloze(sentence: str, make: Callable[..., Example | None], rng: random.Random, pool: list[str], *, wrong: bool):
     """A question made by blanking a name or number of ``sentence``, with the right or a wrong answer."""
-    spans = [m for m in _NAME_RUN.finditer(sentence) if m.start() > 0] + list(_NUMBER.finditer(sentence))
+    spans = [m for m in NAME_RUN.finditer(sentence) if m.start() > 0] + list(NUMBER.finditer(sentence))
     spans = [m for m in spans if len(m.group().split()) <= 4]
     if not spans:
         return None
@@ -278,14 +277,14 @@ def _cloze(sentence: str, make: Callable[..., Example | None], rng: random.Rando
 
 def _lower_first(text: str) -> str:
     first = text.split(" ", 1)[0]
-    return text if first.isupper() or (_NAME_RUN.fullmatch(first) and first not in ("The", "A", "In", "This")) else (
+    return text if first.isupper() or (NAME_RUN.fullmatch(first) and first not in ("The", "A", "In", "This")) else (
         text[:1].lower() + text[1:])  # fmt: skip
 
 
 def build(shared: Path, split: str, *, docs: int, seed: int) -> list[Example]:
     rng = random.Random(f"{seed}-{split}")
     passages = passages_scifact(shared, split, docs, rng) + passages_docs(shared, split, docs // 10, rng)
-    names = sorted({m.group() for _, _, ss in passages for s in ss for m in _NAME_RUN.finditer(s) if m.start() > 0})
+    names = sorted({m.group() for _, _, ss in passages for s in ss for m in NAME_RUN.finditer(s) if m.start() > 0})
     index = [(pid, s, content_stems(s)) for pid, _, ss in passages for s in ss]
 
     examples = []
@@ -302,16 +301,11 @@ def build(shared: Path, split: str, *, docs: int, seed: int) -> list[Example]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", type=Path, default=SHARED)
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser = generator_parser(__doc__, 13)
     parser.add_argument("--docs", type=int, default=1500, help="SciFact abstracts for training (a quarter for eval)")
-    parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
-    for split, docs in (("train", args.docs), ("eval", args.docs // 4)):
-        rows = build(args.shared, split, docs=docs, seed=args.seed)
-        count = write_jsonl(args.out / f"synthetic.{split}.jsonl", rows)
-        print(f"{count:6d}  {args.out / f'synthetic.{split}.jsonl'}")
+    docs = {"train": args.docs, "eval": args.docs // 4}
+    write_splits(args.out, "synthetic", lambda split: build(args.shared, split, docs=docs[split], seed=args.seed))
 
 
 if __name__ == "__main__":

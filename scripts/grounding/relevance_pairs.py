@@ -12,6 +12,13 @@ Lines look like the grounding files with ``label`` ``relevant`` / ``irrelevant``
 - ``relevance_dialogue.train``: FaithDial *train* responses with the previous turn they answer
   (relevant, whatever their grounding label) and with the most word-similar other turn (irrelevant);
   turns with no history are skipped.
+- ``relevance_trecqa.train`` / ``.eval``: TREC-QA answer selection (``../shared/train/grounding/
+  trecqa.jsonl.gz``; train = its train split, eval = its dev and test splits, disjoint questions): a
+  candidate sentence that answers the question is relevant, one that does not (most are on the
+  question's topic) is not. The corpus's tokenisation (``-LRB-``, ``word ,``) is undone.
+- ``relevance_generic.train`` / ``.eval``: BEGIN's dialogue responses labelled "Generic" ("haha",
+  "i agree.": they address nothing) are irrelevant to the turn before them; as many "Fully
+  attributable" responses, with their turn, are relevant. Split in two halves by a hash of the id.
 - ``relevance_halueval.eval`` (held out): each HaluEval question with its own right and hallucinated
   answers (relevant: both address it, one wrongly) and with the answers of the most word-similar
   other question (irrelevant).
@@ -20,6 +27,7 @@ Lines look like the grounding files with ``label`` ``relevant`` / ``irrelevant``
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 import re
 import sys
@@ -29,6 +37,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
 
 from convert import OUT, SHARED, Example, read_jsonl, write_jsonl  # noqa: E402
+from pairs import detok, read_pack  # noqa: E402
 
 from grounding.lexical import content_stems  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
@@ -100,6 +109,27 @@ def from_halueval(data: Path, rng: random.Random) -> Iterator[Example]:
             yield _pair(f"halueval-{number}-{row['label']}-irr", other, row["answer"], "irrelevant")
 
 
+def from_trecqa(split: str) -> Iterator[Example]:
+    """TREC-QA rows of the ``train`` split, or of ``dev`` and ``test`` for ``eval``."""
+    wanted = {"train"} if split == "train" else {"dev", "test"}
+    for row in read_pack("trecqa"):
+        if row["orig_split"] in wanted:
+            answer = detok(row["answer"])
+            label = "relevant" if row["relevant"] else "irrelevant"
+            yield _pair(row["id"], detok(row["question"]), answer[:1].upper() + answer[1:], label)
+
+
+def from_begin_generic(split: str) -> Iterator[Example]:
+    """BEGIN's "Generic" responses (irrelevant) and as many "Fully attributable" ones (relevant)."""
+    rows = [r for r in read_pack("begin") if r["message"].strip()]
+    half = [r for r in rows if (hashlib.sha256(r["id"].encode()).digest()[0] % 2 == 0) == (split == "train")]
+    generic = [r for r in half if r["label_orig"] == "Generic"]
+    attributable = [r for r in half if r["label_orig"] == "Fully attributable"][: len(generic)]
+    for row in [*generic, *attributable]:
+        label = "irrelevant" if row["label_orig"] == "Generic" else "relevant"
+        yield _pair(row["id"], row["message"], row["hypothesis"], label)
+
+
 def _pair(pid: str, query: str, answer: str, label: str) -> Example:
     return {"id": pid, "sources": [answer], "query": query, "answer": answer, "label": label}
 
@@ -107,7 +137,12 @@ def _pair(pid: str, query: str, answer: str, label: str) -> Example:
 def build_all(data: Path = OUT, seed: int = 13) -> dict[str, int]:
     rng = random.Random(seed)
     train = [*from_climate_fever(data, rng), *from_cloze(data, rng)]
-    return {
+    written = {
+        f"relevance_{name}.{split}.jsonl": write_jsonl(data / f"relevance_{name}.{split}.jsonl", make(split))
+        for name, make in (("trecqa", from_trecqa), ("generic", from_begin_generic))
+        for split in ("train", "eval")
+    }
+    return written | {
         "relevance.train.jsonl": write_jsonl(data / "relevance.train.jsonl", train),
         "relevance_dialogue.train.jsonl": write_jsonl(
             data / "relevance_dialogue.train.jsonl", from_faithdial(data, rng)
@@ -119,7 +154,7 @@ def build_all(data: Path = OUT, seed: int = 13) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--shared", type=Path, default=SHARED, help="unused; the converted files are read")
+    parser.add_argument("--shared", type=Path, default=SHARED, help="unused; the converted files and the pack are read")
     args = parser.parse_args()
     for name, count in build_all(args.out).items():
         print(f"{count:6d}  {args.out / name}")

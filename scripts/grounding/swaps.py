@@ -14,7 +14,6 @@ the original sentence, or its compressed form).
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import sys
@@ -23,15 +22,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 
-from convert import OUT, SHARED, Example, write_jsonl  # noqa: E402
-from perturb import _NAME_RUN, _NUMBER, compress, passages_docs, passages_scifact  # noqa: E402
+from convert import Example, generator_parser, write_splits  # noqa: E402
+from perturb import NAME_RUN, NUMBER, compress, passages_docs, passages_scifact  # noqa: E402
 
 SEED = 29
 
 
 def _anchors(sentence: str) -> list[re.Match[str]]:
     """Name runs (not opening the sentence) and numbers of a sentence."""
-    spans = [m for m in _NAME_RUN.finditer(sentence) if m.start() > 0] + list(_NUMBER.finditer(sentence))
+    spans = [m for m in NAME_RUN.finditer(sentence) if m.start() > 0] + list(NUMBER.finditer(sentence))
     return sorted(spans, key=lambda m: m.start())
 
 
@@ -46,7 +45,7 @@ def swap_in_passage(sentences: list[str], rng: random.Random) -> tuple[str, str]
             continue
         target = rng.choice(anchors)
         numeric = target.group()[0].isdigit()
-        pattern = _NUMBER if numeric else _NAME_RUN
+        pattern = NUMBER if numeric else NAME_RUN
         elsewhere = {
             m.group()
             for other, text in enumerate(sentences)
@@ -82,16 +81,11 @@ def build(shared: Path, split: str, *, docs: int, seed: int) -> list[Example]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", type=Path, default=SHARED)
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser = generator_parser(__doc__, SEED)
     parser.add_argument("--docs", type=int, default=1500, help="SciFact abstracts for training (a quarter for eval)")
-    parser.add_argument("--seed", type=int, default=SEED)
     args = parser.parse_args()
-    for split, docs in (("train", args.docs), ("eval", args.docs // 4)):
-        rows = build(args.shared, split, docs=docs, seed=args.seed)
-        count = write_jsonl(args.out / f"swaps.{split}.jsonl", rows)
-        print(f"{count:6d}  {args.out / f'swaps.{split}.jsonl'}")
+    docs = {"train": args.docs, "eval": args.docs // 4}
+    write_splits(args.out, "swaps", lambda split: build(args.shared, split, docs=docs[split], seed=args.seed))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""Reproduce ``grounding/data/*`` (IDF lexicon, grounding and relevance coefficients) on the CPU.
+"""Reproduce ``grounding/data/{idf,grounding_model}.json`` (IDF lexicon, grounding coefficients) on the CPU.
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/train.py [--rebuild-data] [--threads 1]
+
+The relevance model (``relevance_model.json``) is fitted by ``train_relevance.py`` with the same tools.
 
 Steps (seeded; 20-30 minutes on one busy core, most of it MiniLM; features are cached in
 /tmp/ragkb-grounding/features so a second run takes about two minutes):
@@ -16,9 +18,7 @@ Steps (seeded; 20-30 minutes on one busy core, most of it MiniLM; features are c
    Platt scaling (each dataset and class weighing the same), folded into the coefficients; the
    default threshold is the one (a multiple of 0.05) that maximises the mean balanced accuracy of
    the calibrated out-of-fold scores over the training datasets.
-6. Relevance model, calibration and threshold the same way on ``relevance.train`` (synthetic and
-   CLIMATE-FEVER pairs) and ``relevance_dialogue.train`` (FaithDial turns), one row per pair.
-7. Print held-out results (HaluEval, CLIMATE-FEVER eval, FaithDial eval, synthetic eval) and
+6. Print held-out results (HaluEval, CLIMATE-FEVER eval, FaithDial eval, synthetic eval) and
    leave-one-dataset-out results. The bench (``bench/bench_grounding_quality.py``) measures the
    shipped model through ``grounding.check`` itself.
 
@@ -41,13 +41,12 @@ import numpy.typing as npt
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
 
-from convert import OUT, SHARED, bucket, convert_all, read_jsonl  # noqa: E402
+from convert import OUT, SHARED, bucket, convert_all, read_jsonl, write_splits  # noqa: E402
 from featurize import Featurized, concat, featurize  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, f1, roc_auc  # noqa: E402
 
 from grounding.features import FEATURE_NAMES  # noqa: E402
 from grounding.lexical import content_stems  # noqa: E402
-from grounding.relevance import RELEVANCE_FEATURES  # noqa: E402
 from grounding.scorer import weakest_for_length  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "grounding" / "data"
@@ -59,7 +58,6 @@ JOINED = {"synthetic": ("swaps",)}
 # so "supported" pairs routinely add names the source sentence lacks, the opposite of "any new
 # information is ungrounded"; adding it lowered transfer to the other sets (printed by this script).
 CANDIDATE_SETS = ("climate_fever",)
-RELEVANCE_SETS = ("relevance", "relevance_dialogue")
 EVAL_SETS = ("halueval", "climate_fever", "faithdial", "synthetic", "swaps", "long_answers")
 LENGTH_SET = "long_answers"  # answers of 1-8 sentences (long_answers.py); train split chooses the length adjustment
 SEED = 13
@@ -74,23 +72,16 @@ def ensure_data(data: Path, shared: Path, rebuild: bool) -> None:
 
     if rebuild or not (data / "climate_fever.train.jsonl").exists():
         convert_all(shared, data)
+    docs = {"train": 1500, "eval": 375}
     if rebuild or not (data / "synthetic.train.jsonl").exists():
-        from convert import write_jsonl
-
-        for split, docs in (("train", 1500), ("eval", 375)):
-            write_jsonl(data / f"synthetic.{split}.jsonl", perturb.build(shared, split, docs=docs, seed=SEED))
+        write_splits(data, "synthetic", lambda split: perturb.build(shared, split, docs=docs[split], seed=SEED))
     if rebuild or not (data / "swaps.train.jsonl").exists():
-        from convert import write_jsonl
-
-        for split, docs in (("train", 1500), ("eval", 375)):
-            write_jsonl(data / f"swaps.{split}.jsonl", swaps.build(shared, split, docs=docs, seed=swaps.SEED))
+        write_splits(data, "swaps", lambda split: swaps.build(shared, split, docs=docs[split], seed=swaps.SEED))
     if rebuild or not (data / "long_answers.train.jsonl").exists():
-        from convert import write_jsonl
-
-        for split in ("train", "eval"):
-            rows = long_answers.build(shared, split, passages=150, seed=long_answers.SEED)
-            write_jsonl(data / f"long_answers.{split}.jsonl", rows)
-    if rebuild or not (data / "relevance_dialogue.train.jsonl").exists():
+        write_splits(
+            data, "long_answers", lambda split: long_answers.build(shared, split, passages=150, seed=long_answers.SEED)
+        )
+    if rebuild or not (data / "relevance_generic.train.jsonl").exists():
         relevance_pairs.build_all(data, seed=SEED)
 
 
@@ -154,7 +145,7 @@ SIGNS = {
     "cos_top": 1, "align_best": 1, "align_union": 1, "align_focus": 1, "align_min": 1, "align_min2": 1,
     "align_min_idf": 1,
     "align_low": -1, "lex_source": 1, "lex_evidence": 1, "new_name": -1, "new_number": -1, "negation_flip": -1,
-    "antonym": -1, "rel_cos": 1, "rel_cover": 1, "rel_names": 1, "rel_type": 1,
+    "antonym": -1, "rel_cos": 1, "rel_cover": 1, "rel_names": 1, "rel_type": 1, "rel_lex": 1, "rel_content": 1,
     "ce_support": 1, "ce_contradiction": -1, "anchor_apart": -1, "anchor_far": -1,
 }  # fmt: skip
 
@@ -225,37 +216,9 @@ def calibrated(params: dict, a: float, b: float) -> dict:
     }
 
 
-def _apply(a: float, b: float, scores: np.ndarray) -> np.ndarray:
+def platt_apply(a: float, b: float, scores: np.ndarray) -> np.ndarray:
     clipped = np.clip(scores, 1e-6, 1 - 1e-6)
     return 1 / (1 + np.exp(-(a * np.log(clipped / (1 - clipped)) + b)))
-
-
-def fit_relevance(sets: dict[str, Featurized]) -> tuple[dict, float, dict[str, np.ndarray]]:
-    """Relevance model (one row per pair, every set and class weighing the same), its Platt
-    calibration and threshold from 5-fold out-of-fold scores, and those scores."""
-    xs, ys, ws, folds, names = [], [], [], [], []
-    for name, data in sets.items():
-        ok = ~np.isnan(data.relevance).any(1)
-        y = data.labels[ok]
-        xs.append(data.relevance[ok])
-        ys.append(y)
-        ws.append(np.where(y == 1, 0.5 / max(y.sum(), 1), 0.5 / max((1 - y).sum(), 1)))
-        folds.append(np.array([bucket(g, 5) for g in np.array(data.groups)[ok]]))
-        names.extend([name] * len(y))
-    x, y, w, fold, owner = (
-        np.concatenate(xs),
-        np.concatenate(ys),
-        np.concatenate(ws),
-        np.concatenate(folds),
-        np.array(names),
-    )
-    raw = np.zeros(len(y))
-    for k in range(5):
-        raw[fold == k] = predictor(fit(x[fold != k], y[fold != k], w[fold != k], RELEVANCE_FEATURES))(x[fold == k])
-    a, b = platt({n: (y[owner == n], raw[owner == n]) for n in sets})
-    oof = {n: _apply(a, b, raw[owner == n]) for n in sets}
-    threshold = best_threshold({n: (y[owner == n], oof[n]) for n in sets}, step=0.05)
-    return calibrated(fit(x, y, w, RELEVANCE_FEATURES), a, b), threshold, oof
 
 
 def claim_scores(data: Featurized, predict) -> list[np.ndarray]:
@@ -337,24 +300,18 @@ def _subset(data: Featurized, keep: list[bool]) -> Featurized:
 
 def report(title: str, results: dict[str, tuple[np.ndarray, np.ndarray]], threshold: float) -> None:
     print(f"\n{title} (threshold {threshold})")
-    print(f"{'dataset':<16}{'n':>6}{'bal.acc':>9}{'F1(ungr.)':>11}{'AUROC':>8}")
+    print(f"{'dataset':<30}{'n':>6}{'bal.acc':>9}{'F1(ungr.)':>11}{'AUROC':>8}")
     for name, (labels, scores) in results.items():
         predicted = (scores >= threshold).astype(int)
-        print(f"{name:<16}{len(labels):>6}{balanced_accuracy(labels, predicted):>9.3f}"
+        print(f"{name:<30}{len(labels):>6}{balanced_accuracy(labels, predicted):>9.3f}"
               f"{f1(1 - labels, 1 - predicted):>11.3f}{roc_auc(labels, scores):>8.3f}")  # fmt: skip
 
 
-def relevance_model(load) -> tuple[dict, float, dict[str, Featurized]]:
-    """Fit, calibrate and report the relevance model; its parameters, threshold and training sets."""
-    relevance_sets = {name: load(name, "train") for name in RELEVANCE_SETS}
-    relevance_eval = load("relevance_halueval", "eval")
-    relevance_params, relevance_threshold, rel_oof = fit_relevance(relevance_sets)
-    rel_predict = predictor(relevance_params)
-    ev_ok = ~np.isnan(relevance_eval.relevance).any(1)
-    scored = {f"{n} (oof)": (d.labels[~np.isnan(d.relevance).any(1)], rel_oof[n]) for n, d in relevance_sets.items()}
-    scored["halueval (held out)"] = (relevance_eval.labels[ev_ok], rel_predict(relevance_eval.relevance[ev_ok]))
-    report("Relevance", scored, relevance_threshold)
-    return relevance_params, relevance_threshold, relevance_sets
+def write_model(file: str, params: dict, names: tuple[str, ...], threshold: float, provenance: dict) -> None:
+    """One model file of ``grounding/data``: feature names, coefficients, default threshold, provenance."""
+    body = {"features": list(names), **params, "threshold": threshold, "provenance": provenance}
+    (DATA_DIR / file).write_text(json.dumps(body, indent=1) + "\n")
+    print(f"wrote {DATA_DIR / file} (default threshold {threshold})")
 
 
 def main() -> None:
@@ -364,9 +321,8 @@ def main() -> None:
     parser.add_argument("--rebuild-data", action="store_true")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (the machine is shared)")
     parser.add_argument(
-        "--grounding-only", action="store_true",
-        help="refit the grounding model only: keep relevance_model.json, skip the candidate-set transfer analysis",
-    )  # fmt: skip
+        "--skip-transfer", action="store_true", help="skip the candidate-set transfer analysis (model selection)"
+    )
     args = parser.parse_args()
 
     import torch
@@ -388,14 +344,14 @@ def main() -> None:
         return concat(load(name, "train"), *(load(extra, "train") for extra in JOINED.get(name, ())))
 
     train = {name: joined(name) for name in TRAIN_SETS}
-    candidates = {} if args.grounding_only else {name: load(name, "train") for name in CANDIDATE_SETS}
+    candidates = {} if args.skip_transfer else {name: load(name, "train") for name in CANDIDATE_SETS}
     evals = {name: load(name, "eval") for name in EVAL_SETS}
 
     raw_claims = out_of_fold_claims(train)
     raw_oof = {n: np.array([c.min() if len(c) else 1.0 for c in raw_claims[n]]) for n in train}
     a, b = platt({n: (train[n].labels, raw_oof[n]) for n in train})
     params = calibrated(fit_grounding(train), a, b)
-    oof_claims = {n: [_apply(a, b, c) for c in raw_claims[n]] for n in train}
+    oof_claims = {n: [platt_apply(a, b, c) for c in raw_claims[n]] for n in train}
     print(f"Platt calibration on out-of-fold weakest claims: a={a:.3f} b={b:.3f}")
     predict = predictor(params)
     faithful = choose_length_adjustment(oof_claims, train, load(LENGTH_SET, "train"), predict)
@@ -407,7 +363,7 @@ def main() -> None:
     # Model selection, on training splits only: AUROC on each train split of a model trained on the
     # other sets, with and without the candidate sets in the mix.
     pool = {**train, **candidates}
-    for mix in (TRAIN_SETS,) if args.grounding_only else (TRAIN_SETS, TRAIN_SETS + CANDIDATE_SETS):
+    for mix in (TRAIN_SETS,) if args.skip_transfer else (TRAIN_SETS, TRAIN_SETS + CANDIDATE_SETS):
         transfer = {}
         for held in pool:
             other = predictor(fit_grounding({n: pool[n] for n in mix if n != held}))
@@ -421,7 +377,6 @@ def main() -> None:
         scored = {n: (evals[n].labels, answer_scores(evals[n], lodo)) for n in (left_out, "halueval")}
         report(f"Leave {left_out} out of training", scored, threshold)
 
-    relevance = None if args.grounding_only else relevance_model(load)
     provenance = {
         "trained_on": [f"{n}.train" for n in TRAIN_SETS],
         "never_trained_on": ["halueval", "climate_fever (train split: IDF and relevance pairs only)", "*.eval"],
@@ -429,21 +384,7 @@ def main() -> None:
         "python": platform.python_version(), "encoder": encoder.name,
     }  # fmt: skip
     lengths = {"faithful": [round(float(q), 6) for q in faithful]} if len(faithful) else {}
-    files = [("grounding_model.json", {**params, **lengths}, FEATURE_NAMES, threshold, provenance)]
-    if relevance is not None:
-        relevance_params, relevance_threshold, relevance_sets = relevance
-        relevance_provenance = {
-            **provenance, "trained_on": [f"{n}.train" for n in RELEVANCE_SETS],
-            "examples": {n: len(d.labels) for n, d in relevance_sets.items()},
-            "never_trained_on": ["halueval", "*.eval"],
-        }  # fmt: skip
-        files.append(
-            ("relevance_model.json", relevance_params, RELEVANCE_FEATURES, relevance_threshold, relevance_provenance)
-        )
-    for file, model_params, names, limit, origin in files:
-        body = {"features": list(names), **model_params, "threshold": limit, "provenance": origin}
-        (DATA_DIR / file).write_text(json.dumps(body, indent=1) + "\n")
-        print(f"wrote {DATA_DIR / file} (default threshold {limit})")
+    write_model("grounding_model.json", {**params, **lengths}, FEATURE_NAMES, threshold, provenance)
     print("coefficients (standardised):", dict(zip(FEATURE_NAMES, np.round(params["coef"], 2).tolist(), strict=False)))
 
 

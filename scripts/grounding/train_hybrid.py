@@ -33,7 +33,6 @@ from featurize import Featurized, concat, featurize  # noqa: E402
 from featurize_pairs import featurize_pairs  # noqa: E402
 from metrics import best_threshold  # noqa: E402
 from train import (  # noqa: E402
-    _apply,
     calibrated,
     claim_scores,
     faithful_quantiles,
@@ -41,6 +40,7 @@ from train import (  # noqa: E402
     length_adjusted,
     out_of_fold_claims,
     platt,
+    platt_apply,
     predictor,
     report,
 )
@@ -115,7 +115,7 @@ def main() -> None:
     raw = out_of_fold_claims(train, names=HYBRID_FEATURES)
     lowest = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in train}
     a, b = platt({n: (train[n].labels, lowest[n]) for n in train})
-    oof = {n: [_apply(a, b, c) for c in raw[n]] for n in train}
+    oof = {n: [platt_apply(a, b, c) for c in raw[n]] for n in train}
     quantiles = faithful_quantiles(oof, train)
     adjusted = {n: (train[n].labels, length_adjusted(oof[n], quantiles)) for n in train}
     threshold = best_threshold(adjusted, step=0.05)
