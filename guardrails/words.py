@@ -128,7 +128,7 @@ def profanity_index() -> _Index:
     return _index(tuple(profanity_words()))
 
 
-@lru_cache(maxsize=256)  # per configured word list (a guardrail version's words), not per text
+@lru_cache(maxsize=32)  # per configured word list (a guardrail version's words; up to 10,000 each), not per text
 def _index(words: tuple[str, ...]) -> _Index:
     phrases: dict[tuple[str, ...], str] = {}
     by_length: dict[int, list[tuple[str, str]]] = {}
