@@ -1,17 +1,21 @@
 """Latency of applying a guardrail with every policy beyond grounding to a 2,000-character text (in-process,
 models loaded, the topic vectors cached as in the service).
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_guardrails.py [--workers 2] [--runs 60]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_guardrails.py [--workers 2] [--runs 60] [--compare REV]
 
 The guardrail has 31 PII types and 2 regexes (ANONYMIZE), 20 custom words and the profanity list, 3 denied
 topics with 5 examples each, and the content filters ragkb has (all at HIGH). The text is a ~2k-character
 SciFact abstract with an email, a phone number and a card number added; each run changes one word so no
 call repeats another. Prints p50/p99 wall time per policy alone and for all together, the CPU time the
-process used per call (p50, all threads: the wall time the call would take on one idle core), and the load
-average before and after (the machine is shared: wall times move with it, CPU time much less).
+process used per call (p50, all threads: the wall time the call would take on one idle core), the load
+average before and after, and the share of CPU time the hypervisor gave to other machines meanwhile ("steal",
+from /proc/stat): the machine is shared, wall times move with both, CPU time much less.
 ``--workers``: the threads MiniLM's windows are spread over (one core each; the service uses 2);
 ``--precision fp32``: the fp32 ONNX model instead of the service's int8 one.
-Writes bench/results/guardrails.json.
+``--compare REV``: before/after in one run: this bench from git revision ``REV`` (extracted into a temporary
+folder) and from this tree, each in a fresh process, alternately ``--rounds`` times; prints both, the median
+of the rounds' figures per row.
+Writes bench/results/guardrails.json (with ``--compare``: guardrails-compare.json).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ import json
 import math
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -103,13 +109,63 @@ def policies() -> dict[str, Policies]:
     }
 
 
+def steal_ticks() -> tuple[int, int]:
+    """(steal, all) CPU ticks since boot, from /proc/stat's ``cpu`` line; zeros where there is none."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+    return (fields[7] if len(fields) > 7 else 0), sum(fields)
+
+
+def compare(revision: str, *, rounds: int, runs: int) -> None:
+    """This bench at ``revision`` and in this tree, alternately, each in a fresh process; both tables."""
+    figures: dict[str, list[dict[str, dict[str, float]]]] = {"before": [], "after": []}
+    loads: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        old_tree = Path(tmp) / "tree"
+        old_tree.mkdir()
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], check=True, capture_output=True)
+        subprocess.run(["tar", "-x", "-C", str(old_tree)], input=archive.stdout, check=True)
+        (Path(tmp) / "shared").symlink_to(ROOT.parent / "shared")  # the same 2k text for both
+        for _ in range(rounds):
+            for label, tree in (("before", old_tree), ("after", ROOT)):
+                loads.append(os.getloadavg()[0])
+                command = [sys.executable, str(tree / "bench" / "bench_guardrails.py"), "--runs", str(runs)]
+                subprocess.run(command, check=True, capture_output=True, cwd=tree)
+                report = json.loads((tree / "bench" / "results" / "guardrails.json").read_text())
+                figures[label].append(report["results"])
+    loads.append(os.getloadavg()[0])
+    print(f"before = {revision}, after = this tree; {rounds} rounds of {runs} runs each, alternating; "
+          f"load average {min(loads):.1f}-{max(loads):.1f}; medians over rounds")  # fmt: skip
+    print(f"| {'policies':22} | p50 ms before / after | p99 ms before / after | CPU p50 ms before / after |")
+    print(f"|{'-' * 24}|-----------------------|-----------------------|---------------------------|")
+    merged: dict[str, dict[str, dict[str, float]]] = {}
+    for name in figures["after"][0]:
+        merged[name] = {
+            label: {key: statistics.median(r[name][key] for r in figures[label]) for key in figures[label][0][name]}
+            for label in ("before", "after")
+        }
+        b, a = merged[name]["before"], merged[name]["after"]
+        print(f"| {name:22} | {b['p50_ms']:9.1f} / {a['p50_ms']:9.1f} | {b['p99_ms']:9.1f} / {a['p99_ms']:9.1f} | "
+              f"{b['cpu_p50_ms']:12.1f} / {a['cpu_p50_ms']:10.1f} |")  # fmt: skip
+    out = ROOT / "bench" / "results" / "guardrails-compare.json"
+    out.write_text(json.dumps({"before": revision, "rounds": rounds, "runs": runs, "load": loads, "results": merged}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--precision", choices=["int8", "fp32"], default="int8", help="the ONNX model (service: int8)")
     parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--compare", metavar="REV", help="also run this bench at git revision REV, alternately")
+    parser.add_argument("--rounds", type=int, default=2, help="with --compare: processes per side")
     args = parser.parse_args()
+    if args.compare:
+        compare(args.compare, rounds=args.rounds, runs=args.runs)
+        return
     load_before = os.getloadavg()[0]
+    steal_before = steal_ticks()
     guard = build_guard(Settings(embedder="sentence-transformers"))
     if args.workers != 2 or args.precision != "int8":
         encode = guard.encode
@@ -132,8 +188,10 @@ def main() -> None:
             "cpu_p50_ms": statistics.median(cpu),
         }  # fmt: skip
     load = os.getloadavg()[0]
+    steal_after = steal_ticks()
+    steal = (steal_after[0] - steal_before[0]) / max(steal_after[1] - steal_before[1], 1)
     print(f"text: {len(text)} characters; ONNX {args.precision}, {args.workers} workers; "
-          f"load average {load_before:.1f} -> {load:.1f}")  # fmt: skip
+          f"load average {load_before:.1f} -> {load:.1f}; steal {steal:.1%}")  # fmt: skip
     print(f"| {'policies':22} | p50 ms | p99 ms | CPU p50 ms |\n|{'-' * 24}|--------|--------|------------|")
     for name, r in results.items():
         print(f"| {name:22} | {r['p50_ms']:6.1f} | {r['p99_ms']:6.1f} | {r['cpu_p50_ms']:10.1f} |")
@@ -141,6 +199,7 @@ def main() -> None:
     out.parent.mkdir(exist_ok=True)
     report = {
         "chars": len(text), "precision": args.precision, "workers": args.workers, "load": [load_before, load],
+        "steal": steal,
         "results": results,
     }  # fmt: skip
     out.write_text(json.dumps(report, indent=1))

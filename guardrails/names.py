@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -54,24 +54,57 @@ def _own(word: str, gazetteer: Gazetteer) -> tuple[str, ...]:
 
 def token_features(text: str, found: Sequence[Token], gazetteer: Gazetteer) -> list[list[str]]:
     """The CRF's feature names for each of ``found`` (the tokens of ``text``)."""
-    own = [_own(word, gazetteer) for _, _, word in found]
-    near = [tuple(f for f in features if not f.startswith(("p2=", "p3=", "x2=", "x3=", "l="))) for features in own]
+    of_word = _bundled_word_features if _is_bundled(gazetteer) else _uncached(gazetteer)
+    per_word = [of_word(word) for _, _, word in found]
     out = []
     for i, (start, _, word) in enumerate(found):
-        features = list(own[i])
+        features = list(per_word[i][0])
         previous_end = found[i - 1][1] if i else 0
         if i == 0 or "\n" in text[previous_end:start]:
             features.append("line-start")
-        for offset in (-2, -1, 1, 2):
+        for offset in _OFFSETS:
             j = i + offset
             if 0 <= j < len(found):
-                features += [f"{offset}{f}" for f in near[j]]
+                features += per_word[j][1][offset]
             else:
-                features.append(f"{offset}<edge>")
+                features.append(_EDGES[offset])
         if i:
             features.append(f"-1w|w={found[i - 1][2].lower()}|{word.lower()}")
         out.append(features)
     return out
+
+
+_OFFSETS = (-2, -1, 1, 2)
+_EDGES = {offset: f"{offset}<edge>" for offset in _OFFSETS}
+WordFeatures = tuple[tuple[str, ...], dict[int, tuple[str, ...]]]
+
+
+def _word_features(word: str, gazetteer: Gazetteer) -> WordFeatures:
+    """A word's own features, and what a neighbour at each offset sees of it (the first five, prefixed)."""
+    own = _own(word, gazetteer)
+    near = tuple(f for f in own if not f.startswith(("p2=", "p3=", "x2=", "x3=", "l=")))
+    return own, {offset: tuple(f"{offset}{f}" for f in near) for offset in _OFFSETS}
+
+
+@lru_cache(maxsize=8192)  # a word's features with the bundled gazetteer do not change: computed once per word
+def _bundled_word_features(word: str) -> WordFeatures:
+    return _word_features(word, gazetteer())
+
+
+def _uncached(gazetteer: Gazetteer) -> Callable[[str], WordFeatures]:
+    """Per-word features with another gazetteer (training's cross-fitted ones), kept for one text."""
+    seen: dict[str, WordFeatures] = {}
+
+    def of_word(word: str) -> WordFeatures:
+        if word not in seen:
+            seen[word] = _word_features(word, gazetteer)
+        return seen[word]
+
+    return of_word
+
+
+def _is_bundled(candidate: Gazetteer) -> bool:
+    return candidate is gazetteer()
 
 
 @cache

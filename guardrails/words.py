@@ -96,9 +96,10 @@ class WordFilter:
 
     def find(self, text: str) -> list[WordMatch]:
         """Every match in ``text``, in order; a part of the text matches at most one word."""
-        found = [_match(text, m, managed=False) for m in _find(text, _index(self.words), substrings=self.substrings)]
+        tokens = _tokens(text)  # read once for the custom words and the managed list
+        found = [_match(text, m, managed=False) for m in _find(tokens, _index(self.words), substrings=self.substrings)]
         if self.profanity:
-            found += [_match(text, m, managed=True) for m in _find(text, profanity_index(), substrings=False)]
+            found += [_match(text, m, managed=True) for m in _find(tokens, profanity_index(), substrings=False)]
         kept: list[WordMatch] = []
         for match in sorted(found, key=lambda m: (m.start, -m.end, m.managed)):
             if not kept or match.start >= kept[-1].end:
@@ -111,6 +112,7 @@ class _Index:
     phrases: dict[tuple[str, ...], str]  # normalised token tuple -> the word as configured
     longest: int
     firsts: frozenset[str]  # first tokens of the phrases of more than one token
+    starts: frozenset[str]  # first tokens of every phrase (a token none of whose variants is one starts no match)
     by_length: dict[int, list[tuple[str, str]]]  # single words by length, for '*' wildcards
 
 
@@ -126,7 +128,8 @@ def profanity_index() -> _Index:
     return _index(tuple(profanity_words()))
 
 
-def _index(words: Sequence[str]) -> _Index:
+@lru_cache(maxsize=32)  # per configured word list (a guardrail version's words; up to 10,000 each), not per text
+def _index(words: tuple[str, ...]) -> _Index:
     phrases: dict[tuple[str, ...], str] = {}
     by_length: dict[int, list[tuple[str, str]]] = {}
     # Plain words first: a match reports 'shit', not its listed spelling 's-h-1-t'.
@@ -136,7 +139,8 @@ def _index(words: Sequence[str]) -> _Index:
             if len(key) == 1:
                 by_length.setdefault(len(key[0]), []).append((key[0], word))
     firsts = frozenset(key[0] for key in phrases if len(key) > 1)
-    return _Index(phrases, max((len(k) for k in phrases), default=0), firsts, by_length)
+    starts = frozenset(key[0] for key in phrases)
+    return _Index(phrases, max((len(k) for k in phrases), default=0), firsts, starts, by_length)
 
 
 def _keys(word: str) -> set[tuple[str, ...]]:
@@ -147,6 +151,7 @@ def _keys(word: str) -> set[tuple[str, ...]]:
     return {tuple(variant) for variant in product(*(_variants(t) for t in tokens))}
 
 
+@lru_cache(maxsize=1 << 16)
 def _clean(token: str) -> str:
     return _INNER.sub("", _EDGE.sub("", token.lower()))
 
@@ -165,14 +170,27 @@ def _variants(token: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _find(text: str, index: _Index, *, substrings: bool) -> Iterator[tuple[int, int, str]]:
-    if not index.phrases:
-        return
+Token = tuple[int, int, str]  # start, end, the cleaned token
+
+
+def _tokens(text: str) -> tuple[list[Token], list[list[str]]]:
+    """The text's non-empty cleaned tokens, and each one's variants."""
     tokens = [(m.start(), m.end(), _clean(m.group())) for m in _TOKEN.finditer(text)]
     tokens = [t for t in tokens if t[2]]
-    variants = [_variants(t[2]) for t in tokens]
+    return tokens, [_variants(t[2]) for t in tokens]
+
+
+def _find(
+    read: tuple[list[Token], list[list[str]]], index: _Index, *, substrings: bool
+) -> Iterator[tuple[int, int, str]]:
+    if not index.phrases:
+        return
+    tokens, variants = read
     for i in range(len(tokens)):
-        longest = min(index.longest, len(tokens) - i) if index.firsts.intersection(variants[i]) else 1
+        if not (substrings or "*" in tokens[i][2] or any(v in index.starts for v in variants[i])):
+            continue
+        phrase = any(v in index.firsts for v in variants[i])
+        longest = min(index.longest, len(tokens) - i) if phrase else 1
         for n in range(longest, 0, -1):
             word = _lookup(index, [t[2] for t in tokens[i : i + n]], variants[i : i + n], substrings=substrings)
             if word is not None:
@@ -211,9 +229,9 @@ def _wildcard(index: _Index, token: str) -> str | None:
     return None
 
 
-def _spelled_out(tokens: Sequence[tuple[int, int, str]], index: _Index) -> Iterator[tuple[int, int, str]]:
+def _spelled_out(tokens: Sequence[Token], index: _Index) -> Iterator[tuple[int, int, str]]:
     """Words spelled one character per token: ``s h i t``, ``f u c k``."""
-    run: list[tuple[int, int, str]] = []
+    run: list[Token] = []
     for token in [*tokens, (0, 0, "")]:
         if len(token[2]) == 1:
             run.append(token)

