@@ -41,19 +41,20 @@ from retrieval.fusion_rerank import FEATURES, FusionReranker  # noqa: E402
 
 LEXICAL = ("prior", "coverage", "rare_coverage")
 PASSAGE = ("cosine", "cosine_gap", *LEXICAL)
+NO_PRIOR = tuple(f for f in PASSAGE if f != "prior")
 SENTENCE = ("sentence_cosine", "sentence_gap")
-# name -> (features, sentences embedded per passage)
-VARIANTS: dict[str, tuple[tuple[str, ...], int]] = {
-    "v1 (passage + 24 sentences embedded)": ((*PASSAGE, *SENTENCE), 24),
-    "passage + 8 sentences embedded": ((*PASSAGE, *SENTENCE), 8),
-    "passage + 4 sentences embedded": ((*PASSAGE, *SENTENCE), 4),
-    "passage + 2 sentences embedded": ((*PASSAGE, *SENTENCE), 2),
-    "passage + 24 sentences + sentence words": ((*PASSAGE, *SENTENCE, "sentence_coverage"), 24),
-    "passage only": (PASSAGE, 0),
-    "passage + sentence words": ((*PASSAGE, "sentence_coverage"), 0),
-    "passage + sentence words, no prior": ((*[f for f in PASSAGE if f != "prior"], "sentence_coverage"), 0),
-    "passage only, no prior": (tuple(f for f in PASSAGE if f != "prior"), 0),
-    "words only (no model)": ((*LEXICAL, "sentence_coverage"), 0),
+# short name -> (what, features, sentences embedded per passage); "passage" is the shipped one (SHIPPED).
+VARIANTS: dict[str, tuple[str, tuple[str, ...], int]] = {
+    "v1": ("passage + 24 sentences embedded (v1)", (*PASSAGE, *SENTENCE), 24),
+    "s8": ("passage + 8 sentences embedded", (*PASSAGE, *SENTENCE), 8),
+    "s4": ("passage + 4 sentences embedded", (*PASSAGE, *SENTENCE), 4),
+    "s2": ("passage + 2 sentences embedded", (*PASSAGE, *SENTENCE), 2),
+    "v1+sw": ("passage + 24 sentences + sentence words", (*PASSAGE, *SENTENCE, "sentence_coverage"), 24),
+    "passage": ("passage only (shipped)", PASSAGE, 0),
+    "passage+sw": ("passage + sentence words", (*PASSAGE, "sentence_coverage"), 0),
+    "passage+sw-prior": ("passage + sentence words, no prior", (*NO_PRIOR, "sentence_coverage"), 0),
+    "passage-prior": ("passage only, no prior", NO_PRIOR, 0),
+    "words": ("words only (no model)", (*LEXICAL, "sentence_coverage"), 0),
 }
 
 
@@ -67,7 +68,7 @@ def main() -> None:
     started = time.perf_counter()
     # Every feature once (24 sentences), then the sentence features again for each smaller cap.
     matrices: dict[int, tuple[Rows, Rows]] = {}
-    for cap in sorted({cap for _, cap in VARIANTS.values()} | {24}, reverse=True):
+    for cap in sorted({cap for _, _, cap in VARIANTS.values()} | {24}, reverse=True):
         names = FEATURES if cap == 24 else SENTENCE
         if cap == 0:
             continue
@@ -76,17 +77,18 @@ def main() -> None:
     _save_vectors(embedder)
     print(f"featurised in {time.perf_counter() - started:.0f} s\n", flush=True)
 
-    print(f"{'variant':42} {'CV k=10':>8} | held-out nDCG@10 gain k=10 / 25 / 50 | R@10 MRR@10 at k=10")
-    for label, (features, cap) in VARIANTS.items():
+    print(f"{'variant':46} {'CV k=10':>8} | held-out nDCG@10 gain k=10 / 25 / 50 | R@10 MRR@10 at k=10")
+    for key, (what, features, cap) in VARIANTS.items():
+        label = f"{key}: {what}"
         variant = placeholder(features, max_sentences=max(cap, 1))
         fit_rows, held_rows = (_select(m, features, cap, matrices) for m in (0, 1))
         cv = cross_validate(fit_rows, variant, fit, run, folds=5)
         table = held_out_table(held_rows, fit_weights(fit_rows, variant), run, held)
         gains = " / ".join(f"{table[f'k={k}']['delta']:+.4f}" for k in (10, 25, 50))
         k10 = table["k=10"]
-        print(f"{label:42} {cv:+8.4f} | {k10['nDCG@10']:.4f} ({gains}) | {k10['Recall@10']:.4f} {k10['MRR@10']:.4f}")
+        print(f"{label:46} {cv:+8.4f} | {k10['nDCG@10']:.4f} ({gains}) | {k10['Recall@10']:.4f} {k10['MRR@10']:.4f}")
     base = table["none"]
-    print(f"{'none (HYBRID)':42} {'':8} | {base['nDCG@10']:.4f} | {base['Recall@10']:.4f} {base['MRR@10']:.4f}")
+    print(f"{'none (HYBRID)':46} {'':8} | {base['nDCG@10']:.4f} | {base['Recall@10']:.4f} {base['MRR@10']:.4f}")
 
 
 def _select(which: int, features: tuple[str, ...], cap: int, matrices: dict[int, tuple[Rows, Rows]]) -> Rows:

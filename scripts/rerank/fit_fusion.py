@@ -1,6 +1,7 @@
 """Fit the fusion reranker (``retrieval/data/fusion_reranker.json``) on SciFact train queries, report held-out nDCG.
 
-    HF_HUB_OFFLINE=1 nice .venv/bin/python scripts/rerank/fit_fusion.py [--write]
+    HF_HUB_OFFLINE=1 nice .venv/bin/python scripts/rerank/fit_fusion.py [--write] [--features a,b,...]
+        [--max-sentences 24] [--folds 5]
 
 Data (``../shared/eval/scifact``; only SciFact's train judgements exist there, its test split is held back):
 
@@ -12,9 +13,12 @@ Data (``../shared/eval/scifact``; only SciFact's train judgements exist there, i
 First stage: HYBRID search, top 50 (cached in ``bench/results/fusion_first_stage.json``). Each query's list is
 cut at k = 10, 25 and 50 and featurised by ``FusionReranker.features`` itself (one code path with the service;
 embeddings are memoised per text so the corpus is embedded once). Rows from all three depths are stacked and a
-standardised logistic regression (scikit-learn, L2, C=1, deterministic lbfgs; no randomness) is fitted on
-the FIT rows, label = judged relevant. The table compares nDCG@10 / MRR@10 on the HELD-OUT queries with no
-reranking and with reranking the first k. ``--write`` saves the weights.
+standardised logistic regression (scikit-learn, L2, C=1, lbfgs, no randomness; coefficients saved to 10
+significant digits, so two runs write the same file) is fitted on the FIT rows, label = judged relevant.
+``--features`` picks the variant (default: the shipped one, :data:`SHIPPED`); ``--folds`` prints its
+cross-validated gain on the FIT queries (how variants are compared: ``compare_variants.py``). The table
+compares nDCG@10 / MRR@10 on the HELD-OUT queries with no reranking and with reranking the first k.
+``--write`` saves the weights.
 """
 
 from __future__ import annotations
@@ -221,11 +225,16 @@ def _fit(x: npt.NDArray[np.float64], y: npt.NDArray[np.int64], variant: FusionWe
     model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
     return FusionWeights(
         features=variant.features, mean=tuple(mean.tolist()), scale=tuple(scale.tolist()),
-        coef=tuple(model.coef_[0].tolist()), intercept=float(model.intercept_[0]),
+        # Rounded: threaded BLAS moves the solution by ~1e-14 between runs; the file should not change.
+        coef=tuple(_rounded(model.coef_[0])), intercept=_rounded(model.intercept_)[0],
         trained_on=f"SciFact train, {len(y)} (query, abstract) rows of HYBRID top 10/25/50 lists, "
         "corpus_mini, queries not in train_mini (scripts/rerank/fit_fusion.py)",
         max_sentences=variant.max_sentences,
     )  # fmt: skip
+
+
+def _rounded(values: npt.NDArray[np.float64]) -> list[float]:
+    return [float(f"{value:.10g}") for value in values.tolist()]
 
 
 def placeholder(features: Sequence[str], *, max_sentences: int = 24) -> FusionWeights:
