@@ -126,7 +126,7 @@ class FusionReranker:
         stores it): then that text is not embedded again.
         """
         wanted = set(self.weights.features)
-        columns: dict[str, npt.NDArray[np.float64]] = {"prior": 1.0 / (1.0 + np.arange(len(texts)))}
+        columns: dict[str, npt.NDArray[np.float64]] = {"prior": 1.0 / (1.0 + np.arange(len(texts), dtype=np.float64))}
         if wanted & {"cosine", "cosine_gap", *_SENTENCE_MODEL_FEATURES}:
             query_vector = self.embedder.embed_query(query).astype(np.float64)
             cosine = self._passage_vectors(texts, vectors) @ query_vector
