@@ -4,10 +4,13 @@ backends hand them out by chunk id, and the fusion reranker then embeds only the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from app.core.services import Services
+from app.settings import Settings
 from ingest.chunking import ChunkingConfig
 from retrieval import FusionReranker, HashEmbedder, Hit, rerank
 from retrieval.embedding import FloatArray
@@ -92,3 +95,18 @@ def test_rerank_passes_the_vectors_of_the_hits_it_has() -> None:
 
 def _hit(chunk_id: str, text: str) -> Hit:
     return Hit(chunk_id, text, 0.0, chunk_id, "DS", {}, {})
+
+
+def test_the_service_reranks_with_the_documents_embedder_when_queries_have_no_other(tmp_path: Path) -> None:
+    services = Services(Settings(home=tmp_path / "home", embedder="sentence-transformers", query_backend="same"))
+    reranker = services.reranker
+    assert isinstance(reranker, FusionReranker) and reranker.embedder is services.embedder
+
+
+@pytest.mark.slow
+def test_the_service_reranks_with_its_query_embedder(tmp_path: Path) -> None:
+    services = Services(Settings(home=tmp_path / "home", embedder="sentence-transformers"))
+    services.prepare_query_embedder()  # exports the ONNX file into the home, as the server's start does
+    reranker = services.reranker
+    assert services.query_embedder is not None and services.query_embedder.name.startswith("onnx:")
+    assert isinstance(reranker, FusionReranker) and reranker.embedder is services.query_embedder
