@@ -8,6 +8,7 @@ embedding its sentences: the contextual token vectors the model computes for the
 
 Each is added to the shipped features, refitted and scored as ``compare_variants.py`` does (5-fold CV on the
 fit queries, held-out table). Needs ``fit_fusion.py``'s cache and the ONNX export in ``~/.ragkb/models``.
+It reads the ONNX embedder's session and tokenizer directly (private members): a measurement, not an API.
 
     HF_HUB_OFFLINE=1 nice .venv/bin/python scripts/rerank/token_signals.py
 """
