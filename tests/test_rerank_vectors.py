@@ -110,3 +110,18 @@ def test_the_service_reranks_with_its_query_embedder(tmp_path: Path) -> None:
     reranker = services.reranker
     assert services.query_embedder is not None and services.query_embedder.name.startswith("onnx:")
     assert isinstance(reranker, FusionReranker) and reranker.embedder is services.query_embedder
+
+
+def test_bedrock_search_with_reranking_embeds_only_the_query(request: pytest.FixtureRequest) -> None:
+    from app.http.bedrock.agent_runtime import search
+
+    kb = open_kb("embedded", request, embedder=HashEmbedder(), chunking=ChunkingConfig())
+    for uri, text in NOTES.items():
+        add(kb, uri, text)
+    embedder = CountingEmbedder()
+    reranking = {"type": "BEDROCK_RERANKING_MODEL", "bedrockRerankingConfiguration": {"numberOfRerankedResults": 2}}
+    configuration = {"vectorSearchConfiguration": {"numberOfResults": 3, "rerankingConfiguration": reranking}}
+    query = "how often is the espresso machine descaled"
+    hits = search(kb, query, configuration, reranker=lambda: FusionReranker(embedder))
+    assert [hit.document_uri for hit in hits][:1] == ["descale.txt"] and len(hits) == 2
+    assert embedder.embedded == [query]
