@@ -2,7 +2,8 @@
 documents, and the reranker's latency per query at k = 10, 25, 50.
 
     HF_HUB_OFFLINE=1 nice .venv/bin/python bench/bench_rerank.py [--reranker fusion|crossencoder]
-        [--depths 10,25,50] [--timed-queries 20] [--quality-depths 10,25,50] [--latency-only]
+        [--depths 10,25,50] [--timed-queries 10] [--quality-depths 10,25,50] [--latency-only]
+        [--variants passage,s8,v1] [--embedder onnx|torch]
 
 * **SciFact** (``../shared/eval/scifact``, train judgements only; the test split is held back): the mini corpus
   (1,279 abstracts, one abstract = one chunk), the bundled MiniLM, HYBRID top 50, the 300 queries of
@@ -13,15 +14,26 @@ documents, and the reranker's latency per query at k = 10, 25, 50.
   answer must contain.
 
 For each depth k the first k hits are reranked and the rest keep their search order. Quality is computed
-with the embeddings memoised (the same numbers, faster); latency is then measured on ``--timed-queries``
-SciFact queries with a fresh reranker over the plain embedder (wall median / p95, and CPU time of all
-threads). Writes bench/results/rerank_<reranker>.json.
+with the embeddings memoised (the same numbers, faster; the shipped weights). Latency: the mini corpus is
+indexed into a real knowledge base (SQLite + FAISS, from the cached vectors), and for ``--timed-queries``
+queries the HYBRID top k is reranked as the service does, for each ``--variants`` feature set
+(``scripts/rerank/compare_variants.py``; the cost does not depend on the weights' values) on two paths:
+
+* ``hits`` (``rerankingConfiguration``): the hits' stored vectors read with ``KnowledgeBase.chunk_vectors``,
+  then ``rerank`` — only the query (and any sentences the variant embeds) go through the model;
+* ``sources`` (``Rerank``): free text, every passage embedded (one length-sorted batch).
+
+Texts are embedded with ``--embedder``: ``onnx`` (default) is the service's query embedder (ONNX Runtime fp32,
+exported into ``~/.ragkb/models`` if missing), ``torch`` PyTorch fp32, ``torch-bf16`` the documents' default.
+Each call is timed for wall time and CPU time of the whole process (all threads); the load average is printed
+beside every row. Writes bench/results/rerank_<reranker>.json.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -33,14 +45,23 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "scripts/rerank")]
 
 from bench_answer_quality import ANSWERABLE  # noqa: E402
-from fit_fusion import CACHE, MemoEmbedder, _first_stage  # noqa: E402
+from compare_variants import VARIANTS  # noqa: E402
+from fit_fusion import CACHE, MemoEmbedder, _first_stage, placeholder  # noqa: E402
 
-from app.core.wiring import CrossEncoderReranker, build_embedder  # noqa: E402
+from app.core.wiring import CrossEncoderReranker, build_embedder, build_query_embedder  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from evaluation import load_qrels, score_run  # noqa: E402
-from evaluation.retrieval import Qrels, Run, load_corpus, load_queries  # noqa: E402
+from evaluation.retrieval import Qrels, Run, build_corpus_kb, load_corpus, load_queries  # noqa: E402
 from ingest import ChunkingConfig  # noqa: E402
-from retrieval import Embedder, FolderSource, FusionReranker, KnowledgeBase, Reranker, sync_folder  # noqa: E402
+from retrieval import (  # noqa: E402
+    Embedder,
+    FolderSource,
+    FusionReranker,
+    KnowledgeBase,
+    Reranker,
+    rerank,
+    sync_folder,
+)
 
 SCIFACT = ROOT.parent / "shared/eval/scifact"
 
@@ -50,9 +71,12 @@ def main() -> None:
     parser.add_argument("--reranker", default="fusion", choices=["fusion", "crossencoder"])
     parser.add_argument("--quality-depths", default="10,25,50", help="depths scored for nDCG@10")
     parser.add_argument("--depths", default="10,25,50", help="depths timed")
-    parser.add_argument("--timed-queries", type=int, default=20)
+    parser.add_argument("--timed-queries", type=int, default=10)
     parser.add_argument("--quality-queries", type=int, default=300, help="SciFact held-out queries scored")
     parser.add_argument("--latency-only", action="store_true", help="skip the quality tables")
+    parser.add_argument("--variants", default="passage", help=f"fusion variants timed, among {','.join(VARIANTS)}")
+    parser.add_argument("--embedder", default="onnx", choices=["onnx", "torch", "torch-bf16"],
+                        help="what the reranker embeds with (onnx: the service's query embedder)")  # fmt: skip
     args = parser.parse_args()
     make: Callable[[Embedder], Reranker] = (
         FusionReranker if args.reranker == "fusion" else lambda _: CrossEncoderReranker()
@@ -71,7 +95,22 @@ def main() -> None:
     queries = {q: texts[q] for q in held}
     if not args.latency_only:
         _quality_tables(results, reranker, run, held, queries, corpus, plain, make, memo, args)
-    _latency(results, make(plain), run, texts, corpus, args)
+    timed = (
+        build_query_embedder(Settings(), prepare=True) if args.embedder == "onnx"
+        else plain if args.embedder == "torch" else build_embedder(Settings(embedding_backend="torch-bf16"))
+    )  # fmt: skip
+    assert timed is not None
+    rerankers = (
+        {key: FusionReranker(timed, placeholder(VARIANTS[key][1], max_sentences=max(VARIANTS[key][2], 1)))
+         for key in args.variants.split(",")}
+        if args.reranker == "fusion" else {"crossencoder": make(plain)}
+    )  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        kb = build_corpus_kb(corpus, directory=Path(folder), embedder=memo, chunking=ChunkingConfig(strategy="none"))
+        try:
+            _latency(results, rerankers, kb, run, texts, args)
+        finally:
+            kb.close()
 
 
 def _quality_tables(
@@ -90,28 +129,43 @@ def _quality_tables(
 
 
 def _latency(
-    results: dict[str, dict[str, dict[str, float]]], fresh: Reranker, run: Run, texts: dict[str, str],
-    corpus: dict[str, str], args: argparse.Namespace,
+    results: dict[str, dict[str, dict[str, float]]], rerankers: dict[str, Reranker], kb: KnowledgeBase, run: Run,
+    texts: dict[str, str], args: argparse.Namespace,
 ) -> None:  # fmt: skip
-    fresh.scores("warm up", ["the first call loads kernels"])
     timing: dict[str, dict[str, float]] = {}
-    for depth in (int(d) for d in args.depths.split(",")):
-        seconds, cpu = [], []
-        for qid in list(run)[: args.timed_queries]:
-            passages = [corpus[d] for d, _ in run[qid][:depth]]
-            tick, tock = time.perf_counter(), time.process_time()
-            fresh.scores(texts[qid], passages)
-            seconds.append(time.perf_counter() - tick)
-            cpu.append(time.process_time() - tock)
-        ms = sorted(s * 1000 for s in seconds)
-        timing[f"k={depth}"] = {"ms_p50": statistics.median(ms), "ms_p95": ms[min(len(ms) - 1, int(0.95 * len(ms)))],
-                                "cpu_ms_p50": statistics.median(c * 1000 for c in cpu), "timed": len(ms)}  # fmt: skip
-        row = timing[f"k={depth}"]
-        print(f"latency k={depth}: {row['ms_p50']:.0f} ms/query p50, {row['ms_p95']:.0f} p95, "
-              f"{row['cpu_ms_p50']:.0f} CPU ms p50 ({len(ms)} queries)", flush=True)  # fmt: skip
+    queries = list(run)[: args.timed_queries]
+    print(f"\nlatency per query, {len(queries)} SciFact queries, HYBRID top k reranked, embedder {args.embedder}; "
+          f"{os.cpu_count()} CPUs")  # fmt: skip
+    print(f"{'variant':10} {'path':8} {'k':>3} {'wall p50':>9} {'p99':>8} {'CPU p50':>8} {'CPU p99':>8}  load (1 min)")
+    for key, reranker in rerankers.items():
+        reranker.scores("warm up", ["the first call loads kernels", "and a second text"])
+        for depth in (int(d) for d in args.depths.split(",")):
+            found = {qid: kb.retrieve(texts[qid], k=depth, search_type="HYBRID") for qid in queries}
+            for path in ("hits", "sources"):
+                wall, cpu = [], []
+                for qid in queries:
+                    hits = found[qid]
+                    tick, tock = time.perf_counter(), time.process_time()
+                    if path == "hits":
+                        rerank(reranker, texts[qid], hits, vectors=kb.chunk_vectors(h.chunk_id for h in hits))
+                    else:
+                        reranker.scores(texts[qid], [h.text for h in hits])
+                    wall.append((time.perf_counter() - tick) * 1000)
+                    cpu.append((time.process_time() - tock) * 1000)
+                row = {"ms_p50": statistics.median(wall), "ms_p99": _p99(wall), "cpu_ms_p50": statistics.median(cpu),
+                       "cpu_ms_p99": _p99(cpu), "timed": len(wall), "load_1min": os.getloadavg()[0]}  # fmt: skip
+                timing[f"{key} {path} k={depth}"] = row
+                print(f"{key:10} {path:8} {depth:3} {row['ms_p50']:9.1f} {row['ms_p99']:8.1f} {row['cpu_ms_p50']:8.1f} "
+                      f"{row['cpu_ms_p99']:8.1f}  {row['load_1min']:.2f}", flush=True)  # fmt: skip
+    results["latency"] = timing
     out = CACHE / f"rerank_{args.reranker}.json"
-    out.write_text(json.dumps({"reranker": fresh.name, "quality": results, "latency": timing}, indent=2) + "\n")
+    out.write_text(json.dumps({"reranker": args.reranker, "embedder": args.embedder, "results": results}, indent=2))
     print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+def _p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def _quality(

@@ -1,20 +1,26 @@
 """A learned-fusion reranker: a logistic regression over cheap signals of a ``(query, passage)`` pair.
 
 The grounding cross-encoder read as a reranker lowers SciFact nDCG@10 from 0.80 to 0.40 (docs/reranking.md),
-and fine-tuning a cross-encoder is out of reach on this project's CPUs. This reranker instead re-reads each
-candidate with the embedding model the knowledge base already loads and combines, with weights fitted on
-SciFact train queries (``scripts/rerank/fit_fusion.py``, shipped in ``retrieval/data/fusion_reranker.json``):
+and fine-tuning a cross-encoder is out of reach on this project's CPUs. This reranker instead combines, with
+weights fitted on SciFact train queries (``scripts/rerank/fit_fusion.py``, shipped in
+``retrieval/data/fusion_reranker.json``), some of these signals (:data:`FEATURES`; the weights file names
+the ones it was fitted on, and only those are computed):
 
-* ``cosine``: the query's cosine with the passage, and its gap to the best passage in the list;
-* ``sentence``: the query's best cosine with one sentence of the passage, and its gap to the list's best;
+* ``cosine``: the query's cosine with the passage, and its gap to the best passage in the list. The
+  passage's vector is the one the knowledge base stored for it when the caller passes it (``vectors=``),
+  else it is embedded;
+* ``sentence``: the query's best cosine with one embedded sentence of the passage, and its gap to the
+  list's best (costly: every sentence is embedded; not in the shipped weights);
 * ``prior``: the passage's place in the order it was given (the first stage's ranking), ``1 / (1 + rank)``;
 * ``coverage``: the share of the query's words found in the passage, plain and weighted by how rare each
-  word is among the candidates.
+  word is among the candidates; ``sentence_coverage``: the same rare-weighted share in the passage's best
+  single sentence (words only, no model).
 
 Scores are the regression's probability that the passage is relevant, in [0, 1].
 
     reranker = FusionReranker(embedder)
     reranker.scores("what lowers blood pressure?", passages)  # array of len(passages)
+    reranker.scores("what lowers blood pressure?", passages, vectors=stored)  # no passage is embedded
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ingest.sentences import split_sentences
-from retrieval.embedding import Embedder
+from retrieval.embedding import Embedder, FloatArray
 
 FEATURES = (
     "cosine",
@@ -40,10 +46,10 @@ FEATURES = (
     "prior",
     "coverage",
     "rare_coverage",
+    "sentence_coverage",
 )
 WEIGHTS = Path(__file__).parent / "data" / "fusion_reranker.json"
-# Bounds the sentences embedded per passage: the cost of a rerank grows with them.
-MAX_SENTENCES = 24
+_SENTENCE_MODEL_FEATURES = frozenset({"sentence_cosine", "sentence_gap"})
 _STOPWORDS = frozenset(
     str.split(
         "the and for are but not you all any can had her was one our out has have with this that from they will "
@@ -56,7 +62,8 @@ _STOPWORDS = frozenset(
 
 @dataclass(frozen=True)
 class FusionWeights:
-    """A fitted standardise-then-logistic-regression model over :data:`FEATURES`."""
+    """A fitted standardise-then-logistic-regression model over ``features`` (a subset of :data:`FEATURES`, in
+    that order); ``max_sentences`` bounds the sentences embedded per passage for the sentence features."""
 
     features: tuple[str, ...]
     mean: tuple[float, ...]
@@ -64,6 +71,7 @@ class FusionWeights:
     coef: tuple[float, ...]
     intercept: float
     trained_on: str
+    max_sentences: int = 24
 
     @classmethod
     def load(cls, path: Path = WEIGHTS) -> FusionWeights:
@@ -71,42 +79,79 @@ class FusionWeights:
         weights = cls(
             features=tuple(raw["features"]), mean=tuple(raw["mean"]), scale=tuple(raw["scale"]),
             coef=tuple(raw["coef"]), intercept=float(raw["intercept"]), trained_on=str(raw["trained_on"]),
+            max_sentences=int(raw.get("max_sentences", 24)),
         )  # fmt: skip
-        if weights.features != FEATURES:
+        if weights.features != tuple(f for f in FEATURES if f in weights.features):
             raise ValueError(f"{path} was fitted on features {weights.features}, this code computes {FEATURES}")
+        if not len(weights.mean) == len(weights.scale) == len(weights.coef) == len(weights.features):
+            raise ValueError(f"{path}: mean, scale and coef must have one value per feature")
         return weights
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
 
     def probability(self, features: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+        """``features`` has one column per name in ``self.features``."""
         z = (features - np.array(self.mean)) / np.array(self.scale) @ np.array(self.coef) + self.intercept
         return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
 
 
 class FusionReranker:
-    """Reranks with :class:`FusionWeights` over signals read with ``embedder`` (see the module doc)."""
+    """Reranks with :class:`FusionWeights` over signals read with ``embedder`` (see the module doc).
 
-    name = "ragkb-fusion-v1"
+    ``embedder`` embeds the query and any passage (or sentence) whose vector is not passed. Passed vectors
+    must come from the same model: the knowledge base's embedder or an equivalent backend
+    (:func:`~retrieval.query_embedding.may_query`), such as the service's ONNX query embedder.
+    """
+
+    name = "ragkb-fusion-v2"
 
     def __init__(self, embedder: Embedder, weights: FusionWeights | None = None) -> None:
         self.embedder = embedder
         self.weights = weights or FusionWeights.load()
 
-    def scores(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    def scores(
+        self, query: str, texts: Sequence[str], *, vectors: Sequence[FloatArray | None] | None = None
+    ) -> npt.NDArray[np.float32]:
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        return self.weights.probability(self.features(query, texts))
+        return self.weights.probability(self.features(query, texts, vectors=vectors))
 
-    def features(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-        """``(len(texts), len(FEATURES))``: the signals of each text, in the order given."""
-        query_vector = self.embedder.embed_query(query).astype(np.float64)
-        cosine = _embed_fitting(self.embedder, texts) @ query_vector
-        sentence = self._best_sentence(texts, query_vector, fallback=cosine)
-        prior = 1.0 / (1.0 + np.arange(len(texts)))
-        coverage, rare = _coverage(query, texts)
-        columns = (cosine, cosine - cosine.max(), sentence, sentence - sentence.max(), prior, coverage, rare)
-        return np.column_stack(columns)
+    def features(
+        self, query: str, texts: Sequence[str], *, vectors: Sequence[FloatArray | None] | None = None
+    ) -> npt.NDArray[np.float64]:
+        """``(len(texts), len(weights.features))``: the signals of each text, in the order given.
+
+        ``vectors[i]``, when not ``None``, is ``texts[i]``'s unit vector from ``embedder`` (as a knowledge base
+        stores it): then that text is not embedded again.
+        """
+        wanted = set(self.weights.features)
+        columns: dict[str, npt.NDArray[np.float64]] = {"prior": 1.0 / (1.0 + np.arange(len(texts), dtype=np.float64))}
+        if wanted & {"cosine", "cosine_gap", *_SENTENCE_MODEL_FEATURES}:
+            query_vector = self.embedder.embed_query(query).astype(np.float64)
+            cosine = self._passage_vectors(texts, vectors) @ query_vector
+            columns |= {"cosine": cosine, "cosine_gap": cosine - cosine.max()}
+            if wanted & _SENTENCE_MODEL_FEATURES:
+                sentence = self._best_sentence(texts, query_vector, fallback=cosine)
+                columns |= {"sentence_cosine": sentence, "sentence_gap": sentence - sentence.max()}
+        if wanted & {"coverage", "rare_coverage", "sentence_coverage"}:
+            columns |= _coverage(query, texts, sentences="sentence_coverage" in wanted)
+        return np.column_stack([columns[name] for name in self.weights.features])
+
+    def _passage_vectors(
+        self, texts: Sequence[str], vectors: Sequence[FloatArray | None] | None
+    ) -> npt.NDArray[np.float64]:
+        known = list(vectors) if vectors is not None else [None] * len(texts)
+        if len(known) != len(texts):
+            raise ValueError(f"{len(known)} vectors for {len(texts)} texts")
+        missing = [i for i, vector in enumerate(known) if vector is None]
+        out = np.empty((len(texts), self.embedder.dimension), dtype=np.float64)
+        if missing:
+            out[missing] = _embed_fitting(self.embedder, [texts[i] for i in missing])
+        for i, vector in enumerate(known):
+            if vector is not None:
+                out[i] = vector
+        return out
 
     def _best_sentence(
         self, texts: Sequence[str], query_vector: npt.NDArray[np.float64], *, fallback: npt.NDArray[np.float64]
@@ -114,7 +159,7 @@ class FusionReranker:
         owners: list[int] = []
         sentences: list[str] = []
         for i, text in enumerate(texts):
-            found = split_sentences(text)[:MAX_SENTENCES]
+            found = split_sentences(text)[: self.weights.max_sentences]
             sentences += found
             owners += [i] * len(found)
         best = fallback.copy()
@@ -133,7 +178,8 @@ class FusionReranker:
 
 
 def _embed_fitting(embedder: Embedder, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-    """Each text's vector; a text over the model's window is read up to the last whole sentence that fits."""
+    """Each text's vector (one batch; the embedders sort it by length); a text over the model's window is read
+    up to the last whole sentence that fits."""
     fitted = list(texts)
     for i, ok in enumerate(embedder.fits(fitted)):
         if not ok:
@@ -153,19 +199,31 @@ def _longest_fitting_prefix(embedder: Embedder, text: str) -> str:
     return " ".join(words)
 
 
-def _coverage(query: str, texts: Sequence[str]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Share of the query's content words in each text, plain and weighted by rarity among ``texts``."""
+def _coverage(query: str, texts: Sequence[str], *, sentences: bool) -> dict[str, npt.NDArray[np.float64]]:
+    """Share of the query's content words in each text, plain and weighted by rarity among ``texts``; with
+    ``sentences``, also the rarity-weighted share in each text's best sentence."""
     wanted = _content_words(query)
     if not wanted:
         zeros = np.zeros(len(texts))
-        return zeros, zeros
+        return {"coverage": zeros, "rare_coverage": zeros, "sentence_coverage": zeros}
     found = [wanted & _content_words(text) for text in texts]
     frequency = {word: sum(word in f for f in found) for word in wanted}
     rarity = {word: math.log((len(texts) + 1) / (frequency[word] + 0.5)) for word in wanted}
-    total = sum(rarity.values())
-    plain = np.array([len(f) / len(wanted) for f in found])
-    rare = np.array([sum(rarity[w] for w in f) / total if total > 0 else 0.0 for f in found])
-    return plain, rare
+    total = sum(rarity.values()) or 1.0
+
+    def rare(words: set[str]) -> float:
+        return sum(rarity[w] for w in words) / total
+
+    columns = {
+        "coverage": np.array([len(f) / len(wanted) for f in found]),
+        "rare_coverage": np.array([rare(f) for f in found]),
+    }
+    if sentences:
+        columns["sentence_coverage"] = np.array([
+            max((rare(wanted & _content_words(s)) for s in split_sentences(text)), default=0.0) if f else 0.0
+            for text, f in zip(texts, found, strict=True)
+        ])  # fmt: skip
+    return columns
 
 
 def _content_words(text: str) -> set[str]:

@@ -17,7 +17,7 @@ import fcntl
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,6 +161,12 @@ class KnowledgeBase:
         with self._lock:
             self._reload_if_changed_elsewhere()
             return self.store.search_many(vectors, k=k, allowed_ids=allowed)
+
+    def chunk_vectors(self, chunk_ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """The unit vectors stored for these chunks (``Hit.chunk_id``), made by ``embedder``; a chunk without
+        one (a hierarchical parent: its children are embedded) is left out. A reranker reads these instead of
+        embedding the hits again."""
+        return self.catalog.vectors_by_chunk_id(chunk_ids)
 
     def count(self) -> int:
         with self._lock:

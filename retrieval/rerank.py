@@ -3,7 +3,7 @@ together (Bedrock's ``rerankingConfiguration`` and ``Rerank``).
 
 A :class:`Reranker` scores ``(query, text)`` pairs, higher is more relevant; :func:`rerank` reorders hits by
 those scores and keeps the best ``top_n``. The service's reranker is chosen in ``app/core/wiring.py`` (the
-grounding cross-encoder's relevance head; :class:`OverlapReranker` is the fast fake for tests).
+fusion reranker of ``retrieval/fusion_rerank.py``; :class:`OverlapReranker` is the fast fake for tests).
 
     reranked = rerank(OverlapReranker(), "descale the machine", hits, top_n=3)
 """
@@ -12,20 +12,27 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
+from retrieval.embedding import FloatArray
 from retrieval.types import Hit
 
 
 class Reranker(Protocol):
     name: str
 
-    def scores(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """``(len(texts),)`` relevance of each text to ``query``, in [0, 1], higher is better."""
+    def scores(
+        self, query: str, texts: Sequence[str], *, vectors: Sequence[FloatArray | None] | None = None
+    ) -> npt.NDArray[np.float32]:
+        """``(len(texts),)`` relevance of each text to ``query``, in [0, 1], higher is better.
+
+        ``vectors[i]``, where not ``None``, is the vector the knowledge base stored for ``texts[i]`` (made by
+        the service's embedder): a reranker that reads embeddings may use it instead of embedding the text.
+        """
         ...
 
 
@@ -34,19 +41,30 @@ class OverlapReranker:
 
     name = "overlap"
 
-    def scores(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    def scores(
+        self, query: str, texts: Sequence[str], *, vectors: Sequence[FloatArray | None] | None = None
+    ) -> npt.NDArray[np.float32]:
         wanted = _words(query)
         return np.array([len(wanted & _words(t)) / len(wanted) if wanted else 0.0 for t in texts], dtype=np.float32)
 
 
-def rerank(reranker: Reranker, query: str, hits: Sequence[Hit], *, top_n: int | None = None) -> list[Hit]:
+def rerank(
+    reranker: Reranker,
+    query: str,
+    hits: Sequence[Hit],
+    *,
+    top_n: int | None = None,
+    vectors: Mapping[str, FloatArray] | None = None,
+) -> list[Hit]:
     """``hits`` ordered by ``reranker``'s scores (which replace their scores), the best ``top_n`` (all: ``None``).
 
-    Ties keep the search's order.
+    ``vectors``: the hits' stored vectors by ``chunk_id`` (``KnowledgeBase.chunk_vectors``), handed to the
+    reranker so that it need not embed the hits again. Ties keep the search's order.
     """
     if not hits:
         return []
-    scores = reranker.scores(query, [hit.text for hit in hits])
+    known = None if vectors is None else [vectors.get(hit.chunk_id) for hit in hits]
+    scores = reranker.scores(query, [hit.text for hit in hits], vectors=known)
     order = sorted(range(len(hits)), key=lambda i: (-float(scores[i]), i))
     return [dataclasses.replace(hits[i], score=float(scores[i])) for i in order[:top_n]]
 

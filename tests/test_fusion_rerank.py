@@ -4,6 +4,7 @@ MiniLM model the passage that answers ranked first whatever order it came in."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,9 @@ def test_features_are_read_in_the_order_given() -> None:
     assert column["coverage"].tolist() == [0.0, 0.75]
     assert column["cosine"][1] > column["cosine"][0] and column["cosine_gap"][1] == 0.0
     assert column["sentence_gap"].max() == 0.0
+    # the descaling passage's first sentence holds all three words it has; "often" is the rarest (in none)
+    assert column["sentence_coverage"].tolist() == [0.0, column["rare_coverage"][1]]
+    assert 0.5 < column["rare_coverage"][1] < 0.75
 
 
 def test_scores_are_probabilities_and_a_text_over_the_window_is_read_in_part() -> None:
@@ -46,18 +50,44 @@ def test_scores_are_probabilities_and_a_text_over_the_window_is_read_in_part() -
     assert reranker.scores(QUERY, []).shape == (0,)
 
 
-def test_the_shipped_weights_match_the_features_and_weigh_relevance_up() -> None:
+def test_the_shipped_weights_need_no_sentence_vectors_and_weigh_relevance_up() -> None:
     weights = FusionWeights.load()
-    assert weights.features == FEATURES and "SciFact" in weights.trained_on
-    coef = dict(zip(FEATURES, weights.coef, strict=True))
-    assert coef["cosine"] + coef["cosine_gap"] > 0 and coef["prior"] > 0
+    assert weights.features == ("cosine", "cosine_gap", "prior", "coverage", "rare_coverage")
+    assert "SciFact" in weights.trained_on
+    coef = dict(zip(weights.features, weights.coef, strict=True))
+    assert coef["cosine"] + coef["cosine_gap"] > 0 and coef["prior"] > 0 and coef["rare_coverage"] > 0
 
 
-def test_weights_fitted_on_other_features_are_refused(tmp_path: Path) -> None:
+def test_only_the_weights_features_are_computed_in_catalogue_order() -> None:
+    subset = ("prior", "coverage", "sentence_coverage")
+    weights = FusionWeights(subset, (0.0,) * 3, (1.0,) * 3, (1.0,) * 3, 0.0, "test")
+    features = FusionReranker(HashEmbedder(), weights).features(QUERY, [PARKING, DESCALING])
+    assert features[:, :2].tolist() == [[1.0, 0.0], [0.5, 0.75]]
+    assert features[0, 2] == 0.0 and features[1, 2] == pytest.approx(0.5372, abs=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda f: [*f[:-1], "bm25"], "fitted on features"),
+        (lambda f: list(reversed(f)), "fitted on features"),
+    ],
+)
+def test_weights_fitted_on_other_features_are_refused(
+    tmp_path: Path, change: Callable[[list[str]], list[str]], message: str
+) -> None:
     raw = json.loads(WEIGHTS.read_text())
     path = tmp_path / "weights.json"
-    path.write_text(json.dumps(raw | {"features": [*raw["features"][:-1], "bm25"]}))
-    with pytest.raises(ValueError, match="fitted on features"):
+    path.write_text(json.dumps(raw | {"features": change(raw["features"])}))
+    with pytest.raises(ValueError, match=message):
+        FusionWeights.load(path)
+
+
+def test_weights_with_a_value_missing_are_refused(tmp_path: Path) -> None:
+    raw = json.loads(WEIGHTS.read_text())
+    path = tmp_path / "weights.json"
+    path.write_text(json.dumps(raw | {"coef": raw["coef"][:-1]}))
+    with pytest.raises(ValueError, match="one value per feature"):
         FusionWeights.load(path)
 
 

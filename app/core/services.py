@@ -190,10 +190,11 @@ class Services:
 
     @property
     def reranker(self) -> Reranker:
-        """The reranker of ``rerankingConfiguration`` and ``Rerank``, made on first use."""
+        """The reranker of ``rerankingConfiguration`` and ``Rerank``, made on first use; it embeds with
+        ``query_embedder`` when that is ready (an equivalent of the documents' embedder, faster per query)."""
         with self._checker_lock:
             if self._reranker is None:
-                self._reranker = build_reranker(self.settings, self.embedder)
+                self._reranker = build_reranker(self.settings, self.query_embedder or self.embedder)
             return self._reranker
 
     def close(self, *, save: bool = True) -> None:

@@ -219,13 +219,17 @@ class CrossEncoderReranker:
     def __init__(self, model: CrossEncoder | None = None) -> None:
         self.model = model or CrossEncoder.load()
 
-    def scores(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+    def scores(
+        self, query: str, texts: Sequence[str], *, vectors: Sequence[npt.NDArray[np.float32] | None] | None = None
+    ) -> npt.NDArray[np.float32]:
         return self.model.relevance([(query, text) for text in texts])
 
 
 def build_reranker(settings: Settings, embedder: Embedder) -> Reranker:
-    """The word-overlap fake with the hash embedder (tests), else the fusion reranker reading passages with
-    ``embedder`` (``retrieval/fusion_rerank.py``, fitted with the bundled MiniLM; docs/reranking.md)."""
+    """The word-overlap fake with the hash embedder (tests), else the fusion reranker embedding the query
+    (and any passage not stored, e.g. ``Rerank``'s sources) with ``embedder``: the service passes its query
+    embedder (ONNX where configured) or else the documents' one. ``retrieval/fusion_rerank.py``, fitted with
+    the bundled MiniLM; docs/reranking.md."""
     if settings.embedder == "hash":
         return OverlapReranker()
     return FusionReranker(embedder)

@@ -321,6 +321,17 @@ class Catalog(IngestionTables):
         )
         return {r[2]: ChunkRecord(r[0], r[1], r[2], r[3], json.loads(r[4]), json.loads(r[5]), r[6]) for r in rows}
 
+    def vectors_by_chunk_id(self, chunk_ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """The stored vector of each of these chunks that has one (a hierarchical parent has none)."""
+        keys = list(set(chunk_ids))
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        rows = self._db.execute(
+            f"SELECT chunk_id, vector FROM chunks WHERE chunk_id IN ({marks}) AND vector IS NOT NULL", keys
+        )
+        return {r[0]: np.frombuffer(r[1], dtype=np.float32) for r in rows}
+
     def iter_vectors(self, batch: int = 4096) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         """(ids, vectors) of every searchable chunk, in batches: to rebuild the vector index."""
         cursor = self._db.execute("SELECT id, vector FROM chunks WHERE searchable = 1 AND vector IS NOT NULL")

@@ -1,6 +1,7 @@
 """Fit the fusion reranker (``retrieval/data/fusion_reranker.json``) on SciFact train queries, report held-out nDCG.
 
-    HF_HUB_OFFLINE=1 nice .venv/bin/python scripts/rerank/fit_fusion.py [--write]
+    HF_HUB_OFFLINE=1 nice .venv/bin/python scripts/rerank/fit_fusion.py [--write] [--features a,b,...]
+        [--max-sentences 24] [--folds 5]
 
 Data (``../shared/eval/scifact``; only SciFact's train judgements exist there, its test split is held back):
 
@@ -12,9 +13,12 @@ Data (``../shared/eval/scifact``; only SciFact's train judgements exist there, i
 First stage: HYBRID search, top 50 (cached in ``bench/results/fusion_first_stage.json``). Each query's list is
 cut at k = 10, 25 and 50 and featurised by ``FusionReranker.features`` itself (one code path with the service;
 embeddings are memoised per text so the corpus is embedded once). Rows from all three depths are stacked and a
-standardised logistic regression (scikit-learn, L2, C=1, deterministic lbfgs; no randomness) is fitted on
-the FIT rows, label = judged relevant. The table compares nDCG@10 / MRR@10 on the HELD-OUT queries with no
-reranking and with reranking the first k. ``--write`` saves the weights.
+standardised logistic regression (scikit-learn, L2, C=1, lbfgs, no randomness; coefficients saved to 10
+significant digits, so two runs write the same file) is fitted on the FIT rows, label = judged relevant.
+``--features`` picks the variant (default: the shipped one, :data:`SHIPPED`); ``--folds`` prints its
+cross-validated gain on the FIT queries (how variants are compared: ``compare_variants.py``). The table
+compares nDCG@10 / MRR@10 on the HELD-OUT queries with no reranking and with reranking the first k.
+``--write`` saves the weights.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ from retrieval.fusion_rerank import FEATURES, WEIGHTS, FusionReranker, FusionWei
 SCIFACT = ROOT.parent / "shared/eval/scifact"
 CACHE = ROOT / "bench/results"
 DEPTHS = (10, 25, 50)
+SHIPPED = ("cosine", "cosine_gap", "prior", "coverage", "rare_coverage")  # chosen by cross-validation (docs)
 
 
 class MemoEmbedder:
@@ -88,47 +93,96 @@ class MemoEmbedder:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write", action="store_true", help=f"save the weights to {WEIGHTS.relative_to(ROOT)}")
-    parser.add_argument("--drop", default="", help="comma-separated features to leave out (ablation; not --write)")
+    parser.add_argument("--features", default=",".join(SHIPPED), help="comma-separated features (a variant)")
+    parser.add_argument("--max-sentences", type=int, default=24, help="sentences embedded per passage")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds over the fit queries")
     args = parser.parse_args()
+    features = tuple(f for f in FEATURES if f in args.features.split(","))
+    if set(args.features.split(",")) - set(features):
+        raise SystemExit(f"--features: choose among {FEATURES}")
     corpus = load_corpus(SCIFACT / "corpus_mini.jsonl")
     full, held = load_qrels(SCIFACT / "qrels/train.tsv"), load_qrels(SCIFACT / "qrels/train_mini.tsv")
     fit = {q: j for q, j in full.items() if q not in held and all(d in corpus for d in j)}
     texts = load_queries(SCIFACT / "queries.jsonl")
     embedder = MemoEmbedder(build_embedder(Settings(embedding_backend="torch")))
     run = _first_stage(corpus, {q: texts[q] for q in {*fit, *held}}, embedder)
-    reranker = FusionReranker(embedder, weights=_placeholder())
+    reranker = FusionReranker(embedder, weights=placeholder(features, max_sentences=args.max_sentences))
 
     started = time.perf_counter()
-    x_fit, y_fit = _rows(reranker, run, fit, texts, corpus)
+    fit_rows = featurise(reranker, run, fit, texts, corpus)
     print(f"featurised {len(fit)} fit queries x {DEPTHS} in {time.perf_counter() - started:.0f} s", flush=True)
     _save_vectors(embedder)
-    drop = {f for f in args.drop.split(",") if f}
-    keep = np.array([f not in drop for f in FEATURES])
-    weights = _fit(x_fit, y_fit, keep)
-    print("weights (standardised):", {f: round(c, 3) for f, c in zip(FEATURES, weights.coef, strict=True)})
+    weights = fit_weights(fit_rows, reranker.weights)
+    print("weights (standardised):", {f: round(c, 3) for f, c in zip(features, weights.coef, strict=True)})
+    cv = cross_validate(fit_rows, reranker.weights, fit, run, folds=args.folds)
+    print(f"{args.folds}-fold cross-validation on the fit queries, nDCG@10 gain at k=10: {cv:+.4f}")
 
-    reranker.weights = weights
-    print(f"\nSciFact corpus_mini.jsonl, HYBRID top 50; fitted on {len(fit)} train queries, "
-          f"scored on {len(held)} other (held-out) train queries\n")  # fmt: skip
-    print(f"{'rerank':8} {'nDCG@10':>8} {'vs none':>8} {'R@10':>7} {'MRR@10':>7}")
-    base = score_run({q: run[q] for q in held}, held).as_dict()
-    print(f"{'none':8} {base['nDCG@10']:8.4f} {'':8} {base['Recall@10']:7.4f} {base['MRR@10']:7.4f}")
-    for depth in DEPTHS:
-        reranked: Run = {}
-        for qid in held:
-            head = run[qid][:depth]
-            scores = reranker.scores(texts[qid], [corpus[d] for d, _ in head])
-            order = sorted(range(len(head)), key=lambda i: (-float(scores[i]), i))
-            reranked[qid] = [(head[i][0], float(scores[i])) for i in order] + run[qid][depth:]
-        row = score_run(reranked, held).as_dict()
-        delta = row["nDCG@10"] - base["nDCG@10"]
-        print(f"{'k=' + str(depth):8} {row['nDCG@10']:8.4f} {delta:+8.4f} {row['Recall@10']:7.4f} {row['MRR@10']:7.4f}")
+    held_rows = featurise(reranker, run, held, texts, corpus)
     _save_vectors(embedder)
+    print(f"\nSciFact corpus_mini.jsonl, HYBRID top 50; fitted on {len(fit)} train queries, "
+          f"scored on {len(held)} other (held-out) train queries; features {','.join(features)}\n")  # fmt: skip
+    print(f"{'rerank':8} {'nDCG@10':>8} {'vs none':>8} {'R@10':>7} {'MRR@10':>7}")
+    for label, row in held_out_table(held_rows, weights, run, held).items():
+        delta = f"{row['delta']:+8.4f}" if label != "none" else ""
+        print(f"{label:8} {row['nDCG@10']:8.4f} {delta:>8} {row['Recall@10']:7.4f} {row['MRR@10']:7.4f}")
     if args.write:
-        if drop:
-            raise SystemExit("--write with --drop would ship an ablation")
         weights.save(WEIGHTS)
         print(f"\nwrote {WEIGHTS.relative_to(ROOT)}")
+
+
+# (query id, depth) -> that top-k list's feature rows and labels (judged relevant)
+Rows = dict[tuple[str, int], tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]]
+
+
+def featurise(reranker: FusionReranker, run: Run, qrels: Qrels, texts: dict[str, str], corpus: dict[str, str]) -> Rows:
+    """Each query's top-k list featurised as the service does, for every k in :data:`DEPTHS`."""
+    return {
+        (qid, depth): (
+            reranker.features(texts[qid], [corpus[d] for d, _ in run[qid][:depth]]),
+            np.array([int(qrels[qid].get(d, 0) > 0) for d, _ in run[qid][:depth]]),
+        )
+        for qid in sorted(qrels, key=int)
+        for depth in DEPTHS
+    }
+
+
+def fit_weights(rows: Rows, variant: FusionWeights, *, queries: set[str] | None = None) -> FusionWeights:
+    """The regression fitted on ``rows`` (of ``queries``, default all); labels from the fit judgements."""
+    keys = [key for key in rows if queries is None or key[0] in queries]
+    x = np.vstack([rows[key][0] for key in keys])
+    y = np.concatenate([rows[key][1] for key in keys])
+    return _fit(x, y, variant)
+
+
+def cross_validate(rows: Rows, variant: FusionWeights, qrels: Qrels, run: Run, *, folds: int) -> float:
+    """Mean nDCG@10 gain at k = 10 over ``folds`` folds of the fit queries (each fold scored by weights
+    fitted on the others): how a variant is chosen without looking at the held-out queries."""
+    ordered = sorted(qrels, key=int)
+    gains = []
+    for fold in range(folds):
+        test = set(ordered[fold::folds])
+        weights = fit_weights(rows, variant, queries=set(ordered) - test)
+        table = held_out_table(rows, weights, run, {q: qrels[q] for q in test}, depths=(10,))
+        gains.append(table["k=10"]["delta"])
+    return float(np.mean(gains))
+
+
+def held_out_table(
+    rows: Rows, weights: FusionWeights, run: Run, qrels: Qrels, *, depths: Sequence[int] = DEPTHS
+) -> dict[str, dict[str, float]]:
+    """nDCG@10 / Recall@10 / MRR@10 with no reranking and with the first k reranked by ``weights``."""
+    base = score_run({q: run[q] for q in qrels}, qrels).as_dict()
+    table = {"none": {**base, "delta": 0.0}}
+    for depth in depths:
+        reranked: Run = {}
+        for qid in qrels:
+            head = run[qid][:depth]
+            scores = weights.probability(rows[(qid, depth)][0])
+            order = sorted(range(len(head)), key=lambda i: (-float(scores[i]), i))
+            reranked[qid] = [(head[i][0], float(scores[i])) for i in order] + run[qid][depth:]
+        row = score_run(reranked, qrels).as_dict()
+        table[f"k={depth}"] = {**row, "delta": row["nDCG@10"] - base["nDCG@10"]}
+    return table
 
 
 def _first_stage(corpus: dict[str, str], queries: dict[str, str], embedder: MemoEmbedder) -> Run:
@@ -163,37 +217,30 @@ def digest(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
-def _rows(
-    reranker: FusionReranker, run: Run, qrels: Qrels, texts: dict[str, str], corpus: dict[str, str]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
-    xs, ys = [], []
-    for qid in sorted(qrels, key=int):
-        for depth in DEPTHS:
-            head = run[qid][:depth]
-            xs.append(reranker.features(texts[qid], [corpus[d] for d, _ in head]))
-            ys += [int(qrels[qid].get(d, 0) > 0) for d, _ in head]
-    return np.vstack(xs), np.array(ys)
-
-
-def _fit(x: npt.NDArray[np.float64], y: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]) -> FusionWeights:
+def _fit(x: npt.NDArray[np.float64], y: npt.NDArray[np.int64], variant: FusionWeights) -> FusionWeights:
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale == 0] = 1.0
-    model = LogisticRegression(C=1.0, max_iter=1000).fit(((x - mean) / scale)[:, keep], y)
-    coef = np.zeros(len(FEATURES))
-    coef[keep] = model.coef_[0]
+    model = LogisticRegression(C=1.0, max_iter=1000).fit((x - mean) / scale, y)
     return FusionWeights(
-        features=FEATURES, mean=tuple(mean.tolist()), scale=tuple(scale.tolist()), coef=tuple(coef.tolist()),
-        intercept=float(model.intercept_[0]),
+        features=variant.features, mean=tuple(mean.tolist()), scale=tuple(scale.tolist()),
+        # Rounded: threaded BLAS moves the solution by ~1e-14 between runs; the file should not change.
+        coef=tuple(_rounded(model.coef_[0])), intercept=_rounded(model.intercept_)[0],
         trained_on=f"SciFact train, {len(y)} (query, abstract) rows of HYBRID top 10/25/50 lists, "
         "corpus_mini, queries not in train_mini (scripts/rerank/fit_fusion.py)",
+        max_sentences=variant.max_sentences,
     )  # fmt: skip
 
 
-def _placeholder() -> FusionWeights:
-    n = len(FEATURES)
-    return FusionWeights(FEATURES, (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, "nothing yet")
+def _rounded(values: npt.NDArray[np.float64]) -> list[float]:
+    return [float(f"{value:.10g}") for value in values.tolist()]
+
+
+def placeholder(features: Sequence[str], *, max_sentences: int = 24) -> FusionWeights:
+    """Weights that only say which features to compute (what :func:`featurise` needs)."""
+    n = len(features)
+    return FusionWeights(tuple(features), (0.0,) * n, (1.0,) * n, (0.0,) * n, 0.0, "nothing yet", max_sentences)
 
 
 if __name__ == "__main__":

@@ -263,4 +263,5 @@ def search(
     if reranking is None:
         return hits
     top_n = reranking.get("bedrockRerankingConfiguration", {}).get("numberOfRerankedResults")
-    return rerank(reranker(), query, hits, top_n=top_n)
+    # The hits' stored vectors: the reranker need not embed them again.
+    return rerank(reranker(), query, hits, top_n=top_n, vectors=kb.chunk_vectors(hit.chunk_id for hit in hits))

@@ -18,7 +18,7 @@ chunks are replaced in one transaction, so readers see the old or the new docume
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -153,3 +153,21 @@ class PostgresKnowledgeBase(KnowledgeBase):
 
     def _keyword_hits(self, query: str, *, limit: int, allowed: Any) -> list[tuple[int, float]]:
         return self.rows.keyword_search(query, limit=limit, where=allowed)
+
+    # -- reranking (issue 17): the hits' stored vectors, so a reranker does not embed them again ------------
+    def chunk_vectors(self, chunk_ids: Iterable[str]) -> dict[str, np.ndarray]:
+        """The ``embedding`` of each of these chunks that has one (see ``KnowledgeBase.chunk_vectors``)."""
+        keys = list(set(chunk_ids))
+        if not keys:
+            return {}
+        with self.database.connection() as conn:
+            rows = conn.execute(
+                "SELECT chunk_id, embedding FROM chunks "
+                "WHERE kb_id = %s AND chunk_id = ANY(%s) AND embedding IS NOT NULL",
+                (self.kb_id, keys),
+            ).fetchall()
+        # pgvector's loader gives numpy, or a ``Vector`` for binary results.
+        return {
+            chunk_id: np.asarray(value.to_numpy() if hasattr(value, "to_numpy") else value, dtype=np.float32)
+            for chunk_id, value in rows
+        }
