@@ -11,8 +11,13 @@ Rules, in order:
 3. Questions ("?") and sentences without a content word ("Sure!", "2.") are not claims.
    If that leaves nothing, the whole answer is one claim, so that every answer is checked.
 4. A sentence is cut at ";" and before ", but" / ", whereas" / ", while" when both parts keep
-   at least :data:`MIN_PART_WORDS` words, and in pieces of at most :data:`MAX_CLAIM_WORDS`
-   words, so one false clause is not averaged away by a long true sentence.
+   at least :data:`MIN_PART_WORDS` words and the cut is not inside brackets ("(HR 5.3; 95% CI
+   4.2-6.9)" stays whole), and in pieces of at most :data:`MAX_CLAIM_WORDS` words, so one false
+   clause is not averaged away by a long true sentence.
+   A "sentence" that is only a fragment of the one before -- it starts in lower case or with a
+   closing bracket, has fewer than :data:`ALWAYS_SHORT_WORDS` words, or follows a sentence whose
+   brackets are still open ("... as shown by Guo et al. (2016)).") -- is joined to it: split off,
+   it has no words to be checked by.
 5. A *short answer* -- one phrase of at most :data:`ALWAYS_SHORT_WORDS` words ("London", "1968.",
    "The Thames"), or of at most :data:`SHORT_ANSWER_WORDS` words without a closing full stop
    ("Mumbai, capital of Maharashtra") -- states nothing on its own: its claim is read as
@@ -80,7 +85,7 @@ def split_claims(answer: str, *, query: str) -> tuple[list[Claim], bool]:
     'What is the capital of the UK? London'
     """
     spans = [_strip_marker(answer, start, end) for start, end in sentence_spans(answer)]
-    spans = [(start, end) for start, end in spans if start < end]
+    spans = _joined_fragments(answer, [(start, end) for start, end in spans if start < end])
     if not spans:
         return [], False
     if len(spans) == 1 and _is_short(answer[spans[0][0] : spans[0][1]]):
@@ -105,6 +110,25 @@ def split_claims(answer: str, *, query: str) -> tuple[list[Claim], bool]:
         start, end = spans[0][0], spans[-1][1]
         claims = [Claim(answer[start:end], start, end)]
     return claims, False
+
+
+def _joined_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence spans with each fragment (rule 4) joined to the sentence before it."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        piece = text[start:end]
+        fragment = piece[:1].islower() or piece[:1] in ")]" or len(words(piece)) < ALWAYS_SHORT_WORDS
+        question = piece.rstrip().endswith("?")  # "Why not?" is not part of the sentence before it
+        if joined and not question and (fragment or _bracket_depth(text[joined[-1][0] : joined[-1][1]]) > 0):
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
+
+
+def _bracket_depth(text: str) -> int:
+    """How many brackets are open at the end of ``text``."""
+    return text.count("(") + text.count("[") - text.count(")") - text.count("]")
 
 
 def _is_short(sentence: str) -> bool:
@@ -139,7 +163,8 @@ def _clauses(text: str, start: int, end: int) -> list[Claim]:
     cut = start
     for match in _CLAUSE_BREAK.finditer(text, start, end):
         left, right = text[cut : match.start()], text[match.end() : end]
-        if len(words(left)) >= MIN_PART_WORDS and len(words(right)) >= MIN_PART_WORDS:
+        inside_brackets = _bracket_depth(text[start : match.start()]) > 0
+        if len(words(left)) >= MIN_PART_WORDS and len(words(right)) >= MIN_PART_WORDS and not inside_brackets:
             pieces.append((cut, match.start()))
             cut = match.end()
     pieces.append((cut, end))

@@ -48,6 +48,31 @@ def test_claims_have_spans_into_the_answer() -> None:
     assert [c.text for c in claims] == ["Delhi is the head office.", "It was founded in 1934!"]
 
 
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        # a ";" inside brackets does not cut the sentence
+        ("The risk was higher (HR 5.3; 95% CI 4.2-6.9). The trial was large.",
+         ["The risk was higher (HR 5.3; 95% CI 4.2-6.9).", "The trial was large."]),
+        # fragments the sentence splitter leaves: too short, lower case, or inside open brackets
+        ("It was shown by Lee et al. (2019) and Guo et al. (2016)). The method works well.",
+         ["It was shown by Lee et al. (2019) and Guo et al. (2016)).", "The method works well."]),
+        ("The drug works in mice. and all cells expressed CD51.",
+         ["The drug works in mice. and all cells expressed CD51."]),
+        ("Aspirin was tested in adults. Nothing else. It lowered the risk.",
+         ["Aspirin was tested in adults. Nothing else.", "It lowered the risk."]),
+        # a short question after a claim is dropped, not joined to it
+        ("The office opens at nine. Why not?", ["The office opens at nine."]),
+        # a short real sentence stays a claim of its own
+        ("Paris is in France. It is big.", ["Paris is in France.", "It is big."]),
+    ],
+)  # fmt: skip
+def test_sentence_fragments_join_the_sentence_before(answer: str, expected: list[str]) -> None:
+    claims, _ = split_claims(answer, query="Q?")
+    assert [c.text for c in claims] == expected
+    assert [answer[c.start : c.end] for c in claims] == expected
+
+
 def test_a_short_answer_is_read_with_its_query() -> None:
     claims, _ = split_claims("  London ", query="What is the  capital of the UK?")
     [claim] = claims
