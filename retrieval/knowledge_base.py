@@ -30,9 +30,9 @@ from ingest.metadata import plain_values
 from ingest.sentences import split_sentences
 from ingest.types import Chunk, MetadataAttribute
 from retrieval.embedding import Embedder, prepare_for_embedding
+from retrieval.embedding.query import canonical_name, may_query
 from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch, RetrievalError
 from retrieval.filters import Filter
-from retrieval.query_embedding import canonical_name, may_query
 from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk, StoredDocument
 from retrieval.store.keyword_index import KeywordIndex
 from retrieval.store.metadata_index import MetadataIndex
@@ -71,7 +71,7 @@ class KnowledgeBase:
     ``keyword_index``: a :class:`KeywordIndex` (tantivy, early-terminating BM25) kept beside the catalog's
     FTS5 and used whenever it is current; ``None`` (the default here) searches keywords with FTS5 only.
     ``query_embedder``: embeds queries instead of ``embedder`` (which still embeds documents); it must
-    give the same vectors to a measured tolerance (:func:`~retrieval.query_embedding.may_query`: ONNX fp32
+    give the same vectors to a measured tolerance (:func:`~retrieval.embedding.query.may_query`: ONNX fp32
     for a knowledge base built with PyTorch fp32 or bf16), else :class:`ModelMismatch` is raised.
 
     >>> kb = KnowledgeBase(directory=Path("/tmp/kb"), embedder=HashEmbedder(), chunking=ChunkingConfig())

@@ -10,7 +10,7 @@ import pytest
 
 from ingest import ChunkingConfig
 from retrieval import ABSTENTION, ExtractiveGenerator, FolderSource, HashEmbedder, Hit, KnowledgeBase, sync_folder
-from retrieval.extractive import units_of
+from retrieval.generation.extractive import units_of
 
 SAMPLE = Path(__file__).parents[1] / "data/sample"
 LIFTING = (

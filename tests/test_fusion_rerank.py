@@ -1,4 +1,4 @@
-"""The fusion reranker (``retrieval/fusion_rerank.py``): its features, the shipped weights, and with the real
+"""The fusion reranker (``retrieval/rerank/fusion.py``): its features, the shipped weights, and with the real
 MiniLM model the passage that answers ranked first whatever order it came in."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from retrieval import FusionReranker, HashEmbedder, Hit, rerank
-from retrieval.fusion_rerank import FEATURES, WEIGHTS, FusionWeights
+from retrieval.rerank.fusion import FEATURES, WEIGHTS, FusionWeights
 
 QUERY = "how often is the espresso machine descaled"
 DESCALING = "The espresso machine must be descaled every two weeks. Descale it with citric acid, never with vinegar."

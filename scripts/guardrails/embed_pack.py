@@ -1,6 +1,6 @@
 """Embed the first window of every pack row with the bundled MiniLM, once (cached for train_detectors.py).
 
-    HF_HUB_OFFLINE=1 nice python scripts/guardrails/embed_pack.py --out /tmp/guardrails-embeddings.npz
+HF_HUB_OFFLINE=1 nice python scripts/guardrails/embed_pack.py --out /tmp/guardrails-embeddings.npz
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def main() -> None:
     data = rows()
     texts = [windows(r.text)[0] for r in data]
     started = time.perf_counter()
-    # bfloat16: 2-2.7x faster here, vectors at cosine >= 0.9999 to fp32 (retrieval/embedding.py)
+    # bfloat16: 2-2.7x faster here, vectors at cosine >= 0.9999 to fp32 (retrieval/embedding/__init__.py)
     with torch.autocast("cpu", dtype=torch.bfloat16):
         vectors = model.encode(texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False)
     print(f"{len(texts)} texts in {time.perf_counter() - started:.0f} s")

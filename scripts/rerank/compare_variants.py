@@ -37,7 +37,7 @@ from app.core.wiring import build_embedder  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from evaluation import load_qrels  # noqa: E402
 from evaluation.retrieval import load_corpus, load_queries  # noqa: E402
-from retrieval.fusion_rerank import FEATURES, FusionReranker  # noqa: E402
+from retrieval.rerank.fusion import FEATURES, FusionReranker  # noqa: E402
 
 LEXICAL = ("prior", "coverage", "rare_coverage")
 PASSAGE = ("cosine", "cosine_gap", *LEXICAL)

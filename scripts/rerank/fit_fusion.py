@@ -44,7 +44,7 @@ from evaluation import load_qrels, score_run  # noqa: E402
 from evaluation.retrieval import Qrels, Run, build_corpus_kb, load_corpus, load_queries, run_queries  # noqa: E402
 from ingest.chunking import ChunkingConfig  # noqa: E402
 from retrieval import Embedder  # noqa: E402
-from retrieval.fusion_rerank import FEATURES, WEIGHTS, FusionReranker, FusionWeights  # noqa: E402
+from retrieval.rerank.fusion import FEATURES, WEIGHTS, FusionReranker, FusionWeights  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared/eval/scifact"
 CACHE = ROOT / "bench/results"

@@ -48,7 +48,7 @@ FEATURES = (
     "rare_coverage",
     "sentence_coverage",
 )
-WEIGHTS = Path(__file__).parent / "data" / "fusion_reranker.json"
+WEIGHTS = Path(__file__).parents[1] / "data" / "fusion_reranker.json"
 _SENTENCE_MODEL_FEATURES = frozenset({"sentence_cosine", "sentence_gap"})
 _STOPWORDS = frozenset(
     str.split(
@@ -101,7 +101,7 @@ class FusionReranker:
 
     ``embedder`` embeds the query and any passage (or sentence) whose vector is not passed. Passed vectors
     must come from the same model: the knowledge base's embedder or an equivalent backend
-    (:func:`~retrieval.query_embedding.may_query`), such as the service's ONNX query embedder.
+    (:func:`~retrieval.embedding.query.may_query`), such as the service's ONNX query embedder.
     """
 
     name = "ragkb-fusion-v2"
