@@ -96,6 +96,25 @@ def test_a_running_server_answers_with_the_same_output(home: Path, auth: str) ->
     assert not server_file_path(home).exists()  # removed at shutdown
 
 
+def test_a_sync_by_another_process_is_answered_at_once(tmp_path: Path) -> None:
+    """The server's open knowledge base picks up what a `ragkb sync` beside it committed."""
+    folder, home = tmp_path / "notes", tmp_path / "home"
+    folder.mkdir()
+    (folder / "first.txt").write_text("The espresso machine is descaled every two weeks.", encoding="utf-8")
+    assert ragkb("sync", str(folder), "--kb", "notes", home=home).returncode == 0
+    question = ["retrieve", "which zeppelin hangar?", "--kb", "notes", "--json"]
+    with running_server(settings_for(home), advertise=True):
+        assert len(json.loads(ragkb(*question, home=home).stdout)["retrievalResults"]) == 1  # the server opens it
+        (folder / "second.txt").write_text("The zeppelin hangar stands north of the roastery.", encoding="utf-8")
+        assert ragkb("sync", str(folder), "--kb", "notes", home=home).returncode == 0
+        with requests_seen() as seen:
+            through_server = ragkb(*question, home=home)
+        assert [request.split()[-1] for request in answered(seen)] == ["200"]
+        assert through_server.stdout == ragkb(*question, "--local", home=home).stdout
+        top = json.loads(through_server.stdout)["retrievalResults"][0]
+        assert top["location"]["customDocumentLocation"]["id"].endswith("second.txt")
+
+
 def test_the_setting_turns_the_server_off(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with running_server(settings_for(home), advertise=True):
         monkeypatch.setenv("RAGKB_CLI_USE_SERVER", "0")

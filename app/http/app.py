@@ -8,6 +8,7 @@ at ``/docs`` (Swagger UI) and ``/redoc``, whose scripts and styles the server se
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -39,7 +40,10 @@ def create_app(settings: Settings, *, server_file: ServerFile | None = None) -> 
         app.state.keys = app.state.services.stores.keys()
         app.state.ready = True
         if server_file is not None:
-            write_server_file(settings.home, server_file)
+            try:
+                write_server_file(settings.home, server_file)
+            except OSError as exc:  # only command-line runs lose by it: they load their models themselves
+                logging.getLogger("ragkb").warning("could not write the server file: %s", exc)
         try:
             yield
         finally:
