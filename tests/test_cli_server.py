@@ -11,7 +11,7 @@ import stat
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import httpx
@@ -158,8 +158,9 @@ def test_server_files_that_do_not_match_are_ignored(home: Path, tmp_path: Path) 
         with running_server(settings_for(tmp_path), advertise=True) as other_url:
             write_server_file(home, replace(record, url=other_url))
             assert find_server(settings) is None
-        server_file_path(home).write_text("{not json", encoding="utf-8")
-        assert find_server(settings) is None
+        for garbage in ("{not json", "[]", json.dumps({**asdict(record), "pid": str(record.pid)})):
+            server_file_path(home).write_text(garbage, encoding="utf-8")
+            assert find_server(settings) is None, garbage
         write_server_file(home, record)
 
 

@@ -72,10 +72,13 @@ def write_server_file(home: Path, record: ServerFile) -> None:
 def read_server_file(home: Path) -> ServerFile | None:
     """The record in ``home``, or None when there is none or it is not a record this version writes."""
     try:
-        fields = json.loads(server_file_path(home).read_text(encoding="utf-8"))
-        return ServerFile(**fields)
+        record = ServerFile(**json.loads(server_file_path(home).read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError):
         return None
+    texts = (record.url, record.instance, record.token, record.settings_digest)
+    if type(record.pid) is not int or not all(isinstance(text, str) for text in texts):
+        return None
+    return record
 
 
 def remove_server_file(home: Path, record: ServerFile) -> None:
