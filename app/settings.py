@@ -158,6 +158,11 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(default=None, description="Chat model name sent to llm_base_url.")
     llm_api_key: str | None = Field(default=None, description="Bearer key sent to llm_base_url, if it needs one.")
     llm_timeout_s: float = Field(default=60.0, gt=0, description="Timeout for one chat completion call.")
+    cli_use_server: bool = Field(
+        default=True,
+        description="Let `ragkb retrieve` and `ragkb check` ask a `ragkb serve` running for the same home and "
+        "settings instead of loading the models themselves (docs/cli.md); false (or --local) always runs in-process.",
+    )
 
     @field_validator("database_url")
     @classmethod

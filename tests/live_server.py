@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from app.core.server_file import ServerFile
 from app.http.app import create_app
 from app.settings import Settings
 
@@ -21,14 +22,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(settings: Settings) -> Iterator[str]:
+def running_server(settings: Settings, *, advertise: bool = False) -> Iterator[str]:
     """Start ``create_app(settings)`` under uvicorn; yields the base URL; stops it afterwards.
 
     The server binds 127.0.0.1 whatever ``settings.host`` says (tests never listen elsewhere);
-    set ``auth="required"`` in the settings to test authentication.
+    set ``auth="required"`` in the settings to test authentication. With ``advertise``, it writes its
+    server file in the home as ``ragkb serve`` does, for command-line runs to find it.
     """
     port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    server_file = ServerFile.for_server(settings, url=f"http://127.0.0.1:{port}") if advertise else None
+    app = create_app(settings, server_file=server_file)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
 
@@ -54,6 +55,11 @@ cli.command()(worker.worker)
 
 def main() -> None:
     """Entry point: domain errors print one line and exit 1; usage errors and bad ``RAGKB_*`` settings exit 2."""
+    # PyTorch's OpenMP threads otherwise spin after each parallel region, burning the cores the next batch
+    # and the sync's other threads need (docs/benchmarks.md: a sync went from 1.3x to 2.1x the plain loop).
+    # The OpenMP runtime reads this once, when PyTorch loads, which no command does before this line;
+    # a value set in the environment wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     # pypdf logs every repair it makes to a damaged PDF; the user sees the file's outcome instead.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:

@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from app.cli.context import current_run
+from app.cli.remote import LocalOpt, find_server
 from app.cli.terminal import out, print_json
 from app.core.keys import ANONYMOUS
 from app.core.views import hit_view, knowledge_base_row
@@ -36,11 +37,13 @@ def retrieve(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help='Print Bedrock\'s {"retrievalResults": [...]}.')] = False,
+    local: LocalOpt = False,
 ) -> None:
     """Find the chunks most relevant to QUERY.
 
     Scores: higher is better. SEMANTIC gives the cosine similarity (-1 to 1); HYBRID gives
     reciprocal-rank fusion normalised to 0-1 (1 = ranked first by both retrievers).
+    A `ragkb serve` running for the same home answers instead of a model loaded here (same output).
 
     Example: ragkb retrieve "how many vacation days?" --kb sample -k 3
     --filter '{"equals": {"key": "department", "value": "people"}}'
@@ -48,14 +51,22 @@ def retrieve(
     search_type = search_type.upper()
     if search_type not in ("SEMANTIC", "HYBRID"):
         raise typer.BadParameter("use SEMANTIC or HYBRID", param_hint="--search-type")
-    flt = None
+    flt = raw_filter = None
     if filter_json is not None:
         try:
-            flt = parse_filter(json.loads(filter_json))
+            raw_filter = json.loads(filter_json)
         except json.JSONDecodeError as exc:
             raise typer.BadParameter(f"not valid JSON: {exc}", param_hint="--filter") from exc
-    _, knowledge_base = current_run(ctx).services.open_kb(kb, principal=ANONYMOUS)
-    hits = knowledge_base.retrieve(query, k=k, search_type=search_type, filter=flt)  # type: ignore[arg-type]
+        flt = parse_filter(raw_filter)
+    run = current_run(ctx)
+    hits = None
+    server = None if local else find_server(run.settings())
+    if server is not None:
+        hits = server.retrieve(kb, query=query, k=k, search_type=search_type, filter_json=raw_filter)
+        server.close()
+    if hits is None:
+        _, knowledge_base = run.services.open_kb(kb, principal=ANONYMOUS)
+        hits = knowledge_base.retrieve(query, k=k, search_type=search_type, filter=flt)  # type: ignore[arg-type]
     if as_json:
         print_json({"retrievalResults": [hit_view(h) for h in hits]})
         return

@@ -20,15 +20,31 @@ def serve(
     """Run the HTTP API: native routes under /v1, Bedrock-compatible routes, docs at /docs.
 
     Auth is off on 127.0.0.1 and required when binding elsewhere (API keys for /v1, SigV4 for
-    Bedrock routes). Example: ragkb serve --port 8080
+    Bedrock routes). While it runs, `ragkb retrieve` and `ragkb check` on the same home use it
+    (RAGKB_HOME/server.json; opt out with --local or RAGKB_CLI_USE_SERVER=0).
+    Example: ragkb serve --port 8080
     """
     import uvicorn
 
+    from app.core.server_file import ServerFile
     from app.http.app import create_app
 
     overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
     settings = current_run(ctx).settings(**overrides)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    server_file = ServerFile.for_server(settings, url=local_url(settings.host, settings.port))
+    app = create_app(settings, server_file=server_file)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+
+
+def local_url(host: str, port: int) -> str:
+    """Where a process on this machine reaches a server bound to ``host``: a wildcard address means loopback."""
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @keys_cli.command("create")

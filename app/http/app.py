@@ -8,6 +8,7 @@ at ``/docs`` (Swagger UI) and ``/redoc``, whose scripts and styles the server se
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
+from app.core.server_file import ServerFile, remove_server_file, write_server_file
 from app.core.services import Services
 from app.http import bedrock, native, ui
 from app.http.errors import install_error_handlers
@@ -24,17 +26,29 @@ from app.http.limits import BodyLimit
 from app.settings import Settings
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Build the service. Nothing heavy happens until the app starts (lifespan)."""
+def create_app(settings: Settings, *, server_file: ServerFile | None = None) -> FastAPI:
+    """Build the service. Nothing heavy happens until the app starts (lifespan).
+
+    With ``server_file`` (``ragkb serve``), the server advertises itself to command-line runs on the same
+    home (``app/core/server_file.py``): the file is written once the service is ready and removed at
+    shutdown, ``/readyz`` reports its instance id, and the native routes accept its token.
+    """
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = Services.start(settings)
         app.state.keys = app.state.services.stores.keys()
         app.state.ready = True
+        if server_file is not None:
+            try:
+                write_server_file(settings.home, server_file)
+            except OSError as exc:  # only command-line runs lose by it: they load their models themselves
+                logging.getLogger("ragkb").warning("could not write the server file: %s", exc)
         try:
             yield
         finally:
+            if server_file is not None:
+                remove_server_file(settings.home, server_file)
             app.state.ready = False
             app.state.services.close()
             app.state.keys.close()
@@ -56,6 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         swagger_ui_parameters={"validatorUrl": None},
     )
     app.state.settings = settings
+    app.state.server_file = server_file
     app.state.ready = False
     install_error_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=int(settings.max_request_mb * 1024 * 1024))
@@ -71,6 +86,8 @@ def create_app(settings: Settings) -> FastAPI:
         if ready:
             services: Services = request.app.state.services
             body |= {"embedder": services.embedder.name, "knowledge_bases": len(services.home.list())}
+            if server_file is not None:
+                body["instance"] = server_file.instance
         return JSONResponse(body, status_code=200 if ready else 503)
 
     app.include_router(native.router, prefix="/v1")

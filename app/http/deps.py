@@ -6,12 +6,14 @@ back, so the route modules and the factory form no circle.
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
 from app.core.errors import AuthError
 from app.core.keys import ANONYMOUS, Principal, bearer_principal
+from app.core.server_file import ServerFile
 from app.core.services import Services
 from app.http.sigv4 import verify_sigv4
 from app.settings import Settings
@@ -24,9 +26,14 @@ def get_services(request: Request) -> Services:
 def native_principal(
     request: Request, authorization: Annotated[str | None, Header(include_in_schema=False)] = None
 ) -> Principal:
-    """The caller of a native route: anonymous when auth is off, else from ``Authorization: Bearer``."""
+    """The caller of a native route: anonymous when auth is off, else from ``Authorization: Bearer``: an API
+    key, or the server file's token (a command-line run on the same home, which may read it all anyway)."""
     settings: Settings = request.app.state.settings
     if not settings.auth_required():
+        return ANONYMOUS
+    server_file: ServerFile | None = request.app.state.server_file
+    token = None if server_file is None else f"Bearer {server_file.token}"
+    if token is not None and authorization is not None and hmac.compare_digest(authorization.encode(), token.encode()):
         return ANONYMOUS
     return bearer_principal(authorization, request.app.state.keys)
 
