@@ -107,6 +107,7 @@ class MiniLMEncoder:
         self.name = f"minilm:{label}"
         self._session: Any = None
         self._layers: Any = padding_free_layers(self._model) if padding_free and onnx_model is None else None
+        self.padding_free = self._layers is not None
         if self._layers is not None:
             self.batch_size = PADDING_FREE_BATCH
             with warnings.catch_warnings():
