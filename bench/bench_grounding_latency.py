@@ -10,7 +10,7 @@ different answer (the runs rotate over the source's sentences), so no call repea
 Each checker (``v3``: the hybrid; ``v2``: the cross-encoder; ``-bf16``: its cross-encoder under bfloat16
 autocast; ``v1-torch`` / ``v1-onnx``: the v1 feature model, the default, on PyTorch or ONNX Runtime, same
 scores; ``v1-torch-before``: v1 as it ran before the padding-free encoder and the one-thread BLAS, same
-scores, for a before/after in one run) runs ``--passes`` times;
+scores, for a before/after in one run) runs ``--passes`` times, the passes of the checkers alternating;
 the table gives the median p50/p99 over passes and the spread of p50, and the median CPU time per call
 (the process's, all threads: on a shared machine wall time grows with the others' load, CPU time much less).
 Prints the load average before and after (compare runs at similar load).
@@ -117,15 +117,20 @@ def main() -> None:
     print(f"{'checker':15} {'case (3-sentence answer)':26} {'p50 ms':>7} {'(spread)':>15} {'p99 ms':>7} "
           f"{'cpu p50 ms':>10} {'runs':>5}")  # fmt: skip
     with tempfile.TemporaryDirectory() as home:
-        for backend in args.checkers:
-            checker = build(backend, Settings(home=Path(home), **CHECKERS[backend]))
+        checkers = {b: build(b, Settings(home=Path(home), **CHECKERS[b])) for b in args.checkers}
+        for checker in checkers.values():
             measure(checker, small, 5)  # warm-up
-            for case, (source, runs) in cases.items():
-                passes = [measure(checker, source, runs) for _ in range(args.passes)]
-                p50s = [p["p50_ms"] for p in passes]
-                row = {"p50_ms": statistics.median(p50s), "p99_ms": statistics.median(p["p99_ms"] for p in passes),
+        for case, (source, runs) in cases.items():
+            # Passes alternate between checkers, so a change in the machine's load hits all of them alike.
+            passes: dict[str, list[dict[str, float]]] = {backend: [] for backend in checkers}
+            for _ in range(args.passes):
+                for backend, checker in checkers.items():
+                    passes[backend].append(measure(checker, source, runs))
+            for backend, measured in passes.items():
+                p50s = [p["p50_ms"] for p in measured]
+                row = {"p50_ms": statistics.median(p50s), "p99_ms": statistics.median(p["p99_ms"] for p in measured),
                        "p50_min": min(p50s), "p50_max": max(p50s), "runs": runs, "passes": args.passes,
-                       "cpu_p50_ms": statistics.median(p["cpu_p50_ms"] for p in passes)}  # fmt: skip
+                       "cpu_p50_ms": statistics.median(p["cpu_p50_ms"] for p in measured)}  # fmt: skip
                 results[f"{backend}/{case}"] = row
                 spread = f"({row['p50_min']:.1f}-{row['p50_max']:.1f})"
                 print(f"{backend:15} {case:26} {row['p50_ms']:7.1f} {spread:>15} {row['p99_ms']:7.1f} "
