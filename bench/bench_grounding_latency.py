@@ -1,7 +1,7 @@
 """Latency of :func:`grounding.check` (model loaded, in-process, nothing cached between calls).
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_latency.py [--threads 2] [--runs 60]
-        [--passes 3] [--checkers v3 v3-bf16 v2 v2-bf16 v1-torch v1-onnx]
+        [--passes 3] [--checkers v3 v3-bf16 v2 v2-bf16 v1-torch v1-torch-before v1-onnx]
 
 Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-sentence answer built
 from it (one sentence with a changed number); (2) a 100,000-character source (a Wikipedia
@@ -9,9 +9,11 @@ biography and War and Peace from docs-corpus) with the same kind of answer. Each
 different answer (the runs rotate over the source's sentences), so no call repeats another.
 Each checker (``v3``: the hybrid; ``v2``: the cross-encoder; ``-bf16``: its cross-encoder under bfloat16
 autocast; ``v1-torch`` / ``v1-onnx``: the v1 feature model, the default, on PyTorch or ONNX Runtime, same
-scores) runs ``--passes`` times;
-the table gives the median p50/p99 over passes and the spread of p50. Prints the load average too
-(the machine is shared: compare runs at similar load).
+scores; ``v1-torch-before``: v1 as it ran before the padding-free encoder and the one-thread BLAS, same
+scores, for a before/after in one run) runs ``--passes`` times, the passes of the checkers alternating;
+the table gives the median p50/p99 over passes and the spread of p50, and the median CPU time per call
+(the process's, all threads: on a shared machine wall time grows with the others' load, CPU time much less).
+Prints the load average before and after (compare runs at similar load).
 Writes bench/results/grounding_latency.json.
 """
 
@@ -31,7 +33,7 @@ sys.path[:0] = [str(ROOT)]
 
 from app.core.wiring import build_checker  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from grounding import GroundingChecker  # noqa: E402
+from grounding import Checker, GroundingChecker, MiniLMEncoder  # noqa: E402
 from ingest.parsers import parse_file  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
 
@@ -42,6 +44,7 @@ CHECKERS = {
     "v2": {"grounding_model": "crossencoder"},
     "v2-bf16": {"grounding_model": "crossencoder", "grounding_precision": "bf16"},
     "v1-torch": {"grounding_model": "features", "grounding_backend": "torch"},
+    "v1-torch-before": {"grounding_model": "features", "grounding_backend": "torch"},
     "v1-onnx": {"grounding_model": "features", "grounding_backend": "onnx"},
 }
 
@@ -72,17 +75,25 @@ def answers(source: str, count: int) -> list[str]:
 
 
 def measure(checker: GroundingChecker, source: str, runs: int) -> dict[str, float]:
-    timings = []
+    timings, cpu = [], []
     for answer in answers(source, runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         checker.check([source], "What does the document say?", answer)
         timings.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
     timings.sort()
     return {
         "runs": runs,
         "p50_ms": statistics.median(timings),
         "p99_ms": timings[min(len(timings) - 1, int(0.99 * len(timings)))],
+        "cpu_p50_ms": statistics.median(cpu),
     }
+
+
+def build(backend: str, settings: Settings) -> GroundingChecker:
+    if backend == "v1-torch-before":
+        return Checker(MiniLMEncoder(padding_free=False), blas_threads=None)
+    return build_checker(settings)
 
 
 def main() -> None:
@@ -101,25 +112,35 @@ def main() -> None:
         f"{len(large)}-char source": (large, max(10, args.runs // 4)),
     }
     results: dict[str, dict[str, float]] = {}
-    print(f"{'checker':8} {'case (3-sentence answer)':28} {'p50 ms':>7} {'(spread)':>15} {'p99 ms':>7} {'runs':>5}")
+    before = os.getloadavg()
+    print(f"load average before {before[0]:.2f} {before[1]:.2f} {before[2]:.2f} on {os.cpu_count()} CPUs")
+    print(f"{'checker':15} {'case (3-sentence answer)':26} {'p50 ms':>7} {'(spread)':>15} {'p99 ms':>7} "
+          f"{'cpu p50 ms':>10} {'runs':>5}")  # fmt: skip
     with tempfile.TemporaryDirectory() as home:
-        for backend in args.checkers:
-            checker = build_checker(Settings(home=Path(home), **CHECKERS[backend]))
+        checkers = {b: build(b, Settings(home=Path(home), **CHECKERS[b])) for b in args.checkers}
+        for checker in checkers.values():
             measure(checker, small, 5)  # warm-up
-            for case, (source, runs) in cases.items():
-                passes = [measure(checker, source, runs) for _ in range(args.passes)]
-                p50s = [p["p50_ms"] for p in passes]
-                row = {"p50_ms": statistics.median(p50s), "p99_ms": statistics.median(p["p99_ms"] for p in passes),
-                       "p50_min": min(p50s), "p50_max": max(p50s), "runs": runs, "passes": args.passes}  # fmt: skip
+        for case, (source, runs) in cases.items():
+            # Passes alternate between checkers, so a change in the machine's load hits all of them alike.
+            passes: dict[str, list[dict[str, float]]] = {backend: [] for backend in checkers}
+            for _ in range(args.passes):
+                for backend, checker in checkers.items():
+                    passes[backend].append(measure(checker, source, runs))
+            for backend, measured in passes.items():
+                p50s = [p["p50_ms"] for p in measured]
+                row = {"p50_ms": statistics.median(p50s), "p99_ms": statistics.median(p["p99_ms"] for p in measured),
+                       "p50_min": min(p50s), "p50_max": max(p50s), "runs": runs, "passes": args.passes,
+                       "cpu_p50_ms": statistics.median(p["cpu_p50_ms"] for p in measured)}  # fmt: skip
                 results[f"{backend}/{case}"] = row
                 spread = f"({row['p50_min']:.1f}-{row['p50_max']:.1f})"
-                print(f"{backend:8} {case:28} {row['p50_ms']:7.1f} {spread:>15} {row['p99_ms']:7.1f} {runs:5d}",
-                      flush=True)  # fmt: skip
+                print(f"{backend:15} {case:26} {row['p50_ms']:7.1f} {spread:>15} {row['p99_ms']:7.1f} "
+                      f"{row['cpu_p50_ms']:10.1f} {runs:5d}", flush=True)  # fmt: skip
     load = os.getloadavg()
-    print(f"threads {args.threads}, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
+    print(f"threads {args.threads}, load average after {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     out = ROOT / "bench" / "results" / "grounding_latency.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"threads": args.threads, "loadavg": load, "results": results}, indent=1) + "\n")
+    summary = {"threads": args.threads, "loadavg_before": before, "loadavg": load, "results": results}
+    out.write_text(json.dumps(summary, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ score as the answer's grounding score.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from threadpoolctl import ThreadpoolController
 
 from grounding.claims import Claim, split_claims
 from grounding.encoder import Encoded, MiniLMEncoder, TextEncoder
@@ -46,11 +48,15 @@ class Checker:
 
     ``encoder=None`` loads the bundled all-MiniLM-L6-v2 (about 1 s); tests may pass
     :class:`~grounding.encoder.HashEncoder`. ``models=None`` reads ``grounding/data``.
+    ``blas_threads``: see :func:`analyse`; ``None`` leaves numpy's BLAS threads alone.
     """
 
-    def __init__(self, encoder: TextEncoder | None = None, *, models: Models | None = None) -> None:
+    def __init__(
+        self, encoder: TextEncoder | None = None, *, models: Models | None = None, blas_threads: int | None = 1
+    ) -> None:
         self.models = models or load_models()
         self.encoder = encoder if encoder is not None else MiniLMEncoder()
+        self.blas_threads = blas_threads
 
     @property
     def default_threshold(self) -> float:
@@ -70,7 +76,8 @@ class Checker:
 
         No validation: :meth:`check` validates; the training script feeds known-good data.
         """
-        return analyse(sources, items, encoder=self.encoder, lexicon=self.models.lexicon)
+        lexicon, threads = self.models.lexicon, self.blas_threads
+        return analyse(sources, items, encoder=self.encoder, lexicon=lexicon, blas_threads=threads)
 
     def result(self, analysis: Analysis, *, threshold: float) -> GroundingResult:
         """Score an analysis: claim scores, labels and the answer's grounding and relevance."""
@@ -99,9 +106,21 @@ class Checker:
 
 
 def analyse(
-    sources: Sequence[str], items: Sequence[tuple[str, str]], *, encoder: TextEncoder, lexicon: Lexicon
+    sources: Sequence[str],
+    items: Sequence[tuple[str, str]],
+    *,
+    encoder: TextEncoder,
+    lexicon: Lexicon,
+    blas_threads: int | None = 1,
 ) -> list[Analysis]:
-    """The unscored analysis of each ``(query, answer)`` against ``sources``; see :meth:`Checker.analyse`."""
+    """The unscored analysis of each ``(query, answer)`` against ``sources``; see :meth:`Checker.analyse`.
+
+    The features are many small matrix products (a claim's ~20 token vectors against a unit's ~40).
+    numpy's BLAS would run each on all its threads, which then wait on PyTorch's, still spinning after
+    the forward pass (and on other processes): on 2 busy cores that made the features take 40 ms of
+    CPU instead of 6. So the feature arithmetic runs with ``blas_threads`` BLAS threads (``None``: as
+    configured); the results do not depend on it.
+    """
     units = source_units(sources)
     facts = SourceFacts.of(sources, units)
     split = [split_claims(answer, query=query) for query, answer in items]
@@ -116,26 +135,38 @@ def analyse(
     claim_vectors = encoded[: len(all_claims)]
     query_vectors = dict(zip(queries, encoded[len(all_claims) : len(all_claims) + len(queries)], strict=True))
     unit_vectors = encoded[len(all_claims) + len(queries) :]
-    unit_matrix = np.stack([e.vector for e in unit_vectors]) if unit_vectors else np.zeros((0, 1), dtype=np.float32)
-
-    analyses = []
-    position = 0
-    for (query, _answer), (claims, abstained) in zip(items, split, strict=True):
-        features, candidates = [], []
-        for claim in claims:
-            vector = claim_vectors[position]
-            cosines = unit_matrix @ vector.vector if unit_vectors else np.zeros(0, dtype=np.float32)
-            ranked = rank_candidates(cosines, lexical[position][chosen]) if unit_vectors else []
-            picked = [(units[chosen[i]], unit_vectors[i]) for i in ranked] or [(_EMPTY_UNIT, _empty_like(vector))]
-            features.append(claim_features(claim, vector, picked, facts=facts, lexicon=lexicon))
-            candidates.append(tuple(unit for unit, _ in picked))
-            position += 1
-        relevance = None
-        if claims:
-            own = claim_vectors[position - len(claims) : position]
-            relevance = relevance_features(query, query_vectors[query], claims, own, lexicon=lexicon)
-        analyses.append(Analysis(tuple(claims), abstained, tuple(features), tuple(candidates), relevance))
+    with _blas_limit(blas_threads):
+        empty = np.zeros((0, 1), dtype=np.float32)
+        unit_matrix = np.stack([e.vector for e in unit_vectors]) if unit_vectors else empty
+        analyses = []
+        position = 0
+        for (query, _answer), (claims, abstained) in zip(items, split, strict=True):
+            features, candidates = [], []
+            for claim in claims:
+                vector = claim_vectors[position]
+                cosines = unit_matrix @ vector.vector if unit_vectors else np.zeros(0, dtype=np.float32)
+                ranked = rank_candidates(cosines, lexical[position][chosen]) if unit_vectors else []
+                picked = [(units[chosen[i]], unit_vectors[i]) for i in ranked]
+                picked = picked or [(_EMPTY_UNIT, _empty_like(vector))]
+                features.append(claim_features(claim, vector, picked, facts=facts, lexicon=lexicon))
+                candidates.append(tuple(unit for unit, _ in picked))
+                position += 1
+            relevance = None
+            if claims:
+                own = claim_vectors[position - len(claims) : position]
+                relevance = relevance_features(query, query_vectors[query], claims, own, lexicon=lexicon)
+            analyses.append(Analysis(tuple(claims), abstained, tuple(features), tuple(candidates), relevance))
     return analyses
+
+
+def _blas_limit(threads: int | None) -> contextlib.AbstractContextManager[object]:
+    return contextlib.nullcontext() if threads is None else _blas_libraries().limit(limits=threads)
+
+
+@functools.cache
+def _blas_libraries() -> ThreadpoolController:
+    """The BLAS libraries loaded in this process (numpy's OpenBLAS; PyTorch's MKL is linked in, not seen)."""
+    return ThreadpoolController().select(user_api="blas")
 
 
 _EMPTY_UNIT = Unit(source_index=0, start=0, end=0, text="", stems=frozenset())
