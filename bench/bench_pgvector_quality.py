@@ -17,6 +17,7 @@ import io
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,10 @@ def main() -> None:
             export_kb(embedded, KnowledgeBaseInfo("x", "scifact", "", chunking, embedder.name, "", ""), buffer)
             buffer.seek(0)
             read_header(buffer)
-            import_kb(postgres, buffer)
+            start = time.perf_counter()
+            import_kb(postgres, buffer)  # one transaction per document, as a sync writes them
+            import_s = time.perf_counter() - start
+            print(f"import into PostgreSQL: {postgres.count()} chunks in {import_s:.1f} s", flush=True)
             rows = {}
             for name, kb in (("embedded", embedded), ("postgres", postgres)):
                 for search_type in ("SEMANTIC", "HYBRID"):
