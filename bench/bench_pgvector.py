@@ -64,6 +64,7 @@ def load(database: Database, size: int) -> tuple[PostgresKnowledgeBase, np.ndarr
     metadata = [{"year": 2000 + i % 25, "bucket": int(buckets[i])} for i in range(size)]
     with database.connection() as conn:
         conn.execute("DROP INDEX chunks_embedding")  # built once after loading: faster than row by row
+        conn.execute("DROP INDEX keyword_postings_by_impact")  # the same for the keyword postings
         document = conn.execute(
             "INSERT INTO documents (kb_id, data_source_id, uri, content_hash, metadata_hash, embed_metadata_hash, "
             "size, mtime_ns, metadata, updated_at) VALUES (%s, 'BENCH', 'bench', '', '', '', 0, 0, '{}', '') "
@@ -83,10 +84,16 @@ def load(database: Database, size: int) -> tuple[PostgresKnowledgeBase, np.ndarr
                 copy.write_row((info.id, document, f"c{i}", i, texts[i % len(texts)], 150,
                                 json.dumps({"source": "bench"}), json.dumps(metadata[i]), True, vector))  # fmt: skip
         copy_s = time.perf_counter() - copy_start
-        print(f"COPY of {size} chunks (keyword postings written by its trigger) {copy_s:.1f} s", flush=True)
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        start = time.perf_counter()
+        conn.execute(
+            "CREATE INDEX keyword_postings_by_impact ON keyword_postings "
+            "(kb_id, lexeme, ragkb_impact(tf, words) DESC, chunk) INCLUDE (tf, words)"
+        )
+        print(f"COPY of {size} chunks (keyword postings written by its trigger) {copy_s:.1f} s, then the postings "
+              f"index {time.perf_counter() - start:.1f} s", flush=True)  # fmt: skip
         # Index-only scans of the postings skip the heap once VACUUM (autovacuum, in service) marks its pages.
         conn.execute("VACUUM ANALYZE chunks, keyword_postings")
-        conn.execute("SET maintenance_work_mem = '1GB'")
         start = time.perf_counter()
         conn.execute(
             "CREATE INDEX chunks_embedding ON chunks USING hnsw (embedding vector_cosine_ops) "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
+from typing import Any
 
 from app.core.console.human_eval.datasets import Item
 from app.core.console.human_eval.store import HumanEvalStore, Job, Rating, item_from_record
@@ -83,5 +84,5 @@ class PostgresHumanEvalStore(HumanEvalStore):
         return [Rating(r[0], r[1], tuple(json.loads(r[2])), r[3]) for r in rows]
 
 
-def _job(row: tuple) -> Job:  # type: ignore[type-arg]
+def _job(row: tuple[Any, ...]) -> Job:
     return Job(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5], row[6])

@@ -20,8 +20,6 @@ _KEYWORD_INDEX = r"""
         kb_id text NOT NULL, lexeme text NOT NULL, chunk bigint NOT NULL, tf integer NOT NULL,
         words integer NOT NULL
     ) PARTITION BY LIST (kb_id);
-    CREATE INDEX keyword_postings_by_impact
-        ON keyword_postings (kb_id, lexeme, ragkb_impact(tf, words) DESC, chunk) INCLUDE (tf, words);
     CREATE TABLE keyword_terms (
         kb_id text NOT NULL REFERENCES knowledge_bases(id) ON DELETE CASCADE, lexeme text NOT NULL,
         chunks bigint NOT NULL, PRIMARY KEY (kb_id, lexeme));
@@ -37,6 +35,8 @@ _KEYWORD_INDEX = r"""
         SELECT c.kb_id, u.lexeme, c.id, cardinality(u.positions), c.words
         FROM chunks c CROSS JOIN LATERAL unnest(c.keywords) u WHERE c.keywords IS NOT NULL;
     INSERT INTO keyword_terms SELECT kb_id, lexeme, count(*) FROM keyword_postings GROUP BY kb_id, lexeme;
+    CREATE INDEX keyword_postings_by_impact
+        ON keyword_postings (kb_id, lexeme, ragkb_impact(tf, words) DESC, chunk) INCLUDE (tf, words);
     CREATE FUNCTION ragkb_index_keywords() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP = 'INSERT' THEN
@@ -66,7 +66,8 @@ _CHANGES = "SELECT r.kb_id, u.lexeme, r.id AS chunk, cardinality(u.positions) AS
 _APPLY = """, gone AS (DELETE FROM keyword_postings p USING change c WHERE c.sign < 0 AND p.kb_id = c.kb_id
                 AND p.lexeme = c.lexeme AND ragkb_impact(p.tf, p.words) = ragkb_impact(c.tf, c.words)
                 AND p.chunk = c.chunk),
-            added AS (INSERT INTO keyword_postings SELECT kb_id, lexeme, chunk, tf, words FROM change WHERE sign > 0)
+            added AS (INSERT INTO keyword_postings SELECT kb_id, lexeme, chunk, tf, words FROM change WHERE sign > 0
+                ORDER BY kb_id, lexeme, ragkb_impact(tf, words) DESC, chunk)  -- in index order: a bulk load's pages
             INSERT INTO keyword_terms
                 SELECT kb_id, lexeme, sum(sign) FROM change GROUP BY kb_id, lexeme ORDER BY kb_id, lexeme
                 ON CONFLICT (kb_id, lexeme) DO UPDATE SET chunks = keyword_terms.chunks + excluded.chunks"""
