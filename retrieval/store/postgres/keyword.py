@@ -5,12 +5,14 @@ migration 4 of :mod:`retrieval.store.postgres.migrations`).
 Why postings: scoring every chunk that has a query word (a ``tsvector`` read from the heap per chunk) and
 counting each word's chunks on the GIN index took 841 ms p50 at 100k chunks. A word's postings are ordered
 by their BM25 term weight (at a reference chunk length), so an unfiltered query reads only the best
-``POSTINGS_PER_WORD`` postings of each word from the index and sums them: a chunk's score is exact when it
-is among the best of every query word it contains, and a chunk outside every word's best cannot score
-above the ones kept unless the cut fell inside a long run of near-equal weights. Its agreement with exact
-BM25 is measured by bench/bench_pgvector.py (overlap of the top 50) and bench/bench_pgvector_quality.py
-(SciFact nDCG@10). A filtered query reads every posting of its words (exact), then checks the filter on
-the chunks in score order until ``limit`` pass.
+``POSTINGS_PER_WORD`` postings of each word from the index and sums them into partial scores; the
+``CANDIDATES_PER_RESULT`` x ``limit`` chunks with the best partial scores are then scored exactly (every
+posting of the words, kept for those chunks only). The scores returned are exact BM25; a chunk is missed
+only when its words' postings put it outside the candidates. The agreement with exact BM25 is measured by
+bench/bench_pgvector.py (share of the exact top 10 / 50) and bench/bench_pgvector_quality.py (SciFact
+nDCG@10). A filtered query reads every posting of its words (exact), then checks the filter on
+the chunks in score order until ``limit`` pass; when the best ``FILTER_CHECKS`` chunks do not give ``limit``
+(a selective filter), it takes the chunks passing the filter first and scores only their postings.
 """
 
 from __future__ import annotations
@@ -24,25 +26,45 @@ from retrieval.keywords import query_words, selective_words
 
 # BM25's parameters as FTS5 has them; bench/bench_pgvector_quality.py tries other (k1, b).
 K1, B = 1.2, 0.75
-# Postings read per query word when no filter is given (None: all of them, exact BM25).
+# Postings read per query word when no filter is given (None: all of them, exact BM25), and how many of the
+# chunks they rank best (per result asked for) are then scored exactly.
 POSTINGS_PER_WORD: int | None = 1000
+CANDIDATES_PER_RESULT = 16
 
 _WORDS = "WITH w AS (SELECT * FROM unnest(%(lexemes)s::text[], %(idf)s::float8[]) AS w(lexeme, idf)) "
 _SCORE = "sum(w.idf * p.tf * {k1_plus_1} / (p.tf + {k1} * (1 - {b} + {b} * p.words / %(average)s::float8)))"
+# Candidates: the chunks with the best partial scores over each word's best postings.
 _BEST = sql.SQL(
     _WORDS + "SELECT p.chunk, " + _SCORE + " AS s FROM w CROSS JOIN LATERAL ("
     "SELECT chunk, tf, words FROM keyword_postings k WHERE k.kb_id = %(kb)s AND k.lexeme = w.lexeme "
     "ORDER BY ragkb_impact(k.tf, k.words) DESC LIMIT %(per_word)s) p "
     "GROUP BY p.chunk ORDER BY s DESC, p.chunk LIMIT %(limit)s"
 )
-_ALL = sql.SQL(
+# Their exact scores: every posting of the words, kept for the candidates only (a literal array, so PostgreSQL
+# hashes it instead of searching it for each posting).
+_EXACT = sql.SQL(
+    _WORDS + "SELECT p.chunk, " + _SCORE + " AS s FROM w JOIN keyword_postings p "
+    "ON p.kb_id = %(kb)s AND p.lexeme = w.lexeme WHERE p.chunk = ANY({candidates}) "
+    "GROUP BY p.chunk ORDER BY s DESC, p.chunk LIMIT %(limit)s"
+)
+_IN_SCORE_ORDER = sql.SQL(
     _WORDS + ", scored AS MATERIALIZED (SELECT p.chunk, " + _SCORE + " AS s FROM w JOIN keyword_postings p "
     "ON p.kb_id = %(kb)s AND p.lexeme = w.lexeme GROUP BY p.chunk) "
-    # In score order, each chunk checked against the filter until ``limit`` pass (LATERAL: one at a time).
-    "SELECT o.chunk, o.s FROM (SELECT chunk, s FROM scored ORDER BY s DESC, chunk) o "
+    # In score order, each chunk checked against the filter (LATERAL: one at a time) until ``limit`` pass or
+    # ``checks`` were looked at.
+    "SELECT o.chunk, o.s FROM (SELECT chunk, s FROM scored ORDER BY s DESC, chunk LIMIT %(checks)s) o "
     "CROSS JOIN LATERAL (SELECT FROM chunks c WHERE c.kb_id = %(kb)s AND c.id = o.chunk AND {where}) f "
     "ORDER BY o.s DESC, o.chunk LIMIT %(limit)s"
 )
+_PASSING_FIRST = sql.SQL(
+    _WORDS + ", passing AS MATERIALIZED (SELECT id FROM chunks c WHERE c.kb_id = %(kb)s AND {where}) "
+    "SELECT p.chunk, " + _SCORE + " AS s FROM w JOIN keyword_postings p ON p.kb_id = %(kb)s "
+    "AND p.lexeme = w.lexeme JOIN passing ON passing.id = p.chunk "
+    "GROUP BY p.chunk ORDER BY s DESC, p.chunk LIMIT %(limit)s"
+)
+# How many of the best-scoring chunks a filtered query checks one by one before it filters all chunks first
+# (enough for a filter passing a few per cent of the chunks to fill 50 results).
+FILTER_CHECKS = 1000
 
 
 def keyword_search(
@@ -65,9 +87,18 @@ def keyword_search(
     }  # fmt: skip
     constants = {"k1": sql.Literal(K1), "b": sql.Literal(B), "k1_plus_1": sql.Literal(K1 + 1)}
     if where is None and POSTINGS_PER_WORD is not None:
-        statement = _BEST.format(**constants)
+        found = conn.execute(_BEST.format(**constants), params | {"limit": CANDIDATES_PER_RESULT * limit}).fetchall()
+        if not found:
+            return []
+        candidates = sql.Literal([int(i) for i, _ in found])
+        statement = _EXACT.format(**constants, candidates=sql.SQL("{}::bigint[]").format(candidates))
     else:
-        statement = _ALL.format(**constants, where=sql.SQL("TRUE") if where is None else where)
+        where = sql.SQL("TRUE") if where is None else where
+        rows = conn.execute(_IN_SCORE_ORDER.format(**constants, where=where), params | {"checks": FILTER_CHECKS})
+        found = rows.fetchall()
+        if len(found) == limit:
+            return [(int(i), float(s)) for i, s in found]
+        statement = _PASSING_FIRST.format(**constants, where=where)  # a selective filter: few pass
     rows = conn.execute(statement, params).fetchall()
     return [(int(i), float(s)) for i, s in rows]
 
