@@ -17,7 +17,8 @@ adds (depth 50), and the query embedding, each measured apart: on a loaded share
 time swings by seconds and would drown the database's; then the whole HYBRID ``retrieve`` (embedding, both
 sides, fusion). The keyword side's CPU time per call (this process + the cluster's processes, from /proc)
 is printed too, and, unfiltered, its agreement with exact BM25 (every posting read): the share of the exact
-top 10 / top 50 that the best postings per word also return (compared by score: repeated texts tie).
+top 10 / top 50 that the best postings per word also return (compared by score: repeated texts tie), and
+the share of HYBRID's top 10 (with the exact keyword side) that the default HYBRID returns.
 Writes bench/results/pgvector.json.
 """
 
@@ -130,7 +131,7 @@ def run(kb: PostgresKnowledgeBase, vectors: np.ndarray, metadata: list[dict[str,
         recalls, returned = [], []
         times: dict[str, list[float]] = {"dense": [], "keyword": [], "keyword_exact": [], "hybrid": []}
         cpu: dict[str, list[float]] = {"keyword": [], "keyword_exact": []}
-        overlap10, overlap50 = [], []
+        overlap10, overlap50, hybrid_overlap = [], [], []
         kb._dense_hits(query_vectors[:1], k=10, allowed=allowed)  # warm-up
         for query, vector in zip(queries, query_vectors, strict=True):
             with timed(times["dense"]):
@@ -145,7 +146,13 @@ def run(kb: PostgresKnowledgeBase, vectors: np.ndarray, metadata: list[dict[str,
                 for cut, overlaps in ((10, overlap10), (50, overlap50)):
                     overlaps.append(same_scores(exact[:cut], best[:cut]))
             with timed(times["hybrid"]):  # the whole retrieve: query embedding, both sides, fusion
-                kb.retrieve(query, k=10, search_type="HYBRID", filter=flt)
+                fused = kb.retrieve(query, k=10, search_type="HYBRID", filter=flt)
+            if flt is None:  # what the user gets: HYBRID's top 10 with the exact keyword side instead
+                pg_keyword.POSTINGS_PER_WORD, per_word = None, pg_keyword.POSTINGS_PER_WORD
+                fused_exact = kb.retrieve(query, k=10, search_type="HYBRID")
+                pg_keyword.POSTINGS_PER_WORD = per_word
+                want_ids = {hit.chunk_id for hit in fused_exact}
+                hybrid_overlap.append(len(want_ids & {hit.chunk_id for hit in fused}) / max(len(want_ids), 1))
             want = exact_top(vectors, mask, vector, 10)
             got = {ids[i] for i, _ in hits}
             recalls.append(len(got & want) / max(len(want), 1))
@@ -157,7 +164,8 @@ def run(kb: PostgresKnowledgeBase, vectors: np.ndarray, metadata: list[dict[str,
         }
         if overlap10:
             results[name] |= {"keyword_overlap@10": float(np.mean(overlap10)),
-                              "keyword_overlap@50": float(np.mean(overlap50))}  # fmt: skip
+                              "keyword_overlap@50": float(np.mean(overlap50)),
+                              "hybrid_overlap@10": float(np.mean(hybrid_overlap))}  # fmt: skip
         for label, values in times.items():
             if values:
                 results[name] |= {f"{label}_p50_ms": float(np.percentile(values, 50)),

@@ -70,15 +70,18 @@ def _write_cost(database: Database, export: str, embedder: Any, chunking: Chunki
     for label in ("postings kept", "postings triggers disabled"):
         info = PostgresRegistry(database).create(label.replace(" ", "-"), chunking=chunking, embedder=embedder.name)
         kb = PostgresKnowledgeBase(database=database, kb_id=info.id, embedder=embedder, chunking=chunking)
-        if label != "postings kept":
-            with database.connection() as conn:
-                for event in ("insert", "delete", "update"):
-                    conn.execute(f"ALTER TABLE chunks_{info.id.lower()} DISABLE TRIGGER chunks_keyword_terms_{event}")
+        switch = "ENABLE" if label == "postings kept" else "DISABLE"  # statement triggers: on the parent table
+        with database.connection() as conn:
+            for event in ("insert", "delete", "update"):
+                conn.execute(f"ALTER TABLE chunks {switch} TRIGGER chunks_keyword_terms_{event}")
         buffer = io.StringIO(export)
         read_header(buffer)
         start = time.perf_counter()
         import_kb(kb, buffer)
         seconds[label] = time.perf_counter() - start
+    with database.connection() as conn:
+        for event in ("insert", "delete", "update"):
+            conn.execute(f"ALTER TABLE chunks ENABLE TRIGGER chunks_keyword_terms_{event}")
         print(f"import of {kb.count()} chunks, {label}: {seconds[label]:.1f} s", flush=True)
     return seconds
 
