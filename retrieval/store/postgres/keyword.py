@@ -32,7 +32,12 @@ POSTINGS_PER_WORD: int | None = 1000
 CANDIDATES_PER_RESULT = 16
 
 _WORDS = "WITH w AS (SELECT * FROM unnest(%(lexemes)s::text[], %(idf)s::float8[]) AS w(lexeme, idf)) "
-_SCORE = "sum(w.idf * p.tf * {k1_plus_1} / (p.tf + {k1} * (1 - {b} + {b} * p.words / %(average)s::float8)))"
+# Rounded to 9 decimals: sums of the same terms in another order differ in the last bits, and equal chunks
+# (repeated text) must tie exactly, so that every path breaks their tie the same way (by chunk id).
+_SCORE = (
+    "round(sum(w.idf * p.tf * {k1_plus_1} / (p.tf + {k1} * (1 - {b} + {b} * p.words / %(average)s::float8)))"
+    "::numeric, 9)::float8"
+)
 # Candidates: the chunks with the best partial scores over each word's best postings.
 _BEST = sql.SQL(
     _WORDS + "SELECT p.chunk, " + _SCORE + " AS s FROM w CROSS JOIN LATERAL ("
