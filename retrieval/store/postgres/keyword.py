@@ -34,13 +34,11 @@ CANDIDATES_PER_RESULT = 16
 _WORDS = "WITH w AS (SELECT * FROM unnest(%(lexemes)s::text[], %(idf)s::float8[]) AS w(lexeme, idf)) "
 # Rounded to 9 decimals: sums of the same terms in another order differ in the last bits, and equal chunks
 # (repeated text) must tie exactly, so that every path breaks their tie the same way (by chunk id).
-_SCORE = (
-    "round(sum(w.idf * p.tf * {k1_plus_1} / (p.tf + {k1} * (1 - {b} + {b} * p.words / %(average)s::float8)))"
-    "::numeric, 9)::float8"
-)
+_SUM = "sum(w.idf * p.tf * {k1_plus_1} / (p.tf + {k1} * (1 - {b} + {b} * p.words / %(average)s::float8)))"
+_SCORE = "round(" + _SUM + " * 1e9) / 1e9"  # float arithmetic: rounding through numeric cost ~10 ms a query
 # Candidates: the chunks with the best partial scores over each word's best postings.
 _BEST = sql.SQL(
-    _WORDS + "SELECT p.chunk, " + _SCORE + " AS s FROM w CROSS JOIN LATERAL ("
+    _WORDS + "SELECT p.chunk, " + _SUM + " AS s FROM w CROSS JOIN LATERAL ("
     "SELECT chunk, tf, words FROM keyword_postings k WHERE k.kb_id = %(kb)s AND k.lexeme = w.lexeme "
     "ORDER BY ragkb_impact(k.tf, k.words) DESC LIMIT %(per_word)s) p "
     "GROUP BY p.chunk ORDER BY s DESC, p.chunk LIMIT %(limit)s"
