@@ -97,8 +97,8 @@ def keyword_search(
         statement = _EXACT.format(**constants, candidates=sql.SQL("{}::bigint[]").format(candidates))
     else:
         where = sql.SQL("TRUE") if where is None else where
-        rows = conn.execute(_IN_SCORE_ORDER.format(**constants, where=where), params | {"checks": FILTER_CHECKS})
-        found = rows.fetchall()
+        checked = _IN_SCORE_ORDER.format(**constants, where=where)
+        found = conn.execute(checked, params | {"checks": FILTER_CHECKS}).fetchall()
         if len(found) == limit:
             return [(int(i), float(s)) for i, s in found]
         statement = _PASSING_FIRST.format(**constants, where=where)  # a selective filter: few pass
