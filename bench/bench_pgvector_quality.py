@@ -17,6 +17,7 @@ import io
 import json
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,12 @@ from retrieval import (  # noqa: E402
     read_header,
 )
 from retrieval.home import KnowledgeBaseInfo  # noqa: E402
-from retrieval.store.postgres import catalog as pg_catalog  # noqa: E402
+from retrieval.store.postgres import keyword as pg_keyword  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared/eval/scifact"
 # BM25's (k1, b) on the keyword side besides the default (FTS5's 1.2, 0.75): HYBRID only.
 VARIANTS = [(1.2, 0.0), (0.9, 0.4), (1.5, 0.75)]
+CUTS = [None, 100, 30, 10]  # postings read per query word (None: all, exact BM25)
 
 
 def _embedded(corpus: Path, directory: Path, embedder: Any, chunking: ChunkingConfig) -> KnowledgeBase:
@@ -59,6 +61,29 @@ def _embedded(corpus: Path, directory: Path, embedder: Any, chunking: ChunkingCo
     with gzip.open(cache, "wt", encoding="utf-8") as stream:
         export_kb(kb, KnowledgeBaseInfo("x", "scifact", "", chunking, embedder.name, "", ""), stream)
     return kb
+
+
+def _write_cost(database: Database, export: str, embedder: Any, chunking: ChunkingConfig) -> dict[str, float]:
+    """Seconds to import the corpus (one transaction per document, as a sync writes) into a new knowledge base,
+    with and without the triggers that keep the keyword postings (migration 4): what they cost writers."""
+    seconds = {}
+    for label in ("postings kept", "postings triggers disabled"):
+        info = PostgresRegistry(database).create(label.replace(" ", "-"), chunking=chunking, embedder=embedder.name)
+        kb = PostgresKnowledgeBase(database=database, kb_id=info.id, embedder=embedder, chunking=chunking)
+        switch = "ENABLE" if label == "postings kept" else "DISABLE"  # statement triggers: on the parent table
+        with database.connection() as conn:
+            for event in ("insert", "delete", "update"):
+                conn.execute(f"ALTER TABLE chunks {switch} TRIGGER chunks_keyword_terms_{event}")
+        buffer = io.StringIO(export)
+        read_header(buffer)
+        start = time.perf_counter()
+        import_kb(kb, buffer)
+        seconds[label] = time.perf_counter() - start
+    with database.connection() as conn:
+        for event in ("insert", "delete", "update"):
+            conn.execute(f"ALTER TABLE chunks ENABLE TRIGGER chunks_keyword_terms_{event}")
+        print(f"import of {kb.count()} chunks, {label}: {seconds[label]:.1f} s", flush=True)
+    return seconds
 
 
 def main() -> None:
@@ -93,21 +118,31 @@ def main() -> None:
             buffer.seek(0)
             read_header(buffer)
             import_kb(postgres, buffer)
-            rows = {}
+            rows: dict[str, Any] = {"write_s": _write_cost(database, buffer.getvalue(), embedder, chunking)}
             for name, kb in (("embedded", embedded), ("postgres", postgres)):
                 for search_type in ("SEMANTIC", "HYBRID"):
                     scores = score_run(run_queries(kb, queries, search_type=search_type), judgements)
                     rows[f"{name} {search_type}"] = scores.as_dict()
                     print(f"{name:9} {search_type:9} nDCG@10 {scores.as_dict()['nDCG@10']:.4f}", flush=True)
-            default = pg_catalog.K1, pg_catalog.B
+            default = pg_keyword.K1, pg_keyword.B
             for k1, b in VARIANTS:
-                pg_catalog.K1, pg_catalog.B = k1, b
+                pg_keyword.K1, pg_keyword.B = k1, b
                 scores = score_run(run_queries(postgres, queries, search_type="HYBRID"), judgements)
                 rows[f"postgres HYBRID bm25 k1={k1} b={b}"] = scores.as_dict()
                 print(
                     f"postgres  HYBRID    bm25 k1={k1} b={b:<25} nDCG@10 {scores.as_dict()['nDCG@10']:.4f}", flush=True
                 )
-            pg_catalog.K1, pg_catalog.B = default
+            pg_keyword.K1, pg_keyword.B = default
+            # The keyword side reads each word's best postings only: how far can the cut go before it shows?
+            # (per_word=1000 reads every posting here; at 100k chunks 1000 is 1 % of the knowledge base.)
+            per_word = pg_keyword.POSTINGS_PER_WORD
+            for cut in CUTS:
+                pg_keyword.POSTINGS_PER_WORD = cut
+                scores = score_run(run_queries(postgres, queries, search_type="HYBRID"), judgements)
+                rows[f"postgres HYBRID postings per word {cut}"] = scores.as_dict()
+                print(f"postgres  HYBRID    postings per word {cut!s:<14} nDCG@10 {scores.as_dict()['nDCG@10']:.4f}",
+                      flush=True)  # fmt: skip
+            pg_keyword.POSTINGS_PER_WORD = per_word
             embedded.close()
             database.close()
         out = ROOT / f"bench/results/pgvector_quality{'_full' if args.full else ''}.json"

@@ -88,8 +88,8 @@ def test_hybrid_rankings_agree(request: pytest.FixtureRequest) -> None:
 
 
 def test_keyword_side_scores_as_fts5_bm25(request: pytest.FixtureRequest) -> None:
-    """The keyword side alone: PostgreSQL's BM25 (document frequencies on the GIN index, lengths in words,
-    words in over a fifth of the chunks left out) gives FTS5's scores; only ties may come in another order."""
+    """The keyword side alone: PostgreSQL's BM25 (postings and document frequencies kept by triggers, lengths
+    in words, words in over a fifth of the chunks left out) gives FTS5's scores; only ties may come in another order."""
     embedded, postgres = (open_kb(b, request, embedder=HashEmbedder(), chunking=ChunkingConfig())
                           for b in ("embedded", "postgres"))  # fmt: skip
     for kb in (embedded, postgres):

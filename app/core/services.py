@@ -145,7 +145,7 @@ class Services:
         """The console's stores: playground history, human evaluations, guardrail tests, violation log."""
         with self._members_lock:
             if self._console is None:
-                self._console = ConsoleStores(self.settings.home)
+                self._console = self.stores.console()
             return self._console
 
     @property

@@ -12,13 +12,21 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from app.core.console import ConsoleStores
+from app.core.console.conversations import PlaygroundHistory
+from app.core.console.human_eval.store import HumanEvalStore
 from app.core.evaluation_jobs import EvaluationJobStore
+from app.core.guardrails.cases import GuardrailTestStore
 from app.core.guardrails.store import GuardrailStore
+from app.core.guardrails.violations import ViolationLog
 from app.core.keys import KeyStore
 from app.core.postgres import schema
 from app.core.postgres.evaluation_jobs import PostgresEvaluationJobStore
+from app.core.postgres.guardrail_tests import PostgresGuardrailTestStore, PostgresViolationLog
 from app.core.postgres.guardrails import PostgresGuardrailStore
+from app.core.postgres.human_eval import PostgresHumanEvalStore
 from app.core.postgres.keys import PostgresKeyStore
+from app.core.postgres.playground import PostgresPlaygroundHistory
 from app.core.postgres.sessions import PostgresSessionStore
 from app.core.postgres.tags import PostgresTagStore
 from app.core.sessions import SessionStore, SqliteSessionStore
@@ -274,9 +282,10 @@ def build_job_queue(registry: Registry, settings: Settings) -> JobQueue | None:
 
 
 class StateStores:
-    """Where the service's own state lives (API keys, guardrails, sessions, tags, evaluation jobs): in the
-    registry's PostgreSQL database (its tables migrated here) when the knowledge bases are there, so every
-    replica shares it; else each in its SQLite file under ``home``. Each store opens when first asked for.
+    """Where the service's own state lives (API keys, guardrails, sessions, tags, evaluation jobs, the console's
+    stores): in the registry's PostgreSQL database (its tables migrated here) when the knowledge bases are
+    there, so every replica shares it; else each in its SQLite file under ``home``. Each store opens when
+    first asked for.
 
     >>> StateStores(build_registry(settings), settings).keys().verify(key)
     """
@@ -299,6 +308,16 @@ class StateStores:
 
     def evaluation_jobs(self) -> EvaluationJobStore:
         return EvaluationJobStore(self.home) if self.database is None else PostgresEvaluationJobStore(self.database)
+
+    def console(self) -> ConsoleStores:
+        """The console's stores: playground history, human evaluations, guardrail test cases, violation log."""
+        if self.database is None:
+            return ConsoleStores(PlaygroundHistory(self.home), HumanEvalStore(self.home),
+                                 GuardrailTestStore(self.home), ViolationLog(self.home))  # fmt: skip
+        return ConsoleStores(
+            PostgresPlaygroundHistory(self.database), PostgresHumanEvalStore(self.database),
+            PostgresGuardrailTestStore(self.database), PostgresViolationLog(self.database),
+        )  # fmt: skip
 
 
 def open_knowledge_base(

@@ -102,11 +102,16 @@ class GuardrailTestStore:
         case = TestCase(
             new_id(), guardrail_id, name.strip(), source, text, clean, query, cast(Expected, expected), utc_now()
         )
+        self._insert(case)
+        return case
+
+    def _insert(self, case: TestCase) -> None:
+        """Store a validated case."""
         self._db.execute(
             "INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (case.id, guardrail_id, case.name, source, text, json.dumps(clean), query, expected, case.created_at),
-        )
-        return case
+            (case.id, case.guardrail_id, case.name, case.source, case.text, json.dumps(case.sources), case.query,
+             case.expected, case.created_at),
+        )  # fmt: skip
 
     def list(self, guardrail_id: str) -> list[TestCase]:
         rows = self._db.execute(

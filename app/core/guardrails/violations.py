@@ -60,11 +60,15 @@ class ViolationLog:
         entry = Violation(
             new_id(), utc_now(), guardrail_id, version, path, source, scores, action, excerpt[:EXCERPT_CHARS]
         )
+        self._insert(entry)
+        return entry
+
+    def _insert(self, entry: Violation) -> None:
         self._db.execute(
             "INSERT INTO violations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (entry.id, entry.at, guardrail_id, version, path, source, json.dumps(scores), action, entry.excerpt),
-        )
-        return entry
+            (entry.id, entry.at, entry.guardrail_id, entry.version, entry.path, entry.source,
+             json.dumps(entry.scores), entry.action, entry.excerpt),
+        )  # fmt: skip
 
     def record_apply(self, response: dict[str, Any], *, path: str, source: str, excerpt: str = "") -> None:
         """Log an ``ApplyGuardrailResponse`` if it intervened (the one call the apply paths make)."""

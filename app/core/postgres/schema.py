@@ -44,6 +44,36 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE evaluation_jobs ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
     """,
+    # The console's stores (playground history, human evaluation, guardrail test cases, violation log). JSON
+    # kept as the text SQLite keeps (records read back byte for byte); seq: insertion order, as SQLite's rowid.
+    """
+    CREATE TABLE playground_turns (
+        id text PRIMARY KEY, conversation_id text NOT NULL, kb text NOT NULL, owner text NOT NULL,
+        query text NOT NULL, answer text NOT NULL, record text NOT NULL, asked_at text NOT NULL,
+        seq bigint GENERATED ALWAYS AS IDENTITY);
+    CREATE INDEX playground_turns_by_owner ON playground_turns (owner, conversation_id, asked_at);
+    CREATE TABLE human_eval_jobs (
+        id text PRIMARY KEY, name text NOT NULL, instructions text NOT NULL, method text NOT NULL,
+        reviewers text NOT NULL, items integer NOT NULL, created_at text NOT NULL,
+        seq bigint GENERATED ALWAYS AS IDENTITY);
+    CREATE TABLE human_eval_items (
+        job_id text NOT NULL REFERENCES human_eval_jobs(id) ON DELETE CASCADE, idx integer NOT NULL,
+        record text NOT NULL, PRIMARY KEY (job_id, idx));
+    CREATE TABLE human_eval_ratings (
+        job_id text NOT NULL, idx integer NOT NULL, reviewer text NOT NULL, value text NOT NULL,
+        rated_at text NOT NULL, PRIMARY KEY (job_id, idx, reviewer),
+        FOREIGN KEY (job_id, idx) REFERENCES human_eval_items ON DELETE CASCADE);
+    CREATE TABLE guardrail_test_cases (
+        id text PRIMARY KEY, guardrail_id text NOT NULL, name text NOT NULL, source text NOT NULL,
+        text text NOT NULL, sources text NOT NULL, query text NOT NULL, expected text NOT NULL,
+        created_at text NOT NULL, seq bigint GENERATED ALWAYS AS IDENTITY);
+    CREATE INDEX guardrail_test_cases_by_guardrail ON guardrail_test_cases (guardrail_id);
+    CREATE TABLE guardrail_violations (
+        id text PRIMARY KEY, at text NOT NULL, guardrail_id text NOT NULL, version text NOT NULL,
+        path text NOT NULL, source text NOT NULL, scores text NOT NULL, action text NOT NULL,
+        excerpt text NOT NULL, seq bigint GENERATED ALWAYS AS IDENTITY);
+    CREATE INDEX guardrail_violations_by_time ON guardrail_violations (at DESC, seq DESC);
+    """,
 )
 
 

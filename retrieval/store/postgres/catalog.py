@@ -9,7 +9,6 @@ borrow a pooled connection each (autocommit).
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,16 +19,13 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from retrieval.keywords import query_words, selective_words
 from retrieval.knowledge_base import KnowledgeBaseBusy
 from retrieval.store.catalog import ChunkRecord, DocumentRow, DocumentSummary, NewChunk, StoredDocument
+from retrieval.store.postgres import keyword
 from retrieval.store.postgres.database import Database
 from retrieval.types import DataSource, IngestionJob, JobStatus
 
 _CHUNK_COLUMNS = "id, document_id, chunk_id, text, location, metadata, parent_id"
-# Full-text matches are ranked by BM25 as SQLite's FTS5 computes it (the embedded store's keyword side), a
-# chunk's length counted in words as FTS5 counts tokens; bench/bench_pgvector_quality.py tries other (k1, b).
-K1, B = 1.2, 0.75
 
 
 class PostgresCatalog:
@@ -357,52 +353,9 @@ class PostgresCatalog:
 
     def keyword_search(self, query: str, *, limit: int, where: sql.Composable | None = None) -> list[tuple[int, float]]:
         """Full-text matches of the query's words among the chunks passing ``where``, ranked by BM25 (higher is
-        better): (chunk id, score) best first. Words are chosen as the embedded store chooses them
-        (:func:`retrieval.keywords.selective_words`: words in over a fifth of the chunks are left out)."""
-        words = query_words(query)
-        if not words:
-            return []
+        better): (chunk id, score) best first (:func:`retrieval.store.postgres.keyword.keyword_search`)."""
         with self._conn() as conn:
-            total, length, frequencies = self._term_statistics(conn, " ".join(words))
-            kept = selective_words(list(frequencies), frequencies, total)
-            if not kept or not total:
-                return []
-            idf = [_idf(total, frequencies[lexeme]) for lexeme in kept]
-            statement = sql.SQL(
-                "WITH w AS (SELECT * FROM unnest(%s::text[], %s::float8[]) AS w(lexeme, idf)), "
-                "q AS (SELECT string_agg(quote_literal(lexeme), ' | ')::tsquery AS q FROM w) "
-                "SELECT c.id, sum(w.idf * cardinality(u.positions) * {k1_plus_1} / (cardinality(u.positions) "
-                "+ {k1} * (1 - {b} + {b} * c.words / %s::float8))) AS s "
-                # Only the query's lexemes unnested (weighted A, then filtered): not the chunk's whole vector.
-                "FROM chunks c CROSS JOIN q "
-                "CROSS JOIN LATERAL unnest(ts_filter(setweight(c.keywords, 'A', %s::text[]), '{{a}}')) u "
-                "JOIN w ON w.lexeme = u.lexeme "
-                "WHERE c.kb_id = %s AND c.keywords @@ q.q AND {where} GROUP BY c.id ORDER BY s DESC, c.id LIMIT %s"
-            ).format(
-                k1=sql.Literal(K1), b=sql.Literal(B), k1_plus_1=sql.Literal(K1 + 1),
-                where=sql.SQL("TRUE") if where is None else where,
-            )  # fmt: skip
-            average = max(length / total, 1.0)
-            rows = conn.execute(statement, (kept, idf, average, kept, self.kb_id, limit)).fetchall()
-        return [(int(i), float(s)) for i, s in rows]
-
-    def _term_statistics(self, conn: psycopg.Connection, text: str) -> tuple[int, int, dict[str, int]]:
-        """Chunks with keywords, their summed length in words, and how many contain each of the text's
-        lexemes (English stemming, stop words dropped; counted on the GIN index)."""
-        rows = conn.execute(
-            "SELECT t.lexeme, (SELECT count(*) FROM chunks c WHERE c.kb_id = %s "
-            "AND c.keywords @@ quote_literal(t.lexeme)::tsquery) "
-            "FROM unnest(tsvector_to_array(to_tsvector('english', %s))) AS t(lexeme)",
-            (self.kb_id, text),
-        ).fetchall()
-        stats = conn.execute("SELECT chunks, words FROM keyword_stats WHERE kb_id = %s", (self.kb_id,)).fetchone()
-        total, length = (int(stats[0]), int(stats[1])) if stats else (0, 0)
-        return total, length, {str(lexeme): int(n) for lexeme, n in rows}
-
-
-def _idf(total: int, frequency: int) -> float:
-    """FTS5's BM25 inverse document frequency (a floor just above zero for words in over half the chunks)."""
-    return max(math.log((total - frequency + 0.5) / (frequency + 0.5)), 1e-6)
+            return keyword.keyword_search(conn, self.kb_id, query, limit=limit, where=where)
 
 
 @contextmanager

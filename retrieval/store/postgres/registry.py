@@ -41,11 +41,12 @@ class PostgresRegistry:
                     f"INSERT INTO knowledge_bases ({_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                     (info.id, name, description, Jsonb(chunking.to_bedrock()), embedder, now, now),
                 )
-                conn.execute(
-                    sql.SQL("CREATE TABLE {} PARTITION OF chunks FOR VALUES IN ({})").format(
-                        _partition(info.id), sql.Literal(info.id)
+                for table in ("chunks", "keyword_postings"):
+                    conn.execute(
+                        sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES IN ({})").format(
+                            _partition(info.id, table), sql.Identifier(table), sql.Literal(info.id)
+                        )
                     )
-                )
         except psycopg.errors.UniqueViolation as exc:
             raise KnowledgeBaseExists(f"a knowledge base named {name!r} already exists") from exc
         return info
@@ -98,18 +99,20 @@ class PostgresRegistry:
             conn.execute("UPDATE knowledge_bases SET updated_at = %s WHERE id = %s", (utc_now(), kb_id))
 
     def delete(self, name_or_id: str) -> KnowledgeBaseInfo:
-        """Forget a knowledge base: its chunk partition is dropped, its other rows go by cascade."""
+        """Forget a knowledge base: its chunk and postings partitions are dropped, its other rows go by cascade."""
         info = self.get(name_or_id)
         with self.database.connection() as conn, conn.transaction():
-            conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_partition(info.id)))
+            for table in ("chunks", "keyword_postings"):
+                conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_partition(info.id, table)))
             conn.execute("DELETE FROM knowledge_bases WHERE id = %s", (info.id,))
         return info
 
 
-def _partition(kb_id: str) -> sql.Identifier:
+def _partition(kb_id: str, table: str) -> sql.Identifier:
+    """The knowledge base's partition of ``table`` (``chunks`` or ``keyword_postings``)."""
     if not re.fullmatch(r"[0-9A-Z]{10}", kb_id):  # ids are new_id()'s; anything else is a bug
         raise AssertionError(f"not a knowledge base id: {kb_id!r}")
-    return sql.Identifier(f"chunks_{kb_id.lower()}")
+    return sql.Identifier(f"{table}_{kb_id.lower()}")
 
 
 def _info(row: Any) -> KnowledgeBaseInfo:

@@ -100,13 +100,19 @@ class HumanEvalStore:
         if method == "rank" and min(counts) < 2:
             raise RequestError("'rank' needs at least two responses per prompt")
         job = Job(new_id(), name, instructions.strip(), cast(Method, method), people, len(items), utc_now())
+        self._insert(job, items)
+        return job
+
+    def _insert(self, job: Job, items: Sequence[Item]) -> None:
+        """Store a validated job and its items, together."""
         with self._db.lock:
             self._db.execute("BEGIN")
             try:
                 self._db.execute(
                     "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (job.id, job.name, job.instructions, job.method, json.dumps(people), job.items, job.created_at),
-                )
+                    (job.id, job.name, job.instructions, job.method, json.dumps(job.reviewers), job.items,
+                     job.created_at),
+                )  # fmt: skip
                 self._db.executemany(
                     "INSERT INTO items VALUES (?, ?, ?)",
                     [(job.id, i, json.dumps(asdict(item))) for i, item in enumerate(items)],
@@ -115,7 +121,6 @@ class HumanEvalStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
-        return job
 
     def job(self, job_id: str) -> Job:
         row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -131,11 +136,11 @@ class HumanEvalStore:
         row = self._db.execute("SELECT record FROM items WHERE job_id = ? AND idx = ?", (job_id, index)).fetchone()
         if row is None:
             raise ResourceNotFound(f"job {job_id} has no item {index + 1}")
-        return _item(json.loads(row[0]))
+        return item_from_record(json.loads(row[0]))
 
     def items(self, job_id: str) -> list[Item]:
         rows = self._db.execute("SELECT record FROM items WHERE job_id = ? ORDER BY idx", (job_id,))
-        return [_item(json.loads(row[0])) for row in rows]
+        return [item_from_record(json.loads(row[0])) for row in rows]
 
     def rate(self, job_id: str, index: int, *, reviewer: str, value: Sequence[int]) -> Rating:
         """Store (or replace) ``reviewer``'s rating of item ``index``; raises :class:`RequestError` if invalid."""
@@ -145,11 +150,15 @@ class HumanEvalStore:
         item = self.item(job_id, index)
         check_value(job.method, len(item.responses), value)
         rating = Rating(index, reviewer, tuple(value), utc_now())
+        self._put_rating(job_id, rating)
+        return rating
+
+    def _put_rating(self, job_id: str, rating: Rating) -> None:
+        """Store a validated rating, replacing the reviewer's earlier one of the same item."""
         self._db.execute(
             "INSERT OR REPLACE INTO ratings VALUES (?, ?, ?, ?, ?)",
-            (job_id, index, reviewer, json.dumps(list(value)), rating.rated_at),
+            (job_id, rating.item, rating.reviewer, json.dumps(list(rating.value)), rating.rated_at),
         )
-        return rating
 
     def ratings(self, job_id: str, *, reviewer: str | None = None) -> list[Rating]:
         query, args = "SELECT idx, reviewer, value, rated_at FROM ratings WHERE job_id = ?", [job_id]
@@ -200,7 +209,8 @@ def response_rating(method: str, value: Sequence[int], position: int) -> int:
     return int(value[position])
 
 
-def _item(record: dict[str, Any]) -> Item:
+def item_from_record(record: dict[str, Any]) -> Item:
+    """An item from the JSON the store keeps (:func:`dataclasses.asdict` of it)."""
     return Item(
         prompt=record["prompt"], responses=tuple(Response(**r) for r in record["responses"]),
         reference=record["reference"], category=record["category"], sources=tuple(record["sources"]),
