@@ -13,6 +13,7 @@ import, plus the injection points listed there.
 """
 
 from retrieval.direct import delete_content, index_content, suffix_for
+from retrieval.documents import DocumentWrite
 from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.embedding.onnx import OnnxEmbedder, check_mean_pooling, exported_model, is_exported
 from retrieval.embedding.query import DeferredEmbedder
@@ -31,7 +32,7 @@ from retrieval.generation import (
 )
 from retrieval.generation.extractive import ABSTENTION, ExtractiveGenerator
 from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound, Registry
-from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, DocumentWrite, KnowledgeBase
+from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, KnowledgeBase
 from retrieval.rerank import OverlapReranker, Reranker, rerank
 from retrieval.rerank.fusion import FusionReranker
 from retrieval.stamps import new_id, utc_now

@@ -21,8 +21,9 @@ from ingest.metadata import plain_values
 from ingest.parsers import SUPPORTED_SUFFIXES, ParseLimits
 from ingest.pipeline import process_file
 from ingest.types import MetadataAttribute
+from retrieval.documents import DocumentWrite
 from retrieval.errors import RetrievalError
-from retrieval.knowledge_base import DocumentWrite, KnowledgeBase
+from retrieval.knowledge_base import KnowledgeBase
 from retrieval.stamps import utc_now
 from retrieval.sync import embedded_metadata_hash, sha256_hex, with_data_source
 

@@ -19,7 +19,6 @@ import os
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,13 +26,13 @@ import numpy as np
 
 from ingest.chunking import ChunkingConfig
 from ingest.metadata import plain_values
-from ingest.sentences import split_sentences
-from ingest.types import Chunk, MetadataAttribute
-from retrieval.embedding import Embedder, prepare_for_embedding
+from ingest.types import MetadataAttribute
+from retrieval.documents import DocumentWrite, hit_of, new_chunk
+from retrieval.embedding import Embedder, pieces_that_fit, prepare_for_embedding
 from retrieval.embedding.query import canonical_name, may_query
 from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch, RetrievalError
 from retrieval.filters import Filter
-from retrieval.store.catalog import Catalog, ChunkRecord, NewChunk, StoredDocument
+from retrieval.store.catalog import Catalog, NewChunk, StoredDocument
 from retrieval.store.keyword_index import KeywordIndex
 from retrieval.store.metadata_index import MetadataIndex
 from retrieval.store.vectors import FaissStore, VectorStore
@@ -42,25 +41,10 @@ from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType, SyncReport
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
 RRF_K = 60
-CHUNK_ID_KEY = "x-amz-bedrock-kb-chunk-id"
-DATA_SOURCE_KEY = "x-amz-bedrock-kb-data-source-id"
 
 
 class KnowledgeBaseBusy(RetrievalError):
     """Another ingestion job holds the knowledge base (:meth:`KnowledgeBase.exclusive`)."""
-
-
-@dataclass(frozen=True)
-class DocumentWrite:
-    """A parsed, chunked document ready to store."""
-
-    data_source_id: str
-    uri: str
-    chunks: Sequence[Chunk]
-    metadata: Mapping[str, MetadataAttribute]
-    hashes: tuple[str, str, str]  # content, sidecar, embedded-metadata
-    size: int
-    mtime_ns: int
 
 
 class KnowledgeBase:
@@ -186,7 +170,7 @@ class KnowledgeBase:
         vectors = iter(self.embed_texts(texts)) if texts else iter(())
         written: list[int] = []
         for doc in docs:
-            rows = [_new_chunk(c, next(vectors) if c.searchable else None) for c in doc.chunks]
+            rows = [new_chunk(c, next(vectors) if c.searchable else None) for c in doc.chunks]
             with self._writing():
                 document_id = self.catalog.upsert_document(
                     data_source_id=doc.data_source_id,
@@ -323,7 +307,7 @@ class KnowledgeBase:
             vectors[short] = embedder.embed_documents([texts[i] for i in short])
         for i, ok in enumerate(fits):
             if not ok:
-                pieces = embedder.embed_documents(_pieces_that_fit(texts[i], embedder))
+                pieces = embedder.embed_documents(pieces_that_fit(texts[i], embedder))
                 mean = pieces.mean(axis=0)
                 vectors[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
         return vectors
@@ -411,7 +395,7 @@ class KnowledgeBase:
             if shown.chunk_id in seen:
                 continue
             seen.add(shown.chunk_id)
-            hits.append(_hit(shown, score))
+            hits.append(hit_of(shown, score))
             if len(hits) == k:
                 break
         return hits
@@ -432,77 +416,6 @@ def reciprocal_rank_fusion(rankings: Sequence[Sequence[tuple[int, float]]]) -> l
             scores[item] = scores.get(item, 0.0) + 1.0 / (RRF_K + rank + 1)
     best = len(rankings) / (RRF_K + 1)
     return sorted(((i, s / best) for i, s in scores.items()), key=lambda pair: -pair[1])
-
-
-def _hit(record: ChunkRecord, score: float) -> Hit:
-    metadata = dict(record.metadata)
-    metadata[CHUNK_ID_KEY] = record.chunk_id
-    return Hit(
-        chunk_id=record.chunk_id,
-        text=record.text,
-        score=float(score),
-        document_uri=str(record.location.get("source", "")),
-        data_source_id=str(metadata.get(DATA_SOURCE_KEY, "")),
-        location=record.location,
-        metadata=metadata,
-    )
-
-
-def _new_chunk(chunk: Chunk, vector: np.ndarray | None) -> NewChunk:
-    loc = chunk.location
-    return NewChunk(
-        chunk_id=chunk.chunk_id,
-        index=chunk.index,
-        text=chunk.text,
-        token_count=chunk.token_count,
-        location={
-            "source": loc.source,
-            "pages": list(loc.pages),
-            "sheet": loc.sheet,
-            "row": loc.row,
-            "row_end": loc.row_end,
-            "headings": list(loc.headings),
-        },
-        metadata=plain_values(chunk.metadata),
-        parent_id=chunk.parent_id,
-        searchable=chunk.searchable,
-        vector=vector,
-    )
-
-
-def _pieces_that_fit(text: str, embedder: Embedder) -> list[str]:
-    """Split ``text`` into consecutive pieces the embedder reads whole (sentences, then words)."""
-    units: list[str] = []
-    for sentence in split_sentences(text) or [text]:
-        if embedder.fits([sentence])[0]:
-            units.append(sentence)
-        else:
-            units.extend(_word_windows(sentence, embedder))
-    pieces: list[str] = []
-    current = ""
-    for unit in units:
-        candidate = f"{current} {unit}".strip()
-        if current and not embedder.fits([candidate])[0]:
-            pieces.append(current)
-            candidate = unit
-        current = candidate
-    if current:
-        pieces.append(current)
-    return pieces
-
-
-def _word_windows(sentence: str, embedder: Embedder) -> list[str]:
-    """Runs of whole words that fit the window; a single word that alone overflows it (a megabyte of
-    digits) is cut to 200 characters, the one place text is dropped, as it carries no meaning."""
-    words, pieces, start = sentence.split(), [], 0
-    while start < len(words):
-        size = 64
-        while size > 1 and not embedder.fits([" ".join(words[start : start + size])])[0]:
-            size //= 2
-        piece = " ".join(words[start : start + size])
-        pieces.append(piece if embedder.fits([piece])[0] else piece[:200])
-        start += size
-    return pieces
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -30,6 +30,7 @@ from ingest.metadata import load_sidecar, sidecar_path
 from ingest.parsers import ParseLimits
 from ingest.pipeline import DocumentResult, process_file
 from ingest.types import MetadataAttribute
+from retrieval.documents import DATA_SOURCE_KEY, DocumentWrite
 from retrieval.errors import RetrievalError
 from retrieval.folders import (
     OUTSIDE,
@@ -41,7 +42,7 @@ from retrieval.folders import (
     scan,
     still_confined,
 )
-from retrieval.knowledge_base import DATA_SOURCE_KEY, DocumentWrite, KnowledgeBase, KnowledgeBaseBusy
+from retrieval.knowledge_base import KnowledgeBase, KnowledgeBaseBusy
 from retrieval.parent_watch import exit_with_parent
 from retrieval.stamps import utc_now
 from retrieval.store.catalog import DocumentRow

@@ -104,9 +104,10 @@ def test_bitmap_selector_admits_exactly_the_allowed_ids() -> None:
 def test_a_knowledge_base_past_the_limit_searches_ivf_and_reopens_with_it(tmp_path: Path) -> None:
     from ingest.chunking import ChunkingConfig
     from ingest.types import Chunk, ChunkLocation, MetadataAttribute
+    from retrieval.documents import DocumentWrite
     from retrieval.embedding import HashEmbedder
     from retrieval.filters import parse_filter
-    from retrieval.knowledge_base import DocumentWrite, KnowledgeBase
+    from retrieval.knowledge_base import KnowledgeBase
 
     def chunk(i: int) -> Chunk:
         return Chunk(

@@ -12,8 +12,9 @@ import pytest
 
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.types import Block, ParsedDocument
+from retrieval.documents import DocumentWrite
 from retrieval.embedding import HashEmbedder
-from retrieval.knowledge_base import DocumentWrite, KnowledgeBase
+from retrieval.knowledge_base import KnowledgeBase
 from retrieval.store.keyword_index import KeywordIndex
 
 WORDS = [

@@ -10,10 +10,11 @@ import pytest
 
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.types import Block, MetadataAttribute, ParsedDocument
+from retrieval.documents import DocumentWrite
 from retrieval.embedding import HashEmbedder
 from retrieval.errors import InvalidQuery
 from retrieval.filters import parse_filter
-from retrieval.knowledge_base import DocumentWrite, KnowledgeBase, reciprocal_rank_fusion
+from retrieval.knowledge_base import KnowledgeBase, reciprocal_rank_fusion
 from retrieval.store.vectors import FaissStore, InMemoryStore
 from tests.backends import BACKENDS, open_kb
 

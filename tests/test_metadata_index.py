@@ -11,9 +11,10 @@ import pytest
 
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.types import Block, MetadataAttribute, ParsedDocument
+from retrieval.documents import DocumentWrite
 from retrieval.embedding import HashEmbedder
 from retrieval.filters import Comparison, ComparisonOperator, Filter, parse_filter
-from retrieval.knowledge_base import DocumentWrite, KnowledgeBase
+from retrieval.knowledge_base import KnowledgeBase
 from retrieval.store.metadata_index import MetadataIndex
 
 KEYS = ["animal", "year", "tags", "public", "title", "score"]

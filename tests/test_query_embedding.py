@@ -12,10 +12,10 @@ import pytest
 from ingest.chunking import ChunkingConfig, chunk_document
 from ingest.types import Block, ParsedDocument
 from retrieval import DeferredEmbedder, HashEmbedder, KnowledgeBase, ModelMismatch
+from retrieval.documents import DocumentWrite
 from retrieval.embedding import BUNDLED_MODEL, SentenceTransformerEmbedder
 from retrieval.embedding.onnx import OnnxEmbedder, is_exported
 from retrieval.embedding.query import may_query
-from retrieval.knowledge_base import DocumentWrite
 
 M = BUNDLED_MODEL
 

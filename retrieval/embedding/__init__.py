@@ -26,6 +26,7 @@ from typing import Any, Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from ingest.sentences import split_sentences
 from ingest.types import MetadataAttribute, MetadataValue
 from retrieval.errors import TextTooLong
 
@@ -293,3 +294,38 @@ def _position_limit(model: Any) -> int:
     if getattr(config, "model_type", "") in _OFFSET_POSITION_MODELS:
         limit -= int(config.pad_token_id or 0) + 1
     return limit
+
+
+def pieces_that_fit(text: str, embedder: Embedder) -> list[str]:
+    """Split ``text`` into consecutive pieces the embedder reads whole (sentences, then words)."""
+    units: list[str] = []
+    for sentence in split_sentences(text) or [text]:
+        if embedder.fits([sentence])[0]:
+            units.append(sentence)
+        else:
+            units.extend(word_windows(sentence, embedder))
+    pieces: list[str] = []
+    current = ""
+    for unit in units:
+        candidate = f"{current} {unit}".strip()
+        if current and not embedder.fits([candidate])[0]:
+            pieces.append(current)
+            candidate = unit
+        current = candidate
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+def word_windows(sentence: str, embedder: Embedder) -> list[str]:
+    """Runs of whole words that fit the window; a single word that alone overflows it (a megabyte of
+    digits) is cut to 200 characters, the one place text is dropped, as it carries no meaning."""
+    words, pieces, start = sentence.split(), [], 0
+    while start < len(words):
+        size = 64
+        while size > 1 and not embedder.fits([" ".join(words[start : start + size])])[0]:
+            size //= 2
+        piece = " ".join(words[start : start + size])
+        pieces.append(piece if embedder.fits([piece])[0] else piece[:200])
+        start += size
+    return pieces
