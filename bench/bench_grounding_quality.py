@@ -46,9 +46,9 @@ from train_hybrid import hybrid  # noqa: E402
 
 from grounding.check import Checker  # noqa: E402
 from grounding.claims import split_claims  # noqa: E402
-from grounding.cross_check import Calibration, CrossEncoderChecker  # noqa: E402
 from grounding.crossencoder import CrossEncoder  # noqa: E402
-from grounding.hybrid_check import HybridChecker, HybridModel  # noqa: E402
+from grounding.crossencoder.check import Calibration, CrossEncoderChecker  # noqa: E402
+from grounding.crossencoder.hybrid import HybridChecker, HybridModel  # noqa: E402
 from grounding.lexical import STOPWORDS, WORD  # noqa: E402
 from grounding.types import GroundingChecker  # noqa: E402
 

@@ -9,11 +9,11 @@ See ``docs/grounding.md`` for the method, the training data and the measured qua
 """
 
 from grounding.check import Checker, check
-from grounding.cross_check import Calibration, CrossEncoderChecker
 from grounding.crossencoder import CrossEncoder, OverlapScorer, PairScorer
+from grounding.crossencoder.check import Calibration, CrossEncoderChecker
+from grounding.crossencoder.hybrid import HybridChecker
 from grounding.encoder import HashEncoder, MiniLMEncoder, TextEncoder
 from grounding.errors import GroundingError, InvalidInput
-from grounding.hybrid_check import HybridChecker
 from grounding.inputs import MAX_ANSWER_CHARS, MAX_QUERY_CHARS, MAX_SOURCE_CHARS
 from grounding.policy import (
     DEFAULT_GROUNDING_THRESHOLD,

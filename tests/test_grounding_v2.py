@@ -13,8 +13,8 @@ import numpy.typing as npt
 import pytest
 
 from grounding import Calibration, CrossEncoderChecker, InvalidInput, OverlapScorer, check
+from grounding.crossencoder.windows import PER_CLAIM, READ_ALL, WINDOW_WORDS, source_windows
 from grounding.evidence import source_units
-from grounding.windows import PER_CLAIM, READ_ALL, WINDOW_WORDS, source_windows
 
 UK = "London is the capital of the UK. Tokyo is the capital of Japan. The Thames flows through London."
 

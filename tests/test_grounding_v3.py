@@ -14,9 +14,9 @@ import numpy.typing as npt
 import pytest
 
 from grounding import HashEncoder, HybridChecker, ModelFileError, OverlapScorer
-from grounding.cross_check import Calibration
+from grounding.crossencoder.check import Calibration
+from grounding.crossencoder.hybrid import HYBRID_FEATURES, HybridModel
 from grounding.features import FEATURE_NAMES
-from grounding.hybrid_check import HYBRID_FEATURES, HybridModel
 from grounding.scorer import LogisticModel
 
 UK = "London is the capital of the UK. Tokyo is the capital of Japan."

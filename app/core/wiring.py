@@ -217,7 +217,7 @@ def _minilm_sentence_vectors(settings: Settings) -> Encode:
 
 
 class CrossEncoderReranker:
-    """The grounding cross-encoder's relevance head (``grounding/crossencoder.py``: "this text addresses this
+    """The grounding cross-encoder's relevance head (``grounding/crossencoder/__init__.py``: "this text addresses this
     question", trained on question-answer pairs) read as a reranker of ``(query, passage)`` pairs: a
     zero-training baseline. It lowers nDCG@10 on SciFact (``docs/reranking.md``): kept for
     ``bench/bench_rerank.py --reranker crossencoder``, not served."""

@@ -12,7 +12,7 @@ turns). Their *eval* splits stay for ``bench/bench_grounding_quality.py``.
 2. Platt scaling ``sigmoid(a * logit(p) + b)`` of the answers' weakest claims against their labels, each set
    and class weighing the same; applied per claim (it is monotone, so the weakest claim stays the weakest).
 3. The faithful-claim distribution: quantiles 0, 0.01, ..., 1 of the calibrated scores of every claim of a
-   grounded FaithDial answer (the answer-length adjustment of :mod:`grounding.cross_check`).
+   grounded FaithDial answer (the answer-length adjustment of :mod:`grounding.crossencoder.check`).
 4. Default thresholds: the one that maximises the mean balanced accuracy over the sets, rounded to 0.05.
 """
 
@@ -32,7 +32,7 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 from convert import OUT, read_jsonl  # noqa: E402
 from metrics import best_threshold  # noqa: E402
 
-from grounding.cross_check import CALIBRATION, Calibration, CrossEncoderChecker  # noqa: E402
+from grounding.crossencoder.check import CALIBRATION, Calibration, CrossEncoderChecker  # noqa: E402
 
 SETS = ("faithdial", "climate_fever")
 RELEVANCE_SETS = ("relevance", "relevance_dialogue")

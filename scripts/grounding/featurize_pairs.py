@@ -4,7 +4,7 @@
 
 Per example, per claim (the claims of :func:`grounding.claims.split_claims`, the same ones the v1 features
 describe, in the same order): the best window's P(supported) and the highest P(contradicted), from
-:func:`grounding.cross_check.read_claims`. Pairs are gathered across examples and scored in large batches
+:func:`grounding.crossencoder.check.read_claims`. Pairs are gathered across examples and scored in large batches
 sorted by length (pass 1 records the pairs, pass 2 scores the distinct ones, pass 3 replays the reads). The
 cache key covers the dataset, the weights and the code of the modules that decide the pairs.
 """
@@ -28,8 +28,8 @@ from convert import OUT, read_jsonl  # noqa: E402
 from featurize import GROUNDING_DIR, _code_only  # noqa: E402
 
 from grounding.claims import split_claims  # noqa: E402
-from grounding.cross_check import read_claims  # noqa: E402
 from grounding.crossencoder import WEIGHTS, CrossEncoder  # noqa: E402
+from grounding.crossencoder.check import read_claims  # noqa: E402
 from grounding.evidence import source_units  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 

@@ -9,7 +9,7 @@ grouped by source, ``--synthetic``), none of which the cross-encoder saw (it was
 ``../shared/train/grounding`` and rule-made pairs over it). The procedure is v1's (``train.py``): claim rows,
 the weakest claim of an ungrounded answer picked by a first model, sign-constrained logistic regression,
 Platt scaling of 5-fold out-of-fold scores (folds grouped by source), then on top the answer-length
-adjustment of :mod:`grounding.cross_check` with the quantiles of the out-of-fold scores of grounded answers'
+adjustment of :mod:`grounding.crossencoder.check` with the quantiles of the out-of-fold scores of grounded answers'
 claims, and the default threshold that maximises the mean balanced accuracy of the adjusted out-of-fold
 answer scores. Held-out results on every evaluation set are printed; ``bench/bench_grounding_quality.py``
 measures the shipped file through the checker itself.
@@ -45,7 +45,7 @@ from train import (  # noqa: E402
     report,
 )
 
-from grounding.hybrid_check import HYBRID_FEATURES, HYBRID_MODEL, support_logit  # noqa: E402
+from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL, support_logit  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
 TRAIN_SETS = ("synthetic_sub", "faithdial")

@@ -11,7 +11,7 @@
 2. scripts/guardrails/topics_written.tsv: 200 texts written for this (5 topics, 20 on-topic, 12 near-miss,
    8 unrelated each), with the definitions and examples in WRITTEN_TOPICS below.
 
-``--scorer``: ``minilm`` (the shipped detector), or the grounding cross-encoder (grounding/crossencoder.py)
+``--scorer``: ``minilm`` (the shipped detector), or the grounding cross-encoder (grounding/crossencoder/__init__.py)
 read zero-shot: ``ce-entailment`` scores P(supported) of the claim "This text is about <definition>" with
 the text as evidence, ``ce-relevance`` the relevance head on (definition, text), and ``ce-examples`` the
 relevance head's highest score on (text, example) pairs. ``--encoder``: MiniLM run by PyTorch fp32 (default) or by

@@ -7,7 +7,7 @@ see exactly those (a number or name found nowhere in the sources) but not infere
 best window, as a logit. A logistic regression on these (``grounding/data/hybrid_model.json``, written by
 ``scripts/grounding/train_hybrid.py``) is fitted on v1's training sets, which the cross-encoder never saw, with
 v1's sign constraints, out-of-fold calibration and threshold choice. The answer's score is its weakest claim's,
-adjusted for the number of claims as in :mod:`grounding.cross_check`. Relevance is v1's. A claim under the
+adjusted for the number of claims as in :mod:`grounding.crossencoder.check`. Relevance is v1's. A claim under the
 threshold is ``contradicted`` when a window it read gives P(contradicted) >= 0.5 or v1 sees an opposite.
 
 Tried and dropped, measured in ``docs/grounding-v2.md``: the cross-encoder's P(contradicted) as a feature, a
@@ -26,8 +26,8 @@ import numpy as np
 import numpy.typing as npt
 
 from grounding.check import Analysis, analyse
-from grounding.cross_check import Calibration, ClaimRead, read_claims
 from grounding.crossencoder import PairScorer
+from grounding.crossencoder.check import Calibration, ClaimRead, read_claims
 from grounding.encoder import MiniLMEncoder, TextEncoder
 from grounding.evidence import source_units
 from grounding.features import FEATURE_NAMES

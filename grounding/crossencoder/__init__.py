@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-WEIGHTS = Path(__file__).parent / "data" / "crossencoder.safetensors"
+WEIGHTS = Path(__file__).parents[1] / "data" / "crossencoder.safetensors"
 FROZEN = "encoder.embeddings.word_embeddings.weight"
 LABELS = ("entailment", "neutral", "contradiction")
 

@@ -1,7 +1,7 @@
 """Grounding v2: the check on the trained cross-encoder (opt-in: ``RAGKB_GROUNDING_MODEL=crossencoder``).
 
 One call: validate; split the answer into claims (:mod:`grounding.claims`); cut the sources into
-sentence-aligned windows (:mod:`grounding.windows`); let each claim read its windows with the pair model
+sentence-aligned windows (:mod:`grounding.crossencoder.windows`); let each claim read its windows with the pair model
 (all windows of a short source, the best few by keyword overlap of a long one); a claim's support is its best
 window's, calibrated; the answer's grounding is its weakest claim's, adjusted for the number of claims so that a
 faithful answer of eight claims passes as often as one of one sentence (below); relevance is the pair model's
@@ -31,6 +31,7 @@ import numpy.typing as npt
 
 from grounding.claims import Claim, split_claims
 from grounding.crossencoder import PairScorer
+from grounding.crossencoder.windows import Window, source_windows, windows_to_read
 from grounding.evidence import Unit, lexical_scores, source_units
 from grounding.features import Lexicon, SourceFacts
 from grounding.inputs import threshold_of, validate
@@ -44,7 +45,6 @@ from grounding.lexical import (
 )
 from grounding.scorer import DATA_DIR, ModelFileError, load_lexicon, weakest_for_length
 from grounding.types import ClaimLabel, ClaimResult, Evidence, Flag, GroundingResult
-from grounding.windows import Window, source_windows, windows_to_read
 
 CALIBRATION = DATA_DIR / "crossencoder.json"
 
