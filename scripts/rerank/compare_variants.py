@@ -21,22 +21,16 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts/rerank")]
 
 from fit_fusion import (  # noqa: E402
-    SCIFACT,
-    MemoEmbedder,
     Rows,
-    _first_stage,
     _save_vectors,
     cross_validate,
     featurise,
     fit_weights,
     held_out_table,
+    load_experiment,
     placeholder,
 )
 
-from app.core.wiring import build_embedder  # noqa: E402
-from app.settings import Settings  # noqa: E402
-from evaluation import load_qrels  # noqa: E402
-from evaluation.retrieval import load_corpus, load_queries  # noqa: E402
 from retrieval.rerank.fusion import FEATURES, FusionReranker  # noqa: E402
 
 LEXICAL = ("prior", "coverage", "rare_coverage")
@@ -59,12 +53,7 @@ VARIANTS: dict[str, tuple[str, tuple[str, ...], int]] = {
 
 
 def main() -> None:
-    corpus = load_corpus(SCIFACT / "corpus_mini.jsonl")
-    full, held = load_qrels(SCIFACT / "qrels/train.tsv"), load_qrels(SCIFACT / "qrels/train_mini.tsv")
-    fit = {q: j for q, j in full.items() if q not in held and all(d in corpus for d in j)}
-    texts = load_queries(SCIFACT / "queries.jsonl")
-    embedder = MemoEmbedder(build_embedder(Settings(embedding_backend="torch")))
-    run = _first_stage(corpus, {q: texts[q] for q in {*fit, *held}}, embedder)
+    corpus, fit, held, texts, embedder, run = load_experiment()
     started = time.perf_counter()
     # Every feature once (24 sentences), then the sentence features again for each smaller cap.
     matrices: dict[int, tuple[Rows, Rows]] = {}

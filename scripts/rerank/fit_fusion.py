@@ -100,12 +100,7 @@ def main() -> None:
     features = tuple(f for f in FEATURES if f in args.features.split(","))
     if set(args.features.split(",")) - set(features):
         raise SystemExit(f"--features: choose among {FEATURES}")
-    corpus = load_corpus(SCIFACT / "corpus_mini.jsonl")
-    full, held = load_qrels(SCIFACT / "qrels/train.tsv"), load_qrels(SCIFACT / "qrels/train_mini.tsv")
-    fit = {q: j for q, j in full.items() if q not in held and all(d in corpus for d in j)}
-    texts = load_queries(SCIFACT / "queries.jsonl")
-    embedder = MemoEmbedder(build_embedder(Settings(embedding_backend="torch")))
-    run = _first_stage(corpus, {q: texts[q] for q in {*fit, *held}}, embedder)
+    corpus, fit, held, texts, embedder, run = load_experiment()
     reranker = FusionReranker(embedder, weights=placeholder(features, max_sentences=args.max_sentences))
 
     started = time.perf_counter()
@@ -183,6 +178,17 @@ def held_out_table(
         row = score_run(reranked, qrels).as_dict()
         table[f"k={depth}"] = {**row, "delta": row["nDCG@10"] - base["nDCG@10"]}
     return table
+
+
+def load_experiment() -> tuple[dict[str, str], Qrels, Qrels, dict[str, str], MemoEmbedder, Run]:
+    """The mini corpus, the fit and held-out qrels, the query texts, the caching embedder and the
+    first stage (HYBRID top 50) of every fit and held-out query: what each rerank script starts from."""
+    corpus = load_corpus(SCIFACT / "corpus_mini.jsonl")
+    full, held = load_qrels(SCIFACT / "qrels/train.tsv"), load_qrels(SCIFACT / "qrels/train_mini.tsv")
+    fit = {q: j for q, j in full.items() if q not in held and all(d in corpus for d in j)}
+    texts = load_queries(SCIFACT / "queries.jsonl")
+    embedder = MemoEmbedder(build_embedder(Settings(embedding_backend="torch")))
+    return corpus, fit, held, texts, embedder, _first_stage(corpus, {q: texts[q] for q in {*fit, *held}}, embedder)
 
 
 def _first_stage(corpus: dict[str, str], queries: dict[str, str], embedder: MemoEmbedder) -> Run:

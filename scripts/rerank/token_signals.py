@@ -28,21 +28,17 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts/rerank")]
 from compare_variants import PASSAGE  # noqa: E402
 from fit_fusion import (  # noqa: E402
     DEPTHS,
-    SCIFACT,
-    MemoEmbedder,
     Rows,
-    _first_stage,
     cross_validate,
     featurise,
     fit_weights,
     held_out_table,
+    load_experiment,
     placeholder,
 )
 
-from app.core.wiring import build_embedder, build_query_embedder  # noqa: E402
+from app.core.wiring import build_query_embedder  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from evaluation import load_qrels  # noqa: E402
-from evaluation.retrieval import load_corpus, load_queries  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
 from retrieval import FusionReranker, OnnxEmbedder  # noqa: E402
 
@@ -93,12 +89,7 @@ def unit(rows: Matrix) -> Matrix:
 
 
 def main() -> None:
-    corpus = load_corpus(SCIFACT / "corpus_mini.jsonl")
-    full, held = load_qrels(SCIFACT / "qrels/train.tsv"), load_qrels(SCIFACT / "qrels/train_mini.tsv")
-    fit = {q: j for q, j in full.items() if q not in held and all(d in corpus for d in j)}
-    texts = load_queries(SCIFACT / "queries.jsonl")
-    memo = MemoEmbedder(build_embedder(Settings(embedding_backend="torch")))
-    run = _first_stage(corpus, {q: texts[q] for q in {*fit, *held}}, memo)
+    corpus, fit, held, texts, memo, run = load_experiment()
     onnx = build_query_embedder(Settings(), prepare=True)
     assert isinstance(onnx, OnnxEmbedder)
     queries = sorted({*fit, *held}, key=int)
