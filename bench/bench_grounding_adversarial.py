@@ -3,7 +3,7 @@
     HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_adversarial.py [--checker v2|v1] [--threads 2]
         [--threshold T] [--json results.json | --json -]
 
-Runs every case of ``tests/grounding_cases`` (relation swaps, changed numbers/units/dates,
+Runs every case of ``tests/grounding/cases`` (relation swaps, changed numbers/units/dates,
 negation, attribute flips, quantifiers, paraphrases, quotes, partial answers, multi-sentence
 answers, abstentions) through the v2 cross-encoder checker (the default) or the v1 feature model
 (``--checker v1``) and calls an answer *ungrounded* when Bedrock's rule detects it: grounding score <
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from grounding import FilterConfig, GroundingChecker, GroundingPolicy, assess  # noqa: E402
-from tests.grounding_cases import CASES, CATEGORIES, Case  # noqa: E402
+from tests.grounding.cases import CASES, CATEGORIES, Case  # noqa: E402
 
 
 @dataclass(frozen=True)

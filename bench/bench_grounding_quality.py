@@ -9,7 +9,7 @@ Datasets (built by ``scripts/grounding/*.py`` into /tmp/ragkb-grounding/data whe
   from the SciFact eval abstracts + docs-corpus eval files; the cross-encoder is slow on long sources here);
 - pack dev: the 6 % of premises of ``../shared/train/grounding`` held out by ``scripts/grounding/pairs.py``
   (up to ``--pack-dev`` pairs per source; v1 and v3 never saw the pack, the cross-encoder never saw these premises);
-- adversarial: the hand-written cases of ``tests/grounding_cases/``;
+- adversarial: the hand-written cases of ``tests/grounding/cases/``;
 - swaps: relation swaps in held-out passages and their faithful twins (``scripts/grounding/swaps.py``);
 - long_answers: answers of 1, 2, 4 and 8 sentences of held-out passages, faithful or with one perturbed sentence
   (``scripts/grounding/long_answers.py``), for false alarms and misses by answer length.
@@ -88,7 +88,7 @@ def write_pack_dev(data: Path, per_source: int, rng: random.Random) -> None:
 
 
 def write_adversarial(data: Path) -> None:
-    from tests.grounding_cases import CASES
+    from tests.grounding.cases import CASES
 
     write_jsonl(data / "adversarial.eval.jsonl", [
         {"id": c.id, "sources": list(c.sources), "query": c.query, "answer": c.answer,

@@ -4,7 +4,7 @@
     result = process_file(Path("handbook.pdf"), chunking=ChunkingConfig())
     result.status, [chunk.text for chunk in result.chunks]
 
-Imports nothing else of ragkb. ``tests/test_exports.py`` keeps ``__all__`` equal to what ``app`` and
+Imports nothing else of ragkb. ``tests/rules/test_exports.py`` keeps ``__all__`` equal to what ``app`` and
 ``evaluation`` import, plus the entry points listed there.
 """
 

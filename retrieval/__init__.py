@@ -8,7 +8,7 @@
     kb.retrieve("How many vacation days?", k=5)
 
 Uses ``ingest``'s data types; knows nothing of HTTP, the CLI or settings. Storage backends live in
-``retrieval/store/``. ``tests/test_exports.py`` keeps ``__all__`` equal to what ``app`` and ``evaluation``
+``retrieval/store/``. ``tests/rules/test_exports.py`` keeps ``__all__`` equal to what ``app`` and ``evaluation``
 import, plus the injection points listed there.
 """
 

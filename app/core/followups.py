@@ -17,7 +17,7 @@ would outweigh the fragment, the fragment alone would lose its subject.
 Why rules and not a model: ragkb runs without a chat model by default, and the elliptical follow-ups of a
 knowledge-base chat mostly swap one noun phrase. On the handbook example with the real MiniLM embedder, the
 concatenated questions and even the rewritten one rank the full-time rule first (it shares more words with
-the question); fused with the follow-up as asked, the part-time rule comes first (tests/test_followups.py).
+the question); fused with the follow-up as asked, the part-time rule comes first (tests/console/test_followups.py).
 
     read_follow_up([Turn("KB", "How many days of annual leave do full-time staff get?", "25.", at)],
                    "and for part-time staff?")

@@ -8,7 +8,7 @@ length: padding them to one batch costs more than a run's overhead) and spreads 
 2,000-character text's four or five windows are two or three runs per core.
 
 The fp32 export reproduces the PyTorch bf16 vectors the content heads were trained on (cosine >= 0.9999,
-tests/test_guardrail_vectors.py); the service runs the int8 export (``app.core.wiring``), which takes half
+tests/guardrails/test_guardrail_vectors.py); the service runs the int8 export (``app.core.wiring``), which takes half
 the CPU time and moves the vectors by ~7e-3 cosine but not the decisions measured on held-out data
 (scripts/guardrails/eval_vectors.py, docs/guardrails.md "Speed").
 

@@ -2,7 +2,7 @@
 
 Knowledge bases and data sources live here; ingestion jobs, documents, retrieval and tags in the
 ``agent_jobs``, ``agent_documents``, ``agent_runtime`` and ``agent_tags`` modules this router includes.
-Methods, paths and status codes are Bedrock's (``tests/test_api_bedrock_protocol.py`` checks them against
+Methods, paths and status codes are Bedrock's (``tests/bedrock/test_api_bedrock_protocol.py`` checks them against
 botocore's model); inputs are validated by :func:`app.http.bedrock.protocol.bedrock_input`. What is
 accepted, ignored or refused is listed in ``docs/bedrock-compatibility.md``.
 

@@ -6,7 +6,7 @@ source (grounded), so that neither "always flag" nor "always pass" scores well.
 
 from __future__ import annotations
 
-from tests.grounding_cases.case import (
+from tests.grounding.cases.case import (
     BRIDGE_HISTORY,
     HR_HANDBOOK,
     ROASTER_MANUAL,

@@ -18,7 +18,7 @@ from grounding.scorer import load_models
 
 pytestmark = pytest.mark.slow
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "eval"
 TOLERANCE = 1e-4
 LONG_SOURCE = " ".join(
     f"Station {n} opened in {1900 + n} and serves {n * 1000} passengers a day on the {['red', 'blue'][n % 2]} line."

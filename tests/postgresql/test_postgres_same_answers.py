@@ -15,7 +15,7 @@ from retrieval.filters import parse_filter
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.types import Hit
 from tests.backends import open_kb
-from tests.test_knowledge_base import add
+from tests.retrieval.test_knowledge_base import add
 
 TOPICS = ["coffee roasting", "tea brewing", "vacation policy", "shipping rules", "espresso extraction",
           "payroll dates", "office plants", "server backups", "cat food", "bicycle repair"]  # fmt: skip

@@ -25,7 +25,7 @@ from tests.bedrock_clients import boto_clients
 from tests.live_server import free_port
 from tests.native_client import FINISHED
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FILES = 600
 
 

@@ -1,9 +1,9 @@
 """The public surfaces, frozen: the OpenAPI document and every ``ragkb ... --help`` text.
 
 A refactoring must leave both byte-identical (issue 12's proof that nothing changed); a deliberate change
-of the API or the CLI regenerates the files and shows up in review as a diff of ``tests/surfaces/``:
+of the API or the CLI regenerates the files and shows up in review as a diff of ``tests/rules/surfaces/``:
 
-    RAGKB_UPDATE_SURFACES=1 .venv/bin/python -m pytest tests/test_surfaces.py
+    RAGKB_UPDATE_SURFACES=1 .venv/bin/python -m pytest tests/rules/test_surfaces.py
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from ingest import ChunkingConfig
 from retrieval import ABSTENTION, ExtractiveGenerator, FolderSource, HashEmbedder, Hit, KnowledgeBase, sync_folder
 from retrieval.generation.extractive import units_of
 
-SAMPLE = Path(__file__).parents[1] / "data/sample"
+SAMPLE = Path(__file__).parents[2] / "data/sample"
 LIFTING = (
     "## Lifting\n\nGreen coffee sacks weigh up to 70 kg. Always lift them with two people or with the sack "
     "trolley. Nobody may carry more than 25 kg alone."

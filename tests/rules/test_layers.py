@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("app", "ingest", "retrieval", "grounding", "guardrails", "evaluation")
 INDEPENDENT = "app.http.native and app.http.bedrock are independent"
 WEB_AND_CLI = ("fastapi", "starlette", "fastapi_offline", "uvicorn", "typer", "click", "rich")

@@ -1,6 +1,6 @@
 """The adversarial grounding suite (issue 11, item 6) through the shipped checker, at the default threshold.
 
-Every case of ``tests/grounding_cases`` is one test: the verdict is Bedrock's (``detected`` when the
+Every case of ``tests/grounding/cases`` is one test: the verdict is Bedrock's (``detected`` when the
 grounding score is under ``DEFAULT_GROUNDING_THRESHOLD``) and must match the hand-written label.
 The cases are data; ``bench/bench_grounding_adversarial.py`` prints the same results per category.
 The fast tests below check the suite itself (size, coverage, limits, quotes).
@@ -16,7 +16,7 @@ from grounding import DEFAULT_GROUNDING_THRESHOLD, FilterConfig, GroundingChecke
 from grounding.check import default_checker
 from grounding.inputs import validate
 from ingest.sentences import sentence_spans
-from tests.grounding_cases import CASES, CATEGORIES, Case
+from tests.grounding.cases import CASES, CATEGORIES, Case
 
 GROUNDING_ONLY = GroundingPolicy(filters=(FilterConfig("GROUNDING", threshold=DEFAULT_GROUNDING_THRESHOLD),))
 QUOTED = re.compile(r'"([^"]+)"')

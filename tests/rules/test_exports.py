@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 IMPORTERS = ("app", "evaluation")
 # Exported though app and evaluation do not import them: injection points, fakes and records for callers.
 ENTRY_POINTS: dict[str, set[str]] = {

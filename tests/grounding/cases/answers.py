@@ -7,7 +7,7 @@ the same shapes when they carry one piece of information the sources do not give
 
 from __future__ import annotations
 
-from tests.grounding_cases.case import (
+from tests.grounding.cases.case import (
     BRIDGE_HISTORY,
     HR_HANDBOOK,
     ROASTER_MANUAL,

@@ -14,10 +14,10 @@ import pytest
 from botocore.exceptions import ClientError
 
 from app.settings import Settings
+from tests.bedrock.test_api_bedrock_guardrails import client
 from tests.bedrock_clients import boto_clients, rag_request, seed_kb
 from tests.conftest import ServerFactory
 from tests.live_server import running_server
-from tests.test_api_bedrock_guardrails import client
 
 PII = {
     "piiEntitiesConfig": [

@@ -1,5 +1,5 @@
 """Metadata filters in SQL (the PostgreSQL backend) give exactly the answers of ``Filter.matches``: every case
-of tests/test_filters.py, and a few thousand random filters over random metadata."""
+of tests/retrieval/test_filters.py, and a few thousand random filters over random metadata."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from psycopg.types.json import Jsonb
 
 from retrieval.filters import parse_filter
 from retrieval.store.postgres.filters import filter_sql
-from tests.test_filters import CASES, DOCS
+from tests.retrieval.test_filters import CASES, DOCS
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from retrieval.filters import parse_filter
 from retrieval.store.postgres import keyword
 from retrieval.store.postgres.filters import filter_sql
 from tests.backends import open_kb
-from tests.test_knowledge_base import add
-from tests.test_postgres_same_answers import FILTERS, QUERIES, _fill
+from tests.postgresql.test_postgres_same_answers import FILTERS, QUERIES, _fill
+from tests.retrieval.test_knowledge_base import add
 
 EVERY_CHUNK = {"greaterThan": {"key": "year", "value": 0}}  # a filter passing all: the exact path
 

@@ -16,7 +16,7 @@ from retrieval import FusionReranker, HashEmbedder, Hit, rerank
 from retrieval.embedding import FloatArray
 from retrieval.rerank.fusion import FEATURES, FusionWeights
 from tests.backends import BACKENDS, open_kb
-from tests.test_knowledge_base import add
+from tests.retrieval.test_knowledge_base import add
 
 NOTES = {
     "descale.txt": "The espresso machine is descaled every two weeks. Use citric acid, never vinegar.",

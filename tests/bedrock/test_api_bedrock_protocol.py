@@ -47,7 +47,7 @@ from app.http.bedrock.protocol import (
 from app.http.errors import kind_of
 from app.settings import Settings
 
-DOC = Path(__file__).parents[1] / "docs" / "bedrock-compatibility.md"
+DOC = Path(__file__).parents[2] / "docs" / "bedrock-compatibility.md"
 OPERATIONS = {
     AGENT: {
         "CreateKnowledgeBase",

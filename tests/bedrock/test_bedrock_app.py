@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import ServerFactory
 
-SCRIPT = Path(__file__).parents[1] / "scripts" / "bedrock_app.py"
+SCRIPT = Path(__file__).parents[2] / "scripts" / "bedrock_app.py"
 
 
 def test_bedrock_app_runs_against_a_fresh_server(live_server: ServerFactory, tmp_path: Path) -> None:

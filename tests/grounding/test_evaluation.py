@@ -12,7 +12,7 @@ from evaluation.retrieval import evaluate, load_qrels, score_run, write_trec_run
 from ingest.chunking import ChunkingConfig
 from tests.support import ragkb
 
-SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "eval" / "scifact"
+SCIFACT = Path(__file__).resolve().parents[3] / "shared" / "eval" / "scifact"
 
 
 def test_metrics_on_a_hand_computed_run() -> None:

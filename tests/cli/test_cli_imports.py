@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WATCHED = ("torch", "sentence_transformers", "transformers", "fastapi", "uvicorn", "onnxruntime", "pypdf", "docx")
 # Runs the CLI as the `ragkb` script does and reports, on exit, which of WATCHED were imported.
 PROBE = f"""

@@ -41,7 +41,7 @@ def _cmp(operator: str, key: str, value: Any) -> dict[str, Any]:
     return {operator: {"key": key, "value": value}}
 
 
-# (filter, the DOCS it matches): also run in SQL by tests/test_postgres_filters.py.
+# (filter, the DOCS it matches): also run in SQL by tests/postgresql/test_postgres_filters.py.
 CASES: list[tuple[dict[str, Any], set[str]]] = [
     # equals: exact, case-sensitive, numbers numerically, types never mix, missing key fails
     (_cmp("equals", "animal", "cat"), {"cat"}),

@@ -1,0 +1,1 @@
+"""Tests of Bedrock's wire format through boto3 against a real server."""

@@ -1,0 +1,1 @@
+"""Tests of the grounding and relevance checks and the evaluation metrics."""

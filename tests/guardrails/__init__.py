@@ -1,0 +1,1 @@
+"""Tests of the guardrail policies and their store."""

@@ -1,0 +1,1 @@
+"""Tests of the native REST API, its errors and its OpenAPI document."""

@@ -1,0 +1,1 @@
+"""Tests of parsing, chunking, sentences, tokens and metadata sidecars."""

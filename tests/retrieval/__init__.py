@@ -1,0 +1,1 @@
+"""Tests of the knowledge base, its stores, embedding, filters, keyword search and reranking."""

@@ -1,0 +1,1 @@
+"""Tests of syncing folders, crashes, erasure, data roots, the registry and moving knowledge bases."""
