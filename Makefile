@@ -82,11 +82,11 @@ check-install:
 
 # The speed benchmarks (docs/benchmarks.md); about 1.5 hours on 2 cores, mostly the 1M-chunk query case.
 bench: install-dev
-	$(BIN)/python bench/bench_parse.py
-	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_sync.py --dataset scifact docs-corpus
-	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_index.py
-	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_query.py
-	HF_HUB_OFFLINE=1 $(BIN)/python bench/bench_grounding_latency.py
+	$(BIN)/python bench/ingestion/bench_parse.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/ingestion/bench_sync.py --dataset scifact docs-corpus
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/search/bench_index.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/search/bench_query.py
+	HF_HUB_OFFLINE=1 $(BIN)/python bench/checks/bench_grounding_latency.py
 
 # LlamaIndex's ingestion pipeline on the same folders, in its own environment (see pyproject's bench extra).
 BENCH_VENV := .venv-bench
@@ -98,7 +98,7 @@ $(BENCH_VENV)/.installed: pyproject.toml
 	touch $(BENCH_VENV)/.installed
 
 bench-llamaindex: $(BENCH_VENV)/.installed
-	HF_HUB_OFFLINE=1 $(BENCH_VENV)/bin/python bench/bench_llamaindex.py --dataset scifact docs-corpus
+	HF_HUB_OFFLINE=1 $(BENCH_VENV)/bin/python bench/ingestion/bench_llamaindex.py --dataset scifact docs-corpus
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .pytest_cache .mypy_cache .ruff_cache

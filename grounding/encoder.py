@@ -67,7 +67,7 @@ class MiniLMEncoder:
     ``attention_mask``, ``token_type_ids``; output ``last_hidden_state``), run with ONNX Runtime
     instead of PyTorch. Its hidden states equal PyTorch's to float rounding, so the trained
     grounding models apply unchanged. On this project's CPU it is not faster (171 vs 160 ms p50 per
-    check, bench/bench_grounding_latency.py), so PyTorch stays the service default.
+    check, bench/checks/bench_grounding_latency.py), so PyTorch stays the service default.
 
     Example::
 

@@ -220,7 +220,7 @@ class CrossEncoderReranker:
     """The grounding cross-encoder's relevance head (``grounding/crossencoder/__init__.py``: "this text addresses this
     question", trained on question-answer pairs) read as a reranker of ``(query, passage)`` pairs: a
     zero-training baseline. It lowers nDCG@10 on SciFact (``docs/reranking.md``): kept for
-    ``bench/bench_rerank.py --reranker crossencoder``, not served."""
+    ``bench/search/bench_rerank.py --reranker crossencoder``, not served."""
 
     name = "ragkb-crossencoder-relevance"
 

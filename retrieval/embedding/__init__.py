@@ -7,7 +7,7 @@ No text is silently truncated. A model reads at most a fixed number of word piec
 ``embed_documents`` raises :class:`~retrieval.errors.TextTooLong` for any text over it.
 Callers that cannot rule this out ask ``fits(texts)`` (or ``count_model_tokens``) first and split
 what does not fit. For all-MiniLM-L6-v2 the window is raised from the model card's 256 to the
-model's position limit, 512. ``bench/measure_truncation.py`` measured 200-cl100k-token chunks:
+model's position limit, 512. ``bench/ingestion/measure_truncation.py`` measured 200-cl100k-token chunks:
 prose (SciFact, a novel, Wikipedia, a 10-K filing, the UDHR in many languages) stays under 256
 word pieces, but PDF tables of contents (a run of 48 dots is 2 cl100k tokens and 48 word pieces)
 and Markdown table rules (``| --- |``) reach 400-1,100 word pieces. 512 is therefore necessary

@@ -1,13 +1,13 @@
 """FAISS index choice by size: exact search while it is fast, an inverted-file index beyond that.
 
-* Up to ``EXACT_LIMIT`` vectors: ``IndexIDMap2(IndexFlatIP)``, exact. ``bench/bench_index.py``
+* Up to ``EXACT_LIMIT`` vectors: ``IndexIDMap2(IndexFlatIP)``, exact. ``bench/search/bench_index.py``
   measured exact search at ~0.1 ms per 1,000 vectors on this project's 2-core machine, so at 20k
   it costs about 2 ms and grows linearly (about 15 ms at 100k, 150 ms at 1M).
 * Beyond it: ``IndexIVFFlat`` (inner product) with ``4 * sqrt(n)`` lists, trained by k-means on
   the vectors present when the switch happens, searching ``nprobe`` lists. IVF keeps the exact
   vectors (no compression), supports deletes and re-adds in place, and checks a filter
   (``IDSelector``) during the scan. Its recall@10 against exact search is measured by
-  ``bench/bench_index.py`` (docs/benchmarks.md); ``nprobe`` was chosen there for recall@10 >= 0.95.
+  ``bench/search/bench_index.py`` (docs/benchmarks.md); ``nprobe`` was chosen there for recall@10 >= 0.95.
 * A filtered search widens ``nprobe`` in proportion to how selective the filter is, so the number
   of allowed vectors scanned stays about the same; a filter allowing under ``1 / nlist`` of the
   vectors scans every list (exact over the allowed vectors).
@@ -47,7 +47,7 @@ def list_count(n: int) -> int:
 
 
 def default_nprobe(nlist: int) -> int:
-    """Lists searched per query, chosen from bench/bench_index.py (docs/benchmarks.md): ``nlist / 24``
+    """Lists searched per query, chosen from bench/search/bench_index.py (docs/benchmarks.md): ``nlist / 24``
     keeps recall@10 >= 0.975 from 50k vectors up, but just past ``EXACT_LIMIT`` the lists are small and
     it gave 0.935 at 20k, so at least 48 lists are searched (46 measured 0.968 there, in 0.17 ms)."""
     return max(48, nlist // 24)

@@ -6,7 +6,7 @@
 Calibration sets (none of them in the cross-encoder's training pairs): the FaithDial *train* split (60 % of
 knowledge snippets) and the CLIMATE-FEVER *train* split (70 % of claims), as converted by ``convert.py``;
 relevance pairs from ``relevance_pairs.py`` (CLIMATE-FEVER train claims with their evidence, FaithDial train
-turns). Their *eval* splits stay for ``bench/bench_grounding_quality.py``.
+turns). Their *eval* splits stay for ``bench/checks/bench_grounding_quality.py``.
 
 1. Every answer is checked with the uncalibrated model (claim score = the best window's P(supported)).
 2. Platt scaling ``sigmoid(a * logit(p) + b)`` of the answers' weakest claims against their labels, each set

@@ -1,6 +1,6 @@
 """Run the real analysis (:func:`grounding.check.analyse`) over a JSONL dataset and cache the features.
 
-Used by ``train.py`` and ``bench/bench_grounding_quality.py``. The cache key covers the dataset
+Used by ``train.py`` and ``bench/checks/bench_grounding_quality.py``. The cache key covers the dataset
 file, the encoder, the IDF file and the source of every ``grounding`` module, so a change to the
 features or the lexicon recomputes instead of reusing stale numbers. Texts are encoded in large
 batches across examples (two passes: the first only records which texts the analysis needs).

@@ -19,7 +19,7 @@ Steps (seeded; 20-30 minutes on one busy core, most of it MiniLM; features are c
    default threshold is the one (a multiple of 0.05) that maximises the mean balanced accuracy of
    the calibrated out-of-fold scores over the training datasets.
 6. Print held-out results (HaluEval, CLIMATE-FEVER eval, FaithDial eval, synthetic eval) and
-   leave-one-dataset-out results. The bench (``bench/bench_grounding_quality.py``) measures the
+   leave-one-dataset-out results. The bench (``bench/checks/bench_grounding_quality.py``) measures the
    shipped model through ``grounding.check`` itself.
 
 Training data: synthetic.train (SciFact train abstracts + docs-corpus train files),

@@ -11,7 +11,7 @@ the weakest claim of an ungrounded answer picked by a first model, sign-constrai
 Platt scaling of 5-fold out-of-fold scores (folds grouped by source), then on top the answer-length
 adjustment of :mod:`grounding.crossencoder.check` with the quantiles of the out-of-fold scores of grounded answers'
 claims, and the default threshold that maximises the mean balanced accuracy of the adjusted out-of-fold
-answer scores. Held-out results on every evaluation set are printed; ``bench/bench_grounding_quality.py``
+answer scores. Held-out results on every evaluation set are printed; ``bench/checks/bench_grounding_quality.py``
 measures the shipped file through the checker itself.
 """
 

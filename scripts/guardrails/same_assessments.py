@@ -36,7 +36,7 @@ def texts(bench_text: str) -> list[str]:
 
 
 def dump(tree: Path, target: Path) -> None:
-    sys.path[:0] = [str(tree), str(tree / "bench")]
+    sys.path[:0] = [str(tree), str(tree / "bench" / "checks"), str(tree / "bench")]  # bench/checks/ since 2026-12-02
     from bench_guardrails import policies, two_k_text
 
     from app.core.wiring import build_guard

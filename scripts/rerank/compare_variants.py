@@ -6,7 +6,7 @@ queries (nDCG@10 / Recall@10 / MRR@10 at k = 10, 25, 50).
 
 Needs ``fit_fusion.py``'s cache (``bench/results/fusion_*``; run that script once first): every passage and
 sentence vector comes from it, so this takes a few minutes of feature computation and no model time. Latency
-per variant is ``bench/bench_rerank.py``'s.
+per variant is ``bench/search/bench_rerank.py``'s.
 """
 
 from __future__ import annotations

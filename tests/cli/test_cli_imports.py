@@ -1,7 +1,7 @@
 """Commands import only what they use: ``ragkb --help`` and ``kb list`` load no model, no web framework and
 no parser library; ``ragkb retrieve`` on a PyTorch-built knowledge base embeds the query through ONNX
 Runtime without importing PyTorch. Checked on ``sys.modules`` of a fresh process, not by timing (the
-timings are in ``bench/bench_cli.py`` and docs/benchmarks.md)."""
+timings are in ``bench/search/bench_cli.py`` and docs/benchmarks.md)."""
 
 from __future__ import annotations
 

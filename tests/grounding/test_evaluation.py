@@ -79,6 +79,6 @@ def test_scifact_mini_dense_quality_and_hybrid_beats_it() -> None:
                   chunking=ChunkingConfig(strategy="none"))  # fmt: skip
     results = evaluate(search_types=["SEMANTIC", "HYBRID"], **kwargs)  # type: ignore[arg-type]
     dense, hybrid = results["SEMANTIC"][0], results["HYBRID"][0]
-    # Measured 0.778 / 0.796 (bench/bench_retrieval_quality.py); the floor guards against regressions.
+    # Measured 0.778 / 0.796 (bench/search/bench_retrieval_quality.py); the floor guards against regressions.
     assert dense.ndcg_at_10 >= 0.76
     assert hybrid.ndcg_at_10 > dense.ndcg_at_10

@@ -2,7 +2,7 @@
 
 Every case of ``tests/grounding/cases`` is one test: the verdict is Bedrock's (``detected`` when the
 grounding score is under ``DEFAULT_GROUNDING_THRESHOLD``) and must match the hand-written label.
-The cases are data; ``bench/bench_grounding_adversarial.py`` prints the same results per category.
+The cases are data; ``bench/checks/bench_grounding_adversarial.py`` prints the same results per category.
 The fast tests below check the suite itself (size, coverage, limits, quotes).
 """
 

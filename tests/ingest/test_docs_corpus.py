@@ -2,7 +2,7 @@
 
 Every file either parses to text or is refused with an ``IngestError`` whose reason is one line;
 the files expected to be refused, and why, are listed in ``REFUSED``. Each edge case the corpus
-README names has its own test. Timing is measured by bench/bench_parse.py, not asserted here.
+README names has its own test. Timing is measured by bench/ingestion/bench_parse.py, not asserted here.
 """
 
 from __future__ import annotations

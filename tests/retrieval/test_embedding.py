@@ -222,7 +222,7 @@ def test_minilm_batching_does_not_change_vectors(minilm: SentenceTransformerEmbe
 def test_backend_vectors_agree_with_fp32(
     minilm: SentenceTransformerEmbedder, fixture: str, at_least: float, request: pytest.FixtureRequest
 ) -> None:
-    """bench/bench_retrieval_quality.py measures what matters (nDCG); this catches a broken export or pooling."""
+    """bench/search/bench_retrieval_quality.py measures what matters (nDCG); this catches a broken export or pooling."""
     other: Embedder = request.getfixturevalue(fixture)
     texts = [t for t in TEXTS if t] + [AGE_OF_UNIVERSE, COOKING, " ".join(["universe"] * 400)]
     cosines = (minilm.embed_documents(texts) * other.embed_documents(texts)).sum(axis=1)

@@ -54,7 +54,7 @@ def test_ivf_recall_at_10_against_exact_search() -> None:
     assert store.kind == "ivf"
     queries = _clustered(50, seed=3)
     found = [len(set(_exact_top(vectors, ids, q, 10)) & {i for i, _ in store.search(q, k=10)}) for q in queries]
-    # A toy collection (219 lists of ~14 vectors); bench/bench_index.py measures the real setting.
+    # A toy collection (219 lists of ~14 vectors); bench/search/bench_index.py measures the real setting.
     assert np.mean(found) / 10 >= 0.9
 
 

@@ -9,10 +9,10 @@ by their BM25 term weight (at a reference chunk length), so an unfiltered query 
 ``CANDIDATES_PER_RESULT`` x ``limit`` chunks with the best partial scores are then scored exactly (every
 posting of the words, kept for those chunks only). The scores returned are exact BM25; a chunk is missed
 only when its words' postings put it outside the candidates. The agreement with exact BM25 is measured by
-bench/bench_pgvector.py (share of the exact top 10 / 50) and bench/bench_pgvector_quality.py (SciFact
-nDCG@10). A filtered query reads every posting of its words (exact), then checks the filter on
-the chunks in score order until ``limit`` pass; when the best ``FILTER_CHECKS`` chunks do not give ``limit``
-(a selective filter), it takes the chunks passing the filter first and scores only their postings.
+bench/postgresql/bench_pgvector.py (share of the exact top 10 / 50) and
+bench/postgresql/bench_pgvector_quality.py (SciFact nDCG@10). A filtered query reads every posting of its
+words (exact), then checks the filter on the chunks in score order until ``limit`` pass; when the best
+``FILTER_CHECKS`` chunks do not give ``limit`` (a selective filter), it takes the chunks passing the filter first and scores only their postings.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from psycopg import sql
 
 from retrieval.keywords import query_words, selective_words
 
-# BM25's parameters as FTS5 has them; bench/bench_pgvector_quality.py tries other (k1, b).
+# BM25's parameters as FTS5 has them; bench/postgresql/bench_pgvector_quality.py tries other (k1, b).
 K1, B = 1.2, 0.75
 # Postings read per query word when no filter is given (None: all of them, exact BM25), and how many of the
 # chunks they rank best (per result asked for) are then scored exactly.

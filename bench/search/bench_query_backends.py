@@ -9,7 +9,7 @@ Builds (or reuses, ``--kb-dir``) a knowledge base of the SciFact corpus written 
    and nDCG@10 on the judged queries is compared with querying through ``torch-bf16`` itself;
 3. single-query embedding latency per backend (p50/p99 over the first 200 queries, 3 passes, median).
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_query_backends.py [--full] [--kb-dir /tmp/scifact-bf16]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/search/bench_query_backends.py [--full] [--kb-dir /tmp/scifact-bf16]
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from evaluation.retrieval import build_corpus_kb, load_corpus, load_qrels, load_
 from ingest.chunking import ChunkingConfig
 from retrieval import Embedder, KnowledgeBase
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCIFACT = ROOT.parent / "shared/eval/scifact"
 BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
 

@@ -12,7 +12,7 @@ It also measures the abstention with grounding's relevance check (the v1 checker
 question, the relevance of what the answerer would say if it never abstained, and whether "relevance
 below the default threshold" and "the answerer abstained" agree.
 
-    HF_HUB_OFFLINE=1 python bench/bench_answer_quality.py
+    HF_HUB_OFFLINE=1 python bench/search/bench_answer_quality.py
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from grounding import DEFAULT_RELEVANCE_THRESHOLD, Checker, MiniLMEncoder  # noqa: E402

@@ -1,6 +1,6 @@
 """Retrieval quality on SciFact (train judgements): SEMANTIC vs HYBRID with the real model.
 
-    .venv/bin/python bench/bench_retrieval_quality.py [--full] [--chunking none|default]
+    .venv/bin/python bench/search/bench_retrieval_quality.py [--full] [--chunking none|default]
         [--backends torch,torch-bf16,onnx,onnx-int8]
 
 For each embedding backend, builds one knowledge base from the corpus (mini by default, the full
@@ -22,7 +22,7 @@ from app.settings import Settings
 from evaluation.retrieval import evaluate
 from ingest.chunking import ChunkingConfig
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCIFACT = ROOT.parent / "shared/eval/scifact"
 
 

@@ -1,6 +1,6 @@
 """Latency of :func:`grounding.check` (model loaded, in-process, nothing cached between calls).
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_latency.py [--threads 2] [--runs 60]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/checks/bench_grounding_latency.py [--threads 2] [--runs 60]
         [--passes 3] [--checkers v3 v3-bf16 v2 v2-bf16 v1-torch v1-torch-before v1-onnx]
 
 Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-sentence answer built
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT)]
 
 from app.core.wiring import build_checker  # noqa: E402

@@ -1,6 +1,6 @@
 """Parse + chunk throughput over the real-world docs corpus, by file type.
 
-    .venv/bin/python bench/bench_parse.py [--corpus ../shared/eval/docs-corpus] [--runs 3]
+    .venv/bin/python bench/ingestion/bench_parse.py [--corpus ../shared/eval/docs-corpus] [--runs 3]
 
 Prints a table (files, MB, pages, seconds, MB/s, pages/s, chunks; median of the runs with the
 min-max spread) and writes bench/results/parse.json. Refused files count toward time and MB, since
@@ -20,7 +20,7 @@ from pathlib import Path
 from ingest.chunking import ChunkingConfig
 from ingest.pipeline import iter_documents, process_file
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_once(paths: list[Path]) -> dict[str, dict[str, float]]:

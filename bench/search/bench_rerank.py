@@ -1,7 +1,7 @@
 """Reranking: nDCG@10 without and with a reranker, on SciFact held-out train queries and on the sample
 documents, and the reranker's latency per query at k = 10, 25, 50.
 
-    HF_HUB_OFFLINE=1 nice .venv/bin/python bench/bench_rerank.py [--reranker fusion|crossencoder]
+    HF_HUB_OFFLINE=1 nice .venv/bin/python bench/search/bench_rerank.py [--reranker fusion|crossencoder]
         [--depths 10,25,50] [--timed-queries 10] [--quality-depths 10,25,50] [--latency-only]
         [--variants passage,s8,v1] [--embedder onnx|torch]
 
@@ -10,7 +10,7 @@ documents, and the reranker's latency per query at k = 10, 25, 50.
   ``qrels/train_mini.tsv`` — none of which ``scripts/rerank/fit_fusion.py`` fits on. The first stage and every
   vector are shared with that script's cache (``bench/results/fusion_*``): run it first.
 * **Sample documents** (``data/sample``: Markdown, HTML, PDF, DOCX, CSV, XLSX, text; default chunking): the 20
-  answerable questions of ``bench/bench_answer_quality.py``; a chunk is relevant when it holds the phrase the
+  answerable questions of ``bench/search/bench_answer_quality.py``; a chunk is relevant when it holds the phrase the
   answer must contain.
 
 For each depth k the first k hits are reranked and the rest keep their search order. Quality is computed
@@ -41,8 +41,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "bench"), str(ROOT / "scripts/rerank")]
+ROOT = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench" / "search"), str(ROOT / "scripts/rerank")]
 
 from bench_answer_quality import ANSWERABLE  # noqa: E402
 from compare_variants import VARIANTS  # noqa: E402

@@ -1,6 +1,6 @@
 """SciFact nDCG@10 on the PostgreSQL backend against the embedded store, on the same vectors.
 
-    .venv/bin/python bench/bench_pgvector_quality.py [--full] [--backend torch] [--database-url ...]
+    .venv/bin/python bench/postgresql/bench_pgvector_quality.py [--full] [--backend torch] [--database-url ...]
 
 Builds the embedded knowledge base from the corpus (mini by default, the full 5,183 abstracts with
 ``--full``), moves it into PostgreSQL with ``ragkb kb export``'s code (vectors included, so both stores search
@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from app.core.wiring import build_embedder  # noqa: E402

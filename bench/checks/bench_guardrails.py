@@ -1,7 +1,7 @@
 """Latency of applying a guardrail with every policy beyond grounding to a 2,000-character text (in-process,
 models loaded, the topic vectors cached as in the service).
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_guardrails.py [--workers 2] [--runs 60] [--compare REV]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/checks/bench_guardrails.py [--workers 2] [--runs 60] [--compare REV]
 
 The guardrail has 31 PII types and 2 regexes (ANONYMIZE), 20 custom words and the profanity list, 3 denied
 topics with 5 examples each, and the content filters ragkb has (all at HIGH). The text is a ~2k-character
@@ -31,7 +31,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT)]
 
 from app.core.guardrails.vectors import OnnxSentenceVectors  # noqa: E402
@@ -131,7 +131,9 @@ def compare(revision: str, *, rounds: int, runs: int) -> None:
         for _ in range(rounds):
             for label, tree in (("before", old_tree), ("after", ROOT)):
                 loads.append(os.getloadavg()[0])
-                command = [sys.executable, str(tree / "bench" / "bench_guardrails.py"), "--runs", str(runs)]
+                places = (tree / "bench" / "checks", tree / "bench")  # bench/checks/ since 2026-12-02
+                folder = next(p for p in places if (p / "bench_guardrails.py").exists())
+                command = [sys.executable, str(folder / "bench_guardrails.py"), "--runs", str(runs)]
                 subprocess.run(command, check=True, capture_output=True, cwd=tree)
                 report = json.loads((tree / "bench" / "results" / "guardrails.json").read_text())
                 figures[label].append(report["results"])

@@ -1,6 +1,6 @@
 """Embedding backends side by side: document throughput, single-query latency, agreement with fp32.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_embedding.py [--docs 300] [--passes 3]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/search/bench_embedding.py [--docs 300] [--passes 3]
         [--backends torch torch-bf16 onnx onnx-int8]
 
 Documents: the first ``--docs`` SciFact abstracts (title + text, ~200 word pieces each, like a
@@ -26,7 +26,7 @@ from synthetic_vectors import SCIFACT
 from app.core.wiring import build_embedder
 from app.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def main() -> None:

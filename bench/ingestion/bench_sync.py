@@ -1,6 +1,6 @@
 """Sync throughput with the real model, next to a plain encode + FAISS loop on the same chunks.
 
-    .venv/bin/python bench/bench_sync.py [--dataset scifact docs-corpus | --folder DIR]
+    .venv/bin/python bench/ingestion/bench_sync.py [--dataset scifact docs-corpus | --folder DIR]
         [--scifact-docs 1000] [--runs 3] [--backend torch-bf16] [--workers 1] [--omp-wait-policy PASSIVE]
 
 Each run syncs the folder into a fresh knowledge base (parse, chunk, embed with ``--backend``,
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 # worker is a spawned process that imports this script as its main module, and importing PyTorch there
 # cost seconds of CPU per sync that a `ragkb sync` worker does not pay (its main module is the light CLI).
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def scifact_folder(target: Path, n: int) -> Path:

@@ -1,12 +1,12 @@
 """Retrieve latency at 10k / 100k / 1M chunks: in-process and over HTTP, with the server's RSS.
 
-    .venv/bin/python bench/bench_query.py [--sizes 10000 100000 1000000] [--queries 200] [--passes 3]
+    .venv/bin/python bench/search/bench_query.py [--sizes 10000 100000 1000000] [--queries 200] [--passes 3]
         [--backend torch-bf16] [--no-http]
 
 Per size, a knowledge base is written straight into a ragkb home (catalog, FTS5 keyword index,
 FAISS index chosen by size, as a sync would leave them). **The index part is synthetic**: chunk
 texts are 120-word windows of real SciFact abstracts (so FTS5 has real postings), and vectors are
-clustered around real MiniLM vectors of SciFact abstracts (``bench/synthetic_vectors.py``), not the
+clustered around real MiniLM vectors of SciFact abstracts (``bench/search/synthetic_vectors.py``), not the
 texts' own embeddings. Queries are real SciFact claims embedded on every call with the chosen
 backend, as a user's query is, so latency includes query embedding.
 
@@ -42,7 +42,7 @@ from retrieval.home import Home
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.store.catalog import NewChunk
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FILTER = {"greaterThanOrEquals": {"key": "year", "value": 2020}}
 CASES: dict[str, dict[str, Any]] = {
     "SEMANTIC": {"search_type": "SEMANTIC"},

@@ -10,8 +10,8 @@ on load. With ``--server``, the same commands are then timed again while a ``rag
 the home (started by this script, which waits until it is ready and stops it at the end): those rows
 are answered by the server (app/cli/remote.py), the others in-process.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_cli.py --runs 5
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_cli.py --runs 3 --commands retrieve check --server
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/search/bench_cli.py --runs 5
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/search/bench_cli.py --runs 3 --commands retrieve check --server
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 HEAVY = ("torch", "sentence_transformers", "transformers", "fastapi", "uvicorn", "onnxruntime", "faiss", "pypdf")
 COMMANDS = {
     "--help": ["--help"],

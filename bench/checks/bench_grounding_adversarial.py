@@ -1,6 +1,6 @@
 """Accuracy of the grounding check on the hand-written adversarial suite, per category.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_adversarial.py [--checker v2|v1] [--threads 2]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/checks/bench_grounding_adversarial.py [--checker v2|v1] [--threads 2]
         [--threshold T] [--json results.json | --json -]
 
 Runs every case of ``tests/grounding/cases`` (relation swaps, changed numbers/units/dates,
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT)]
 
 from grounding import FilterConfig, GroundingChecker, GroundingPolicy, assess  # noqa: E402

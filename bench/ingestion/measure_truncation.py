@@ -8,7 +8,7 @@ and prints, per source, how many exceed 256 (the model card's default) and 512 (
 
 With ``--speed N`` it also embeds N full 200-token SciFact chunks at batch 32 and reports chunks per second.
 
-Run: ``HF_HUB_OFFLINE=1 .venv/bin/python bench/measure_truncation.py [--shared ../shared] [--speed 512]``
+Run: ``HF_HUB_OFFLINE=1 .venv/bin/python bench/ingestion/measure_truncation.py [--shared ../shared] [--speed 512]``
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def _csv_markdown(path: Path) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[2] / "shared")
+    parser.add_argument("--shared", type=Path, default=Path(__file__).resolve().parents[3] / "shared")
     parser.add_argument("--speed", type=int, default=0, help="embed this many SciFact chunks and time it")
     args = parser.parse_args()
 

@@ -1,6 +1,6 @@
 """Grounding quality on held-out data: v3 (hybrid), v2 (cross-encoder), v1 (features) and a word-overlap baseline.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_quality.py [--pack-dev 200] [--threads 2]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/checks/bench_grounding_quality.py [--pack-dev 200] [--threads 2]
 
 Datasets (built by ``scripts/grounding/*.py`` into /tmp/ragkb-grounding/data when absent):
 
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding")]
 
 from convert import OUT, SHARED, read_jsonl, write_jsonl  # noqa: E402

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCIFACT = ROOT.parent / "shared/eval/scifact"
 CACHE = ROOT / "bench/results/scifact_base_vectors.npy"
 BASE = 2000

@@ -1,6 +1,7 @@
 """Ingestion throughput on the PostgreSQL backend with 1 and 2 ``ragkb worker`` processes.
 
-    .venv/bin/python bench/bench_pgvector_ingest.py [--docs 600] [--workers 1 2] [--embedder sentence-transformers]
+    .venv/bin/python bench/postgresql/bench_pgvector_ingest.py [--docs 600] [--workers 1 2]
+        [--embedder sentence-transformers]
         [--backend torch-bf16] [--database-url postgresql://...]
 
 ``--docs`` SciFact abstracts (one text file each) are split evenly over as many knowledge bases as there are
@@ -22,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from app.core.wiring import build_embedder  # noqa: E402

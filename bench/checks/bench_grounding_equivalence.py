@@ -1,9 +1,9 @@
 """Does the fast v1 path score like the old one? Scores, relevance and balanced accuracy on real eval pairs.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_grounding_equivalence.py [--per-set 150] [--threads 2]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/checks/bench_grounding_equivalence.py [--per-set 150] [--threads 2]
 
 The first ``--per-set`` pairs of HaluEval (one-turn QA, right and hallucinated answers alternate) and of the
-FaithDial eval split, read with the loaders ``bench/bench_grounding_quality.py`` builds its files from
+FaithDial eval split, read with the loaders ``bench/checks/bench_grounding_quality.py`` builds its files from
 (``scripts/grounding/convert.py``, from ``../shared/eval``), each checked by v1 as it is (padding-free MiniLM
 layers, one BLAS thread for the features) and by v1 as it was (Hugging Face forward pass in padded batches of 8).
 Prints per set the largest score difference, the labels that flip and the balanced accuracy of each at v1's
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding")]
 
 from convert import SHARED, faithdial, halueval  # noqa: E402

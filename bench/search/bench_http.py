@@ -1,6 +1,6 @@
 """Retrieve over HTTP (``ragkb serve``, 8 concurrent clients) next to in-process ``kb.retrieve``.
 
-    .venv/bin/python bench/bench_http.py [--embedder hash] [--docs 1000] [--queries 400] [--clients 8]
+    .venv/bin/python bench/search/bench_http.py [--embedder hash] [--docs 1000] [--queries 400] [--clients 8]
 
 Builds a knowledge base of SciFact abstracts (~2 chunks each, so ~2k chunks for 1000 documents)
 through the API itself (a LOCAL_FOLDER data source and an ingestion job) on a ``ragkb serve``
@@ -29,13 +29,15 @@ from typing import Any
 
 import httpx
 import numpy as np
-from bench_sync import scifact_folder
 
-from app.core.wiring import build_embedder, open_knowledge_base
-from app.settings import Settings
-from retrieval.home import Home
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
 
-ROOT = Path(__file__).resolve().parents[1]
+from app.core.wiring import build_embedder, open_knowledge_base  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from bench.ingestion.bench_sync import scifact_folder  # noqa: E402
+from retrieval.home import Home  # noqa: E402
+
 SCIFACT = ROOT.parent / "shared/eval/scifact"
 
 

@@ -1,6 +1,6 @@
 """Document-embedding variants against the plain loop's PyTorch fp32, in one process: speed and cosine.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_embed_variants.py [--chunks 120] [--passes 2] [--threads 1]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/ingestion/bench_embed_variants.py [--chunks 120] [--passes 2] [--threads 1]
 
 The chunks are what ``ragkb sync`` makes of the first 1,000 SciFact abstracts (hash embedder, default
 chunking), ``--chunks`` of them drawn at random (seed 0). Each variant embeds them ``--passes`` times,
@@ -149,7 +149,7 @@ def main() -> None:
                      "wall_ratio": base_wall / w, "cos_min": low, "cos_mean": mean})  # fmt: skip
         print(f"{name:26} {args.chunks / c:12.1f} {base_cpu / c:8.2f} {args.chunks / w:9.1f} {base_wall / w:8.2f} "
               f"{low:9.6f} {mean:9.6f}")  # fmt: skip
-    out = Path(__file__).resolve().parent / "results" / f"embed_variants_t{args.threads}.json"
+    out = Path(__file__).resolve().parents[1] / "results" / f"embed_variants_t{args.threads}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"chunks": args.chunks, "threads": args.threads, "load": load, "rows": rows}, indent=2))
 

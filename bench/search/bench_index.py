@@ -1,8 +1,8 @@
 """FAISS alone: exact (flat) vs IVF search latency and IVF recall@10, by collection size.
 
-    .venv/bin/python bench/bench_index.py [--sizes 10000 20000 50000 100000 1000000] [--queries 300]
+    .venv/bin/python bench/search/bench_index.py [--sizes 10000 20000 50000 100000 1000000] [--queries 300]
 
-Vectors are synthetic, clustered around real MiniLM vectors (``bench/synthetic_vectors.py``);
+Vectors are synthetic, clustered around real MiniLM vectors (``bench/search/synthetic_vectors.py``);
 queries are real SciFact claims embedded with PyTorch fp32. For each size: exact search latency
 (p50/p99 over single-query calls), then the IVF index ragkb builds past ``EXACT_LIMIT``
 (``4 sqrt(n)`` lists) at several ``nprobe`` values, with recall@10 against exact search, plain and
@@ -26,7 +26,7 @@ from synthetic_vectors import CACHE, SCIFACT, clustered_vectors
 
 from retrieval.store import faiss_index
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 K = 10
 
 

@@ -1,0 +1,1 @@
+"""The grounding check (quality, latency, adversarial suite, equivalence) and the guardrail policies."""

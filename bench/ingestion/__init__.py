@@ -1,0 +1,1 @@
+"""Ingestion: parsing, syncs against a plain embedding loop, embedding variants, and peers (LlamaIndex, Haystack)."""
