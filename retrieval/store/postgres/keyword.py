@@ -12,7 +12,8 @@ only when its words' postings put it outside the candidates. The agreement with 
 bench/postgresql/bench_pgvector.py (share of the exact top 10 / 50) and
 bench/postgresql/bench_pgvector_quality.py (SciFact nDCG@10). A filtered query reads every posting of its
 words (exact), then checks the filter on the chunks in score order until ``limit`` pass; when the best
-``FILTER_CHECKS`` chunks do not give ``limit`` (a selective filter), it takes the chunks passing the filter first and scores only their postings.
+``FILTER_CHECKS`` chunks do not give ``limit`` (a selective filter), it takes the chunks passing the filter
+first and scores only their postings.
 """
 
 from __future__ import annotations
