@@ -10,8 +10,8 @@ import typer
 
 from app.cli.context import current_run
 from app.cli.terminal import err
+from app.core.jobs.worker import Worker
 from app.core.wiring import build_job_queue
-from app.core.worker import Worker
 
 
 def worker(

@@ -17,8 +17,8 @@ from app.core.errors import DataSourceNotFound, InvalidDataSource, JobConflict, 
 from app.core.evaluation_jobs import EvaluationRunner
 from app.core.guardrails.store import GuardrailStore
 from app.core.jobs import JobRunner
+from app.core.jobs.queued import QueuedJobs
 from app.core.keys import Principal
-from app.core.queued_jobs import QueuedJobs
 from app.core.sessions import SessionStore
 from app.core.tags import TagStore
 from app.core.wiring import (

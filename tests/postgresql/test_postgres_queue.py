@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from app.core.jobs.worker import Worker
 from app.core.services import Services
-from app.core.worker import Worker
 from app.settings import Settings
 from ingest.chunking import ChunkingConfig
 from retrieval import Database, IngestionJob, JobAlreadyQueued, JobQueue, PostgresKnowledgeBase, PostgresRegistry

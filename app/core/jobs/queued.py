@@ -1,5 +1,5 @@
 """Ingestion jobs when knowledge bases live in PostgreSQL: queued in the database for ``ragkb worker``
-processes (``app/core/worker.py``) instead of run in this process. The same methods as
+processes (``app/core/jobs/worker.py``) instead of run in this process. The same methods as
 :class:`~app.core.jobs.JobRunner`, so the HTTP routes and the CLI use either without knowing which.
 """
 
