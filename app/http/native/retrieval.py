@@ -11,10 +11,9 @@ from app.core.views import outcome_view
 from app.http.deps import NativePrincipal, ServicesDep
 from app.http.native.params import KbPath
 from app.http.native.schemas.grounding import GroundingCheckResponse
-from app.http.native.schemas.resources import (
-    ERROR_RESPONSES,
+from app.http.native.schemas.resources import ERROR_RESPONSES, ErrorResponse
+from app.http.native.schemas.retrieval import (
     Citation,
-    ErrorResponse,
     RetrievalResult,
     RetrieveAndGenerateRequest,
     RetrieveAndGenerateResponse,
