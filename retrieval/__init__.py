@@ -36,12 +36,12 @@ from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, KnowledgeBase
 from retrieval.rerank import OverlapReranker, Reranker, rerank
 from retrieval.rerank.fusion import FusionReranker
 from retrieval.stamps import new_id, utc_now
-from retrieval.store.catalog import DocumentSummary
 from retrieval.store.keyword_index import KeywordIndex
 from retrieval.store.postgres.database import Database
 from retrieval.store.postgres.knowledge_base import PostgresKnowledgeBase
 from retrieval.store.postgres.queue import Claim, JobAlreadyQueued, JobQueue
 from retrieval.store.postgres.registry import PostgresRegistry
+from retrieval.store.rows import DocumentSummary
 from retrieval.store.sqlite import open_database
 from retrieval.store.vectors import FaissStore, InMemoryStore, VectorStore
 from retrieval.sync import FolderSource, SyncBusy, SyncError, fail_interrupted_jobs, sync_folder

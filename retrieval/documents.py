@@ -11,7 +11,7 @@ import numpy as np
 
 from ingest.metadata import plain_values
 from ingest.types import Chunk, MetadataAttribute
-from retrieval.store.catalog import ChunkRecord, NewChunk
+from retrieval.store.rows import ChunkRecord, NewChunk
 from retrieval.types import Hit
 
 CHUNK_ID_KEY = "x-amz-bedrock-kb-chunk-id"

@@ -28,13 +28,14 @@ from ingest.chunking import ChunkingConfig
 from ingest.metadata import plain_values
 from ingest.types import MetadataAttribute
 from retrieval.documents import DocumentWrite, hit_of, new_chunk
-from retrieval.embedding import Embedder, pieces_that_fit, prepare_for_embedding
-from retrieval.embedding.query import canonical_name, may_query
-from retrieval.errors import CorruptStore, InvalidQuery, ModelMismatch, RetrievalError
+from retrieval.embedding import Embedder, embed_whole, prepare_for_embedding
+from retrieval.embedding.query import check_recorded_embedder
+from retrieval.errors import CorruptStore, InvalidQuery, RetrievalError
 from retrieval.filters import Filter
-from retrieval.store.catalog import Catalog, NewChunk, StoredDocument
+from retrieval.store.catalog import Catalog
 from retrieval.store.keyword_index import KeywordIndex
 from retrieval.store.metadata_index import MetadataIndex
+from retrieval.store.rows import NewChunk, StoredDocument
 from retrieval.store.vectors import FaissStore, VectorStore
 from retrieval.types import DEFAULT_SEARCH_TYPE, Hit, SearchType, SyncReport
 
@@ -294,48 +295,18 @@ class KnowledgeBase:
 
     # -- embedding --------------------------------------------------------------------------
     def embed_texts(self, texts: list[str], *, embedder: Embedder | None = None) -> np.ndarray:
-        """Embed every text whole (with ``embedder``, default the documents' one): texts over the model's
-        window are split at sentence boundaries, each piece embedded, and the normalised mean of the
-        pieces is the text's vector."""
-        embedder = embedder or self.embedder
-        fits = embedder.fits(texts)
-        if all(fits):
-            return embedder.embed_documents(texts)
-        vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
-        short = [i for i, ok in enumerate(fits) if ok]
-        if short:
-            vectors[short] = embedder.embed_documents([texts[i] for i in short])
-        for i, ok in enumerate(fits):
-            if not ok:
-                pieces = embedder.embed_documents(pieces_that_fit(texts[i], embedder))
-                mean = pieces.mean(axis=0)
-                vectors[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
-        return vectors
+        """Embed every text whole with ``embedder`` (default the documents' one): :func:`embed_whole`."""
+        return embed_whole(texts, embedder or self.embedder)
 
     # -- internals --------------------------------------------------------------------------
     def _check_embedder(self) -> None:
+        """Record the embedder on first use; then refuse another (:func:`check_recorded_embedder`)."""
         name, dimension = self.catalog.get_meta("embedder"), self.catalog.get_meta("dimension")
         if name is None:
             self.catalog.set_meta("embedder", self.embedder.name)
             self.catalog.set_meta("dimension", str(self.embedder.dimension))
             name, dimension = self.embedder.name, str(self.embedder.dimension)
-        name = canonical_name(name)
-        backend, colon, _ = name.partition(":")
-        if name != canonical_name(self.embedder.name) or int(dimension or 0) != self.embedder.dimension:
-            hint = (
-                f"set RAGKB_EMBEDDING_BACKEND={backend} and the same model to use it" if colon else "use that embedder"
-            )
-            raise ModelMismatch(
-                f"this knowledge base was built with {name} ({dimension} dimensions); it cannot be read or written "
-                f"with {self.embedder.name}, since vectors from different models or backends do not mix. "
-                f"To fix: {hint}, or re-create the knowledge base to change"
-            )
-        query = self.query_embedder
-        if not may_query(name, query.name) or query.dimension != self.embedder.dimension:
-            raise ModelMismatch(
-                f"this knowledge base was built with {name}; its queries cannot be embedded with {query.name}, "
-                "whose vectors differ beyond the tolerance of equivalent backends (docs/benchmarks.md)"
-            )
+        check_recorded_embedder(name, int(dimension or 0), documents=self.embedder, queries=self.query_embedder)
 
     def _load_index(self) -> VectorStore:
         self._generation = self.catalog.generation()

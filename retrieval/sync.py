@@ -45,7 +45,7 @@ from retrieval.folders import (
 from retrieval.knowledge_base import KnowledgeBase, KnowledgeBaseBusy
 from retrieval.parent_watch import exit_with_parent
 from retrieval.stamps import utc_now
-from retrieval.store.catalog import DocumentRow
+from retrieval.store.rows import DocumentRow
 from retrieval.types import FileFailure, IngestionJob, JobStatus, SyncReport
 
 Progress = Callable[[int, int], None]

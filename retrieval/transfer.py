@@ -22,7 +22,7 @@ import numpy as np
 from retrieval.errors import RetrievalError
 from retrieval.home import KnowledgeBaseInfo
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.store.catalog import NewChunk, StoredDocument
+from retrieval.store.rows import NewChunk, StoredDocument
 from retrieval.types import DataSource
 
 FORMAT = "ragkb-knowledge-base"

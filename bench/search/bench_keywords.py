@@ -40,8 +40,9 @@ import numpy as np
 from synthetic_vectors import SCIFACT, scifact_texts
 
 from retrieval.knowledge_base import reciprocal_rank_fusion
-from retrieval.store.catalog import Catalog, NewChunk
+from retrieval.store.catalog import Catalog
 from retrieval.store.keyword_index import or_query
+from retrieval.store.rows import NewChunk
 
 ROOT = Path(__file__).resolve().parents[2]
 Hits = list[tuple[int, float]]

@@ -40,7 +40,7 @@ from ingest.chunking import ChunkingConfig
 from retrieval.filters import parse_filter
 from retrieval.home import Home
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.store.catalog import NewChunk
+from retrieval.store.rows import NewChunk
 
 ROOT = Path(__file__).resolve().parents[2]
 FILTER = {"greaterThanOrEquals": {"key": "year", "value": 2020}}

@@ -296,6 +296,24 @@ def _position_limit(model: Any) -> int:
     return limit
 
 
+def embed_whole(texts: list[str], embedder: Embedder) -> FloatArray:
+    """Embed every text whole: texts over the model's window are split at sentence boundaries
+    (:func:`pieces_that_fit`), each piece embedded, and the normalised mean of the pieces is the text's vector."""
+    fits = embedder.fits(texts)
+    if all(fits):
+        return embedder.embed_documents(texts)
+    vectors = np.empty((len(texts), embedder.dimension), dtype=np.float32)
+    short = [i for i, ok in enumerate(fits) if ok]
+    if short:
+        vectors[short] = embedder.embed_documents([texts[i] for i in short])
+    for i, ok in enumerate(fits):
+        if not ok:
+            pieces = embedder.embed_documents(pieces_that_fit(texts[i], embedder))
+            mean = pieces.mean(axis=0)
+            vectors[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return vectors
+
+
 def pieces_that_fit(text: str, embedder: Embedder) -> list[str]:
     """Split ``text`` into consecutive pieces the embedder reads whole (sentences, then words)."""
     units: list[str] = []

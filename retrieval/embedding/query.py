@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Sequence
 
 from retrieval.embedding import Embedder, FloatArray
+from retrieval.errors import ModelMismatch
 
 BACKEND_FAMILIES = {"torch": "fp32", "torch-bf16": "fp32", "onnx": "fp32", "onnx-int8": "onnx-int8"}
 # Embedder names recorded before backends were named ("sentence-transformers:<model>" was PyTorch fp32).
@@ -92,3 +93,22 @@ class DeferredEmbedder:
 
     def fits(self, texts: Sequence[str]) -> list[bool]:
         return self.load().fits(texts)
+
+
+def check_recorded_embedder(recorded: str, dimension: int, *, documents: Embedder, queries: Embedder) -> None:
+    """Refuse to open a knowledge base whose vectors ``recorded`` (name, ``dimension``) wrote with
+    ``documents`` unless it is the same embedder, or to query it with ``queries`` unless :func:`may_query`."""
+    name = canonical_name(recorded)
+    backend, colon, _ = name.partition(":")
+    if name != canonical_name(documents.name) or dimension != documents.dimension:
+        hint = f"set RAGKB_EMBEDDING_BACKEND={backend} and the same model to use it" if colon else "use that embedder"
+        raise ModelMismatch(
+            f"this knowledge base was built with {name} ({dimension} dimensions); it cannot be read or written "
+            f"with {documents.name}, since vectors from different models or backends do not mix. "
+            f"To fix: {hint}, or re-create the knowledge base to change"
+        )
+    if not may_query(name, queries.name) or queries.dimension != documents.dimension:
+        raise ModelMismatch(
+            f"this knowledge base was built with {name}; its queries cannot be embedded with {queries.name}, "
+            "whose vectors differ beyond the tolerance of equivalent backends (docs/benchmarks.md)"
+        )

@@ -16,7 +16,6 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ import numpy as np
 
 from retrieval.keywords import or_expression, query_words, selective_words
 from retrieval.store.ingestion import IngestionTables
+from retrieval.store.rows import ChunkRecord, DocumentRow, DocumentSummary, NewChunk, StoredDocument
 from retrieval.store.sqlite import Connection, open_database
 
 _SCHEMA = """
@@ -48,71 +48,6 @@ CREATE TABLE IF NOT EXISTS ingestion_jobs (
     id TEXT PRIMARY KEY, data_source_id TEXT NOT NULL, status TEXT NOT NULL, started_at TEXT NOT NULL,
     updated_at TEXT NOT NULL, statistics TEXT NOT NULL, failures TEXT NOT NULL, description TEXT);
 """
-
-
-@dataclass(frozen=True)
-class DocumentRow:
-    id: int
-    data_source_id: str
-    uri: str
-    content_hash: str
-    metadata_hash: str
-    embed_metadata_hash: str
-    size: int
-    mtime_ns: int
-
-
-@dataclass(frozen=True)
-class DocumentSummary:
-    """What listing a data source's documents shows: its uri, size, last update, metadata, chunks."""
-
-    uri: str
-    data_source_id: str
-    size: int
-    updated_at: str
-    metadata: dict[str, Any]
-    chunk_count: int  # searchable chunks
-
-
-@dataclass(frozen=True)
-class ChunkRecord:
-    """A chunk as stored: what ``KnowledgeBase.retrieve`` returns for each hit."""
-
-    id: int
-    document_id: int
-    chunk_id: str
-    text: str
-    location: dict[str, Any]
-    metadata: dict[str, Any]
-    parent_id: str | None
-
-
-@dataclass(frozen=True)
-class NewChunk:
-    """A chunk ready to write: JSON-ready location/metadata and its vector (``None`` for parents)."""
-
-    chunk_id: str
-    index: int
-    text: str
-    token_count: int
-    location: dict[str, Any]
-    metadata: dict[str, Any]
-    parent_id: str | None
-    searchable: bool
-    vector: np.ndarray | None
-
-
-@dataclass(frozen=True)
-class StoredDocument:
-    """A document row as exported and imported (``ragkb kb export``/``import``)."""
-
-    data_source_id: str
-    uri: str
-    hashes: tuple[str, str, str]  # content, sidecar, embedded-metadata
-    size: int
-    mtime_ns: int
-    metadata: dict[str, Any]
-    updated_at: str
 
 
 class Catalog(IngestionTables):

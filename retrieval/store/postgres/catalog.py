@@ -20,9 +20,9 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from retrieval.knowledge_base import KnowledgeBaseBusy
-from retrieval.store.catalog import ChunkRecord, DocumentRow, DocumentSummary, NewChunk, StoredDocument
 from retrieval.store.postgres import keyword
 from retrieval.store.postgres.database import Database
+from retrieval.store.rows import ChunkRecord, DocumentRow, DocumentSummary, NewChunk, StoredDocument
 from retrieval.types import DataSource, IngestionJob, JobStatus
 
 _CHUNK_COLUMNS = "id, document_id, chunk_id, text, location, metadata, parent_id"
