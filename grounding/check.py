@@ -39,8 +39,8 @@ class Analysis:
     relevance: npt.NDArray[np.float32] | None  # None when there are no claims
 
     def matrix(self) -> npt.NDArray[np.float32]:
-        """The claims' feature rows, ``(n_claims, n_features)``."""
-        return np.stack([f.values for f in self.features]) if self.features else np.zeros((0, 0), dtype=np.float32)
+        """The claims' v1 feature rows (:data:`~grounding.features.V1_FEATURES`), ``(n_claims, n_features)``."""
+        return np.stack([f.v1_values for f in self.features]) if self.features else np.zeros((0, 0), dtype=np.float32)
 
 
 class Checker:

@@ -30,6 +30,11 @@ the answer (all of it, except for a short answer read with its query).
                     pairs two names the sources never pair (a relation swap)
 ``anchor_far``      the same, where not even two neighbouring units of one source hold the pair
 ==================  ==========================================================================
+
+v1's model reads these (:data:`FEATURE_NAMES`, also read by v3) and ``order_flip`` of :mod:`grounding.ordered`
+(:data:`V1_FEATURES`): ``negation_flip`` against the stretch of the source the claim kept, so a claim that
+drops a source sentence's negated clause ("CRP increased IL-8." from "CRP increased IL-8 and did not inhibit
+IL-6.") is not a flip.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ from grounding.lexical import (
     weighted_coverage,
     words,
 )
+from grounding.ordered import candidate_units, order_features
 from grounding.types import Flag
 
 FEATURE_NAMES = (
@@ -69,6 +75,9 @@ FEATURE_NAMES = (
     "new_name", "new_number", "negation_flip", "antonym",
     "anchor_apart", "anchor_far",
 )  # fmt: skip
+# v1's model: the shared features and the ordered-containment negation check (see the module docstring).
+V1_EXTRA = ("order_flip",)
+V1_FEATURES = (*FEATURE_NAMES, *V1_EXTRA)
 LOW_SIMILARITY = 0.6
 # Words that point back to an earlier sentence: a unit holding one also holds the previous unit's anchors.
 _PRONOUNS = frozenset(
@@ -182,6 +191,20 @@ class SourceFacts:
                 far += near.isdisjoint(second)
         return apart / len(pairs), far / len(pairs)
 
+    def ordered(self, focus: str, lexicon: Lexicon) -> tuple[float, float, float, float]:
+        """:data:`~grounding.ordered.ORDER_FEATURES` of a claim's ``focus`` against its best source units."""
+        by_word, _, source_of, _ = self._unit_index
+        units = self.units if self.units is not None else tuple(source_units(self.sources))
+
+        def weight(stem_: str) -> float:
+            return lexicon.idf.get(stem_, lexicon.default_idf)
+
+        def same_source(first: int, second: int) -> bool:
+            return source_of[first] == source_of[second]
+
+        picked = candidate_units(focus, by_word, weight)
+        return order_features(focus, [u.text for u in units], picked, same_source=same_source, weight=weight)
+
     def new_names(self, names_: set[str]) -> list[str]:
         """The names (capitalised words) found nowhere in the sources."""
         return [n for n in names_ if n not in self.words and stem(n) not in self.stems]
@@ -194,13 +217,20 @@ class SourceFacts:
 
 @dataclass(frozen=True)
 class ClaimFeatures:
-    """Feature values (in :data:`FEATURE_NAMES` order), the best unit and the reasons to doubt."""
+    """Feature values (in :data:`FEATURE_NAMES` order) and v1's extra ones (:data:`V1_EXTRA`), the best unit and
+    the reasons to doubt."""
 
     values: npt.NDArray[np.float32]
     best: int  # position in the candidate list
     similarity: float  # cosine of the claim and the best unit
     flags: tuple[Flag, ...]
     opposes: bool  # the best unit matches the claim but says the opposite
+    extra: npt.NDArray[np.float32] = field(default_factory=lambda: np.zeros(len(V1_EXTRA), dtype=np.float32))
+
+    @property
+    def v1_values(self) -> npt.NDArray[np.float32]:
+        """The :data:`V1_FEATURES` row."""
+        return np.concatenate([self.values, self.extra])
 
 
 def claim_features(
@@ -275,7 +305,10 @@ def claim_features(
         flags.append("no_evidence")
     same_topic = precisions[best] >= 0.6 and cosines[best] >= 0.5
     opposes = same_topic and (flip or antonym or bool(new_numbers and numbers(best_unit.text)) or bool(new_names))
-    return ClaimFeatures(values=values, best=best, similarity=cosines[best], flags=tuple(flags), opposes=opposes)
+    extra = np.array([facts.ordered(focus, lexicon)[3]], dtype=np.float32)  # order_flip
+    return ClaimFeatures(
+        values=values, best=best, similarity=cosines[best], flags=tuple(flags), opposes=opposes, extra=extra
+    )
 
 
 def name_runs(text: str) -> list[list[str]]:

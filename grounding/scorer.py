@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from grounding.errors import GroundingError
-from grounding.features import FEATURE_NAMES, Lexicon
+from grounding.features import V1_FEATURES, Lexicon
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -108,7 +108,7 @@ def load_models(directory: Path = DATA_DIR) -> Models:
     from grounding.relevance import RELEVANCE_FEATURES
 
     grounding_file = directory / "grounding_model.json"
-    grounding = LogisticModel.from_file(grounding_file, expected=FEATURE_NAMES)
+    grounding = LogisticModel.from_file(grounding_file, expected=V1_FEATURES)
     faithful = json.loads(grounding_file.read_text(encoding="utf-8")).get("faithful", [])
     return Models(
         grounding=grounding,

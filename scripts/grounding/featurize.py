@@ -31,7 +31,8 @@ from grounding.relevance import RELEVANCE_FEATURES  # noqa: E402
 
 CACHE = Path("/tmp/ragkb-grounding/features")
 GROUNDING_DIR = Path(__file__).resolve().parents[2] / "grounding"
-# The modules whose code decides the features (policy, scorer and types do not).
+# The modules whose code decides the features (policy, scorer and types do not). ``ordered`` is left out on
+# purpose: its columns are lexical and recomputed by ``order_stage.py`` (its own cache) on every load.
 _NO_RELEVANCE = np.full(len(RELEVANCE_FEATURES), np.nan, np.float32)  # an answer without claims
 ANALYSIS_MODULES = ("check", "claims", "encoder", "evidence", "features", "lexical", "relevance")
 
@@ -121,10 +122,12 @@ def featurize(
     path: Path, *, encoder: TextEncoder, lexicon: Lexicon, chunk: int = 400, quiet: bool = False
 ) -> Featurized:
     """Features of every example in ``path`` (cached under /tmp/ragkb-grounding/features)."""
+    from order_stage import refresh_extra  # imports this module
+
     cached = CACHE / f"{path.stem}.{cache_key(path, encoder)}.pkl"
     if cached.exists():
         with cached.open("rb") as handle:
-            return pickle.load(handle)  # our own file, written below
+            return refresh_extra(pickle.load(handle), path, lexicon)  # our own file, written below
     examples = read_jsonl(path)
     groups: dict[tuple[str, ...], list[int]] = {}
     for index, example in enumerate(examples):
@@ -162,7 +165,7 @@ def featurize(
     CACHE.mkdir(parents=True, exist_ok=True)
     with cached.open("wb") as handle:
         pickle.dump(featurized, handle)
-    return featurized
+    return refresh_extra(featurized, path, lexicon)
 
 
 def _items(examples: list[Example], indices: list[int]) -> list[tuple[str, str]]:

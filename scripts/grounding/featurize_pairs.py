@@ -34,7 +34,7 @@ from grounding.evidence import source_units  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
 CACHE = Path("/tmp/ragkb-grounding/features")
-MODULES = ("claims", "cross_check", "evidence", "lexical", "windows")
+MODULES = ("claims", "crossencoder/check", "evidence", "lexical", "crossencoder/windows")  # moved 2026-12-02
 
 
 class _Recorder:

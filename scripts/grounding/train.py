@@ -45,7 +45,7 @@ from convert import OUT, SHARED, bucket, convert_all, read_jsonl, write_splits  
 from featurize import Featurized, concat, featurize  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, f1, roc_auc  # noqa: E402
 
-from grounding.features import FEATURE_NAMES  # noqa: E402
+from grounding.features import V1_FEATURES as FEATURE_NAMES  # noqa: E402
 from grounding.lexical import content_stems  # noqa: E402
 from grounding.scorer import weakest_for_length  # noqa: E402
 
@@ -147,6 +147,7 @@ SIGNS = {
     "align_low": -1, "lex_source": 1, "lex_evidence": 1, "new_name": -1, "new_number": -1, "negation_flip": -1,
     "antonym": -1, "rel_cos": 1, "rel_cover": 1, "rel_names": 1, "rel_type": 1, "rel_lex": 1, "rel_content": 1,
     "ce_support": 1, "ce_contradiction": -1, "anchor_apart": -1, "anchor_far": -1,
+    "order_kept": 1, "order_extra": -1, "order_dropped": -1, "order_flip": -1,
 }  # fmt: skip
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from grounding import Checker, HashEncoder
 from grounding.evidence import source_units
-from grounding.features import FEATURE_NAMES, SourceFacts
+from grounding.features import FEATURE_NAMES, V1_FEATURES, SourceFacts
 from grounding.lexical import claim_numbers
 
 CAPITALS = "London is the capital of the UK. Tokyo is the capital of Japan."
@@ -85,5 +85,5 @@ def test_the_checker_puts_them_in_the_feature_rows() -> None:
         [CAPITALS], [("What is the capital of Japan?", "Japan's capital is London.")]
     )
     row = analysis.matrix()[0]
-    assert row.shape == (len(FEATURE_NAMES),)
+    assert row.shape == (len(V1_FEATURES),)  # the shared features first, then v1's extra ones
     assert np.allclose(row[[FEATURE_NAMES.index("anchor_apart"), FEATURE_NAMES.index("anchor_far")]], [1.0, 0.0])

@@ -1,0 +1,59 @@
+"""Ordered containment (``grounding.ordered``): what a claim kept of a source sentence, in order, and dropped."""
+
+from __future__ import annotations
+
+import pytest
+
+from grounding.evidence import source_units
+from grounding.features import V1_FEATURES, SourceFacts
+from grounding.ordered import ORDER_FEATURES, matched
+from grounding.scorer import load_lexicon
+
+CRP = (
+    "Also, CRP alone increased secretion of IL-8, IL-6, and tumor necrosis factor from HMDMs and did not inhibit "
+    "LPS-induced secretion of these cytokines. The trial enrolled 120 patients in Oslo."
+)
+
+
+def ordered(source: str, claim: str) -> dict[str, float]:
+    facts = SourceFacts.of([source], source_units([source]))
+    return dict(zip(ORDER_FEATURES, facts.ordered(claim, load_lexicon()), strict=True))
+
+
+def test_matched_is_a_longest_common_subsequence() -> None:
+    ours, theirs = matched(list("abcde"), list("xaybzdq"))
+    assert len(ours) == 3 and [list("abcde")[i] for i in ours] == [list("xaybzdq")[j] for j in theirs]
+    assert matched([], ["a"]) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("claim", "expected"),
+    [
+        # Words deleted, order kept: all of it kept, nothing added, no negation lost or flipped.
+        (
+            "Also, CRP alone increased secretion of IL-8, IL-6.",
+            {"order_kept": 1.0, "order_extra": 0.0, "order_dropped": 0.0, "order_flip": 0.0},
+        ),
+        # The negation of the kept stretch removed: dropped and flipped.
+        ("CRP alone inhibited LPS-induced secretion of these cytokines.", {"order_dropped": 1.0, "order_flip": 1.0}),
+        # A negation added to a stretch that has none.
+        ("CRP alone did not increase secretion of IL-8.", {"order_flip": 1.0}),
+    ],
+)
+def test_compressions_negations_and_flips(claim: str, expected: dict[str, float]) -> None:
+    got = ordered(CRP, claim)
+    assert {name: got[name] for name in expected} == expected
+
+
+def test_a_replaced_name_breaks_the_sequence_and_is_content() -> None:
+    got = ordered(CRP, "The trial enrolled 120 patients in Bergen.")
+    assert got["order_kept"] < 0.9 and got["order_extra"] == 1.0
+    assert ordered(CRP, "The trial enrolled 120 patients in Oslo.")["order_kept"] == 1.0
+
+
+def test_a_claim_with_no_word_of_the_source_keeps_nothing() -> None:
+    assert ordered(CRP, "Penguins migrate south.")["order_kept"] == 0.0
+
+
+def test_order_flip_is_the_last_v1_feature() -> None:
+    assert V1_FEATURES[-1] == "order_flip"
