@@ -1,7 +1,7 @@
 """Should the claim splitter cut long sentences further? Today's cuts against also cutting before
 ", and" / ", or" / ", which" / ", who" / ", although" / ", though", with the shipped v1 model.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/compare_splitters.py [--sets long_answers.eval ...]
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/compare_splitters.py [--sets long_answers.eval ...]
 
 Prints, per evaluation set and splitter: claims per answer, AUROC and balanced accuracy at the
 default threshold and, for ``long_answers``, per answer length the share of faithful answers flagged
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
+sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
 
 import featurize  # noqa: E402
 from convert import OUT  # noqa: E402

@@ -1,6 +1,6 @@
 """Two v1 model files on the same cached features: every set of ``bench/checks/bench_grounding_quality.py``, v1 only.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/compare_v1.py OLD.json [NEW.json] [--threads 1]
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/compare_v1.py OLD.json [NEW.json] [--threads 1]
 
 ``OLD.json`` may have been fitted on fewer features (e.g. ``git show HEAD~1:grounding/data/grounding_model.json``,
 the 16 shared features without ``order_flip``): it reads the first columns of the rows. Each model at its own
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
+sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
 
 from convert import OUT, read_jsonl  # noqa: E402
 from featurize import featurize  # noqa: E402
