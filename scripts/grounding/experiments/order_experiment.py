@@ -1,7 +1,8 @@
 """Does :mod:`grounding.ordered` help? v1 refitted with and without the ordered-containment features, chosen on
 training data only.
 
-    PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/order_experiment.py [--claims OLD/claims.py --modules OLD/]
+    PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/order_experiment.py \
+        [--claims OLD/claims.py --modules OLD/]
 
 Reuses ``featurize.py``'s cached MiniLM features (``--modules``: the ``grounding/`` folder of the code version
 they were computed with, e.g. a ``git show`` of it) and :mod:`order_stage` for the new columns, so no example is
