@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from psycopg import sql
 from synthetic_vectors import SCIFACT, clustered_vectors, scifact_texts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,6 +48,8 @@ from retrieval.filters import parse_filter  # noqa: E402
 from retrieval.store.postgres import keyword as pg_keyword  # noqa: E402
 from retrieval.store.postgres import knowledge_base as pg_kb  # noqa: E402
 
+COPY_BATCH = 100_000
+SOURCE = json.dumps({"source": "bench"})
 FILTERS: dict[str, dict[str, Any] | None] = {
     "none": None,
     "year>=2020 (20 %)": {"greaterThanOrEquals": {"key": "year", "value": 2020}},
@@ -56,15 +59,20 @@ FILTERS: dict[str, dict[str, Any] | None] = {
 }  # fmt: skip
 
 
-def load(database: Database, size: int) -> tuple[PostgresKnowledgeBase, np.ndarray, list[dict[str, Any]], float]:
-    """A knowledge base of ``size`` chunks; returns it, the vectors, the metadata and the HNSW build seconds."""
+def load(database: Database, size: int, *, reuse: bool, work_mem: str) -> tuple[PostgresKnowledgeBase, float | None]:
+    """A knowledge base of ``size`` chunks (the one a previous ``--load-only`` run left when ``reuse``); returns
+    it and the HNSW build seconds (None when reused: that run printed them)."""
     embedder = SentenceTransformerEmbedder()
-    info = PostgresRegistry(database).create("bench", chunking=ChunkingConfig(), embedder=embedder.name)
-    kb = PostgresKnowledgeBase(database=database, kb_id=info.id, embedder=embedder, chunking=ChunkingConfig())
+    registry = PostgresRegistry(database)
+    if reuse:
+        found = [info for info in registry.list() if info.name == "bench"]
+        if found:
+            return open_kb(database, found[0].id, embedder), None
+    info = registry.create("bench", chunking=ChunkingConfig(), embedder=embedder.name)
+    kb = open_kb(database, info.id, embedder)
     texts = scifact_texts()
     vectors = clustered_vectors(size, seed=0)
-    buckets = np.random.default_rng(1).integers(0, 100, size)  # independent of the year
-    metadata = [{"year": 2000 + i % 25, "bucket": int(buckets[i])} for i in range(size)]
+    metadata = bench_metadata(size)
     with database.connection() as conn:
         conn.execute("DROP INDEX chunks_embedding")  # built once after loading: faster than row by row
         conn.execute("DROP INDEX keyword_postings_by_impact")  # the same for the keyword postings
@@ -75,19 +83,22 @@ def load(database: Database, size: int) -> tuple[PostgresKnowledgeBase, np.ndarr
             (info.id,),
         ).fetchone()[0]
         copy_start = time.perf_counter()
-        with (
-            conn.cursor() as cursor,
-            cursor.copy(
-                "COPY chunks (kb_id, document_id, chunk_id, idx, text, token_count, location, metadata, searchable, "
-                "embedding) FROM STDIN"
-            ) as copy,
-        ):
-            for i in range(size):
-                vector = "[" + ",".join(f"{x:.6f}" for x in vectors[i]) + "]"
-                copy.write_row((info.id, document, f"c{i}", i, texts[i % len(texts)], 150,
-                                json.dumps({"source": "bench"}), json.dumps(metadata[i]), True, vector))  # fmt: skip
+        for first in range(0, size, COPY_BATCH):  # one COPY per batch: the postings trigger's tables stay small
+            with (
+                conn.cursor() as cursor,
+                cursor.copy(
+                    "COPY chunks (kb_id, document_id, chunk_id, idx, text, token_count, location, metadata, "
+                    "searchable, embedding) FROM STDIN"
+                ) as copy,
+            ):
+                for i in range(first, min(first + COPY_BATCH, size)):
+                    vector = "[" + ",".join(f"{x:.6f}" for x in vectors[i]) + "]"
+                    text, meta = texts[i % len(texts)], json.dumps(metadata[i])
+                    copy.write_row((info.id, document, f"c{i}", i, text, 150, SOURCE, meta, True, vector))
+            print(f"  {min(first + COPY_BATCH, size)} chunks copied, {time.perf_counter() - copy_start:.0f} s, "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
         copy_s = time.perf_counter() - copy_start
-        conn.execute("SET maintenance_work_mem = '1GB'")
+        conn.execute(sql.SQL("SET maintenance_work_mem = {}").format(sql.Literal(work_mem)))
         start = time.perf_counter()
         conn.execute(
             "CREATE INDEX keyword_postings_by_impact ON keyword_postings "
@@ -103,7 +114,17 @@ def load(database: Database, size: int) -> tuple[PostgresKnowledgeBase, np.ndarr
             "WITH (m = 16, ef_construction = 64)"
         )
         build_s = time.perf_counter() - start
-    return kb, vectors, metadata, build_s
+    print(f"HNSW build {build_s:.1f} s (maintenance_work_mem {work_mem})", flush=True)
+    return kb, build_s
+
+
+def open_kb(database: Database, kb_id: str, embedder: SentenceTransformerEmbedder) -> PostgresKnowledgeBase:
+    return PostgresKnowledgeBase(database=database, kb_id=kb_id, embedder=embedder, chunking=ChunkingConfig())
+
+
+def bench_metadata(size: int) -> list[dict[str, Any]]:
+    buckets = np.random.default_rng(1).integers(0, 100, size)  # independent of the year
+    return [{"year": 2000 + i % 25, "bucket": int(buckets[i])} for i in range(size)]
 
 
 def exact_top(vectors: np.ndarray, mask: np.ndarray, query: np.ndarray, k: int) -> set[int]:
@@ -217,7 +238,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--ef", type=int, nargs="+", default=[40, 100])
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", help="a database to use (kept afterwards); default: a throw-away cluster")
+    parser.add_argument("--load-only", action="store_true", help="load (into --database-url) and stop")
+    parser.add_argument("--reuse", action="store_true", help="query the knowledge base a --load-only run left")
+    parser.add_argument("--maintenance-work-mem", default="1GB", help="for the index builds (HNSW: fit the graph)")
     args = parser.parse_args()
     cluster = None
     url = args.database_url
@@ -230,15 +254,20 @@ def main() -> None:
         cluster = PostgresCluster(bin_dir)
         url = cluster.new_database()
     try:
-        database = Database(url)
-        kb, vectors, metadata, build_s = load(database, args.size)
-        print(f"{args.size} chunks loaded; HNSW build {build_s:.1f} s; load average {os.getloadavg()}", flush=True)
+        start = time.perf_counter()
+        database = Database(url)  # applies any missing migration (on a reused database: timed here)
+        print(f"database opened (migrations) in {time.perf_counter() - start:.1f} s", flush=True)
+        kb, build_s = load(database, args.size, reuse=args.reuse, work_mem=args.maintenance_work_mem)
+        print(f"{args.size} chunks loaded; load average {os.getloadavg()}", flush=True)
+        if args.load_only:
+            return
+        vectors, metadata = clustered_vectors(args.size, seed=0), bench_metadata(args.size)
         server = None if cluster is None else cluster.root / "data"
         with (SCIFACT / "queries.jsonl").open(encoding="utf-8") as handle:
             queries = [json.loads(line)["text"] for line, _ in zip(handle, range(args.queries), strict=False)]
         report = {"size": args.size, "queries": len(queries), "hnsw_build_s": build_s,
                   "by_ef_search": {ef: run(kb, vectors, metadata, queries, ef, server) for ef in args.ef}}  # fmt: skip
-        out = ROOT / "bench/results/pgvector.json"
+        out = ROOT / f"bench/results/pgvector_{args.size}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2))
         database.close()
