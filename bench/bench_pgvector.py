@@ -2,7 +2,7 @@
 search, with and without metadata filters.
 
     .venv/bin/python bench/bench_pgvector.py [--size 100000] [--queries 100] [--ef 40 100]
-        [--database-url postgresql://...]
+        [--database-url postgresql://... [--load-only | --reuse]] [--maintenance-work-mem 1GB]
 
 Without ``--database-url`` a throw-away cluster is started (Debian's PostgreSQL + pgvector 0.8,
 ``scripts/ci/install_postgres.sh``). A knowledge base of ``--size`` chunks is loaded with COPY (texts: 120-word
@@ -19,7 +19,16 @@ sides, fusion). The keyword side's CPU time per call (this process + the cluster
 is printed too, and, unfiltered, its agreement with exact BM25 (every posting read): the share of the exact
 top 10 / top 50 that the best postings per word also return (compared by score: repeated texts tie), and
 the share of HYBRID's top 10 (with the exact keyword side) that the default HYBRID returns.
-Writes bench/results/pgvector.json.
+
+Before/after in the same run: filtered, each side is also timed as before migration 5 (``*_before``: the exact
+filter expression alone, no metadata index, no exact path first) and ``keyword_same_as_before`` is the share of
+queries whose keyword results are identical; unfiltered, ``keyword_rescore_postings`` times the keyword side
+with its candidates rescored from the words' postings (before) instead of their own tsvectors.
+One line gives the issue's target: SEMANTIC ``retrieve`` in process including the query embedding by ONNX
+Runtime (as the service embeds queries), p50 and recall@10.
+
+A million chunks take long to load: ``--load-only --database-url URL`` loads and keeps them, ``--reuse`` then
+queries them (any number of times). Writes bench/results/pgvector_<size>.json.
 """
 
 from __future__ import annotations
@@ -47,6 +56,7 @@ from retrieval import Database, PostgresKnowledgeBase, PostgresRegistry, Sentenc
 from retrieval.filters import parse_filter  # noqa: E402
 from retrieval.store.postgres import keyword as pg_keyword  # noqa: E402
 from retrieval.store.postgres import knowledge_base as pg_kb  # noqa: E402
+from retrieval.store.postgres.filters import SqlFilter, filter_sql  # noqa: E402
 
 COPY_BATCH = 100_000
 SOURCE = json.dumps({"source": "bench"})
@@ -76,6 +86,7 @@ def load(database: Database, size: int, *, reuse: bool, work_mem: str) -> tuple[
     with database.connection() as conn:
         conn.execute("DROP INDEX chunks_embedding")  # built once after loading: faster than row by row
         conn.execute("DROP INDEX keyword_postings_by_impact")  # the same for the keyword postings
+        conn.execute("DROP INDEX chunks_metadata")  # and for the metadata
         document = conn.execute(
             "INSERT INTO documents (kb_id, data_source_id, uri, content_hash, metadata_hash, embed_metadata_hash, "
             "size, mtime_ns, metadata, updated_at) VALUES (%s, 'BENCH', 'bench', '', '', '', 0, 0, '{}', '') "
@@ -106,6 +117,9 @@ def load(database: Database, size: int, *, reuse: bool, work_mem: str) -> tuple[
         )
         print(f"COPY of {size} chunks (keyword postings written by its trigger) {copy_s:.1f} s, then the postings "
               f"index {time.perf_counter() - start:.1f} s", flush=True)  # fmt: skip
+        start = time.perf_counter()
+        conn.execute("CREATE INDEX chunks_metadata ON chunks USING gin (metadata jsonb_path_ops)")
+        print(f"metadata index {time.perf_counter() - start:.1f} s", flush=True)
         # Index-only scans of the postings skip the heap once VACUUM (autovacuum, in service) marks its pages.
         conn.execute("VACUUM ANALYZE chunks, keyword_postings")
         start = time.perf_counter()
@@ -125,6 +139,40 @@ def open_kb(database: Database, kb_id: str, embedder: SentenceTransformerEmbedde
 def bench_metadata(size: int) -> list[dict[str, Any]]:
     buckets = np.random.default_rng(1).integers(0, 100, size)  # independent of the year
     return [{"year": 2000 + i % 25, "bucket": int(buckets[i])} for i in range(size)]
+
+
+def semantic_in_process(kb: PostgresKnowledgeBase, vectors: np.ndarray, queries: list[str], server: Path | None,
+                        ef: int) -> dict[str, float]:  # fmt: skip
+    """The issue's target as the service runs it: SEMANTIC ``retrieve`` (k 10, no filter) including the query
+    embedding by ONNX Runtime fp32 (the service's query embedder, app.core.wiring.build_query_embedder);
+    recall@10 against exact search for the ONNX query vector."""
+    from app.core.wiring import build_query_embedder
+    from app.settings import Settings
+
+    onnx = build_query_embedder(Settings(home=ROOT / "bench/results/home"), prepare=True)
+    assert onnx is not None, "the service would embed queries with PyTorch here"
+    pg_kb.EF_SEARCH = ef
+    kb.query_embedder = onnx
+    try:
+        kb.retrieve(queries[0], k=10, search_type="SEMANTIC")  # warm-up (session, pool)
+        wall: list[float] = []
+        cpu: list[float] = []
+        recalls = []
+        for query in queries:
+            with timed(wall, cpu, server):
+                hits = kb.retrieve(query, k=10, search_type="SEMANTIC")
+            want = exact_top(vectors, np.ones(len(vectors), dtype=bool), onnx.embed_query(query), 10)
+            recalls.append(len({int(hit.chunk_id[1:]) for hit in hits} & want) / 10)
+    finally:
+        kb.query_embedder = kb.embedder
+    result = {"p50_ms": float(np.percentile(wall, 50)), "p99_ms": float(np.percentile(wall, 99)),
+              "cpu_ms": float(np.mean(cpu)), "recall@10": float(np.mean(recalls)),
+              "load_average": os.getloadavg()[0]}  # fmt: skip
+    print(f"SEMANTIC retrieve in process incl. ONNX query embedding, {len(vectors)} chunks, ef_search {ef}: "
+          f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, CPU {result['cpu_ms']:.1f} ms/call, "
+          f"recall@10 {result['recall@10']:.3f} (target: p50 <= 15 ms, recall@10 >= 0.95); "
+          f"load average {result['load_average']:.1f}", flush=True)  # fmt: skip
+    return result
 
 
 def exact_top(vectors: np.ndarray, mask: np.ndarray, query: np.ndarray, k: int) -> set[int]:
@@ -149,16 +197,30 @@ def run(kb: PostgresKnowledgeBase, vectors: np.ndarray, metadata: list[dict[str,
         flt = None if filter_json is None else parse_filter(filter_json)
         mask = np.array([flt is None or flt.matches(m) for m in metadata])
         allowed = kb._allowed_ids(flt)
-        recalls, returned = [], []
-        times: dict[str, list[float]] = {"dense": [], "keyword": [], "keyword_exact": [], "hybrid": []}
-        cpu: dict[str, list[float]] = {"keyword": [], "keyword_exact": []}
+        # Before migration 5: the exact expression alone (no containment test, so no index), no exact path first.
+        before = None if flt is None else SqlFilter(filter_sql(flt), indexed=False)
+        recalls, returned, same_as_before = [], [], []
+        times: dict[str, list[float]] = {"dense": [], "dense_before": [], "keyword": [], "keyword_before": [],
+                                         "keyword_rescore_postings": [], "keyword_exact": [], "hybrid": []}  # fmt: skip
+        cpu: dict[str, list[float]] = {"dense": [], "keyword": [], "keyword_before": [], "keyword_rescore_postings": [],
+                                       "keyword_exact": []}  # fmt: skip
         overlap10, overlap50, hybrid_overlap = [], [], []
         kb._dense_hits(query_vectors[:1], k=10, allowed=allowed)  # warm-up
         for query, vector in zip(queries, query_vectors, strict=True):
-            with timed(times["dense"]):
+            with timed(times["dense"], cpu["dense"], server):
                 hits = kb._dense_hits(vector[None], k=10, allowed=allowed)[0]
             with timed(times["keyword"], cpu["keyword"], server):  # HYBRID's keyword side (depth 50)
                 best = kb._keyword_hits(query, limit=50, allowed=allowed)
+            if before is not None:
+                with timed(times["dense_before"]):
+                    kb._dense_hits(vector[None], k=10, allowed=before)
+                with timed(times["keyword_before"], cpu["keyword_before"], server):
+                    same_as_before.append(kb._keyword_hits(query, limit=50, allowed=before) == best)
+            else:  # the candidates rescored from the words' postings (before) instead of their tsvectors
+                pg_keyword.RESCORE = pg_keyword.RESCORE_FROM_POSTINGS
+                with timed(times["keyword_rescore_postings"], cpu["keyword_rescore_postings"], server):
+                    same_as_before.append(kb._keyword_hits(query, limit=50, allowed=allowed) == best)
+                pg_keyword.RESCORE = pg_keyword.SCORE_CHUNKS
             if flt is None:  # every posting read: exact BM25, what the best postings per word approximate
                 pg_keyword.POSTINGS_PER_WORD, per_word = None, pg_keyword.POSTINGS_PER_WORD
                 with timed(times["keyword_exact"], cpu["keyword_exact"], server):
@@ -182,6 +244,7 @@ def run(kb: PostgresKnowledgeBase, vectors: np.ndarray, metadata: list[dict[str,
             "passing_rows": int(mask.sum()),
             "recall@10": float(np.mean(recalls)),
             "mean_returned": float(np.mean(returned)),
+            "keyword_same_as_before": float(np.mean(same_as_before)),
         }
         if overlap10:
             results[name] |= {"keyword_overlap@10": float(np.mean(overlap10)),
@@ -265,7 +328,8 @@ def main() -> None:
         server = None if cluster is None else cluster.root / "data"
         with (SCIFACT / "queries.jsonl").open(encoding="utf-8") as handle:
             queries = [json.loads(line)["text"] for line, _ in zip(handle, range(args.queries), strict=False)]
-        report = {"size": args.size, "queries": len(queries), "hnsw_build_s": build_s,
+        semantic = semantic_in_process(kb, vectors, queries, server, args.ef[-1])
+        report = {"size": args.size, "queries": len(queries), "hnsw_build_s": build_s, "semantic_onnx": semantic,
                   "by_ef_search": {ef: run(kb, vectors, metadata, queries, ef, server) for ef in args.ef}}  # fmt: skip
         out = ROOT / f"bench/results/pgvector_{args.size}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
