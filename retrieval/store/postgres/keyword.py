@@ -51,7 +51,9 @@ _BEST = sql.SQL(
 # chunks are scored.
 SCORE_CHUNKS = sql.SQL(
     _WORDS + "SELECT c.id, " + _SCORE.format(tf="cardinality(u.positions)", words="c.words") + " AS s "
-    "FROM chunks c CROSS JOIN LATERAL unnest(c.keywords) u JOIN w ON w.lexeme = u.lexeme "
+    # Only the query's lexemes are unnested: setweight marks them 'A', ts_filter keeps them (in C, per chunk).
+    "FROM chunks c CROSS JOIN LATERAL unnest(ts_filter(setweight(c.keywords, 'A', %(lexemes)s::text[]), '{{a}}')) u "
+    "JOIN w ON w.lexeme = u.lexeme "
     "WHERE c.kb_id = %(kb)s AND c.id = ANY({ids}) GROUP BY c.id ORDER BY s DESC, c.id LIMIT %(limit)s"
 )
 # The same from every posting of the words, kept for the candidates only (before the above: its cost grows

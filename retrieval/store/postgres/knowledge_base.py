@@ -31,9 +31,10 @@ from retrieval.embedding import Embedder
 from retrieval.errors import ModelMismatch
 from retrieval.filters import Filter
 from retrieval.knowledge_base import KnowledgeBase, KnowledgeBaseBusy
+from retrieval.store.postgres import filters
 from retrieval.store.postgres.catalog import PostgresCatalog
 from retrieval.store.postgres.database import DIMENSION, Database
-from retrieval.store.postgres.filters import SqlFilter, compile_filter, few_passing, passing_ids
+from retrieval.store.postgres.filters import SqlFilter, compile_filter, few_passing
 from retrieval.types import SyncReport
 
 # HNSW candidate list per query (recall vs latency; docs/deployment.md has the measurements).
@@ -132,13 +133,14 @@ class PostgresKnowledgeBase(KnowledgeBase):
         where = sql.SQL("kb_id = {} AND searchable AND embedding IS NOT NULL AND {}").format(
             sql.Literal(self.kb_id), sql.SQL("TRUE") if allowed is None else allowed.condition
         )
-        among = sql.SQL("SELECT id, embedding <=> %s AS d FROM chunks WHERE kb_id = {} AND id = ANY({}) "
-                        "AND embedding IS NOT NULL ORDER BY d LIMIT %s")  # fmt: skip
         graph = sql.SQL("SELECT id, embedding <=> %s AS d FROM chunks WHERE {} ORDER BY embedding <=> %s LIMIT %s")
         exact = sql.SQL(
-            "WITH passing AS MATERIALIZED (SELECT id, embedding FROM chunks WHERE {}) "
-            "SELECT id, embedding <=> %s AS d FROM passing ORDER BY d LIMIT %s"
+            "WITH passing AS MATERIALIZED (SELECT id, embedding FROM chunks WHERE {} LIMIT {}) "
+            "SELECT id, embedding <=> %s AS d, (SELECT count(*) FROM passing) FROM passing ORDER BY d LIMIT %s"
         )
+        # The rows an indexed filter passes, found on the metadata index, searched exactly when few (the count
+        # tells): one pass over them, no graph walk through thousands of rejected neighbours.
+        few = None if allowed is None or not allowed.indexed or filters.FEW_PASSING <= 0 else filters.FEW_PASSING
         results: list[list[tuple[int, float]]] = []
         with self.database.connection() as conn, conn.transaction():
             conn.execute(
@@ -146,16 +148,15 @@ class PostgresKnowledgeBase(KnowledgeBase):
                 "set_config('hnsw.ef_search', %s, true)",
                 (str(max(EF_SEARCH, k)),),
             )
-            few = None if allowed is None else few_passing(conn, self.kb_id, allowed)
             for vector in np.asarray(vectors, dtype=np.float32):
-                if few is not None:  # the index found the few chunks passing the filter: search them exactly
-                    exact_few = among.format(sql.Literal(self.kb_id), passing_ids(few))
-                    rows = conn.execute(exact_few, (vector, k)).fetchall()
-                    results.append([(int(i), 1.0 - float(d)) for i, d in rows])
-                    continue
+                if few is not None:
+                    rows = conn.execute(exact.format(where, sql.Literal(few + 1)), (vector, k)).fetchall()
+                    if not rows or rows[0][2] <= few:
+                        results.append([(int(i), 1.0 - float(d)) for i, d, _ in rows])
+                        continue
                 rows = conn.execute(graph.format(where), (vector, vector, k)).fetchall()
                 if len(rows) < k and allowed is not None:  # the filter leaves few rows: search them exactly
-                    rows = conn.execute(exact.format(where), (vector, k)).fetchall()
+                    rows = [row[:2] for row in conn.execute(exact.format(where, sql.SQL("ALL")), (vector, k))]
                 # relaxed_order may return the graph's rows slightly out of order: sort by distance.
                 results.append([(int(i), 1.0 - float(d)) for i, d in sorted(rows, key=lambda row: row[1])])
         return results
