@@ -31,7 +31,7 @@ def _load(conn: psycopg.Connection, rows: dict[str, dict[str, Any]]) -> None:
         cursor.executemany("INSERT INTO docs VALUES (%s, %s)", [(name, Jsonb(m)) for name, m in rows.items()])
 
 
-def _sql_matching(conn: psycopg.Connection, filter_json: dict[str, Any]) -> set[str]:
+def _sql_matching(conn: psycopg.Connection, filter_json: dict[str, Any], *, plan: bool = False) -> set[str]:
     """The rows ``filter_sql`` passes, after checking that ``compile_filter`` (read through the GIN index when
     it narrows) passes the same."""
     parsed = parse_filter(filter_json)
@@ -41,11 +41,11 @@ def _sql_matching(conn: psycopg.Connection, filter_json: dict[str, Any]) -> set[
     assert compiled.indexed == (containment_sql(parsed) is not None)
     with conn.transaction():
         conn.execute("SET LOCAL enable_seqscan = off")  # 300 rows: the planner would rather scan them
-        if compiled.indexed:
-            plan = " ".join(
+        if compiled.indexed and plan:
+            explained = " ".join(
                 row[0] for row in conn.execute(psycopg.sql.SQL("EXPLAIN ") + query.format(compiled.condition))
             )
-            assert "docs_metadata" in plan, plan
+            assert "docs_metadata" in explained, explained
         assert {row[0] for row in conn.execute(query.format(compiled.condition))} == exact, filter_json
     return exact
 
@@ -53,7 +53,7 @@ def _sql_matching(conn: psycopg.Connection, filter_json: dict[str, Any]) -> set[
 @pytest.mark.parametrize(("filter_json", "expected"), CASES)
 def test_every_operator_in_sql(conn: psycopg.Connection, filter_json: dict[str, Any], expected: set[str]) -> None:
     _load(conn, DOCS)
-    assert _sql_matching(conn, filter_json) == expected
+    assert _sql_matching(conn, filter_json, plan=True) == expected
 
 
 _KEYS = ["a", "b", "c", "x-amz-bedrock-kb-data-source-id", "ключ"]
