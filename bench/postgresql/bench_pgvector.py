@@ -2,7 +2,7 @@
 search, with and without metadata filters.
 
     .venv/bin/python bench/postgresql/bench_pgvector.py [--size 100000] [--queries 100] [--ef 40 100]
-        [--database-url postgresql://...]
+        [--database-url postgresql://... [--load-only | --reuse]] [--maintenance-work-mem 1GB]
 
 Without ``--database-url`` a throw-away cluster is started (Debian's PostgreSQL + pgvector 0.8,
 ``scripts/ci/install_postgres.sh``). A knowledge base of ``--size`` chunks is loaded with COPY (texts: 120-word
@@ -19,7 +19,16 @@ sides, fusion). The keyword side's CPU time per call (this process + the cluster
 is printed too, and, unfiltered, its agreement with exact BM25 (every posting read): the share of the exact
 top 10 / top 50 that the best postings per word also return (compared by score: repeated texts tie), and
 the share of HYBRID's top 10 (with the exact keyword side) that the default HYBRID returns.
-Writes bench/results/pgvector.json.
+
+Before/after in the same run: filtered, each side is also timed as before migration 5 (``*_before``: the exact
+filter expression alone, no metadata index, no exact path first) and ``keyword_same_as_before`` is the share of
+queries whose keyword results are identical; unfiltered, ``keyword_rescore_postings`` times the keyword side
+with its candidates rescored from the words' postings (before) instead of their own tsvectors.
+One line gives the issue's target: SEMANTIC ``retrieve`` in process including the query embedding by ONNX
+Runtime (as the service embeds queries), p50 and recall@10.
+
+A million chunks take long to load: ``--load-only --database-url URL`` loads and keeps them, ``--reuse`` then
+queries them (any number of times). Writes bench/results/pgvector_<size>.json.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -46,7 +56,10 @@ from retrieval import Database, PostgresKnowledgeBase, PostgresRegistry, Sentenc
 from retrieval.filters import parse_filter  # noqa: E402
 from retrieval.store.postgres import keyword as pg_keyword  # noqa: E402
 from retrieval.store.postgres import knowledge_base as pg_kb  # noqa: E402
+from retrieval.store.postgres.filters import SqlFilter, filter_sql  # noqa: E402
 
+COPY_BATCH = 100_000
+SOURCE = json.dumps({"source": "bench"})
 FILTERS: dict[str, dict[str, Any] | None] = {
     "none": None,
     "year>=2020 (20 %)": {"greaterThanOrEquals": {"key": "year", "value": 2020}},
@@ -56,18 +69,24 @@ FILTERS: dict[str, dict[str, Any] | None] = {
 }  # fmt: skip
 
 
-def load(database: Database, size: int) -> tuple[PostgresKnowledgeBase, np.ndarray, list[dict[str, Any]], float]:
-    """A knowledge base of ``size`` chunks; returns it, the vectors, the metadata and the HNSW build seconds."""
+def load(database: Database, size: int, *, reuse: bool, work_mem: str) -> tuple[PostgresKnowledgeBase, float | None]:
+    """A knowledge base of ``size`` chunks (the one a previous ``--load-only`` run left when ``reuse``); returns
+    it and the HNSW build seconds (None when reused: that run printed them)."""
     embedder = SentenceTransformerEmbedder()
-    info = PostgresRegistry(database).create("bench", chunking=ChunkingConfig(), embedder=embedder.name)
-    kb = PostgresKnowledgeBase(database=database, kb_id=info.id, embedder=embedder, chunking=ChunkingConfig())
+    registry = PostgresRegistry(database)
+    if reuse:
+        found = [info for info in registry.list() if info.name == "bench"]
+        if found:
+            return open_kb(database, found[0].id, embedder), None
+    info = registry.create("bench", chunking=ChunkingConfig(), embedder=embedder.name)
+    kb = open_kb(database, info.id, embedder)
     texts = scifact_texts()
     vectors = clustered_vectors(size, seed=0)
-    buckets = np.random.default_rng(1).integers(0, 100, size)  # independent of the year
-    metadata = [{"year": 2000 + i % 25, "bucket": int(buckets[i])} for i in range(size)]
+    metadata = bench_metadata(size)
     with database.connection() as conn:
         conn.execute("DROP INDEX chunks_embedding")  # built once after loading: faster than row by row
         conn.execute("DROP INDEX keyword_postings_by_impact")  # the same for the keyword postings
+        conn.execute("DROP INDEX chunks_metadata")  # and for the metadata
         document = conn.execute(
             "INSERT INTO documents (kb_id, data_source_id, uri, content_hash, metadata_hash, embed_metadata_hash, "
             "size, mtime_ns, metadata, updated_at) VALUES (%s, 'BENCH', 'bench', '', '', '', 0, 0, '{}', '') "
@@ -75,19 +94,22 @@ def load(database: Database, size: int) -> tuple[PostgresKnowledgeBase, np.ndarr
             (info.id,),
         ).fetchone()[0]
         copy_start = time.perf_counter()
-        with (
-            conn.cursor() as cursor,
-            cursor.copy(
-                "COPY chunks (kb_id, document_id, chunk_id, idx, text, token_count, location, metadata, searchable, "
-                "embedding) FROM STDIN"
-            ) as copy,
-        ):
-            for i in range(size):
-                vector = "[" + ",".join(f"{x:.6f}" for x in vectors[i]) + "]"
-                copy.write_row((info.id, document, f"c{i}", i, texts[i % len(texts)], 150,
-                                json.dumps({"source": "bench"}), json.dumps(metadata[i]), True, vector))  # fmt: skip
+        for first in range(0, size, COPY_BATCH):  # one COPY per batch: the postings trigger's tables stay small
+            with (
+                conn.cursor() as cursor,
+                cursor.copy(
+                    "COPY chunks (kb_id, document_id, chunk_id, idx, text, token_count, location, metadata, "
+                    "searchable, embedding) FROM STDIN"
+                ) as copy,
+            ):
+                for i in range(first, min(first + COPY_BATCH, size)):
+                    vector = "[" + ",".join(f"{x:.6f}" for x in vectors[i]) + "]"
+                    text, meta = texts[i % len(texts)], json.dumps(metadata[i])
+                    copy.write_row((info.id, document, f"c{i}", i, text, 150, SOURCE, meta, True, vector))
+            print(f"  {min(first + COPY_BATCH, size)} chunks copied, {time.perf_counter() - copy_start:.0f} s, "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)  # fmt: skip
         copy_s = time.perf_counter() - copy_start
-        conn.execute("SET maintenance_work_mem = '1GB'")
+        conn.execute(sql.SQL("SET maintenance_work_mem = {}").format(sql.Literal(work_mem)))
         start = time.perf_counter()
         conn.execute(
             "CREATE INDEX keyword_postings_by_impact ON keyword_postings "
@@ -95,6 +117,9 @@ def load(database: Database, size: int) -> tuple[PostgresKnowledgeBase, np.ndarr
         )
         print(f"COPY of {size} chunks (keyword postings written by its trigger) {copy_s:.1f} s, then the postings "
               f"index {time.perf_counter() - start:.1f} s", flush=True)  # fmt: skip
+        start = time.perf_counter()
+        conn.execute("CREATE INDEX chunks_metadata ON chunks USING gin (metadata jsonb_path_ops)")
+        print(f"metadata index {time.perf_counter() - start:.1f} s", flush=True)
         # Index-only scans of the postings skip the heap once VACUUM (autovacuum, in service) marks its pages.
         conn.execute("VACUUM ANALYZE chunks, keyword_postings")
         start = time.perf_counter()
@@ -103,7 +128,51 @@ def load(database: Database, size: int) -> tuple[PostgresKnowledgeBase, np.ndarr
             "WITH (m = 16, ef_construction = 64)"
         )
         build_s = time.perf_counter() - start
-    return kb, vectors, metadata, build_s
+    print(f"HNSW build {build_s:.1f} s (maintenance_work_mem {work_mem})", flush=True)
+    return kb, build_s
+
+
+def open_kb(database: Database, kb_id: str, embedder: SentenceTransformerEmbedder) -> PostgresKnowledgeBase:
+    return PostgresKnowledgeBase(database=database, kb_id=kb_id, embedder=embedder, chunking=ChunkingConfig())
+
+
+def bench_metadata(size: int) -> list[dict[str, Any]]:
+    buckets = np.random.default_rng(1).integers(0, 100, size)  # independent of the year
+    return [{"year": 2000 + i % 25, "bucket": int(buckets[i])} for i in range(size)]
+
+
+def semantic_in_process(kb: PostgresKnowledgeBase, vectors: np.ndarray, queries: list[str], server: Path | None,
+                        ef: int) -> dict[str, float]:  # fmt: skip
+    """The issue's target as the service runs it: SEMANTIC ``retrieve`` (k 10, no filter) including the query
+    embedding by ONNX Runtime fp32 (the service's query embedder, app.core.wiring.build_query_embedder);
+    recall@10 against exact search for the ONNX query vector."""
+    from app.core.wiring import build_query_embedder
+    from app.settings import Settings
+
+    onnx = build_query_embedder(Settings(home=ROOT / "bench/results/home"), prepare=True)
+    assert onnx is not None, "the service would embed queries with PyTorch here"
+    pg_kb.EF_SEARCH = ef
+    kb.query_embedder = onnx
+    try:
+        kb.retrieve(queries[0], k=10, search_type="SEMANTIC")  # warm-up (session, pool)
+        wall: list[float] = []
+        cpu: list[float] = []
+        recalls = []
+        for query in queries:
+            with timed(wall, cpu, server):
+                hits = kb.retrieve(query, k=10, search_type="SEMANTIC")
+            want = exact_top(vectors, np.ones(len(vectors), dtype=bool), onnx.embed_query(query), 10)
+            recalls.append(len({int(hit.chunk_id[1:]) for hit in hits} & want) / 10)
+    finally:
+        kb.query_embedder = kb.embedder
+    result = {"p50_ms": float(np.percentile(wall, 50)), "p99_ms": float(np.percentile(wall, 99)),
+              "cpu_ms": float(np.mean(cpu)), "recall@10": float(np.mean(recalls)),
+              "load_average": os.getloadavg()[0]}  # fmt: skip
+    print(f"SEMANTIC retrieve in process incl. ONNX query embedding, {len(vectors)} chunks, ef_search {ef}: "
+          f"p50 {result['p50_ms']:.1f} ms, p99 {result['p99_ms']:.1f} ms, CPU {result['cpu_ms']:.1f} ms/call, "
+          f"recall@10 {result['recall@10']:.3f} (target: p50 <= 15 ms, recall@10 >= 0.95); "
+          f"load average {result['load_average']:.1f}", flush=True)  # fmt: skip
+    return result
 
 
 def exact_top(vectors: np.ndarray, mask: np.ndarray, query: np.ndarray, k: int) -> set[int]:
@@ -128,16 +197,34 @@ def run(kb: PostgresKnowledgeBase, vectors: np.ndarray, metadata: list[dict[str,
         flt = None if filter_json is None else parse_filter(filter_json)
         mask = np.array([flt is None or flt.matches(m) for m in metadata])
         allowed = kb._allowed_ids(flt)
-        recalls, returned = [], []
-        times: dict[str, list[float]] = {"dense": [], "keyword": [], "keyword_exact": [], "hybrid": []}
-        cpu: dict[str, list[float]] = {"keyword": [], "keyword_exact": []}
+        # Before migration 5: the exact expression alone (no containment test, so no index), no exact path first.
+        before = None if flt is None else SqlFilter(filter_sql(flt), indexed=False)
+        recalls, returned, same_as_before = [], [], []
+        times: dict[str, list[float]] = {"dense": [], "dense_before": [], "keyword": [], "keyword_before": [],
+                                         "keyword_rescore_postings": [], "keyword_exact": [], "hybrid": []}  # fmt: skip
+        cpu: dict[str, list[float]] = {"dense": [], "keyword": [], "keyword_before": [], "keyword_rescore_postings": [],
+                                       "keyword_exact": []}  # fmt: skip
         overlap10, overlap50, hybrid_overlap = [], [], []
         kb._dense_hits(query_vectors[:1], k=10, allowed=allowed)  # warm-up
-        for query, vector in zip(queries, query_vectors, strict=True):
-            with timed(times["dense"]):
-                hits = kb._dense_hits(vector[None], k=10, allowed=allowed)[0]
-            with timed(times["keyword"], cpu["keyword"], server):  # HYBRID's keyword side (depth 50)
-                best = kb._keyword_hits(query, limit=50, allowed=allowed)
+        for n, (query, vector) in enumerate(zip(queries, query_vectors, strict=True)):
+            # Before and now each go first on every other query: the first reads the pages from the OS cache.
+            for now in (True, False) if n % 2 else (False, True):
+                if now:
+                    with timed(times["dense"], cpu["dense"], server):
+                        hits = kb._dense_hits(vector[None], k=10, allowed=allowed)[0]
+                    with timed(times["keyword"], cpu["keyword"], server):  # HYBRID's keyword side (depth 50)
+                        best = kb._keyword_hits(query, limit=50, allowed=allowed)
+                elif before is not None:
+                    with timed(times["dense_before"]):
+                        kb._dense_hits(vector[None], k=10, allowed=before)
+                    with timed(times["keyword_before"], cpu["keyword_before"], server):
+                        earlier = kb._keyword_hits(query, limit=50, allowed=before)
+                else:  # the candidates rescored from the words' postings (before) instead of their tsvectors
+                    pg_keyword.RESCORE = pg_keyword.RESCORE_FROM_POSTINGS
+                    with timed(times["keyword_rescore_postings"], cpu["keyword_rescore_postings"], server):
+                        earlier = kb._keyword_hits(query, limit=50, allowed=allowed)
+                    pg_keyword.RESCORE = pg_keyword.SCORE_CHUNKS
+            same_as_before.append(earlier == best)
             if flt is None:  # every posting read: exact BM25, what the best postings per word approximate
                 pg_keyword.POSTINGS_PER_WORD, per_word = None, pg_keyword.POSTINGS_PER_WORD
                 with timed(times["keyword_exact"], cpu["keyword_exact"], server):
@@ -161,6 +248,7 @@ def run(kb: PostgresKnowledgeBase, vectors: np.ndarray, metadata: list[dict[str,
             "passing_rows": int(mask.sum()),
             "recall@10": float(np.mean(recalls)),
             "mean_returned": float(np.mean(returned)),
+            "keyword_same_as_before": float(np.mean(same_as_before)),
         }
         if overlap10:
             results[name] |= {"keyword_overlap@10": float(np.mean(overlap10)),
@@ -217,7 +305,10 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--ef", type=int, nargs="+", default=[40, 100])
-    parser.add_argument("--database-url")
+    parser.add_argument("--database-url", help="a database to use (kept afterwards); default: a throw-away cluster")
+    parser.add_argument("--load-only", action="store_true", help="load (into --database-url) and stop")
+    parser.add_argument("--reuse", action="store_true", help="query the knowledge base a --load-only run left")
+    parser.add_argument("--maintenance-work-mem", default="1GB", help="for the index builds (HNSW: fit the graph)")
     args = parser.parse_args()
     cluster = None
     url = args.database_url
@@ -230,15 +321,21 @@ def main() -> None:
         cluster = PostgresCluster(bin_dir)
         url = cluster.new_database()
     try:
-        database = Database(url)
-        kb, vectors, metadata, build_s = load(database, args.size)
-        print(f"{args.size} chunks loaded; HNSW build {build_s:.1f} s; load average {os.getloadavg()}", flush=True)
+        start = time.perf_counter()
+        database = Database(url)  # applies any missing migration (on a reused database: timed here)
+        print(f"database opened (migrations) in {time.perf_counter() - start:.1f} s", flush=True)
+        kb, build_s = load(database, args.size, reuse=args.reuse, work_mem=args.maintenance_work_mem)
+        print(f"{args.size} chunks loaded; load average {os.getloadavg()}", flush=True)
+        if args.load_only:
+            return
+        vectors, metadata = clustered_vectors(args.size, seed=0), bench_metadata(args.size)
         server = None if cluster is None else cluster.root / "data"
         with (SCIFACT / "queries.jsonl").open(encoding="utf-8") as handle:
             queries = [json.loads(line)["text"] for line, _ in zip(handle, range(args.queries), strict=False)]
-        report = {"size": args.size, "queries": len(queries), "hnsw_build_s": build_s,
+        semantic = semantic_in_process(kb, vectors, queries, server, args.ef[-1])
+        report = {"size": args.size, "queries": len(queries), "hnsw_build_s": build_s, "semantic_onnx": semantic,
                   "by_ef_search": {ef: run(kb, vectors, metadata, queries, ef, server) for ef in args.ef}}  # fmt: skip
-        out = ROOT / "bench/results/pgvector.json"
+        out = ROOT / f"bench/results/pgvector_{args.size}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2))
         database.close()

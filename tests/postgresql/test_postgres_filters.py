@@ -1,5 +1,6 @@
 """Metadata filters in SQL (the PostgreSQL backend) give exactly the answers of ``Filter.matches``: every case
-of tests/retrieval/test_filters.py, and a few thousand random filters over random metadata."""
+of tests/retrieval/test_filters.py, and a few thousand random filters over random metadata; the same with the
+containment test the GIN index answers in front (``compile_filter``), read through that index."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from retrieval.filters import parse_filter
-from retrieval.store.postgres.filters import filter_sql
+from retrieval.store.postgres.filters import compile_filter, containment_sql, filter_sql
 from tests.retrieval.test_filters import CASES, DOCS
 
 
@@ -20,6 +21,7 @@ from tests.retrieval.test_filters import CASES, DOCS
 def conn(postgres_cluster: Any) -> Iterator[psycopg.Connection]:
     with psycopg.connect(postgres_cluster.new_database(), autocommit=True) as connection:
         connection.execute("CREATE TABLE docs (name text PRIMARY KEY, metadata jsonb NOT NULL)")
+        connection.execute("CREATE INDEX docs_metadata ON docs USING gin (metadata jsonb_path_ops)")
         yield connection
 
 
@@ -29,15 +31,29 @@ def _load(conn: psycopg.Connection, rows: dict[str, dict[str, Any]]) -> None:
         cursor.executemany("INSERT INTO docs VALUES (%s, %s)", [(name, Jsonb(m)) for name, m in rows.items()])
 
 
-def _sql_matching(conn: psycopg.Connection, filter_json: dict[str, Any]) -> set[str]:
-    where = filter_sql(parse_filter(filter_json))
-    return {row[0] for row in conn.execute(psycopg.sql.SQL("SELECT name FROM docs WHERE {}").format(where))}
+def _sql_matching(conn: psycopg.Connection, filter_json: dict[str, Any], *, plan: bool = False) -> set[str]:
+    """The rows ``filter_sql`` passes, after checking that ``compile_filter`` (read through the GIN index when
+    it narrows) passes the same."""
+    parsed = parse_filter(filter_json)
+    query = psycopg.sql.SQL("SELECT name FROM docs WHERE {}")
+    exact = {row[0] for row in conn.execute(query.format(filter_sql(parsed)))}
+    compiled = compile_filter(parsed)
+    assert compiled.indexed == (containment_sql(parsed) is not None)
+    with conn.transaction():
+        conn.execute("SET LOCAL enable_seqscan = off")  # 300 rows: the planner would rather scan them
+        if compiled.indexed and plan:
+            explained = " ".join(
+                row[0] for row in conn.execute(psycopg.sql.SQL("EXPLAIN ") + query.format(compiled.condition))
+            )
+            assert "docs_metadata" in explained, explained
+        assert {row[0] for row in conn.execute(query.format(compiled.condition))} == exact, filter_json
+    return exact
 
 
 @pytest.mark.parametrize(("filter_json", "expected"), CASES)
 def test_every_operator_in_sql(conn: psycopg.Connection, filter_json: dict[str, Any], expected: set[str]) -> None:
     _load(conn, DOCS)
-    assert _sql_matching(conn, filter_json) == expected
+    assert _sql_matching(conn, filter_json, plan=True) == expected
 
 
 _KEYS = ["a", "b", "c", "x-amz-bedrock-kb-data-source-id", "ключ"]
@@ -85,3 +101,16 @@ def test_random_filters_agree_with_python(conn: psycopg.Connection) -> None:
         parsed = parse_filter(filter_json)
         expected = {name for name, metadata in rows.items() if parsed.matches(metadata)}
         assert _sql_matching(conn, filter_json) == expected, filter_json
+
+
+def test_selective_operators_are_narrowed_by_the_index() -> None:
+    narrowed = [{"equals": {"key": "a", "value": 1}}, {"in": {"key": "a", "value": ["x", 2]}},
+                {"listContains": {"key": "a", "value": "x"}},
+                {"andAll": [{"equals": {"key": "a", "value": 1}}, {"greaterThan": {"key": "b", "value": 2}}]},
+                {"orAll": [{"equals": {"key": "a", "value": 1}}, {"in": {"key": "b", "value": [3]}}]}]  # fmt: skip
+    not_narrowed = [{"notEquals": {"key": "a", "value": 1}}, {"greaterThan": {"key": "a", "value": 1}},
+                    {"startsWith": {"key": "a", "value": "x"}}, {"notIn": {"key": "a", "value": [1]}},
+                    {"orAll": [{"equals": {"key": "a", "value": 1}},
+                               {"lessThan": {"key": "b", "value": 3}}]}]  # fmt: skip
+    assert all(compile_filter(parse_filter(f)).indexed for f in narrowed)
+    assert not any(compile_filter(parse_filter(f)).indexed for f in not_narrowed)

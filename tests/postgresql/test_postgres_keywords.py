@@ -10,9 +10,9 @@ import pytest
 from ingest.chunking import ChunkingConfig
 from retrieval import PostgresKnowledgeBase, PostgresRegistry
 from retrieval.embedding import HashEmbedder
-from retrieval.filters import parse_filter
+from retrieval.filters import Filter, parse_filter
 from retrieval.store.postgres import keyword
-from retrieval.store.postgres.filters import filter_sql
+from retrieval.store.postgres.filters import compile_filter, few_passing, filter_sql
 from tests.backends import open_kb
 from tests.postgresql.test_postgres_same_answers import FILTERS, QUERIES, _fill
 from tests.retrieval.test_knowledge_base import add
@@ -72,11 +72,15 @@ def test_filtered_keyword_search_is_exact_bm25_over_the_passing_chunks(
     flt = parse_filter(filter_json)
     metadata = dict(kb.catalog.iter_metadata())
     monkeypatch.setattr(keyword, "POSTINGS_PER_WORD", None)
+    if compile_filter(flt).indexed:
+        assert few_passing_ids(kb, flt) is not None  # 150 chunks: the exact path on the few passing
     for query in [*QUERIES, "note 17 coffee"]:
         everything = kb.catalog.keyword_search(query, limit=1000)
         want = [(i, s) for i, s in everything if flt.matches(metadata[i])][:10]
         assert _ranked(kb.catalog.keyword_search(query, limit=10, where=filter_sql(flt))) == _ranked(want), query
         assert want, query  # the filters leave matches: the comparison is not between two empty lists
+        # As a query runs it: the index narrows the filter to its few chunks, scored from their own words.
+        assert _ranked(kb._keyword_hits(query, limit=10, allowed=compile_filter(flt))) == _ranked(want), query
 
 
 def test_a_deleted_knowledge_base_leaves_no_postings(kb: PostgresKnowledgeBase) -> None:
@@ -124,3 +128,18 @@ def _recounted(kb: PostgresKnowledgeBase) -> tuple[set[tuple[str, int, int, int]
     for lexeme, *_ in postings:
         terms[lexeme] = terms.get(lexeme, 0) + 1
     return set(postings), terms, tuple(stats)  # type: ignore[arg-type]
+
+
+def few_passing_ids(kb: PostgresKnowledgeBase, flt: Filter) -> list[int] | None:
+    with kb.database.connection() as conn:
+        return few_passing(conn, kb.kb_id, compile_filter(flt))
+
+
+def test_the_candidates_score_the_same_from_their_words_as_from_the_postings(
+    kb: PostgresKnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queries = [*QUERIES, "note 17 coffee", "espresso grind weekly"]
+    from_words = {q: kb.catalog.keyword_search(q, limit=20) for q in queries}
+    monkeypatch.setattr(keyword, "RESCORE", keyword.RESCORE_FROM_POSTINGS)
+    assert {q: kb.catalog.keyword_search(q, limit=20) for q in queries} == from_words
+    assert all(from_words.values())

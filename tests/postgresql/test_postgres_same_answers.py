@@ -13,6 +13,7 @@ from ingest.types import MetadataAttribute
 from retrieval.embedding import HashEmbedder
 from retrieval.filters import parse_filter
 from retrieval.knowledge_base import KnowledgeBase
+from retrieval.store.postgres import filters as pg_filters
 from retrieval.types import Hit
 from tests.backends import open_kb
 from tests.retrieval.test_knowledge_base import add
@@ -51,8 +52,14 @@ FILTERS = [
 ]
 
 
+@pytest.mark.parametrize("few_passing", [pg_filters.FEW_PASSING, 0], ids=["exact-on-few", "graph-first"])
 @pytest.mark.parametrize("filter_json", FILTERS)
-def test_semantic_hits_are_the_same(request: pytest.FixtureRequest, filter_json: dict | None) -> None:
+def test_semantic_hits_are_the_same(
+    request: pytest.FixtureRequest, filter_json: dict | None, few_passing: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the chunks a filter passes found by the metadata index and searched exactly (150 chunks: always
+    few), and with the HNSW graph walked first (``FEW_PASSING`` 0, as for a filter passing many chunks)."""
+    monkeypatch.setattr(pg_filters, "FEW_PASSING", few_passing)
     embedded, postgres = (open_kb(b, request, embedder=HashEmbedder(), chunking=ChunkingConfig())
                           for b in ("embedded", "postgres"))  # fmt: skip
     for kb in (embedded, postgres):

@@ -351,11 +351,14 @@ class PostgresCatalog:
             yield from conn.execute("SELECT id, metadata FROM chunks WHERE kb_id = %s AND searchable ORDER BY id",
                                     (self.kb_id,)).fetchall()  # fmt: skip
 
-    def keyword_search(self, query: str, *, limit: int, where: sql.Composable | None = None) -> list[tuple[int, float]]:
-        """Full-text matches of the query's words among the chunks passing ``where``, ranked by BM25 (higher is
-        better): (chunk id, score) best first (:func:`retrieval.store.postgres.keyword.keyword_search`)."""
+    def keyword_search(
+        self, query: str, *, limit: int, where: sql.Composable | None = None, among: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """Full-text matches of the query's words among the chunks passing ``where`` (or those of the ids
+        ``among``), ranked by BM25 (higher is better): (chunk id, score) best first
+        (:func:`retrieval.store.postgres.keyword.keyword_search`)."""
         with self._conn() as conn:
-            return keyword.keyword_search(conn, self.kb_id, query, limit=limit, where=where)
+            return keyword.keyword_search(conn, self.kb_id, query, limit=limit, where=where, among=among)
 
 
 @contextmanager

@@ -19,11 +19,13 @@ first and scores only their postings.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import psycopg
 from psycopg import sql
 
 from retrieval.keywords import query_words, selective_words
+from retrieval.store.postgres.filters import passing_ids
 
 # BM25's parameters as FTS5 has them; bench/postgresql/bench_pgvector_quality.py tries other (k1, b).
 K1, B = 1.2, 0.75
@@ -35,24 +37,38 @@ CANDIDATES_PER_RESULT = 16
 _WORDS = "WITH w AS (SELECT * FROM unnest(%(lexemes)s::text[], %(idf)s::float8[]) AS w(lexeme, idf)) "
 # Rounded to 9 decimals: sums of the same terms in another order differ in the last bits, and equal chunks
 # (repeated text) must tie exactly, so that every path breaks their tie the same way (by chunk id).
-_SUM = "sum(w.idf * p.tf * {k1_plus_1} / (p.tf + {k1} * (1 - {b} + {b} * p.words / %(average)s::float8)))"
+_SUM = "sum(w.idf * {tf} * {{k1_plus_1}} / ({tf} + {{k1}} * (1 - {{b}} + {{b}} * {words} / %(average)s::float8)))"
 _SCORE = "round(" + _SUM + " * 1e9) / 1e9"  # float arithmetic: rounding through numeric cost ~10 ms a query
+_FROM_POSTINGS = {"tf": "p.tf", "words": "p.words"}
 # Candidates: the chunks with the best partial scores over each word's best postings.
 _BEST = sql.SQL(
-    _WORDS + "SELECT p.chunk, " + _SUM + " AS s FROM w CROSS JOIN LATERAL ("
+    _WORDS + "SELECT p.chunk, " + _SUM.format(**_FROM_POSTINGS) + " AS s FROM w CROSS JOIN LATERAL ("
     "SELECT chunk, tf, words FROM keyword_postings k WHERE k.kb_id = %(kb)s AND k.lexeme = w.lexeme "
     "ORDER BY ragkb_impact(k.tf, k.words) DESC LIMIT %(per_word)s) p "
     "GROUP BY p.chunk ORDER BY s DESC, p.chunk LIMIT %(limit)s"
 )
-# Their exact scores: every posting of the words, kept for the candidates only (a literal array, so PostgreSQL
-# hashes it instead of searching it for each posting).
-_EXACT = sql.SQL(
-    _WORDS + "SELECT p.chunk, " + _SCORE + " AS s FROM w JOIN keyword_postings p "
-    "ON p.kb_id = %(kb)s AND p.lexeme = w.lexeme WHERE p.chunk = ANY({candidates}) "
+# Their exact scores, from each candidate's own ``tsvector`` (the postings were made of it: same counts), so
+# the cost grows with the candidates, not with the knowledge base. Also how a selective filter's few passing
+# chunks are scored.
+SCORE_CHUNKS = sql.SQL(
+    _WORDS + "SELECT c.id, " + _SCORE.format(tf="cardinality(u.positions)", words="c.words") + " AS s "
+    # Only the query's lexemes are unnested: setweight marks them 'A', ts_filter keeps them (in C, per chunk).
+    "FROM chunks c CROSS JOIN LATERAL unnest(ts_filter(setweight(c.keywords, 'A', %(lexemes)s::text[]), '{{a}}')) u "
+    "JOIN w ON w.lexeme = u.lexeme "
+    "WHERE c.kb_id = %(kb)s AND c.id = ANY({ids}) GROUP BY c.id ORDER BY s DESC, c.id LIMIT %(limit)s"
+)
+# The same from every posting of the words, kept for the candidates only (before the above: its cost grows
+# with the words' postings, so with the knowledge base; bench/postgresql/bench_pgvector.py compares both).
+RESCORE_FROM_POSTINGS = sql.SQL(
+    _WORDS + "SELECT p.chunk, " + _SCORE.format(**_FROM_POSTINGS) + " AS s FROM w JOIN keyword_postings p "
+    "ON p.kb_id = %(kb)s AND p.lexeme = w.lexeme WHERE p.chunk = ANY({ids}) "
     "GROUP BY p.chunk ORDER BY s DESC, p.chunk LIMIT %(limit)s"
 )
+# How the candidates are scored (bench/postgresql/bench_pgvector.py swaps in ``RESCORE_FROM_POSTINGS`` to compare).
+RESCORE = SCORE_CHUNKS
 _IN_SCORE_ORDER = sql.SQL(
-    _WORDS + ", scored AS MATERIALIZED (SELECT p.chunk, " + _SCORE + " AS s FROM w JOIN keyword_postings p "
+    _WORDS + ", scored AS MATERIALIZED (SELECT p.chunk, " + _SCORE.format(**_FROM_POSTINGS) + " AS s "
+    "FROM w JOIN keyword_postings p "
     "ON p.kb_id = %(kb)s AND p.lexeme = w.lexeme GROUP BY p.chunk) "
     # In score order, each chunk checked against the filter (LATERAL: one at a time) until ``limit`` pass or
     # ``checks`` were looked at.
@@ -62,7 +78,8 @@ _IN_SCORE_ORDER = sql.SQL(
 )
 _PASSING_FIRST = sql.SQL(
     _WORDS + ", passing AS MATERIALIZED (SELECT id FROM chunks c WHERE c.kb_id = %(kb)s AND {where}) "
-    "SELECT p.chunk, " + _SCORE + " AS s FROM w JOIN keyword_postings p ON p.kb_id = %(kb)s "
+    "SELECT p.chunk, " + _SCORE.format(**_FROM_POSTINGS) + " AS s FROM w JOIN keyword_postings p "
+    "ON p.kb_id = %(kb)s "
     "AND p.lexeme = w.lexeme JOIN passing ON passing.id = p.chunk "
     "GROUP BY p.chunk ORDER BY s DESC, p.chunk LIMIT %(limit)s"
 )
@@ -72,12 +89,18 @@ FILTER_CHECKS = 1000
 
 
 def keyword_search(
-    conn: psycopg.Connection, kb_id: str, query: str, *, limit: int, where: sql.Composable | None = None
+    conn: psycopg.Connection,
+    kb_id: str,
+    query: str,
+    *,
+    limit: int,
+    where: sql.Composable | None = None,
+    among: Sequence[int] | None = None,
 ) -> list[tuple[int, float]]:
-    """Chunks of knowledge base ``kb_id`` (passing ``where``, a condition on ``chunks``) that have the query's
-    words, ranked by BM25 (higher is better): (chunk id, score), best first. Words are chosen as the embedded
-    store chooses them (:func:`retrieval.keywords.selective_words`: those in over a fifth of the chunks are
-    left out)."""
+    """Chunks of knowledge base ``kb_id`` (passing ``where``, a condition on ``chunks``; or, given ``among``,
+    those of these chunk ids) that have the query's words, ranked by BM25 (higher is better): (chunk id,
+    score), best first. Words are chosen as the embedded store chooses them
+    (:func:`retrieval.keywords.selective_words`: those in over a fifth of the chunks are left out)."""
     words = query_words(query)
     if not words:
         return []
@@ -90,12 +113,13 @@ def keyword_search(
         "average": max(length / total, 1.0), "limit": limit, "per_word": POSTINGS_PER_WORD,
     }  # fmt: skip
     constants = {"k1": sql.Literal(K1), "b": sql.Literal(B), "k1_plus_1": sql.Literal(K1 + 1)}
-    if where is None and POSTINGS_PER_WORD is not None:
+    if among is not None:  # a selective filter's few chunks: scored from their own words
+        statement = SCORE_CHUNKS.format(**constants, ids=passing_ids(among))
+    elif where is None and POSTINGS_PER_WORD is not None:
         found = conn.execute(_BEST.format(**constants), params | {"limit": CANDIDATES_PER_RESULT * limit}).fetchall()
         if not found:
             return []
-        candidates = sql.Literal([int(i) for i, _ in found])
-        statement = _EXACT.format(**constants, candidates=sql.SQL("{}::bigint[]").format(candidates))
+        statement = RESCORE.format(**constants, ids=passing_ids([int(i) for i, _ in found]))
     else:
         where = sql.SQL("TRUE") if where is None else where
         checked = _IN_SCORE_ORDER.format(**constants, where=where)

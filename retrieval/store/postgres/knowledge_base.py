@@ -6,10 +6,12 @@ embedding, writing and hit-building code), with the parts that live in memory th
 - dense search: pgvector's HNSW index (cosine) with ``hnsw.iterative_scan = relaxed_order``, so a filtered
   query keeps scanning the graph until ``k`` rows pass the filter; when the scan gives up first (pgvector's
   ``hnsw.max_scan_tuples``, 20,000 by default: a filter passing under about 0.05 % of the rows) the query
-  is answered by exact search over the rows that pass the filter;
+  is answered by exact search over the rows that pass the filter. A filter the metadata index narrows to
+  at most ``filters.FEW_PASSING`` chunks is answered by exact search over them at once (both sides);
 - keyword search: PostgreSQL full-text search (``tsvector`` with the English stemmer, GIN), fused with the
   dense ranking by reciprocal rank exactly as the embedded store fuses FTS5's;
-- metadata filters: :func:`~retrieval.store.postgres.filters.filter_sql` on the chunks' ``jsonb``.
+- metadata filters: :func:`~retrieval.store.postgres.filters.compile_filter` on the chunks' ``jsonb`` (its
+  GIN index narrows ``equals``, ``in`` and ``listContains``).
 
 Nothing is cached in the process, so any number of replicas serve the same knowledge base; a document's
 chunks are replaced in one transaction, so readers see the old or the new document, never a mix.
@@ -20,7 +22,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 from psycopg import sql
@@ -30,9 +31,10 @@ from retrieval.embedding import Embedder
 from retrieval.errors import ModelMismatch
 from retrieval.filters import Filter
 from retrieval.knowledge_base import KnowledgeBase, KnowledgeBaseBusy
+from retrieval.store.postgres import filters
 from retrieval.store.postgres.catalog import PostgresCatalog
 from retrieval.store.postgres.database import DIMENSION, Database
-from retrieval.store.postgres.filters import filter_sql
+from retrieval.store.postgres.filters import SqlFilter, compile_filter, few_passing
 from retrieval.types import SyncReport
 
 # HNSW candidate list per query (recall vs latency; docs/deployment.md has the measurements).
@@ -123,19 +125,22 @@ class PostgresKnowledgeBase(KnowledgeBase):
         return f"ragkb-sync:{self.kb_id}"
 
     # -- search -----------------------------------------------------------------------------
-    def _allowed_ids(self, filter: Filter | None) -> sql.Composable | None:
+    def _allowed_ids(self, filter: Filter | None) -> SqlFilter | None:
         """The filter as a SQL condition on ``chunks`` (``None`` for no filter)."""
-        return None if filter is None else filter_sql(filter)
+        return None if filter is None else compile_filter(filter)
 
-    def _dense_hits(self, vectors: np.ndarray, *, k: int, allowed: Any) -> list[list[tuple[int, float]]]:
+    def _dense_hits(self, vectors: np.ndarray, *, k: int, allowed: SqlFilter | None) -> list[list[tuple[int, float]]]:
         where = sql.SQL("kb_id = {} AND searchable AND embedding IS NOT NULL AND {}").format(
-            sql.Literal(self.kb_id), sql.SQL("TRUE") if allowed is None else allowed
+            sql.Literal(self.kb_id), sql.SQL("TRUE") if allowed is None else allowed.condition
         )
         graph = sql.SQL("SELECT id, embedding <=> %s AS d FROM chunks WHERE {} ORDER BY embedding <=> %s LIMIT %s")
         exact = sql.SQL(
-            "WITH passing AS MATERIALIZED (SELECT id, embedding FROM chunks WHERE {}) "
-            "SELECT id, embedding <=> %s AS d FROM passing ORDER BY d LIMIT %s"
+            "WITH passing AS MATERIALIZED (SELECT id, embedding FROM chunks WHERE {} LIMIT {}) "
+            "SELECT id, embedding <=> %s AS d, (SELECT count(*) FROM passing) FROM passing ORDER BY d LIMIT %s"
         )
+        # The rows an indexed filter passes, found on the metadata index, searched exactly when few (the count
+        # tells): one pass over them, no graph walk through thousands of rejected neighbours.
+        few = None if allowed is None or not allowed.indexed or filters.FEW_PASSING <= 0 else filters.FEW_PASSING
         results: list[list[tuple[int, float]]] = []
         with self.database.connection() as conn, conn.transaction():
             conn.execute(
@@ -144,15 +149,26 @@ class PostgresKnowledgeBase(KnowledgeBase):
                 (str(max(EF_SEARCH, k)),),
             )
             for vector in np.asarray(vectors, dtype=np.float32):
+                if few is not None:
+                    rows = conn.execute(exact.format(where, sql.Literal(few + 1)), (vector, k)).fetchall()
+                    if not rows or rows[0][2] <= few:
+                        results.append([(int(i), 1.0 - float(d)) for i, d, _ in rows])
+                        continue
                 rows = conn.execute(graph.format(where), (vector, vector, k)).fetchall()
                 if len(rows) < k and allowed is not None:  # the filter leaves few rows: search them exactly
-                    rows = conn.execute(exact.format(where), (vector, k)).fetchall()
+                    rows = [row[:2] for row in conn.execute(exact.format(where, sql.SQL("ALL")), (vector, k))]
                 # relaxed_order may return the graph's rows slightly out of order: sort by distance.
                 results.append([(int(i), 1.0 - float(d)) for i, d in sorted(rows, key=lambda row: row[1])])
         return results
 
-    def _keyword_hits(self, query: str, *, limit: int, allowed: Any) -> list[tuple[int, float]]:
-        return self.rows.keyword_search(query, limit=limit, where=allowed)
+    def _keyword_hits(self, query: str, *, limit: int, allowed: SqlFilter | None) -> list[tuple[int, float]]:
+        if allowed is None:
+            return self.rows.keyword_search(query, limit=limit)
+        with self.database.connection() as conn:
+            few = few_passing(conn, self.kb_id, allowed)
+        if few is not None:  # the index found the few chunks passing the filter: score them from their words
+            return self.rows.keyword_search(query, limit=limit, among=few)
+        return self.rows.keyword_search(query, limit=limit, where=allowed.condition)
 
     # -- reranking (issue 17): the hits' stored vectors, so a reranker does not embed them again ------------
     def chunk_vectors(self, chunk_ids: Iterable[str]) -> dict[str, np.ndarray]:

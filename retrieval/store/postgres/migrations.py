@@ -182,4 +182,11 @@ MIGRATIONS: tuple[str, ...] = (
     # base queue there and never deadlock on lexeme rows. Postings are partitioned by knowledge base as
     # chunks are (the registry creates and drops both).
     _KEYWORD_INDEX.format(**_KEYWORD_CHANGES),
+    # Selective metadata filters read the chunks they pass from an index instead of testing every chunk's
+    # metadata: containment (``@>``) on a GIN index, which ``equals``, ``in`` and ``listContains`` compile to
+    # in front of their exact test (retrieval/store/postgres/filters.py). Kept by PostgreSQL in the chunks'
+    # own transaction; created on every partition, present and future.
+    """
+    CREATE INDEX chunks_metadata ON chunks USING gin (metadata jsonb_path_ops);
+    """,
 )
