@@ -34,6 +34,7 @@ from retrieval.generation.extractive import ABSTENTION, ExtractiveGenerator
 from retrieval.home import Home, KnowledgeBaseExists, KnowledgeBaseInfo, KnowledgeBaseNotFound, Registry
 from retrieval.knowledge_base import MAX_K, MAX_QUERY_CHARS, KnowledgeBase
 from retrieval.rerank import OverlapReranker, Reranker, rerank
+from retrieval.rerank.crossencoder import CrossEncoderReranker
 from retrieval.rerank.fusion import FusionReranker
 from retrieval.stamps import new_id, utc_now
 from retrieval.store.keyword_index import KeywordIndex
@@ -71,6 +72,7 @@ __all__ = [
     "Citation",
     "Claim",
     "Completion",
+    "CrossEncoderReranker",
     "DataSource",
     "DataSourceType",
     "Database",

@@ -4,7 +4,7 @@ statuses (along the MRO) and the CLI prints ``str(error)``. The libraries' own t
 
     AppError
     ├── RequestError          a bad request found by a route itself (limits, unsupported fields)
-    │   └── ModelNotConfigured    Converse / InvokeModel without RAGKB_LLM_BASE_URL
+    │   └── ModelNotConfigured    Converse / InvokeModel without RAGKB_LLM_BASE_URL; a reranker without weights
     ├── ResourceNotFound      a document or other sub-resource that does not exist
     ├── DataSourceNotFound    ├── JobNotFound    ├── GuardrailNotFound
     ├── InvalidDataSource     ├── PathNotAllowed
@@ -66,7 +66,8 @@ class InvalidGuardrail(AppError):
 
 
 class ModelNotConfigured(RequestError):
-    """A model call (Converse, InvokeModel) on a server without an OpenAI-compatible model configured."""
+    """A model call (Converse, InvokeModel) on a server without an OpenAI-compatible model configured, or the
+    cross-encoder reranker asked for on a server without its weights."""
 
 
 class SessionNotFound(ResourceNotFound):

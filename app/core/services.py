@@ -32,6 +32,7 @@ from app.core.wiring import (
     build_registry,
     build_reranker,
     open_knowledge_base,
+    reranker_choice,
 )
 from app.settings import Settings
 from grounding import GroundingChecker
@@ -74,7 +75,7 @@ class Services:
         self._checker: GroundingChecker | None = None
         self._checker_lock = threading.Lock()
         self._guard: Guard | None = None
-        self._reranker: Reranker | None = None
+        self._rerankers: dict[str, Reranker] = {}
 
     @classmethod
     def start(cls, settings: Settings) -> Services:
@@ -190,12 +191,20 @@ class Services:
 
     @property
     def reranker(self) -> Reranker:
-        """The reranker of ``rerankingConfiguration`` and ``Rerank``, made on first use; it embeds with
-        ``query_embedder`` when that is ready (an equivalent of the documents' embedder, faster per query)."""
+        """The default reranker (``settings.reranker``) of ``rerankingConfiguration`` and ``Rerank``."""
+        return self.reranker_for(None)
+
+    def reranker_for(self, model_arn: str | None) -> Reranker:
+        """The reranker a Bedrock ``modelArn`` names (``reranker_choice``), each made on first use; the fusion
+        one embeds with ``query_embedder`` when that is ready (an equivalent of the documents' embedder,
+        faster per query)."""
+        choice = reranker_choice(model_arn, default=self.settings.reranker)
         with self._checker_lock:
-            if self._reranker is None:
-                self._reranker = build_reranker(self.settings, self.query_embedder or self.embedder)
-            return self._reranker
+            if choice not in self._rerankers:
+                self._rerankers[choice] = build_reranker(
+                    self.settings, self.query_embedder or self.embedder, choice=choice
+                )
+            return self._rerankers[choice]
 
     def close(self, *, save: bool = True) -> None:
         """Stop jobs, save (unless ``save`` is false: the CLI's commands save what they change) and close

@@ -15,6 +15,7 @@ import numpy.typing as npt
 from app.core.console import ConsoleStores
 from app.core.console.conversations import PlaygroundHistory
 from app.core.console.human_eval.store import HumanEvalStore
+from app.core.errors import ModelNotConfigured
 from app.core.evaluation_jobs import EvaluationJobStore
 from app.core.guardrails.cases import GuardrailTestStore
 from app.core.guardrails.store import GuardrailStore
@@ -45,6 +46,7 @@ from guardrails import Encode, Guard
 from retrieval import (
     BUNDLED_MODEL,
     ChatCompletionGenerator,
+    CrossEncoderReranker,
     Database,
     DeferredEmbedder,
     Embedder,
@@ -216,13 +218,14 @@ def _minilm_sentence_vectors(settings: Settings) -> Encode:
     return OnnxSentenceVectors(model_dir, onnx_model=onnx_model)
 
 
-class CrossEncoderReranker:
+class GroundingRelevanceReranker:
     """The grounding cross-encoder's relevance head (``grounding/crossencoder/__init__.py``: "this text addresses this
     question", trained on question-answer pairs) read as a reranker of ``(query, passage)`` pairs: a
     zero-training baseline. It lowers nDCG@10 on SciFact (``docs/reranking.md``): kept for
-    ``bench/search/bench_rerank.py --reranker crossencoder``, not served."""
+    ``bench/search/bench_rerank.py --reranker grounding-relevance``, not served (the served cross-encoder is
+    ``retrieval/rerank/crossencoder.py``, fine-tuned from it)."""
 
-    name = "ragkb-crossencoder-relevance"
+    name = "ragkb-grounding-relevance"
 
     def __init__(self, model: CrossEncoder | None = None) -> None:
         self.model = model or CrossEncoder.load()
@@ -233,14 +236,38 @@ class CrossEncoderReranker:
         return self.model.relevance([(query, text) for text in texts])
 
 
-def build_reranker(settings: Settings, embedder: Embedder) -> Reranker:
-    """The word-overlap fake with the hash embedder (tests), else the fusion reranker embedding the query
-    (and any passage not stored, e.g. ``Rerank``'s sources) with ``embedder``: the service passes its query
-    embedder (ONNX where configured) or else the documents' one. ``retrieval/rerank/fusion.py``, fitted with
-    the bundled MiniLM; docs/reranking.md."""
-    if settings.embedder == "hash":
-        return OverlapReranker()
-    return FusionReranker(embedder)
+def build_reranker(settings: Settings, embedder: Embedder, *, choice: str | None = None) -> Reranker:
+    """The reranker named by ``choice`` (default ``settings.reranker``; docs/reranking.md):
+
+    * ``fusion``: the word-overlap fake with the hash embedder (tests), else the fusion reranker embedding the
+      query (and any passage not stored, e.g. ``Rerank``'s sources) with ``embedder``: the service passes its
+      query embedder (ONNX where configured) or else the documents' one (``retrieval/rerank/fusion.py``,
+      fitted with the bundled MiniLM);
+    * ``crossencoder``: the fine-tuned MiniLM cross-encoder (``retrieval/rerank/crossencoder.py``), which
+      reads each passage with the query and ignores ``embedder``."""
+    match choice or settings.reranker:
+        case "crossencoder":
+            if settings.reranker_weights is None:
+                raise ModelNotConfigured(
+                    "the cross-encoder reranker has no weights on this server: train them with "
+                    "scripts/rerank/train_crossencoder.py and set RAGKB_RERANKER_WEIGHTS (docs/reranking.md), or "
+                    "use the default reranker (any other modelArn)"
+                )
+            return CrossEncoderReranker.load(settings.reranker_weights)
+        case _ if settings.embedder == "hash":
+            return OverlapReranker()
+        case _:
+            return FusionReranker(embedder)
+
+
+RERANKER_ARNS = {"ragkb-fusion": "fusion", "ragkb-crossencoder": "crossencoder"}
+
+
+def reranker_choice(model_arn: str | None, *, default: str) -> str:
+    """The reranker a Bedrock ``modelArn`` names: one ending in a key of :data:`RERANKER_ARNS` (after the last
+    ``/``, e.g. ``arn:aws:bedrock:us-east-1::foundation-model/ragkb-crossencoder``), else ``default`` (AWS's
+    own ``amazon.rerank-v1:0`` or ``cohere.rerank-v3-5:0`` run the server's default)."""
+    return RERANKER_ARNS.get((model_arn or "").rsplit("/", 1)[-1], default)
 
 
 def build_generator(settings: Settings, embedder: Embedder) -> Generator:

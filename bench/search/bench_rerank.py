@@ -1,8 +1,10 @@
 """Reranking: nDCG@10 without and with a reranker, on SciFact held-out train queries and on the sample
 documents, and the reranker's latency per query at k = 10, 25, 50.
 
-    HF_HUB_OFFLINE=1 nice .venv/bin/python bench/search/bench_rerank.py [--reranker fusion|crossencoder]
-        [--depths 10,25,50] [--timed-queries 10] [--quality-depths 10,25,50] [--latency-only]
+    HF_HUB_OFFLINE=1 nice .venv/bin/python bench/search/bench_rerank.py
+        [--reranker fusion|crossencoder|grounding-relevance] [--weights FILE]
+        [--depths 10,25,50] [--timed-queries 10] [--quality-depths 10,25,50] [--latency-only | --no-latency]
+        [--sets scifact,sample,docs]
         [--variants passage,s8,v1] [--embedder onnx|torch]
 
 * **SciFact** (``../shared/eval/scifact``, train judgements only; the test split is held back): the mini corpus
@@ -12,6 +14,8 @@ documents, and the reranker's latency per query at k = 10, 25, 50.
 * **Sample documents** (``data/sample``: Markdown, HTML, PDF, DOCX, CSV, XLSX, text; default chunking): the 20
   answerable questions of ``bench/search/bench_answer_quality.py``; a chunk is relevant when it holds the phrase the
   answer must contain.
+* **docs-corpus** (six files of ``../shared/eval/docs-corpus``, default chunking): the 21 questions of
+  ``bench/data/docs_corpus_rerank.json`` (its ``about`` says who wrote them and how), judged the same way.
 
 For each depth k the first k hits are reranked and the rest keep their search order. Quality is computed
 with the embeddings memoised (the same numbers, faster; the shipped weights). Latency: the mini corpus is
@@ -23,8 +27,13 @@ queries the HYBRID top k is reranked as the service does, for each ``--variants`
   then ``rerank`` — only the query (and any sentences the variant embeds) go through the model;
 * ``sources`` (``Rerank``): free text, every passage embedded (one length-sorted batch).
 
-Texts are embedded with ``--embedder``: ``onnx`` (default) is the service's query embedder (ONNX Runtime fp32,
-exported into ``~/.ragkb/models`` if missing), ``torch`` PyTorch fp32, ``torch-bf16`` the documents' default.
+``--reranker crossencoder`` is the fine-tuned cross-encoder (``retrieval/rerank/crossencoder.py``): it reads
+every passage, so both paths cost the same and only ``hits`` is timed; its SciFact scores are read from
+``scripts/rerank/score_crossencoder.py``'s cache where that holds them (the same numbers; a pair missing there
+is scored here), and a text's scores are reused across depths. ``grounding-relevance`` is the grounding
+cross-encoder's relevance head, untrained for this (the baseline). Texts are embedded with ``--embedder``:
+``onnx`` (default) is the service's query embedder (ONNX Runtime fp32, exported into ``~/.ragkb/models`` if
+missing), ``torch`` PyTorch fp32, ``torch-bf16`` the documents' default.
 Each call is timed for wall time and CPU time of the whole process (all threads); the load average is printed
 beside every row. Writes bench/results/rerank_<reranker>.json.
 """
@@ -34,26 +43,32 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench" / "search"), str(ROOT / "scripts/rerank")]
 
 from bench_answer_quality import ANSWERABLE  # noqa: E402
 from compare_variants import VARIANTS  # noqa: E402
-from fit_fusion import CACHE, MemoEmbedder, _first_stage, placeholder  # noqa: E402
+from fit_fusion import CACHE, MemoEmbedder, _first_stage, digest, placeholder  # noqa: E402
+from score_crossencoder import cached_logits  # noqa: E402
 
-from app.core.wiring import CrossEncoderReranker, build_embedder, build_query_embedder  # noqa: E402
+from app.core.wiring import GroundingRelevanceReranker, build_embedder, build_query_embedder  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from evaluation import load_qrels, score_run  # noqa: E402
 from evaluation.retrieval import Qrels, Run, build_corpus_kb, load_corpus, load_queries  # noqa: E402
 from ingest import ChunkingConfig  # noqa: E402
 from retrieval import (  # noqa: E402
+    CrossEncoderReranker,
     Embedder,
     FolderSource,
     FusionReranker,
@@ -64,23 +79,33 @@ from retrieval import (  # noqa: E402
 )
 
 SCIFACT = ROOT.parent / "shared/eval/scifact"
+DOCS_CORPUS = ROOT.parent / "shared/eval/docs-corpus"
+DOCS_QUERIES = ROOT / "bench/data/docs_corpus_rerank.json"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--reranker", default="fusion", choices=["fusion", "crossencoder"])
+    parser.add_argument("--reranker", default="fusion", choices=["fusion", "crossencoder", "grounding-relevance"])
+    parser.add_argument("--weights", type=Path, help="the cross-encoder's weights (train_crossencoder.py --out)")
     parser.add_argument("--quality-depths", default="10,25,50", help="depths scored for nDCG@10")
     parser.add_argument("--depths", default="10,25,50", help="depths timed")
     parser.add_argument("--timed-queries", type=int, default=10)
     parser.add_argument("--quality-queries", type=int, default=300, help="SciFact held-out queries scored")
     parser.add_argument("--latency-only", action="store_true", help="skip the quality tables")
+    parser.add_argument("--sets", default="scifact,sample,docs", help="quality tables: scifact, sample, docs")
+    parser.add_argument("--no-latency", action="store_true", help="skip the latency table")
     parser.add_argument("--variants", default="passage", help=f"fusion variants timed, among {','.join(VARIANTS)}")
     parser.add_argument("--embedder", default="onnx", choices=["onnx", "torch", "torch-bf16"],
                         help="what the reranker embeds with (onnx: the service's query embedder)")  # fmt: skip
     args = parser.parse_args()
-    make: Callable[[Embedder], Reranker] = (
-        FusionReranker if args.reranker == "fusion" else lambda _: CrossEncoderReranker()
-    )  # fmt: skip
+    if args.reranker == "crossencoder" and args.weights is None:
+        parser.error("--reranker crossencoder needs --weights (scripts/rerank/train_crossencoder.py writes them)")
+    shared = CrossEncoderReranker.load(args.weights) if args.reranker == "crossencoder" else None
+    makers: dict[str, Callable[[Embedder], Reranker]] = {
+        "fusion": FusionReranker, "grounding-relevance": lambda _: GroundingRelevanceReranker(),
+        "crossencoder": lambda _: MemoReranker(shared),
+    }  # fmt: skip
+    make = makers[args.reranker]
     plain = build_embedder(Settings(embedding_backend="torch"))
     memo = MemoEmbedder(plain)
     corpus = load_corpus(SCIFACT / "corpus_mini.jsonl")
@@ -93,8 +118,12 @@ def main() -> None:
 
     reranker = make(memo)
     queries = {q: texts[q] for q in held}
+    if isinstance(reranker, MemoReranker):
+        reranker.remember(cached_logits(args.weights), queries, corpus)
     if not args.latency_only:
         _quality_tables(results, reranker, run, held, queries, corpus, plain, make, memo, args)
+    if args.no_latency:
+        return _write(results, args)
     timed = (
         build_query_embedder(Settings(), prepare=True) if args.embedder == "onnx"
         else plain if args.embedder == "torch" else build_embedder(Settings(embedding_backend="torch-bf16"))
@@ -103,7 +132,7 @@ def main() -> None:
     rerankers = (
         {key: FusionReranker(timed, placeholder(VARIANTS[key][1], max_sentences=max(VARIANTS[key][2], 1)))
          for key in args.variants.split(",")}
-        if args.reranker == "fusion" else {"crossencoder": make(plain)}
+        if args.reranker == "fusion" else {args.reranker: shared or make(plain)}
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         kb = build_corpus_kb(corpus, directory=Path(folder), embedder=memo, chunking=ChunkingConfig(strategy="none"))
@@ -118,14 +147,38 @@ def _quality_tables(
     queries: dict[str, str], corpus: dict[str, str], plain: Embedder, make: Callable[[Embedder], Reranker],
     memo: MemoEmbedder, args: argparse.Namespace,
 ) -> None:  # fmt: skip
-    results["scifact"] = _quality(reranker, run, held, queries, {d: t for d, t in corpus.items()}, args)
-    print(f"\nSciFact corpus_mini, {len(held)} held-out train queries, HYBRID top 50, reranker {reranker.name}")
-    _print(results["scifact"])
+    sets = args.sets.split(",")
+    if "scifact" in sets:
+        results["scifact"] = _quality(reranker, run, held, queries, {d: t for d, t in corpus.items()}, args)
+        print(f"\nSciFact corpus_mini, {len(held)} held-out train queries, HYBRID top 50, reranker {reranker.name}")
+        _print(results["scifact"])
+    if "sample" in sets:
+        _sample_table(results, plain, make(memo), args)
+    if "docs" in sets:
+        _docs_table(results, plain, make(memo), args)
 
+
+def _sample_table(
+    results: dict[str, dict[str, dict[str, float]]], plain: Embedder, reranker: Reranker, args: argparse.Namespace
+) -> None:
     sample_run, sample_qrels, sample_queries, chunks = _sample_documents(plain)
-    results["sample"] = _quality(make(memo), sample_run, sample_qrels, sample_queries, chunks, args)
+    results["sample"] = _quality(reranker, sample_run, sample_qrels, sample_queries, chunks, args)
     print(f"\ndata/sample ({len(chunks)} chunks), {len(sample_qrels)} answerable questions, HYBRID top 50")
     _print(results["sample"])
+
+
+def _docs_table(
+    results: dict[str, dict[str, dict[str, float]]], plain: Embedder, reranker: Reranker, args: argparse.Namespace
+) -> None:
+    labelled = json.loads(DOCS_QUERIES.read_text(encoding="utf-8"))
+    with tempfile.TemporaryDirectory() as folder:
+        for name in labelled["files"]:  # only these files (copied: a sync refuses links that leave its folder)
+            shutil.copyfile(DOCS_CORPUS / name, Path(folder) / name.replace("/", "__"))
+        docs = _judged_run(plain, Path(folder), [tuple(pair) for pair in labelled["questions"]])
+    results["docs-corpus"] = _quality(reranker, *docs, args)
+    print(f"\ndocs-corpus, {len(labelled['files'])} files ({len(docs[3])} chunks seen), {len(docs[1])} questions "
+          f"of {DOCS_QUERIES.relative_to(ROOT)}, HYBRID top 50")  # fmt: skip
+    _print(results["docs-corpus"])
 
 
 def _latency(
@@ -141,7 +194,7 @@ def _latency(
         reranker.scores("warm up", ["the first call loads kernels", "and a second text"])
         for depth in (int(d) for d in args.depths.split(",")):
             found = {qid: kb.retrieve(texts[qid], k=depth, search_type="HYBRID") for qid in queries}
-            for path in ("hits", "sources"):
+            for path in ("hits", "sources") if args.reranker == "fusion" else ("hits",):
                 wall, cpu = [], []
                 for qid in queries:
                     hits = found[qid]
@@ -158,9 +211,37 @@ def _latency(
                 print(f"{key:10} {path:8} {depth:3} {row['ms_p50']:9.1f} {row['ms_p99']:8.1f} {row['cpu_ms_p50']:8.1f} "
                       f"{row['cpu_ms_p99']:8.1f}  {row['load_1min']:.2f}", flush=True)  # fmt: skip
     results["latency"] = timing
+    _write(results, args)
+
+
+def _write(results: dict[str, dict[str, dict[str, float]]], args: argparse.Namespace) -> None:
     out = CACHE / f"rerank_{args.reranker}.json"
     out.write_text(json.dumps({"reranker": args.reranker, "embedder": args.embedder, "results": results}, indent=2))
     print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+class MemoReranker:
+    """The cross-encoder with every (query, text) pair's logit remembered: a pair is scored once whatever the
+    depth (a cross-encoder scores each pair on its own), and pairs scored by ``score_crossencoder.py`` are
+    read from its cache."""
+
+    def __init__(self, inner: CrossEncoderReranker | None) -> None:
+        assert inner is not None
+        self.inner, self.name = inner, inner.name
+        self.logits: dict[str, float] = {}
+
+    def remember(self, cached: dict[str, dict[str, float]], queries: dict[str, str], corpus: dict[str, str]) -> None:
+        for qid, by_doc in cached.items():
+            if qid in queries:
+                self.logits.update((digest(queries[qid] + "\0" + corpus[d]), v) for d, v in by_doc.items())
+
+    def scores(self, query: str, texts: Sequence[str], *, vectors: object = None) -> npt.NDArray[np.float32]:
+        keys = [digest(query + "\0" + text) for text in texts]
+        missing = [i for i, key in enumerate(keys) if key not in self.logits]
+        if missing:
+            fresh = self.inner.logits(query, [texts[i] for i in missing])
+            self.logits.update((keys[i], float(v)) for i, v in zip(missing, fresh, strict=True))
+        return (1.0 / (1.0 + np.exp(-np.array([self.logits[k] for k in keys])))).astype(np.float32)
 
 
 def _p99(values: list[float]) -> float:
@@ -198,25 +279,36 @@ def _print(rows: dict[str, dict[str, float]]) -> None:
 
 
 def _sample_documents(embedder: Embedder) -> tuple[Run, Qrels, dict[str, str], dict[str, str]]:
-    """data/sample indexed as ``ragkb sync`` does, each answerable question's top 50 chunks, and judgements:
-    a chunk is relevant when it holds the expected phrase."""
-    with tempfile.TemporaryDirectory() as folder:
-        kb = KnowledgeBase(directory=Path(folder), embedder=embedder, chunking=ChunkingConfig())
-        sync_folder(kb, FolderSource("DS00000001", ROOT / "data/sample"))
+    """data/sample and the answerable questions of ``bench_answer_quality``, judged by :func:`_judged_run`."""
+    return _judged_run(embedder, ROOT / "data/sample", ANSWERABLE)
+
+
+def _judged_run(
+    embedder: Embedder, folder: Path, questions: Sequence[tuple[str, str]]
+) -> tuple[Run, Qrels, dict[str, str], dict[str, str]]:
+    """``folder`` indexed as ``ragkb sync`` does, each question's top 50 chunks, and judgements: a chunk is
+    relevant when it holds the question's phrase (case-insensitive, whitespace collapsed)."""
+    with tempfile.TemporaryDirectory() as home:
+        kb = KnowledgeBase(directory=Path(home), embedder=embedder, chunking=ChunkingConfig())
+        sync_folder(kb, FolderSource("DS00000001", folder))
         run: Run = {}
         chunks: dict[str, str] = {}
         qrels: Qrels = {}
-        queries = {str(i): question for i, (question, _) in enumerate(ANSWERABLE)}
+        queries = {str(i): question for i, (question, _) in enumerate(questions)}
         for qid, question in queries.items():
             hits = kb.retrieve(question, k=50, search_type="HYBRID")
             run[qid] = [(hit.chunk_id, hit.score) for hit in hits]
             chunks.update((hit.chunk_id, hit.text) for hit in hits)
         kb.close()
-    for qid, (_, phrase) in enumerate(ANSWERABLE):
-        relevant = {chunk: 1 for chunk, text in chunks.items() if phrase.lower() in text.lower()}
+    for qid, (_, phrase) in enumerate(questions):
+        relevant = {chunk: 1 for chunk, text in chunks.items() if _plain(phrase) in _plain(text)}
         if relevant:
             qrels[str(qid)] = relevant
     return {q: run[q] for q in qrels}, qrels, {q: queries[q] for q in qrels}, chunks
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.lower().split())
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@ together (Bedrock's ``rerankingConfiguration`` and ``Rerank``).
 
 A :class:`Reranker` scores ``(query, text)`` pairs, higher is more relevant; :func:`rerank` reorders hits by
 those scores and keeps the best ``top_n``. The service's reranker is chosen in ``app/core/wiring.py`` (the
-fusion reranker of ``retrieval/rerank/fusion.py``; :class:`OverlapReranker` is the fast fake for tests).
+fusion reranker of ``retrieval/rerank/fusion.py`` or the cross-encoder of ``retrieval/rerank/crossencoder.py``;
+:class:`OverlapReranker` is the fast fake for tests).
 
     reranked = rerank(OverlapReranker(), "descale the machine", hits, top_n=3)
 """

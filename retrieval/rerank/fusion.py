@@ -1,7 +1,8 @@
 """A learned-fusion reranker: a logistic regression over cheap signals of a ``(query, passage)`` pair.
 
 The grounding cross-encoder read as a reranker lowers SciFact nDCG@10 from 0.80 to 0.40 (docs/reranking.md),
-and fine-tuning a cross-encoder is out of reach on this project's CPUs. This reranker instead combines, with
+and a cross-encoder fine-tuned for reranking (``crossencoder.py``) costs a model pass per passage. This
+reranker instead combines, with
 weights fitted on SciFact train queries (``scripts/rerank/fit_fusion.py``, shipped in
 ``retrieval/data/fusion_reranker.json``), some of these signals (:data:`FEATURES`; the weights file names
 the ones it was fitted on, and only those are computed):

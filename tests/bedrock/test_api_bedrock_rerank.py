@@ -1,6 +1,7 @@
 """Reranking: ``rerank`` and ``rerankingConfiguration`` in ``retrieve`` / ``retrieve_and_generate`` through boto3
 against a live server (hash embedder, so the reranker is the word-overlap fake and every score can be
-computed by hand), and the cross-encoder reranker on a real pair (slow)."""
+computed by hand), and the grounding relevance baseline on a real pair (slow); the trained cross-encoder and
+``modelArn``'s choice: tests/retrieval/test_rerank_crossencoder.py."""
 
 from __future__ import annotations
 
@@ -93,10 +94,10 @@ def test_rerank_function_keeps_ties_in_search_order() -> None:
 
 
 @pytest.mark.slow
-def test_cross_encoder_reranker_prefers_the_answering_passage() -> None:
-    from app.core.wiring import CrossEncoderReranker
+def test_grounding_relevance_baseline_prefers_the_answering_passage() -> None:
+    from app.core.wiring import GroundingRelevanceReranker
 
-    reranker = CrossEncoderReranker()
+    reranker = GroundingRelevanceReranker()
     scores = reranker.scores("How often should the espresso machine be descaled?", [
         "The office kitchen is cleaned every Friday by the facilities team.",
         "Descale the espresso machine every two weeks with citric acid.",

@@ -122,6 +122,6 @@ def test_bedrock_search_with_reranking_embeds_only_the_query(request: pytest.Fix
     reranking = {"type": "BEDROCK_RERANKING_MODEL", "bedrockRerankingConfiguration": {"numberOfRerankedResults": 2}}
     configuration = {"vectorSearchConfiguration": {"numberOfResults": 3, "rerankingConfiguration": reranking}}
     query = "how often is the espresso machine descaled"
-    hits = search(kb, query, configuration, reranker=lambda: FusionReranker(embedder))
+    hits = search(kb, query, configuration, reranker=lambda _: FusionReranker(embedder))
     assert [hit.document_uri for hit in hits][:1] == ["descale.txt"] and len(hits) == 2
     assert embedder.embedded == [query]

@@ -4,8 +4,9 @@ Retrieval takes ``numberOfResults`` (default 5), ``overrideSearchType`` (``SEMAN
 absent, the service chooses, as Bedrock does: ragkb chooses ``HYBRID``, its default everywhere) and a
 metadata ``filter``. Scores are higher-is-better: cosine similarity for SEMANTIC,
 normalised reciprocal-rank fusion in [0, 1] for HYBRID (see ``retrieval.types.Hit``). A
-``rerankingConfiguration`` reranks the hits found with the server's reranker (``app/core/wiring.py``), as
-``Rerank`` scores inline sources; scores are then the reranker's, in [0, 1].
+``rerankingConfiguration`` reranks the hits found with the server's reranker (``app/core/wiring.py``: the
+default ``RAGKB_RERANKER``, or the one a ``modelArn`` ending in ``ragkb-fusion`` / ``ragkb-crossencoder``
+names), as ``Rerank`` scores inline sources; scores are then the reranker's, in [0, 1].
 
 Generation uses the server's generator (an OpenAI-compatible chat model when configured, else the
 offline extractive answerer): ``modelArn`` is accepted and ignored. A call without ``sessionId`` starts a
@@ -111,7 +112,7 @@ def retrieve(principal: AwsPrincipal, services: ServicesDep, params: RetrieveInp
     if "text" not in query:
         raise RequestError("retrievalQuery.text is required")
     text = check_query(query["text"], path="retrievalQuery.text")
-    hits = search(kb, text, params.get("retrievalConfiguration"), reranker=lambda: services.reranker)
+    hits = search(kb, text, params.get("retrievalConfiguration"), reranker=services.reranker_for)
     return {"retrievalResults": [hit_view(hit) for hit in hits]}
 
 
@@ -137,8 +138,9 @@ def retrieve_and_generate(principal: AwsPrincipal, services: ServicesDep, params
 
 @router.post("/rerank", summary="Rerank")
 def rerank_route(principal: AwsPrincipal, services: ServicesDep, params: RerankInput) -> dict[str, Any]:
-    """Score each source against the query with the server's reranker, whatever ``modelArn`` names; the
-    best ``numberOfResults`` (default: all), best first, each with its ``index`` in ``sources``."""
+    """Score each source against the query with the reranker ``modelArn`` names (``ragkb-fusion`` or
+    ``ragkb-crossencoder``; any other: the server's default); the best ``numberOfResults`` (default: all),
+    best first, each with its ``index`` in ``sources``."""
     query = check_query(params["queries"][0]["textQuery"].get("text", ""), path="queries[0].textQuery.text")
     documents = [source["inlineDocumentSource"] for source in params["sources"]]
     texts = []
@@ -149,9 +151,10 @@ def rerank_route(principal: AwsPrincipal, services: ServicesDep, params: RerankI
             texts.append(json.dumps(document["jsonDocument"], ensure_ascii=False))
         else:
             raise RequestError(f"sources[{i}].inlineDocumentSource of type {document['type']} has no matching document")
-    scores = services.reranker.scores(query, texts)
+    configuration = params["rerankingConfiguration"]["bedrockRerankingConfiguration"]
+    scores = services.reranker_for(configuration.get("modelConfiguration", {}).get("modelArn")).scores(query, texts)
     order = sorted(range(len(texts)), key=lambda i: (-float(scores[i]), i))
-    top_n = params["rerankingConfiguration"]["bedrockRerankingConfiguration"].get("numberOfResults")
+    top_n = configuration.get("numberOfResults")
     return {"results": [{"index": i, "relevanceScore": float(scores[i]), "document": documents[i]}
                         for i in order[:top_n]]}  # fmt: skip
 
@@ -198,7 +201,7 @@ def start_turn(services: Services, principal: Principal, params: Mapping[str, An
         question = verdict.text
         follow_up = read_follow_up(history, question)
     hits = search(kb, follow_up.question, kb_config.get("retrievalConfiguration"),
-                  reranker=lambda: services.reranker, follow_up=follow_up)  # fmt: skip
+                  reranker=services.reranker_for, follow_up=follow_up)  # fmt: skip
     return RagTurn(info.id, question, follow_up.question, hits, session_id, guardrail)
 
 
@@ -236,15 +239,15 @@ def search(
     query: str,
     configuration: Mapping[str, Any] | None,
     *,
-    reranker: Callable[[], Reranker],
+    reranker: Callable[[str | None], Reranker],
     follow_up: FollowUp | None = None,
 ) -> list[Hit]:
     """Run a Bedrock ``KnowledgeBaseRetrievalConfiguration`` (validated by the caller's input shape).
 
-    With a ``rerankingConfiguration``, the ``numberOfResults`` hits found are reranked by ``reranker()``
-    (whatever ``modelArn`` names) and the best ``numberOfRerankedResults`` (default: all) come back with the
-    reranker's scores, as Bedrock does. With a session's ``follow_up``, each of its queries is retrieved and
-    the rankings fused (``app/core/followups.py``); ``query`` is what the reranker reads.
+    With a ``rerankingConfiguration``, the ``numberOfResults`` hits found are reranked by
+    ``reranker(modelArn)`` (``Services.reranker_for``) and the best ``numberOfRerankedResults`` (default:
+    all) come back with the reranker's scores, as Bedrock does. With a session's ``follow_up``, each of its
+    queries is retrieved and the rankings fused (``app/core/followups.py``); ``query`` is what the reranker reads.
     """
     vector = (configuration or {}).get(_VECTOR, {})
     where = vector.get("filter")
@@ -262,6 +265,8 @@ def search(
     reranking = vector.get("rerankingConfiguration")
     if reranking is None:
         return hits
-    top_n = reranking.get("bedrockRerankingConfiguration", {}).get("numberOfRerankedResults")
-    # The hits' stored vectors: the reranker need not embed them again.
-    return rerank(reranker(), query, hits, top_n=top_n, vectors=kb.chunk_vectors(hit.chunk_id for hit in hits))
+    bedrock = reranking.get("bedrockRerankingConfiguration", {})
+    chosen = reranker(bedrock.get("modelConfiguration", {}).get("modelArn"))
+    # The hits' stored vectors: the fusion reranker need not embed them again.
+    vectors = kb.chunk_vectors(hit.chunk_id for hit in hits)
+    return rerank(chosen, query, hits, top_n=bedrock.get("numberOfRerankedResults"), vectors=vectors)

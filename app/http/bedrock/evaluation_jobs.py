@@ -156,7 +156,7 @@ def _asker(services: Services, principal: Principal, config: dict[str, Any]) -> 
         _, kb = services.open_kb(retrieve["knowledgeBaseId"], principal=principal, by_id=True)
         settings = retrieve["knowledgeBaseRetrievalConfiguration"]
         return lambda prompt: (
-            [hit.text for hit in search(kb, prompt, settings, reranker=lambda: services.reranker)],
+            [hit.text for hit in search(kb, prompt, settings, reranker=services.reranker_for)],
             None,
         )
     rag = config["retrieveAndGenerateConfig"]
@@ -166,7 +166,7 @@ def _asker(services: Services, principal: Principal, config: dict[str, Any]) -> 
     _, kb = services.open_kb(kb_config["knowledgeBaseId"], principal=principal, by_id=True)
 
     def ask(prompt: str) -> tuple[list[str], str | None]:
-        hits = search(kb, prompt, kb_config.get("retrievalConfiguration"), reranker=lambda: services.reranker)
+        hits = search(kb, prompt, kb_config.get("retrievalConfiguration"), reranker=services.reranker_for)
         return [hit.text for hit in hits], services.generator.generate(prompt, hits).text
 
     return ask
