@@ -54,12 +54,26 @@ def _tokens(text: str) -> tuple[tuple[str, ...], tuple[bool, ...], tuple[str, ..
 def matched(claim: Sequence[str], unit: Sequence[str]) -> tuple[list[int], list[int]]:
     """Positions in ``claim`` and in ``unit`` of one longest common subsequence (dynamic programming)."""
     rows, cols = len(claim), len(unit)
-    table = [[0] * (cols + 1) for _ in range(rows + 1)]
+    # table[i][j] = LCS length of claim[i:] and unit[j:]. A row is non-increasing in j, so a claim word that
+    # is nowhere in the unit leaves the row below as it is, and each match only raises the entries to its
+    # left that are lower than it: the same table as the textbook recurrence, without visiting every cell.
+    where: dict[str, list[int]] = {}
+    for j, word in enumerate(unit):
+        where.setdefault(word, []).append(j)
+    table: list[list[int]] = [[0] * (cols + 1)] * (rows + 1)
     for i in range(rows - 1, -1, -1):
-        here, below = table[i], table[i + 1]
-        word = claim[i]
-        for j in range(cols - 1, -1, -1):
-            here[j] = below[j + 1] + 1 if word == unit[j] else max(below[j], here[j + 1])
+        below = table[i + 1]
+        matches = where.get(claim[i])
+        if not matches:
+            table[i] = below
+            continue
+        here = below[:]
+        for m in reversed(matches):
+            value, k = below[m + 1] + 1, m
+            while k >= 0 and here[k] < value:
+                here[k] = value
+                k -= 1
+        table[i] = here
     ours, theirs, i, j = [], [], 0, 0
     while i < rows and j < cols:
         if claim[i] == unit[j]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from grounding.evidence import source_units
@@ -24,6 +26,36 @@ def test_matched_is_a_longest_common_subsequence() -> None:
     ours, theirs = matched(list("abcde"), list("xaybzdq"))
     assert len(ours) == 3 and [list("abcde")[i] for i in ours] == [list("xaybzdq")[j] for j in theirs]
     assert matched([], ["a"]) == ([], [])
+
+
+def _textbook(claim: list[str], unit: list[str]) -> tuple[list[int], list[int]]:
+    """The full dynamic-programming table and the same walk: what ``matched`` computed before it skipped cells."""
+    rows, cols = len(claim), len(unit)
+    table = [[0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(rows - 1, -1, -1):
+        for j in range(cols - 1, -1, -1):
+            same = claim[i] == unit[j]
+            table[i][j] = table[i + 1][j + 1] + 1 if same else max(table[i + 1][j], table[i][j + 1])
+    ours, theirs, i, j = [], [], 0, 0
+    while i < rows and j < cols:
+        if claim[i] == unit[j]:
+            ours.append(i)
+            theirs.append(j)
+            i, j = i + 1, j + 1
+        elif table[i + 1][j] >= table[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return ours, theirs
+
+
+def test_matched_picks_the_same_subsequence_as_the_full_table() -> None:
+    rng = random.Random(7)
+    for _ in range(3000):
+        words = rng.randint(1, 6)
+        claim = [str(rng.randrange(words)) for _ in range(rng.randint(0, 10))]
+        unit = [str(rng.randrange(words + 2)) for _ in range(rng.randint(0, 20))]
+        assert matched(claim, unit) == _textbook(claim, unit), (claim, unit)
 
 
 @pytest.mark.parametrize(
