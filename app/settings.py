@@ -108,16 +108,16 @@ class Settings(BaseSettings):
         default="fusion",
         description="The reranker of rerankingConfiguration and Rerank when modelArn names neither: 'fusion' (the "
         "default: a regression over the stored vectors' cosine and word signals, ~10 CPU-ms per query at k = 10, "
-        "+0.011 nDCG@10 on SciFact) or 'crossencoder' (a MiniLM cross-encoder that reads every passage with the "
-        "query, about a model pass per hit; needs RAGKB_RERANKER_WEIGHTS: no weights ship, since the run this "
-        "project could afford ranked worse than no reranking). A modelArn ending in 'ragkb-fusion' or "
-        "'ragkb-crossencoder' picks that one per request. See docs/reranking.md.",
+        "+0.011 nDCG@10 on SciFact) or 'crossencoder' (the same signals plus a MiniLM cross-encoder that reads "
+        "every passage with the query: +0.023 nDCG@10 on SciFact, about a model pass per hit, ~0.5 s per query "
+        "at k = 10 on 2 cores). A modelArn ending in 'ragkb-fusion' or 'ragkb-crossencoder' picks that one per "
+        "request. See docs/reranking.md.",
     )
     reranker_weights: Path | None = Field(
         default=None,
-        description="The cross-encoder reranker's weights, as scripts/rerank/train_crossencoder.py writes them "
-        "(--out); needed by RAGKB_RERANKER=crossencoder and by a modelArn ending in 'ragkb-crossencoder' (a 400 "
-        "saying so without it).",
+        description="Cross-encoder weights you trained (scripts/rerank/train_crossencoder.py --out): when set, "
+        "'crossencoder' (RAGKB_RERANKER or a modelArn ending in 'ragkb-crossencoder') ranks by that model's "
+        "scores alone instead of the shipped cross-encoder reranker.",
     )
     grounding_backend: Literal["torch", "onnx"] = Field(
         default="torch",
@@ -203,11 +203,6 @@ class Settings(BaseSettings):
             raise ValueError(f"auth cannot be 'off' when binding to {self.host}: set RAGKB_AUTH=required")
         if (self.aws_access_key_id is None) != (self.aws_secret_access_key is None):
             raise ValueError("set both aws_access_key_id and aws_secret_access_key, or neither")
-        if self.reranker == "crossencoder" and self.reranker_weights is None:
-            raise ValueError(
-                "reranker 'crossencoder' needs RAGKB_RERANKER_WEIGHTS, the file scripts/rerank/train_crossencoder.py "
-                "writes (no weights ship with ragkb: docs/reranking.md)"
-            )
         return self
 
     def is_loopback(self) -> bool:

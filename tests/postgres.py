@@ -40,7 +40,8 @@ def find_postgres() -> tuple[Path | None, str]:
 class PostgresCluster:
     """A cluster of our own, stopped and deleted by :meth:`stop`."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, *, settings: dict[str, str] | None = None) -> None:
+        """``settings``: more server settings (``-c name=value``), e.g. the benchmarks' ``shared_buffers``."""
         self.bin_dir = bin_dir
         self.root = Path(tempfile.mkdtemp(prefix="ragkb-pg-"))
         self.port = _free_port()
@@ -53,6 +54,7 @@ class PostgresCluster:
         self._run("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale")
         options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off " \
                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"  # fmt: skip
+        options += "".join(f" -c {name}={value}" for name, value in (settings or {}).items())
         self._run("pg_ctl", "-D", str(data), "-l", str(log), "-o", options, "-w", "start")
         self.admin_url = self.url("postgres")
         with psycopg.connect(self.admin_url, autocommit=True) as conn:

@@ -4,7 +4,7 @@ statuses (along the MRO) and the CLI prints ``str(error)``. The libraries' own t
 
     AppError
     ├── RequestError          a bad request found by a route itself (limits, unsupported fields)
-    │   └── ModelNotConfigured    Converse / InvokeModel without RAGKB_LLM_BASE_URL; a reranker without weights
+    │   └── ModelNotConfigured    Converse / InvokeModel without RAGKB_LLM_BASE_URL; (a model the server has none of)
     ├── ResourceNotFound      a document or other sub-resource that does not exist
     ├── DataSourceNotFound    ├── JobNotFound    ├── GuardrailNotFound
     ├── InvalidDataSource     ├── PathNotAllowed

@@ -15,7 +15,6 @@ import numpy.typing as npt
 from app.core.console import ConsoleStores
 from app.core.console.conversations import PlaygroundHistory
 from app.core.console.human_eval.store import HumanEvalStore
-from app.core.errors import ModelNotConfigured
 from app.core.evaluation_jobs import EvaluationJobStore
 from app.core.guardrails.cases import GuardrailTestStore
 from app.core.guardrails.store import GuardrailStore
@@ -243,17 +242,14 @@ def build_reranker(settings: Settings, embedder: Embedder, *, choice: str | None
       query (and any passage not stored, e.g. ``Rerank``'s sources) with ``embedder``: the service passes its
       query embedder (ONNX where configured) or else the documents' one (``retrieval/rerank/fusion.py``,
       fitted with the bundled MiniLM);
-    * ``crossencoder``: the fine-tuned MiniLM cross-encoder (``retrieval/rerank/crossencoder.py``), which
-      reads each passage with the query and ignores ``embedder``."""
+    * ``crossencoder``: the shipped cross-encoder reranker, a regression over the fusion signals and the
+      fine-tuned MiniLM cross-encoder's logit (``retrieval/rerank/crossencoder.py``), which reads each passage
+      with the query; with ``reranker_weights`` set, that cross-encoder alone (weights you trained)."""
     match choice or settings.reranker:
         case "crossencoder":
-            if settings.reranker_weights is None:
-                raise ModelNotConfigured(
-                    "the cross-encoder reranker has no weights on this server: train them with "
-                    "scripts/rerank/train_crossencoder.py and set RAGKB_RERANKER_WEIGHTS (docs/reranking.md), or "
-                    "use the default reranker (any other modelArn)"
-                )
-            return CrossEncoderReranker.load(settings.reranker_weights)
+            if settings.reranker_weights is not None:
+                return CrossEncoderReranker.load(settings.reranker_weights)
+            return FusionReranker.with_cross_encoder(embedder, CrossEncoderReranker.load())
         case _ if settings.embedder == "hash":
             return OverlapReranker()
         case _:

@@ -27,8 +27,12 @@ queries the HYBRID top k is reranked as the service does, for each ``--variants`
   then ``rerank`` — only the query (and any sentences the variant embeds) go through the model;
 * ``sources`` (``Rerank``): free text, every passage embedded (one length-sorted batch).
 
-``--reranker crossencoder`` is the fine-tuned cross-encoder (``retrieval/rerank/crossencoder.py``): it reads
-every passage, so both paths cost the same and only ``hits`` is timed; its SciFact scores are read from
+``--reranker crossencoder`` is the shipped cross-encoder reranker (the fusion signals plus the logit of the
+cross-encoder of ``retrieval/rerank/crossencoder.py``; with ``--weights FILE``, that cross-encoder alone): it
+reads every passage, so both paths cost about the same and only ``hits`` is timed. **Its SciFact rows are
+in-sample**: the combination was fitted on these 300 queries (the cross-encoder itself never saw them); the
+cross-validated figure is ``scripts/rerank/fit_crossencoder_fusion.py``'s. The sample and docs-corpus sets are
+unseen by both; its SciFact scores are read from
 ``scripts/rerank/score_crossencoder.py``'s cache where that holds them (the same numbers; a pair missing there
 is scored here), and a text's scores are reused across depths. ``grounding-relevance`` is the grounding
 cross-encoder's relevance head, untrained for this (the baseline). Texts are embedded with ``--embedder``:
@@ -50,6 +54,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -77,6 +82,7 @@ from retrieval import (  # noqa: E402
     rerank,
     sync_folder,
 )
+from retrieval.rerank.crossencoder import WEIGHTS as CROSSENCODER_WEIGHTS  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared/eval/scifact"
 DOCS_CORPUS = ROOT.parent / "shared/eval/docs-corpus"
@@ -98,13 +104,17 @@ def main() -> None:
     parser.add_argument("--embedder", default="onnx", choices=["onnx", "torch", "torch-bf16"],
                         help="what the reranker embeds with (onnx: the service's query embedder)")  # fmt: skip
     args = parser.parse_args()
-    if args.reranker == "crossencoder" and args.weights is None:
-        parser.error("--reranker crossencoder needs --weights (scripts/rerank/train_crossencoder.py writes them)")
-    shared = CrossEncoderReranker.load(args.weights) if args.reranker == "crossencoder" else None
+    weights = args.weights or CROSSENCODER_WEIGHTS
+    shared = CrossEncoderReranker.load(weights) if args.reranker == "crossencoder" else None
+    memo_ce = MemoReranker(shared) if shared is not None else None
+
+    def shipped(embedder: Embedder, inner: Any) -> Reranker:  # the served reranker: fusion signals + its logit
+        return FusionReranker.with_cross_encoder(embedder, inner)
+
     makers: dict[str, Callable[[Embedder], Reranker]] = {
         "fusion": FusionReranker, "grounding-relevance": lambda _: GroundingRelevanceReranker(),
-        "crossencoder": lambda _: MemoReranker(shared),
-    }  # fmt: skip
+        "crossencoder": (lambda _: memo_ce) if args.weights else (lambda embedder: shipped(embedder, memo_ce)),
+    }  # type: ignore[dict-item]  # fmt: skip
     make = makers[args.reranker]
     plain = build_embedder(Settings(embedding_backend="torch"))
     memo = MemoEmbedder(plain)
@@ -118,8 +128,8 @@ def main() -> None:
 
     reranker = make(memo)
     queries = {q: texts[q] for q in held}
-    if isinstance(reranker, MemoReranker):
-        reranker.remember(cached_logits(args.weights), queries, corpus)
+    if memo_ce is not None:
+        memo_ce.remember(cached_logits(weights), queries, corpus)
     if not args.latency_only:
         _quality_tables(results, reranker, run, held, queries, corpus, plain, make, memo, args)
     if args.no_latency:
@@ -132,7 +142,9 @@ def main() -> None:
     rerankers = (
         {key: FusionReranker(timed, placeholder(VARIANTS[key][1], max_sentences=max(VARIANTS[key][2], 1)))
          for key in args.variants.split(",")}
-        if args.reranker == "fusion" else {args.reranker: shared or make(plain)}
+        if args.reranker == "fusion"
+        else {args.reranker: shared if args.weights else shipped(timed, shared)} if shared is not None
+        else {args.reranker: make(plain)}
     )  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         kb = build_corpus_kb(corpus, directory=Path(folder), embedder=memo, chunking=ChunkingConfig(strategy="none"))
@@ -228,20 +240,23 @@ class MemoReranker:
     def __init__(self, inner: CrossEncoderReranker | None) -> None:
         assert inner is not None
         self.inner, self.name = inner, inner.name
-        self.logits: dict[str, float] = {}
+        self.remembered: dict[str, float] = {}
 
     def remember(self, cached: dict[str, dict[str, float]], queries: dict[str, str], corpus: dict[str, str]) -> None:
         for qid, by_doc in cached.items():
             if qid in queries:
-                self.logits.update((digest(queries[qid] + "\0" + corpus[d]), v) for d, v in by_doc.items())
+                self.remembered.update((digest(queries[qid] + "\0" + corpus[d]), v) for d, v in by_doc.items())
 
     def scores(self, query: str, texts: Sequence[str], *, vectors: object = None) -> npt.NDArray[np.float32]:
+        return (1.0 / (1.0 + np.exp(-self.logits(query, texts)))).astype(np.float32)
+
+    def logits(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         keys = [digest(query + "\0" + text) for text in texts]
-        missing = [i for i, key in enumerate(keys) if key not in self.logits]
+        missing = [i for i, key in enumerate(keys) if key not in self.remembered]
         if missing:
             fresh = self.inner.logits(query, [texts[i] for i in missing])
-            self.logits.update((keys[i], float(v)) for i, v in zip(missing, fresh, strict=True))
-        return (1.0 / (1.0 + np.exp(-np.array([self.logits[k] for k in keys])))).astype(np.float32)
+            self.remembered.update((keys[i], float(v)) for i, v in zip(missing, fresh, strict=True))
+        return np.array([self.remembered[k] for k in keys], dtype=np.float32)
 
 
 def _p99(values: list[float]) -> float:

