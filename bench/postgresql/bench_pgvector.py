@@ -3,6 +3,7 @@ search, with and without metadata filters.
 
     .venv/bin/python bench/postgresql/bench_pgvector.py [--size 100000] [--queries 100] [--ef 40 100]
         [--database-url postgresql://... [--load-only | --reuse]] [--maintenance-work-mem 1GB]
+        [--bases abstracts|windows] [--shared-buffers 2GB]
 
 Without ``--database-url`` a throw-away cluster is started (Debian's PostgreSQL + pgvector 0.8,
 ``scripts/ci/install_postgres.sh``). A knowledge base of ``--size`` chunks is loaded with COPY (texts: 120-word
@@ -69,7 +70,9 @@ FILTERS: dict[str, dict[str, Any] | None] = {
 }  # fmt: skip
 
 
-def load(database: Database, size: int, *, reuse: bool, work_mem: str) -> tuple[PostgresKnowledgeBase, float | None]:
+def load(
+    database: Database, size: int, *, reuse: bool, work_mem: str, bases: str = "abstracts"
+) -> tuple[PostgresKnowledgeBase, float | None]:
     """A knowledge base of ``size`` chunks (the one a previous ``--load-only`` run left when ``reuse``); returns
     it and the HNSW build seconds (None when reused: that run printed them)."""
     embedder = SentenceTransformerEmbedder()
@@ -81,7 +84,7 @@ def load(database: Database, size: int, *, reuse: bool, work_mem: str) -> tuple[
     info = registry.create("bench", chunking=ChunkingConfig(), embedder=embedder.name)
     kb = open_kb(database, info.id, embedder)
     texts = scifact_texts()
-    vectors = clustered_vectors(size, seed=0)
+    vectors = clustered_vectors(size, seed=0, bases=bases)
     metadata = bench_metadata(size)
     with database.connection() as conn:
         conn.execute("DROP INDEX chunks_embedding")  # built once after loading: faster than row by row
@@ -312,6 +315,12 @@ def main() -> None:
     parser.add_argument("--load-only", action="store_true", help="load (into --database-url) and stop")
     parser.add_argument("--reuse", action="store_true", help="query the knowledge base a --load-only run left")
     parser.add_argument("--maintenance-work-mem", default="1GB", help="for the index builds (HNSW: fit the graph)")
+    parser.add_argument(
+        "--bases",
+        choices=("abstracts", "windows"),
+        default="abstracts",
+        help="the real vectors the synthetic ones are built around (bench/search/synthetic_vectors.py)",
+    )
     parser.add_argument("--shared-buffers", default="2GB", help="the throw-away cluster's (default: as deployed)")
     args = parser.parse_args()
     cluster = None
@@ -330,18 +339,18 @@ def main() -> None:
         start = time.perf_counter()
         database = Database(url)  # applies any missing migration (on a reused database: timed here)
         print(f"database opened (migrations) in {time.perf_counter() - start:.1f} s", flush=True)
-        kb, build_s = load(database, args.size, reuse=args.reuse, work_mem=args.maintenance_work_mem)
+        kb, build_s = load(database, args.size, reuse=args.reuse, work_mem=args.maintenance_work_mem, bases=args.bases)
         print(f"{args.size} chunks loaded; load average {os.getloadavg()}", flush=True)
         if args.load_only:
             return
-        vectors, metadata = clustered_vectors(args.size, seed=0), bench_metadata(args.size)
+        vectors, metadata = clustered_vectors(args.size, seed=0, bases=args.bases), bench_metadata(args.size)
         server = None if cluster is None else cluster.root / "data"
         with (SCIFACT / "queries.jsonl").open(encoding="utf-8") as handle:
             queries = [json.loads(line)["text"] for line, _ in zip(handle, range(args.queries), strict=False)]
         semantic = semantic_in_process(kb, vectors, queries, server, args.ef[-1])
         report = {"size": args.size, "queries": len(queries), "hnsw_build_s": build_s, "semantic_onnx": semantic,
                   "by_ef_search": {ef: run(kb, vectors, metadata, queries, ef, server) for ef in args.ef}}  # fmt: skip
-        out = ROOT / f"bench/results/pgvector_{args.size}.json"
+        out = ROOT / f"bench/results/pgvector_{args.size}{'' if args.bases == 'abstracts' else '_windows'}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2))
         database.close()
