@@ -130,9 +130,9 @@ class PostgresKnowledgeBase(KnowledgeBase):
         return None if filter is None else compile_filter(filter)
 
     def _dense_hits(self, vectors: np.ndarray, *, k: int, allowed: SqlFilter | None) -> list[list[tuple[int, float]]]:
-        where = sql.SQL("kb_id = {} AND searchable AND embedding IS NOT NULL AND {}").format(
-            sql.Literal(self.kb_id), sql.SQL("TRUE") if allowed is None else allowed.condition
-        )
+        rows_of = sql.SQL("kb_id = {} AND searchable AND embedding IS NOT NULL AND {}")
+        where = rows_of.format(sql.Literal(self.kb_id), sql.SQL("TRUE") if allowed is None else allowed.condition)
+        walked = rows_of.format(sql.Literal(self.kb_id), sql.SQL("TRUE") if allowed is None else allowed.walk_condition)
         graph = sql.SQL("SELECT id, embedding <=> %s AS d FROM chunks WHERE {} ORDER BY embedding <=> %s LIMIT %s")
         exact = sql.SQL(
             "WITH passing AS MATERIALIZED (SELECT id, embedding FROM chunks WHERE {} LIMIT {}) "
@@ -154,7 +154,7 @@ class PostgresKnowledgeBase(KnowledgeBase):
                     if not rows or rows[0][2] <= few:
                         results.append([(int(i), 1.0 - float(d)) for i, d, _ in rows])
                         continue
-                rows = conn.execute(graph.format(where), (vector, vector, k)).fetchall()
+                rows = conn.execute(graph.format(walked), (vector, vector, k)).fetchall()
                 if len(rows) < k and allowed is not None:  # the filter leaves few rows: search them exactly
                     rows = [row[:2] for row in conn.execute(exact.format(where, sql.SQL("ALL")), (vector, k))]
                 # relaxed_order may return the graph's rows slightly out of order: sort by distance.
