@@ -15,8 +15,8 @@ often scores near 0.5 there. Purely lexical (the words and units v1 already has)
 ``order_dropped``   1 when a negation or quantifier of the source ("not", "all", "only") lies inside or just
                     before the matched stretch of the source but is not in the claim
 ``order_flip``      1 when the claim and the source unit differ in negation *where they match*: an odd
-                    number of negations that one side has and the other lacks, each counted only when
-                    the content word it governs (the next one, in the same clause) is matched. "CRP
+                    number of negations that one side has and the other lacks, each counted only where
+                    it negates something the claim kept (see :func:`_negation_changes`). "CRP
                     inhibited IL-6." from "CRP did not inhibit IL-6." is a flip; "CRP increased IL-8."
                     from "CRP increased IL-8 and did not inhibit IL-6." or "TLR9 signals require TLR9."
                     from "TLR9 signals, but not cytokine genes, require TLR9." is not (the clause went
@@ -65,18 +65,43 @@ def _is_negation(form: str) -> bool:
     return form in NEGATIONS or form.endswith("n't")
 
 
-def _flipped(forms: Sequence[str], content: Sequence[bool], boundary: Sequence[bool], matched_: set[int]) -> int:
-    """How many negations of one side are not matched while the content word each governs is."""
+def _governs_match(k: int, content: Sequence[bool], boundary: Sequence[bool], matched_: set[int]) -> bool:
+    """Whether one of the few content words after position ``k``, in the same clause, is matched."""
+    for g in range(k + 1, min(k + 1 + _GOVERNS, len(content))):
+        if boundary[g]:
+            return False
+        if content[g] and g in matched_:
+            return True
+    return False
+
+
+def _negation_changes(
+    claim: tuple[Sequence[str], Sequence[bool], Sequence[bool]],
+    unit: tuple[Sequence[str], Sequence[bool], Sequence[bool]],
+    ours: Sequence[int],
+    theirs: Sequence[int],
+) -> int:
+    """How many negations one side has where the other has none (``claim``/``unit``: forms, content flags,
+    boundaries; ``ours``/``theirs``: the matched positions, pairwise).
+
+    A claim's negation counts when it lies inside the matched stretch or governs a matched word. A source
+    negation counts when it governs a matched word, or when it lies in a gap of the matched stretch where the
+    claim has other content words (a negated phrase replaced: "not permitted" -> "allowed"); a gap the claim
+    simply skips is a deleted clause, whose negation went with it.
+    """
+    mine, other = set(ours), set(theirs)
     count = 0
-    for k, form in enumerate(forms):
-        if k in matched_ or not _is_negation(form):
+    for k, form in enumerate(claim[0]):
+        if k not in mine and _is_negation(form):
+            count += ours[0] < k < ours[-1] or _governs_match(k, claim[1], claim[2], mine)
+    for k, form in enumerate(unit[0]):
+        if k in other or not _is_negation(form):
             continue
-        for g in range(k + 1, min(k + 1 + _GOVERNS, len(forms))):
-            if boundary[g]:
-                break
-            if content[g]:
-                count += g in matched_
-                break
+        if _governs_match(k, unit[1], unit[2], other):
+            count += 1
+        elif theirs[0] < k < theirs[-1]:
+            gap = next(a for a in range(len(theirs) - 1) if theirs[a] < k < theirs[a + 1])
+            count += any(claim[1][i] for i in range(ours[gap] + 1, ours[gap + 1]))
     return count
 
 
@@ -163,8 +188,8 @@ def order_features(
         stretch = range(max(0, theirs[0] - _BEFORE), theirs[-1] + 1)
         lost = {unit_forms[j] for j in stretch if j not in used}
         dropped = float(any(w in OPERATORS and w not in claim_words for w in lost))
-        changes = _flipped(claim_forms, claim_content, claim_boundary, inside)
-        changes += _flipped(unit_forms, unit_content, unit_boundary, used)
+        claim_side = (claim_forms, claim_content, claim_boundary)
+        changes = _negation_changes(claim_side, (unit_forms, unit_content, unit_boundary), ours, theirs)
         flip = float(changes % 2)
     return kept, extra, dropped, flip
 

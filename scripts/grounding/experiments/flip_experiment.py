@@ -2,9 +2,9 @@
 
     HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/flip_experiment.py --old OLD/
 
-``OLD`` is a folder holding the previous ``ordered.py`` (``git show 96a0907:grounding/ordered.py``): the previous
-``order_flip`` column is computed with it (seconds per set), today's code gives the new one (``featurize.py``'s
-MiniLM cache does not key on ``ordered.py``, so nothing is re-encoded). Each
+``OLD`` is a folder holding an earlier ``ordered.py`` (several may be given; e.g. ``git show 96a0907:grounding/ordered.py``):
+the earlier ``order_flip`` column is computed with it (seconds per set), today's code gives the new one
+(``featurize.py``'s MiniLM cache does not key on ``ordered.py``, so nothing is re-encoded). Each
 variant is fitted exactly as ``train.py`` fits the shipped model; printed per variant: out-of-fold results on the
 training sets, transfer AUROC (each training set scored by a model fitted without it), and faithful answers
 flagged / one-false answers caught by length on ``long_answers.train`` (training passages). No held-out set is
@@ -34,15 +34,7 @@ from grounding.features import V1_FEATURES, Lexicon, SourceFacts  # noqa: E402
 from grounding.ordered import ORDER_FEATURES  # noqa: E402
 
 FLIP = V1_FEATURES.index("order_flip")
-# Columns: the 17 of V1_FEATURES (order_flip = today's definition), then the previous order_flip.
-ALL = (*V1_FEATURES, "order_flip_before")
 WITHOUT_NEGATION_FLIP = tuple(n for n in V1_FEATURES if n != "negation_flip")
-VARIANTS = {
-    "shipped: order_flip as before (stretch)": (*V1_FEATURES[:-1], "order_flip_before"),
-    "order_flip governed (new)": V1_FEATURES,
-    "order_flip governed, negation_flip left out": WITHOUT_NEGATION_FLIP,
-    "16 features, no order_flip": V1_FEATURES[:-1],
-}
 
 
 def previous_flip(path: Path, old: Path, lexicon: Lexicon) -> np.ndarray:
@@ -81,8 +73,8 @@ def by_length(data: featurize.Featurized, scores: np.ndarray, threshold: float) 
     return f"faithful flagged (1/2/4/8) {' / '.join(flagged)}; one false caught {' / '.join(caught)}"
 
 
-def columns(data: featurize.Featurized, names: tuple[str, ...]) -> featurize.Featurized:
-    return replace(data, rows=data.rows[:, [ALL.index(n) for n in names]] if len(data.rows) else data.rows)
+def columns(data: featurize.Featurized, names: tuple[str, ...], all_: tuple[str, ...]) -> featurize.Featurized:
+    return replace(data, rows=data.rows[:, [all_.index(n) for n in names]] if len(data.rows) else data.rows)
 
 
 def main() -> None:
@@ -91,31 +83,45 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=OUT)
-    parser.add_argument("--old", type=Path, required=True, help="grounding/ folder with the previous ordered.py")
+    parser.add_argument(
+        "--old",
+        type=Path,
+        nargs="+",
+        required=True,
+        help="folders with earlier ordered.py versions (the first: shipped)",
+    )
     parser.add_argument("--only", nargs="*", default=None, help="variant numbers to run (0-based)")
     args = parser.parse_args()
     lexicon, encoder = load_lexicon(), MiniLMEncoder()
-    train.SIGNS["order_flip_before"] = train.SIGNS["order_flip"]
+    befores = tuple(f"order_flip_{d.name}" for d in args.old)
+    all_ = (*V1_FEATURES, *befores)
+    variants = {f"order_flip of {d}": (*V1_FEATURES[:-1], b) for d, b in zip(args.old, befores, strict=True)}
+    variants |= {
+        "order_flip of today's ordered.py": V1_FEATURES,
+        "today's order_flip, negation_flip left out": WITHOUT_NEGATION_FLIP,
+        "16 features, no order_flip": V1_FEATURES[:-1],
+    }
+    for b in befores:
+        train.SIGNS[b] = train.SIGNS["order_flip"]
 
     def load(name: str, split: str) -> featurize.Featurized:
         path = args.data / f"{name}.{split}.jsonl"
         data = featurize.featurize(path, encoder=encoder, lexicon=lexicon, quiet=True)
-        before = previous_flip(path, args.old, lexicon)
-        changed = int((before != data.rows[:, FLIP]).sum())
-        print(f"{name}.{split}: {len(before)} claims, order_flip {before.mean():.3f} -> "
-              f"{data.rows[:, FLIP].mean():.3f} ({changed} changed)")  # fmt: skip
-        return replace(data, rows=np.hstack([data.rows, before[:, None]]))
+        before = np.stack([previous_flip(path, d, lexicon) for d in args.old], axis=1)
+        shares = " / ".join(f"{v:.3f}" for v in before.mean(0))
+        print(f"{name}.{split}: {len(before)} claims, order_flip share {shares} -> {data.rows[:, FLIP].mean():.3f}")
+        return replace(data, rows=np.hstack([data.rows, before]))
 
     train_sets = {
         "synthetic": featurize.concat(load("synthetic", "train"), load("swaps", "train")),
         "faithdial": load("faithdial", "train"),
     }
     lengths_train = load("long_answers", "train")
-    for number, (title, names) in enumerate(VARIANTS.items()):
+    for number, (title, names) in enumerate(variants.items()):
         if args.only is not None and str(number) not in args.only:
             continue
         print(f"\n=== {title}")
-        tr = {n: columns(d, names) for n, d in train_sets.items()}
+        tr = {n: columns(d, names, all_) for n, d in train_sets.items()}
         raw = train.out_of_fold_claims(tr, names=names)
         raw_oof = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in tr}
         a, b = train.platt({n: (tr[n].labels, raw_oof[n]) for n in tr})
@@ -129,7 +135,7 @@ def main() -> None:
             other = train.predictor(train.fit_grounding({n: tr[n] for n in tr if n != held}, names))
             transfer[held] = round(roc_auc(tr[held].labels, train.answer_scores(tr[held], other)), 3)
         print("transfer AUROC:", transfer)
-        lt = columns(lengths_train, names)
+        lt = columns(lengths_train, names, all_)
         scores = train.answer_scores(lt, predict)
         bal = balanced_accuracy(lt.labels, (scores >= threshold).astype(int))
         auroc = roc_auc(lt.labels, scores)
