@@ -2,9 +2,10 @@
 
     HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/flip_experiment.py --old OLD/
 
-``OLD`` is a folder holding an earlier ``ordered.py`` (several may be given; e.g. ``git show 96a0907:grounding/ordered.py``):
-the earlier ``order_flip`` column is computed with it (seconds per set), today's code gives the new one
-(``featurize.py``'s MiniLM cache does not key on ``ordered.py``, so nothing is re-encoded). Each
+``OLD`` is a folder holding an earlier ``ordered.py`` (several may be given; e.g. from
+``git show 96a0907:grounding/ordered.py``): the earlier ``order_flip`` column is computed with it (seconds per set),
+today's code gives the new one (``featurize.py``'s MiniLM cache does not key on ``ordered.py``, so nothing is
+re-encoded). Each
 variant is fitted exactly as ``train.py`` fits the shipped model; printed per variant: out-of-fold results on the
 training sets, transfer AUROC (each training set scored by a model fitted without it), and faithful answers
 flagged / one-false answers caught by length on ``long_answers.train`` (training passages). No held-out set is
