@@ -28,7 +28,8 @@ the answer (all of it, except for a short answer read with its query).
 ``anchor_apart``    share of the pairs of the focus's *anchors* (names and numbers that occur in the
                     sources) that no single source unit holds together: "The capital of Japan is
                     London." against "London is the capital of the UK. Tokyo is the capital of Japan."
-                    pairs two names the sources never pair (a relation swap)
+                    pairs two names the sources never pair (a relation swap); a unit that continues the one
+                    before (a 64-word piece, a fragment cut at "av.") holds the anchors of the whole run
 ``anchor_far``      the same, where not even two neighbouring units of one source hold the pair
 ==================  ==========================================================================
 
@@ -80,6 +81,8 @@ FEATURE_NAMES = (
 V1_EXTRA = ("order_flip",)
 V1_FEATURES = (*FEATURE_NAMES, *V1_EXTRA)
 LOW_SIMILARITY = 0.6
+_FRAGMENT_WORDS = 3
+_SENTENCE_ENDS = (".", "!", "?", ":", ";", '"', "'", "\u201d", "\u2019", ")", "]")
 # Words that point back to an earlier sentence: a unit holding one also holds the previous unit's anchors.
 _PRONOUNS = frozenset(
     {"it", "its", "they", "their", "them", "he", "his", "him", "she", "her", "this", "these", "there"}
@@ -140,6 +143,21 @@ class SourceFacts:
             for ws in found
         ]
         values = [numbers(unit.text) for unit in units]
+        # A unit that continues the one before (a piece of a long sentence, or a fragment the sentence splitter
+        # cut off: "(av. 441 mg/d)") holds the words and numbers of the whole run, as the claim splitter joins them.
+        joined_keys, joined_values = list(keys), list(values)
+        run_start = 0
+        for position in range(1, len(units) + 1):
+            if position < len(units) and _continues(units[position - 1], units[position]):
+                continue
+            run = range(run_start, position)
+            if len(run) > 1:
+                run_keys = set().union(*(keys[k] for k in run))
+                run_values = set().union(*(values[k] for k in run))
+                for k in run:
+                    joined_keys[k], joined_values[k] = run_keys, run_values
+            run_start = position
+        keys, values = joined_keys, joined_values
         by_word: dict[str, set[int]] = {}
         by_number: dict[float, set[int]] = {}
         for position, unit in enumerate(units):
@@ -313,6 +331,19 @@ def claim_features(
     extra = np.array([float(order_flip)], dtype=np.float32)
     return ClaimFeatures(
         values=values, best=best, similarity=cosines[best], flags=tuple(flags), opposes=opposes, extra=extra
+    )
+
+
+def _continues(previous: Unit, unit: Unit) -> bool:
+    """Whether ``unit`` continues ``previous`` (same source): it starts in lower case or with a closing bracket, has
+    fewer than 3 words, or follows a unit with open brackets or without a closing full stop (a 64-word piece)."""
+    if previous.source_index != unit.source_index:
+        return False
+    text, before = unit.text.lstrip(), previous.text.rstrip()
+    if text[:1].islower() or text[:1] in ")]" or len(words(text)) < _FRAGMENT_WORDS:
+        return True
+    return before.count("(") + before.count("[") > before.count(")") + before.count("]") or not before.endswith(
+        _SENTENCE_ENDS
     )
 
 

@@ -7,7 +7,8 @@ the 16 shared features without ``order_flip``): it reads the first columns of th
 default threshold. Prints balanced accuracy, F1 (ungrounded) and AUROC per set; on the long answers the share of
 faithful answers flagged and of one-false answers caught by length; on the adversarial suite the cases each gets
 wrong. Needs no cross-encoder (the bench's v2/v3 columns do). ``--old-ordered DIR``: OLD.json was fitted with the
-``order_flip`` of ``DIR/ordered.py`` (e.g. ``git show 96a0907:grounding/ordered.py``), so its rows get that column.
+``order_flip`` of ``DIR/ordered.py`` (e.g. ``git show 96a0907:grounding/ordered.py``), so its rows get that column;
+``--old-modules DIR``: its other features come from the cache of the ``grounding/`` code in ``DIR`` (it must exist).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ sys.path[:0] = [
     str(Path(__file__).resolve().parent),
 ]
 
+import featurize as featurize_module  # noqa: E402
 from convert import OUT, read_jsonl  # noqa: E402
 from featurize import featurize  # noqa: E402
 from flip_experiment import previous_flip  # noqa: E402
@@ -59,6 +61,9 @@ def main() -> None:
     parser.add_argument(
         "--old-ordered", type=Path, default=None, help="folder with the ordered.py OLD.json was fitted with"
     )
+    parser.add_argument(
+        "--old-modules", type=Path, default=None, help="grounding/ folder whose feature cache OLD.json reads"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     models = {"old": load(args.old), "new": load(args.new)}
@@ -70,8 +75,12 @@ def main() -> None:
         data = featurize(path, encoder=encoder, lexicon=lexicon, quiet=True)
         labels = data.labels
         rows = {"old": data.rows, "new": data.rows}
+        if args.old_modules is not None:
+            today, featurize_module.GROUNDING_DIR = featurize_module.GROUNDING_DIR, args.old_modules
+            rows["old"] = featurize(path, encoder=encoder, lexicon=lexicon, quiet=True).rows
+            featurize_module.GROUNDING_DIR = today
         if args.old_ordered is not None and len(data.rows):
-            rows["old"] = data.rows.copy()
+            rows["old"] = rows["old"].copy()
             rows["old"][:, V1_FEATURES.index("order_flip")] = previous_flip(path, args.old_ordered, lexicon)
         cells = []
         for label, (model, faithful) in models.items():
