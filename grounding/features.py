@@ -148,7 +148,7 @@ class SourceFacts:
         joined_keys, joined_values = list(keys), list(values)
         run_start = 0
         for position in range(1, len(units) + 1):
-            if position < len(units) and _continues(units[position - 1], units[position]):
+            if position < len(units) and _continues(units[position - 1], units[position], len(found[position])):
                 continue
             run = range(run_start, position)
             if len(run) > 1:
@@ -334,13 +334,14 @@ def claim_features(
     )
 
 
-def _continues(previous: Unit, unit: Unit) -> bool:
-    """Whether ``unit`` continues ``previous`` (same source): it starts in lower case or with a closing bracket, has
-    fewer than 3 words, or follows a unit with open brackets or without a closing full stop (a 64-word piece)."""
+def _continues(previous: Unit, unit: Unit, n_words: int) -> bool:
+    """Whether ``unit`` (of ``n_words`` words) continues ``previous`` (same source): it starts in lower case or with a
+    closing bracket, has fewer than 3 words, or follows a unit with open brackets or without a closing full stop
+    (a 64-word piece)."""
     if previous.source_index != unit.source_index:
         return False
     text, before = unit.text.lstrip(), previous.text.rstrip()
-    if text[:1].islower() or text[:1] in ")]" or len(words(text)) < _FRAGMENT_WORDS:
+    if text[:1].islower() or text[:1] in ")]" or n_words < _FRAGMENT_WORDS:
         return True
     return before.count("(") + before.count("[") > before.count(")") + before.count("]") or not before.endswith(
         _SENTENCE_ENDS
