@@ -52,7 +52,7 @@ import numpy.typing as npt
 
 from grounding.claims import Claim
 from grounding.encoder import Encoded
-from grounding.evidence import Unit, source_units
+from grounding.evidence import MAX_UNIT_WORDS, Unit, source_units
 from grounding.lexical import (
     Word,
     antonym_conflict,
@@ -148,7 +148,12 @@ class SourceFacts:
         joined_keys, joined_values = list(keys), list(values)
         run_start = 0
         for position in range(1, len(units) + 1):
-            if position < len(units) and _continues(units[position - 1], units[position], len(found[position])):
+            if position < len(units) and _continues(
+                units[position - 1],
+                units[position],
+                words_before=len(found[position - 1]),
+                n_words=len(found[position]),
+            ):
                 continue
             run = range(run_start, position)
             if len(run) > 1:
@@ -334,18 +339,19 @@ def claim_features(
     )
 
 
-def _continues(previous: Unit, unit: Unit, n_words: int) -> bool:
-    """Whether ``unit`` (of ``n_words`` words) continues ``previous`` (same source): it starts in lower case or with a
-    closing bracket, has fewer than 3 words, or follows a unit with open brackets or without a closing full stop
-    (a 64-word piece)."""
+def _continues(previous: Unit, unit: Unit, *, words_before: int, n_words: int) -> bool:
+    """Whether ``unit`` (of ``n_words`` words) continues ``previous`` (of ``words_before``) in the same source: it
+    starts in lower case or with a closing bracket, has fewer than 3 words, or follows a unit with open brackets
+    or a full piece of a long sentence (:data:`~grounding.evidence.MAX_UNIT_WORDS` words, no closing full stop).
+    A heading or list line without a full stop ("Date of birth 26 June 1968") is not continued by the next line."""
     if previous.source_index != unit.source_index:
         return False
     text, before = unit.text.lstrip(), previous.text.rstrip()
     if text[:1].islower() or text[:1] in ")]" or n_words < _FRAGMENT_WORDS:
         return True
-    return before.count("(") + before.count("[") > before.count(")") + before.count("]") or not before.endswith(
-        _SENTENCE_ENDS
-    )
+    if before.count("(") + before.count("[") > before.count(")") + before.count("]"):
+        return True
+    return words_before >= MAX_UNIT_WORDS and not before.endswith(_SENTENCE_ENDS)
 
 
 def name_runs(text: str) -> list[list[str]]:

@@ -77,6 +77,12 @@ def spread(sources: list[str], claim: str, *, with_units: bool = True) -> tuple[
             "Helen Marsh designed it in 1928.",
             (0.0, 0.0),
         ),
+        # ... but a list line without a full stop is not continued by the next one
+        (
+            ["Date of birth 26 June 1968\n\nPlace of birth Bangor, Wales\n\nHeight 191 cm"],
+            "He was 191 cm in 1968.",
+            (1.0, 1.0),
+        ),
         # "Drop" opens an instruction; the sources never write it capitalised, so it is no name
         (
             ["Filter roasts: drop the beans at 205 °C. Espresso roasts are dropped at 212 °C."],
