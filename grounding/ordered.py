@@ -65,7 +65,7 @@ def _is_negation(form: str) -> bool:
     return form in NEGATIONS or form.endswith("n't")
 
 
-def _governs_match(k: int, content: Sequence[bool], boundary: Sequence[bool], matched_: set[int]) -> bool:
+def _governs_match(k: int, *, content: Sequence[bool], boundary: Sequence[bool], matched_: set[int]) -> bool:
     """Whether one of the few content words after position ``k``, in the same clause, is matched."""
     for g in range(k + 1, min(k + 1 + _GOVERNS, len(content))):
         if boundary[g]:
@@ -78,6 +78,7 @@ def _governs_match(k: int, content: Sequence[bool], boundary: Sequence[bool], ma
 def _negation_changes(
     claim: tuple[Sequence[str], Sequence[bool], Sequence[bool]],
     unit: tuple[Sequence[str], Sequence[bool], Sequence[bool]],
+    *,
     ours: Sequence[int],
     theirs: Sequence[int],
 ) -> int:
@@ -93,11 +94,11 @@ def _negation_changes(
     count = 0
     for k, form in enumerate(claim[0]):
         if k not in mine and _is_negation(form):
-            count += ours[0] < k < ours[-1] or _governs_match(k, claim[1], claim[2], mine)
+            count += ours[0] < k < ours[-1] or _governs_match(k, content=claim[1], boundary=claim[2], matched_=mine)
     for k, form in enumerate(unit[0]):
         if k in other or not _is_negation(form):
             continue
-        if _governs_match(k, unit[1], unit[2], other):
+        if _governs_match(k, content=unit[1], boundary=unit[2], matched_=other):
             count += 1
         elif theirs[0] < k < theirs[-1]:
             gap = next(a for a in range(len(theirs) - 1) if theirs[a] < k < theirs[a + 1])
@@ -189,7 +190,7 @@ def order_features(
         lost = {unit_forms[j] for j in stretch if j not in used}
         dropped = float(any(w in OPERATORS and w not in claim_words for w in lost))
         claim_side = (claim_forms, claim_content, claim_boundary)
-        changes = _negation_changes(claim_side, (unit_forms, unit_content, unit_boundary), ours, theirs)
+        changes = _negation_changes(claim_side, (unit_forms, unit_content, unit_boundary), ours=ours, theirs=theirs)
         flip = float(changes % 2)
     return kept, extra, dropped, flip
 

@@ -92,7 +92,7 @@ def main() -> None:
         scores = train.answer_scores(lt, predict)
         bal = balanced_accuracy(lt.labels, (scores >= threshold).astype(int))
         auroc = roc_auc(lt.labels, scores)
-        print(f"long_answers.train: AUROC {auroc:.3f} BA {bal:.3f}; {by_length(lt, scores, threshold)}")
+        print(f"long_answers.train: AUROC {auroc:.3f} BA {bal:.3f}; {by_length(lt, scores, threshold=threshold)}")
 
 
 if __name__ == "__main__":

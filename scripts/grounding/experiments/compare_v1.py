@@ -81,7 +81,7 @@ def main() -> None:
             featurize_module.GROUNDING_DIR = today
         if args.old_ordered is not None and len(data.rows):
             rows["old"] = rows["old"].copy()
-            rows["old"][:, V1_FEATURES.index("order_flip")] = previous_flip(path, args.old_ordered, lexicon)
+            rows["old"][:, V1_FEATURES.index("order_flip")] = previous_flip(path, old=args.old_ordered, lexicon=lexicon)
         cells = []
         for label, (model, faithful) in models.items():
             width = len(model.features)

@@ -27,7 +27,7 @@ DEFINITIONS = ("negation_flip", "order_flip")
 SETS = ("synthetic.train", "synthetic.eval", "faithdial.train", "long_answers.train", "long_answers.eval")
 
 
-def flagged(data: Featurized, index: int, column: int) -> bool:
+def flagged(data: Featurized, index: int, *, column: int) -> bool:
     return bool((data.claims_of(index)[:, column] > 0.5).any())
 
 
@@ -48,7 +48,7 @@ def main() -> None:
         cells = []
         for column in columns.values():
             false = float((grounded_rows[:, column] > 0.5).mean())
-            caught = np.mean([flagged(data, i, column) for i in negated]) if negated else float("nan")
+            caught = np.mean([flagged(data, i, column=column) for i in negated]) if negated else float("nan")
             cells.append(f"{false:>22.3f}{caught:>26.3f}")
         print(f"{name:<22}" + "".join(cells))
     path = args.data / "adversarial.eval.jsonl"
@@ -58,7 +58,7 @@ def main() -> None:
     cases = [(i, row) for i, row in enumerate(read_jsonl(path)) if row["id"].startswith("neg-")]
     for i, row in cases:
         want = row["label"] == "ungrounded"
-        got = {d: flagged(data, i, c) for d, c in columns.items()}
+        got = {d: flagged(data, i, column=c) for d, c in columns.items()}
         for d in DEFINITIONS:
             right[d] += got[d] == want
         print(f"  {row['id']:<28}{row['label']:<12}" + "  ".join(f"{d}={int(g)}" for d, g in got.items()))

@@ -38,7 +38,7 @@ FLIP = V1_FEATURES.index("order_flip")
 WITHOUT_NEGATION_FLIP = tuple(n for n in V1_FEATURES if n != "negation_flip")
 
 
-def previous_flip(path: Path, old: Path, lexicon: Lexicon) -> np.ndarray:
+def previous_flip(path: Path, *, old: Path, lexicon: Lexicon) -> np.ndarray:
     """The previous ``order_flip`` column: the order stage's rows computed with ``old/ordered.py`` (not cached)."""
     import importlib.util
 
@@ -64,7 +64,7 @@ def previous_flip(path: Path, old: Path, lexicon: Lexicon) -> np.ndarray:
     return np.array(rows, dtype=np.float32).reshape(-1, len(ORDER_FEATURES))[:, ORDER_FEATURES.index("order_flip")]
 
 
-def by_length(data: featurize.Featurized, scores: np.ndarray, threshold: float) -> str:
+def by_length(data: featurize.Featurized, scores: np.ndarray, *, threshold: float) -> str:
     kinds = np.array([k.rsplit("_", 1)[-1] for k in data.kinds])
     flagged, caught = [], []
     for n in ("1", "2", "4", "8"):
@@ -74,7 +74,7 @@ def by_length(data: featurize.Featurized, scores: np.ndarray, threshold: float) 
     return f"faithful flagged (1/2/4/8) {' / '.join(flagged)}; one false caught {' / '.join(caught)}"
 
 
-def columns(data: featurize.Featurized, names: tuple[str, ...], all_: tuple[str, ...]) -> featurize.Featurized:
+def columns(data: featurize.Featurized, names: tuple[str, ...], *, all_: tuple[str, ...]) -> featurize.Featurized:
     return replace(data, rows=data.rows[:, [all_.index(n) for n in names]] if len(data.rows) else data.rows)
 
 
@@ -108,7 +108,7 @@ def main() -> None:
     def load(name: str, split: str) -> featurize.Featurized:
         path = args.data / f"{name}.{split}.jsonl"
         data = featurize.featurize(path, encoder=encoder, lexicon=lexicon, quiet=True)
-        before = np.stack([previous_flip(path, d, lexicon) for d in args.old], axis=1)
+        before = np.stack([previous_flip(path, old=d, lexicon=lexicon) for d in args.old], axis=1)
         shares = " / ".join(f"{v:.3f}" for v in before.mean(0))
         print(f"{name}.{split}: {len(before)} claims, order_flip share {shares} -> {data.rows[:, FLIP].mean():.3f}")
         return replace(data, rows=np.hstack([data.rows, before]))
@@ -122,7 +122,7 @@ def main() -> None:
         if args.only is not None and str(number) not in args.only:
             continue
         print(f"\n=== {title}")
-        tr = {n: columns(d, names, all_) for n, d in train_sets.items()}
+        tr = {n: columns(d, names, all_=all_) for n, d in train_sets.items()}
         raw = train.out_of_fold_claims(tr, names=names)
         raw_oof = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in tr}
         a, b = train.platt({n: (tr[n].labels, raw_oof[n]) for n in tr})
@@ -136,11 +136,11 @@ def main() -> None:
             other = train.predictor(train.fit_grounding({n: tr[n] for n in tr if n != held}, names))
             transfer[held] = round(roc_auc(tr[held].labels, train.answer_scores(tr[held], other)), 3)
         print("transfer AUROC:", transfer)
-        lt = columns(lengths_train, names, all_)
+        lt = columns(lengths_train, names, all_=all_)
         scores = train.answer_scores(lt, predict)
         bal = balanced_accuracy(lt.labels, (scores >= threshold).astype(int))
         auroc = roc_auc(lt.labels, scores)
-        print(f"long_answers.train: AUROC {auroc:.3f} BA {bal:.3f}; {by_length(lt, scores, threshold)}")
+        print(f"long_answers.train: AUROC {auroc:.3f} BA {bal:.3f}; {by_length(lt, scores, threshold=threshold)}")
         print("coefficients:", dict(zip(names, np.round(params["coef"], 2).tolist(), strict=True)))
 
 
