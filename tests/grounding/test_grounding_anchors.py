@@ -64,6 +64,25 @@ def spread(sources: list[str], claim: str, *, with_units: bool = True) -> tuple[
             "Helen Marsh worked under Arthur Blyth.",
             (0.0, 0.0),
         ),
+        # a unit that continues the one before holds the anchors of the whole run: a fragment the sentence
+        # splitter cut at "av." ...
+        (
+            ["Substances abused included caffeine in 39 patients (av. 441 mg/d) and ergotamine in 11 patients."],
+            "Ergotamine was abused by 11 patients, caffeine by 39.",
+            (0.0, 0.0),
+        ),
+        # ... or the second 64-word piece of a long sentence
+        (
+            ["Helen Marsh " + " ".join(["designed the long bridge over the wide river"] * 9) + " in 1928."],
+            "Helen Marsh designed it in 1928.",
+            (0.0, 0.0),
+        ),
+        # ... but a list line without a full stop is not continued by the next one
+        (
+            ["Date of birth 26 June 1968\n\nPlace of birth Bangor, Wales\n\nHeight 191 cm"],
+            "He was 191 cm in 1968.",
+            (1.0, 1.0),
+        ),
         # "Drop" opens an instruction; the sources never write it capitalised, so it is no name
         (
             ["Filter roasts: drop the beans at 205 °C. Espresso roasts are dropped at 212 °C."],

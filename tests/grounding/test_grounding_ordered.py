@@ -89,3 +89,61 @@ def test_a_claim_with_no_word_of_the_source_keeps_nothing() -> None:
 
 def test_order_flip_is_the_last_v1_feature() -> None:
     assert V1_FEATURES[-1] == "order_flip"
+
+
+@pytest.mark.parametrize(
+    ("source", "claim", "flip"),
+    [
+        # A deleted clause takes its negation with it (faithful compressions of long_answers.train).
+        (
+            "Here, we show that TLR9 signals leading to the activation of type I IFN, but not proinflammatory "
+            "cytokine genes, require TLR9 trafficking from endosomes.",
+            "Here, we show that TLR9 signals leading to the activation of type I IFN require TLR9 trafficking "
+            "from endosomes.",
+            0.0,
+        ),
+        (
+            "Although mechanisms regulating replication timing are not clear, novel genome-wide studies provide "
+            "a thorough survey.",
+            "Novel genome-wide studies provide a thorough survey.",
+            0.0,
+        ),
+        # A negation before a clause boundary governs nothing the claim kept.
+        (
+            "He seemed to say that he was not blaming anyone, but could not help noticing the boots.",
+            "but could not help noticing the boots.",
+            0.0,
+        ),
+        # A negation removed in place, or added, where the claim kept what it negates.
+        ("The drug was tested in mice and the drug did not reduce pain.", "The drug reduced pain.", 1.0),
+        ("No patients improved after surgery.", "Patients improved after surgery.", 1.0),
+        ("The drug reduced pain in the trial.", "The drug didn't reduce pain in the trial.", 1.0),
+        ("Visitors must sign in at reception.", "Visitors do not need to sign in at reception.", 1.0),
+        # A negated phrase replaced by other words inside the matched stretch.
+        (
+            "Smoking is not permitted anywhere on the campus, including the car parks.",
+            "Smoking is allowed in the campus car parks.",
+            1.0,
+        ),
+        # Two negations that say the same thing ("None of" / "No").
+        (
+            "None of the 40 water samples taken in March exceeded the legal limit for lead.",
+            "No water sample taken in March was above the legal limit for lead.",
+            0.0,
+        ),
+    ],
+)
+def test_order_flip_counts_only_the_negations_of_what_the_claim_kept(source: str, claim: str, flip: float) -> None:
+    assert ordered(source, claim)["order_flip"] == flip
+
+
+def test_the_negation_flip_flag_follows_order_flip() -> None:
+    from grounding.check import Checker
+    from grounding.encoder import HashEncoder
+
+    checker = Checker(HashEncoder())
+    source = "CRP alone increased secretion of IL-8 and IL-6 from HMDMs and did not inhibit secretion of TNF."
+    kept = checker.check([source], "What did CRP do?", "CRP alone increased secretion of IL-8 and IL-6 from HMDMs.")
+    flipped = checker.check([source], "What did CRP do?", "CRP alone inhibited secretion of TNF.")
+    assert "negation_flip" not in kept.claims[0].flags
+    assert "negation_flip" in flipped.claims[0].flags

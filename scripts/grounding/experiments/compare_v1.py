@@ -6,24 +6,34 @@
 the 16 shared features without ``order_flip``): it reads the first columns of the rows. Each model at its own
 default threshold. Prints balanced accuracy, F1 (ungrounded) and AUROC per set; on the long answers the share of
 faithful answers flagged and of one-false answers caught by length; on the adversarial suite the cases each gets
-wrong. Needs no cross-encoder (the bench's v2/v3 columns do).
+wrong. Needs no cross-encoder (the bench's v2/v3 columns do). ``--old-ordered DIR``: OLD.json was fitted with the
+``order_flip`` of ``DIR/ordered.py`` (e.g. ``git show 96a0907:grounding/ordered.py``), so its rows get that column;
+``--old-modules DIR``: its other features come from the cache of the ``grounding/`` code in ``DIR`` (it must exist).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [
+    str(Path(__file__).resolve().parents[3]),
+    str(Path(__file__).resolve().parents[1]),
+    str(Path(__file__).resolve().parent),
+]
 
+import featurize as featurize_module  # noqa: E402
 from convert import OUT, read_jsonl  # noqa: E402
 from featurize import featurize  # noqa: E402
+from flip_experiment import previous_flip  # noqa: E402
 from metrics import balanced_accuracy, f1, roc_auc  # noqa: E402
 from train import claim_scores, length_adjusted  # noqa: E402
 
+from grounding.features import V1_FEATURES  # noqa: E402
 from grounding.scorer import DATA_DIR, LogisticModel, load_lexicon  # noqa: E402
 
 SETS = ("halueval", "climate_fever", "faithdial", "synthetic_sub", "pack_dev", "adversarial", "swaps", "long_answers")
@@ -48,6 +58,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=OUT)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sets", nargs="*", default=list(SETS))
+    parser.add_argument(
+        "--old-ordered", type=Path, default=None, help="folder with the ordered.py OLD.json was fitted with"
+    )
+    parser.add_argument(
+        "--old-modules", type=Path, default=None, help="grounding/ folder whose feature cache OLD.json reads"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     models = {"old": load(args.old), "new": load(args.new)}
@@ -58,10 +74,19 @@ def main() -> None:
         path = args.data / f"{name}.eval.jsonl"
         data = featurize(path, encoder=encoder, lexicon=lexicon, quiet=True)
         labels = data.labels
+        rows = {"old": data.rows, "new": data.rows}
+        if args.old_modules is not None:
+            today, featurize_module.GROUNDING_DIR = featurize_module.GROUNDING_DIR, args.old_modules
+            rows["old"] = featurize(path, encoder=encoder, lexicon=lexicon, quiet=True).rows
+            featurize_module.GROUNDING_DIR = today
+        if args.old_ordered is not None and len(data.rows):
+            rows["old"] = rows["old"].copy()
+            rows["old"][:, V1_FEATURES.index("order_flip")] = previous_flip(path, old=args.old_ordered, lexicon=lexicon)
         cells = []
         for label, (model, faithful) in models.items():
             width = len(model.features)
-            scores = length_adjusted(claim_scores(data, lambda x, m=model, w=width: m.predict(x[:, :w])), faithful)
+            scored = replace(data, rows=rows[label])
+            scores = length_adjusted(claim_scores(scored, lambda x, m=model, w=width: m.predict(x[:, :w])), faithful)
             predicted = (scores >= model.threshold).astype(int)
             cells.append(f"{balanced_accuracy(labels, predicted):>8.3f}{f1(1 - labels, 1 - predicted):>7.3f}"
                          f"{roc_auc(labels, scores):>7.3f}")  # fmt: skip
