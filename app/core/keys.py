@@ -61,7 +61,7 @@ class KeyStore:
         return key, info
 
     def list(self) -> list[ApiKeyInfo]:
-        rows = self._db.execute("SELECT id, description, kb_ids, created_at FROM api_keys ORDER BY created_at")
+        rows = self._db.execute("SELECT id, description, kb_ids, created_at FROM api_keys ORDER BY created_at, rowid")
         return [ApiKeyInfo(r[0], r[1], tuple(json.loads(r[2])) if r[2] else None, r[3]) for r in rows]
 
     def revoke(self, key_id: str) -> bool:

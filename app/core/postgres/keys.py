@@ -31,7 +31,7 @@ class PostgresKeyStore(KeyStore):
 
     def list(self) -> list[ApiKeyInfo]:
         with self.database.connection() as conn:
-            rows = conn.execute("SELECT id, description, kb_ids, created_at FROM api_keys ORDER BY created_at, id")
+            rows = conn.execute("SELECT id, description, kb_ids, created_at FROM api_keys ORDER BY created_at, seq")
             return [ApiKeyInfo(r[0], r[1], tuple(r[2]) if r[2] else None, r[3]) for r in rows]
 
     def revoke(self, key_id: str) -> bool:

@@ -74,6 +74,10 @@ MIGRATIONS: tuple[str, ...] = (
         excerpt text NOT NULL, seq bigint GENERATED ALWAYS AS IDENTITY);
     CREATE INDEX guardrail_violations_by_time ON guardrail_violations (at DESC, seq DESC);
     """,
+    # Creation order for API keys created in the same millisecond (created_at ties; the random id is no order).
+    """
+    ALTER TABLE api_keys ADD COLUMN seq bigint GENERATED ALWAYS AS IDENTITY;
+    """,
 )
 
 

@@ -129,7 +129,7 @@ class HumanEvalStore:
         return Job(row[0], row[1], row[2], row[3], tuple(json.loads(row[4])), row[5], row[6])
 
     def jobs(self) -> list[Job]:
-        rows = self._db.execute("SELECT id FROM jobs ORDER BY created_at DESC").fetchall()
+        rows = self._db.execute("SELECT id FROM jobs ORDER BY created_at DESC, rowid DESC").fetchall()
         return [self.job(row[0]) for row in rows]
 
     def item(self, job_id: str, index: int) -> Item:
