@@ -22,8 +22,8 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).res
 import featurize  # noqa: E402
 import train  # noqa: E402
 from convert import OUT, read_jsonl  # noqa: E402
-from flip_experiment import by_length  # noqa: E402
-from metrics import balanced_accuracy, best_threshold, roc_auc  # noqa: E402
+from metrics import balanced_accuracy, roc_auc  # noqa: E402
+from variants import by_length, fit_as_train, transfer_auroc  # noqa: E402
 
 from grounding.claims import split_claims  # noqa: E402
 from grounding.evidence import source_units  # noqa: E402
@@ -76,18 +76,8 @@ def main() -> None:
     for number, title in enumerate(("anchors per unit (shipped)", "anchors over joined units")):
         print(f"\n=== {title}")
         tr = {n: featurize.concat(*(p[number] for p in parts)) for n, parts in pairs.items()}
-        raw = train.out_of_fold_claims(tr)
-        raw_oof = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in tr}
-        a, b = train.platt({n: (tr[n].labels, raw_oof[n]) for n in tr})
-        predict = train.predictor(train.calibrated(train.fit_grounding(tr), a, b))
-        oof = {n: train.platt_apply(a, b, s) for n, s in raw_oof.items()}
-        threshold = best_threshold({n: (tr[n].labels, oof[n]) for n in tr}, step=0.05)
-        train.report("Out-of-fold, training datasets", {n: (tr[n].labels, oof[n]) for n in tr}, threshold)
-        transfer = {}
-        for held in tr:
-            other = train.predictor(train.fit_grounding({n: tr[n] for n in tr if n != held}))
-            transfer[held] = round(roc_auc(tr[held].labels, train.answer_scores(tr[held], other)), 3)
-        print("transfer AUROC:", transfer)
+        _, predict, threshold = fit_as_train(tr)
+        print("transfer AUROC:", transfer_auroc(tr))
         lt = lengths[number]
         scores = train.answer_scores(lt, predict)
         bal = balanced_accuracy(lt.labels, (scores >= threshold).astype(int))

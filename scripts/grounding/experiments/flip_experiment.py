@@ -27,7 +27,8 @@ import featurize  # noqa: E402
 import order_stage  # noqa: E402
 import train  # noqa: E402
 from convert import OUT, read_jsonl  # noqa: E402
-from metrics import balanced_accuracy, best_threshold, roc_auc  # noqa: E402
+from metrics import balanced_accuracy, roc_auc  # noqa: E402
+from variants import by_length, columns, fit_as_train, transfer_auroc  # noqa: E402
 
 from grounding.claims import split_claims  # noqa: E402
 from grounding.evidence import source_units  # noqa: E402
@@ -62,20 +63,6 @@ def previous_flip(path: Path, *, old: Path, lexicon: Lexicon) -> np.ndarray:
     finally:
         features.order_features, features.candidate_units = today
     return np.array(rows, dtype=np.float32).reshape(-1, len(ORDER_FEATURES))[:, ORDER_FEATURES.index("order_flip")]
-
-
-def by_length(data: featurize.Featurized, scores: np.ndarray, *, threshold: float) -> str:
-    kinds = np.array([k.rsplit("_", 1)[-1] for k in data.kinds])
-    flagged, caught = [], []
-    for n in ("1", "2", "4", "8"):
-        good, bad = (kinds == n) & (data.labels == 1), (kinds == n) & (data.labels == 0)
-        flagged.append(f"{float((scores[good] < threshold).mean()):.3f}")
-        caught.append(f"{float((scores[bad] < threshold).mean()):.3f}")
-    return f"faithful flagged (1/2/4/8) {' / '.join(flagged)}; one false caught {' / '.join(caught)}"
-
-
-def columns(data: featurize.Featurized, names: tuple[str, ...], *, all_: tuple[str, ...]) -> featurize.Featurized:
-    return replace(data, rows=data.rows[:, [all_.index(n) for n in names]] if len(data.rows) else data.rows)
 
 
 def main() -> None:
@@ -123,19 +110,8 @@ def main() -> None:
             continue
         print(f"\n=== {title}")
         tr = {n: columns(d, names, all_=all_) for n, d in train_sets.items()}
-        raw = train.out_of_fold_claims(tr, names=names)
-        raw_oof = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in tr}
-        a, b = train.platt({n: (tr[n].labels, raw_oof[n]) for n in tr})
-        params = train.calibrated(train.fit_grounding(tr, names), a, b)
-        predict = train.predictor(params)
-        oof = {n: train.platt_apply(a, b, s) for n, s in raw_oof.items()}
-        threshold = best_threshold({n: (tr[n].labels, oof[n]) for n in tr}, step=0.05)
-        train.report("Out-of-fold, training datasets", {n: (tr[n].labels, oof[n]) for n in tr}, threshold)
-        transfer = {}
-        for held in tr:
-            other = train.predictor(train.fit_grounding({n: tr[n] for n in tr if n != held}, names))
-            transfer[held] = round(roc_auc(tr[held].labels, train.answer_scores(tr[held], other)), 3)
-        print("transfer AUROC:", transfer)
+        params, predict, threshold = fit_as_train(tr, names)
+        print("transfer AUROC:", transfer_auroc(tr, names))
         lt = columns(lengths_train, names, all_=all_)
         scores = train.answer_scores(lt, predict)
         bal = balanced_accuracy(lt.labels, (scores >= threshold).astype(int))

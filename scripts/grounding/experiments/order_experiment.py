@@ -24,8 +24,9 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).res
 
 import featurize  # noqa: E402
 import train  # noqa: E402
+import variants  # noqa: E402
 from convert import OUT  # noqa: E402
-from metrics import balanced_accuracy, best_threshold, roc_auc  # noqa: E402
+from metrics import balanced_accuracy, roc_auc  # noqa: E402
 from order_stage import order_rows, with_order  # noqa: E402
 
 from grounding.features import FEATURE_NAMES  # noqa: E402
@@ -44,20 +45,11 @@ EVALS = ("halueval", "climate_fever", "faithdial", "synthetic", "swaps", "long_a
 
 
 def columns(data: featurize.Featurized, names: tuple[str, ...]) -> featurize.Featurized:
-    everything = BASE + ORDER_FEATURES
-    from dataclasses import replace
-
-    return replace(data, rows=data.rows[:, [everything.index(n) for n in names]] if len(data.rows) else data.rows)
+    return variants.columns(data, names, all_=BASE + ORDER_FEATURES)
 
 
 def by_length(data: featurize.Featurized, scores: np.ndarray, threshold: float) -> str:
-    kinds = np.array([k.rsplit("_", 1)[-1] for k in data.kinds])
-    flagged, caught = [], []
-    for n in ("1", "2", "4", "8"):
-        good, bad = (kinds == n) & (data.labels == 1), (kinds == n) & (data.labels == 0)
-        flagged.append(f"{100 * float((scores[good] < threshold).mean()):.0f}")
-        caught.append(f"{100 * float((scores[bad] < threshold).mean()):.0f}")
-    return f"faithful flagged % (1/2/4/8) {'/'.join(flagged)}; one false caught % {'/'.join(caught)}"
+    return variants.by_length(data, scores, threshold=threshold, percent=True)
 
 
 def main() -> None:
@@ -95,19 +87,8 @@ def main() -> None:
             continue
         print(f"\n=== {title}")
         tr = {n: columns(d, names) for n, d in train_sets.items()}
-        raw = train.out_of_fold_claims(tr, names=names)
-        raw_oof = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in tr}
-        a, b = train.platt({n: (tr[n].labels, raw_oof[n]) for n in tr})
-        params = train.calibrated(train.fit_grounding(tr, names), a, b)
-        predict = train.predictor(params)
-        oof = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in tr}
-        oof = {n: train.platt_apply(a, b, s) for n, s in oof.items()}
-        threshold = best_threshold({n: (tr[n].labels, oof[n]) for n in tr}, step=0.05)
-        train.report("Out-of-fold, training datasets", {n: (tr[n].labels, oof[n]) for n in tr}, threshold)
-        transfer = {}
-        for held in tr:
-            other = train.predictor(train.fit_grounding({n: tr[n] for n in tr if n != held}, names))
-            transfer[held] = round(roc_auc(tr[held].labels, train.answer_scores(tr[held], other)), 3)
+        params, predict, threshold = variants.fit_as_train(tr, names)
+        transfer = variants.transfer_auroc(tr, names)
         print("transfer AUROC:", transfer, "mean", round(float(np.mean(list(transfer.values()))), 3))
         lt = columns(lengths_train, names)
         scores = train.answer_scores(lt, predict)
