@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts/rerank")]
 
-from fit_fusion import SHIPPED, Rows, _fit, load_experiment, placeholder  # noqa: E402
+from fit_fusion import SHIPPED, Rows, fit_weights, load_experiment, placeholder  # noqa: E402
 from score_crossencoder import cached_logits  # noqa: E402
 
 from evaluation import score_run  # noqa: E402
@@ -105,16 +106,13 @@ def main() -> None:
 
 def fit(rows: Rows, queries: Sequence[str]) -> FusionWeights:
     wanted = set(queries)
-    keys = [key for key in rows if key[0] in wanted]
-    fitted = _fit(np.vstack([rows[k][0] for k in keys]), np.concatenate([rows[k][1] for k in keys]),
-                  placeholder(FEATURES))  # fmt: skip
-    return FusionWeights(
-        features=fitted.features, mean=fitted.mean, scale=fitted.scale, coef=fitted.coef,
-        intercept=fitted.intercept, max_sentences=fitted.max_sentences,
-        trained_on=f"SciFact train, {sum(len(rows[k][1]) for k in keys)} (query, abstract) rows of HYBRID top "
-        f"10/25 lists of {len(wanted)} train_mini queries the cross-encoder was not trained on, corpus_mini "
+    rows_used = sum(len(labels) for (q, _), (_, labels) in rows.items() if q in wanted)
+    return replace(
+        fit_weights(rows, placeholder(FEATURES), queries=wanted),
+        trained_on=f"SciFact train, {rows_used} (query, abstract) rows of HYBRID top 10/25 lists of {len(wanted)} "
+        "train_mini queries the cross-encoder was not trained on, corpus_mini "
         "(scripts/rerank/fit_crossencoder_fusion.py)",
-    )  # fmt: skip
+    )
 
 
 def reranked(run: Run, scores: dict[str, npt.NDArray[np.float32]], depth: int) -> Run:
