@@ -16,7 +16,7 @@ from retrieval.direct import delete_content, index_content, suffix_for
 from retrieval.documents import DocumentWrite
 from retrieval.embedding import BUNDLED_MODEL, Embedder, HashEmbedder, SentenceTransformerEmbedder
 from retrieval.embedding.onnx import OnnxEmbedder, check_mean_pooling, exported_model, is_exported
-from retrieval.embedding.query import DeferredEmbedder
+from retrieval.embedding.query import DeferredEmbedder, may_query
 from retrieval.errors import ModelMismatch, RetrievalError
 from retrieval.filters import parse_filter
 from retrieval.generation import (
@@ -123,6 +123,7 @@ __all__ = [
     "index_content",
     "is_exported",
     "join_pieces",
+    "may_query",
     "new_id",
     "open_database",
     "parse_filter",

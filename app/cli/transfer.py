@@ -13,7 +13,7 @@ from app.cli.context import current_run
 from app.cli.terminal import out
 from app.core.keys import ANONYMOUS
 from ingest import ChunkingConfig
-from retrieval import ModelMismatch, RetrievalError, export_kb, import_kb, read_header
+from retrieval import ModelMismatch, RetrievalError, export_kb, import_kb, may_query, read_header
 
 
 def export_command(
@@ -41,11 +41,12 @@ def import_command(
     ] = None,
 ) -> None:
     """Create a knowledge base from an export, in this store (RAGKB_DATABASE_URL or RAGKB_HOME), with the
-    exported vectors: it retrieves what the original did. The embedder must be the one that built it."""
+    exported vectors: it retrieves what the original did. The embedder must be the one that built it, or an
+    equivalent backend of the same model (docs/knowledge-bases.md)."""
     services = current_run(ctx).services
     with gzip.open(path, "rt", encoding="utf-8") as stream:
         header = read_header(stream)
-        if header["embedder"] != services.embedder.name:
+        if not may_query(header["embedder"], services.embedder.name):
             raise ModelMismatch(
                 f"the export was embedded with {header['embedder']}; this store embeds queries with "
                 f"{services.embedder.name}. Set the same RAGKB_EMBEDDER / RAGKB_EMBEDDING_BACKEND to import it"

@@ -84,7 +84,7 @@ def build_embedder(settings: Settings) -> Embedder:
 
 
 def _model_embedder(settings: Settings) -> Embedder:
-    batch_size = settings.embedding_batch_size
+    batch_size = settings.embedding_batch_size or (16 if settings.embedding_backend == "openvino" else 32)
     match settings.embedding_backend:
         case "torch" | "torch-bf16":
             precision: Literal["fp32", "bf16"] = "bf16" if settings.embedding_backend == "torch-bf16" else "fp32"
@@ -104,6 +104,21 @@ def _model_embedder(settings: Settings) -> Embedder:
                 return load()
             model_id, dimension = known
             return DeferredEmbedder(f"{settings.embedding_backend}:{model_id}", dimension, build=load)
+        case "openvino":
+            model_dir, model_id = _model_directory(settings.embedding_model)
+            home_models = settings.home / "models"
+
+            def compile_openvino() -> Embedder:
+                return OnnxEmbedder(
+                    model_dir, cache_dir=home_models, quantize=False, batch_size=batch_size, model_id=model_id,
+                    runtime="openvino",
+                )  # fmt: skip
+
+            # As for PyTorch: opening a knowledge base (to list or query it) compiles nothing.
+            known = _transformer_shape(settings.embedding_model)
+            if known is None:
+                return compile_openvino()
+            return DeferredEmbedder(f"openvino:{model_id}", known[1], build=compile_openvino)
         case "onnx" | "onnx-int8":
             model_dir, model_id = _model_directory(settings.embedding_model)
             return OnnxEmbedder(
@@ -128,7 +143,7 @@ def _model_directory(model: str | None) -> tuple[Path, str]:
 def build_query_embedder(settings: Settings, *, prepare: bool) -> Embedder | None:
     """The embedder for queries when it differs from the documents' one, else ``None``.
 
-    With ``query_backend`` 'auto' and the torch backends: ONNX Runtime fp32, which reproduces their
+    With ``query_backend`` 'auto' and the torch and openvino backends: ONNX Runtime fp32, which reproduces their
     vectors within a measured tolerance (``retrieval.embedding.query``) 3-4x faster per query and without
     importing PyTorch. Its file is exported from the local model into ``<home>/models`` only when
     ``prepare`` (server start, ``ragkb sync``: PyTorch is loaded there anyway); otherwise, while it is
@@ -136,15 +151,15 @@ def build_query_embedder(settings: Settings, *, prepare: bool) -> Embedder | Non
     """
     if settings.embedder != "sentence-transformers" or settings.query_backend == "same":
         return None
-    torch_backend = settings.embedding_backend in ("torch", "torch-bf16")
-    if not torch_backend or _transformer_shape(settings.embedding_model) is None:
+    fp32_family = settings.embedding_backend in ("torch", "torch-bf16", "openvino")
+    if not fp32_family or _transformer_shape(settings.embedding_model) is None:
         return None
     model_dir, model_id = _model_directory(settings.embedding_model)
     cache = settings.home / "models"
     if not prepare and not is_exported(model_dir, cache_dir=cache, quantize=False, model_id=model_id):
         return None
     return OnnxEmbedder(
-        model_dir, cache_dir=cache, quantize=False, batch_size=settings.embedding_batch_size, model_id=model_id
+        model_dir, cache_dir=cache, quantize=False, batch_size=settings.embedding_batch_size or 32, model_id=model_id
     )
 
 

@@ -1,20 +1,22 @@
-"""Which embedders may query a knowledge base that another one built.
+"""Which embedders may write to, and query, a knowledge base that another one built.
 
-A knowledge base records the embedder that wrote its vectors (``"torch-bf16:all-MiniLM-L6-v2"``).
-Documents are only ever written by that embedder, but a query may be embedded by another backend of
-the same model when the two give the same vectors to within a measured tolerance: then the nearest
-neighbours, and so the results, do not change. Backends are grouped into families of such equivalents:
+A knowledge base records the embedder that first wrote its vectors (``"torch-bf16:all-MiniLM-L6-v2"``).
+Documents and queries may then be embedded by that embedder or by another backend of the same model
+that gives the same vectors to within a measured tolerance: the nearest neighbours, and so the
+results, do not change. Backends are grouped into families of such equivalents:
 
-* ``fp32``: ``torch`` (PyTorch fp32), ``torch-bf16`` (bfloat16 autocast) and ``onnx`` (ONNX Runtime
-  fp32). ONNX fp32 reproduces PyTorch fp32 to cosine 1 - 1e-7; bf16 is within ~2e-5 of both
-  (docs/benchmarks.md, "Speed II": SciFact queries, and nDCG@10 unchanged when a bf16-built knowledge
-  base is queried through ONNX).
+* ``fp32``: ``torch`` (PyTorch fp32), ``torch-bf16`` (bfloat16 autocast), ``onnx`` (ONNX Runtime
+  fp32) and ``openvino`` (OpenVINO, bf16 on CPUs with bfloat16 instructions, else fp32). ONNX fp32
+  reproduces PyTorch fp32 to cosine 1 - 1e-7; PyTorch's and OpenVINO's bf16 are within ~3e-5 of
+  fp32 (docs/benchmarks.md, "Speed II": SciFact queries and chunks, and nDCG@10 unchanged when a
+  bf16-built knowledge base is queried through ONNX or an OpenVINO-built one is scored).
 * ``onnx-int8`` alone: dynamic int8 quantisation moves vectors by ~5e-3 cosine, so it neither
-  queries nor is queried by the others.
+  writes to nor queries the others' knowledge bases, nor they its.
 
 Backends not listed (a custom ``name=``, the hash fake) are equivalent to themselves only.
 
     may_query("torch-bf16:all-MiniLM-L6-v2", "onnx:all-MiniLM-L6-v2")       # True
+    may_query("torch-bf16:all-MiniLM-L6-v2", "openvino:all-MiniLM-L6-v2")   # True
     may_query("torch-bf16:all-MiniLM-L6-v2", "onnx-int8:all-MiniLM-L6-v2")  # False
 """
 
@@ -26,7 +28,7 @@ from collections.abc import Callable, Sequence
 from retrieval.embedding import Embedder, FloatArray
 from retrieval.errors import ModelMismatch
 
-BACKEND_FAMILIES = {"torch": "fp32", "torch-bf16": "fp32", "onnx": "fp32", "onnx-int8": "onnx-int8"}
+BACKEND_FAMILIES = {"torch": "fp32", "torch-bf16": "fp32", "onnx": "fp32", "openvino": "fp32", "onnx-int8": "onnx-int8"}
 # Embedder names recorded before backends were named ("sentence-transformers:<model>" was PyTorch fp32).
 LEGACY_BACKENDS = {"sentence-transformers": "torch"}
 
@@ -38,7 +40,8 @@ def canonical_name(name: str) -> str:
 
 
 def may_query(recorded: str, embedder: str) -> bool:
-    """Whether the embedder named ``embedder`` may embed queries for vectors written by ``recorded``."""
+    """Whether the embedder named ``embedder`` gives the vectors ``recorded`` wrote, to the family's tolerance:
+    then it may embed queries, and documents, for them."""
     recorded, embedder = canonical_name(recorded), canonical_name(embedder)
     if recorded == embedder:
         return True
@@ -96,15 +99,15 @@ class DeferredEmbedder:
 
 
 def check_recorded_embedder(recorded: str, dimension: int, *, documents: Embedder, queries: Embedder) -> None:
-    """Refuse to open a knowledge base whose vectors ``recorded`` (name, ``dimension``) wrote with
-    ``documents`` unless it is the same embedder, or to query it with ``queries`` unless :func:`may_query`."""
+    """Refuse to open a knowledge base whose vectors ``recorded`` (name, ``dimension``) wrote unless
+    ``documents`` and ``queries`` are that embedder or equivalents of it (:func:`may_query`)."""
     name = canonical_name(recorded)
     backend, colon, _ = name.partition(":")
-    if name != canonical_name(documents.name) or dimension != documents.dimension:
+    if not may_query(name, documents.name) or dimension != documents.dimension:
         hint = f"set RAGKB_EMBEDDING_BACKEND={backend} and the same model to use it" if colon else "use that embedder"
         raise ModelMismatch(
             f"this knowledge base was built with {name} ({dimension} dimensions); it cannot be read or written "
-            f"with {documents.name}, since vectors from different models or backends do not mix. "
+            f"with {documents.name}, since vectors from different models or non-equivalent backends do not mix. "
             f"To fix: {hint}, or re-create the knowledge base to change"
         )
     if not may_query(name, queries.name) or queries.dimension != documents.dimension:

@@ -1,7 +1,7 @@
 """Commands import only what they use: ``ragkb --help`` and ``kb list`` load no model, no web framework and
-no parser library; ``ragkb retrieve`` on a PyTorch-built knowledge base embeds the query through ONNX
-Runtime without importing PyTorch. Checked on ``sys.modules`` of a fresh process, not by timing (the
-timings are in ``bench/search/bench_cli.py`` and docs/benchmarks.md)."""
+no parser library; ``ragkb retrieve`` on a knowledge base built with the default backend (OpenVINO) embeds the
+query through ONNX Runtime without importing PyTorch or OpenVINO. Checked on ``sys.modules`` of a fresh
+process, not by timing (the timings are in ``bench/search/bench_cli.py`` and docs/benchmarks.md)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-WATCHED = ("torch", "sentence_transformers", "transformers", "fastapi", "uvicorn", "onnxruntime", "pypdf", "docx")
+WATCHED = (
+    "torch", "sentence_transformers", "transformers", "fastapi", "uvicorn", "onnxruntime", "openvino", "pypdf", "docx",
+)  # fmt: skip
 # Runs the CLI as the `ragkb` script does and reports, on exit, which of WATCHED were imported.
 PROBE = f"""
 import atexit, json, sys
@@ -51,12 +53,13 @@ def test_retrieve_embeds_the_query_through_onnx_without_pytorch(tmp_path: Path) 
     home = tmp_path / "home"
     synced, imported = imported_by(["sync", str(folder), "--kb", "docs"], home)
     assert synced.returncode == 0, synced.stderr
-    assert "torch" in imported  # the documents' model (torch-bf16) ran, and the query model was exported
+    assert "openvino" in imported  # the documents' model (openvino, the default) ran
+    assert "torch" in imported  # once per home, to export the model to ONNX
 
     done, imported = imported_by(["retrieve", "how many vacation days?", "--kb", "docs", "-k", "1", "--json"], home)
     assert done.returncode == 0, done.stderr
     assert "onnxruntime" in imported
-    assert "torch" not in imported and "sentence_transformers" not in imported
+    assert "torch" not in imported and "sentence_transformers" not in imported and "openvino" not in imported
     results = json.loads(done.stdout.split("IMPORTED=")[0])["retrievalResults"]
     assert [r["location"]["customDocumentLocation"]["id"] for r in results] == ["handbook.txt"]
 
@@ -64,4 +67,4 @@ def test_retrieve_embeds_the_query_through_onnx_without_pytorch(tmp_path: Path) 
         ["retrieve", "how many vacation days?", "--kb", "docs", "-k", "1"], home, RAGKB_QUERY_BACKEND="same"
     )
     assert done.returncode == 0, done.stderr
-    assert "torch" in imported  # the opt-out: queries run on the documents' backend
+    assert "openvino" in imported  # the opt-out: queries run on the documents' backend

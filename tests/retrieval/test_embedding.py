@@ -59,7 +59,12 @@ def minilm_onnx_int8(onnx_cache: Path) -> OnnxEmbedder:
     return OnnxEmbedder(BUNDLED_DIR, cache_dir=onnx_cache, quantize=True, model_id=BUNDLED_MODEL)
 
 
-MODEL_FIXTURES = ("minilm", "minilm_bf16", "minilm_onnx", "minilm_onnx_int8")
+@pytest.fixture(scope="session")
+def minilm_openvino(onnx_cache: Path) -> OnnxEmbedder:
+    return OnnxEmbedder(BUNDLED_DIR, cache_dir=onnx_cache, quantize=False, model_id=BUNDLED_MODEL, runtime="openvino")
+
+
+MODEL_FIXTURES = ("minilm", "minilm_bf16", "minilm_onnx", "minilm_onnx_int8", "minilm_openvino")
 
 
 @pytest.fixture(params=["hash", *(pytest.param(name, marks=pytest.mark.slow) for name in MODEL_FIXTURES)])
@@ -132,7 +137,7 @@ def test_text_over_the_window_is_refused_not_truncated(embedder: Embedder) -> No
 
 def test_name_identifies_the_embedder(embedder: Embedder) -> None:
     assert isinstance(embedder.name, str)
-    backends = ("torch", "torch-bf16", "onnx", "onnx-int8")
+    backends = ("torch", "torch-bf16", "onnx", "onnx-int8", "openvino")
     expected = {"hash-384"} | {f"{b}:all-MiniLM-L6-v2" for b in backends}
     assert embedder.name in expected
 
@@ -217,7 +222,8 @@ def test_minilm_batching_does_not_change_vectors(minilm: SentenceTransformerEmbe
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("fixture", "at_least"), [("minilm_bf16", 0.999), ("minilm_onnx", 0.99999), ("minilm_onnx_int8", 0.95)]
+    ("fixture", "at_least"),
+    [("minilm_bf16", 0.999), ("minilm_onnx", 0.99999), ("minilm_onnx_int8", 0.95), ("minilm_openvino", 0.9999)],
 )
 def test_backend_vectors_agree_with_fp32(
     minilm: SentenceTransformerEmbedder, fixture: str, at_least: float, request: pytest.FixtureRequest
@@ -237,6 +243,22 @@ def test_onnx_export_is_cached_and_reused(minilm_onnx_int8: OnnxEmbedder, onnx_c
     assert again.model_path == minilm_onnx_int8.model_path
     assert again.model_path.stat().st_mtime_ns == before
     assert sorted(p.name for p in again.model_path.parent.iterdir()) == ["model-int8.onnx", "model.onnx"]
+
+
+@pytest.mark.slow
+def test_openvino_runs_the_fp32_export_and_says_in_what_precision(minilm_openvino: OnnxEmbedder) -> None:
+    import openvino
+
+    bf16 = "BF16" in openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+    assert minilm_openvino.name == f"openvino:{BUNDLED_MODEL}"
+    assert minilm_openvino.precision == ("bf16" if bf16 else "fp32")
+    assert minilm_openvino.model_path.name == "model.onnx"
+
+
+def test_openvino_refuses_the_int8_export(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="quantize=False"):
+        OnnxEmbedder(BUNDLED_DIR, cache_dir=tmp_path / "cache", quantize=True, runtime="openvino")
+    assert not (tmp_path / "cache").exists()
 
 
 def test_onnx_backend_refuses_a_model_without_mean_pooling(tmp_path: Path) -> None:

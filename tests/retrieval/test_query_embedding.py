@@ -28,6 +28,9 @@ M = BUNDLED_MODEL
         (f"onnx:{M}", f"torch-bf16:{M}", True),
         (f"sentence-transformers:{M}", f"onnx:{M}", True),  # the legacy name of PyTorch fp32
         (f"onnx-int8:{M}", f"onnx-int8:{M}", True),
+        (f"torch-bf16:{M}", f"openvino:{M}", True),
+        (f"openvino:{M}", f"onnx:{M}", True),
+        (f"openvino:{M}", f"onnx-int8:{M}", False),
         (f"torch-bf16:{M}", f"onnx-int8:{M}", False),  # int8 moves vectors ~5e-3 cosine: not equivalent
         (f"onnx-int8:{M}", f"onnx:{M}", False),
         (f"torch:{M}", "onnx:another-model", False),

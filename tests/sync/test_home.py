@@ -73,7 +73,7 @@ def test_a_knowledge_base_refuses_another_embedder(tmp_path: Path) -> None:
 
 
 def test_the_backend_is_part_of_the_recorded_embedder(tmp_path: Path) -> None:
-    """bf16, int8 and fp32 vectors of one model differ slightly: a knowledge base keeps to its backend."""
+    """int8 and fp32 vectors of one model differ beyond tolerance: such a knowledge base keeps to its family."""
     built = HashEmbedder(384)
     built.name = "torch-bf16:all-MiniLM-L6-v2"
     KnowledgeBase(directory=tmp_path, embedder=built, chunking=ChunkingConfig()).close()
@@ -83,6 +83,22 @@ def test_the_backend_is_part_of_the_recorded_embedder(tmp_path: Path) -> None:
         KnowledgeBase(directory=tmp_path, embedder=other, chunking=ChunkingConfig())
 
 
+def test_an_equivalent_backend_writes_to_a_knowledge_base_and_the_record_stays(tmp_path: Path) -> None:
+    """A home built with PyTorch bf16 keeps working after the default became OpenVINO: same family."""
+    built = HashEmbedder(384)
+    built.name = "torch-bf16:all-MiniLM-L6-v2"
+    KnowledgeBase(directory=tmp_path, embedder=built, chunking=ChunkingConfig()).close()
+    openvino = HashEmbedder(384)
+    openvino.name = "openvino:all-MiniLM-L6-v2"
+    kb = KnowledgeBase(directory=tmp_path, embedder=openvino, chunking=ChunkingConfig())
+    assert kb.catalog.get_meta("embedder") == "torch-bf16:all-MiniLM-L6-v2"
+    kb.close()
+    other_model = HashEmbedder(384)
+    other_model.name = "openvino:all-mpnet-base-v2"
+    with pytest.raises(ModelMismatch, match="built with torch-bf16:all-MiniLM-L6-v2"):
+        KnowledgeBase(directory=tmp_path, embedder=other_model, chunking=ChunkingConfig())
+
+
 def test_knowledge_bases_from_before_backends_were_named_open_with_torch(tmp_path: Path) -> None:
     legacy = HashEmbedder(384)
     legacy.name = "sentence-transformers:all-MiniLM-L6-v2"  # what PyTorch fp32 was called
@@ -90,7 +106,7 @@ def test_knowledge_bases_from_before_backends_were_named_open_with_torch(tmp_pat
     torch_fp32 = HashEmbedder(384)
     torch_fp32.name = "torch:all-MiniLM-L6-v2"
     KnowledgeBase(directory=tmp_path, embedder=torch_fp32, chunking=ChunkingConfig()).close()
-    bf16 = HashEmbedder(384)
-    bf16.name = "torch-bf16:all-MiniLM-L6-v2"
+    int8 = HashEmbedder(384)
+    int8.name = "onnx-int8:all-MiniLM-L6-v2"
     with pytest.raises(ModelMismatch, match="built with torch:all-MiniLM-L6-v2"):
-        KnowledgeBase(directory=tmp_path, embedder=bf16, chunking=ChunkingConfig())
+        KnowledgeBase(directory=tmp_path, embedder=int8, chunking=ChunkingConfig())
