@@ -10,12 +10,13 @@ per wall second, both as a ratio to PyTorch fp32 (``SentenceTransformer.encode``
 loop of bench_sync.py), and the cosine of its vectors to fp32's, min and mean. ``--threads 1``
 makes the CPU-time figure independent of how two threads get scheduled on a loaded machine.
 
-Variants: ``torch-bf16`` autocast at batch 32 and 64 (ragkb's default backend); PyTorch dynamic int8
+Variants: ``torch-bf16`` autocast at batch 32 and 64 (ragkb's default backend until ``openvino``); PyTorch dynamic int8
 (``torch.ao.quantization.quantize_dynamic`` of the Linear layers: fbgemm's per-tensor int8 with
 VNNI); ONNX Runtime fp32 and int8 (``retrieval.embedding.onnx``: MatMul weights per channel);
-``torch-bf16 compiled``: the same bf16 autocast at batch 32 (ragkb's default) with the transformer under
-``torch.compile(dynamic=True)`` (inductor; batches vary in padded length), compiled during the warm-up
-(whose time is printed). ``--only`` keeps the variants whose names contain one of its words (the fp32
+``openvino batch 16/32``: ragkb's ``openvino`` backend (OpenVINO compiling the ONNX fp32 file, in bf16
+on this CPU; 16 is its default batch); ``torch-bf16 compiled``: the same bf16 autocast at batch 32 with
+the transformer under ``torch.compile(dynamic=True)`` (inductor; batches vary in padded length), compiled
+during the warm-up (whose time is printed). ``--only`` keeps the variants whose names contain one of its words (the fp32
 reference always runs).
 """
 
@@ -93,6 +94,13 @@ def variants(threads: int, *, only: list[str] | None) -> dict[str, Embed]:
             OnnxEmbedder(Path(path), cache_dir=cache, quantize=quantize, batch_size=32, threads=threads).embed_documents
         )
 
+    def openvino(batch: int) -> Callable[[], Embed]:
+        return lambda: (
+            OnnxEmbedder(
+                Path(path), cache_dir=cache, quantize=False, batch_size=batch, threads=threads, runtime="openvino"
+            ).embed_documents
+        )
+
     makers: dict[str, Callable[[], Embed]] = {
         "torch fp32 (plain loop)": lambda: encode(model, 32),
         "torch-bf16 batch 32": lambda: encode(model, 32, bf16=True),
@@ -101,6 +109,8 @@ def variants(threads: int, *, only: list[str] | None) -> dict[str, Embed]:
         "torch dynamic int8": quantized,
         "onnx fp32": onnx(False),
         "onnx-int8": onnx(True),
+        "openvino batch 16": openvino(16),
+        "openvino batch 32": openvino(32),
     }
     return {
         name: make()

@@ -1,11 +1,11 @@
 """Sync throughput with the real model, next to a plain encode + FAISS loop on the same chunks.
 
     .venv/bin/python bench/ingestion/bench_sync.py [--dataset scifact docs-corpus | --folder DIR]
-        [--scifact-docs 1000] [--runs 3] [--backend torch-bf16] [--workers 1] [--omp-wait-policy PASSIVE]
+        [--scifact-docs 1000] [--runs 3] [--backend openvino] [--workers 1] [--omp-wait-policy PASSIVE]
 
-Each run syncs the folder into a fresh knowledge base (parse, chunk, embed with ``--backend``,
-write catalog + FTS5 + FAISS) and then, in the same process, runs the plain loop a user would write
-on the very chunks the sync produced: ``SentenceTransformer(bundled MiniLM).encode(texts,
+Each run syncs the folder into a fresh knowledge base (parse, chunk, embed with ``--backend``, by default
+RAGKB_EMBEDDING_BACKEND's default; write catalog + FTS5 + FAISS) and then, in the same process, runs the
+plain loop a user would write on the very chunks the sync produced: ``SentenceTransformer(bundled MiniLM).encode(texts,
 batch_size=32)`` (PyTorch fp32, its defaults) + ``faiss.IndexFlatIP.add``. Prints docs/s, chunks/s,
 MB/s and the ratio of chunks/s sync/plain (median of the runs, min-max), in wall time and in CPU time
 (user + system seconds of this process and of its reaped parse workers: what the work costs whatever
