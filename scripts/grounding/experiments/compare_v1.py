@@ -61,6 +61,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sets", nargs="*", default=list(SETS))
     parser.add_argument(
+        "--split", default="eval", help="'train' reads the training files (long_answers, synthetic, ...)"
+    )
+    parser.add_argument(
         "--old-ordered", type=Path, default=None, help="folder with the ordered.py OLD.json was fitted with"
     )
     parser.add_argument(
@@ -73,7 +76,7 @@ def main() -> None:
     print(f"{'dataset':<15}{'n':>6} | " + " | ".join(f"{m + ' BA':>8}{'F1':>7}{'AUROC':>7}" for m in models))
     details = []
     for name in args.sets:
-        path = args.data / f"{name}.eval.jsonl"
+        path = args.data / f"{name}.{args.split}.jsonl"
         data = featurize(path, encoder=encoder, lexicon=lexicon, quiet=True)
         labels = data.labels
         bases = {"old": data, "new": data}
