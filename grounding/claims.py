@@ -15,9 +15,10 @@ Rules, in order:
    4.2-6.9)" stays whole), and in pieces of at most :data:`MAX_CLAIM_WORDS` words, so one false
    clause is not averaged away by a long true sentence.
    A "sentence" that is only a fragment of the one before -- it starts in lower case or with a
-   closing bracket, has fewer than :data:`ALWAYS_SHORT_WORDS` words, or follows a sentence whose
-   brackets are still open ("... as shown by Guo et al. (2016)).") -- is joined to it: split off,
-   it has no words to be checked by.
+   closing bracket, has fewer than :data:`ALWAYS_SHORT_WORDS` words, or closes a bracket that the
+   sentence before left open ("... as shown by Guo et al. (2016)).") -- is joined to it: split off,
+   it has no words to be checked by. A sentence that closes no bracket stays whole even after an open
+   one (a shortened answer can leave "(489 in 1993, 653 in 1994." open for good).
 5. A *short answer* -- one phrase of at most :data:`ALWAYS_SHORT_WORDS` words ("London", "1968.",
    "The Thames"), or of at most :data:`SHORT_ANSWER_WORDS` words without a closing full stop
    ("Mumbai, capital of Maharashtra") -- states nothing on its own: its claim is read as
@@ -119,11 +120,24 @@ def _joined_fragments(text: str, spans: list[tuple[int, int]]) -> list[tuple[int
         piece = text[start:end]
         fragment = piece[:1].islower() or piece[:1] in ")]" or len(words(piece)) < ALWAYS_SHORT_WORDS
         question = piece.rstrip().endswith("?")  # "Why not?" is not part of the sentence before it
-        if joined and not question and (fragment or _bracket_depth(text[joined[-1][0] : joined[-1][1]]) > 0):
+        closes = bool(joined) and _bracket_depth(text[joined[-1][0] : joined[-1][1]]) > 0 and _closes_bracket(piece)
+        if joined and not question and (fragment or closes):
             joined[-1] = (joined[-1][0], end)
         else:
             joined.append((start, end))
     return joined
+
+
+def _closes_bracket(text: str) -> bool:
+    """Whether ``text`` closes a bracket it did not open ("2016)) found ..."). A sentence after an open bracket
+    is joined to it only then: a compression that cut "(489 in 1993, ... 477 in 1996." leaves its bracket open
+    for good, and the sentences after it are sentences of their own."""
+    depth = 0
+    for char in text:
+        depth += (char in "([") - (char in ")]")
+        if depth < 0:
+            return True
+    return False
 
 
 def _bracket_depth(text: str) -> int:

@@ -268,12 +268,11 @@ def claim_features(
     """Features of ``claim`` against its candidate units (at least one)."""
     focus = claim.text[claim.focus_start :]
     cosines = [float(encoded.vector @ unit_encoded.vector) for _, unit_encoded in candidates]
-    word_items, word_of_token = content_words(claim.text, encoded)
+    word_items, pieces = content_words(claim.text, encoded)
     weights = np.array([lexicon.weight(w.text) for w in word_items], dtype=np.float32)
     in_focus = np.array([w.start >= claim.focus_start for w in word_items], dtype=bool)
     per_unit = [
-        word_similarity(encoded.tokens, unit_encoded.tokens, word_of_token, len(word_items))
-        for _, unit_encoded in candidates
+        word_similarity(encoded.tokens, unit_encoded.tokens, pieces, len(word_items)) for _, unit_encoded in candidates
     ]
     precisions = [weighted_mean(sims, weights) for sims in per_unit]
     best = int(np.argmax(precisions))
@@ -373,32 +372,37 @@ def name_runs(text: str) -> list[list[str]]:
 
 
 def content_words(text: str, encoded: Encoded) -> tuple[list[Word], npt.NDArray[np.int64]]:
-    """The claim's content words (all words if it has none) and, per token, the index of the
-    content word it belongs to (-1 for stop words and punctuation)."""
+    """The claim's content words (all words if it has none) and their word pieces: ``(token, word)`` index
+    pairs, one for each token whose characters overlap a content word's.
+
+    Usually a token lies inside one word. Signs that are neither letters nor punctuation to the tokenizer move
+    a token's offsets: "~22nt" with U+223C is one [UNK] token from the sign on, "C16:0" with U+2236 one [UNK]
+    over two words, "min-1" with U+2212 ends in a piece "##-1" that starts before the word "1". Such a token
+    belongs to every word it overlaps, so that no word is left without pieces (similarity 0) by accident."""
     found = words(text)
     chosen = [w for w in found if is_content(w.text)] or found
-    starts = [w.start for w in chosen]
-    owner = np.full(len(encoded.spans), -1, dtype=np.int64)
-    for token, (start, _end) in enumerate(encoded.spans.tolist()):
-        position = bisect.bisect_right(starts, start) - 1
-        if position >= 0 and start < chosen[position].end:
-            owner[token] = position
-    return chosen, owner
+    ends = [w.end for w in chosen]
+    pairs = []
+    for token, (start, end) in enumerate(encoded.spans.tolist()):
+        position = bisect.bisect_right(ends, start)  # the first word ending after the token's start
+        while position < len(chosen) and chosen[position].start < max(end, start + 1):
+            pairs.append((token, position))
+            position += 1
+    return chosen, np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def word_similarity(
-    tokens: npt.NDArray[np.float32], other: npt.NDArray[np.float32], word_of_token: npt.NDArray[np.int64], n_words: int
+    tokens: npt.NDArray[np.float32], other: npt.NDArray[np.float32], pieces: npt.NDArray[np.int64], n_words: int
 ) -> npt.NDArray[np.float32]:
-    """Per word (``word_of_token`` maps tokens to words, -1 for none), the mean over its word pieces
-    of each piece's best cosine with any row of ``other``; 0 when either side has no tokens."""
+    """Per word, the mean over its word pieces (``(token, word)`` pairs, :func:`content_words`) of each
+    piece's best cosine with any row of ``other``; 0 when either side has no tokens."""
     if other.shape[0] == 0 or tokens.shape[0] == 0:
         return np.zeros(n_words, dtype=np.float32)
     best = (tokens @ other.T).max(axis=1)
     sums = np.zeros(n_words, dtype=np.float32)
     counts = np.zeros(n_words, dtype=np.float32)
-    mask = word_of_token >= 0
-    np.add.at(sums, word_of_token[mask], best[mask])
-    np.add.at(counts, word_of_token[mask], 1.0)
+    np.add.at(sums, pieces[:, 1], best[pieces[:, 0]])
+    np.add.at(counts, pieces[:, 1], 1.0)
     # A word the tokenizer cut off (over the window) keeps similarity 0: unseen is unsupported.
     return np.where(counts > 0, sums / np.maximum(counts, 1.0), 0.0).astype(np.float32)
 

@@ -73,11 +73,11 @@ def relevance_features(
     """The :data:`RELEVANCE_FEATURES` of an answer with at least one claim."""
     rel_cos = max(float(query_encoded.vector @ encoded.vector) for encoded in claims_encoded)
     answer_tokens = np.concatenate([encoded.tokens for encoded in claims_encoded])
-    query_words, word_of_token = content_words(query, query_encoded)
+    query_words, pieces = content_words(query, query_encoded)
     # "Tell me about London": the request words are not what the answer has to be about.
-    query_words, word_of_token = _without_instructions(query_words, word_of_token)
+    query_words, pieces = _without_instructions(query_words, pieces)
     weights = np.array([lexicon.weight(w.text) for w in query_words], dtype=np.float32)
-    similarities = word_similarity(query_encoded.tokens, answer_tokens, word_of_token, len(query_words))
+    similarities = word_similarity(query_encoded.tokens, answer_tokens, pieces, len(query_words))
     rel_cover = weighted_mean(similarities, weights, empty=0.0)
     answer_text = " ".join(claim.text for claim in claims)
     query_names = names(query) - INSTRUCTIONS
@@ -94,12 +94,12 @@ def relevance_features(
     return np.array([rel_cos, rel_cover, rel_names, rel_type, rel_lex, rel_content], dtype=np.float32)
 
 
-def _without_instructions(
-    found: list[Word], word_of_token: npt.NDArray[np.int64]
-) -> tuple[list[Word], npt.NDArray[np.int64]]:
+def _without_instructions(found: list[Word], pieces: npt.NDArray[np.int64]) -> tuple[list[Word], npt.NDArray[np.int64]]:
     keep = [i for i, w in enumerate(found) if normalize(w.text) not in INSTRUCTIONS]
     if not keep or len(keep) == len(found):
-        return found, word_of_token
-    renumber = np.full(len(found) + 1, -1, dtype=np.int64)  # index -1 (no word) stays -1
+        return found, pieces
+    renumber = np.full(len(found), -1, dtype=np.int64)
     renumber[keep] = np.arange(len(keep))
-    return [found[i] for i in keep], renumber[word_of_token]
+    words_now = renumber[pieces[:, 1]]
+    kept = words_now >= 0
+    return [found[i] for i in keep], np.stack([pieces[kept, 0], words_now[kept]], axis=1)

@@ -61,6 +61,15 @@ def test_claims_have_spans_into_the_answer() -> None:
          ["The drug works in mice. and all cells expressed CD51."]),
         ("Aspirin was tested in adults. Nothing else. It lowered the risk.",
          ["Aspirin was tested in adults. Nothing else.", "It lowered the risk."]),
+        # a sentence after an open bracket is joined when it closes the bracket ("(av." cut by the splitter) ...
+        ("Caffeine was abused by 39 patients (av. 441 mg/d) and aspirin by 24 (av. 1807 mg/d). The study was small.",
+         ["Caffeine was abused by 39 patients (av. 441 mg/d) and aspirin by 24 (av. 1807 mg/d).",
+          "The study was small."]),
+        # ... and not when the bracket stays open for good (a shortened answer): its sentences stand alone
+        ("A total of 2,751 outbreaks were reported (489 in 1993, 653 in 1994. These outbreaks caused 86,058 persons "
+         "to become ill. Bacteria caused most outbreaks.",
+         ["A total of 2,751 outbreaks were reported (489 in 1993, 653 in 1994.",
+          "These outbreaks caused 86,058 persons to become ill.", "Bacteria caused most outbreaks."]),
         # a short question after a claim is dropped, not joined to it
         ("The office opens at nine. Why not?", ["The office opens at nine."]),
         # a short real sentence stays a claim of its own

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import sys
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ sys.path[:0] = [
 ]
 
 import featurize as featurize_module  # noqa: E402
+import order_stage  # noqa: E402
 from convert import OUT, read_jsonl  # noqa: E402
 from featurize import featurize  # noqa: E402
 from flip_experiment import previous_flip  # noqa: E402
@@ -59,6 +61,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--sets", nargs="*", default=list(SETS))
     parser.add_argument(
+        "--split", default="eval", help="'train' reads the training files (long_answers, synthetic, ...)"
+    )
+    parser.add_argument(
         "--old-ordered", type=Path, default=None, help="folder with the ordered.py OLD.json was fitted with"
     )
     parser.add_argument(
@@ -71,21 +76,26 @@ def main() -> None:
     print(f"{'dataset':<15}{'n':>6} | " + " | ".join(f"{m + ' BA':>8}{'F1':>7}{'AUROC':>7}" for m in models))
     details = []
     for name in args.sets:
-        path = args.data / f"{name}.eval.jsonl"
+        path = args.data / f"{name}.{args.split}.jsonl"
         data = featurize(path, encoder=encoder, lexicon=lexicon, quiet=True)
         labels = data.labels
-        rows = {"old": data.rows, "new": data.rows}
-        if args.old_modules is not None:
+        bases = {"old": data, "new": data}
+        if args.old_modules is not None:  # its own claims too: a changed splitter changes the claims per answer
             today, featurize_module.GROUNDING_DIR = featurize_module.GROUNDING_DIR, args.old_modules
-            rows["old"] = featurize(path, encoder=encoder, lexicon=lexicon, quiet=True).rows
-            featurize_module.GROUNDING_DIR = today
+            order_rows, order_stage.order_rows = (
+                order_stage.order_rows,
+                partial(order_stage.order_rows, claims_file=args.old_modules / "claims.py"),
+            )
+            bases["old"] = featurize(path, encoder=encoder, lexicon=lexicon, quiet=True)
+            featurize_module.GROUNDING_DIR, order_stage.order_rows = today, order_rows
+        rows = {label: base.rows for label, base in bases.items()}
         if args.old_ordered is not None and len(data.rows):
             rows["old"] = rows["old"].copy()
             rows["old"][:, V1_FEATURES.index("order_flip")] = previous_flip(path, old=args.old_ordered, lexicon=lexicon)
         cells = []
         for label, (model, faithful) in models.items():
             width = len(model.features)
-            scored = replace(data, rows=rows[label])
+            scored = replace(bases[label], rows=rows[label])
             scores = length_adjusted(claim_scores(scored, lambda x, m=model, w=width: m.predict(x[:, :w])), faithful)
             predicted = (scores >= model.threshold).astype(int)
             cells.append(f"{balanced_accuracy(labels, predicted):>8.3f}{f1(1 - labels, 1 - predicted):>7.3f}"
