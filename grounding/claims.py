@@ -13,7 +13,9 @@ Rules, in order:
 4. A sentence is cut at ";" and before ", but" / ", whereas" / ", while" when both parts keep
    at least :data:`MIN_PART_WORDS` words and the cut is not inside brackets ("(HR 5.3; 95% CI
    4.2-6.9)" stays whole), and in pieces of at most :data:`MAX_CLAIM_WORDS` words, so one false
-   clause is not averaged away by a long true sentence.
+   clause is not averaged away by a long true sentence. A clause after the first ("but not during
+   chewing.") keeps its sentence as ``context``: its words are compared in the sentence's encoding, since
+   encoded alone, an opener like "but" or "and" leaves their vectors far from the source's.
    A "sentence" that is only a fragment of the one before -- it starts in lower case or with a
    closing bracket, has fewer than :data:`ALWAYS_SHORT_WORDS` words, or closes a bracket that the
    sentence before left open ("... as shown by Guo et al. (2016)).") -- is joined to it: split off,
@@ -68,12 +70,15 @@ _BUT = re.compile(r"(?:,\s*|\s+)(?:but|however,?)\s+", re.IGNORECASE)
 class Claim:
     """A claim to check. ``answer[start:end]`` is where it is in the answer; ``text`` is what is
     compared with the sources (the same words, or ``"<query> <answer>"`` for a short answer),
-    and ``text[focus_start:]`` the part that came from the answer."""
+    and ``text[focus_start:]`` the part that came from the answer. ``context``: for a clause cut from
+    the middle of its sentence ("but not during chewing."), the sentence's ``(start, end)`` in the
+    answer, whose encoding gives the clause's word vectors (rule 4)."""
 
     text: str
     start: int
     end: int
     focus_start: int = 0
+    context: tuple[int, int] | None = None
 
 
 def split_claims(answer: str, *, query: str) -> tuple[list[Claim], bool]:
@@ -184,9 +189,12 @@ def _clauses(text: str, start: int, end: int) -> list[Claim]:
     pieces.append((cut, end))
     claims = []
     for piece_start, piece_end in pieces:
-        for a, b in _capped(text, piece_start, piece_end):
+        capped = _capped(text, piece_start, piece_end)
+        # A clause after the first is read in its sentence (rule 4); a capped piece of a long one is not.
+        context = (start, end) if piece_start > pieces[0][0] and len(capped) == 1 else None
+        for a, b in capped:
             if any(is_content(w.text) and not w.text.isdigit() for w in words(text[a:b])):
-                claims.append(Claim(text[a:b], a, b))
+                claims.append(Claim(text[a:b], a, b, context=context))
     return claims
 
 

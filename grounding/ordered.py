@@ -159,7 +159,7 @@ def order_features(
     if not claim_stems or total == 0:
         return 1.0, 0.0, 0.0, 0.0
     best: tuple[float, list[int], list[int], tuple[tuple[str, ...], tuple[bool, ...], tuple[bool, ...]]] | None
-    best = None
+    best, best_size = None, 0
     spans = {(u,) for u in candidates} | {
         (v, v + 1) for u in candidates for v in (u - 1, u) if 0 <= v < len(unit_texts) - 1 and same_source(v, v + 1)
     }
@@ -174,8 +174,12 @@ def order_features(
             unit_words = (unit_words[0] + forms, unit_words[1] + content, unit_words[2] + boundary)
         ours, theirs = matched(claim_stems, unit_stems)
         kept = sum(weights[i] for i in ours) / total
-        if best is None or kept > best[0]:
-            best = (kept, ours, theirs, unit_words)
+        # On a tie in kept content, the single unit (or pair, among pairs) matching more of the claim's words in
+        # order, its "not" too: "but not during chewing." keeps "chewing" from every sentence naming it, and is
+        # aligned with the one saying "but not during chewing".
+        tied = best is not None and kept == best[0] and len(span) == best_size and len(ours) > len(best[1])
+        if best is None or kept > best[0] or tied:
+            best, best_size = (kept, ours, theirs, unit_words), len(span)
     if best is None:
         return 0.0, 1.0, 0.0, 0.0
     kept, ours, theirs, (unit_forms, unit_content, unit_boundary) = best

@@ -125,6 +125,14 @@ def test_order_flip_is_the_last_v1_feature() -> None:
             "Smoking is allowed in the campus car parks.",
             1.0,
         ),
+        # A negated clause of the source, cut from its answer sentence: of the sentences that keep its one content
+        # word, it is aligned with the one that also says "but not during" (long_answers.eval).
+        (
+            "We compared lip-smacking versus chewing. Speech movements are faster than chewing movements. We found "
+            "that the lips move with a 5 Hz rhythm during lip-smacking, but not during chewing.",
+            "but not during chewing.",
+            0.0,
+        ),
         # Two negations that say the same thing ("None of" / "No").
         (
             "None of the 40 water samples taken in March exceeded the legal limit for lead.",
