@@ -154,7 +154,13 @@ def _onnxruntime(model_path: Path, threads: int) -> Run:
 
 def _openvino(model_path: Path, threads: int) -> tuple[str, Run]:
     """OpenVINO's compiled model for the CPU: bf16 where the CPU has bfloat16 instructions, else fp32."""
-    import openvino
+    try:
+        import openvino
+    except ImportError as error:  # a platform without its wheels, or an install without the dependency
+        raise RuntimeError(
+            f"the openvino embedding backend needs the openvino package ({error}); install it (pip install openvino) "
+            "or choose an equivalent backend: RAGKB_EMBEDDING_BACKEND=torch-bf16 (same vectors, slower)"
+        ) from error
 
     core = openvino.Core()
     precision = "bf16" if "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32"

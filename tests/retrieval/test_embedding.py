@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -259,6 +260,15 @@ def test_openvino_refuses_the_int8_export(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="quantize=False"):
         OnnxEmbedder(BUNDLED_DIR, cache_dir=tmp_path / "cache", quantize=True, runtime="openvino")
     assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.slow
+def test_openvino_missing_says_what_to_do(
+    minilm_onnx: OnnxEmbedder, onnx_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "openvino", None)  # import openvino -> ImportError
+    with pytest.raises(RuntimeError, match="RAGKB_EMBEDDING_BACKEND=torch-bf16"):
+        OnnxEmbedder(BUNDLED_DIR, cache_dir=onnx_cache, quantize=False, model_id=BUNDLED_MODEL, runtime="openvino")
 
 
 def test_onnx_backend_refuses_a_model_without_mean_pooling(tmp_path: Path) -> None:
