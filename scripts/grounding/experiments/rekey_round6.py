@@ -17,19 +17,14 @@ from __future__ import annotations
 import argparse
 import bisect
 import importlib.util
-import json
-import pickle
 import sys
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
 
-import featurize  # noqa: E402
-from convert import OUT, read_jsonl  # noqa: E402
+from variants import splice_caches  # noqa: E402
 
 from grounding.claims import split_claims  # noqa: E402
 from grounding.encoder import Encoded, MiniLMEncoder  # noqa: E402
@@ -89,43 +84,7 @@ def main() -> None:
             return True
         return maps_differently(example["query"]) or any(maps_differently(c.text) for c in after)
 
-    today, cache = featurize.GROUNDING_DIR, featurize.CACHE
-    for name in args.names:
-        path = OUT / f"{name}.jsonl"
-        featurize.GROUNDING_DIR = args.old_modules
-        old_key = featurize.cache_key(path, encoder)
-        featurize.GROUNDING_DIR = today
-        target = cache / f"{name}.{featurize.cache_key(path, encoder)}.pkl"
-        if target.exists():
-            print(f"{name}: today's cache exists", flush=True)
-            continue
-        old = pickle.loads((cache / f"{name}.{old_key}.pkl").read_bytes())  # our own file
-        examples = read_jsonl(path)
-        redo = [i for i, example in enumerate(examples) if changed(example)]
-        rows = [old.rows[old.offsets[i] : old.offsets[i + 1]] for i in range(len(examples))]
-        relevance, abstained = old.relevance.copy(), old.abstained.copy()
-        if redo:
-            with tempfile.TemporaryDirectory() as folder:
-                subset = Path(folder) / f"{name}.jsonl"
-                subset.write_text("".join(json.dumps(examples[i]) + "\n" for i in redo), encoding="utf-8")
-                featurize.CACHE = Path(folder) / "cache"
-                featurize.featurize(subset, encoder=encoder, lexicon=lexicon, quiet=True)
-                new = pickle.loads(
-                    (featurize.CACHE / f"{name}.{featurize.cache_key(subset, encoder)}.pkl").read_bytes()
-                )
-                featurize.CACHE = cache
-            assert new.ids == [examples[i]["id"] for i in redo]
-            for j, i in enumerate(redo):
-                rows[i] = new.rows[new.offsets[j] : new.offsets[j + 1]]
-                relevance[i], abstained[i] = new.relevance[j], new.abstained[j]
-        width = old.rows.shape[1]
-        rows = [r.reshape(-1, width) for r in rows]
-        offsets = np.cumsum([0] + [len(r) for r in rows]).astype(np.int64)
-        spliced = replace(old, rows=np.concatenate(rows).astype(np.float32), offsets=offsets,
-                          relevance=relevance, abstained=abstained)  # fmt: skip
-        with target.open("wb") as handle:
-            pickle.dump(spliced, handle)
-        print(f"{name}: {len(redo)} of {len(examples)} examples re-featurized -> {target.name}", flush=True)
+    splice_caches(args.names, old_modules=args.old_modules, encoder=encoder, lexicon=lexicon, changed=changed)
 
 
 if __name__ == "__main__":
