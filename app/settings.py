@@ -102,9 +102,15 @@ class Settings(BaseSettings):
     )
     grounding_precision: Literal["fp32", "bf16"] = Field(
         default="fp32",
-        description="How the cross-encoder of 'crossencoder' and 'hybrid' runs: 'fp32' (the default) or 'bf16' "
-        "(bfloat16 autocast: 2.3x faster here on a CPU with AVX-512 BF16, scores within 0.0004 of fp32; slower "
-        "than fp32 on CPUs without bfloat16 instructions).",
+        description="What the cross-encoder of 'crossencoder' and 'hybrid' computes in: 'fp32' (the default) or "
+        "'bf16' (bfloat16 on a CPU with bfloat16 instructions: OpenVINO's bf16 or PyTorch's autocast, about 2.5x "
+        "faster here, P(supported) within about 0.02 of fp32; slower than fp32 on CPUs without them).",
+    )
+    grounding_runtime: Literal["torch", "openvino"] = Field(
+        default="openvino",
+        description="What runs the cross-encoder of 'crossencoder' and 'hybrid': 'openvino' (the default: the model "
+        "exported to ONNX at load, about 2 s, and compiled by OpenVINO; fp32 scores equal PyTorch's to 2e-6, bf16 "
+        "where RAGKB_GROUNDING_PRECISION=bf16 and the CPU has bfloat16 instructions) or 'torch' (PyTorch).",
     )
     reranker: Literal["fusion", "crossencoder"] = Field(
         default="fusion",

@@ -1,19 +1,20 @@
 """Latency of :func:`grounding.check` (model loaded, in-process, nothing cached between calls).
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/checks/bench_grounding_latency.py [--threads 2] [--runs 60]
-        [--passes 3] [--checkers v3 v3-bf16 v2 v2-bf16 v1-torch v1-torch-before v1-onnx]
+        [--passes 3] [--checkers v3 v3-bf16 v3-torch-bf16 v2 v2-bf16 v2-torch v1-torch v1-torch-before v1-onnx]
 
 Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-sentence answer built
 from it (one sentence with a changed number); (2) a 100,000-character source (a Wikipedia
 biography and War and Peace from docs-corpus) with the same kind of answer. Each call gets a
 different answer (the runs rotate over the source's sentences), so no call repeats another.
-Each checker (``v3``: the hybrid; ``v2``: the cross-encoder; ``-bf16``: its cross-encoder under bfloat16
-autocast; ``v1-torch`` / ``v1-onnx``: the v1 feature model, the default, on PyTorch or ONNX Runtime, same
-scores; ``v1-torch-before``: v1 as it ran before the padding-free encoder and the one-thread BLAS, same
-scores, for a before/after in one run) runs ``--passes`` times, the passes of the checkers alternating;
-the table gives the median p50/p99 over passes and the spread of p50, and the median CPU time per call
-(the process's, all threads: on a shared machine wall time grows with the others' load, CPU time much less).
-Prints the load average before and after (compare runs at similar load).
+Each checker (``v3``: the hybrid; ``v2``: the cross-encoder, both on OpenVINO, the service's default runtime;
+``-bf16``: the cross-encoder in bfloat16; ``-torch``: on PyTorch instead; ``v1-torch`` / ``v1-onnx``: the v1
+feature model, the default, on PyTorch or ONNX Runtime, same scores; ``v1-torch-before``: v1 as it ran before
+the padding-free encoder and the one-thread BLAS, same scores, for a before/after in one run) runs
+``--passes`` times, the passes of the checkers alternating; the table gives the median p50/p99 over passes and
+the spread of p50, and the median CPU time per call (the process's, all threads: on a shared machine wall time
+grows with the others' load, CPU time much less). Prints the load average before and after (compare runs at
+similar load).
 Writes bench/results/grounding_latency.json.
 """
 
@@ -42,7 +43,9 @@ CHECKERS = {
     "v3": {"grounding_model": "hybrid"},
     "v3-bf16": {"grounding_model": "hybrid", "grounding_precision": "bf16"},
     "v2": {"grounding_model": "crossencoder"},
+    "v3-torch-bf16": {"grounding_model": "hybrid", "grounding_precision": "bf16", "grounding_runtime": "torch"},
     "v2-bf16": {"grounding_model": "crossencoder", "grounding_precision": "bf16"},
+    "v2-torch": {"grounding_model": "crossencoder", "grounding_runtime": "torch"},
     "v1-torch": {"grounding_model": "features", "grounding_backend": "torch"},
     "v1-torch-before": {"grounding_model": "features", "grounding_backend": "torch"},
     "v1-onnx": {"grounding_model": "features", "grounding_backend": "onnx"},

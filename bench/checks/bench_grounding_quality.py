@@ -159,7 +159,7 @@ def main() -> None:
         write_pack_dev(args.data, args.pack_dev, rng)
     write_adversarial(args.data)
     v1, calibration, hybrid_model = Checker(), Calibration.load(), HybridModel.load()
-    scorer = CrossEncoder.load(precision="bf16")  # what the cached reads were made with
+    scorer = CrossEncoder.load(precision="bf16", runtime="openvino")  # what the cached reads were made with
     checkers: dict[str, GroundingChecker] = {
         "v3": HybridChecker(v1.encoder, scorer, model=hybrid_model),
         "v2": CrossEncoderChecker(scorer, calibration=calibration),

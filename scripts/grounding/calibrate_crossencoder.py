@@ -4,7 +4,11 @@
     .venv/bin/python scripts/grounding/calibrate_crossencoder.py [--per-set 1500]
 
 Calibration sets (none of them in the cross-encoder's training pairs): the FaithDial *train* split (60 % of
-knowledge snippets) and the CLIMATE-FEVER *train* split (70 % of claims), as converted by ``convert.py``;
+knowledge snippets), the CLIMATE-FEVER *train* split (70 % of claims), as converted by ``convert.py``, and
+``synthetic_sub.train`` (v1's rule-made answers over SciFact training abstracts and docs-corpus training files,
+made by ``train_hybrid.py``; the cross-encoder's own rule-made pairs were drawn over the same pool of training
+abstracts, so premises may repeat, never the answers; added 2026-12-02 evening: without it the threshold was
+chosen by dialogue and climate claims alone and sat where copied-looking answers with a changed name pass);
 relevance pairs from ``relevance_pairs.py`` (CLIMATE-FEVER train claims with their evidence, FaithDial train
 turns). Their *eval* splits stay for ``bench/checks/bench_grounding_quality.py``.
 
@@ -34,7 +38,7 @@ from metrics import best_threshold  # noqa: E402
 
 from grounding.crossencoder.check import CALIBRATION, Calibration, CrossEncoderChecker  # noqa: E402
 
-SETS = ("faithdial", "climate_fever")
+SETS = ("faithdial", "climate_fever", "synthetic_sub")
 RELEVANCE_SETS = ("relevance", "relevance_dialogue")
 
 
@@ -68,7 +72,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    checker = CrossEncoderChecker(calibration=Calibration.identity())
+    from grounding.crossencoder import CrossEncoder
+
+    scorer = CrossEncoder.load(runtime="openvino")  # fp32: PyTorch's scores to 2e-6, faster
+    checker = CrossEncoderChecker(scorer, calibration=Calibration.identity())
 
     claims: dict[str, list[list[float]]] = {}
     labels: dict[str, np.ndarray] = {}

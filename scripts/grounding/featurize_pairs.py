@@ -62,6 +62,7 @@ def cache_key(path: Path) -> str:
     for name in MODULES:
         digest.update(_code_only((GROUNDING_DIR / f"{name}.py").read_text(encoding="utf-8")).encode())
     digest.update(hashlib.sha256(WEIGHTS.read_bytes()).digest())
+    digest.update(b"openvino-bf16")  # what the reads are made with (before 2026-12-02 evening: torch bf16 autocast)
     return digest.hexdigest()[:16]
 
 
@@ -71,7 +72,7 @@ def featurize_pairs(path: Path, *, scorer: CrossEncoder | None = None, chunk: in
     if cached.exists():
         with cached.open("rb") as handle:
             return pickle.load(handle)  # our own file, written below
-    scorer = scorer or CrossEncoder.load(precision="bf16", batch_size=32)
+    scorer = scorer or CrossEncoder.load(precision="bf16", runtime="openvino", batch_size=32)
     lexicon = load_lexicon()
     examples = read_jsonl(path)
     prepared = []
@@ -108,7 +109,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    scorer = CrossEncoder.load(precision="bf16", batch_size=32)
+    scorer = CrossEncoder.load(precision="bf16", runtime="openvino", batch_size=32)
     for name in args.names:
         started = time.perf_counter()
         rows = featurize_pairs(args.data / f"{name}.jsonl", scorer=scorer)

@@ -56,6 +56,7 @@ from perturb import (  # noqa: E402
     swap_entity,
 )
 
+from grounding.lexical import STOPWORDS  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
 
 PACK = ROOT.parent / "shared" / "train" / "grounding"
@@ -224,27 +225,67 @@ def perturbations(
 
 
 def rule_pairs(passages: list[tuple[str, list[str]]], rng: random.Random) -> Iterator[tuple[str, Pair]]:
-    """Supported copies and shortenings of premise sentences, and their perturbed (unsupported) twins."""
+    """Supported copies and shortenings of premise sentences, and their perturbed (unsupported) twins.
+
+    Besides the in-premise rules of ``perturbations``, a twin may bring in something from *another* premise of
+    the same split: a name (``entity``), a clause appended with ", and" (``addition``) or a whole sentence that
+    shares words with the kept one (``other_doc``); these are what copied-looking hallucinations are made of.
+    """
+    prose_of = {key: [s for s in sentences if 6 <= len(s.split()) <= 60] for key, sentences in passages}
+    foreign: dict[str, tuple[list[str], list[str]]] = {}  # split -> (names, sentences) of other premises
     for key, sentences in passages:
-        prose = [s for s in sentences if 6 <= len(s.split()) <= 60]
+        names_here = [n for s in sentences for m in NAME_RUN.finditer(s) if m.start() > 0 and _is_name(n := m.group())]
+        pool = foreign.setdefault(split_of(key), ([], []))
+        pool[0].extend(names_here[:3])
+        pool[1].extend(prose_of[key][:3])
+    for key, sentences in passages:
+        prose = prose_of[key]
         if not prose:
             continue
         names = sorted({m.group() for s in sentences for m in NAME_RUN.finditer(s) if m.start() > 0})
         numbers = [m.group() for s in sentences for m in NUMBER.finditer(s)]
         split = split_of(key)
-        for sentence in rng.sample(prose, min(2, len(prose))):
+        for sentence in rng.sample(prose, min(3, len(prose))):
             context = window(sentences, sentence)
             positive = compress(sentence, rng) if rng.random() < 0.4 else None
             yield split, _rule(context, positive or sentence, 1, "entailment", "compress" if positive else "copy")
-            options = perturbations(sentence, names, numbers, rng)
-            if options:
-                kind, changed, label3 = rng.choice(options)
+            options = perturbations(sentence, names, numbers, rng) + foreign_twins(sentence, *foreign[split], rng)
+            options = [o for o in options if o[1].strip() not in (s.strip() for s in sentences)]
+            swaps = [o for o in options if o[0] == "relation_swap"]
+            if options:  # the relation swap ("who is the capital of what") first a third of the time: rarest, hardest
+                kind, changed, label3 = swaps[0] if swaps and rng.random() < 0.35 else rng.choice(options)
                 yield split, _rule(context, changed, 0, label3, kind)
+
+
+def _is_name(text: str) -> bool:
+    return len(text) >= 3 and "'" not in text and text.lower() not in STOPWORDS
+
+
+def foreign_twins(sentence: str, names: list[str], others: list[str], rng: random.Random) -> list[tuple[str, str, str]]:
+    """``(kind, changed sentence, label3)`` that add something found only in other premises."""
+    out = []
+    entity = swap_entity(sentence, rng.sample(names, min(50, len(names))), rng) if names else None
+    if entity:
+        out.append(("entity", entity, "neutral"))
+    if others:
+        words = {w.lower() for w in re.findall(r"\w{4,}", sentence)}
+        candidates = rng.sample(others, min(30, len(others)))
+        near = max(candidates, key=lambda s: len(words & {w.lower() for w in re.findall(r"\w{4,}", s)}))
+        if near.strip() != sentence.strip():
+            out.append(("other_doc", near, "neutral"))
+        clause = rng.choice(candidates).rstrip(".!?")
+        out.append(("addition", sentence.rstrip(".!?") + ", and " + clause[:1].lower() + clause[1:] + ".", "neutral"))
+    return out
+
+
+# Each family of rule-made pairs is its own source, so the per-source weight cap treats it like a pack set.
+_RULE_FAMILY = {"copy": "rules_support", "compress": "rules_support", "relation_swap": "rules_swap",
+                "entity": "rules_swap", "addition": "rules_added", "other_doc": "rules_added"}  # fmt: skip
 
 
 def _rule(premise: str, claim: str, label: int, label3: str, kind: str) -> Pair:
     return {"task": "grounding", "premise": premise, "claim": claim, "label": label, "label3": label3,
-            "source": "rules", "kind": kind}  # fmt: skip
+            "source": _RULE_FAMILY.get(kind, "rules_changed"), "kind": kind}  # fmt: skip
 
 
 def packed(pairs: list[tuple[str, Pair]], rng: random.Random, count: int) -> Iterator[tuple[str, Pair]]:

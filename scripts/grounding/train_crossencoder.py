@@ -103,6 +103,9 @@ def main() -> None:
     parser.add_argument("--cap", type=int, default=20000, help="rows' worth of weight per source at most")
     parser.add_argument("--every", type=int, default=400)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--init", type=Path, help="start from these shipped weights (a crossencoder.safetensors) instead of MiniLM's"
+    )
     parser.add_argument("--resume", action="store_true")
     parser.add_argument(
         "--new-schedule",
@@ -122,6 +125,13 @@ def main() -> None:
     plan = batches(rows, tokenizer, tokens=args.tokens, seed=args.seed)
     weights = weights_by_source(rows, args.cap)
     model = build_module()
+    if args.init:
+        from safetensors.torch import load_file
+
+        state = {name: tensor.float() for name, tensor in load_file(str(args.init)).items()}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        assert not unexpected and set(missing) <= {FROZEN}, (missing, unexpected)
+        print(f"initialised from {args.init}", flush=True)
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)

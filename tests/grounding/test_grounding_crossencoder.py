@@ -95,3 +95,41 @@ def test_relevance_separates_an_answer_from_an_off_topic_one(checker: CrossEncod
     off_topic = checker.check([POLICY], query, "Part-time staff get the same leave, pro rata.")
     assert on_topic.relevance > off_topic.relevance
     assert on_topic.relevance >= checker.calibration.relevance_threshold
+
+
+PAIRS = [
+    (POLICY, "Employees get 16 weeks of paid parental leave."),
+    (POLICY, "Employees get 16 weeks of unpaid parental leave."),
+    ("Tokyo is the capital of Japan.", "London is the capital of Japan."),
+    (POLICY + " " + POLICY, "Requests go to the people team."),
+    ("Short.", "A much longer claim that goes on for a while about leave, probation and the people team."),
+]
+
+
+@pytest.fixture(scope="module")
+def torch_fp32() -> CrossEncoder:
+    return CrossEncoder.load(threads=1)
+
+
+def test_openvino_fp32_gives_pytorchs_scores(torch_fp32: CrossEncoder) -> None:
+    import numpy as np
+
+    openvino = CrossEncoder.load(runtime="openvino", threads=1)
+    assert (openvino.runtime, openvino.precision) == ("openvino", "fp32")
+    assert np.abs(openvino.grounding(PAIRS) - torch_fp32.grounding(PAIRS)).max() < 1e-4
+    queries = [("How long is parental leave?", "16 weeks."), ("How long is parental leave?", "Paris is nice.")]
+    assert np.abs(openvino.relevance(queries) - torch_fp32.relevance(queries)).max() < 1e-4
+    assert openvino.grounding([]).shape == (0, 2)
+
+
+def test_openvino_bf16_stays_close_to_fp32(torch_fp32: CrossEncoder) -> None:
+    import numpy as np
+
+    bf16 = CrossEncoder.load(runtime="openvino", precision="bf16", threads=1)
+    assert bf16.precision in ("bf16", "fp32")  # fp32 on a CPU without bfloat16 instructions
+    assert np.abs(bf16.grounding(PAIRS) - torch_fp32.grounding(PAIRS)).max() < 0.05
+
+
+def test_an_unknown_runtime_is_refused() -> None:
+    with pytest.raises(ValueError, match="runtime"):
+        CrossEncoder.load(runtime="tensorrt")  # type: ignore[arg-type]
