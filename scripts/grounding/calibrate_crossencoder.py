@@ -35,33 +35,12 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 
 from convert import OUT, read_jsonl  # noqa: E402
 from metrics import best_threshold  # noqa: E402
+from train import platt  # noqa: E402
 
 from grounding.crossencoder.check import CALIBRATION, Calibration, CrossEncoderChecker  # noqa: E402
 
 SETS = ("faithdial", "climate_fever", "synthetic_sub")
 RELEVANCE_SETS = ("relevance", "relevance_dialogue")
-
-
-def platt(logits: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
-    """Weighted logistic regression of ``labels`` on one feature (Newton's method)."""
-    a, b = 1.0, 0.0
-    x = np.stack([logits, np.ones_like(logits)], axis=1)
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-(x @ np.array([a, b]))))
-        gradient = x.T @ (weights * (p - labels))
-        hessian = (x * (weights * p * (1 - p))[:, None]).T @ x + 1e-6 * np.eye(2)
-        a, b = np.array([a, b]) - np.linalg.solve(hessian, gradient)
-    return float(a), float(b)
-
-
-def balanced_weights(groups: list[str], labels: np.ndarray) -> np.ndarray:
-    weights = np.zeros(len(labels))
-    for group in set(groups):
-        for label in (0, 1):
-            mask = np.array([g == group for g in groups]) & (labels == label)
-            if mask.any():
-                weights[mask] = 1.0 / mask.sum()
-    return weights * len(labels) / weights.sum()
 
 
 def main() -> None:
@@ -87,11 +66,9 @@ def main() -> None:
         labels[name] = np.array([int(r["label"] == "grounded") for r in rows])
         print(f"{name}: {len(rows)} answers checked", flush=True)
 
-    groups = [name for name in SETS for _ in claims[name]]
-    lowest = np.array([min(scores) for name in SETS for scores in claims[name]])
-    y = np.concatenate([labels[name] for name in SETS])
-    clipped = np.clip(lowest, 1e-6, 1 - 1e-6)
-    a, b = platt(np.log(clipped / (1 - clipped)), y, balanced_weights(groups, y))
+    # v1's Platt scaling (scikit-learn; each set and class weighing the same). The hand-written Newton steps
+    # used before diverged on the round-2 model's scores (a = -7.7e8).
+    a, b = platt({name: (labels[name], np.array([min(scores) for scores in claims[name]])) for name in SETS})
     calibration = Calibration(a, b, np.zeros(0), 0.5, 0.5)
     faithful = [
         float(s)
