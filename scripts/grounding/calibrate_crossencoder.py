@@ -10,7 +10,8 @@ made by ``train_hybrid.py``; the cross-encoder's own rule-made pairs were drawn 
 abstracts, so premises may repeat, never the answers; added 2026-12-02 evening: without it the threshold was
 chosen by dialogue and climate claims alone and sat where copied-looking answers with a changed name pass);
 relevance pairs from ``relevance_pairs.py`` (CLIMATE-FEVER train claims with their evidence, FaithDial train
-turns). Their *eval* splits stay for ``bench/checks/bench_grounding_quality.py``.
+turns) and TREC-QA's dev split from ``pairs.py`` (questions with their answers or another question's). Their
+*eval* splits stay for ``bench/checks/bench_grounding_quality.py``.
 
 1. Every answer is checked with the uncalibrated model (claim score = the best window's P(supported)).
 2. Platt scaling ``sigmoid(a * logit(p) + b)`` of the answers' weakest claims against their labels, each set
@@ -40,6 +41,7 @@ from train import platt  # noqa: E402
 from grounding.crossencoder.check import CALIBRATION, Calibration, CrossEncoderChecker  # noqa: E402
 
 SETS = ("faithdial", "climate_fever", "synthetic_sub")
+PAIRS = Path("/tmp/ragkb-grounding/pairs")  # scripts/grounding/pairs.py's output (its dev split)
 RELEVANCE_SETS = ("relevance", "relevance_dialogue")
 
 
@@ -89,13 +91,20 @@ def main() -> None:
         rows = rng.sample(rows, min(args.per_set, len(rows)))
         scores = checker.scorer.relevance([(r["query"], r["answer"]) for r in rows])
         relevance[name] = (np.array([int(r["label"] == "relevant") for r in rows]), np.asarray(scores))
+    # Question answering too: TREC-QA's dev split (answers and mismatched answers; the cross-encoder trained on its
+    # train split only). Without it the threshold was chosen on claims and dialogue turns alone (round 2: 0.75, where
+    # "The probation period is 12 weeks." answering "How long is the probation period?" scored 0.59).
+    qa = [row for row in read_jsonl(PAIRS / "dev.jsonl") if row["task"] == "relevance" and row["source"] == "trecqa"]
+    qa = rng.sample(qa, min(args.per_set, len(qa)))
+    scores = checker.scorer.relevance([(r["premise"], r["claim"]) for r in qa])
+    relevance["trecqa_dev"] = (np.array([r["label"] for r in qa]), np.asarray(scores))
     relevance_threshold = round(best_threshold(relevance) * 20) / 20
 
     result = {
         "a": a, "b": b, "faithful": [round(float(q), 6) for q in quantiles], "threshold": threshold,
         "relevance_threshold": relevance_threshold,
         "fitted_on": {name: len(claims[name]) for name in SETS}
-        | {name: len(relevance[name][0]) for name in RELEVANCE_SETS},
+        | {name: len(relevance[name][0]) for name in relevance},
     }  # fmt: skip
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in result.items() if k != "faithful"}, indent=1))
