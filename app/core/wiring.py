@@ -190,14 +190,11 @@ def build_checker(settings: Settings) -> GroundingChecker:
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()
-            if settings.grounding_model == "crossencoder":
-                return CrossEncoderChecker(
-                    CrossEncoder.load(precision=settings.grounding_precision, runtime=settings.grounding_runtime)
-                )
-            if settings.grounding_model == "hybrid":
-                return HybridChecker(
-                    scorer=CrossEncoder.load(precision=settings.grounding_precision, runtime=settings.grounding_runtime)
-                )
+            if settings.grounding_model in ("crossencoder", "hybrid"):
+                scorer = CrossEncoder.load(precision=settings.grounding_precision, runtime=settings.grounding_runtime)
+                if settings.grounding_model == "crossencoder":
+                    return CrossEncoderChecker(scorer)
+                return HybridChecker(scorer=scorer)
             if settings.grounding_backend == "torch":
                 return Checker(MiniLMEncoder())
             model_dir, model_id = _model_directory(None)

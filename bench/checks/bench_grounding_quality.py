@@ -39,7 +39,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding")]
 
 from convert import OUT, SHARED, read_jsonl, write_jsonl  # noqa: E402
 from featurize import featurize  # noqa: E402
-from featurize_pairs import featurize_pairs  # noqa: E402
+from featurize_pairs import featurize_pairs, reads_scorer  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, f1, roc_auc  # noqa: E402
 from train import claim_scores, length_adjusted  # noqa: E402
 from train_hybrid import hybrid  # noqa: E402
@@ -159,7 +159,7 @@ def main() -> None:
         write_pack_dev(args.data, args.pack_dev, rng)
     write_adversarial(args.data)
     v1, calibration, hybrid_model = Checker(), Calibration.load(), HybridModel.load()
-    scorer = CrossEncoder.load(precision="bf16", runtime="openvino")  # what the cached reads were made with
+    scorer = reads_scorer()  # what the cached reads were made with
     checkers: dict[str, GroundingChecker] = {
         "v3": HybridChecker(v1.encoder, scorer, model=hybrid_model),
         "v2": CrossEncoderChecker(scorer, calibration=calibration),

@@ -106,7 +106,9 @@ class CrossEncoder:
     ``runtime="torch"`` runs the PyTorch module (``precision`` ``"fp32"``, or ``"bf16"`` autocast);
     ``runtime="openvino"`` exports it to ONNX once at load (about 2 s) and runs OpenVINO's compiled model, in
     bfloat16 when ``precision="bf16"`` and the CPU has bfloat16 instructions, else in fp32 (``self.precision``
-    says which). Pairs are sorted by length and batched, so padding stays small.
+    says which), on ``threads`` threads (default: every core). PyTorch's threads are process-wide
+    (``torch.set_num_threads``), so ``threads`` with ``runtime="torch"`` is refused rather than ignored. Pairs are
+    sorted by length and batched, so padding stays small.
     """
 
     def __init__(
@@ -126,6 +128,8 @@ class CrossEncoder:
             raise ValueError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
         if runtime not in ("torch", "openvino"):
             raise ValueError(f"runtime must be 'torch' or 'openvino', got {runtime!r}")
+        if runtime == "torch" and threads is not None:
+            raise ValueError("threads applies to runtime='openvino'; PyTorch's is torch.set_num_threads (process-wide)")
         self._torch = torch
         self.module = module.eval()
         self.tokenizer = tokenizer

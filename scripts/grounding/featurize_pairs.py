@@ -35,6 +35,13 @@ from grounding.scorer import load_lexicon  # noqa: E402
 
 CACHE = Path("/tmp/ragkb-grounding/features")
 MODULES = ("claims", "crossencoder/check", "evidence", "lexical", "crossencoder/windows")  # moved 2026-12-02
+# What the reads are made with (before 2026-12-02 evening: PyTorch's bf16 autocast); part of the cache key.
+READS = {"precision": "bf16", "runtime": "openvino", "batch_size": 32}
+
+
+def reads_scorer(weights: Path | None = None) -> CrossEncoder:
+    """The cross-encoder the cached reads are made with (``weights``: the shipped file unless given)."""
+    return CrossEncoder.load(weights or WEIGHTS, **READS)
 
 
 class _Recorder:
@@ -62,7 +69,7 @@ def cache_key(path: Path) -> str:
     for name in MODULES:
         digest.update(_code_only((GROUNDING_DIR / f"{name}.py").read_text(encoding="utf-8")).encode())
     digest.update(hashlib.sha256(WEIGHTS.read_bytes()).digest())
-    digest.update(b"openvino-bf16")  # what the reads are made with (before 2026-12-02 evening: torch bf16 autocast)
+    digest.update(repr(sorted(READS.items())).encode())
     return digest.hexdigest()[:16]
 
 
@@ -72,7 +79,7 @@ def featurize_pairs(path: Path, *, scorer: CrossEncoder | None = None, chunk: in
     if cached.exists():
         with cached.open("rb") as handle:
             return pickle.load(handle)  # our own file, written below
-    scorer = scorer or CrossEncoder.load(precision="bf16", runtime="openvino", batch_size=32)
+    scorer = scorer or reads_scorer()
     lexicon = load_lexicon()
     examples = read_jsonl(path)
     prepared = []
@@ -109,7 +116,7 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(args.threads)
-    scorer = CrossEncoder.load(precision="bf16", runtime="openvino", batch_size=32)
+    scorer = reads_scorer()
     for name in args.names:
         started = time.perf_counter()
         rows = featurize_pairs(args.data / f"{name}.jsonl", scorer=scorer)

@@ -108,7 +108,7 @@ PAIRS = [
 
 @pytest.fixture(scope="module")
 def torch_fp32() -> CrossEncoder:
-    return CrossEncoder.load(threads=1)
+    return CrossEncoder.load()
 
 
 def test_openvino_fp32_gives_pytorchs_scores(torch_fp32: CrossEncoder) -> None:
@@ -130,6 +130,8 @@ def test_openvino_bf16_stays_close_to_fp32(torch_fp32: CrossEncoder) -> None:
     assert np.abs(bf16.grounding(PAIRS) - torch_fp32.grounding(PAIRS)).max() < 0.05
 
 
-def test_an_unknown_runtime_is_refused() -> None:
+def test_an_unknown_runtime_and_torch_threads_are_refused() -> None:
     with pytest.raises(ValueError, match="runtime"):
         CrossEncoder.load(runtime="tensorrt")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="set_num_threads"):
+        CrossEncoder.load(threads=1)

@@ -30,7 +30,6 @@ from train import claim_scores, length_adjusted  # noqa: E402
 from train_hybrid import hybrid  # noqa: E402
 
 from grounding.check import Checker  # noqa: E402
-from grounding.crossencoder import CrossEncoder  # noqa: E402
 from grounding.crossencoder.check import Calibration  # noqa: E402
 from grounding.crossencoder.hybrid import HybridModel  # noqa: E402
 
@@ -42,7 +41,7 @@ def main() -> None:
     parser.add_argument("hybrid_model", type=Path)
     args = parser.parse_args()
     featurize_pairs.WEIGHTS = args.weights  # the cache key follows the weights read
-    scorer = CrossEncoder.load(args.weights, precision="bf16", runtime="openvino", batch_size=32)
+    scorer = featurize_pairs.reads_scorer(args.weights)
     calibration, model, v1 = Calibration.load(args.calibration), HybridModel.load(args.hybrid_model), Checker()
     print(f"{'set':16s} {'v2 BA':>7s} {'F1':>6s} {'AUROC':>6s} | {'v3 BA':>7s} {'F1':>6s} {'AUROC':>6s}")
     for name in EVAL_SETS:
