@@ -6,10 +6,13 @@
 One pass over the shuffled training pairs, or as many as ``--hours`` allows: the learning rate follows the
 clock (warm-up over the first 5 % of the time, then linear decay to zero when the time is up), so a slower or
 busier machine sees fewer pairs but always ends with a decayed, finished model. Batches hold pairs of similar
-length (at most ``--tokens`` word pieces per batch), bfloat16 autocast on the CPU (2.5-4x faster than fp32
-on a CPU with AMX), AdamW, linear warm-up and decay, seed 13. The word-piece embedding table stays frozen,
-so the shipped file leaves it out. A checkpoint is written every ``--every`` steps (model, optimiser,
-position in the data); ``--resume`` continues from the last one.
+length (at most ``--tokens`` word pieces per batch), bfloat16 autocast on CPUs with AVX-512 or AMX (2.5-4x
+faster than fp32 with AMX) and fp32 elsewhere (``--precision``: on an AVX2-only CPU autocast is emulated and a
+step took over 20 s instead of about 4), AdamW, linear warm-up and decay, seed 13. The word-piece embedding
+table stays frozen, so the shipped file leaves it out. A checkpoint is written every ``--every`` steps (model,
+optimiser, position in the data); ``--resume`` continues from the last one. ``--init`` starts from shipped
+weights and ``--start`` at a later batch of the seeded order, so a new schedule reads pairs an earlier one with
+the same seed did not.
 
 Loss per row: 3-class cross-entropy where the source has entailment/neutral/contradiction labels (and for
 the rule-made pairs); where only supported/unsupported is known, the binary log-loss of
@@ -65,7 +68,13 @@ def weights_by_source(rows: list[dict], cap: int) -> dict[str, float]:
     return {source: min(1.0, cap / count) for source, count in counts.items()}
 
 
-def loss_of(model, tokenizer, rows: list[dict], weights: dict[str, float]) -> torch.Tensor:
+def bf16_fast() -> bool:
+    """Whether bfloat16 autocast helps on this CPU: it needs AVX-512 (BF16) or AMX; on AVX2 it is emulated and
+    many times slower than fp32."""
+    return torch.backends.cpu.get_cpu_capability().startswith(("AVX512", "AMX"))
+
+
+def loss_of(model, tokenizer, rows: list[dict], weights: dict[str, float], *, bf16: bool) -> torch.Tensor:
     batch = tokenizer(
         [r["premise"] for r in rows],
         [r["claim"] for r in rows],
@@ -74,7 +83,7 @@ def loss_of(model, tokenizer, rows: list[dict], weights: dict[str, float]) -> to
         max_length=256,
         return_tensors="pt",
     )
-    with torch.autocast("cpu", dtype=torch.bfloat16):
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         grounding, relevance = model(**batch)
     grounding, relevance = grounding.float(), relevance.float()
     log_p = torch.log_softmax(grounding, dim=-1)
@@ -113,6 +122,17 @@ def main() -> None:
         help="with --resume: keep the weights and the place in the data, start a new --hours schedule",
     )
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--precision", choices=("auto", "bf16", "fp32"), default="auto",
+        help="bf16 autocast or fp32; auto: bf16 where the CPU has AVX-512 or AMX",
+    )  # fmt: skip
+    parser.add_argument(
+        "--start",
+        type=int,
+        default=0,
+        help="with --init: begin at this batch of the seeded order (an earlier schedule with the same seed and "
+        "pairs saw the batches before it), so the new schedule reads pairs not seen yet",
+    )
     args = parser.parse_args()
 
     torch.manual_seed(args.seed)
@@ -137,17 +157,19 @@ def main() -> None:
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
     args.run.mkdir(parents=True, exist_ok=True)
     state_file = args.run / "checkpoint.pt"
-    step, spent = 0, 0.0
+    spent = 0.0
+    first = step = 0 if args.resume else args.start
     if args.resume and state_file.exists():
         saved = torch.load(state_file, weights_only=False)
         model.load_state_dict(saved["model"])
         optimiser.load_state_dict(saved["optimiser"])
-        step, spent = saved["step"], saved["spent"]
+        step, spent, first = saved["step"], saved["spent"], saved.get("first", 0)
         print(f"resumed at step {step} after {spent / 60:.1f} min", flush=True)
         if args.new_schedule:
             spent = 0.0
     budget = args.hours * 3600
-    print(f"{len(rows)} pairs in {len(plan)} batches; budget {budget / 60:.0f} min", flush=True)
+    bf16 = {"auto": bf16_fast(), "bf16": True, "fp32": False}[args.precision]
+    print(f"{len(rows)} pairs in {len(plan)} batches; budget {budget / 60:.0f} min; bf16 autocast {bf16}", flush=True)
 
     def rate(progress: float) -> float:
         # Linear warm-up over the first 5 % of the time, then linear decay to zero when the time is up.
@@ -158,7 +180,7 @@ def main() -> None:
     while step < len(plan) and (spent := time.time() - started) < budget:
         for group in optimiser.param_groups:
             group["lr"] = args.lr * rate(spent / budget)
-        loss = loss_of(model, tokenizer, [rows[i] for i in plan[step]], weights)
+        loss = loss_of(model, tokenizer, [rows[i] for i in plan[step]], weights, bf16=bf16)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimiser.step()
@@ -177,6 +199,7 @@ def main() -> None:
                     "model": model.state_dict(),
                     "optimiser": optimiser.state_dict(),
                     "step": step,
+                    "first": first,
                     "spent": time.time() - started,
                 },
                 state_file,
@@ -187,13 +210,14 @@ def main() -> None:
             "model": model.state_dict(),
             "optimiser": optimiser.state_dict(),
             "step": step,
+            "first": first,
             "spent": time.time() - started,
         },
         state_file,
     )
     export(model, args.run / "crossencoder.safetensors")
     export(model, WEIGHTS)
-    seen = sum(len(b) for b in plan[:step])
+    seen = sum(len(b) for b in plan[first:step])
     print(f"done: {step} steps, {seen} pairs, {(time.time() - started) / 60:.1f} min; wrote {WEIGHTS}", flush=True)
 
 

@@ -92,6 +92,21 @@ def hybrid(path: Path, v1: Featurized) -> Featurized:
     )  # fmt: skip
 
 
+def fit_hybrid(train: dict[str, Featurized], names: tuple[str, ...]) -> tuple[dict, np.ndarray, float]:
+    """``(calibrated params, faithful-claim quantiles, default threshold)`` by v1's procedure (module docstring);
+    prints the out-of-fold results on the training sets."""
+    raw = out_of_fold_claims(train, names=names)
+    lowest = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in train}
+    a, b = platt({n: (train[n].labels, lowest[n]) for n in train})
+    oof = {n: [platt_apply(a, b, c) for c in raw[n]] for n in train}
+    quantiles = faithful_quantiles(oof, train)
+    adjusted = {n: (train[n].labels, length_adjusted(oof[n], quantiles)) for n in train}
+    threshold = best_threshold(adjusted, step=0.05)
+    print(f"Platt on out-of-fold weakest claims: a={a:.3f} b={b:.3f}; threshold {threshold}")
+    report("Out-of-fold, training sets", adjusted, threshold)
+    return calibrated(fit_grounding(train, names), a, b), quantiles, threshold
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=OUT)
@@ -113,17 +128,8 @@ def main() -> None:
     train = {name: concat(*(load(n, "train") for n in (name, *JOINED.get(name, ())))) for name in TRAIN_SETS}
     evals = {name: load(name, "eval") for name in args.eval_sets}
 
-    raw = out_of_fold_claims(train, names=HYBRID_FEATURES)
-    lowest = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in train}
-    a, b = platt({n: (train[n].labels, lowest[n]) for n in train})
-    oof = {n: [platt_apply(a, b, c) for c in raw[n]] for n in train}
-    quantiles = faithful_quantiles(oof, train)
-    adjusted = {n: (train[n].labels, length_adjusted(oof[n], quantiles)) for n in train}
-    threshold = best_threshold(adjusted, step=0.05)
-    params = calibrated(fit_grounding(train, HYBRID_FEATURES), a, b)
+    params, quantiles, threshold = fit_hybrid(train, HYBRID_FEATURES)
     predict = predictor(params)
-    print(f"Platt on out-of-fold weakest claims: a={a:.3f} b={b:.3f}; threshold {threshold}")
-    report("Out-of-fold, training sets", adjusted, threshold)
     held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in evals.items()}
     report("Held out", held, threshold)
 
