@@ -12,7 +12,8 @@ threshold is ``contradicted`` when a window it read gives P(contradicted) >= 0.5
 
 Tried and dropped, measured in ``docs/grounding-v2.md``: the cross-encoder's P(contradicted) as a feature, a
 "names that never share a source sentence" feature, and rule-made swaps as extra training data (each lowered
-HaluEval without helping elsewhere).
+HaluEval without helping elsewhere); and for short answers read with their question, ``ce_support`` left out or
+given a column of its own (the first helped HaluEval only, the second fitted too few such answers).
 """
 
 from __future__ import annotations
