@@ -175,6 +175,10 @@ def main() -> None:
         # Linear warm-up over the first 5 % of the time, then linear decay to zero when the time is up.
         return progress / 0.05 if progress < 0.05 else max(0.0, (1.0 - progress) / 0.95)
 
+    def save() -> None:
+        position = {"step": step, "first": first, "spent": time.time() - started}
+        torch.save({"model": model.state_dict(), "optimiser": optimiser.state_dict(), **position}, state_file)
+
     model.train()
     running, started = 0.0, time.time() - spent
     while step < len(plan) and (spent := time.time() - started) < budget:
@@ -194,31 +198,14 @@ def main() -> None:
                 flush=True,
             )
         if step % args.every == 0:
-            torch.save(
-                {
-                    "model": model.state_dict(),
-                    "optimiser": optimiser.state_dict(),
-                    "step": step,
-                    "first": first,
-                    "spent": time.time() - started,
-                },
-                state_file,
-            )
+            save()
             export(model, args.run / "crossencoder.safetensors")
-    torch.save(
-        {
-            "model": model.state_dict(),
-            "optimiser": optimiser.state_dict(),
-            "step": step,
-            "first": first,
-            "spent": time.time() - started,
-        },
-        state_file,
-    )
+    save()
     export(model, args.run / "crossencoder.safetensors")
     export(model, WEIGHTS)
     seen = sum(len(b) for b in plan[first:step])
-    print(f"done: {step} steps, {seen} pairs, {(time.time() - started) / 60:.1f} min; wrote {WEIGHTS}", flush=True)
+    minutes = (time.time() - started) / 60
+    print(f"done: {step - first} steps (batches {first}-{step}), {seen} pairs, {minutes:.1f} min; wrote {WEIGHTS}")
 
 
 def export(model, path: Path) -> None:

@@ -14,6 +14,7 @@ AUROC and balanced accuracy at each fit's own default threshold.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -54,10 +55,7 @@ def variant(data: Featurized, mask: np.ndarray, kind: str, mean: float) -> Featu
         short = np.where(mask, rows[:, CE], 0.0)
         rows[mask, CE] = 0.0
         rows = np.hstack([rows, short[:, None]])
-    return Featurized(
-        ids=data.ids, labels=data.labels, rows=rows.astype(np.float32), offsets=data.offsets,
-        relevance=data.relevance, abstained=data.abstained, groups=data.groups, kinds=data.kinds,
-    )  # fmt: skip
+    return dataclasses.replace(data, rows=rows.astype(np.float32))
 
 
 def main() -> None:
