@@ -198,15 +198,9 @@ class CrossEncoder:
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def _openvino(module: Any, tokenizer: Any, precision: str, threads: int | None) -> tuple[str, Any]:
-    """``(precision run in, run)``: the module exported to ONNX (a temporary file) and compiled by OpenVINO."""
-    try:
-        import openvino
-    except ImportError as error:
-        raise RuntimeError(
-            f"the cross-encoder's openvino runtime needs the openvino package ({error}); install it "
-            "(pip install openvino) or choose RAGKB_GROUNDING_RUNTIME=torch"
-        ) from error
+def export_onnx(module: Any, tokenizer: Any, path: Path) -> None:
+    """Write the module to ``path`` as ONNX (inputs ``input_ids``, ``attention_mask``, ``token_type_ids``; outputs
+    ``grounding`` and ``relevance``; batch and length dynamic): what the openvino runtime compiles."""
     import torch
 
     class Pair(torch.nn.Module):
@@ -220,18 +214,30 @@ def _openvino(module: Any, tokenizer: Any, precision: str, threads: int | None) 
     sample = tokenizer(["an example", "a second example"], ["a claim", "a longer second claim"], padding=True,
                        return_tensors="pt")  # fmt: skip
     axes = {0: "batch", 1: "tokens"}
+    # The tracer warns about Python branches it freezes; with dynamic axes they do not change the result
+    # (tests compare OpenVINO with PyTorch on pairs of many lengths).
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Pair().eval(), tuple(sample[name] for name in _INPUTS), str(path), input_names=list(_INPUTS),
+            output_names=["grounding", "relevance"], opset_version=17, dynamo=False,
+            dynamic_axes={**{name: axes for name in _INPUTS}, "grounding": {0: "batch"}, "relevance": {0: "batch"}},
+        )  # fmt: skip
+
+
+def _openvino(module: Any, tokenizer: Any, precision: str, threads: int | None) -> tuple[str, Any]:
+    """``(precision run in, run)``: the module exported to ONNX (a temporary file) and compiled by OpenVINO."""
+    try:
+        import openvino
+    except ImportError as error:
+        raise RuntimeError(
+            f"the cross-encoder's openvino runtime needs the openvino package ({error}); install it "
+            "(pip install openvino) or choose RAGKB_GROUNDING_RUNTIME=torch"
+        ) from error
     core = openvino.Core()
     with tempfile.TemporaryDirectory(prefix="ragkb-crossencoder-") as folder:
         path = Path(folder) / "crossencoder.onnx"
-        # The tracer warns about Python branches it freezes; with dynamic axes they do not change the result
-        # (tests compare OpenVINO with PyTorch on pairs of many lengths).
-        with torch.no_grad(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            torch.onnx.export(
-                Pair().eval(), tuple(sample[name] for name in _INPUTS), str(path), input_names=list(_INPUTS),
-                output_names=["grounding", "relevance"], opset_version=17, dynamo=False,
-                dynamic_axes={**{name: axes for name in _INPUTS}, "grounding": {0: "batch"}, "relevance": {0: "batch"}},
-            )  # fmt: skip
+        export_onnx(module, tokenizer, path)
         model = core.read_model(str(path))
     capable = "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES")
     hint = "bf16" if precision == "bf16" and capable else "f32"

@@ -2,14 +2,13 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/int8_runtime.py [--pairs 800] [--calls 60]
 
-The shipped weights are exported to ONNX as ``CrossEncoder(runtime="openvino")`` exports them, then quantized
-the way ``retrieval/embedding/onnx.py`` quantizes the embedding model (ONNX Runtime's ``quantize_dynamic``:
-int8 weights per channel, MatMul only, activations quantized at run time). Quality: P(supported) of held-out
-dev pairs (``scripts/grounding/pairs.py``'s dev split: premises no training pair used), AUROC and
-balanced accuracy at 0.5 against their labels, and how far each variant moves P(supported) from fp32. Time:
-calls of 9 pairs of about 200 word pieces (what a 3-claim answer over a 2k-character source makes), p50 per
-call on ``--threads`` threads, every variant on the same calls. Run it on an otherwise idle machine.
-"""
+The shipped weights are exported to ONNX by ``grounding.crossencoder.export_onnx`` (what ``runtime="openvino"``
+compiles), then quantized the way ``retrieval/embedding/onnx.py`` quantizes the embedding model (ONNX Runtime's
+``quantize_dynamic``: int8 weights per channel, MatMul only, activations quantized at run time). Quality:
+P(supported) of held-out dev pairs (``scripts/grounding/pairs.py``'s dev split: premises no training pair used),
+AUROC and balanced accuracy at 0.5 against their labels, and how far each variant moves P(supported) from fp32.
+Time: calls of 9 pairs of about 200 word pieces (what a 3-claim answer over a 2k-character source makes), p50
+per call on ``--threads`` threads, every variant on the same calls. Run it on an otherwise idle machine. """
 
 from __future__ import annotations
 
@@ -20,7 +19,6 @@ import statistics
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,32 +28,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding")]
 
 from metrics import balanced_accuracy, roc_auc  # noqa: E402
 
-from grounding.crossencoder import _INPUTS, CrossEncoder  # noqa: E402
+from grounding.crossencoder import _INPUTS, CrossEncoder, _softmax, export_onnx  # noqa: E402
 
 PAIRS = Path("/tmp/ragkb-grounding/pairs/dev.jsonl")
-
-
-def export(scorer: CrossEncoder, target: Path) -> None:
-    import torch
-
-    class Pair(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.inner = scorer.module
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            return self.inner(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
-
-    sample = scorer.tokenizer(["an example", "a second example"], ["a claim", "a longer claim"], padding=True,
-                              return_tensors="pt")  # fmt: skip
-    axes = {0: "batch", 1: "tokens"}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Pair().eval(), tuple(sample[n] for n in _INPUTS), str(target), input_names=list(_INPUTS),
-            output_names=["grounding", "relevance"], opset_version=17, dynamo=False,
-            dynamic_axes={**{n: axes for n in _INPUTS}, "grounding": {0: "batch"}, "relevance": {0: "batch"}},
-        )  # fmt: skip
 
 
 def runners(folder: Path, scorer: CrossEncoder, threads: int) -> dict:
@@ -64,7 +39,7 @@ def runners(folder: Path, scorer: CrossEncoder, threads: int) -> dict:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     fp32, int8 = folder / "fp32.onnx", folder / "int8.onnx"
-    export(scorer, fp32)
+    export_onnx(scorer.module, scorer.tokenizer, fp32)
     quantize_dynamic(
         str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["MatMul"]
     )
@@ -87,9 +62,7 @@ def supported(run, scorer: CrossEncoder, pairs: list[tuple[str, str]], batch: in
         chunk = pairs[begin : begin + batch]
         feeds = scorer.tokenizer([p for p, _ in chunk], [c for _, c in chunk], padding=True, truncation="longest_first",
                                  max_length=scorer.max_length, return_tensors="np")  # fmt: skip
-        logits = run({n: feeds[n].astype(np.int64) for n in _INPUTS})
-        shifted = np.exp(logits - logits.max(1, keepdims=True))
-        out.append(shifted[:, 0] / shifted.sum(1))
+        out.append(_softmax(run({n: feeds[n].astype(np.int64) for n in _INPUTS}))[:, 0])
     return np.concatenate(out)
 
 
