@@ -16,8 +16,14 @@ turns) and TREC-QA's dev split from ``pairs.py`` (questions with their answers o
 1. Every answer is checked with the uncalibrated model (claim score = the best window's P(supported)).
 2. Platt scaling ``sigmoid(a * logit(p) + b)`` of the answers' weakest claims against their labels, each set
    and class weighing the same; applied per claim (it is monotone, so the weakest claim stays the weakest).
-3. The faithful-claim distribution: quantiles 0, 0.01, ..., 1 of the calibrated scores of every claim of a
-   grounded FaithDial answer (the answer-length adjustment of :mod:`grounding.crossencoder.check`).
+3. The answer-length adjustment of :mod:`grounding.crossencoder.check`, chosen as v1's is (``train.py``'s
+   ``choose_adjustment``): with and without the faithful-claim distribution (quantiles 0, 0.01, ..., 1 of the
+   calibrated scores of every claim of a grounded FaithDial answer), each with its own threshold from the
+   calibration sets, the one with the higher mean balanced accuracy by answer length (1, 2, 4, 8 sentences) on
+   ``long_answers.train`` (training passages; read through ``featurize_pairs.py``'s cache). Without it the
+   answer's score is its weakest claim's. ``--length-adjustment on|off`` forces either (before 2026-12-03 it
+   was always on: fitted on FaithDial's one- and two-sentence turns, it lifted low minimums of long answers over
+   the threshold; docs/grounding-v2.md).
 4. Default thresholds: the one that maximises the mean balanced accuracy over the sets, rounded to 0.05.
 """
 
@@ -36,7 +42,7 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 
 from convert import OUT, read_jsonl  # noqa: E402
 from metrics import best_threshold  # noqa: E402
-from train import platt  # noqa: E402
+from train import choose_adjustment, platt  # noqa: E402
 
 from grounding.crossencoder.check import CALIBRATION, Calibration, CrossEncoderChecker  # noqa: E402
 
@@ -45,12 +51,28 @@ PAIRS = Path("/tmp/ragkb-grounding/pairs")  # scripts/grounding/pairs.py's outpu
 RELEVANCE_SETS = ("relevance", "relevance_dialogue")
 
 
+def long_answers(data: Path, calibration: Calibration) -> tuple[list[str], np.ndarray, list[np.ndarray]]:
+    """``long_answers.train``'s kinds, labels and calibrated claim scores (the cross-encoder's cached reads)."""
+    from featurize_pairs import featurize_pairs
+
+    path = data / "long_answers.train.jsonl"
+    rows = read_jsonl(path)
+    reads = featurize_pairs(path)
+    labels = np.array([int(r["label"] == "grounded") for r in rows])
+    return [r["kind"] for r in rows], labels, [calibration.claim(r[:, 0].astype(np.float64)) for r in reads]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=OUT)
     parser.add_argument("--per-set", type=int, default=1500)
     parser.add_argument("--out", type=Path, default=CALIBRATION)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument(
+        "--length-adjustment", choices=("choose", "on", "off"), default="choose",
+        help="adjust the weakest claim's score for the number of claims (by the distribution of FaithDial's "
+        "faithful claims): on, off, or choose by long_answers.train (the default)",
+    )  # fmt: skip
     args = parser.parse_args()
     rng = random.Random(args.seed)
     from grounding.crossencoder import CrossEncoder
@@ -78,6 +100,11 @@ def main() -> None:
         for s in calibration.claim(np.array(scores))
     ]  # fmt: skip
     quantiles = np.quantile(np.array(faithful), np.linspace(0.0, 1.0, 101))
+    if args.length_adjustment == "off":
+        quantiles = np.zeros(0)
+    elif args.length_adjustment == "choose":
+        calibrated = {n: (labels[n], [calibration.claim(np.array(s)) for s in claims[n]]) for n in SETS}
+        quantiles = choose_adjustment(calibrated, long_answers(args.data, calibration), quantiles)
     calibration = Calibration(a, b, quantiles, 0.5, 0.5)
     answer_scores = {
         name: (labels[name], np.array([calibration.answer(list(calibration.claim(np.array(s)))) for s in claims[name]]))

@@ -242,24 +242,39 @@ def faithful_quantiles(claims: dict[str, list[np.ndarray]], sets: dict[str, Feat
 def choose_length_adjustment(
     oof_claims: dict[str, list[np.ndarray]], train: dict[str, Featurized], lengths: Featurized, predict
 ) -> np.ndarray:
-    """The faithful-claim quantiles when adjusting the weakest claim for the answer's length helps, else none.
+    """The faithful-claim quantiles when adjusting the weakest claim for the answer's length helps, else none
+    (:func:`choose_adjustment` on ``long_answers.train``'s claim scores by ``predict``)."""
+    calibration = {n: (train[n].labels, oof_claims[n]) for n in train}
+    kinds = [str(k) for k in lengths.kinds]
+    return choose_adjustment(calibration, (kinds, lengths.labels, claim_scores(lengths, predict)),
+                             faithful_quantiles(oof_claims, train))  # fmt: skip
 
-    Both options get their own threshold from the training sets' out-of-fold scores; the choice is the mean
-    balanced accuracy per answer length (1, 2, 4, 8 sentences) on ``long_answers.train`` (training passages).
+
+def choose_adjustment(
+    calibration: dict[str, tuple[np.ndarray, list[np.ndarray]]],
+    lengths: tuple[list[str], np.ndarray, list[np.ndarray]],
+    faithful: np.ndarray,
+) -> np.ndarray:
+    """``faithful`` when adjusting the weakest claim for the answer's length helps, else no quantiles.
+
+    ``calibration``: per set, labels and calibrated claim scores per answer; ``lengths``: the kinds
+    (``faithful_4``, ``one_false_8``, ...), labels and claim scores of ``long_answers.train`` (training passages).
+    Both options get their own threshold from the calibration sets; the choice is the mean balanced accuracy
+    per answer length (1, 2, 4, 8 sentences) on the long answers. Used by v1, v2 and v3 alike.
     """
-    faithful = faithful_quantiles(oof_claims, train)
-    kinds = np.array([str(k.rsplit("_", 1)[-1]) for k in lengths.kinds])
+    kinds = np.array([k.rsplit("_", 1)[-1] for k in lengths[0]])
+    labels, claims = np.asarray(lengths[1]), lengths[2]
     best: tuple[float, np.ndarray] | None = None
     for option in (np.zeros(0), faithful):
-        oof = {n: length_adjusted(oof_claims[n], option) for n in train}
-        threshold = best_threshold({n: (train[n].labels, oof[n]) for n in train}, step=0.05)
-        predicted = (length_adjusted(claim_scores(lengths, predict), option) >= threshold).astype(int)
+        oof = {n: (y, length_adjusted(c, option)) for n, (y, c) in calibration.items()}
+        threshold = best_threshold(oof, step=0.05)
+        predicted = (length_adjusted(claims, option) >= threshold).astype(int)
         per_length = {
-            k: round(balanced_accuracy(lengths.labels[kinds == k], predicted[kinds == k]), 3)
+            k: round(balanced_accuracy(labels[kinds == k], predicted[kinds == k]), 3)
             for k in sorted({str(k) for k in kinds}, key=int)
         }
         score = float(np.mean(list(per_length.values())))
-        flagged = {k: round(float(1 - predicted[(kinds == k) & (lengths.labels == 1)].mean()), 3) for k in per_length}
+        flagged = {k: round(float(1 - predicted[(kinds == k) & (labels == 1)].mean()), 3) for k in per_length}
         state = "on " if len(option) else "off"
         print(f"length adjustment {state} (threshold {threshold}): balanced accuracy by sentences {per_length}")
         print(f"    faithful answers flagged by sentences {flagged}")

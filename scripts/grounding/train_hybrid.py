@@ -10,7 +10,8 @@ grouped by source, ``--synthetic``), none of which the cross-encoder saw (it was
 the weakest claim of an ungrounded answer picked by a first model, sign-constrained logistic regression,
 Platt scaling of 5-fold out-of-fold scores (folds grouped by source), then on top the answer-length
 adjustment of :mod:`grounding.crossencoder.check` with the quantiles of the out-of-fold scores of grounded answers'
-claims, and the default threshold that maximises the mean balanced accuracy of the adjusted out-of-fold
+claims where it helps on ``long_answers.train`` (chosen as v1's; ``--length-adjustment on`` keeps it always, as
+before 2026-12-03), and the default threshold that maximises the mean balanced accuracy of the adjusted out-of-fold
 answer scores. Held-out results on every evaluation set are printed; ``bench/checks/bench_grounding_quality.py``
 measures the shipped file through the checker itself.
 """
@@ -35,6 +36,7 @@ from featurize_pairs import featurize_pairs  # noqa: E402
 from metrics import best_threshold  # noqa: E402
 from train import (  # noqa: E402
     calibrated,
+    choose_length_adjustment,
     claim_scores,
     faithful_quantiles,
     fit_grounding,
@@ -90,19 +92,25 @@ def hybrid(path: Path, v1: Featurized) -> Featurized:
     return replace(v1, rows=np.concatenate(rows).astype(np.float32))
 
 
-def fit_hybrid(train: dict[str, Featurized], names: tuple[str, ...]) -> tuple[dict, np.ndarray, float]:
+def fit_hybrid(
+    train: dict[str, Featurized], names: tuple[str, ...], lengths: Featurized | None = None
+) -> tuple[dict, np.ndarray, float]:
     """``(calibrated params, faithful-claim quantiles, default threshold)`` by v1's procedure (module docstring);
-    prints the out-of-fold results on the training sets."""
+    prints the out-of-fold results on the training sets. With ``lengths`` (``long_answers.train``) the
+    answer-length adjustment is kept only where it raises the balanced accuracy by answer length there, as v1's."""
     raw = out_of_fold_claims(train, names=names)
     lowest = {n: np.array([c.min() if len(c) else 1.0 for c in raw[n]]) for n in train}
     a, b = platt({n: (train[n].labels, lowest[n]) for n in train})
     oof = {n: [platt_apply(a, b, c) for c in raw[n]] for n in train}
+    params = calibrated(fit_grounding(train, names), a, b)
     quantiles = faithful_quantiles(oof, train)
+    if lengths is not None:
+        quantiles = choose_length_adjustment(oof, train, lengths, predictor(params))
     adjusted = {n: (train[n].labels, length_adjusted(oof[n], quantiles)) for n in train}
     threshold = best_threshold(adjusted, step=0.05)
     print(f"Platt on out-of-fold weakest claims: a={a:.3f} b={b:.3f}; threshold {threshold}")
     report("Out-of-fold, training sets", adjusted, threshold)
-    return calibrated(fit_grounding(train, names), a, b), quantiles, threshold
+    return params, quantiles, threshold
 
 
 def main() -> None:
@@ -111,6 +119,11 @@ def main() -> None:
     parser.add_argument("--synthetic", type=int, default=2000, help="synthetic.train examples to use")
     parser.add_argument("--out", type=Path, default=HYBRID_MODEL)
     parser.add_argument("--eval-sets", nargs="*", default=list(EVAL_SETS), help="held-out sets to report")
+    parser.add_argument(
+        "--length-adjustment", choices=("choose", "on"), default="choose",
+        help="adjust the weakest claim's score for the number of claims always (on), or where it helps on "
+        "long_answers.train (choose, the default, as v1)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     from grounding.encoder import MiniLMEncoder
@@ -126,7 +139,8 @@ def main() -> None:
     train = {name: concat(*(load(n, "train") for n in (name, *JOINED.get(name, ())))) for name in TRAIN_SETS}
     evals = {name: load(name, "eval") for name in args.eval_sets}
 
-    params, quantiles, threshold = fit_hybrid(train, HYBRID_FEATURES)
+    lengths = None if args.length_adjustment == "on" else load("long_answers", "train")
+    params, quantiles, threshold = fit_hybrid(train, HYBRID_FEATURES, lengths)
     predict = predictor(params)
     held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in evals.items()}
     report("Held out", held, threshold)

@@ -94,7 +94,7 @@ def test_the_shipped_model_file_matches_the_code() -> None:
     shipped = HybridModel.load()
     assert shipped.claim.features == HYBRID_FEATURES
     assert 0.05 <= shipped.claim.threshold <= 0.95
-    assert len(shipped.lengths.faithful) == 101
+    assert len(shipped.lengths.faithful) in (0, 101)  # off, or on with its quantile table (train_hybrid.py)
 
 
 @pytest.mark.slow
