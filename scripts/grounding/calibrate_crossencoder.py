@@ -94,20 +94,21 @@ def main() -> None:
     # used before diverged on the round-2 model's scores (a = -7.7e8).
     a, b = platt({name: (labels[name], np.array([min(scores) for scores in claims[name]])) for name in SETS})
     calibration = Calibration(a, b, np.zeros(0), 0.5, 0.5)
+    calibrated = {name: [calibration.claim(np.array(scores)) for scores in claims[name]] for name in SETS}
     faithful = [
         float(s)
-        for scores, label in zip(claims["faithdial"], labels["faithdial"], strict=True) if label
-        for s in calibration.claim(np.array(scores))
+        for scores, label in zip(calibrated["faithdial"], labels["faithdial"], strict=True) if label
+        for s in scores
     ]  # fmt: skip
     quantiles = np.quantile(np.array(faithful), np.linspace(0.0, 1.0, 101))
     if args.length_adjustment == "off":
         quantiles = np.zeros(0)
     elif args.length_adjustment == "choose":
-        calibrated = {n: (labels[n], [calibration.claim(np.array(s)) for s in claims[n]]) for n in SETS}
-        quantiles = choose_adjustment(calibrated, long_answers(args.data, calibration), quantiles)
+        sets = {name: (labels[name], calibrated[name]) for name in SETS}
+        quantiles = choose_adjustment(sets, long_answers(args.data, calibration), quantiles)
     calibration = Calibration(a, b, quantiles, 0.5, 0.5)
     answer_scores = {
-        name: (labels[name], np.array([calibration.answer(list(calibration.claim(np.array(s)))) for s in claims[name]]))
+        name: (labels[name], np.array([calibration.answer(list(scores)) for scores in calibrated[name]]))
         for name in SETS
     }
     threshold = round(best_threshold(answer_scores) * 20) / 20

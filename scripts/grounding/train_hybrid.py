@@ -103,8 +103,9 @@ def fit_hybrid(
     a, b = platt({n: (train[n].labels, lowest[n]) for n in train})
     oof = {n: [platt_apply(a, b, c) for c in raw[n]] for n in train}
     params = calibrated(fit_grounding(train, names), a, b)
-    quantiles = faithful_quantiles(oof, train)
-    if lengths is not None:
+    if lengths is None:
+        quantiles = faithful_quantiles(oof, train)
+    else:
         quantiles = choose_length_adjustment(oof, train, lengths, predictor(params))
     adjusted = {n: (train[n].labels, length_adjusted(oof[n], quantiles)) for n in train}
     threshold = best_threshold(adjusted, step=0.05)
