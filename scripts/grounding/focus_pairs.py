@@ -95,13 +95,12 @@ def main() -> None:
         replay = [json.loads(line) for line in handle]
     rows += rng.sample(replay, min(args.replay, len(replay)))
     rng.shuffle(rows)
-    write_jsonl(args.out / "train.jsonl", rows)
-    (args.out / "dev.jsonl").write_bytes((args.pairs / "dev.jsonl").read_bytes())
+    write_jsonl(args.out / "train.jsonl", rows)  # the only file train_crossencoder.py reads; dev stays pairs.py's
     counts = Counter(f"{r['task']}:{r['source']}:{r['kind']}:{r['label']}" for r in rows)
     print(f"train: {len(rows)} pairs")
     for name, count in sorted(counts.items()):
         print(f"  {count:7d}  {name}")
-    (args.out / "counts.json").write_text(json.dumps({"train": len(rows), "dev": "pairs.py's"}) + "\n")
+    (args.out / "counts.json").write_text(json.dumps({"train": len(rows)}) + "\n")
 
 
 if __name__ == "__main__":
