@@ -19,6 +19,7 @@ measures the shipped file through the checker itself.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import random
@@ -48,6 +49,7 @@ from train import (  # noqa: E402
     report,
 )
 
+from grounding.crossencoder import WEIGHTS  # noqa: E402
 from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL, support_logit  # noqa: E402
 from grounding.features import FEATURE_NAMES  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
@@ -77,6 +79,11 @@ def subsample_synthetic(data: Path, split: str, examples: int) -> None:
             break
         chosen.extend(by_source[key])
     write_jsonl(target, chosen)
+
+
+def md5(path: Path) -> str:
+    """The file's md5, to name the cross-encoder weights a fit read (provenance, not security)."""
+    return hashlib.md5(path.read_bytes()).hexdigest()
 
 
 def hybrid(path: Path, v1: Featurized) -> Featurized:
@@ -153,7 +160,8 @@ def main() -> None:
             "trained_on": [f"{n}.train" for n in TRAIN_SETS],
             "examples": {n: len(d.labels) for n, d in train.items()},
             "never_trained_on": ["halueval", "climate_fever", "pack dev", "*.eval"], "seed": SEED,
-            "python": platform.python_version(), "crossencoder": "grounding/data/crossencoder.safetensors (bf16)",
+            "python": platform.python_version(),
+            "crossencoder": f"grounding/data/crossencoder.safetensors, md5 {md5(WEIGHTS)}",
         },
     }  # fmt: skip
     args.out.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
