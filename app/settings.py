@@ -112,6 +112,15 @@ class Settings(BaseSettings):
         "exported to ONNX at load, about 2 s, and compiled by OpenVINO; fp32 scores equal PyTorch's to 2e-6, bf16 "
         "where RAGKB_GROUNDING_PRECISION=bf16 and the CPU has bfloat16 instructions) or 'torch' (PyTorch).",
     )
+    grounding_early_exit: bool = Field(
+        default=True,
+        description="For 'crossencoder' and 'hybrid': a claim stops reading the sources once its best window by "
+        "keyword score already supports it at or above the threshold of the call, instead of reading every window "
+        "(about a third of the model's work for a faithful answer over a short source). Verdicts are the same; a "
+        "supported claim's score is then the best window read, possibly below the best of all windows (an "
+        "unsupported claim's, and so a failing answer's, is exact). 'false' reads every window: exact scores, as "
+        "`ragkb eval` always uses. See docs/grounding-v2.md (Latency).",
+    )
     reranker: Literal["fusion", "crossencoder"] = Field(
         default="fusion",
         description="The reranker of rerankingConfiguration and Rerank when modelArn names neither: 'fusion' (the "

@@ -193,8 +193,8 @@ def build_checker(settings: Settings) -> GroundingChecker:
             if settings.grounding_model in ("crossencoder", "hybrid"):
                 scorer = CrossEncoder.load(precision=settings.grounding_precision, runtime=settings.grounding_runtime)
                 if settings.grounding_model == "crossencoder":
-                    return CrossEncoderChecker(scorer)
-                return HybridChecker(scorer=scorer)
+                    return CrossEncoderChecker(scorer, early_exit=settings.grounding_early_exit)
+                return HybridChecker(scorer=scorer, early_exit=settings.grounding_early_exit)
             if settings.grounding_backend == "torch":
                 return Checker(MiniLMEncoder())
             model_dir, model_id = _model_directory(None)

@@ -1,14 +1,16 @@
 """Latency of :func:`grounding.check` (model loaded, in-process, nothing cached between calls).
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/checks/bench_grounding_latency.py [--threads 2] [--runs 60]
-        [--passes 3] [--checkers v3 v3-bf16 v3-torch-bf16 v2 v2-bf16 v2-torch v1-torch v1-torch-before v1-onnx]
+        [--passes 3] [--checkers v3 v3-bf16 v3-torch-bf16 v2 v2-bf16 v2-torch v2-every-window v3-every-window
+                     v1-torch v1-torch-before v1-onnx]
 
 Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-sentence answer built
-from it (one sentence with a changed number); (2) a 100,000-character source (a Wikipedia
+from it (the middle sentence changed: its first "the" becomes "no"); (2) a 100,000-character source (a Wikipedia
 biography and War and Peace from docs-corpus) with the same kind of answer. Each call gets a
 different answer (the runs rotate over the source's sentences), so no call repeats another.
 Each checker (``v3``: the hybrid; ``v2``: the cross-encoder, both on OpenVINO, the service's default runtime;
-``-bf16``: the cross-encoder in bfloat16; ``-torch``: on PyTorch instead; ``v1-torch`` / ``v1-onnx``: the v1
+``-bf16``: the cross-encoder in bfloat16; ``-torch``: on PyTorch instead; ``-every-window``: early exit off, every
+claim reads all its windows, as before 2026-12-03 evening; ``v1-torch`` / ``v1-onnx``: the v1
 feature model, the default, on PyTorch or ONNX Runtime, same scores; ``v1-torch-before``: v1 as it ran before
 the padding-free encoder and the one-thread BLAS, same scores, for a before/after in one run) runs
 ``--passes`` times, the passes of the checkers alternating; the table gives the median p50/p99 over passes and
@@ -46,6 +48,8 @@ CHECKERS = {
     "v3-torch-bf16": {"grounding_model": "hybrid", "grounding_precision": "bf16", "grounding_runtime": "torch"},
     "v2-bf16": {"grounding_model": "crossencoder", "grounding_precision": "bf16"},
     "v2-torch": {"grounding_model": "crossencoder", "grounding_runtime": "torch"},
+    "v2-every-window": {"grounding_model": "crossencoder", "grounding_early_exit": False},
+    "v3-every-window": {"grounding_model": "hybrid", "grounding_early_exit": False},
     "v1-torch": {"grounding_model": "features", "grounding_backend": "torch"},
     "v1-torch-before": {"grounding_model": "features", "grounding_backend": "torch"},
     "v1-onnx": {"grounding_model": "features", "grounding_backend": "onnx"},

@@ -19,7 +19,7 @@ given a column of its own (the first helped HaluEval only, the second fitted too
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +75,10 @@ class HybridChecker:
 
     ``encoder=None`` loads the bundled MiniLM and ``scorer=None`` the shipped cross-encoder (about 2 s in
     all); tests may pass :class:`~grounding.encoder.HashEncoder` and :class:`~grounding.crossencoder.OverlapScorer`.
+    ``early_exit`` (the default) stops a claim's reading at its first window when the claim's score with that
+    window's reading is already at or above the threshold, as in
+    :class:`~grounding.crossencoder.check.CrossEncoderChecker`: the same verdicts. It applies while
+    ``ce_support``'s weight is positive, so more windows can only raise a score.
     """
 
     def __init__(
@@ -84,6 +88,7 @@ class HybridChecker:
         *,
         model: HybridModel | None = None,
         models: Models | None = None,
+        early_exit: bool = True,
     ) -> None:
         if scorer is None:
             from grounding.crossencoder import CrossEncoder
@@ -93,6 +98,7 @@ class HybridChecker:
         self.scorer = scorer
         self.model = model or HybridModel.load()
         self.models = models or load_models()
+        self.early_exit = early_exit
 
     @property
     def default_threshold(self) -> float:
@@ -110,7 +116,8 @@ class HybridChecker:
                 grounding=1.0, relevance=1.0, claims=(), abstained=analysis.abstained, threshold=limit
             )
         units = source_units(sources)
-        reads = read_claims(self.scorer, analysis.claims, sources, units, lexicon=self.models.lexicon)
+        settled = self._passes(analysis, limit) if self.early_exit else None
+        reads = read_claims(self.scorer, analysis.claims, sources, units, lexicon=self.models.lexicon, settled=settled)
         scores = self.model.claim.predict(hybrid_rows(analysis, reads))
         claims = []
         for claim, features, candidates, read, score in zip(
@@ -128,3 +135,13 @@ class HybridChecker:
         return GroundingResult(
             grounding=grounding, relevance=relevance, claims=tuple(claims), abstained=False, threshold=limit
         )
+
+    def _passes(self, analysis: Analysis, limit: float) -> Callable[[int, float], bool] | None:
+        """Whether claim ``i`` scores at or above ``limit`` with this P(supported) of its best window; ``None``
+        (read every window) unless the score rises with ``ce_support`` alone (a positive weight, no products)."""
+        claim = self.model.claim
+        support = len(HYBRID_FEATURES) - 1
+        if claim.coef[support] <= 0 or any(support in pair for pair in claim.interactions):
+            return None
+        values = [features.values.astype(np.float64) for features in analysis.features]
+        return lambda i, p: float(claim.predict(np.append(values[i], support_logit(p)))[0]) >= limit

@@ -61,14 +61,18 @@ def source_windows(sources: Sequence[str], units: Sequence[Unit], *, words: int 
 
 
 def windows_to_read(windows: Sequence[Window], unit_scores: npt.NDArray[np.float32]) -> list[int]:
-    """The windows one claim reads, given the claim's keyword score per unit."""
-    if len(windows) <= READ_ALL:
-        return list(range(len(windows)))
+    """The windows one claim reads, given the claim's keyword score per unit, in source order."""
+    return sorted(ranked_windows(windows, unit_scores))
+
+
+def ranked_windows(windows: Sequence[Window], unit_scores: npt.NDArray[np.float32]) -> list[int]:
+    """The windows one claim reads (as :func:`windows_to_read`), best keyword score first (ties in source order)."""
     ranked = [
         float(unit_scores[w.first : w.last + 1].max()) + 0.1 * float(unit_scores[w.first : w.last + 1].mean())
         for w in windows
     ]
-    return sorted(np.argsort(-np.asarray(ranked), kind="stable")[:PER_CLAIM].tolist())
+    order = np.argsort(-np.asarray(ranked), kind="stable").tolist()
+    return order if len(windows) <= READ_ALL else order[:PER_CLAIM]
 
 
 def _length(unit: Unit) -> int:

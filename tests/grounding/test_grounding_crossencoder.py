@@ -21,6 +21,8 @@ from grounding import (
     CrossEncoderChecker,
 )
 from grounding.crossencoder import FROZEN, WEIGHTS
+from grounding.crossencoder.windows import source_windows
+from grounding.evidence import source_units
 from grounding.scorer import load_models
 
 pytestmark = pytest.mark.slow
@@ -91,6 +93,50 @@ def test_support_deep_in_a_long_source_is_found(checker: CrossEncoderChecker) ->
     assert result.grounding >= checker.default_threshold
     evidence = result.claims[0].evidence
     assert evidence is not None and evidence.text == "The probation period is 12 weeks."
+
+
+HANDBOOK = " ".join([
+    POLICY,
+    "The office opens at 8 am and closes at 6 pm on weekdays. Visitors sign in at the front desk and wear a badge.",
+    "The canteen serves breakfast until 10 am and lunch from noon to 2 pm. Vegetarian dishes are offered daily.",
+    "Expenses are claimed within 30 days through the finance portal, with receipts attached.",
+    "Laptops are replaced every four years. Lost equipment is reported to the IT service desk the same day.",
+    "The annual review takes place in March. Salary changes take effect in April.",
+    "Fire drills are held twice a year. In an emergency, call the fire brigade on 112 and leave by the stairs.",
+    "Remote work is allowed two days a week with the manager's agreement.",
+    "Training courses are booked through the learning portal; each employee has a budget of 1,000 euros a year.",
+    "Company cars are available to sales staff only. Parking at the office is free for all employees.",
+    "Sick leave is reported to the manager before 9 am on the first day. A doctor's note is needed after 3 days.",
+    "The holiday allowance is 25 days a year, plus public holidays. Up to 5 unused days carry over to next year.",
+    "Overtime is paid at 150 % of the hourly rate, or taken as time off within two months.",
+    "Bicycles are stored in the basement. Showers and lockers are on the ground floor.",
+    "The staff handbook is reviewed every January by the people team and the works council.",
+])
+
+
+@pytest.mark.parametrize("answer", [
+    "Employees get 16 weeks of paid parental leave. Salary changes take effect in April.",
+    "Expenses are claimed within 30 days. Laptops are replaced every two years. Parking is free.",
+    "In an emergency, call the fire brigade on 112. Remote work is allowed five days a week.",
+    "Visitors sign in at the front desk. The canteen serves lunch from noon to 2 pm.",
+    "The holiday allowance is 25 days a year. Overtime is paid at 200 % of the hourly rate.",
+])  # fmt: skip
+def test_early_exit_gives_every_windows_verdicts(checker: CrossEncoderChecker, answer: str) -> None:
+    exact = CrossEncoderChecker(checker.scorer, early_exit=False)
+    assert checker.early_exit and len(source_windows([HANDBOOK], source_units([HANDBOOK]))) >= 3
+    fast, full = checker.check([HANDBOOK], "What does the handbook say?", answer), exact.check(
+        [HANDBOOK], "What does the handbook say?", answer
+    )
+    assert [c.label for c in fast.claims] == [c.label for c in full.claims]
+    for quick, every in zip(fast.claims, full.claims, strict=True):
+        if quick.label == "supported":  # the best window read: at most the best of all, still over the threshold
+            assert fast.threshold <= quick.score <= every.score + 1e-6
+        else:  # every window read either way
+            assert quick.score == pytest.approx(every.score, abs=1e-5)
+    passed = full.grounding >= full.threshold
+    assert (fast.grounding >= fast.threshold) == passed
+    if not passed:
+        assert fast.grounding == pytest.approx(full.grounding, abs=1e-5)
 
 
 def test_relevance_separates_an_answer_from_an_off_topic_one(checker: CrossEncoderChecker) -> None:

@@ -33,8 +33,8 @@ class RecordingScorer(OverlapScorer):
         return scores
 
 
-def checker(scorer: OverlapScorer | None = None) -> CrossEncoderChecker:
-    return CrossEncoderChecker(scorer or OverlapScorer(), calibration=Calibration.identity())
+def checker(scorer: OverlapScorer | None = None, *, early_exit: bool = True) -> CrossEncoderChecker:
+    return CrossEncoderChecker(scorer or OverlapScorer(), calibration=Calibration.identity(), early_exit=early_exit)
 
 
 def test_windows_cover_every_unit_in_order_within_the_word_limit() -> None:
@@ -56,13 +56,57 @@ def test_a_long_source_is_read_only_where_the_claim_words_are() -> None:
     filler = " ".join(f"Paragraph {i} is about gardening and soil number {i}." for i in range(400))
     source = filler + " The warehouse in Leeds opens at 6 am on weekdays. " + filler
     scorer = RecordingScorer()
-    result = checker(scorer).check([source], "When does the warehouse open?", "The Leeds warehouse opens at 6 am.")
+    result = checker(scorer, early_exit=False).check(
+        [source], "When does the warehouse open?", "The Leeds warehouse opens at 6 am."
+    )
     assert len(source_windows([source], source_units([source]))) > READ_ALL
     assert len(scorer.asked) == PER_CLAIM
     assert any("warehouse in Leeds" in premise for premise, _ in scorer.asked)
     evidence = result.claims[0].evidence
     assert evidence is not None
     assert source[evidence.start : evidence.end] == evidence.text == "The warehouse in Leeds opens at 6 am on weekdays."
+
+
+# Three windows; the handbook's facts are in the first one only.
+HANDBOOK = " ".join(
+    [f"Paragraph {i} is about gardening and soil number {i}." for i in range(10)]
+    + ["The warehouse in Leeds opens at 6 am on weekdays.", "Deliveries arrive at the north gate."]
+    + [f"Paragraph {i} is about gardening and soil number {i}." for i in range(10, 40)]
+)
+
+
+def test_a_claim_its_best_window_supports_reads_no_other_window() -> None:
+    assert 1 < len(source_windows([HANDBOOK], source_units([HANDBOOK]))) <= READ_ALL
+    answer = "The Leeds warehouse opens at 6 am. Deliveries arrive at the north gate."
+    early, every = RecordingScorer(), RecordingScorer()
+    fast = checker(early).check([HANDBOOK], "How do deliveries work?", answer)
+    exact = checker(every, early_exit=False).check([HANDBOOK], "How do deliveries work?", answer)
+    assert len(early.asked) == 2 < len(every.asked)  # one window a claim, the one with the claim's words
+    first = source_windows([HANDBOOK], source_units([HANDBOOK]))[0].text
+    assert [premise for premise, _ in early.asked] == [first, first]
+    assert [c.label for c in fast.claims] == [c.label for c in exact.claims] == ["supported", "supported"]
+    assert [c.evidence for c in fast.claims] == [c.evidence for c in exact.claims]
+
+
+def test_a_claim_under_the_threshold_reads_every_window_and_scores_exactly() -> None:
+    answer = "The Leeds warehouse opens at 6 am. Parcels come to an Osaka airport by drone."
+    early, every = RecordingScorer(), RecordingScorer()
+    fast = checker(early).check([HANDBOOK], "How do deliveries work?", answer)
+    exact = checker(every, early_exit=False).check([HANDBOOK], "How do deliveries work?", answer)
+    windows = len(source_windows([HANDBOOK], source_units([HANDBOOK])))
+    assert len(early.asked) == 1 + windows  # the first claim stops at its window, the second reads them all
+    assert fast == exact and fast.grounding < fast.threshold
+
+
+def test_early_exit_follows_the_threshold_of_the_call() -> None:
+    # The overlap fake gives the paraphrase 4 of 6 words; over a threshold of 0.9 that settles nothing.
+    answer = "The Leeds warehouse opens early on weekdays."
+    for threshold, pairs in ((0.5, 1), (0.9, len(source_windows([HANDBOOK], source_units([HANDBOOK]))))):
+        scorer = RecordingScorer()
+        result = checker(scorer).check([HANDBOOK], "When?", answer, threshold=threshold)
+        assert len(scorer.asked) == pairs
+        exact = checker(early_exit=False).check([HANDBOOK], "When?", answer, threshold=threshold)
+        assert result.claims[0].label == exact.claims[0].label
 
 
 def test_claims_spans_evidence_and_weakest_claim() -> None:

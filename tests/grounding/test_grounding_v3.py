@@ -66,6 +66,35 @@ def test_the_cross_encoder_support_enters_as_a_logit() -> None:
     assert result.grounding == pytest.approx(1 - 1e-4, abs=1e-6)
 
 
+class CountingScorer(OverlapScorer):
+    def __init__(self) -> None:
+        self.pairs = 0
+
+    def grounding(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        self.pairs += len(pairs)
+        return super().grounding(pairs)
+
+
+HANDBOOK = " ".join(
+    [f"Paragraph {i} is about gardening and soil number {i}." for i in range(10)]
+    + ["The warehouse in Leeds opens at 6 am on weekdays."]
+    + [f"Paragraph {i} is about gardening and soil number {i}." for i in range(10, 40)]
+)
+
+
+@pytest.mark.parametrize(("weight", "pairs"), [(1.0, 1), (-1.0, 3)])
+def test_early_exit_only_while_more_support_can_only_raise_the_score(weight: float, pairs: int) -> None:
+    # Three windows; the claim's words are in the first. With a negative weight on ce_support a window
+    # left unread could lower the score, so every window is read.
+    early, every = CountingScorer(), CountingScorer()
+    answer = "The Leeds warehouse opens at 6 am."
+    fast = HybridChecker(HashEncoder(), early, model=model({"ce_support": weight}, threshold=0.1))
+    exact = HybridChecker(HashEncoder(), every, model=model({"ce_support": weight}, threshold=0.1), early_exit=False)
+    results = [checker.check([HANDBOOK], "When?", answer) for checker in (fast, exact)]
+    assert (early.pairs, every.pairs) == (pairs, 3)
+    assert results[0].claims[0].label == results[1].claims[0].label
+
+
 def test_an_abstention_has_no_claims_and_full_grounding() -> None:
     checker = HybridChecker(HashEncoder(), OverlapScorer(), model=model({}))
     result = checker.check([UK], "What is the capital of France?", "I don't know.")
