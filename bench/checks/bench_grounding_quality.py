@@ -161,8 +161,8 @@ def main() -> None:
     v1, calibration, hybrid_model = Checker(), Calibration.load(), HybridModel.load()
     scorer = reads_scorer()  # what the cached reads were made with
     checkers: dict[str, GroundingChecker] = {
-        "v3": HybridChecker(v1.encoder, scorer, model=hybrid_model),
-        "v2": CrossEncoderChecker(scorer, calibration=calibration),
+        "v3": HybridChecker(v1.encoder, scorer, model=hybrid_model, early_exit=False),
+        "v2": CrossEncoderChecker(scorer, calibration=calibration, early_exit=False),
     }
     train_overlap = {}
     for name in ("synthetic", "faithdial"):

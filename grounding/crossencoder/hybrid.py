@@ -3,12 +3,13 @@
 Neither model alone is good enough (``docs/grounding-v2.md``): the cross-encoder reads inference (NLI-style
 pairs, long faithful answers) but misses changed names and numbers in otherwise copied sentences; v1's features
 see exactly those (a number or name found nowhere in the sources) but not inference. Here each claim gets v1's
-:data:`grounding.features.FEATURE_NAMES` plus ``ce_support``: the cross-encoder's P(supported) for the claim's
-best window, as a logit. A logistic regression on these (``grounding/data/hybrid_model.json``, written by
-``scripts/grounding/train_hybrid.py``) is fitted on v1's training sets, which the cross-encoder never saw, with
-v1's sign constraints, out-of-fold calibration and threshold choice. The answer's score is its weakest claim's,
-adjusted for the number of claims as in :mod:`grounding.crossencoder.check`. Relevance is v1's. A claim under the
-threshold is ``contradicted`` when a window it read gives P(contradicted) >= 0.5 or v1 sees an opposite.
+:data:`grounding.features.V1_FEATURES` (``order_flip`` included since 2026-12-03 evening) plus ``ce_support``:
+the cross-encoder's P(supported) for the claim's best window, as a logit. A logistic regression on these
+(``grounding/data/hybrid_model.json``, written by ``scripts/grounding/train_hybrid.py``) is fitted on v1's
+training sets, which the cross-encoder never saw, with v1's sign constraints, out-of-fold calibration and
+threshold choice. The answer's score is its weakest claim's, adjusted for the number of claims as in
+:mod:`grounding.crossencoder.check`. Relevance is v1's. A claim under the threshold is ``contradicted`` when a
+window it read gives P(contradicted) >= 0.5 or v1 sees an opposite.
 
 Tried and dropped, measured in ``docs/grounding-v2.md``: the cross-encoder's P(contradicted) as a feature, a
 "names that never share a source sentence" feature, and rule-made swaps as extra training data (each lowered
@@ -31,12 +32,12 @@ from grounding.crossencoder import PairScorer
 from grounding.crossencoder.check import Calibration, ClaimRead, read_claims
 from grounding.encoder import MiniLMEncoder, TextEncoder
 from grounding.evidence import source_units
-from grounding.features import FEATURE_NAMES
+from grounding.features import V1_FEATURES
 from grounding.inputs import threshold_of, validate
 from grounding.scorer import DATA_DIR, LogisticModel, Models, load_models
 from grounding.types import ClaimLabel, ClaimResult, Evidence, GroundingResult
 
-HYBRID_FEATURES = (*FEATURE_NAMES, "ce_support")
+HYBRID_FEATURES = (*V1_FEATURES, "ce_support")
 HYBRID_MODEL = DATA_DIR / "hybrid_model.json"
 _LOGIT_CLIP = 1e-4
 
@@ -58,7 +59,7 @@ class HybridModel:
 def hybrid_rows(analysis: Analysis, reads: Sequence[ClaimRead]) -> npt.NDArray[np.float64]:
     """The :data:`HYBRID_FEATURES` of each claim, ``(n_claims, len(HYBRID_FEATURES))``."""
     rows = [
-        np.append(features.values.astype(np.float64), support_logit(read.support))
+        np.append(features.v1_values.astype(np.float64), support_logit(read.support))
         for features, read in zip(analysis.features, reads, strict=True)
     ]
     return np.array(rows, dtype=np.float64).reshape(-1, len(HYBRID_FEATURES))
@@ -143,5 +144,5 @@ class HybridChecker:
         support = len(HYBRID_FEATURES) - 1
         if claim.coef[support] <= 0 or any(support in pair for pair in claim.interactions):
             return None
-        values = [features.values.astype(np.float64) for features in analysis.features]
+        values = [features.v1_values.astype(np.float64) for features in analysis.features]
         return lambda i, p: float(claim.predict(np.append(values[i], support_logit(p)))[0]) >= limit

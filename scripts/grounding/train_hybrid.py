@@ -51,7 +51,6 @@ from train import (  # noqa: E402
 
 from grounding.crossencoder import WEIGHTS  # noqa: E402
 from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL, support_logit  # noqa: E402
-from grounding.features import FEATURE_NAMES  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
 TRAIN_SETS = ("synthetic_sub", "faithdial")
@@ -91,7 +90,7 @@ def hybrid(path: Path, v1: Featurized) -> Featurized:
     reads = featurize_pairs(path)
     rows = []
     for i in range(len(v1.labels)):
-        base = v1.claims_of(i)[:, : len(FEATURE_NAMES)]  # v3 reads the shared features, not v1's extra ones
+        base = v1.claims_of(i)  # v1's features, order_flip included
         if len(base) != len(reads[i]):
             raise SystemExit(f"{path.stem} example {i}: {len(base)} v1 claims, {len(reads[i])} read")
         support = np.array([[support_logit(float(p))] for p in reads[i][:, 0]]).reshape(-1, 1)
