@@ -114,12 +114,14 @@ class Settings(BaseSettings):
     )
     grounding_early_exit: bool = Field(
         default=True,
-        description="For 'crossencoder' and 'hybrid': a claim stops reading the sources once its best window by "
-        "keyword score already supports it at or above the threshold of the call, instead of reading every window "
-        "(about a third of the model's work for a faithful answer over a short source). Verdicts are the same; a "
-        "supported claim's score is then the best window read, possibly below the best of all windows (an "
-        "unsupported claim's, and so a failing answer's, is exact). 'false' reads every window: exact scores, as "
-        "`ragkb eval` always uses. See docs/grounding-v2.md (Latency).",
+        description="For 'crossencoder' and 'hybrid', in checks that name their threshold (guardrails, the check "
+        "API, the console: the service always does): a claim stops reading the sources once its best window by "
+        "keyword score already supports it at or above that threshold, instead of reading every window (about a "
+        "third of the model's work for a faithful answer over a short source). Verdicts are the same; a supported "
+        "claim's score is then the best window read, possibly below the best of all windows (an unsupported "
+        "claim's, and so a failing answer's, is exact). Checks without a threshold (evaluations: `ragkb eval`, "
+        "evaluation jobs, review scores) always read every window; 'false' does so everywhere. See "
+        "docs/grounding-v2.md (Latency).",
     )
     reranker: Literal["fusion", "crossencoder"] = Field(
         default="fusion",

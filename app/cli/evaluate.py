@@ -1,7 +1,6 @@
 """``ragkb eval ...``: measure retrieval quality, grounding detection and RAG outputs on labelled data.
 
-The evaluation logic lives in the ``evaluation`` package; these commands only read options and print. They
-check with every window read (``grounding_early_exit`` off): the scores they measure are exact.
+The evaluation logic lives in the ``evaluation`` package; these commands only read options and print.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ from app.cli.context import current_run
 from app.cli.ingest import ChunkingOpt, MaxTokensOpt, OverlapOpt, chunking_config
 from app.cli.terminal import err, out, print_json, progress_bar
 from app.core.wiring import build_checker, build_embedder
-from app.settings import Settings
 from evaluation import (
     METRICS,
     TITLES,
@@ -31,12 +29,6 @@ from evaluation import (
 )
 from grounding import DEFAULT_GROUNDING_THRESHOLD
 from retrieval import DEFAULT_SEARCH_TYPE
-
-
-def exact_reading(settings: Settings) -> Settings:
-    """``settings`` with early exit off: thresholds other than the checker's default and AUROC need exact scores."""
-    return settings.model_copy(update={"grounding_early_exit": False})
-
 
 eval_cli = typer.Typer(help="Evaluate retrieval, grounding checks and RAG outputs on datasets.", no_args_is_help=True)
 DatasetOpt = Annotated[Path, typer.Option("--dataset", exists=True, dir_okay=False, help="The JSONL dataset.")]
@@ -109,7 +101,7 @@ def eval_grounding(
     Example: ragkb eval grounding --dataset pairs.jsonl --predictions scores.jsonl
     """
     items = read_grounding_dataset(dataset)
-    checker = build_checker(exact_reading(current_run(ctx).settings()))
+    checker = build_checker(current_run(ctx).settings())
     with progress_bar("Checking", total=len(items)) as update:
         run = predict(checker, items, progress=update)
     for item_id, reason in run.skipped:
@@ -147,7 +139,7 @@ def eval_rag(
     Example: ragkb eval rag --dataset rag-outputs.jsonl --report report.html
     """
     turns = read_rag_dataset(dataset)
-    checker = build_checker(exact_reading(current_run(ctx).settings()))
+    checker = build_checker(current_run(ctx).settings())
     with progress_bar("Scoring", total=len(turns)) as update:
         result = evaluate_rag(checker, turns, dataset=dataset.name, progress=update)
     if report is not None:

@@ -87,10 +87,11 @@ class CrossEncoderChecker:
 
     ``scorer=None`` loads the shipped model (about 1 s); tests may pass
     :class:`~grounding.crossencoder.OverlapScorer`. ``calibration=None`` reads ``grounding/data/crossencoder.json``.
-    ``early_exit`` (the default) stops a claim's reading at its first window by keyword score when that window
-    alone supports it at or above the threshold (:func:`read_claims`): the same verdicts, about a third of the
-    model's work for a faithful answer on a short source; a supported claim's score is then that window's
-    (possibly below its best window's), an unsupported one's is exact. ``early_exit=False`` reads every window.
+    ``early_exit`` (the default) applies to calls that pass ``threshold`` (the service always does): a claim's
+    reading stops at its first window by keyword score when that window alone supports it at or above the
+    threshold (:func:`read_claims`). The same verdicts, about a third of the model's work for a faithful answer on
+    a short source; a supported claim's score is then that window's (possibly below its best window's), an
+    unsupported one's is exact. Calls without ``threshold``, and ``early_exit=False``, read every window.
     """
 
     def __init__(
@@ -125,7 +126,9 @@ class CrossEncoderChecker:
             return GroundingResult(grounding=1.0, relevance=1.0, claims=(), abstained=abstained, threshold=limit)
         units = source_units(sources)
         facts = SourceFacts.of(sources)
-        settled = self._passes(limit) if self.early_exit else None
+        # Early exit only where the caller named the threshold it judges at: without one, the score may be
+        # compared with anything (evaluations, AUROC), so every window is read.
+        settled = self._passes(limit) if self.early_exit and threshold is not None else None
         reads = read_claims(self.scorer, claims, sources, units, lexicon=self.lexicon, settled=settled)
         relevance = float(self.scorer.relevance([(query, " ".join(claim.text for claim in claims))])[0])
         results = []

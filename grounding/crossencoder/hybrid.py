@@ -76,8 +76,8 @@ class HybridChecker:
 
     ``encoder=None`` loads the bundled MiniLM and ``scorer=None`` the shipped cross-encoder (about 2 s in
     all); tests may pass :class:`~grounding.encoder.HashEncoder` and :class:`~grounding.crossencoder.OverlapScorer`.
-    ``early_exit`` (the default) stops a claim's reading at its first window when the claim's score with that
-    window's reading is already at or above the threshold, as in
+    ``early_exit`` (the default; for calls that pass ``threshold``) stops a claim's reading at its first window when
+    the claim's score with that window's reading is already at or above the threshold, as in
     :class:`~grounding.crossencoder.check.CrossEncoderChecker`: the same verdicts. It applies while
     ``ce_support``'s weight is positive, so more windows can only raise a score.
     """
@@ -117,7 +117,7 @@ class HybridChecker:
                 grounding=1.0, relevance=1.0, claims=(), abstained=analysis.abstained, threshold=limit
             )
         units = source_units(sources)
-        settled = self._passes(analysis, limit) if self.early_exit else None
+        settled = self._passes(analysis, limit) if self.early_exit and threshold is not None else None
         reads = read_claims(self.scorer, analysis.claims, sources, units, lexicon=self.models.lexicon, settled=settled)
         scores = self.model.claim.predict(hybrid_rows(analysis, reads))
         claims = []

@@ -8,17 +8,21 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Literal
 
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
+from app.core.wiring import build_checker
+from app.settings import Settings
 from grounding import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
     Calibration,
     CrossEncoder,
     CrossEncoderChecker,
+    HybridChecker,
 )
 from grounding.crossencoder import FROZEN, WEIGHTS
 from grounding.crossencoder.windows import source_windows
@@ -124,9 +128,9 @@ HANDBOOK = " ".join([
 def test_early_exit_gives_every_windows_verdicts(checker: CrossEncoderChecker, answer: str) -> None:
     exact = CrossEncoderChecker(checker.scorer, early_exit=False)
     assert checker.early_exit and len(source_windows([HANDBOOK], source_units([HANDBOOK]))) >= 3
-    fast, full = checker.check([HANDBOOK], "What does the handbook say?", answer), exact.check(
-        [HANDBOOK], "What does the handbook say?", answer
-    )
+    limit = checker.default_threshold
+    fast = checker.check([HANDBOOK], "What does the handbook say?", answer, threshold=limit)
+    full = exact.check([HANDBOOK], "What does the handbook say?", answer, threshold=limit)
     assert [c.label for c in fast.claims] == [c.label for c in full.claims]
     for quick, every in zip(fast.claims, full.claims, strict=True):
         if quick.label == "supported":  # the best window read: at most the best of all, still over the threshold
@@ -137,6 +141,18 @@ def test_early_exit_gives_every_windows_verdicts(checker: CrossEncoderChecker, a
     assert (fast.grounding >= fast.threshold) == passed
     if not passed:
         assert fast.grounding == pytest.approx(full.grounding, abs=1e-5)
+
+
+@pytest.mark.parametrize(("model", "early_exit"), [("crossencoder", True), ("hybrid", False)])
+def test_the_service_builds_its_checker_with_the_early_exit_setting(
+    tmp_path: Path, model: Literal["crossencoder", "hybrid"], early_exit: bool
+) -> None:
+    built = build_checker(
+        Settings(home=tmp_path, grounding_model=model, grounding_runtime="torch", grounding_early_exit=early_exit)
+    )
+    assert isinstance(built, CrossEncoderChecker if model == "crossencoder" else HybridChecker)
+    assert built.early_exit is early_exit
+    assert Settings(home=tmp_path).grounding_early_exit  # on unless turned off
 
 
 def test_relevance_separates_an_answer_from_an_off_topic_one(checker: CrossEncoderChecker) -> None:

@@ -78,10 +78,11 @@ HANDBOOK = " ".join(
 def test_a_claim_its_best_window_supports_reads_no_other_window() -> None:
     assert 1 < len(source_windows([HANDBOOK], source_units([HANDBOOK]))) <= READ_ALL
     answer = "The Leeds warehouse opens at 6 am. Deliveries arrive at the north gate."
-    early, every = RecordingScorer(), RecordingScorer()
-    fast = checker(early).check([HANDBOOK], "How do deliveries work?", answer)
-    exact = checker(every, early_exit=False).check([HANDBOOK], "How do deliveries work?", answer)
-    assert len(early.asked) == 2 < len(every.asked)  # one window a claim, the one with the claim's words
+    early, every, unnamed = RecordingScorer(), RecordingScorer(), RecordingScorer()
+    fast = checker(early).check([HANDBOOK], "How do deliveries work?", answer, threshold=0.5)
+    exact = checker(every, early_exit=False).check([HANDBOOK], "How do deliveries work?", answer, threshold=0.5)
+    checker(unnamed).check([HANDBOOK], "How do deliveries work?", answer)  # no threshold named: every window
+    assert len(early.asked) == 2 < len(every.asked) == len(unnamed.asked)  # one window a claim, with its words
     first = source_windows([HANDBOOK], source_units([HANDBOOK]))[0].text
     assert [premise for premise, _ in early.asked] == [first, first]
     assert [c.label for c in fast.claims] == [c.label for c in exact.claims] == ["supported", "supported"]
@@ -91,8 +92,8 @@ def test_a_claim_its_best_window_supports_reads_no_other_window() -> None:
 def test_a_claim_under_the_threshold_reads_every_window_and_scores_exactly() -> None:
     answer = "The Leeds warehouse opens at 6 am. Parcels come to an Osaka airport by drone."
     early, every = RecordingScorer(), RecordingScorer()
-    fast = checker(early).check([HANDBOOK], "How do deliveries work?", answer)
-    exact = checker(every, early_exit=False).check([HANDBOOK], "How do deliveries work?", answer)
+    fast = checker(early).check([HANDBOOK], "How do deliveries work?", answer, threshold=0.5)
+    exact = checker(every, early_exit=False).check([HANDBOOK], "How do deliveries work?", answer, threshold=0.5)
     windows = len(source_windows([HANDBOOK], source_units([HANDBOOK])))
     assert len(early.asked) == 1 + windows  # the first claim stops at its window, the second reads them all
     assert fast == exact and fast.grounding < fast.threshold

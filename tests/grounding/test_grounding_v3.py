@@ -90,7 +90,7 @@ def test_early_exit_only_while_more_support_can_only_raise_the_score(weight: flo
     answer = "The Leeds warehouse opens at 6 am."
     fast = HybridChecker(HashEncoder(), early, model=model({"ce_support": weight}, threshold=0.1))
     exact = HybridChecker(HashEncoder(), every, model=model({"ce_support": weight}, threshold=0.1), early_exit=False)
-    results = [checker.check([HANDBOOK], "When?", answer) for checker in (fast, exact)]
+    results = [checker.check([HANDBOOK], "When?", answer, threshold=0.1) for checker in (fast, exact)]
     assert (early.pairs, every.pairs) == (pairs, 3)
     assert results[0].claims[0].label == results[1].claims[0].label
 
