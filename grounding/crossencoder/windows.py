@@ -9,7 +9,8 @@ Short sources are read whole: with up to :data:`READ_ALL` windows every window i
 Past that (a 100k-character source has about 120 windows) each claim reads the :data:`PER_CLAIM` windows
 with the highest keyword score: the best unit's IDF-weighted share of the claim's content words, plus a
 tenth of the window's own share. What this misses: in a long source, support that shares no content word
-with the claim.
+with the claim. The same ranking orders a claim's windows for the checkers' early exit (the best one is read
+first, and alone when it settles the claim).
 """
 
 from __future__ import annotations
@@ -60,13 +61,9 @@ def source_windows(sources: Sequence[str], units: Sequence[Unit], *, words: int 
     return windows
 
 
-def windows_to_read(windows: Sequence[Window], unit_scores: npt.NDArray[np.float32]) -> list[int]:
-    """The windows one claim reads, given the claim's keyword score per unit, in source order."""
-    return sorted(ranked_windows(windows, unit_scores))
-
-
 def ranked_windows(windows: Sequence[Window], unit_scores: npt.NDArray[np.float32]) -> list[int]:
-    """The windows one claim reads (as :func:`windows_to_read`), best keyword score first (ties in source order)."""
+    """The windows one claim reads, given the claim's keyword score per unit: best keyword score first (ties in
+    source order), the first the one an early exit reads alone."""
     ranked = [
         float(unit_scores[w.first : w.last + 1].max()) + 0.1 * float(unit_scores[w.first : w.last + 1].mean())
         for w in windows
