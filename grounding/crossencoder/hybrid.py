@@ -32,7 +32,7 @@ from grounding.crossencoder import PairScorer
 from grounding.crossencoder.check import Calibration, ClaimRead, read_claims
 from grounding.encoder import MiniLMEncoder, TextEncoder
 from grounding.evidence import source_units
-from grounding.features import V1_FEATURES
+from grounding.features import V1_FEATURES, ClaimFeatures
 from grounding.inputs import threshold_of, validate
 from grounding.scorer import DATA_DIR, LogisticModel, Models, load_models
 from grounding.types import ClaimLabel, ClaimResult, Evidence, GroundingResult
@@ -58,11 +58,13 @@ class HybridModel:
 
 def hybrid_rows(analysis: Analysis, reads: Sequence[ClaimRead]) -> npt.NDArray[np.float64]:
     """The :data:`HYBRID_FEATURES` of each claim, ``(n_claims, len(HYBRID_FEATURES))``."""
-    rows = [
-        np.append(features.v1_values.astype(np.float64), support_logit(read.support))
-        for features, read in zip(analysis.features, reads, strict=True)
-    ]
+    rows = [hybrid_row(features, read.support) for features, read in zip(analysis.features, reads, strict=True)]
     return np.array(rows, dtype=np.float64).reshape(-1, len(HYBRID_FEATURES))
+
+
+def hybrid_row(features: ClaimFeatures, p_supported: float) -> npt.NDArray[np.float64]:
+    """One claim's :data:`HYBRID_FEATURES`: v1's values and ``ce_support`` for this P(supported)."""
+    return np.append(features.v1_values.astype(np.float64), support_logit(p_supported))
 
 
 def support_logit(p_supported: float) -> float:
@@ -144,5 +146,5 @@ class HybridChecker:
         support = len(HYBRID_FEATURES) - 1
         if claim.coef[support] <= 0 or any(support in pair for pair in claim.interactions):
             return None
-        values = [features.v1_values.astype(np.float64) for features in analysis.features]
-        return lambda i, p: float(claim.predict(np.append(values[i], support_logit(p)))[0]) >= limit
+        features = analysis.features
+        return lambda i, p: float(claim.predict(hybrid_row(features[i], p))[0]) >= limit
