@@ -115,12 +115,13 @@ class Settings(BaseSettings):
     grounding_early_exit: bool = Field(
         default=True,
         description="For 'crossencoder' and 'hybrid', in checks that name their threshold (guardrails, the check "
-        "API, the console: the service always does): a claim stops reading the sources once its best window by "
-        "keyword score already supports it at or above that threshold, instead of reading every window (about a "
-        "third of the model's work for a faithful answer over a short source). Verdicts are the same; a supported "
-        "claim's score is then the best window read, possibly below the best of all windows (an unsupported "
-        "claim's, and so a failing answer's, is exact). Checks without a threshold (evaluations: `ragkb eval`, "
-        "evaluation jobs, review scores) always read every window; 'false' does so everywhere. See "
+        "API, the console: the service always does), on inputs read whole (several sources of at most 150 words in "
+        "all; a longer input is read in one focus window a claim anyway): a claim stops reading once its best "
+        "window by keyword score already supports it at or above that threshold, instead of reading every window. "
+        "Verdicts are the same; a supported claim's score is then the best window read, possibly below the best "
+        "of all windows (an unsupported claim's, and so a failing answer's, is exact). Checks without a threshold "
+        "(evaluations: `ragkb eval`, evaluation jobs, review scores) always read every window; 'false' does so "
+        "everywhere. See "
         "docs/grounding-v2.md (Latency).",
     )
     reranker: Literal["fusion", "crossencoder"] = Field(

@@ -2,10 +2,10 @@
 
 One call: validate; split the answer into claims (:mod:`grounding.claims`); cut the sources into
 sentence-aligned windows (:mod:`grounding.crossencoder.windows`); let each claim read its windows with the pair model
-(all windows of a short source, the best few by keyword overlap of a long one); a claim's support is its best
-window's, calibrated; the answer's grounding is its weakest claim's, adjusted for the number of claims so that a
-faithful answer of eight claims passes as often as one of one sentence (below); relevance is the pair model's
-relevance head on ``(query, answer)``.
+(every window of an input of at most 150 words; of a longer one, its focus window: at most 60 words around its
+best sentence by keyword score); a claim's support is its best window's, calibrated; the answer's grounding is its
+weakest claim's, adjusted for the number of claims so that a faithful answer of eight claims passes as often as one
+of one sentence (below); relevance is the pair model's relevance head on ``(query, answer)``.
 
 **Answer-length calibration.** The minimum of eight noisy claim scores is lower than one claim's score even
 when all eight are true, so an uncorrected minimum flags long faithful answers far more often. With ``F`` the
@@ -31,7 +31,14 @@ import numpy.typing as npt
 
 from grounding.claims import Claim, split_claims
 from grounding.crossencoder import PairScorer
-from grounding.crossencoder.windows import Window, ranked_windows, source_windows
+from grounding.crossencoder.windows import (
+    WINDOW_WORDS,
+    Window,
+    focus_window,
+    ranked_windows,
+    source_windows,
+    unit_words,
+)
 from grounding.evidence import Unit, lexical_scores, source_units
 from grounding.features import Lexicon, SourceFacts
 from grounding.inputs import threshold_of, validate
@@ -89,9 +96,10 @@ class CrossEncoderChecker:
     :class:`~grounding.crossencoder.OverlapScorer`. ``calibration=None`` reads ``grounding/data/crossencoder.json``.
     ``early_exit`` (the default) applies to calls that pass ``threshold`` (the service always does): a claim's
     reading stops at its first window by keyword score when that window alone supports it at or above the
-    threshold (:func:`read_claims`). The same verdicts, about a third of the model's work for a faithful answer on
-    a short source; a supported claim's score is then that window's (possibly below its best window's), an
-    unsupported one's is exact. Calls without ``threshold``, and ``early_exit=False``, read every window.
+    threshold (:func:`read_claims`; it matters only for an input of several short sources, read whole: a longer
+    input is read in one focus window a claim anyway). The same verdicts; a supported claim's score is then that
+    window's (possibly below its best window's), an unsupported one's is exact. Calls without ``threshold``, and
+    ``early_exit=False``, read every window.
     """
 
     def __init__(
@@ -187,22 +195,32 @@ def read_claims(
     *,
     lexicon: Lexicon,
     settled: Callable[[int, float], bool] | None = None,
+    focus: bool = True,
 ) -> list[ClaimRead]:
-    """Let each claim read its windows of ``sources`` (all of a short source, the best few by keyword overlap
-    of a long one); ``units`` are ``source_units(sources)``.
+    """Let each claim read its windows of ``sources`` (:mod:`grounding.crossencoder.windows`: every window of an
+    input of at most 150 words, the best few by keyword score of many short sources, the claim's focus window of
+    a longer input); ``units`` are ``source_units(sources)``.
 
-    ``settled=None`` reads every claim's windows in one batch. Otherwise reading stops early where it cannot
-    change a verdict: each claim first reads its best window by keyword score (all claims in one batch), and
-    only the claims for which ``settled(claim index, P(supported) of that window)`` is false read their other
-    windows (a second batch). A settled claim's support is then that window's, which may be below what a window
-    left unread would give; pass a ``settled`` that is true only where the claim's verdict is already
-    "supported" whatever the other windows say.
+    A claim of a long input reads one window, its focus window (``focus=False``: its windows as a short input's
+    are, every window of a few, the best three by keyword score of more; v3 reads so). Otherwise ``settled=None``
+    reads every claim's windows in one batch, and with ``settled`` reading stops early where it cannot change a
+    verdict: each claim first reads its best window by keyword score (all claims in one batch), and only the
+    claims for which ``settled(claim index, P(supported) of that window)`` is false read their other windows (a
+    second batch). A settled claim's support is then that window's, which may be below what a window left unread
+    would give; pass a ``settled`` that is true only where the claim's verdict is already "supported" whatever the
+    other windows say.
     """
-    windows = source_windows(sources, units)
     keyword = [
         lexical_scores(sorted(content_stems(c.text)), units, idf=lexicon.idf, default_idf=lexicon.default_idf)
         for c in claims
     ]
+    if focus and units and sum(unit_words(unit) for unit in units) > WINDOW_WORDS:
+        # A long input: each claim reads only its focus window (measured better than the full windows there).
+        windows = [focus_window(sources, units, scores) for scores in keyword]
+        chosen = [[i] for i in range(len(claims))]
+        probabilities = _read(scorer, windows, claims, chosen)
+        return _reads(windows, units, chosen, probabilities, keyword)
+    windows = source_windows(sources, units)
     ranked = [ranked_windows(windows, scores) for scores in keyword]
     if settled is None:
         chosen = [sorted(order) for order in ranked]
@@ -215,6 +233,16 @@ def read_claims(
         ]
         rest = _read(scorer, windows, claims, [picked[1:] for picked in chosen])
         probabilities = [np.concatenate([a, b]) for a, b in zip(first, rest, strict=True)]
+    return _reads(windows, units, chosen, probabilities, keyword)
+
+
+def _reads(
+    windows: Sequence[Window],
+    units: Sequence[Unit],
+    chosen: Sequence[Sequence[int]],
+    probabilities: Sequence[npt.NDArray[np.float32]],
+    keyword: Sequence[npt.NDArray[np.float32]],
+) -> list[ClaimRead]:
     reads = []
     for picked, rows, scores in zip(chosen, probabilities, keyword, strict=True):
         if not len(rows):

@@ -120,7 +120,11 @@ class HybridChecker:
             )
         units = source_units(sources)
         settled = self._passes(analysis, limit) if self.early_exit and threshold is not None else None
-        reads = read_claims(self.scorer, analysis.claims, sources, units, lexicon=self.models.lexicon, settled=settled)
+        # v3 reads every window of a long input, as it was fitted: refitted on focus-window reads it lost on
+        # HaluEval (docs/grounding-v2.md, Focus windows).
+        reads = read_claims(
+            self.scorer, analysis.claims, sources, units, lexicon=self.models.lexicon, settled=settled, focus=False
+        )
         scores = self.model.claim.predict(hybrid_rows(analysis, reads))
         claims = []
         for claim, features, candidates, read, score in zip(

@@ -73,9 +73,13 @@ def cache_key(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def featurize_pairs(path: Path, *, scorer: CrossEncoder | None = None, chunk: int = 2048) -> list[np.ndarray]:
-    """Per example, a ``(claims, 2)`` array of (P(supported) of the best window, max P(contradicted))."""
-    cached = CACHE / f"{path.stem}.pairs.{cache_key(path)}.pkl"
+def featurize_pairs(
+    path: Path, *, scorer: CrossEncoder | None = None, chunk: int = 2048, focus: bool = True
+) -> list[np.ndarray]:
+    """Per example, a ``(claims, 2)`` array of (P(supported) of the best window, max P(contradicted)).
+
+    ``focus``: as v2 reads (a long input in focus windows); ``False``: as v3 reads (every window)."""
+    cached = CACHE / f"{path.stem}.pairs{'' if focus else '.windows'}.{cache_key(path)}.pkl"
     if cached.exists():
         with cached.open("rb") as handle:
             return pickle.load(handle)  # our own file, written below
@@ -88,7 +92,7 @@ def featurize_pairs(path: Path, *, scorer: CrossEncoder | None = None, chunk: in
         prepared.append((e["sources"], claims, source_units(e["sources"])))
     recorder = _Recorder()
     for sources, claims, units in prepared:
-        read_claims(recorder, claims, sources, units, lexicon=lexicon)
+        read_claims(recorder, claims, sources, units, lexicon=lexicon, focus=focus)
     pairs = sorted(recorder.pairs, key=lambda p: len(p[0]) + len(p[1]))
     table: dict[tuple[str, str], npt.NDArray[np.float32]] = {}
     started = time.perf_counter()
@@ -99,7 +103,7 @@ def featurize_pairs(path: Path, *, scorer: CrossEncoder | None = None, chunk: in
     lookup = _Lookup(table)
     result = []
     for sources, claims, units in prepared:
-        reads = read_claims(lookup, claims, sources, units, lexicon=lexicon)
+        reads = read_claims(lookup, claims, sources, units, lexicon=lexicon, focus=focus)
         result.append(np.array([[r.support, r.contradiction] for r in reads], np.float32).reshape(-1, 2))
     CACHE.mkdir(parents=True, exist_ok=True)
     with cached.open("wb") as handle:
@@ -112,6 +116,10 @@ def main() -> None:
     parser.add_argument("names", nargs="+", help="dataset stems under --data, e.g. faithdial.train")
     parser.add_argument("--data", type=Path, default=OUT)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--reads", choices=("both", "v2", "v3"), default="both",
+        help="v2's reading (a long input in focus windows), v3's (every window), or both",
+    )  # fmt: skip
     args = parser.parse_args()
     import torch
 
@@ -119,8 +127,10 @@ def main() -> None:
     scorer = reads_scorer()
     for name in args.names:
         started = time.perf_counter()
-        rows = featurize_pairs(args.data / f"{name}.jsonl", scorer=scorer)
-        print(f"{name}: {sum(len(r) for r in rows)} claims in {time.perf_counter() - started:.0f} s", flush=True)
+        for focus in {"both": (True, False), "v2": (True,), "v3": (False,)}[args.reads]:
+            rows = featurize_pairs(args.data / f"{name}.jsonl", scorer=scorer, focus=focus)
+            reading, claims = "v2" if focus else "v3", sum(len(r) for r in rows)
+            print(f"{name} ({reading}): {claims} claims in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 if __name__ == "__main__":

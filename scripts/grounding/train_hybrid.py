@@ -86,8 +86,8 @@ def md5(path: Path) -> str:
 
 
 def hybrid(path: Path, v1: Featurized) -> Featurized:
-    """``v1`` with the cross-encoder's ``ce_support`` appended to every claim row."""
-    reads = featurize_pairs(path)
+    """``v1`` with the cross-encoder's ``ce_support`` appended to every claim row (read as v3 reads: every window)."""
+    reads = featurize_pairs(path, focus=False)
     rows = []
     for i in range(len(v1.labels)):
         base = v1.claims_of(i)  # v1's features, order_flip included

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pytest
 import torch
 from safetensors.torch import load_file, save_file
@@ -25,7 +26,7 @@ from grounding import (
     HybridChecker,
 )
 from grounding.crossencoder import FROZEN, WEIGHTS
-from grounding.crossencoder.windows import source_windows
+from grounding.crossencoder.windows import WINDOW_WORDS, source_windows
 from grounding.evidence import source_units
 from grounding.scorer import load_models
 
@@ -99,38 +100,74 @@ def test_support_deep_in_a_long_source_is_found(checker: CrossEncoderChecker) ->
     assert evidence is not None and evidence.text == "The probation period is 12 weeks."
 
 
-HANDBOOK = " ".join([
+HANDBOOK = " ".join(
+    [
+        POLICY,
+        "The office opens at 8 am and closes at 6 pm on weekdays. Visitors sign in at the front desk and wear a badge.",
+        "The canteen serves breakfast until 10 am and lunch from noon to 2 pm. Vegetarian dishes are offered daily.",
+        "Expenses are claimed within 30 days through the finance portal, with receipts attached.",
+        "Laptops are replaced every four years. Lost equipment is reported to the IT service desk the same day.",
+        "The annual review takes place in March. Salary changes take effect in April.",
+        "Fire drills are held twice a year. In an emergency, call the fire brigade on 112 and leave by the stairs.",
+        "Remote work is allowed two days a week with the manager's agreement.",
+        "Training courses are booked through the learning portal; each employee has a budget of 1,000 euros a year.",
+        "Company cars are available to sales staff only. Parking at the office is free for all employees.",
+        "Sick leave is reported to the manager before 9 am on the first day. A doctor's note is needed after 3 days.",
+        "The holiday allowance is 25 days a year, plus public holidays. Up to 5 unused days carry over to next year.",
+        "Overtime is paid at 150 % of the hourly rate, or taken as time off within two months.",
+        "Bicycles are stored in the basement. Showers and lockers are on the ground floor.",
+        "The staff handbook is reviewed every January by the people team and the works council.",
+    ]
+)
+
+
+@pytest.mark.parametrize(("faithful", "swapped"), [
+    ("The staff handbook is reviewed every January by the people team.",
+     "The staff handbook is reviewed every March by the people team."),  # March: the annual review's month
+    ("Sick leave is reported to the manager before 9 am.",
+     "Sick leave is reported to the works council before 9 am."),  # the works council: the handbook's reviewers
+    ("The annual review takes place in March.", "The annual review takes place in January."),
+])  # fmt: skip
+def test_a_long_source_is_read_in_focus_windows_where_swapped_facts_stand_apart(
+    checker: CrossEncoderChecker, faithful: str, swapped: str
+) -> None:
+    # The handbook (281 words) is long: each claim reads its focus window. Read in the 150-word windows, each
+    # swapped claim would pass: the name it took is in the same window.
+    windows = source_windows([HANDBOOK], source_units([HANDBOOK]))
+    assert sum(len(s.split()) for s in [HANDBOOK]) > WINDOW_WORDS and len(windows) == 3
+    query = "What does the handbook say?"
+    assert checker.check([HANDBOOK], query, faithful).claims[0].label == "supported"
+    assert checker.check([HANDBOOK], query, swapped).claims[0].label != "supported"
+    whole = checker.scorer.grounding([(window.text, swapped) for window in windows])[:, 0].max()
+    assert checker.calibration.claim(np.array([whole]))[0] >= checker.default_threshold
+
+
+# Seven short sources, 144 words in all: read whole, every window (one a source) for every claim.
+SHORT_HANDBOOK = [
     POLICY,
     "The office opens at 8 am and closes at 6 pm on weekdays. Visitors sign in at the front desk and wear a badge.",
     "The canteen serves breakfast until 10 am and lunch from noon to 2 pm. Vegetarian dishes are offered daily.",
     "Expenses are claimed within 30 days through the finance portal, with receipts attached.",
     "Laptops are replaced every four years. Lost equipment is reported to the IT service desk the same day.",
-    "The annual review takes place in March. Salary changes take effect in April.",
     "Fire drills are held twice a year. In an emergency, call the fire brigade on 112 and leave by the stairs.",
     "Remote work is allowed two days a week with the manager's agreement.",
-    "Training courses are booked through the learning portal; each employee has a budget of 1,000 euros a year.",
-    "Company cars are available to sales staff only. Parking at the office is free for all employees.",
-    "Sick leave is reported to the manager before 9 am on the first day. A doctor's note is needed after 3 days.",
-    "The holiday allowance is 25 days a year, plus public holidays. Up to 5 unused days carry over to next year.",
-    "Overtime is paid at 150 % of the hourly rate, or taken as time off within two months.",
-    "Bicycles are stored in the basement. Showers and lockers are on the ground floor.",
-    "The staff handbook is reviewed every January by the people team and the works council.",
-])
+]
 
 
 @pytest.mark.parametrize("answer", [
-    "Employees get 16 weeks of paid parental leave. Salary changes take effect in April.",
-    "Expenses are claimed within 30 days. Laptops are replaced every two years. Parking is free.",
+    "Employees get 16 weeks of paid parental leave. Remote work is allowed two days a week.",
+    "Expenses are claimed within 30 days. Laptops are replaced every two years. Visitors wear a badge.",
     "In an emergency, call the fire brigade on 112. Remote work is allowed five days a week.",
     "Visitors sign in at the front desk. The canteen serves lunch from noon to 2 pm.",
-    "The holiday allowance is 25 days a year. Overtime is paid at 200 % of the hourly rate.",
+    "The office opens at 8 am. Lost equipment is reported to the IT service desk within a week.",
 ])  # fmt: skip
 def test_early_exit_gives_every_windows_verdicts(checker: CrossEncoderChecker, answer: str) -> None:
     exact = CrossEncoderChecker(checker.scorer, early_exit=False)
-    assert checker.early_exit and len(source_windows([HANDBOOK], source_units([HANDBOOK]))) >= 3
+    assert sum(len(s.split()) for s in SHORT_HANDBOOK) <= WINDOW_WORDS
+    assert checker.early_exit and len(source_windows(SHORT_HANDBOOK, source_units(SHORT_HANDBOOK))) == 7
     limit = checker.default_threshold
-    fast = checker.check([HANDBOOK], "What does the handbook say?", answer, threshold=limit)
-    full = exact.check([HANDBOOK], "What does the handbook say?", answer, threshold=limit)
+    fast = checker.check(SHORT_HANDBOOK, "What does the handbook say?", answer, threshold=limit)
+    full = exact.check(SHORT_HANDBOOK, "What does the handbook say?", answer, threshold=limit)
     assert [c.label for c in fast.claims] == [c.label for c in full.claims]
     for quick, every in zip(fast.claims, full.claims, strict=True):
         if quick.label == "supported":  # the best window read: at most the best of all, still over the threshold

@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pytest
 
 from grounding import Calibration, CrossEncoderChecker, InvalidInput, OverlapScorer, check
-from grounding.crossencoder.windows import PER_CLAIM, READ_ALL, WINDOW_WORDS, source_windows
+from grounding.crossencoder.windows import FOCUS_WORDS, WINDOW_WORDS, focus_window, source_windows
 from grounding.evidence import source_units
 
 UK = "London is the capital of the UK. Tokyo is the capital of Japan. The Thames flows through London."
@@ -52,39 +52,52 @@ def test_windows_cover_every_unit_in_order_within_the_word_limit() -> None:
     assert same and all(b.first == a.last for a, b in same)
 
 
-def test_a_long_source_is_read_only_where_the_claim_words_are() -> None:
+def test_a_long_source_is_read_only_in_the_focus_window_of_each_claim() -> None:
     filler = " ".join(f"Paragraph {i} is about gardening and soil number {i}." for i in range(400))
-    source = filler + " The warehouse in Leeds opens at 6 am on weekdays. " + filler
+    facts = "The warehouse in Leeds opens at 6 am on weekdays. Deliveries arrive at the north gate."
+    source = f"{filler} {facts} {filler}"
     scorer = RecordingScorer()
-    result = checker(scorer, early_exit=False).check(
-        [source], "When does the warehouse open?", "The Leeds warehouse opens at 6 am."
-    )
-    assert len(source_windows([source], source_units([source]))) > READ_ALL
-    assert len(scorer.asked) == PER_CLAIM
-    assert any("warehouse in Leeds" in premise for premise, _ in scorer.asked)
+    answer = "The Leeds warehouse opens at 6 am. Deliveries arrive at the north gate."
+    result = checker(scorer).check([source], "When does the warehouse open?", answer)
+    assert len(scorer.asked) == 2  # one window a claim, whatever the threshold
+    for (premise, _), fact in zip(scorer.asked, ("warehouse in Leeds", "north gate"), strict=True):
+        assert fact in premise and len(premise.split()) <= FOCUS_WORDS
     evidence = result.claims[0].evidence
     assert evidence is not None
     assert source[evidence.start : evidence.end] == evidence.text == "The warehouse in Leeds opens at 6 am on weekdays."
 
 
-# Three windows; the handbook's facts are in the first one only.
-HANDBOOK = " ".join(
-    [f"Paragraph {i} is about gardening and soil number {i}." for i in range(10)]
-    + ["The warehouse in Leeds opens at 6 am on weekdays.", "Deliveries arrive at the north gate."]
-    + [f"Paragraph {i} is about gardening and soil number {i}." for i in range(10, 40)]
-)
+def test_a_focus_window_grows_from_the_best_unit_towards_the_claims_words_within_one_source() -> None:
+    sources = [
+        "Bees visit flowers. The hive is painted blue. Its queen lays eggs in spring. Wasps live elsewhere.",
+        "A second source about the blue hive.",
+    ]
+    units = source_units(sources)
+    scores = np.array([0.0, 1.0, 0.3, 0.5, 0.9], dtype=np.float32)  # the best unit, then its neighbour with words
+    window = focus_window(sources, units, scores, words=12)
+    assert window.text == "The hive is painted blue. Its queen lays eggs in spring."
+    assert (window.first, window.last, window.source_index) == (1, 2, 0)
+    assert focus_window(sources, units, scores, words=3).text == "The hive is painted blue."  # one unit at least
+    whole = focus_window(sources, units, scores, words=100)
+    assert whole.text == sources[0]  # never across sources
+
+
+# A short input (108 words in three sources, so every window is read): the facts are in the middle source.
+FILLER = [" ".join(f"Paragraph {i} is about gardening and soil number {i}." for i in range(k, k + 5)) for k in (0, 5)]
+FACTS = "The warehouse in Leeds opens at 6 am on weekdays. Deliveries arrive at the north gate."
+HANDBOOK = [FILLER[0], FACTS, FILLER[1]]
 
 
 def test_a_claim_its_best_window_supports_reads_no_other_window() -> None:
-    assert 1 < len(source_windows([HANDBOOK], source_units([HANDBOOK]))) <= READ_ALL
+    assert sum(len(s.split()) for s in HANDBOOK) <= WINDOW_WORDS
+    assert len(source_windows(HANDBOOK, source_units(HANDBOOK))) == 3
     answer = "The Leeds warehouse opens at 6 am. Deliveries arrive at the north gate."
     early, every, unnamed = RecordingScorer(), RecordingScorer(), RecordingScorer()
-    fast = checker(early).check([HANDBOOK], "How do deliveries work?", answer, threshold=0.5)
-    exact = checker(every, early_exit=False).check([HANDBOOK], "How do deliveries work?", answer, threshold=0.5)
-    checker(unnamed).check([HANDBOOK], "How do deliveries work?", answer)  # no threshold named: every window
-    assert len(early.asked) == 2 < len(every.asked) == len(unnamed.asked)  # one window a claim, with its words
-    first = source_windows([HANDBOOK], source_units([HANDBOOK]))[0].text
-    assert [premise for premise, _ in early.asked] == [first, first]
+    fast = checker(early).check(HANDBOOK, "How do deliveries work?", answer, threshold=0.5)
+    exact = checker(every, early_exit=False).check(HANDBOOK, "How do deliveries work?", answer, threshold=0.5)
+    checker(unnamed).check(HANDBOOK, "How do deliveries work?", answer)  # no threshold named: every window
+    assert len(early.asked) == 2 < len(every.asked) == len(unnamed.asked) == 6  # one window a claim, with its words
+    assert [premise for premise, _ in early.asked] == [HANDBOOK[1], HANDBOOK[1]]
     assert [c.label for c in fast.claims] == [c.label for c in exact.claims] == ["supported", "supported"]
     assert [c.evidence for c in fast.claims] == [c.evidence for c in exact.claims]
 
@@ -92,21 +105,20 @@ def test_a_claim_its_best_window_supports_reads_no_other_window() -> None:
 def test_a_claim_under_the_threshold_reads_every_window_and_scores_exactly() -> None:
     answer = "The Leeds warehouse opens at 6 am. Parcels come to an Osaka airport by drone."
     early, every = RecordingScorer(), RecordingScorer()
-    fast = checker(early).check([HANDBOOK], "How do deliveries work?", answer, threshold=0.5)
-    exact = checker(every, early_exit=False).check([HANDBOOK], "How do deliveries work?", answer, threshold=0.5)
-    windows = len(source_windows([HANDBOOK], source_units([HANDBOOK])))
-    assert len(early.asked) == 1 + windows  # the first claim stops at its window, the second reads them all
+    fast = checker(early).check(HANDBOOK, "How do deliveries work?", answer, threshold=0.5)
+    exact = checker(every, early_exit=False).check(HANDBOOK, "How do deliveries work?", answer, threshold=0.5)
+    assert len(early.asked) == 1 + 3  # the first claim stops at its window, the second reads them all
     assert fast == exact and fast.grounding < fast.threshold
 
 
 def test_early_exit_follows_the_threshold_of_the_call() -> None:
     # The overlap fake gives the paraphrase 4 of 6 words; over a threshold of 0.9 that settles nothing.
     answer = "The Leeds warehouse opens early on weekdays."
-    for threshold, pairs in ((0.5, 1), (0.9, len(source_windows([HANDBOOK], source_units([HANDBOOK]))))):
+    for threshold, pairs in ((0.5, 1), (0.9, 3)):
         scorer = RecordingScorer()
-        result = checker(scorer).check([HANDBOOK], "When?", answer, threshold=threshold)
+        result = checker(scorer).check(HANDBOOK, "When?", answer, threshold=threshold)
         assert len(scorer.asked) == pairs
-        exact = checker(early_exit=False).check([HANDBOOK], "When?", answer, threshold=threshold)
+        exact = checker(early_exit=False).check(HANDBOOK, "When?", answer, threshold=threshold)
         assert result.claims[0].label == exact.claims[0].label
 
 

@@ -16,6 +16,8 @@ import pytest
 from grounding import HashEncoder, HybridChecker, ModelFileError, OverlapScorer
 from grounding.crossencoder.check import Calibration
 from grounding.crossencoder.hybrid import HYBRID_FEATURES, HybridModel
+from grounding.crossencoder.windows import READ_ALL, WINDOW_WORDS, source_windows
+from grounding.evidence import source_units
 from grounding.features import FEATURE_NAMES
 from grounding.scorer import LogisticModel
 
@@ -80,11 +82,12 @@ class CountingScorer(OverlapScorer):
         return scores
 
 
-HANDBOOK = " ".join(
-    [f"Paragraph {i} is about gardening and soil number {i}." for i in range(10)]
-    + ["The warehouse in Leeds opens at 6 am on weekdays."]
-    + [f"Paragraph {i} is about gardening and soil number {i}." for i in range(10, 40)]
-)
+# A short input (three sources, 63 words: every window is read); the claim's words are in the first source.
+HANDBOOK = [
+    "The warehouse in Leeds opens at 6 am on weekdays.",
+    " ".join(f"Paragraph {i} is about gardening and soil number {i}." for i in range(3)),
+    " ".join(f"Paragraph {i} is about gardening and soil number {i}." for i in range(3, 6)),
+]
 
 
 @pytest.mark.parametrize(("weight", "pairs"), [(1.0, 1), (-1.0, 3)])
@@ -96,9 +99,20 @@ def test_early_exit_only_while_more_support_can_only_raise_the_score(weight: flo
     answer = "The Leeds warehouse opens at 6 am."
     fast = HybridChecker(HashEncoder(), early, model=model({"ce_support": weight}, threshold=0.1))
     exact = HybridChecker(HashEncoder(), every, model=model({"ce_support": weight}, threshold=0.1), early_exit=False)
-    results = [checker.check([HANDBOOK], "When?", answer, threshold=0.1) for checker in (fast, exact)]
+    results = [checker.check(HANDBOOK, "When?", answer, threshold=0.1) for checker in (fast, exact)]
     assert (early.pairs, every.pairs) == (pairs, 3)
     assert results[0].claims[0].label == results[1].claims[0].label
+
+
+def test_v3_reads_every_window_of_a_long_input_as_it_was_fitted() -> None:
+    # v2 reads a long input in one focus window a claim; v3's model was fitted on reads of every window.
+    source = " ".join([*(f"Paragraph {i} is about gardening and soil number {i}." for i in range(30)), *HANDBOOK])
+    windows = source_windows([source], source_units([source]))
+    assert sum(len(s.split()) for s in [source]) > WINDOW_WORDS and 1 < len(windows) <= READ_ALL
+    scorer = CountingScorer()
+    checker = HybridChecker(HashEncoder(), scorer, model=model({"ce_support": 1.0}), early_exit=False)
+    checker.check([source], "When?", "The Leeds warehouse opens at 6 am.")
+    assert scorer.pairs == len(windows)
 
 
 def test_an_abstention_has_no_claims_and_full_grounding() -> None:
