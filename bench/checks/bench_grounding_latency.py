@@ -10,7 +10,8 @@ biography and War and Peace from docs-corpus) with the same kind of answer. Each
 different answer (the runs rotate over the source's sentences), so no call repeats another.
 Each checker (``v3``: the hybrid; ``v2``: the cross-encoder, both on OpenVINO, the service's default runtime;
 ``-bf16``: the cross-encoder in bfloat16; ``-torch``: on PyTorch instead; ``-every-window``: early exit off, every
-claim reads all its windows, as before 2026-12-03 evening; ``v1-torch`` / ``v1-onnx``: the v1
+claim reads all its windows, as before 2026-12-03 evening (for v2 the same as ``v2`` since 2026-12-03 night: both
+cases are over 150 words, read in one focus window a claim); ``v1-torch`` / ``v1-onnx``: the v1
 feature model, the default, on PyTorch or ONNX Runtime, same scores; ``v1-torch-before``: v1 as it ran before
 the padding-free encoder and the one-thread BLAS, same scores, for a before/after in one run) runs
 ``--passes`` times, the passes of the checkers alternating; the table gives the median p50/p99 over passes and

@@ -2,7 +2,7 @@
 
 One call: validate; split the answer into claims (:mod:`grounding.claims`); cut the sources into
 sentence-aligned windows (:mod:`grounding.crossencoder.windows`); let each claim read its windows with the pair model
-(every window of an input of at most 150 words; of a longer one, its focus window: at most 60 words around its
+(every window of an input of at most 150 words; of a longer one, its focus window: at most 40 words around its
 best sentence by keyword score); a claim's support is its best window's, calibrated; the answer's grounding is its
 weakest claim's, adjusted for the number of claims so that a faithful answer of eight claims passes as often as one
 of one sentence (below); relevance is the pair model's relevance head on ``(query, answer)``.

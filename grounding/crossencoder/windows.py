@@ -11,7 +11,7 @@ best unit by keyword score (the best unit's IDF-weighted share of the claim's co
 that share most of its words, at most :data:`FOCUS_WORDS` words in all, so a fact spread over two sentences is
 still read together. On long inputs the trained model judges a claim much better against its focus window than
 against 150-word windows, where other sentences' names and numbers make a changed claim look supported (relation
-swaps over SciFact abstracts: AUROC 0.65 -> 0.81, docs/grounding-v2.md "Focus windows"); on short ones reading
+swaps over SciFact abstracts: AUROC 0.65 -> 0.87, docs/grounding-v2.md "Focus windows"); on short ones reading
 less loses the second fact a two-hop answer needs (HaluEval: 0.65 -> 0.61), so they are read whole. What this
 misses: in a long source, support that shares no content word with the claim, or that needs two facts further
 apart than the focus window.
@@ -34,7 +34,7 @@ WINDOW_WORDS = 150
 OVERLAP_UNITS = 1
 READ_ALL = 4
 PER_CLAIM = 3
-FOCUS_WORDS = 60
+FOCUS_WORDS = 40
 
 
 @dataclass(frozen=True)

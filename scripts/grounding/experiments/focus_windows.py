@@ -13,8 +13,9 @@ weakest claim's raw P(supported) (Platt scaling is monotone, so calibration does
 - ``focus N everywhere``: every input in focus windows, short ones too (for the first size only);
 - ``mean``: the mean of the ``windows`` and ``focus N`` logits (for the first size only; twice the reading).
 
-Pairs are scored once across variants (OpenVINO, as ``featurize_pairs.py`` reads); nothing is cached on disk.
-About 25 pairs/s on 2 busy cores: the three training sets take about 5 minutes a size.
+``windows`` comes from ``featurize_pairs.py``'s cache (v3's reading, made there if missing); the focus pairs are
+scored once across variants (OpenVINO, as ``featurize_pairs.py`` reads) and not cached on disk. About 25 focus
+pairs/s on 2 busy cores: the three training sets take about 5 minutes a size.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import numpy as np
 sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
 
 from convert import OUT, read_jsonl  # noqa: E402
-from featurize_pairs import _Lookup, _Recorder, reads_scorer  # noqa: E402
+from featurize_pairs import _Lookup, _Recorder, featurize_pairs, reads_scorer  # noqa: E402
 from metrics import roc_auc  # noqa: E402
 
 import grounding.crossencoder.check as check  # noqa: E402
@@ -90,7 +91,7 @@ def main() -> None:
         def weakest(rows: list[np.ndarray]) -> np.ndarray:
             return np.array([row.min() if len(row) else 1.0 for row in rows])
 
-        windows = reads(prepared, focus=False, size=sizes[0])
+        windows = [rows[:, 0] for rows in featurize_pairs(args.data / f"{name}.jsonl", scorer=scorer, focus=False)]
         variants = {"windows": weakest(windows)}
         for k, size in enumerate(sizes):
             focused = reads(prepared, focus=True, size=size)
