@@ -27,7 +27,8 @@ ThresholdOpt = Annotated[
         "--threshold",
         min=0.0,
         max=0.99,
-        help=f"Grounding threshold in [0, 0.99] (default {DEFAULT_GROUNDING_THRESHOLD}).",
+        help=f"Grounding threshold in [0, 0.99] (default: the configured checker's calibrated one, "
+        f"{DEFAULT_GROUNDING_THRESHOLD} for the default v1; RAGKB_GROUNDING_MODEL).",
     ),
 ]
 RelevanceOpt = Annotated[
@@ -83,7 +84,6 @@ def check(
     sources += [parse_file(path, limits=settings.parse_limits()).markdown() for path in source_file or []]
     if not sources:
         raise typer.BadParameter("give at least one --source or --source-file", param_hint="--source")
-    policy = grounding_policy(grounding_threshold=threshold, relevance_threshold=relevance_threshold)
     view = None
     server = None if local else find_server(settings)
     if server is not None:
@@ -91,9 +91,11 @@ def check(
                             relevance_threshold=relevance_threshold)  # fmt: skip
         server.close()
     if view is None:
-        view = outcome_view(
-            check_answer(build_checker(settings), sources=sources, query=query, answer=answer, policy=policy)
+        checker = build_checker(settings)
+        policy = grounding_policy(
+            grounding_threshold=threshold, relevance_threshold=relevance_threshold, checker=checker
         )
+        view = outcome_view(check_answer(checker, sources=sources, query=query, answer=answer, policy=policy))
     if as_json:
         print_json(view)
     else:

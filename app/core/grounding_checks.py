@@ -42,10 +42,13 @@ class CheckOutcome:
 
 def grounding_policy(
     *, grounding_threshold: float | None = None, relevance_threshold: float | None = None,
-    grounding_action: Action = "BLOCK", relevance_action: Action = "BLOCK",
+    grounding_action: Action = "BLOCK", relevance_action: Action = "BLOCK", checker: GroundingChecker | None = None,
 ) -> GroundingPolicy:  # fmt: skip
-    """Both filters, at the library's default thresholds unless given; raises ``InvalidInput`` out of [0, 0.99]."""
-    grounding = DEFAULT_GROUNDING_THRESHOLD if grounding_threshold is None else grounding_threshold
+    """Both filters; raises ``InvalidInput`` out of [0, 0.99]. Thresholds not given: the grounding one is
+    ``checker``'s calibrated default (v1's 0.55, v2's 0.45, v3's 0.50; the library's when no checker is named), the
+    relevance one the library's."""
+    default = DEFAULT_GROUNDING_THRESHOLD if checker is None else checker.default_threshold
+    grounding = default if grounding_threshold is None else grounding_threshold
     relevance = DEFAULT_RELEVANCE_THRESHOLD if relevance_threshold is None else relevance_threshold
     return GroundingPolicy(
         filters=(

@@ -77,8 +77,9 @@ def finish(services: Services, question: Question, answer: Answer) -> Turn:
     if question.hits:
         options = question.options
         policy = grounding_policy(
-            grounding_threshold=options.grounding_threshold, relevance_threshold=options.relevance_threshold
-        )
+            grounding_threshold=options.grounding_threshold, relevance_threshold=options.relevance_threshold,
+            checker=services.checker,
+        )  # fmt: skip
         outcome = check_answer(
             services.checker, sources=[h.text for h in question.hits], query=question.query, answer=answer.text,
             policy=policy,

@@ -60,7 +60,7 @@ def check(body: GroundingCheckRequest, services: ServicesDep, principal: NativeP
     """``POST /v1/grounding/check {"sources": [...], "query": "...", "answer": "..."}``"""
     policy = grounding_policy(
         grounding_threshold=body.grounding_threshold, relevance_threshold=body.relevance_threshold,
-        grounding_action=body.actions.grounding, relevance_action=body.actions.relevance,
+        grounding_action=body.actions.grounding, relevance_action=body.actions.relevance, checker=services.checker,
     )  # fmt: skip
     outcome = check_answer(services.checker, sources=body.sources, query=body.query, answer=body.answer, policy=policy)
     return GroundingCheckResponse.model_validate(outcome_view(outcome))

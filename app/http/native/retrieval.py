@@ -63,7 +63,7 @@ def retrieve_and_generate(
     if body.check_grounding and hits:
         outcome = check_answer(
             services.checker, sources=[hit.text for hit in hits], query=body.query, answer=answer.text,
-            policy=grounding_policy(),
+            policy=grounding_policy(checker=services.checker),
         )  # fmt: skip
         grounding = GroundingCheckResponse.model_validate(outcome_view(outcome))
     return RetrieveAndGenerateResponse(

@@ -57,6 +57,7 @@ async def check(
     policy = grounding_policy(
         grounding_threshold=grounding_threshold, relevance_threshold=relevance_threshold,
         grounding_action=_action(grounding_action), relevance_action=_action(relevance_action),
+        checker=services.checker,
     )  # fmt: skip
     outcome = check_answer(services.checker, sources=texts, query=query, answer=answer, policy=policy)
     body: dict[str, object] = {"sources": texts, "query": query, "answer": answer}

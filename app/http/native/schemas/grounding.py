@@ -62,7 +62,8 @@ class GroundingCheckRequest(RequestModel):
     answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS, description="The text to check.")
     grounding_threshold: float | None = Field(
         default=None, ge=0.0, le=0.99,
-        description=f"`detected` when the grounding score is below it; default {DEFAULT_GROUNDING_THRESHOLD}.",
+        description="`detected` when the grounding score is below it; default: the configured checker's "
+        f"calibrated threshold ({DEFAULT_GROUNDING_THRESHOLD} for the default v1, RAGKB_GROUNDING_MODEL).",
     )  # fmt: skip
     relevance_threshold: float | None = Field(
         default=None, ge=0.0, le=0.99,
