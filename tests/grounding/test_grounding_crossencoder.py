@@ -134,7 +134,7 @@ def test_a_long_source_is_read_in_focus_windows_where_swapped_facts_stand_apart(
     # The handbook (281 words) is long: each claim reads its focus window. Read in the 150-word windows, each
     # swapped claim would pass: the name it took is in the same window.
     windows = source_windows([HANDBOOK], source_units([HANDBOOK]))
-    assert sum(len(s.split()) for s in [HANDBOOK]) > WINDOW_WORDS and len(windows) == 3
+    assert len(HANDBOOK.split()) > WINDOW_WORDS and len(windows) == 3
     query = "What does the handbook say?"
     assert checker.check([HANDBOOK], query, faithful).claims[0].label == "supported"
     assert checker.check([HANDBOOK], query, swapped).claims[0].label != "supported"

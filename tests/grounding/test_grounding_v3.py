@@ -108,7 +108,7 @@ def test_v3_reads_every_window_of_a_long_input_as_it_was_fitted() -> None:
     # v2 reads a long input in one focus window a claim; v3's model was fitted on reads of every window.
     source = " ".join([*(f"Paragraph {i} is about gardening and soil number {i}." for i in range(30)), *HANDBOOK])
     windows = source_windows([source], source_units([source]))
-    assert sum(len(s.split()) for s in [source]) > WINDOW_WORDS and 1 < len(windows) <= READ_ALL
+    assert len(source.split()) > WINDOW_WORDS and 1 < len(windows) <= READ_ALL
     scorer = CountingScorer()
     checker = HybridChecker(HashEncoder(), scorer, model=model({"ce_support": 1.0}), early_exit=False)
     checker.check([source], "When?", "The Leeds warehouse opens at 6 am.")

@@ -56,7 +56,7 @@ def main() -> None:
     lexicon, scorer = load_lexicon(), reads_scorer()
     table: dict[tuple[str, str], np.ndarray] = {}
 
-    def reads(prepared: list, *, focus: bool, size: int, long_words: int = WINDOW_WORDS) -> list[np.ndarray]:
+    def reads(prepared: list, *, size: int, long_words: int = WINDOW_WORDS) -> list[np.ndarray]:
         """Per example, the claims' raw P(supported), read with this rule (the module is patched, then restored)."""
         patched = {"focus_window": functools.partial(focus_window, words=size), "WINDOW_WORDS": long_words}
         saved = {name: getattr(check, name) for name in patched}
@@ -65,13 +65,13 @@ def main() -> None:
                 setattr(check, name, value)
             recorder = _Recorder()
             for sources, claims, units in prepared:
-                check.read_claims(recorder, claims, sources, units, lexicon=lexicon, focus=focus)
+                check.read_claims(recorder, claims, sources, units, lexicon=lexicon)
             todo = sorted((p for p in recorder.pairs if p not in table), key=lambda p: len(p[0]) + len(p[1]))
             for begin in range(0, len(todo), 1024):
                 table.update(zip(todo[begin : begin + 1024], scorer.grounding(todo[begin : begin + 1024]), strict=True))
             lookup = _Lookup(table)
             return [
-                np.array([r.support for r in check.read_claims(lookup, c, s, u, lexicon=lexicon, focus=focus)])
+                np.array([r.support for r in check.read_claims(lookup, c, s, u, lexicon=lexicon)])
                 for s, c, u in prepared
             ]
         finally:
@@ -94,10 +94,10 @@ def main() -> None:
         windows = [rows[:, 0] for rows in featurize_pairs(args.data / f"{name}.jsonl", scorer=scorer, focus=False)]
         variants = {"windows": weakest(windows)}
         for k, size in enumerate(sizes):
-            focused = reads(prepared, focus=True, size=size)
+            focused = reads(prepared, size=size)
             variants[f"focus {size}"] = weakest(focused)
             if k == 0:
-                variants[f"focus {size} everywhere"] = weakest(reads(prepared, focus=True, size=size, long_words=0))
+                variants[f"focus {size} everywhere"] = weakest(reads(prepared, size=size, long_words=0))
                 mean = [1 / (1 + np.exp(-(logit(a) + logit(b)) / 2)) for a, b in zip(windows, focused, strict=True)]
                 variants["mean"] = weakest(mean)
         cells = "  ".join(f"{key} {roc_auc(labels, scores):.3f}" for key, scores in variants.items())
