@@ -41,20 +41,32 @@ RUN = Path("/tmp/ragkb-grounding/crossencoder")
 
 
 def batches(rows: list[dict], tokenizer, *, tokens: int, seed: int) -> list[list[int]]:
-    """Index batches of similar length, in a shuffled order (pools of 2,000 rows sorted by length)."""
+    """Index batches of similar length, in a shuffled order (pools of 2,000 rows sorted by length). Rows that
+    share a ``twin`` key (``twin_pairs.py``) stay together in one batch."""
     lengths = [
         len(tokenizer(r["premise"], r["claim"], truncation="longest_first", max_length=256)["input_ids"]) for r in rows
     ]
+    groups: dict[str, list[int]] = {}
+    units: list[list[int]] = []
+    for index, row in enumerate(rows):
+        if "twin" in row:
+            if row["twin"] not in groups:
+                groups[row["twin"]] = []
+                units.append(groups[row["twin"]])
+            groups[row["twin"]].append(index)
+        else:
+            units.append([index])
     rng = random.Random(seed)
     out = []
-    for start in range(0, len(rows), 2000):
-        pool = sorted(range(start, min(start + 2000, len(rows))), key=lengths.__getitem__)
+    for start in range(0, len(units), 2000):
+        pool = sorted(units[start : start + 2000], key=lambda unit: max(map(lengths.__getitem__, unit)))
         batch: list[int] = []
-        for index in pool:
-            if batch and (len(batch) + 1) * lengths[index] > tokens:
+        for unit in pool:
+            longest = max(map(lengths.__getitem__, batch + unit))
+            if batch and (len(batch) + len(unit)) * longest > tokens:
                 out.append(batch)
                 batch = []
-            batch.append(index)
+            batch += unit
         if batch:
             out.append(batch)
     rng.shuffle(out)
@@ -74,7 +86,9 @@ def bf16_fast() -> bool:
     return torch.backends.cpu.get_cpu_capability().startswith(("AVX512", "AMX"))
 
 
-def loss_of(model, tokenizer, rows: list[dict], weights: dict[str, float], *, bf16: bool) -> torch.Tensor:
+def loss_of(
+    model, tokenizer, rows: list[dict], weights: dict[str, float], *, bf16: bool, twin_weight: float = 0.0
+) -> torch.Tensor:
     batch = tokenizer(
         [r["premise"] for r in rows],
         [r["claim"] for r in rows],
@@ -99,7 +113,27 @@ def loss_of(model, tokenizer, rows: list[dict], weights: dict[str, float], *, bf
             p_sup = log_p[i, 0]
             p_not = torch.log1p(-p_sup.exp().clamp(max=1 - 1e-6))
             losses.append(-w * (p_sup if row["label"] else p_not))
-    return torch.stack(losses).mean()
+    loss = torch.stack(losses).mean()
+    if twin_weight:
+        loss = loss + twin_weight * twin_loss(rows, log_p)
+    return loss
+
+
+def twin_loss(rows: list[dict], log_p: torch.Tensor) -> torch.Tensor:
+    """Pairwise log-loss that the faithful claim of a twin group scores above each changed twin of the same
+    group: softplus(s_changed - s_faithful), s the log-odds of P(supported); 0 where the batch holds no twins."""
+    support = log_p[:, 0] - torch.log1p(-log_p[:, 0].exp().clamp(max=1 - 1e-6))
+    faithful: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        if "twin" in row and row["label"]:
+            faithful.setdefault(row["twin"], []).append(i)
+    terms = [
+        torch.nn.functional.softplus(support[i] - support[j])
+        for i, row in enumerate(rows)
+        if "twin" in row and not row["label"]
+        for j in faithful.get(row["twin"], [])
+    ]
+    return torch.stack(terms).mean() if terms else support.new_zeros(())
 
 
 def main() -> None:
@@ -111,6 +145,10 @@ def main() -> None:
     parser.add_argument("--lr", type=float, default=4e-5)
     parser.add_argument("--cap", type=int, default=20000, help="rows' worth of weight per source at most")
     parser.add_argument("--every", type=int, default=400)
+    parser.add_argument(
+        "--twin-weight", type=float, default=0.0,
+        help="weight of the pairwise loss between a faithful claim and its changed twins (rows with a 'twin' key)",
+    )  # fmt: skip
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--init", type=Path, help="start from these shipped weights (a crossencoder.safetensors) instead of MiniLM's"
@@ -196,7 +234,9 @@ def main() -> None:
     while step < len(plan) and (spent := time.time() - started) < budget:
         for group in optimiser.param_groups:
             group["lr"] = args.lr * rate(spent / budget)
-        loss = loss_of(model, tokenizer, [rows[i] for i in plan[step]], weights, bf16=bf16)
+        loss = loss_of(
+            model, tokenizer, [rows[i] for i in plan[step]], weights, bf16=bf16, twin_weight=args.twin_weight
+        )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         optimiser.step()
