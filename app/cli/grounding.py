@@ -12,7 +12,7 @@ from rich.table import Table
 from app.cli.context import current_run
 from app.cli.remote import LocalOpt, find_server
 from app.cli.terminal import out, print_json
-from app.core.grounding_checks import check_answer, grounding_policy
+from app.core.grounding_checks import check_with_filters
 from app.core.views import outcome_view
 from app.core.wiring import build_checker
 from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, MAX_ANSWER_CHARS, MAX_QUERY_CHARS
@@ -92,10 +92,11 @@ def check(
         server.close()
     if view is None:
         checker = build_checker(settings)
-        policy = grounding_policy(
-            grounding_threshold=threshold, relevance_threshold=relevance_threshold, checker=checker
-        )
-        view = outcome_view(check_answer(checker, sources=sources, query=query, answer=answer, policy=policy))
+        outcome = check_with_filters(
+            checker, sources=sources, query=query, answer=answer,
+            grounding_threshold=threshold, relevance_threshold=relevance_threshold,
+        )  # fmt: skip
+        view = outcome_view(outcome)
     if as_json:
         print_json(view)
     else:

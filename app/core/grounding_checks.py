@@ -3,10 +3,11 @@ plain-JSON view (``POST /v1/grounding/check``, ``ragkb check --json``) is ``app.
 
 Example::
 
-    policy = grounding_policy(grounding_threshold=0.6)
-    outcome = check_answer(checker, sources=["Tokyo is the capital of Japan."],
-                           query="What is the capital of Japan?", answer="Tokyo.", policy=policy)
+    outcome = check_with_filters(checker, sources=["Tokyo is the capital of Japan."],
+                                 query="What is the capital of Japan?", answer="Tokyo.", grounding_threshold=0.6)
     outcome.blocked  # False
+
+A guardrail brings its own policy: ``check_answer(checker, ..., policy=guardrail_policy)``.
 """
 
 from __future__ import annotations
@@ -65,3 +66,17 @@ def check_answer(
     threshold = next((f.threshold for f in policy.filters if f.type == "GROUNDING"), None)
     result = checker.check(sources, query, answer, threshold=threshold)
     return CheckOutcome(result, policy, assess(result, policy))
+
+
+def check_with_filters(
+    checker: GroundingChecker, *, sources: Sequence[str], query: str, answer: str,
+    grounding_threshold: float | None = None, relevance_threshold: float | None = None,
+    grounding_action: Action = "BLOCK", relevance_action: Action = "BLOCK",
+) -> CheckOutcome:  # fmt: skip
+    """Check ``answer`` against both filters (:func:`grounding_policy`); a grounding threshold not given is
+    ``checker``'s own calibrated default, so the policy always fits the checker that runs."""
+    policy = grounding_policy(
+        grounding_threshold=grounding_threshold, relevance_threshold=relevance_threshold,
+        grounding_action=grounding_action, relevance_action=relevance_action, checker=checker,
+    )  # fmt: skip
+    return check_answer(checker, sources=sources, query=query, answer=answer, policy=policy)

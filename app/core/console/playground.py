@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.core.console.conversations import Turn
-from app.core.grounding_checks import check_answer, grounding_policy
+from app.core.grounding_checks import check_with_filters
 from app.core.keys import Principal
 from app.core.services import Services
 from retrieval import DEFAULT_SEARCH_TYPE, Answer, Hit, Piece, SearchType, new_id, parse_filter
@@ -76,13 +76,9 @@ def finish(services: Services, question: Question, answer: Answer) -> Turn:
     outcome = None
     if question.hits:
         options = question.options
-        policy = grounding_policy(
-            grounding_threshold=options.grounding_threshold, relevance_threshold=options.relevance_threshold,
-            checker=services.checker,
-        )  # fmt: skip
-        outcome = check_answer(
+        outcome = check_with_filters(
             services.checker, sources=[h.text for h in question.hits], query=question.query, answer=answer.text,
-            policy=policy,
+            grounding_threshold=options.grounding_threshold, relevance_threshold=options.relevance_threshold,
         )  # fmt: skip
     conversation = question.conversation_id or new_id()
     return Turn(new_id(), conversation, question.kb, question.query, answer, question.hits, outcome)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Response
 
 from app.core.errors import Forbidden, GuardrailNotFound
-from app.core.grounding_checks import check_answer, grounding_policy
+from app.core.grounding_checks import check_answer, check_with_filters
 from app.core.guardrails.apply import TextBlock, apply_stored_guardrail
 from app.core.guardrails.config import policies_from_bedrock
 from app.core.guardrails.store import DRAFT, GroundingFilter, GuardrailRecord
@@ -58,11 +58,11 @@ CONFLICT: dict[int | str, dict[str, Any]] = {
 )
 def check(body: GroundingCheckRequest, services: ServicesDep, principal: NativePrincipal) -> GroundingCheckResponse:
     """``POST /v1/grounding/check {"sources": [...], "query": "...", "answer": "..."}``"""
-    policy = grounding_policy(
+    outcome = check_with_filters(
+        services.checker, sources=body.sources, query=body.query, answer=body.answer,
         grounding_threshold=body.grounding_threshold, relevance_threshold=body.relevance_threshold,
-        grounding_action=body.actions.grounding, relevance_action=body.actions.relevance, checker=services.checker,
+        grounding_action=body.actions.grounding, relevance_action=body.actions.relevance,
     )  # fmt: skip
-    outcome = check_answer(services.checker, sources=body.sources, query=body.query, answer=body.answer, policy=policy)
     return GroundingCheckResponse.model_validate(outcome_view(outcome))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.core.grounding_checks import check_answer, grounding_policy
+from app.core.grounding_checks import check_with_filters
 from app.core.keys import Principal
 from app.core.services import Services
 from app.core.views import outcome_view
@@ -61,10 +61,9 @@ def retrieve_and_generate(
     answer = services.generator.generate(body.query, hits)
     grounding = None
     if body.check_grounding and hits:
-        outcome = check_answer(
-            services.checker, sources=[hit.text for hit in hits], query=body.query, answer=answer.text,
-            policy=grounding_policy(checker=services.checker),
-        )  # fmt: skip
+        outcome = check_with_filters(
+            services.checker, sources=[hit.text for hit in hits], query=body.query, answer=answer.text
+        )
         grounding = GroundingCheckResponse.model_validate(outcome_view(outcome))
     return RetrieveAndGenerateResponse(
         answer=answer.text,

@@ -12,7 +12,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from app.core.errors import RequestError
-from app.core.grounding_checks import check_answer, grounding_policy
+from app.core.grounding_checks import check_with_filters
 from app.core.views import outcome_view
 from app.http.deps import ServicesDep
 from app.http.ui.session import Csrf, UiPrincipal, render
@@ -54,12 +54,11 @@ async def check(
         texts += [hit.text for hit in handle.retrieve(query, k=k)]
     if not texts:
         raise RequestError("give at least one source: paste it, upload a text file or pick a knowledge base")
-    policy = grounding_policy(
+    outcome = check_with_filters(
+        services.checker, sources=texts, query=query, answer=answer,
         grounding_threshold=grounding_threshold, relevance_threshold=relevance_threshold,
         grounding_action=_action(grounding_action), relevance_action=_action(relevance_action),
-        checker=services.checker,
     )  # fmt: skip
-    outcome = check_answer(services.checker, sources=texts, query=query, answer=answer, policy=policy)
     body: dict[str, object] = {"sources": texts, "query": query, "answer": answer}
     if grounding_threshold is not None:
         body["grounding_threshold"] = grounding_threshold
