@@ -18,6 +18,8 @@ Loss per row: 3-class cross-entropy where the source has entailment/neutral/cont
 the rule-made pairs); where only supported/unsupported is known, the binary log-loss of
 P(entailment) against 1 - P(entailment); relevance rows train the relevance head (binary log-loss).
 Each grounding source is weighted to at most ``--cap`` rows' worth, so no set dominates.
+With ``--twin-weight`` (round 9, ``twin_pairs.py``), rows sharing a ``twin`` key share a batch and a pairwise
+log-loss asks the faithful claim of each group to score above its changed twins (:func:`twin_loss`).
 """
 
 from __future__ import annotations
