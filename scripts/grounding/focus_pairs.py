@@ -54,31 +54,59 @@ def passages() -> list[tuple[str, list[str]]]:
     return out
 
 
-def focus_rows(chosen: list[tuple[str, list[str]]], rng: random.Random, per_passage: int = 3) -> list[Pair]:
+Member = tuple[str, int, str, str]  # (claim, label, label3, kind)
+
+
+def twin_groups(sentences: list[str], rng: random.Random, per_passage: int = 3) -> list[tuple[str, list[Member]]]:
+    """A passage's twin groups, each ``(the sentence it is about, [faithful claim, changed claims ...])``: up to
+    ``per_passage`` sentences, each copied or shortened beside its relation swap where one applies and one other
+    rule's change, then one anchored swap beside its unchanged sentence."""
+    known = {s.strip() for s in sentences}
+    names = sorted({m.group() for s in sentences for m in NAME_RUN.finditer(s) if m.start() > 0})
+    numbers = [m.group() for s in sentences for m in NUMBER.finditer(s)]
+    prose = [s for s in sentences if 6 <= len(s.split()) <= 60]
+    groups: list[tuple[str, list[Member]]] = []
+    for sentence in rng.sample(prose, min(per_passage, len(prose))):
+        options = [o for o in perturbations(sentence, names, numbers, rng) if o[1].strip() not in known]
+        if not options:
+            continue
+        positive = compress(sentence, rng) if rng.random() < 0.3 else None
+        members: list[Member] = [(positive or sentence, 1, "entailment", "compress" if positive else "copy")]
+        swaps = [o for o in options if o[0] == "relation_swap"]
+        others = [o for o in options if o[0] != "relation_swap"]
+        for kind, changed, label3 in swaps + ([rng.choice(others)] if others else []):
+            members.append((changed, 0, label3, kind))
+        groups.append((sentence, members))
+    found = swap_in_passage(sentences, rng)
+    if found and found[1].strip() not in known:
+        original, swapped = found
+        groups.append((original, [(original, 1, "entailment", "copy"), (swapped, 0, "contradiction", "anchored_swap")]))
+    return groups
+
+
+def focus_rows(chosen: list[tuple[str, list[str]]], rng: random.Random) -> list[Pair]:
     rows: list[Pair] = []
     for key, sentences in chosen:
         assert split_of(key) == "train"
-        known = {s.strip() for s in sentences}
-        names = sorted({m.group() for s in sentences for m in NAME_RUN.finditer(s) if m.start() > 0})
-        numbers = [m.group() for s in sentences for m in NUMBER.finditer(s)]
-        prose = [s for s in sentences if 6 <= len(s.split()) <= 60]
-        for sentence in rng.sample(prose, min(per_passage, len(prose))):
-            options = [o for o in perturbations(sentence, names, numbers, rng) if o[1].strip() not in known]
-            if not options:
-                continue
+        for sentence, members in twin_groups(sentences, rng):
             context = window(sentences, sentence)
-            positive = compress(sentence, rng) if rng.random() < 0.3 else None
-            rows.append(_pair(context, positive or sentence, 1, "entailment", "compress" if positive else "copy"))
-            swaps = [o for o in options if o[0] == "relation_swap"]
-            others = [o for o in options if o[0] != "relation_swap"]
-            for kind, changed, label3 in swaps + ([rng.choice(others)] if others else []):
-                rows.append(_pair(context, changed, 0, label3, kind))
-        found = swap_in_passage(sentences, rng)
-        if found and found[1].strip() not in known:
-            original, swapped = found
-            context = window(sentences, original)
-            rows.append(_pair(context, original, 1, "entailment", "copy"))
-            rows.append(_pair(context, swapped, 0, "contradiction", "anchored_swap"))
+            rows += [_pair(context, claim, label, label3, kind) for claim, label, label3, kind in members]
+    return rows
+
+
+def write_with_replay(rows: list[Pair], *, pairs: Path, replay: int, rng: random.Random, out: Path) -> list[Pair]:
+    """``rows`` with a seeded sample of ``replay`` of ``pairs.py``'s training pairs, shuffled, written to
+    ``out/train.jsonl`` (the only file train_crossencoder.py reads; dev stays pairs.py's), counts printed."""
+    with (pairs / "train.jsonl").open(encoding="utf-8") as handle:
+        replayed = [json.loads(line) for line in handle]
+    rows = rows + rng.sample(replayed, min(replay, len(replayed)))
+    rng.shuffle(rows)
+    write_jsonl(out / "train.jsonl", rows)
+    counts = Counter(f"{r['task']}:{r['source']}:{r['kind']}:{r['label']}" for r in rows)
+    print(f"train: {len(rows)} pairs")
+    for name, count in sorted(counts.items()):
+        print(f"  {count:7d}  {name}")
+    (out / "counts.json").write_text(json.dumps({"train": len(rows)}) + "\n")
     return rows
 
 
@@ -90,17 +118,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=61)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    rows = focus_rows(passages(), rng)
-    with (args.pairs / "train.jsonl").open(encoding="utf-8") as handle:
-        replay = [json.loads(line) for line in handle]
-    rows += rng.sample(replay, min(args.replay, len(replay)))
-    rng.shuffle(rows)
-    write_jsonl(args.out / "train.jsonl", rows)  # the only file train_crossencoder.py reads; dev stays pairs.py's
-    counts = Counter(f"{r['task']}:{r['source']}:{r['kind']}:{r['label']}" for r in rows)
-    print(f"train: {len(rows)} pairs")
-    for name, count in sorted(counts.items()):
-        print(f"  {count:7d}  {name}")
-    (args.out / "counts.json").write_text(json.dumps({"train": len(rows)}) + "\n")
+    write_with_replay(focus_rows(passages(), rng), pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
 
 
 if __name__ == "__main__":

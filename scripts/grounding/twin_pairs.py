@@ -23,10 +23,8 @@ retriever returns them), so focus windows are trained too. Premises, the split a
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,10 +34,8 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 
-from convert import write_jsonl  # noqa: E402
-from focus_pairs import _pair, passages  # noqa: E402
-from pairs import NAME_RUN, NUMBER, OUT, Pair, compress, perturbations  # noqa: E402
-from swaps import swap_in_passage  # noqa: E402
+from focus_pairs import _pair, passages, twin_groups, write_with_replay  # noqa: E402
+from pairs import OUT, Pair  # noqa: E402
 
 from grounding.claims import Claim  # noqa: E402
 from grounding.crossencoder.check import read_claims  # noqa: E402
@@ -80,25 +76,7 @@ def twin_rows(chosen: list[tuple[str, list[str]]], rng: random.Random, lexicon) 
     rows: list[Pair] = []
     others = [sentences for _key, sentences in chosen]
     for key, sentences in chosen:
-        known = {s.strip() for s in sentences}
-        names = sorted({m.group() for s in sentences for m in NAME_RUN.finditer(s) if m.start() > 0})
-        numbers = [m.group() for s in sentences for m in NUMBER.finditer(s)]
-        prose = [s for s in sentences if 6 <= len(s.split()) <= 60]
-        groups: list[list[tuple[str, int, str, str]]] = []  # (claim, label, label3, kind)
-        for sentence in rng.sample(prose, min(3, len(prose))):
-            options = [o for o in perturbations(sentence, names, numbers, rng) if o[1].strip() not in known]
-            if not options:
-                continue
-            positive = compress(sentence, rng) if rng.random() < 0.3 else None
-            group = [(positive or sentence, 1, "entailment", "compress" if positive else "copy")]
-            swaps = [o for o in options if o[0] == "relation_swap"]
-            rest = [o for o in options if o[0] != "relation_swap"]
-            changed = swaps + ([rng.choice(rest)] if rest else [])
-            group += [(claim, 0, label3, kind) for kind, claim, label3 in changed]
-            groups.append(group)
-        found = swap_in_passage(sentences, rng)
-        if found and found[1].strip() not in known:
-            groups.append([(found[0], 1, "entailment", "copy"), (found[1], 0, "contradiction", "anchored_swap")])
+        groups = [members for _sentence, members in twin_groups(sentences, rng)]
         if not groups:
             continue
         premise = " ".join(sentences)
@@ -106,10 +84,10 @@ def twin_rows(chosen: list[tuple[str, list[str]]], rng: random.Random, lexicon) 
         if rng.random() < LONG_SHARE:
             before, after = (" ".join(rng.choice(others)) for _ in range(2))
             sources = [before, premise, after]
-        claims = [claim for group in groups for claim, *_ in group]
+        claims = [claim for members in groups for claim, *_ in members]
         evidence = iter(evidence_read(sources, claims, lexicon))
-        for number, group in enumerate(groups):
-            for claim, label, label3, kind in group:
+        for number, members in enumerate(groups):
+            for claim, label, label3, kind in members:
                 row = _pair(next(evidence), claim, label, label3, kind)
                 rows.append({**row, "twin": f"{key}#{number}", "long": len(sources) > 1})
     return rows
@@ -124,17 +102,10 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(args.seed)
     rows = twin_rows(passages(), rng, load_lexicon())
-    with (args.pairs / "train.jsonl").open(encoding="utf-8") as handle:
-        replay = [json.loads(line) for line in handle]
-    rows += rng.sample(replay, min(args.replay, len(replay)))
-    rng.shuffle(rows)  # train_crossencoder.py gathers each twin group back into one batch
-    write_jsonl(args.out / "train.jsonl", rows)
-    counts = Counter(f"{r['task']}:{r['source']}:{r['kind']}:{r['label']}" for r in rows)
+    # train_crossencoder.py gathers each twin group back into one batch after the shuffle
+    rows = write_with_replay(rows, pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
     long = sum(1 for r in rows if r.get("long"))
-    print(f"train: {len(rows)} pairs, {len({r['twin'] for r in rows if 'twin' in r})} twin groups, {long} read long")
-    for name, count in sorted(counts.items()):
-        print(f"  {count:7d}  {name}")
-    (args.out / "counts.json").write_text(json.dumps({"train": len(rows)}) + "\n")
+    print(f"{len({r['twin'] for r in rows if 'twin' in r})} twin groups, {long} pairs read long")
 
 
 if __name__ == "__main__":
