@@ -37,7 +37,7 @@ def span(sentence: str, text: str) -> re.Match[str]:
             "Winter's Tale is a 1983 novel by Mark Helprin.",
             "1983",
             "Winter's Tale is a what year novel by Mark Helprin?",
-        ),  # noqa: E501
+        ),
         ("The club won 23 titles in Europe.", "23", "The club won how many titles in Europe?"),
     ],
     ids=["name", "opener", "year", "count"],
@@ -128,7 +128,7 @@ def test_a_twin_group_lands_in_one_batch_and_plain_rows_batch_alone() -> None:
 
 
 def test_the_pairwise_loss_falls_as_the_faithful_twin_rises_above_the_changed_one() -> None:
-    rows = [{"twin": "a", "label": 1}, {"twin": "a", "label": 0}, {"label": 0}]
+    rows: list[dict] = [{"twin": "a", "label": 1}, {"twin": "a", "label": 0}, {"label": 0}]
 
     def loss(faithful: float, changed: float) -> float:
         p = torch.tensor([[faithful, 0.0, 0.0], [changed, 0.0, 0.0], [0.5, 0.0, 0.0]])
