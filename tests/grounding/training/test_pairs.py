@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import torch
 
-sys.path.insert(0, str(Path(__file__).parents[2] / "scripts" / "grounding"))
+sys.path.insert(0, str(Path(__file__).parents[3] / "scripts" / "grounding"))
 
 import qa_pairs
 import train_crossencoder
