@@ -2,17 +2,17 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/checks/bench_grounding_quality.py [--pack-dev 200] [--threads 2]
 
-Datasets (built by ``scripts/grounding/*.py`` into /tmp/ragkb-grounding/data when absent):
+Datasets (built by ``scripts/grounding/datasets/*.py`` into /tmp/ragkb-grounding/data when absent):
 
 - HaluEval QA (1,000, never trained on by any model), CLIMATE-FEVER eval split (30 % of claims), FaithDial
   eval split (40 % of knowledge snippets), synthetic eval (``synthetic_sub``: 1,003 examples, whole sources drawn
   from the SciFact eval abstracts + docs-corpus eval files; the cross-encoder is slow on long sources here);
-- pack dev: the 6 % of premises of ``../shared/train/grounding`` held out by ``scripts/grounding/pairs.py``
+- pack dev: the 6 % of premises of ``../shared/train/grounding`` held out by ``scripts/grounding/datasets/pairs.py``
   (up to ``--pack-dev`` pairs per source; v1 and v3 never saw the pack, the cross-encoder never saw these premises);
 - adversarial: the hand-written cases of ``tests/grounding/cases/``;
-- swaps: relation swaps in held-out passages and their faithful twins (``scripts/grounding/swaps.py``);
+- swaps: relation swaps in held-out passages and their faithful twins (``scripts/grounding/datasets/swaps.py``);
 - long_answers: answers of 1, 2, 4 and 8 sentences of held-out passages, faithful or with one perturbed sentence
-  (``scripts/grounding/long_answers.py``), for false alarms and misses by answer length.
+  (``scripts/grounding/datasets/long_answers.py``), for false alarms and misses by answer length.
 
 Scores come from the checkers' own analysis functions run over whole datasets with cached results
 (``scripts/grounding/featurize.py`` for v1's features, ``featurize_pairs.py`` for the cross-encoder's reading,

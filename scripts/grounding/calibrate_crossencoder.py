@@ -1,6 +1,6 @@
 """Calibrate the trained cross-encoder on data it was not trained on: ``grounding/data/crossencoder.json``.
 
-    .venv/bin/python scripts/grounding/convert.py && .venv/bin/python scripts/grounding/relevance_pairs.py
+    .venv/bin/python scripts/grounding/convert.py && .venv/bin/python scripts/grounding/datasets/relevance_pairs.py
     .venv/bin/python scripts/grounding/calibrate_crossencoder.py [--per-set 1500]
 
 Calibration sets (none of them in the cross-encoder's training pairs): the FaithDial *train* split (60 % of
@@ -47,7 +47,7 @@ from train import choose_adjustment, platt  # noqa: E402
 from grounding.crossencoder.check import CALIBRATION, Calibration, CrossEncoderChecker  # noqa: E402
 
 SETS = ("faithdial", "climate_fever", "synthetic_sub")
-PAIRS = Path("/tmp/ragkb-grounding/pairs")  # scripts/grounding/pairs.py's output (its dev split)
+PAIRS = Path("/tmp/ragkb-grounding/pairs")  # scripts/grounding/datasets/pairs.py's output (its dev split)
 RELEVANCE_SETS = ("relevance", "relevance_dialogue")
 
 

@@ -39,7 +39,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
+sys.path[:0] = [
+    str(Path(__file__).resolve().parents[2]),
+    str(Path(__file__).parent),
+    str(Path(__file__).parent / "datasets"),
+]
 
 from convert import OUT, SHARED, bucket, convert_all, read_jsonl, write_splits  # noqa: E402
 from featurize import Featurized, concat, featurize  # noqa: E402

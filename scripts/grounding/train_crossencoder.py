@@ -1,6 +1,6 @@
 """Fine-tune all-MiniLM-L6-v2 into the grounding cross-encoder (``grounding/data/crossencoder.safetensors``).
 
-    .venv/bin/python scripts/grounding/pairs.py                # the pairs, into /tmp/ragkb-grounding/pairs
+    .venv/bin/python scripts/grounding/datasets/pairs.py                # the pairs, into /tmp/ragkb-grounding/pairs
     nice .venv/bin/python scripts/grounding/train_crossencoder.py [--hours 1.2] [--resume]
 
 One pass over the shuffled training pairs (``--passes`` for more), or as many as ``--hours`` allows: the

@@ -1,6 +1,6 @@
 """The cross-encoder's training and dev pairs: the shared grounding pack plus rule-made pairs.
 
-    .venv/bin/python scripts/grounding/pairs.py [--out /tmp/ragkb-grounding/pairs]
+    .venv/bin/python scripts/grounding/datasets/pairs.py [--out /tmp/ragkb-grounding/pairs]
 
 Writes ``train.jsonl`` and ``dev.jsonl``, one pair a line::
 
@@ -41,8 +41,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from convert import bucket, write_jsonl  # noqa: E402
 from perturb import (  # noqa: E402

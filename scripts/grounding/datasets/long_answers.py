@@ -1,7 +1,7 @@
 """Answers of 1, 2, 4 and 8 sentences, to measure how often each length is flagged (issue: a faithful answer of
 eight claims must pass as often as a one-sentence one).
 
-    .venv/bin/python scripts/grounding/long_answers.py [--passages 150] [--out /tmp/ragkb-grounding/data]
+    .venv/bin/python scripts/grounding/datasets/long_answers.py [--passages 150] [--out /tmp/ragkb-grounding/data]
 
 From ``perturb.py``'s passages of each split (SciFact abstracts by document id, docs-corpus files by file), drawn
 with their own seed: for each passage and length ``n``, a grounded answer of ``n`` consecutive source sentences
@@ -17,8 +17,8 @@ import random
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from convert import Example, generator_parser, write_splits  # noqa: E402
 from perturb import (  # noqa: E402

@@ -1,6 +1,6 @@
 """FactCC-style synthetic grounding data: real sentences, kept or compressed (grounded) or perturbed (ungrounded).
 
-    .venv/bin/python scripts/grounding/perturb.py [--docs 1500] [--out /tmp/ragkb-grounding/data]
+    .venv/bin/python scripts/grounding/datasets/perturb.py [--docs 1500] [--out /tmp/ragkb-grounding/data]
 
 Passages come from SciFact abstracts (split 80/20 by document id) and from prose in a few
 docs-corpus files (some files train, others eval). For each passage, sentences are turned into
@@ -27,8 +27,8 @@ import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from convert import Example, bucket, generator_parser, read_jsonl, write_splits  # noqa: E402
 

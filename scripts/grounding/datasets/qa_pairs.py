@@ -1,7 +1,7 @@
 """Round-10 pairs: short answers read with their question, as twins, beside round 9's twins and more replay.
 
-    .venv/bin/python scripts/grounding/pairs.py          # first: the round-1 pairs, replayed here
-    .venv/bin/python scripts/grounding/qa_pairs.py [--twins 15000] [--replay 25000] [--out /tmp/ragkb-grounding/qa]
+    .venv/bin/python scripts/grounding/datasets/pairs.py          # first: the round-1 pairs, replayed here
+    .venv/bin/python scripts/grounding/datasets/qa_pairs.py [--twins 15000] [--replay 25000] [--out /tmp/ragkb-grounding/qa]
     nice .venv/bin/python scripts/grounding/train_crossencoder.py --pairs /tmp/ragkb-grounding/qa --twin-weight 1 ...
 
 A short answer ("Delhi", "Mumbai, the financial capital") is checked as ``"<question> <answer>"``
@@ -28,8 +28,8 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from focus_pairs import _pair, passages, write_with_replay  # noqa: E402
 from pairs import NAME_RUN, NUMBER, OUT, Pair  # noqa: E402

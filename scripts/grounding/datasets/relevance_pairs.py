@@ -1,6 +1,6 @@
 """Query/answer pairs for the relevance model: does the answer address the query?
 
-    .venv/bin/python scripts/grounding/relevance_pairs.py [--out /tmp/ragkb-grounding/data]
+    .venv/bin/python scripts/grounding/datasets/relevance_pairs.py [--out /tmp/ragkb-grounding/data]
 
 Lines look like the grounding files with ``label`` ``relevant`` / ``irrelevant``.
 
@@ -34,7 +34,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
+sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from convert import OUT, SHARED, Example, read_jsonl, write_jsonl  # noqa: E402
 from pairs import detok, read_pack  # noqa: E402

@@ -1,7 +1,7 @@
 """Round-9 pairs: each changed claim beside its faithful twin, read as v2 reads them, for a pairwise loss.
 
-    .venv/bin/python scripts/grounding/pairs.py          # first: the round-1 pairs, replayed here
-    .venv/bin/python scripts/grounding/twin_pairs.py [--replay 30000] [--out /tmp/ragkb-grounding/twins]
+    .venv/bin/python scripts/grounding/datasets/pairs.py          # first: the round-1 pairs, replayed here
+    .venv/bin/python scripts/grounding/datasets/twin_pairs.py [--replay 30000] [--out /tmp/ragkb-grounding/twins]
     nice .venv/bin/python scripts/grounding/train_crossencoder.py --pairs /tmp/ragkb-grounding/twins \
         --twin-weight 1 ...
 
@@ -31,8 +31,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from focus_pairs import _pair, passages, twin_groups, write_with_replay  # noqa: E402
 from pairs import OUT, Pair  # noqa: E402

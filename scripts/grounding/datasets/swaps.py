@@ -2,7 +2,7 @@
 occurs elsewhere in the same passage ("The capital of Japan is London." against "London is the capital of the
 UK. Tokyo is the capital of Japan."), and the unchanged sentence as its faithful twin.
 
-    .venv/bin/python scripts/grounding/swaps.py [--docs 1500] [--out /tmp/ragkb-grounding/data]
+    .venv/bin/python scripts/grounding/datasets/swaps.py [--docs 1500] [--out /tmp/ragkb-grounding/data]
 
 Passages are ``perturb.py``'s (SciFact abstracts split 80/20 by document id, docs-corpus files split by
 file), drawn with another seed, so the two files share sources but not examples. ``perturb.py``'s
@@ -19,8 +19,8 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from convert import Example, generator_parser, write_splits  # noqa: E402
 from perturb import NAME_RUN, NUMBER, compress, passages_docs, passages_scifact  # noqa: E402

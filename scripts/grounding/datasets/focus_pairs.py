@@ -1,7 +1,7 @@
 """Round-6 pairs: the kinds v2 misses, each beside its faithful twin, mixed with a replay of ``pairs.py``'s.
 
-    .venv/bin/python scripts/grounding/pairs.py          # first: the round-1 pairs, replayed here
-    .venv/bin/python scripts/grounding/focus_pairs.py [--replay 45000] [--out /tmp/ragkb-grounding/focus]
+    .venv/bin/python scripts/grounding/datasets/pairs.py          # first: the round-1 pairs, replayed here
+    .venv/bin/python scripts/grounding/datasets/focus_pairs.py [--replay 45000] [--out /tmp/ragkb-grounding/focus]
     nice .venv/bin/python scripts/grounding/train_crossencoder.py --pairs /tmp/ragkb-grounding/focus ...
 
 v2 catches 3-4 % of relation swaps ("The capital of Japan is London." against a source where London and Tokyo
@@ -26,7 +26,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).parent)]
+sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from convert import write_jsonl  # noqa: E402
 from pairs import NAME_RUN, NUMBER, OUT, Pair, _rule, compress, pack_pairs, perturbations, split_of, window  # noqa: E402
