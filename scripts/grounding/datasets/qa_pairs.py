@@ -1,7 +1,8 @@
 """Round-10 pairs: short answers read with their question, as twins, beside round 9's twins and more replay.
 
     .venv/bin/python scripts/grounding/datasets/pairs.py          # first: the round-1 pairs, replayed here
-    .venv/bin/python scripts/grounding/datasets/qa_pairs.py [--twins 15000] [--replay 25000] [--out /tmp/ragkb-grounding/qa]
+    .venv/bin/python scripts/grounding/datasets/qa_pairs.py [--twins 15000] [--replay 25000] \
+        [--out /tmp/ragkb-grounding/qa]
     nice .venv/bin/python scripts/grounding/train_crossencoder.py --pairs /tmp/ragkb-grounding/qa --twin-weight 1 ...
 
 A short answer ("Delhi", "Mumbai, the financial capital") is checked as ``"<question> <answer>"``

@@ -5,7 +5,8 @@
 The shipped weights are exported to ONNX by ``grounding.crossencoder.export_onnx`` (what ``runtime="openvino"``
 compiles), then quantized the way ``retrieval/embedding/onnx.py`` quantizes the embedding model (ONNX Runtime's
 ``quantize_dynamic``: int8 weights per channel, MatMul only, activations quantized at run time). Quality:
-P(supported) of held-out dev pairs (``scripts/grounding/datasets/pairs.py``'s dev split: premises no training pair used),
+P(supported) of held-out dev pairs (``scripts/grounding/datasets/pairs.py``'s dev split: premises no training pair
+used),
 AUROC and balanced accuracy at 0.5 against their labels, and how far each variant moves P(supported) from fp32.
 Time: calls of 9 pairs of about 200 word pieces (what a 3-claim answer over a 2k-character source makes), p50
 per call on ``--threads`` threads, every variant on the same calls. Run it on an otherwise idle machine."""

@@ -6,7 +6,8 @@
 For each weights file: P(supported) of the issue's cases (each changed claim beside its faithful twin) read as
 v2 reads them, and the AUROC of v2's raw weakest-claim P(supported) (no calibration, which does not change an
 AUROC) on the first ``--examples`` examples of the held-out ``swaps``, ``long_answers`` and ``synthetic_sub``
-evaluation sets (``scripts/grounding/datasets/swaps.py`` ...; built by the quality bench into /tmp/ragkb-grounding/data).
+evaluation sets (``scripts/grounding/datasets/swaps.py`` ...; built by the quality bench into
+/tmp/ragkb-grounding/data).
 Rounds 6-8 were probed this way (swaps only) in ``docs/grounding-v2-rounds.md``.
 """
 

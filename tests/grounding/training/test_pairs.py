@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 import torch
 
-sys.path[:0] = [str(Path(__file__).parents[3] / "scripts" / "grounding" / d) for d in ("datasets", ".")]
-
-import qa_pairs
-import train_crossencoder
-
 from grounding.claims import split_claims
 from grounding.scorer import load_lexicon
+
+sys.path[:0] = [str(Path(__file__).parents[3] / "scripts" / "grounding" / d) for d in ("datasets", ".")]
+
+import qa_pairs  # noqa: E402  (a script folder, put on the path just above)
+import train_crossencoder  # noqa: E402
 
 OBEROI = "The Oberoi Group is a hotel company with its head office in Delhi."
 
