@@ -25,6 +25,7 @@ from grounding.crossencoder import FROZEN, WEIGHTS
 from grounding.crossencoder.windows import WINDOW_WORDS, source_windows
 from grounding.evidence import source_units
 from grounding.scorer import load_models
+from tests.grounding.cases.short_answers import SHORT_ANSWERS
 
 pytestmark = pytest.mark.slow
 
@@ -236,42 +237,15 @@ def test_an_unknown_runtime_and_torch_threads_are_refused() -> None:
         CrossEncoder.load(threads=1)
 
 
-# Short answers read with their question (HaluEval's shape, round 10's training data): a source, a question, the
-# answer it holds, another name or number of the same source, and one it does not hold. Hand-written here, in no
-# training set.
-SHORT_ANSWERS = [
-    ("The Oberoi Group is a hotel company with its head office in Delhi. Its largest hotel is in Mumbai.",
-     "Where is the Oberoi Group's head office?", "Delhi", "Mumbai", "Chennai"),
-    ("First for Women was started in 1989. Arthur's Magazine was started in 1844.",
-     "Which magazine was started first, Arthur's Magazine or First for Women?", "Arthur's Magazine",
-     "First for Women", "Vogue"),
-    ("Marie Curie was born in Warsaw in 1867. She later moved to Paris, where she studied physics.",
-     "In which city was Marie Curie born?", "Warsaw", "Paris", "Krakow"),
-    ("The bridge was opened in 1932 by the premier, Jack Lang. It carries eight lanes of traffic.",
-     "When was the bridge opened?", "1932", "1944", "1944"),
-    ("Lake Baikal is the deepest lake in the world. Lake Superior is the largest of the Great Lakes by area.",
-     "Which lake is the deepest in the world?", "Lake Baikal", "Lake Superior", "Lake Tanganyika"),
-    ("The film was directed by Sofia Coppola and produced by her father, Francis Ford Coppola.",
-     "Who directed the film?", "Sofia Coppola", "Francis Ford Coppola", "Steven Spielberg"),
-    ("The company employs 4,200 people in 12 countries.",
-     "How many people does the company employ?", "4,200 people", "12 people", "5,000 people"),
-    ("Tokyo is the capital of Japan. London is the capital of the UK.",
-     "What is the capital of Japan?", "Tokyo", "London", "Kyoto"),
-    ("The museum was founded by Henry Tate, a sugar merchant, in 1897.",
-     "Who founded the museum?", "Henry Tate", "a sugar company", "John Ruskin"),
-    ("Amundsen reached the South Pole in December 1911, five weeks before Scott.",
-     "Who reached the South Pole first?", "Amundsen", "Scott", "Shackleton"),
-]  # fmt: skip
-
-
 def test_short_answers_the_source_does_not_hold_fail_and_its_own_pass(checker: CrossEncoderChecker) -> None:
-    """Measured 2026-12-04 at the default threshold: the round-10 weights pass 9 right answers and flag 6 answers
-    from outside the source; round 7's (the weights and calibration before) flagged 2 and fail this test. A wrong
-    answer that is another name of the same source is still not told apart (it scores about as high as the right
-    one: docs/grounding-v2.md, Limitations), so it is not asserted here."""
+    """The cases of ``tests/grounding/cases/short_answers.py``. Measured 2026-12-04 at the default threshold: the
+    round-10 weights pass 9 right answers and flag 6 answers from outside the source; round 7's (the weights and
+    calibration before) flagged 2 and fail this test. A wrong answer that is another name of the same source is
+    still not told apart (it scores about as high as the right one: docs/grounding-v2.md, Limitations), so it is
+    not asserted here."""
     scores = [
-        [checker.check([source], question, answer).grounding for answer in (right, outside)]
-        for source, question, right, _, outside in SHORT_ANSWERS
+        [checker.check([case.source], case.question, answer).grounding for answer in (case.right, case.outside)]
+        for case in SHORT_ANSWERS
     ]
     threshold = checker.default_threshold
     assert sum(right >= threshold for right, _ in scores) >= 8

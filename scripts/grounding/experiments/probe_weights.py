@@ -8,7 +8,10 @@ v2 reads them, and the AUROC of v2's raw weakest-claim P(supported) (no calibrat
 AUROC) on the first ``--examples`` examples of the held-out ``swaps``, ``long_answers`` and ``synthetic_sub``
 evaluation sets (``scripts/grounding/datasets/swaps.py`` ...; built by the quality bench into
 /tmp/ragkb-grounding/data).
-Rounds 6-8 were probed this way (swaps only) in ``docs/grounding-v2-rounds.md``.
+Rounds 6-8 were probed this way (swaps only) in ``docs/grounding-v2-rounds.md``. Then the short answers of
+``tests/grounding/cases/short_answers.py`` as ``CrossEncoderChecker`` scores them (the shipped calibration on
+every file, which keeps each file's order): how many right answers score above the other name of the source
+and above the answer from outside it, and the mean of each margin (rounds 10 and 11).
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from metrics import roc_auc  # noqa: E402
 
 from grounding.claims import split_claims  # noqa: E402
 from grounding.crossencoder import CrossEncoder  # noqa: E402
-from grounding.crossencoder.check import read_claims  # noqa: E402
+from grounding.crossencoder.check import CrossEncoderChecker, read_claims  # noqa: E402
 from grounding.evidence import source_units  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
+from tests.grounding.cases.short_answers import SHORT_ANSWERS  # noqa: E402
 
 CAPITALS = "London is the capital of the UK. Tokyo is the capital of Japan."
 LEAVE = "Employees get 16 weeks of paid parental leave."
@@ -73,6 +77,20 @@ def main() -> None:
             for s, good, bad in CASES
         ]
         print(f"{weights.name[:28]:28s} " + " ".join(f"{a:12.3f}" for a in aurocs) + "  " + " ".join(cases))
+        print(f"{'':28s} short answers: {short_answer_margins(CrossEncoderChecker(scorer))}")
+
+
+def short_answer_margins(checker: CrossEncoderChecker) -> str:
+    """Right answer above the other name / above the outside answer: cases of 10, mean margin."""
+    scores = np.array([
+        [checker.check([case.source], case.question, a).grounding for a in (case.right, case.other, case.outside)]
+        for case in SHORT_ANSWERS
+    ])  # fmt: skip
+    margins = scores[:, :1] - scores[:, 1:]
+    return ", ".join(
+        f"above {kind} {int((margin > 0).sum())}/{len(margin)} (mean {margin.mean():.2f})"
+        for kind, margin in zip(("other", "outside"), margins.T, strict=True)
+    )
 
 
 if __name__ == "__main__":
