@@ -33,10 +33,14 @@ the answer (all of it, except for a short answer read with its query).
 ``anchor_far``      the same, where not even two neighbouring units of one source hold the pair
 ==================  ==========================================================================
 
-v1's model reads these (:data:`FEATURE_NAMES`, also read by v3) and ``order_flip`` of :mod:`grounding.ordered`
-(:data:`V1_FEATURES`): ``negation_flip`` against the stretch of the source the claim kept, so a claim that
-drops a source sentence's negated clause ("CRP increased IL-8." from "CRP increased IL-8 and did not inhibit
-IL-6.") is not a flip.
+v1's model reads these (:data:`FEATURE_NAMES`, also read by v3) and :data:`V1_EXTRA` (:data:`V1_FEATURES`):
+``order_flip`` of :mod:`grounding.ordered` (also read by v3), ``negation_flip`` against the stretch of the source
+the claim kept, so a claim that drops a source sentence's negated clause ("CRP increased IL-8." from "CRP
+increased IL-8 and did not inhibit IL-6.") is not a flip; and, since 2026-12-04, ``quantity_conflict`` and
+``quantifier_raised`` of :mod:`grounding.quantities` (v1 only): a number of the sources stated with another unit
+or meaning ("212 °F" against "212 °C", "for 14 months" where 14 counts care homes), and "always" where the
+claim's source sentence says "usually". Both modules stay out of the feature cache's key
+(``scripts/grounding/order_stage.py`` recomputes their columns).
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ from grounding.lexical import (
     words,
 )
 from grounding.ordered import candidate_units, order_features
+from grounding.quantities import QUANTITY_FEATURES, Quantity, quantities, quantity_features
 from grounding.types import Flag
 
 FEATURE_NAMES = (
@@ -78,7 +83,7 @@ FEATURE_NAMES = (
     "anchor_apart", "anchor_far",
 )  # fmt: skip
 # v1's model: the shared features and the ordered-containment negation check (see the module docstring).
-V1_EXTRA = ("order_flip",)
+V1_EXTRA = ("order_flip", *QUANTITY_FEATURES)
 V1_FEATURES = (*FEATURE_NAMES, *V1_EXTRA)
 LOW_SIMILARITY = 0.6
 _FRAGMENT_WORDS = 3
@@ -229,6 +234,21 @@ class SourceFacts:
         picked = candidate_units(focus, by_word, weight)
         return order_features(focus, [u.text for u in units], picked, same_source=same_source, weight=weight)
 
+    @functools.cached_property
+    def quantities(self) -> tuple[Quantity, ...]:
+        """Every quantity (a number with its unit) and count ("14 care homes") the sources state
+        (:func:`grounding.quantities.quantities`)."""
+        return tuple(q for source in self.sources for q in quantities(source))
+
+    def quantity_values(self, focus: str, lexicon: Lexicon) -> tuple[float, float]:
+        """:data:`~grounding.quantities.QUANTITY_FEATURES` of a claim's ``focus``; its source sentence is the unit
+        holding the most IDF weight of its content words."""
+        by_word, _, _, _ = self._unit_index
+        units = self.units if self.units is not None else tuple(source_units(self.sources))
+        picked = candidate_units(focus, by_word, lambda stem_: lexicon.idf.get(stem_, lexicon.default_idf), limit=1)
+        sentence = units[picked[0]].text if picked else None
+        return quantity_features(focus, self.quantities, self.numbers, sentence)
+
     def new_names(self, names_: set[str]) -> list[str]:
         """The names (capitalised words) found nowhere in the sources."""
         return [n for n in names_ if n not in self.words and stem(n) not in self.stems]
@@ -317,7 +337,12 @@ def claim_features(
     # is no flip; it raised the whole-unit flag on 2.3 % of faithful synthetic claims, ``order_flip`` on 0.1 %
     # (docs/grounding.md, "Claim scores").
     order_flip = facts.ordered(focus, lexicon)[3] > 0.5
+    conflict, raised = facts.quantity_values(focus, lexicon)
     flags: list[Flag] = []
+    if conflict:
+        flags.append("quantity_conflict")
+    if raised:
+        flags.append("quantifier_raised")
     if new_numbers:
         flags.append("new_number")
     if new_names:
@@ -331,8 +356,10 @@ def claim_features(
     if max(cosines) < 0.3:
         flags.append("no_evidence")
     same_topic = precisions[best] >= 0.6 and cosines[best] >= 0.5
-    opposes = same_topic and (order_flip or antonym or bool(new_numbers and numbers(best_unit.text)) or bool(new_names))
-    extra = np.array([float(order_flip)], dtype=np.float32)
+    opposes = same_topic and (
+        order_flip or antonym or bool(new_numbers and numbers(best_unit.text)) or bool(new_names) or conflict > 0
+    )
+    extra = np.array([float(order_flip), conflict, raised], dtype=np.float32)
     return ClaimFeatures(
         values=values, best=best, similarity=cosines[best], flags=tuple(flags), opposes=opposes, extra=extra
     )

@@ -70,11 +70,27 @@ _ANTONYM_PAIRS = (
     ("always", "never"), ("all", "none"), ("accept", "reject"), ("accepted", "rejected"),
     ("beneficial", "harmful"), ("safe", "dangerous"), ("success", "failure"), ("successful", "unsuccessful"),
 )  # fmt: skip
-ANTONYMS: Mapping[str, frozenset[str]] = {
-    word: frozenset(b if a == word else a for a, b in _ANTONYM_PAIRS if word in (a, b))
-    for pair in _ANTONYM_PAIRS
-    for word in pair
-}
+# Attribute opposites (2026-12-04): "Parental leave is 16 weeks unpaid." against "16 weeks of paid parental leave".
+# Read by the ``antonym`` check only; v1's synthetic ``antonym`` answers swap the directional pairs above.
+_ATTRIBUTE_PAIRS = (
+    ("paid", "unpaid"), ("mandatory", "optional"), ("compulsory", "optional"), ("mandatory", "voluntary"),
+    ("compulsory", "voluntary"), ("required", "optional"), ("allowed", "prohibited"), ("permitted", "prohibited"),
+    ("allowed", "forbidden"), ("permitted", "forbidden"), ("included", "excluded"), ("inside", "outside"),
+    ("indoors", "outdoors"), ("legal", "illegal"), ("able", "unable"), ("likely", "unlikely"), ("open", "closed"),
+    ("present", "absent"), ("eligible", "ineligible"), ("possible", "impossible"), ("available", "unavailable"),
+    ("temporary", "permanent"), ("public", "private"), ("arrival", "departure"), ("buy", "sell"),
+    ("bought", "sold"), ("lend", "borrow"), ("lent", "borrowed"),
+)  # fmt: skip
+
+
+def _opposites(pairs: tuple[tuple[str, str], ...]) -> Mapping[str, frozenset[str]]:
+    return {
+        word: frozenset(b if a == word else a for a, b in pairs if word in (a, b)) for pair in pairs for word in pair
+    }
+
+
+DIRECTIONAL_ANTONYMS = _opposites(_ANTONYM_PAIRS)
+ANTONYMS = _opposites(_ANTONYM_PAIRS + _ATTRIBUTE_PAIRS)
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,

@@ -12,7 +12,16 @@ from typing import Literal, Protocol
 
 ClaimLabel = Literal["supported", "unsupported", "contradicted"]
 # Why a claim scored low, in words a reviewer can check against the evidence.
-Flag = Literal["new_number", "new_name", "negation_flip", "antonym", "new_content", "no_evidence"]
+Flag = Literal[
+    "new_number",
+    "new_name",
+    "negation_flip",
+    "antonym",
+    "new_content",
+    "no_evidence",
+    "quantity_conflict",
+    "quantifier_raised",
+]
 
 
 @dataclass(frozen=True)

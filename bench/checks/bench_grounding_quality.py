@@ -12,7 +12,9 @@ Datasets (built by ``scripts/grounding/datasets/*.py`` into /tmp/ragkb-grounding
 - adversarial: the hand-written cases of ``tests/grounding/cases/``;
 - swaps: relation swaps in held-out passages and their faithful twins (``scripts/grounding/datasets/swaps.py``);
 - long_answers: answers of 1, 2, 4 and 8 sentences of held-out passages, faithful or with one perturbed sentence
-  (``scripts/grounding/datasets/long_answers.py``), for false alarms and misses by answer length.
+  (``scripts/grounding/datasets/long_answers.py``), for false alarms and misses by answer length;
+- quantities: numbers with another unit or moved from elsewhere in held-out passages, hedges made absolute
+  ("usually" -> "always"), and their faithful twins (``scripts/grounding/datasets/quantity_pairs.py``).
 
 Scores come from the checkers' own analysis functions run over whole datasets with cached results
 (``scripts/grounding/featurize.py`` for v1's features, ``featurize_pairs.py`` for the cross-encoder's reading,
@@ -55,6 +57,7 @@ from grounding.types import GroundingChecker  # noqa: E402
 MODELS = ("v3", "v2", "v1", "overlap")
 EVAL_SETS = (
     "halueval", "climate_fever", "faithdial", "synthetic_sub", "pack_dev", "adversarial", "swaps", "long_answers",
+    "quantities",
 )  # fmt: skip
 PAIRS = Path("/tmp/ragkb-grounding/pairs")
 
@@ -197,7 +200,7 @@ def main() -> None:
             if label:
                 for m in alarms:
                     alarms[m].append((len(v1_claims[i]), bool(scores[m][i] < thresholds[m])))
-        if name in ("pack_dev", "adversarial", "synthetic", "swaps", "long_answers"):
+        if name in ("pack_dev", "adversarial", "synthetic", "swaps", "long_answers", "quantities"):
             kinds = np.array([r.get("kind", "") for r in rows])
             results[name]["by_kind"] = {
                 k: {"n": int((kinds == k).sum()),

@@ -287,4 +287,9 @@ def _flags(claim: Claim, unit: Unit | None, facts: SourceFacts, lexicon: Lexicon
         flags.append("new_content")
     if unit is None:
         flags.append("no_evidence")
+    conflict, raised = facts.quantity_values(focus, lexicon)
+    if conflict:
+        flags.append("quantity_conflict")
+    if raised:
+        flags.append("quantifier_raised")
     return tuple(flags)

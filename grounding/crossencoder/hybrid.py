@@ -32,12 +32,14 @@ from grounding.crossencoder import PairScorer
 from grounding.crossencoder.check import Calibration, ClaimRead, read_claims
 from grounding.encoder import MiniLMEncoder, TextEncoder
 from grounding.evidence import source_units
-from grounding.features import V1_FEATURES, ClaimFeatures
+from grounding.features import FEATURE_NAMES, ClaimFeatures
 from grounding.inputs import threshold_of, validate
 from grounding.scorer import DATA_DIR, LogisticModel, Models, load_models
 from grounding.types import ClaimLabel, ClaimResult, Evidence, GroundingResult
 
-HYBRID_FEATURES = (*V1_FEATURES, "ce_support")
+# v1's features as v3 was fitted on them (v1's later extras, the quantity features, are v1's alone) and the read.
+HYBRID_V1 = (*FEATURE_NAMES, "order_flip")
+HYBRID_FEATURES = (*HYBRID_V1, "ce_support")
 HYBRID_MODEL = DATA_DIR / "hybrid_model.json"
 _LOGIT_CLIP = 1e-4
 
@@ -64,7 +66,7 @@ def hybrid_rows(analysis: Analysis, reads: Sequence[ClaimRead]) -> npt.NDArray[n
 
 def hybrid_row(features: ClaimFeatures, p_supported: float) -> npt.NDArray[np.float64]:
     """One claim's :data:`HYBRID_FEATURES`: v1's values and ``ce_support`` for this P(supported)."""
-    return np.append(features.v1_values.astype(np.float64), support_logit(p_supported))
+    return np.append(features.v1_values[: len(HYBRID_V1)].astype(np.float64), support_logit(p_supported))
 
 
 def support_logit(p_supported: float) -> float:

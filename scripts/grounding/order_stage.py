@@ -1,12 +1,13 @@
-"""The ordered-containment features (:mod:`grounding.ordered`) of every claim of a JSONL dataset, cached apart from
-MiniLM.
+"""The ordered-containment features (:mod:`grounding.ordered`) and the quantity features (:mod:`grounding.quantities`)
+of every claim of a JSONL dataset, each cached apart from MiniLM.
 
     PYTHONPATH=. .venv/bin/python scripts/grounding/order_stage.py long_answers.eval [--claims OLD/claims.py]
 
 They are lexical (words, units and the IDF lexicon; no encoder), so they are computed in their own stage with its
 own cache key (dataset, IDF file, and the code of ``claims``, ``evidence``, ``features``, ``lexical``,
-``ordered``): a change to ``ordered.py`` recomputes this stage in seconds and leaves the MiniLM features of
-``featurize.py`` cached (its key leaves ``ordered.py`` out; ``refresh_extra`` overwrites the order columns). Rows follow
+``ordered``, ``quantities``): a change to ``ordered.py`` or ``quantities.py`` recomputes this stage in seconds and
+leaves the MiniLM features of ``featurize.py`` cached (its key leaves both out; ``refresh_extra`` overwrites the
+columns of :data:`~grounding.features.V1_EXTRA`). Rows follow
 ``featurize.py``'s claim order (the same ``split_claims``); ``with_order`` appends them to a
 :class:`~featurize.Featurized` and checks the claim counts agree. ``--claims`` reads the claims of another version
 of ``grounding/claims.py`` (the one an older feature cache was computed with).
@@ -19,6 +20,7 @@ import hashlib
 import importlib.util
 import pickle
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -35,8 +37,9 @@ from grounding import claims as current_claims  # noqa: E402
 from grounding.evidence import source_units  # noqa: E402
 from grounding.features import V1_EXTRA, V1_FEATURES, Lexicon, SourceFacts  # noqa: E402
 from grounding.ordered import ORDER_FEATURES  # noqa: E402
+from grounding.quantities import QUANTITY_FEATURES  # noqa: E402
 
-MODULES = ("evidence", "features", "lexical", "ordered")
+MODULES = ("evidence", "features", "lexical", "ordered", "quantities")
 
 
 def load_claims(path: Path | None) -> ModuleType:
@@ -52,24 +55,35 @@ def load_claims(path: Path | None) -> ModuleType:
 
 def order_rows(dataset: Path, lexicon: Lexicon, claims_file: Path | None = None) -> npt.NDArray[np.float32]:
     """``(n_claims, len(ORDER_FEATURES))`` for every claim of every example, in featurize.py's order (cached)."""
+    return _stage_rows(dataset, lexicon, claims_file, "order", claim_rows, len(ORDER_FEATURES))
+
+
+def quantity_rows(dataset: Path, lexicon: Lexicon) -> npt.NDArray[np.float32]:
+    """``(n_claims, len(QUANTITY_FEATURES))`` for every claim of every example, in featurize.py's order (cached)."""
+    return _stage_rows(dataset, lexicon, None, "quantity", quantity_claim_rows, len(QUANTITY_FEATURES))
+
+
+def _stage_rows(
+    dataset: Path, lexicon: Lexicon, claims_file: Path | None, stage: str, rows_of: Callable[..., list], width: int
+) -> npt.NDArray[np.float32]:
     claims_path = claims_file or GROUNDING_DIR / "claims.py"
     digest = hashlib.sha256(dataset.read_bytes())
     for module in [claims_path, *(GROUNDING_DIR / f"{m}.py" for m in MODULES)]:
         digest.update(_code_only(module.read_text(encoding="utf-8")).encode())
     digest.update((GROUNDING_DIR / "data" / "idf.json").read_bytes())
-    cached = CACHE / f"{dataset.stem}.order.{digest.hexdigest()[:16]}.pkl"
+    cached = CACHE / f"{dataset.stem}.{stage}.{digest.hexdigest()[:16]}.pkl"
     if cached.exists():
         with cached.open("rb") as handle:
             return pickle.load(handle)  # our own file, written below
     split_claims = load_claims(claims_file).split_claims
-    rows: list[tuple[float, float, float, float]] = []
+    rows: list[tuple[float, ...]] = []
     facts_of: dict[tuple[str, ...], SourceFacts] = {}
     for example in read_jsonl(dataset):
         sources = tuple(example["sources"])
         if sources not in facts_of:
             facts_of = {sources: SourceFacts.of(sources, source_units(sources))}  # examples are grouped by source
-        rows.extend(claim_rows(facts_of[sources], split_claims(example["answer"], query=example["query"])[0], lexicon))
-    table = np.array(rows, dtype=np.float32).reshape(-1, len(ORDER_FEATURES))
+        rows.extend(rows_of(facts_of[sources], split_claims(example["answer"], query=example["query"])[0], lexicon))
+    table = np.array(rows, dtype=np.float32).reshape(-1, width)
     CACHE.mkdir(parents=True, exist_ok=True)
     with cached.open("wb") as handle:
         pickle.dump(table, handle)
@@ -80,6 +94,10 @@ def claim_rows(facts: SourceFacts, claims: list, lexicon: Lexicon) -> list[tuple
     return [facts.ordered(claim.text[claim.focus_start :], lexicon) for claim in claims]
 
 
+def quantity_claim_rows(facts: SourceFacts, claims: list, lexicon: Lexicon) -> list[tuple[float, float]]:
+    return [facts.quantity_values(claim.text[claim.focus_start :], lexicon) for claim in claims]
+
+
 def with_order(data: Featurized, order: npt.NDArray[np.float32]) -> Featurized:
     """``data`` with the order features appended to its claim rows."""
     if len(order) != len(data.rows):
@@ -88,16 +106,18 @@ def with_order(data: Featurized, order: npt.NDArray[np.float32]) -> Featurized:
 
 
 def refresh_extra(data: Featurized, dataset: Path, lexicon: Lexicon) -> Featurized:
-    """``data`` (v1 rows, :data:`~grounding.features.V1_FEATURES`) with its order columns recomputed by this stage,
-    so a change to ``grounding/ordered.py`` alone needs no MiniLM pass (``featurize.py`` does not key on it)."""
+    """``data`` (v1 rows, :data:`~grounding.features.V1_FEATURES`) with its :data:`~grounding.features.V1_EXTRA`
+    columns recomputed by this stage, so a change to ``grounding/ordered.py`` or ``grounding/quantities.py`` alone
+    needs no MiniLM pass (``featurize.py`` does not key on them)."""
     if not len(data.rows) or data.rows.shape[1] != len(V1_FEATURES):
         return data  # no claims, or a cache of the 16 shared features only (order_experiment.py reads those)
-    order = order_rows(dataset, lexicon)
-    if len(order) != len(data.rows):
-        raise ValueError(f"{len(order)} order rows for {len(data.rows)} claim rows: claims were split differently")
+    stage = np.hstack([order_rows(dataset, lexicon), quantity_rows(dataset, lexicon)])
+    if len(stage) != len(data.rows):
+        raise ValueError(f"{len(stage)} stage rows for {len(data.rows)} claim rows: claims were split differently")
+    names = (*ORDER_FEATURES, *QUANTITY_FEATURES)
     rows = data.rows.copy()
     for name in V1_EXTRA:
-        rows[:, V1_FEATURES.index(name)] = order[:, ORDER_FEATURES.index(name)]
+        rows[:, V1_FEATURES.index(name)] = stage[:, names.index(name)]
     return replace(data, rows=rows)
 
 

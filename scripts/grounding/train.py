@@ -34,6 +34,7 @@ import math
 import platform
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -55,14 +56,20 @@ from grounding.scorer import weakest_for_length  # noqa: E402
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "grounding" / "data"
 TRAIN_SETS = ("synthetic", "faithdial")
-# Files joined to a set of the same name: the relation swaps (``swaps.py``) are synthetic data too.
+# Files joined to a set of the same name: the relation swaps (``swaps.py``) are synthetic data too, and the moved
+# quantities and raised quantifiers (``quantity_pairs.py``) join them for the extension's fit (below).
 JOINED = {"synthetic": ("swaps",)}
+EXTENSION_JOINED = {"synthetic": ("swaps", "quantities")}
+# The base model's features (fitted and calibrated as below) and the extension's (since 2026-12-04: fitted with
+# the base model fixed, ``extension.py``).
+BASE_FEATURES = FEATURE_NAMES[: FEATURE_NAMES.index("order_flip") + 1]
+EXTENSION_FEATURES = FEATURE_NAMES[len(BASE_FEATURES) :]
 # Candidate training set left out of the mix (model selection below): its pair labels score a
 # real-world claim against one Wikipedia sentence whose subject is often only the article title,
 # so "supported" pairs routinely add names the source sentence lacks, the opposite of "any new
 # information is ungrounded"; adding it lowered transfer to the other sets (printed by this script).
 CANDIDATE_SETS = ("climate_fever",)
-EVAL_SETS = ("halueval", "climate_fever", "faithdial", "synthetic", "swaps", "long_answers")
+EVAL_SETS = ("halueval", "climate_fever", "faithdial", "synthetic", "swaps", "quantities", "long_answers")
 LENGTH_SET = "long_answers"  # answers of 1-8 sentences (long_answers.py); train split chooses the length adjustment
 SEED = 13
 C = 1.0
@@ -71,6 +78,7 @@ C = 1.0
 def ensure_data(data: Path, shared: Path, rebuild: bool) -> None:
     import long_answers
     import perturb
+    import quantity_pairs
     import relevance_pairs
     import swaps
 
@@ -81,6 +89,13 @@ def ensure_data(data: Path, shared: Path, rebuild: bool) -> None:
         write_splits(data, "synthetic", lambda split: perturb.build(shared, split, docs=docs[split], seed=SEED))
     if rebuild or not (data / "swaps.train.jsonl").exists():
         write_splits(data, "swaps", lambda split: swaps.build(shared, split, docs=docs[split], seed=swaps.SEED))
+    if rebuild or not (data / "quantities.train.jsonl").exists():
+        sizes = {"train": 3000, "eval": 750}
+        write_splits(
+            data,
+            "quantities",
+            lambda split: quantity_pairs.build(shared, split, docs=sizes[split], seed=quantity_pairs.SEED),
+        )
     if rebuild or not (data / "long_answers.train.jsonl").exists():
         write_splits(
             data, "long_answers", lambda split: long_answers.build(shared, split, passages=150, seed=long_answers.SEED)
@@ -151,7 +166,8 @@ SIGNS = {
     "align_low": -1, "lex_source": 1, "lex_evidence": 1, "new_name": -1, "new_number": -1, "negation_flip": -1,
     "antonym": -1, "rel_cos": 1, "rel_cover": 1, "rel_names": 1, "rel_type": 1, "rel_lex": 1, "rel_content": 1,
     "ce_support": 1, "ce_contradiction": -1, "anchor_apart": -1, "anchor_far": -1,
-    "order_kept": 1, "order_extra": -1, "order_dropped": -1, "order_flip": -1,
+    "order_kept": 1, "order_extra": -1, "order_dropped": -1, "order_flip": -1, "quantity_conflict": -1,
+    "quantifier_raised": -1,
 }  # fmt: skip
 
 
@@ -306,6 +322,21 @@ def out_of_fold_claims(
     return scores
 
 
+def read_base(path: Path, width: int) -> tuple[dict, np.ndarray, float]:
+    """A model file's base model (its first ``width`` features), faithful-claim quantiles and threshold."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data["features"][:width] != list(BASE_FEATURES):
+        raise SystemExit(f"{path}: its first features are not {BASE_FEATURES}")
+    params = {k: list(data[k][:width]) for k in ("mean", "scale", "coef")}
+    params |= {"intercept": data["intercept"], "interactions": data.get("interactions", [])}
+    return params, np.asarray(data.get("faithful", []), dtype=np.float64), float(data["threshold"])
+
+
+def base_columns(data: Featurized, width: int) -> Featurized:
+    """``data`` with its claim rows cut to the first ``width`` columns (the base model's features)."""
+    return replace(data, rows=data.rows[:, :width]) if data.rows.ndim == 2 and len(data.rows) else data
+
+
 def _subset(data: Featurized, keep: list[bool]) -> Featurized:
     index = [i for i, k in enumerate(keep) if k]
     rows = [data.claims_of(i) for i in index]
@@ -343,6 +374,12 @@ def main() -> None:
     parser.add_argument(
         "--skip-transfer", action="store_true", help="skip the candidate-set transfer analysis (model selection)"
     )
+    parser.add_argument(
+        "--base", type=Path, default=None,
+        help="keep this model file's base features (coefficients, calibration, threshold) and fit the extension "
+        "on top; the shipped model since 2026-12-04 is `--base` of the round-5 file (git show 0abb022:grounding/"
+        "data/grounding_model.json)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     import torch
@@ -360,24 +397,36 @@ def main() -> None:
     def load(name: str, split: str) -> Featurized:
         return featurize(args.data / f"{name}.{split}.jsonl", encoder=encoder, lexicon=lexicon)
 
-    def joined(name: str) -> Featurized:
-        return concat(load(name, "train"), *(load(extra, "train") for extra in JOINED.get(name, ())))
+    def joined(name: str, files: dict[str, tuple[str, ...]] = JOINED) -> Featurized:
+        return concat(load(name, "train"), *(load(extra, "train") for extra in files.get(name, ())))
 
-    train = {name: joined(name) for name in TRAIN_SETS}
-    candidates = {} if args.skip_transfer else {name: load(name, "train") for name in CANDIDATE_SETS}
+    width, names = len(BASE_FEATURES), BASE_FEATURES
+    train = {name: base_columns(joined(name), width) for name in TRAIN_SETS}
+    candidates = {name: base_columns(load(name, "train"), width) for name in CANDIDATE_SETS}
+    candidates = {} if args.skip_transfer else candidates
     evals = {name: load(name, "eval") for name in EVAL_SETS}
 
-    raw_claims = out_of_fold_claims(train)
-    raw_oof = {n: np.array([c.min() if len(c) else 1.0 for c in raw_claims[n]]) for n in train}
-    a, b = platt({n: (train[n].labels, raw_oof[n]) for n in train})
-    params = calibrated(fit_grounding(train), a, b)
-    oof_claims = {n: [platt_apply(a, b, c) for c in raw_claims[n]] for n in train}
-    print(f"Platt calibration on out-of-fold weakest claims: a={a:.3f} b={b:.3f}")
+    if args.base is None:
+        raw_claims = out_of_fold_claims(train, names=names)
+        raw_oof = {n: np.array([c.min() if len(c) else 1.0 for c in raw_claims[n]]) for n in train}
+        a, b = platt({n: (train[n].labels, raw_oof[n]) for n in train})
+        base = calibrated(fit_grounding(train, names), a, b)
+        oof_claims = {n: [platt_apply(a, b, c) for c in raw_claims[n]] for n in train}
+        print(f"Platt calibration on out-of-fold weakest claims: a={a:.3f} b={b:.3f}")
+        faithful = choose_length_adjustment(
+            oof_claims, train, base_columns(load(LENGTH_SET, "train"), width), predictor(base)
+        )
+        oof = {n: length_adjusted(oof_claims[n], faithful) for n in train}
+        threshold = best_threshold({n: (train[n].labels, oof[n]) for n in train}, step=0.05)
+        report("Out-of-fold, training datasets (base model)", {n: (train[n].labels, oof[n]) for n in train}, threshold)
+    else:
+        base, faithful, threshold = read_base(args.base, width)
+        print(f"base model: {args.base} (its first {width} features, threshold {threshold})")
+    from extension import fit_extension
+
+    extended = {name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}
+    params = fit_extension(extended, base, width, EXTENSION_FEATURES)
     predict = predictor(params)
-    faithful = choose_length_adjustment(oof_claims, train, load(LENGTH_SET, "train"), predict)
-    oof = {n: length_adjusted(oof_claims[n], faithful) for n in train}
-    threshold = best_threshold({n: (train[n].labels, oof[n]) for n in train}, step=0.05)
-    report("Out-of-fold, training datasets", {n: (train[n].labels, oof[n]) for n in train}, threshold)
     held = {n: (d.labels, length_adjusted(claim_scores(d, predict), faithful)) for n, d in evals.items()}
     report("Held out", held, threshold)
     # Model selection, on training splits only: AUROC on each train split of a model trained on the
@@ -386,23 +435,31 @@ def main() -> None:
     for mix in (TRAIN_SETS,) if args.skip_transfer else (TRAIN_SETS, TRAIN_SETS + CANDIDATE_SETS):
         transfer = {}
         for held in pool:
-            other = predictor(fit_grounding({n: pool[n] for n in mix if n != held}))
+            other = predictor(fit_grounding({n: pool[n] for n in mix if n != held}, names))
             transfer[held] = round(roc_auc(pool[held].labels, answer_scores(pool[held], other)), 3)
         print(
             f"\nTransfer AUROC, training mix {'+'.join(mix)} (each train split scored by a model without it):", transfer
         )
     for left_out in ("faithdial", "synthetic"):
         rest = {n: d for n, d in train.items() if n != left_out}
-        lodo = predictor(fit_grounding(rest))
-        scored = {n: (evals[n].labels, answer_scores(evals[n], lodo)) for n in (left_out, "halueval")}
+        lodo = predictor(fit_grounding(rest, names))
+        scored = {
+            n: (evals[n].labels, answer_scores(base_columns(evals[n], width), lodo)) for n in (left_out, "halueval")
+        }
         report(f"Leave {left_out} out of training", scored, threshold)
 
     provenance = {
         "trained_on": [f"{n}.train" for n in TRAIN_SETS],
+        "extension": {"features": list(EXTENSION_FEATURES), "joined": EXTENSION_JOINED},
         "never_trained_on": ["halueval", "climate_fever (train split: IDF and relevance pairs only)", "*.eval"],
         "examples": {n: len(d.labels) for n, d in train.items()}, "seed": SEED, "C": C,
         "python": platform.python_version(), "encoder": encoder.name,
     }  # fmt: skip
+    if args.base is not None:  # the base coefficients came from this file, fitted as its own provenance says
+        import hashlib
+
+        before = json.loads(args.base.read_text(encoding="utf-8")).get("provenance", {})
+        provenance["base"] = {"md5": hashlib.md5(args.base.read_bytes()).hexdigest(), "provenance": before}
     lengths = {"faithful": [round(float(q), 6) for q in faithful]} if len(faithful) else {}
     write_model("grounding_model.json", {**params, **lengths}, FEATURE_NAMES, threshold, provenance)
     print("coefficients (standardised):", dict(zip(FEATURE_NAMES, np.round(params["coef"], 2).tolist(), strict=False)))

@@ -50,7 +50,7 @@ from train import (  # noqa: E402
 )
 
 from grounding.crossencoder import WEIGHTS  # noqa: E402
-from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL, support_logit  # noqa: E402
+from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL, HYBRID_V1, support_logit  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
 TRAIN_SETS = ("synthetic_sub", "faithdial")
@@ -90,7 +90,7 @@ def hybrid(path: Path, v1: Featurized) -> Featurized:
     reads = featurize_pairs(path, focus=False)
     rows = []
     for i in range(len(v1.labels)):
-        base = v1.claims_of(i)  # v1's features, order_flip included
+        base = v1.claims_of(i)[:, : len(HYBRID_V1)]  # v1's features up to order_flip (not the quantity ones)
         if len(base) != len(reads[i]):
             raise SystemExit(f"{path.stem} example {i}: {len(base)} v1 claims, {len(reads[i])} read")
         support = np.array([[support_logit(float(p))] for p in reads[i][:, 0]]).reshape(-1, 1)

@@ -27,15 +27,15 @@ QUOTED = re.compile(r'"([^"]+)"')
 # what the claim kept (round 5): neg-espresso-never (0.197) and attr-part-time-faithful (0.718) now pass;
 # part-certificate (0.543) and quote-span-verbatim (0.542), faithful, fall just under 0.55 again, and
 # quote-lab-coats-misquote (0.585) passes: its "be worn" is aligned to the source's first "be worn", so the
-# "not" before the second one reads as part of a deleted clause.
+# "not" before the second one reads as part of a deleted clause. With the quantity features and the attribute
+# opposites (2026-12-04): the unit changes (°F, miles, kg), the number moved from a count (14 months), the three
+# hedges made absolute and the two "unpaid" flips are caught (64 -> 74 of 103).
 # Strict: a case that starts passing fails here, so this list can only shrink with evidence.
 KNOWN_MISSES = frozenset({
     "rel-acquirer-swap", "rel-mentor-swap", "rel-extinguisher-swap", "rel-weight-swap", "rel-reports-to-swap",
-    "num-celsius-fahrenheit", "num-km-miles", "num-grams-kilograms", "num-months-from-distractor",
     "num-dose-interval", "num-days-as-weeks", "num-max-dose-faithful", "neg-smoking-faithful",
-    "attr-leave-unpaid", "attr-annual-leave-unpaid", "attr-full-time",
-    "attr-mandatory-optional", "attr-optional-faithful", "quant-ferry-always", "quant-doses-all", "quant-labs-some",
-    "quant-first-crack-always", "para-fire-112-long", "para-evacuation", "para-vitamin", "quote-overtime-verbatim",
+    "attr-full-time", "attr-mandatory-optional", "attr-optional-faithful",
+    "para-fire-112-long", "para-evacuation", "para-vitamin", "quote-overtime-verbatim",
     "quote-conclusion-population", "quote-unattended-verbatim", "quote-span-verbatim", "quote-lab-coats-misquote",
     "part-only-nausea", "part-co2", "part-certificate",
     "part-warranty-all", "multi-trial-faithful", "multi-roast-one-false", "multi-six-faithful", "abst-sorry-cocoa",

@@ -103,7 +103,11 @@ class Claim(BaseModel):
         "opposite (flipped negation, antonym, other number or name), else unsupported."
     )
     flags: list[str] = Field(
-        description="Why a claim scored low: new_number, new_name, negation_flip, antonym, new_content, no_evidence."
+        description=(
+            "Why a claim scored low: new_number, new_name, negation_flip, antonym, new_content, no_evidence, "
+            "quantity_conflict (a number of the sources with another unit or meaning), quantifier_raised "
+            "('always' where the source says 'usually')."
+        ),
     )
     evidence: Evidence | None = Field(description="The source sentence that best supports the claim.")
 
