@@ -12,6 +12,10 @@ claim that enters is the weakest under the base model, then under the base model
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 from featurize import Featurized
 from train import SIGNS, C, predictor, training_rows
@@ -70,3 +74,19 @@ def _combined(base: dict, width: int, extension: dict) -> dict:
 
 def _padded(base: dict, width: int, extra: int) -> dict:
     return _combined(base, width, {"mean": [0.0] * extra, "scale": [1.0] * extra, "coef": [0.0] * extra})
+
+
+def read_base(path: Path, base_features: tuple[str, ...]) -> tuple[dict, np.ndarray, float]:
+    """A model file's base model (its first ``base_features``), faithful-claim quantiles and threshold."""
+    width = len(base_features)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data["features"][:width] != list(base_features):
+        raise SystemExit(f"{path}: its first features are not {base_features}")
+    params = {k: list(data[k][:width]) for k in ("mean", "scale", "coef")}
+    params |= {"intercept": data["intercept"], "interactions": data.get("interactions", [])}
+    return params, np.asarray(data.get("faithful", []), dtype=np.float64), float(data["threshold"])
+
+
+def base_columns(data: Featurized, width: int) -> Featurized:
+    """``data`` with its claim rows cut to the first ``width`` columns (the base model's features)."""
+    return replace(data, rows=data.rows[:, :width]) if data.rows.ndim == 2 and len(data.rows) else data

@@ -1,6 +1,6 @@
 """Reproduce ``grounding/data/{idf,grounding_model}.json`` (IDF lexicon, grounding coefficients) on the CPU.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/train.py [--rebuild-data] [--threads 1]
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/train.py [--rebuild-data] [--threads 1] [--base FILE]
 
 The relevance model (``relevance_model.json``) is fitted by ``train_relevance.py`` with the same tools.
 
@@ -17,7 +17,11 @@ Steps (seeded; 20-30 minutes on one busy core, most of it MiniLM; features are c
 5. Calibration and default threshold: out-of-fold answer scores (5 folds grouped by source) get a
    Platt scaling (each dataset and class weighing the same), folded into the coefficients; the
    default threshold is the one (a multiple of 0.05) that maximises the mean balanced accuracy of
-   the calibrated out-of-fold scores over the training datasets.
+   the calibrated out-of-fold scores over the training datasets. Steps 4-5 fit the *base* model
+   (:data:`BASE_FEATURES`); ``--base FILE`` takes it from a model file instead (the shipped model:
+   ``git show 0abb022:grounding/data/grounding_model.json``, the round-5 fit).
+5b. The extension (``extension.py``): the quantity features' coefficients, fitted with the base model
+   fixed, on the synthetic mix with ``quantity_pairs.py``'s pairs joined.
 6. Print held-out results (HaluEval, CLIMATE-FEVER eval, FaithDial eval, synthetic eval) and
    leave-one-dataset-out results. The bench (``bench/checks/bench_grounding_quality.py``) measures the
    shipped model through ``grounding.check`` itself.
@@ -34,7 +38,6 @@ import math
 import platform
 import sys
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -322,21 +325,6 @@ def out_of_fold_claims(
     return scores
 
 
-def read_base(path: Path, width: int) -> tuple[dict, np.ndarray, float]:
-    """A model file's base model (its first ``width`` features), faithful-claim quantiles and threshold."""
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if data["features"][:width] != list(BASE_FEATURES):
-        raise SystemExit(f"{path}: its first features are not {BASE_FEATURES}")
-    params = {k: list(data[k][:width]) for k in ("mean", "scale", "coef")}
-    params |= {"intercept": data["intercept"], "interactions": data.get("interactions", [])}
-    return params, np.asarray(data.get("faithful", []), dtype=np.float64), float(data["threshold"])
-
-
-def base_columns(data: Featurized, width: int) -> Featurized:
-    """``data`` with its claim rows cut to the first ``width`` columns (the base model's features)."""
-    return replace(data, rows=data.rows[:, :width]) if data.rows.ndim == 2 and len(data.rows) else data
-
-
 def _subset(data: Featurized, keep: list[bool]) -> Featurized:
     index = [i for i, k in enumerate(keep) if k]
     rows = [data.claims_of(i) for i in index]
@@ -400,6 +388,8 @@ def main() -> None:
     def joined(name: str, files: dict[str, tuple[str, ...]] = JOINED) -> Featurized:
         return concat(load(name, "train"), *(load(extra, "train") for extra in files.get(name, ())))
 
+    from extension import base_columns, fit_extension, read_base
+
     width, names = len(BASE_FEATURES), BASE_FEATURES
     train = {name: base_columns(joined(name), width) for name in TRAIN_SETS}
     candidates = {name: base_columns(load(name, "train"), width) for name in CANDIDATE_SETS}
@@ -420,10 +410,8 @@ def main() -> None:
         threshold = best_threshold({n: (train[n].labels, oof[n]) for n in train}, step=0.05)
         report("Out-of-fold, training datasets (base model)", {n: (train[n].labels, oof[n]) for n in train}, threshold)
     else:
-        base, faithful, threshold = read_base(args.base, width)
+        base, faithful, threshold = read_base(args.base, BASE_FEATURES)
         print(f"base model: {args.base} (its first {width} features, threshold {threshold})")
-    from extension import fit_extension
-
     extended = {name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}
     params = fit_extension(extended, base, width, EXTENSION_FEATURES)
     predict = predictor(params)
