@@ -222,30 +222,7 @@ def quantities(text: str, *, counts: bool = True) -> list[Quantity]:
     bare number followed by a word is one too, a count of that word (dimension ``count``: "14 care homes", "1,120
     residents"); one followed by a mark or a function word ("at the age of nine,", "in 2021 the") is not."""
     numbers = _numbers(text)
-    measured = [_measure(text, number) for number in numbers]
-    # A range shares its unit, currency and multiplier: "8 to 10 minutes", "between 2 and 3 g", "$6-7 billion"
-    # (not "1990 - 15 years": a range ascends).
-    for index in range(len(numbers) - 2, -1, -1):
-        left, right = measured[index], measured[index + 1]
-        gap = text[numbers[index].end : numbers[index + 1].start]
-        if numbers[index].value >= numbers[index + 1].value or not _RANGE_GAP.fullmatch(gap):
-            continue
-        if left is None and right is not None:
-            measured[index] = (*right[:4], numbers[index].end)
-        elif left is not None and right is not None and left[:3] == right[:3] and left[3] == 1.0:
-            measured[index] = (*left[:3], right[3], left[4])
-    for index in range(1, len(numbers)):
-        left, right = measured[index - 1], measured[index]
-        gap = text[numbers[index - 1].end : numbers[index].start]
-        money = left is not None and left[0].startswith("money:")
-        if money and right is None and numbers[index - 1].value < numbers[index].value and _RANGE_GAP.fullmatch(gap):
-            assert left is not None
-            multiplier = _MULTIPLIER.match(text, numbers[index].end)
-            scale, end = (_MULTIPLIERS[multiplier.group("multiplier").lower()], multiplier.end()) if multiplier else (
-                left[3], numbers[index].end)  # fmt: skip
-            measured[index] = (*left[:3], scale, end)
-            if multiplier and left[3] == 1.0:
-                measured[index - 1] = (*left[:3], scale, left[4])
+    measured = _shared_by_ranges(text, numbers, [_measure(text, number) for number in numbers])
     out = []
     for number, measure in zip(numbers, measured, strict=True):
         if measure is None:
@@ -264,6 +241,38 @@ def quantities(text: str, *, counts: bool = True) -> list[Quantity]:
             Quantity(number.value, number.decimals, scale, dimension, unit, size, amount, number.start, end, number.end)
         )
     return out
+
+
+def _shared_by_ranges(text: str, numbers: list[_Number], measured: list[_Measure | None]) -> list[_Measure | None]:
+    """A range shares its unit, currency and multiplier: "8 to 10 minutes", "between 2 and 3 g", "$6-7 billion"
+    (not "1990 - 15 years": a range ascends)."""
+    measured = list(measured)
+
+    def is_range(index: int) -> bool:  # numbers[index] and numbers[index + 1]
+        gap = text[numbers[index].end : numbers[index + 1].start]
+        return numbers[index].value < numbers[index + 1].value and _RANGE_GAP.fullmatch(gap) is not None
+
+    for index in range(len(numbers) - 2, -1, -1):  # the unit and multiplier written last, backwards
+        left, right = measured[index], measured[index + 1]
+        if right is None or not is_range(index):
+            continue
+        if left is None:
+            measured[index] = (*right[:4], numbers[index].end)
+        elif left[:3] == right[:3] and left[3] == 1.0:
+            measured[index] = (*left[:3], right[3], left[4])
+    for index in range(len(numbers) - 1):  # the currency written first, forwards
+        left, right = measured[index], measured[index + 1]
+        if left is None or right is not None or not left[0].startswith("money:") or not is_range(index):
+            continue
+        multiplier = _MULTIPLIER.match(text, numbers[index + 1].end)
+        if multiplier:
+            scale = _MULTIPLIERS[multiplier.group("multiplier").lower()]
+            measured[index + 1] = (*left[:3], scale, multiplier.end())
+            if left[3] == 1.0:
+                measured[index] = (*left[:3], scale, left[4])
+        else:
+            measured[index + 1] = (*left[:3], left[3], numbers[index + 1].end)
+    return measured
 
 
 def same_amount(claim: Quantity, source: Quantity) -> bool:
