@@ -9,8 +9,9 @@ source quantity equals (same dimension, same amount after conversion, so "two we
 "100 °C" equals "212 °F") is a conflict.
 
 Only numbers followed by a unit this module knows are quantities (time, length, mass, volume, temperature,
-percent, power, energy, data, speed, money); a bare number ("14 care homes", "in 2021") is not, and is left
-to ``new_number``. A range shares its unit ("8 to 10 minutes", "5-7 days", "between 2 and 3 g").
+percent, power, energy, data, speed, money), and, in the sources, *counts*: a number followed by a word ("14 care
+homes": not 14 months). A number written bare ("at the age of nine,", "in 2021") is neither, and is left to
+``new_number``. A range shares its unit ("8 to 10 minutes", "5-7 days", "between 2 and 3 g").
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from featurize import Featurized
-from train import SIGNS, C, predictor, training_rows
+from train import fit, predictor, training_rows
 
 
 def fit_extension(sets: dict[str, Featurized], base: dict, width: int, names: tuple[str, ...]) -> dict:
@@ -27,7 +27,7 @@ def fit_extension(sets: dict[str, Featurized], base: dict, width: int, names: tu
     model = _padded(base, width, len(names))
     for _ in range(2):
         x, y, w, _ = training_rows(sets, predictor(model))
-        model = _combined(base, width, _fit_offset(x, y, w, predictor_logit(base, width), width, names))
+        model = _combined(base, width, fit(x[:, width:], y, w, names, offset=predictor_logit(base, width)(x)))
     return model
 
 
@@ -39,28 +39,6 @@ def predictor_logit(params: dict, width: int):
         return ((np.asarray(x, np.float64)[:, :width] - mean) / scale) @ coef + params["intercept"]
 
     return logit
-
-
-def _fit_offset(x: np.ndarray, y: np.ndarray, w: np.ndarray, offset, width: int, names: tuple[str, ...]) -> dict:
-    from scipy.optimize import minimize
-
-    base = offset(x)
-    extra = x[:, width:].astype(np.float64)
-    # Scaled, not centred: a claim whose new features are 0 keeps the base model's score exactly.
-    mean, scale = np.zeros(extra.shape[1]), extra.std(0)
-    scale[scale == 0] = 1.0
-    z = extra / scale
-    w = w * len(w) / w.sum()
-
-    def loss(p: np.ndarray) -> tuple[float, np.ndarray]:
-        t = base + z @ p
-        value = (w * (y * np.logaddexp(0, -t) + (1 - y) * np.logaddexp(0, t))).sum() + 0.5 / C * (p @ p)
-        g = (1 / (1 + np.exp(-t)) - y) * w
-        return value, z.T @ g + p / C
-
-    bounds = [(0, None) if SIGNS[n] > 0 else (None, 0) for n in names]
-    result = minimize(loss, np.zeros(len(names)), jac=True, method="L-BFGS-B", bounds=bounds)
-    return {"mean": mean.tolist(), "scale": scale.tolist(), "coef": np.round(result.x, 6).tolist()}
 
 
 def _combined(base: dict, width: int, extension: dict) -> dict:

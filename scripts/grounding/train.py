@@ -174,27 +174,32 @@ SIGNS = {
 }  # fmt: skip
 
 
-def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...] = FEATURE_NAMES) -> dict:
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, names: tuple[str, ...] = FEATURE_NAMES, *, offset=None) -> dict:
     """L2-regularised logistic regression on standardised features, each coefficient restricted
-    to the sign in :data:`SIGNS` (L-BFGS-B with bounds)."""
+    to the sign in :data:`SIGNS` (L-BFGS-B with bounds). With ``offset`` (a fixed logit per row: the
+    base model an extension is fitted on, ``extension.py``) the features are scaled but not centred and
+    there is no intercept, so a row whose features are all 0 keeps its offset exactly."""
     from scipy.optimize import minimize
 
     x = x.astype(np.float64)
-    mean, scale = x.mean(0), x.std(0)
+    intercept = offset is None
+    mean, scale = (x.mean(0) if intercept else np.zeros(x.shape[1])), x.std(0)
     scale[scale == 0] = 1.0
     z = (x - mean) / scale
     w = w * len(w) / w.sum()
+    k = len(names)
 
     def loss(p: np.ndarray) -> tuple[float, np.ndarray]:
-        t = z @ p[:-1] + p[-1]
-        value = (w * (y * np.logaddexp(0, -t) + (1 - y) * np.logaddexp(0, t))).sum() + 0.5 / C * (p[:-1] @ p[:-1])
+        t = z @ p[:k] + p[-1] if intercept else offset + z @ p[:k]
+        value = (w * (y * np.logaddexp(0, -t) + (1 - y) * np.logaddexp(0, t))).sum() + 0.5 / C * (p[:k] @ p[:k])
         g = (1 / (1 + np.exp(-t)) - y) * w
-        return value, np.append(z.T @ g + p[:-1] / C, g.sum())
+        gradient = z.T @ g + p[:k] / C
+        return value, np.append(gradient, g.sum()) if intercept else gradient
 
-    bounds = [(0, None) if SIGNS[n] > 0 else (None, 0) for n in names] + [(None, None)]
-    result = minimize(loss, np.zeros(len(names) + 1), jac=True, method="L-BFGS-B", bounds=bounds)
-    return {"mean": mean.tolist(), "scale": scale.tolist(), "coef": np.round(result.x[:-1], 6).tolist(),
-            "intercept": round(float(result.x[-1]), 6), "interactions": []}  # fmt: skip
+    bounds = [(0, None) if SIGNS[n] > 0 else (None, 0) for n in names] + [(None, None)] * intercept
+    result = minimize(loss, np.zeros(k + intercept), jac=True, method="L-BFGS-B", bounds=bounds)
+    return {"mean": mean.tolist(), "scale": scale.tolist(), "coef": np.round(result.x[:k], 6).tolist(),
+            "intercept": round(float(result.x[-1]), 6) if intercept else 0.0, "interactions": []}  # fmt: skip
 
 
 def predictor(params: dict):

@@ -30,6 +30,7 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parent
 
 from convert import Example, generator_parser, write_splits  # noqa: E402
 from perturb import NUMBER, compress, passages_docs, passages_scifact  # noqa: E402
+from swaps import twin_examples  # noqa: E402
 
 from grounding.lexical import numbers  # noqa: E402
 from grounding.quantities import HEDGES, Quantity, quantities, same_amount  # noqa: E402
@@ -155,11 +156,10 @@ def build(shared: Path, split: str, *, docs: int, seed: int) -> list[Example]:
         found = pair_of(sentences, rng)
         if found is None:
             continue
-        source, query = " ".join(sentences), title or "What does the document say?"
-        for (kind, answer), label in zip(found, ("grounded", "ungrounded"), strict=True):
-            identity = f"{pid}-{kind}-{rng.randrange(10**9)}"
-            row = {"id": identity, "sources": [source], "query": query, "answer": answer, "label": label}
-            examples.append({**row, "kind": kind})
+        (faithful, answer), (kind, changed) = found
+        examples.extend(
+            twin_examples(pid, title, sentences, ((faithful, answer, "grounded"), (kind, changed, "ungrounded")), rng)
+        )
     return examples
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -68,16 +69,23 @@ def build(shared: Path, split: str, *, docs: int, seed: int) -> list[Example]:
         if found is None:
             continue
         original, swapped = found
-        source, query = " ".join(sentences), title or "What does the document say?"
         faithful = compress(original, rng) if rng.random() < 0.3 else None
-        for kind, answer, label in (
-            ("anchored_copy", faithful or original, "grounded"),
-            ("relation_swap", swapped, "ungrounded"),
-        ):
-            identity = f"{pid}-{kind}-{rng.randrange(10**9)}"
-            row = {"id": identity, "sources": [source], "query": query, "answer": answer, "label": label}
-            examples.append({**row, "kind": kind})
+        answers = (("anchored_copy", faithful or original, "grounded"), ("relation_swap", swapped, "ungrounded"))
+        examples.extend(twin_examples(pid, title, sentences, answers, rng))
     return examples
+
+
+def twin_examples(
+    pid: str, title: str, sentences: list[str], answers: Iterable[tuple[str, str, str]], rng: random.Random
+) -> list[Example]:
+    """One example a ``(kind, answer, label)`` over the whole passage, its title the query (also
+    ``quantity_pairs.py``'s)."""
+    source, query = " ".join(sentences), title or "What does the document say?"
+    return [
+        {"id": f"{pid}-{kind}-{rng.randrange(10**9)}", "sources": [source], "query": query, "answer": answer,
+         "label": label, "kind": kind}
+        for kind, answer, label in answers
+    ]  # fmt: skip
 
 
 def main() -> None:
