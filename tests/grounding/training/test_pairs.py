@@ -104,10 +104,10 @@ def test_sampling_keeps_whole_groups() -> None:
 
 
 class _Tokenizer:
-    """Word counts as lengths: all ``batches`` needs of a tokenizer."""
+    """Word counts as lengths: all ``batches`` needs of a tokenizer (lists of premises and claims, as batched)."""
 
-    def __call__(self, premise: str, claim: str, **_: object) -> dict[str, list[int]]:
-        return {"input_ids": [0] * (len(premise.split()) + len(claim.split()))}
+    def __call__(self, premises: list[str], claims: list[str], **_: object) -> dict[str, list[list[int]]]:
+        return {"input_ids": [[0] * (len(p.split()) + len(c.split())) for p, c in zip(premises, claims, strict=True)]}
 
 
 def test_a_twin_group_lands_in_one_batch_and_plain_rows_batch_alone() -> None:
@@ -138,3 +138,45 @@ def test_the_pairwise_loss_falls_as_the_faithful_twin_rises_above_the_changed_on
     assert loss(0.9, 0.1) < loss(0.5, 0.5) < loss(0.1, 0.9)
     assert loss(0.5, 0.5) == pytest.approx(torch.nn.functional.softplus(torch.tensor(0.0)).item(), abs=1e-4)
     assert float(train_crossencoder.twin_loss([{"label": 1}], torch.zeros(1, 3))) == 0.0
+
+
+class _Encoded(dict):
+    def to(self, device: str) -> _Encoded:
+        return self
+
+
+class _Model:
+    """Fixed logits per row: what ``loss_of`` reads of a model."""
+
+    def __init__(self, grounding: list[list[float]], relevance: list[float]) -> None:
+        self.logits = torch.tensor(grounding), torch.tensor(relevance)
+
+    def __call__(self, **_: object) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.logits
+
+
+def test_each_row_is_scored_by_its_own_loss_and_weighted_by_its_source() -> None:
+    rows = [
+        {"task": "relevance", "label": 1, "label3": None, "source": "trecqa"},
+        {"task": "grounding", "label": 0, "label3": "contradiction", "source": "esnli"},
+        {"task": "grounding", "label": 1, "label3": None, "source": "paws"},
+        {"task": "grounding", "label": 0, "label3": None, "source": "paws"},
+    ]
+    rows = [{"premise": "p", "claim": "c", **row} for row in rows]
+    grounding = [[0.0, 0.0, 0.0], [0.5, -1.0, 2.0], [1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
+    relevance = [0.3, 0.0, 0.0, 0.0]
+    weights = {"trecqa": 1.0, "esnli": 0.5, "paws": 2.0}
+
+    def tokenizer(*_: object, **__: object) -> _Encoded:
+        return _Encoded()
+
+    loss = train_crossencoder.loss_of(_Model(grounding, relevance), tokenizer, rows, weights, bf16=False)
+
+    log_p = torch.log_softmax(torch.tensor(grounding), dim=-1)
+    expected = [
+        1.0 * float(torch.nn.functional.softplus(torch.tensor(-0.3))),  # relevance: log-loss of the relevance logit
+        0.5 * -float(log_p[1, 2]),  # three labels: cross-entropy of "contradiction"
+        2.0 * -float(log_p[2, 0]),  # supported only: -log P(entailment)
+        2.0 * -float(torch.log1p(-log_p[3, 0].exp())),  # unsupported only: -log(1 - P(entailment))
+    ]
+    assert float(loss) == pytest.approx(sum(expected) / 4, rel=1e-5)

