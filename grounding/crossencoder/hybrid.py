@@ -4,10 +4,11 @@ Neither model alone is good enough (``docs/grounding-v2.md``): the cross-encoder
 pairs, long faithful answers) but misses changed names and numbers in otherwise copied sentences; v1's features
 see exactly those (a number or name found nowhere in the sources) but not inference. Here each claim gets v1's
 :data:`grounding.features.V1_FEATURES` (``order_flip`` included since 2026-12-03 evening) plus ``ce_support``:
-the cross-encoder's P(supported) for the claim's best window, as a logit. A logistic regression on these
-(``grounding/data/hybrid_model.json``, written by ``scripts/grounding/train_hybrid.py``) is fitted on v1's
-training sets, which the cross-encoder never saw, with v1's sign constraints, out-of-fold calibration and
-threshold choice. The answer's score is its weakest claim's, adjusted for the number of claims as in
+the cross-encoder's P(supported) for the claim's best window, as a logit; v1's two quantity features come last
+(2026-12-04 evening), fitted on top of the rest with its coefficients fixed, as v1's own are. A logistic
+regression on these (``grounding/data/hybrid_model.json``, written by ``scripts/grounding/train_hybrid.py``) is
+fitted on v1's training sets, which the cross-encoder never saw, with v1's sign constraints, out-of-fold
+calibration and threshold choice. The answer's score is its weakest claim's, adjusted for the number of claims as in
 :mod:`grounding.crossencoder.check`. Relevance is v1's. A claim under the threshold is ``contradicted`` when a
 window it read gives P(contradicted) >= 0.5 or v1 sees an opposite.
 
@@ -34,12 +35,15 @@ from grounding.encoder import MiniLMEncoder, TextEncoder
 from grounding.evidence import source_units
 from grounding.features import FEATURE_NAMES, ClaimFeatures
 from grounding.inputs import threshold_of, validate
+from grounding.quantities import QUANTITY_FEATURES
 from grounding.scorer import DATA_DIR, LogisticModel, Models, load_models
 from grounding.types import ClaimLabel, ClaimResult, Evidence, GroundingResult
 
-# v1's features as v3 was fitted on them (v1's later extras, the quantity features, are v1's alone) and the read.
+# v1's features as v3 was fitted on them, the read, and since 2026-12-04 evening v1's quantity features, fitted on
+# top of the rest as v1's are (scripts/grounding/train_hybrid.py --base): a claim where both are 0 scores as before.
 HYBRID_V1 = (*FEATURE_NAMES, "order_flip")
-HYBRID_FEATURES = (*HYBRID_V1, "ce_support")
+HYBRID_FEATURES = (*HYBRID_V1, "ce_support", *QUANTITY_FEATURES)
+_SUPPORT = HYBRID_FEATURES.index("ce_support")
 HYBRID_MODEL = DATA_DIR / "hybrid_model.json"
 _LOGIT_CLIP = 1e-4
 
@@ -66,7 +70,9 @@ def hybrid_rows(analysis: Analysis, reads: Sequence[ClaimRead]) -> npt.NDArray[n
 
 def hybrid_row(features: ClaimFeatures, p_supported: float) -> npt.NDArray[np.float64]:
     """One claim's :data:`HYBRID_FEATURES`: v1's values and ``ce_support`` for this P(supported)."""
-    return np.append(features.v1_values[: len(HYBRID_V1)].astype(np.float64), support_logit(p_supported))
+    values, width = features.v1_values.astype(np.float64), len(HYBRID_V1)
+    quantities = values[width : width + len(QUANTITY_FEATURES)]
+    return np.concatenate([values[:width], [support_logit(p_supported)], quantities])
 
 
 def support_logit(p_supported: float) -> float:
@@ -149,8 +155,7 @@ class HybridChecker:
         """Whether claim ``i`` scores at or above ``limit`` with this P(supported) of its best window; ``None``
         (read every window) unless the score rises with ``ce_support`` alone (a positive weight, no products)."""
         claim = self.model.claim
-        support = len(HYBRID_FEATURES) - 1
-        if claim.coef[support] <= 0 or any(support in pair for pair in claim.interactions):
+        if claim.coef[_SUPPORT] <= 0 or any(_SUPPORT in pair for pair in claim.interactions):
             return None
         features = analysis.features
         return lambda i, p: float(claim.predict(hybrid_row(features[i], p))[0]) >= limit

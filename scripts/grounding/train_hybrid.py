@@ -32,6 +32,7 @@ import numpy as np
 sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
 
 from convert import OUT, read_jsonl, write_jsonl  # noqa: E402
+from extension import fit_extension, read_base  # noqa: E402
 from featurize import Featurized, concat, featurize  # noqa: E402
 from featurize_pairs import featurize_pairs  # noqa: E402
 from metrics import best_threshold  # noqa: E402
@@ -51,12 +52,15 @@ from train import (  # noqa: E402
 
 from grounding.crossencoder import WEIGHTS  # noqa: E402
 from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL, HYBRID_V1, support_logit  # noqa: E402
+from grounding.quantities import QUANTITY_FEATURES  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
 TRAIN_SETS = ("synthetic_sub", "faithdial")
-JOINED = {"synthetic_sub": ("swaps",)}  # relation swaps (swaps.py) join the synthetic set, as in train.py
+# relation swaps (swaps.py) and the quantity pairs (quantity_pairs.py) join the synthetic set, as in train.py
+JOINED = {"synthetic_sub": ("swaps", "quantities")}
 EVAL_SETS = (
     "halueval", "climate_fever", "faithdial", "synthetic_sub", "pack_dev", "adversarial", "swaps", "long_answers",
+    "quantities",
 )  # fmt: skip
 SEED = 13
 
@@ -90,11 +94,12 @@ def hybrid(path: Path, v1: Featurized) -> Featurized:
     reads = featurize_pairs(path, focus=False)
     rows = []
     for i in range(len(v1.labels)):
-        base = v1.claims_of(i)[:, : len(HYBRID_V1)]  # v1's features up to order_flip (not the quantity ones)
-        if len(base) != len(reads[i]):
-            raise SystemExit(f"{path.stem} example {i}: {len(base)} v1 claims, {len(reads[i])} read")
+        values = v1.claims_of(i).astype(np.float64)
+        if len(values) != len(reads[i]):
+            raise SystemExit(f"{path.stem} example {i}: {len(values)} v1 claims, {len(reads[i])} read")
         support = np.array([[support_logit(float(p))] for p in reads[i][:, 0]]).reshape(-1, 1)
-        rows.append(np.hstack([base.astype(np.float64), support]))
+        width = len(HYBRID_V1)  # v1's features up to order_flip, the read, then the quantity features
+        rows.append(np.hstack([values[:, :width], support, values[:, width : width + len(QUANTITY_FEATURES)]]))
     return replace(v1, rows=np.concatenate(rows).astype(np.float32))
 
 
@@ -131,6 +136,11 @@ def main() -> None:
         help="adjust the weakest claim's score for the number of claims always (on), or where it helps on "
         "long_answers.train (choose, the default, as v1)",
     )  # fmt: skip
+    parser.add_argument(
+        "--base", type=Path,
+        help="a v3 model file without the quantity features: keep its coefficients, calibration and threshold and "
+        "fit only the quantity features on top (extension.py, as train.py --base does for v1)",
+    )  # fmt: skip
     args = parser.parse_args()
 
     from grounding.encoder import MiniLMEncoder
@@ -146,8 +156,13 @@ def main() -> None:
     train = {name: concat(*(load(n, "train") for n in (name, *JOINED.get(name, ())))) for name in TRAIN_SETS}
     evals = {name: load(name, "eval") for name in args.eval_sets}
 
-    lengths = None if args.length_adjustment == "on" else load("long_answers", "train")
-    params, quantiles, threshold = fit_hybrid(train, HYBRID_FEATURES, lengths)
+    if args.base:
+        width = len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)
+        base, quantiles, threshold = read_base(args.base, HYBRID_FEATURES[:width])
+        params = fit_extension(train, base, width, QUANTITY_FEATURES)
+    else:
+        lengths = None if args.length_adjustment == "on" else load("long_answers", "train")
+        params, quantiles, threshold = fit_hybrid(train, HYBRID_FEATURES, lengths)
     predict = predictor(params)
     held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in evals.items()}
     report("Held out", held, threshold)

@@ -154,3 +154,15 @@ def test_the_shipped_hybrid_separates_a_changed_number_from_a_faithful_claim() -
     changed = checker.check(source, "How long is parental leave?", "Parental leave is 20 weeks, paid.")
     assert faithful.grounding >= checker.default_threshold > changed.grounding
     assert "new_number" in changed.claims[0].flags
+
+
+def test_v1s_quantity_features_reach_the_hybrid_after_the_read() -> None:
+    # Overlap fake: every word of "212 °F" is in the source, so the pair model fully supports it; v1's
+    # quantity_conflict sees 212 stated in °C and takes the claim down, in its own column after ce_support.
+    oven = ["The oven heats to 212 °C before baking."]
+    checker = HybridChecker(HashEncoder(), OverlapScorer(), model=model({"ce_support": 0.5, "quantity_conflict": -20}))
+    swapped = checker.check(oven, "How hot is the oven?", "The oven heats to 212 °F before baking.")
+    copied = checker.check(oven, "How hot is the oven?", "The oven heats to 212 °C before baking.")
+    assert HYBRID_FEATURES[-2:] == ("quantity_conflict", "quantifier_raised")
+    assert copied.claims[0].label == "supported" and copied.grounding > 0.99
+    assert swapped.grounding < 0.01 and "quantity_conflict" in swapped.claims[0].flags
