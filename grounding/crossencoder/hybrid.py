@@ -69,7 +69,8 @@ def hybrid_rows(analysis: Analysis, reads: Sequence[ClaimRead]) -> npt.NDArray[n
 
 
 def hybrid_row(features: ClaimFeatures, p_supported: float) -> npt.NDArray[np.float64]:
-    """One claim's :data:`HYBRID_FEATURES`: v1's values and ``ce_support`` for this P(supported)."""
+    """One claim's :data:`HYBRID_FEATURES`: v1's values up to ``order_flip``, ``ce_support`` for this
+    P(supported), then v1's quantity features."""
     values, width = features.v1_values.astype(np.float64), len(HYBRID_V1)
     quantities = values[width : width + len(QUANTITY_FEATURES)]
     return np.concatenate([values[:width], [support_logit(p_supported)], quantities])

@@ -15,6 +15,7 @@ export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 GPU=${GPU:-.gpu} OUT=${OUT:?} DEVICE=${DEVICE:-cuda} HOURS=${HOURS:-0.075}
 WORK=$(mktemp -d)
 mkdir -p "$WORK/pairs" "$OUT"
+OUT=$(realpath "$OUT")
 python3 -c "import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[2], 'wb'))" \
   "$GPU/data/train.jsonl.xz" "$WORK/pairs/train.jsonl"
 [ "$DEVICE" = cuda ] && nvidia-smi --query-gpu=name,memory.total --format=csv,noheader

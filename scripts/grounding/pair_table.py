@@ -11,7 +11,9 @@
     .venv/bin/python scripts/grounding/pair_table.py compare --pairs pairs.jsonl.xz a.table.npz b.table.npz ...
 
 Scoring tokenises as :class:`grounding.crossencoder.CrossEncoder` does (longest-first truncation at 320 word
-pieces) and runs in fp32, so a read equals the CPU's to float rounding; ``import`` refuses a table whose weights
+pieces) and runs in fp32, so a read equals the CPU's to float rounding, except that a ``--base`` in fp16 (as
+``gpu_round.sh`` carries it) rounds the frozen word-piece table the service reads in fp32: round 12's reads were
+within 2e-4 of OpenVINO fp32's on this CPU (200 pairs); ``import`` refuses a table whose weights
 are not the installed ones (SHA-256 recorded in the table). ``compare`` prints, per set, the AUROC of each
 example's weakest claim's raw P(supported) in v2's reading (no calibration: a Platt fit does not change an AUROC).
 """

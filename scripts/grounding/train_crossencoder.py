@@ -187,7 +187,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
         "--passes", type=int, default=1,
-        help="passes over the pairs at most (the schedule still ends with --hours); batch numbers run on across "
+        help="passes over the pairs at most (the schedule ends at --hours or at the last planned batch, whichever "
+        "comes first); batch numbers run on across "
         "passes, so --start can point into a later pass",
     )  # fmt: skip
     parser.add_argument(
@@ -239,8 +240,8 @@ def main() -> None:
         optimiser.load_state_dict(saved["optimiser"])
         step, spent, first = saved["step"], saved["spent"], saved.get("first", 0)
         print(f"resumed at step {step} after {spent / 60:.1f} min", flush=True)
-        if args.new_schedule:
-            spent = 0.0
+        if args.new_schedule:  # the new schedule's warm-up and decay run from here
+            spent, first = 0.0, step
     budget = args.hours * 3600
     bf16 = {"auto": args.device == "cuda" or bf16_fast(), "bf16": True, "fp32": False}[args.precision]
     print(

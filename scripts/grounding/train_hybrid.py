@@ -90,7 +90,8 @@ def md5(path: Path) -> str:
 
 
 def hybrid(path: Path, v1: Featurized) -> Featurized:
-    """``v1`` with the cross-encoder's ``ce_support`` appended to every claim row (read as v3 reads: every window)."""
+    """``v1``'s claim rows in :data:`HYBRID_FEATURES` order: the cross-encoder's ``ce_support`` (read as v3 reads:
+    every window) after ``order_flip``, then the quantity features."""
     reads = featurize_pairs(path, focus=False)
     rows = []
     for i in range(len(v1.labels)):
@@ -159,6 +160,8 @@ def main() -> None:
     if args.base:
         width = len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)
         base, quantiles, threshold = read_base(args.base, HYBRID_FEATURES[:width])
+        if base["interactions"]:  # extension.py's offset is the base's linear logit alone
+            raise SystemExit(f"{args.base}: a base model with interactions cannot be extended")
         params = fit_extension(train, base, width, QUANTITY_FEATURES)
     else:
         lengths = None if args.length_adjustment == "on" else load("long_answers", "train")

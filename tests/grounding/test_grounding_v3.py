@@ -164,5 +164,5 @@ def test_v1s_quantity_features_reach_the_hybrid_after_the_read() -> None:
     swapped = checker.check(oven, "How hot is the oven?", "The oven heats to 212 °F before baking.")
     copied = checker.check(oven, "How hot is the oven?", "The oven heats to 212 °C before baking.")
     assert HYBRID_FEATURES[-2:] == ("quantity_conflict", "quantifier_raised")
-    assert copied.claims[0].label == "supported" and copied.grounding > 0.99
+    assert copied.claims[0].label == "supported" and copied.grounding > 0.98
     assert swapped.grounding < 0.01 and "quantity_conflict" in swapped.claims[0].flags
