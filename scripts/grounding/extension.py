@@ -61,7 +61,9 @@ def read_base(path: Path, base_features: tuple[str, ...]) -> tuple[dict, np.ndar
     if data["features"][:width] != list(base_features):
         raise SystemExit(f"{path}: its first features are not {base_features}")
     params = {k: list(data[k][:width]) for k in ("mean", "scale", "coef")}
-    params |= {"intercept": data["intercept"], "interactions": data.get("interactions", [])}
+    if data.get("interactions"):  # the extension's offset (predictor_logit) is the base's linear logit alone
+        raise SystemExit(f"{path}: a base model with interactions cannot be extended")
+    params |= {"intercept": data["intercept"], "interactions": []}
     return params, np.asarray(data.get("faithful", []), dtype=np.float64), float(data["threshold"])
 
 

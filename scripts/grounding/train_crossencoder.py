@@ -39,7 +39,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT)]
 
-from grounding.crossencoder import FROZEN, LABELS, WEIGHTS, build_module  # noqa: E402
+from grounding.crossencoder import FROZEN, LABELS, WEIGHTS, build_module, load_weights  # noqa: E402
 
 PAIRS = Path("/tmp/ragkb-grounding/pairs")
 RUN = Path("/tmp/ragkb-grounding/crossencoder")
@@ -221,11 +221,7 @@ def main() -> None:
     weights = weights_by_source(rows, args.cap)
     model = build_module(args.base).float().to(args.device)  # fp32 master weights whatever the base file holds
     if args.init:
-        from safetensors.torch import load_file
-
-        state = {name: tensor.float() for name, tensor in load_file(str(args.init), device=args.device).items()}
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        assert not unexpected and set(missing) <= {FROZEN}, (missing, unexpected)
+        load_weights(model, args.init)
         print(f"initialised from {args.init}", flush=True)
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]

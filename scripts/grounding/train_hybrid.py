@@ -51,7 +51,12 @@ from train import (  # noqa: E402
 )
 
 from grounding.crossencoder import WEIGHTS  # noqa: E402
-from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL, HYBRID_V1, support_logit  # noqa: E402
+from grounding.crossencoder.hybrid import (  # noqa: E402
+    HYBRID_FEATURES,
+    HYBRID_MODEL,
+    hybrid_columns,
+    support_logit,
+)
 from grounding.quantities import QUANTITY_FEATURES  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
@@ -95,12 +100,10 @@ def hybrid(path: Path, v1: Featurized) -> Featurized:
     reads = featurize_pairs(path, focus=False)
     rows = []
     for i in range(len(v1.labels)):
-        values = v1.claims_of(i).astype(np.float64)
+        values = v1.claims_of(i)
         if len(values) != len(reads[i]):
             raise SystemExit(f"{path.stem} example {i}: {len(values)} v1 claims, {len(reads[i])} read")
-        support = np.array([[support_logit(float(p))] for p in reads[i][:, 0]]).reshape(-1, 1)
-        width = len(HYBRID_V1)  # v1's features up to order_flip, the read, then the quantity features
-        rows.append(np.hstack([values[:, :width], support, values[:, width : width + len(QUANTITY_FEATURES)]]))
+        rows.append(hybrid_columns(values, np.array([support_logit(float(p)) for p in reads[i][:, 0]])))
     return replace(v1, rows=np.concatenate(rows).astype(np.float32))
 
 
@@ -160,8 +163,6 @@ def main() -> None:
     if args.base:
         width = len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)
         base, quantiles, threshold = read_base(args.base, HYBRID_FEATURES[:width])
-        if base["interactions"]:  # extension.py's offset is the base's linear logit alone
-            raise SystemExit(f"{args.base}: a base model with interactions cannot be extended")
         params = fit_extension(train, base, width, QUANTITY_FEATURES)
     else:
         lengths = None if args.length_adjustment == "on" else load("long_answers", "train")
