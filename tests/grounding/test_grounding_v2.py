@@ -186,3 +186,19 @@ def test_platt_scaling_is_monotone_and_shipped_calibration_loads() -> None:
 def test_calibration_without_quantiles_scores_an_answer_by_its_weakest_claim() -> None:
     calibration = Calibration(1.0, 0.0, np.zeros(0), 0.5, 0.5)
     assert calibration.answer([0.7] + [0.95] * 7) == pytest.approx(0.7)
+
+
+def test_quantities_that_moved_are_flagged_against_the_claims_evidence_sentence() -> None:
+    from tests.grounding.cases.case import ROASTER_MANUAL
+
+    flags = {
+        answer: checker().check([ROASTER_MANUAL], query, answer).claims[0].flags
+        for query, answer in [
+            ("When are espresso roasts dropped?", "Espresso roasts are dropped at 212 °F."),
+            ("When does first crack start?", "First crack always begins exactly 8 minutes after loading."),
+            ("When are espresso roasts dropped?", "Espresso roasts are dropped at 212 °C."),
+        ]
+    }
+    moved, raised, faithful = flags.values()
+    assert "quantity_conflict" in moved and "quantifier_raised" in raised
+    assert not {"quantity_conflict", "quantifier_raised"} & set(faithful)
