@@ -118,8 +118,10 @@ class SourceFacts:
     numbers: frozenset[float]
     sources: tuple[str, ...] = ()
     units: tuple[Unit, ...] | None = field(default=None, repr=False)
-    # (focus, lexicon) -> its candidate units, ranked once for ordered() and quantity_values()
-    _ranked: dict[tuple[str, int], list[int]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # focus -> (the lexicon it was ranked with, its candidate units): ranked once for ordered() and quantity_values()
+    _ranked: dict[str, tuple[Lexicon, tuple[int, ...]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def of(cls, sources: Sequence[str], units: Sequence[Unit] | None = None) -> SourceFacts:
@@ -242,12 +244,15 @@ class SourceFacts:
         texts = [u.text for u in units]
         return order_features(focus, texts, picked, same_source=same_source, weight=lexicon.stem_weight)
 
-    def _candidates(self, focus: str, lexicon: Lexicon) -> list[int]:
-        """:func:`~grounding.ordered.candidate_units` of a claim's ``focus``, ranked once per claim."""
-        key = (focus, id(lexicon))
-        if key not in self._ranked:
-            self._ranked[key] = candidate_units(focus, self._unit_index[0], lexicon.stem_weight)
-        return self._ranked[key]
+    def _candidates(self, focus: str, lexicon: Lexicon) -> tuple[int, ...]:
+        """:func:`~grounding.ordered.candidate_units` of a claim's ``focus``, ranked once per claim and lexicon."""
+        entry = self._ranked.get(focus)
+        if entry is None or entry[0] is not lexicon:
+            entry = self._ranked[focus] = (
+                lexicon,
+                tuple(candidate_units(focus, self._unit_index[0], lexicon.stem_weight)),
+            )
+        return entry[1]
 
     @functools.cached_property
     def quantities(self) -> tuple[Quantity, ...]:

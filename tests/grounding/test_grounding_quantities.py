@@ -164,16 +164,20 @@ def test_the_quantity_check_reads_the_sentence_ranked_first_for_the_ordered_cont
     from grounding.evidence import source_units
     from grounding.features import SourceFacts
     from grounding.ordered import candidate_units
-    from grounding.quantities import quantity_features
     from grounding.scorer import load_lexicon
 
-    sources = ["The lab opens at 8 am. Trays are dropped at 212 °C after 9 minutes. The trail is 14 km long."]
+    sources = [
+        "First crack usually begins 8 minutes after loading. Second crack always begins 11 minutes after loading. "
+        "Trays are dropped at 212 °C."
+    ]
     lexicon = load_lexicon()
     facts = SourceFacts.of(sources, source_units(sources))
-    for claim in ("Trays are dropped at 212 °F.", "The trail is 14 miles long.", "The lab opens at 8 am."):
-        best = candidate_units(claim, facts._unit_index[0], lexicon.stem_weight, limit=1)
-        sentence = facts.units[best[0]].text  # type: ignore[index]
-        expected = quantity_features(claim, facts.quantities, facts.numbers, sentence)
+    raised = "First crack always begins 8 minutes after loading."
+    for claim in (raised, "Trays are dropped at 212 °F.", "Second crack always begins 11 minutes after loading."):
         facts.ordered(claim, lexicon)  # ranks the claim's candidates once; quantity_values reuses them
-        assert facts.quantity_values(claim, lexicon) == expected
-    assert facts.quantity_values("Trays are dropped at 212 °F.", lexicon)[0] > 0
+        best = candidate_units(claim, facts._unit_index[0], lexicon.stem_weight, limit=1)
+        assert facts._candidates(claim, lexicon)[:1] == tuple(best)
+    # the hedge is read against the first-crack sentence ("usually"), not the second ("always")
+    assert facts.quantity_values(raised, lexicon) == (0.0, 1.0)
+    assert facts.quantity_values("Trays are dropped at 212 °F.", lexicon) == (1.0, 0.0)
+    assert facts.quantity_values("Second crack always begins 11 minutes after loading.", lexicon) == (0.0, 0.0)

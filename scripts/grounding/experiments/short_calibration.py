@@ -17,6 +17,7 @@ made on first use (about 50 pairs/s on 2 idle cores).
 
 from __future__ import annotations
 
+import copy
 import random
 import sys
 from pathlib import Path
@@ -47,6 +48,12 @@ class Reads:
         self.labels = np.array([int(rows[i]["label"] == "grounded") for i in keep])
         self.claims = [reads[i][:, 0].astype(np.float64) for i in keep]
         self.short = np.array([is_short(rows[i]["query"], rows[i]["answer"]) for i in keep])
+
+    def with_claims(self, claims: list[np.ndarray]) -> Reads:
+        """The same examples with other reads of their claims."""
+        other = copy.copy(self)
+        other.claims = claims
+        return other
 
     def weakest(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return self.labels[mask], np.array(

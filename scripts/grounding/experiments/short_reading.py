@@ -32,6 +32,7 @@ from short_calibration import Reads, calibration_sets  # noqa: E402
 from train import platt  # noqa: E402
 from train_hybrid import EVAL_SETS  # noqa: E402
 
+from grounding.crossencoder import PairScorer  # noqa: E402
 from grounding.crossencoder.check import read_claims  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
@@ -39,8 +40,9 @@ from grounding.scorer import load_lexicon  # noqa: E402
 class Rewriting:
     """A pair scorer that reads short answers' pairs in another form (``variant``) and the rest as they are."""
 
-    def __init__(self, inner, variant: str, questions: dict[str, tuple[str, str]]) -> None:
-        self.inner, self.variant, self.questions = inner, variant, questions
+    def __init__(self, inner: PairScorer, variant: str) -> None:
+        self.inner, self.variant = inner, variant
+        self.questions: dict[str, tuple[str, str]] = {}  # a short answer's claim text -> (question, answer)
         self.cache: dict[tuple[str, str], npt.NDArray[np.float32]] = {}
 
     def _form(self, pair: tuple[str, str]) -> tuple[str, str]:
@@ -61,31 +63,29 @@ class Rewriting:
         raise NotImplementedError
 
 
-def reread(reads: Reads, path: Path, keep: list[int], scorer: Rewriting) -> Reads:
+def reread(reads: Reads, path: Path, *, scorer: Rewriting) -> Reads:
     """``reads`` with its short answers read again through ``scorer``."""
     prepared, lexicon = prepare(path), load_lexicon()
-    out = Reads.__new__(Reads)
-    out.labels, out.short, out.claims, out.keep = reads.labels, reads.short, list(reads.claims), keep
-    for k, i in enumerate(keep):
+    claims = list(reads.claims)
+    for k, i in enumerate(reads.keep):
         if not reads.short[k]:
             continue
         sources, claims, units = prepared[i]
         for claim in claims:
             scorer.questions[claim.text] = (claim.text[: claim.focus_start].strip(), claim.text[claim.focus_start :])
         got = read_claims(scorer, claims, sources, units, lexicon=lexicon, focus=True)
-        out.claims[k] = np.array([r.support for r in got], np.float64)
-    return out
+        claims[k] = np.array([r.support for r in got], np.float64)
+    return reads.with_claims(claims)
 
 
 def main() -> None:
     inner = reads_scorer()
     calibration = calibration_sets(OUT)
-    keeps = {n: r.keep for n, r in calibration.items()}
     evals = {name: Reads(OUT / f"{name}.eval.jsonl") for name in EVAL_SETS}
     for variant in ("claim", "given", "answer"):
-        scorer = Rewriting(inner, variant, {})
-        cal = {n: reread(r, OUT / f"{n}.train.jsonl", keeps[n], scorer) for n, r in calibration.items()}
-        held = {n: reread(r, OUT / f"{n}.eval.jsonl", list(range(len(r.labels))), scorer) for n, r in evals.items()}
+        scorer = Rewriting(inner, variant)
+        cal = {n: reread(r, OUT / f"{n}.train.jsonl", scorer=scorer) for n, r in calibration.items()}
+        held = {n: reread(r, OUT / f"{n}.eval.jsonl", scorer=scorer) for n, r in evals.items()}
         a, b = platt({n: r.weakest(np.ones(len(r.labels), bool)) for n, r in cal.items()})
         maps = {True: (a, b), False: (a, b)}
         threshold = round(best_threshold({n: (r.labels, r.scores(maps)) for n, r in cal.items()}) * 20) / 20

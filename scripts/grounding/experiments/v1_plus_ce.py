@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,7 @@ V1_COLUMNS = [HYBRID_FEATURES.index(n) for n in V1_FEATURES]
 
 
 def v1_logit(rows: np.ndarray) -> np.ndarray:
+    """The shipped v1 model's calibrated logit of claim rows in :data:`HYBRID_FEATURES` order."""
     params = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     if params["features"] != list(V1_FEATURES):
         raise SystemExit(f"{MODEL_FILE}: not v1's features")
@@ -50,7 +52,9 @@ def v1_logit(rows: np.ndarray) -> np.ndarray:
     return ((rows[:, V1_COLUMNS] - mean) / scale) @ coef + params["intercept"]
 
 
-def fit_correction(offset: np.ndarray, column: np.ndarray, y: np.ndarray, w: np.ndarray, intercept: bool):
+def fit_correction(
+    offset: np.ndarray, column: np.ndarray, *, y: np.ndarray, w: np.ndarray, intercept: bool
+) -> tuple[float, float]:
     """``(weight, bias)`` of ``offset + weight * column + bias`` (weight >= 0), weighted logistic loss."""
     w = w * len(w) / w.sum()
 
@@ -64,7 +68,9 @@ def fit_correction(offset: np.ndarray, column: np.ndarray, y: np.ndarray, w: np.
     return float(result.x[0]), float(result.x[1]) if intercept else 0.0
 
 
-def scorer(kind: str, weight: float, bias: float, c: float):
+def scorer(kind: str, *, weight: float = 0.0, bias: float = 0.0, c: float = 0.0) -> Callable[[np.ndarray], np.ndarray]:
+    """Claim scores: v1's calibrated logit plus the variant ``kind``'s correction, through a sigmoid."""
+
     def predict(rows: np.ndarray) -> np.ndarray:
         rows = np.asarray(rows, np.float64)
         ce = rows[:, CE]
@@ -74,7 +80,9 @@ def scorer(kind: str, weight: float, bias: float, c: float):
     return predict
 
 
-def answers(sets: dict[str, Featurized], predict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def answers(
+    sets: dict[str, Featurized], predict: Callable[[np.ndarray], np.ndarray]
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     return {n: (d.labels, length_adjusted(claim_scores(d, predict), np.zeros(0))) for n, d in sets.items()}
 
 
@@ -89,15 +97,16 @@ def main() -> None:
     evals = {name: load(name, "eval") for name in EVAL_SETS}
     v3 = json.loads(HYBRID_MODEL.read_text(encoding="utf-8"))
 
-    variants: dict[str, tuple] = {"v1 at 0.55": (predictor_v1 := scorer("v1", 0, 0, 0), 0.55)}
+    predictor_v1 = scorer("v1")
+    variants: dict[str, tuple[Callable[[np.ndarray], np.ndarray], float | None]] = {"v1 at 0.55": (predictor_v1, 0.55)}
     variants["v1 (re-chosen)"] = (predictor_v1, best_threshold(answers(train, predictor_v1), step=0.05))
     x, y, w, _ = training_rows(train, predictor_v1)
     offset, ce = v1_logit(x.astype(np.float64)), x[:, CE].astype(np.float64)
-    weight, bias = fit_correction(offset, ce, y, w, intercept=True)
-    variants[f"shift w={weight:.2f} b={bias:.2f}"] = (scorer("shift", weight, bias, 0), None)
+    weight, bias = fit_correction(offset, ce, y=y, w=w, intercept=True)
+    variants[f"shift w={weight:.2f} b={bias:.2f}"] = (scorer("shift", weight=weight, bias=bias), None)
     for c in (-2.0, -1.0, 0.0, 1.0):
-        weight, _ = fit_correction(offset, np.minimum(ce - c, 0.0), y, w, intercept=False)
-        variants[f"veto c={c:+.0f} w={weight:.2f}"] = (scorer("veto", weight, 0, c), None)
+        weight, _ = fit_correction(offset, np.minimum(ce - c, 0.0), y=y, w=w, intercept=False)
+        variants[f"veto c={c:+.0f} w={weight:.2f}"] = (scorer("veto", weight=weight, c=c), None)
     variants["v3 (shipped)"] = (predictor(v3), v3["threshold"])
 
     for name, (predict, threshold) in variants.items():
