@@ -70,10 +70,10 @@ def reread(reads: Reads, path: Path, *, scorer: Rewriting) -> Reads:
     for k, i in enumerate(reads.keep):
         if not reads.short[k]:
             continue
-        sources, claims, units = prepared[i]
-        for claim in claims:
+        sources, split, units = prepared[i]
+        for claim in split:
             scorer.questions[claim.text] = (claim.text[: claim.focus_start].strip(), claim.text[claim.focus_start :])
-        got = read_claims(scorer, claims, sources, units, lexicon=lexicon, focus=True)
+        got = read_claims(scorer, split, sources, units, lexicon=lexicon, focus=True)
         claims[k] = np.array([r.support for r in got], np.float64)
     return reads.with_claims(claims)
 
