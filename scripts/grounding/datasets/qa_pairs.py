@@ -128,6 +128,14 @@ def qa_rows(chosen: list[tuple[str, list[str]]], rng: random.Random, lexicon) ->
     return rows
 
 
+def answer_reading(row: Pair) -> Pair:
+    """A question row (window, ``"<question> <answer>"``) in the reading that takes the question as given:
+    (``"<question> <window>"``, ``"<answer>"``), a twin group of its own (docs/grounding-v2-rounds.md, round 13)."""
+    cut = row["claim"].rindex("?") + 1
+    question, answer = row["claim"][:cut], row["claim"][cut:].strip()
+    return {**row, "premise": f"{question} {row['premise']}", "claim": answer, "twin": f"{row['twin']}:answer"}
+
+
 def sample_groups(rows: list[Pair], count: int, rng: random.Random) -> list[Pair]:
     """Whole twin groups, in a seeded order, until about ``count`` rows."""
     keys = sorted({row["twin"] for row in rows})
@@ -153,11 +161,17 @@ def main() -> None:
     parser.add_argument("--twins", type=int, default=15000, help="round 9's twin pairs (whole groups)")
     parser.add_argument("--replay", type=int, default=25000, help="pairs.py training pairs mixed in")
     parser.add_argument("--seed", type=int, default=101)
+    parser.add_argument(
+        "--answer-reading", action="store_true",
+        help="add every question row again with the answer alone read against question and window (round 13)",
+    )  # fmt: skip
     args = parser.parse_args()
     rng = random.Random(args.seed)
     chosen = passages()
     lexicon = load_lexicon()
     rows = sample_groups(qa_rows(chosen, rng, lexicon), args.qa, rng)
+    if args.answer_reading:
+        rows += [answer_reading(row) for row in rows]
     rows += sample_groups(twin_rows(chosen, rng, lexicon), args.twins, rng)
     rows = write_with_replay(rows, pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
     print(f"{len({r['twin'] for r in rows if 'twin' in r})} twin groups")

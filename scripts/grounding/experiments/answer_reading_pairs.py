@@ -5,7 +5,8 @@
 wrong ones: another name or number of the same passage, one from another passage or a changed number) are
 written twice: as v2 reads short answers today (``window`` against ``"<question> <answer>"``) and in the
 ``answer`` reading (``"<question> <window>"`` against ``"<answer>"``), beside a seeded replay of ``pairs.py``'s
-training pairs. Premises are the pack's training side only (``focus_pairs.passages``).
+training pairs. Premises are the pack's training side only (``focus_pairs.passages``). ``qa_pairs.py
+--answer-reading`` makes the same for a full round (every question group, as round 12 read them).
 
     .venv/bin/python scripts/grounding/experiments/answer_reading_pairs.py --out /tmp/ragkb-grounding/answer_reading
     nice .venv/bin/python scripts/grounding/train_crossencoder.py --pairs /tmp/ragkb-grounding/answer_reading \\
@@ -23,17 +24,10 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).res
 sys.path.insert(2, str(Path(__file__).resolve().parents[1]))
 
 from focus_pairs import passages, write_with_replay  # noqa: E402
-from pairs import OUT, Pair  # noqa: E402
-from qa_pairs import qa_rows, sample_groups  # noqa: E402
+from pairs import OUT  # noqa: E402
+from qa_pairs import answer_reading, qa_rows, sample_groups  # noqa: E402
 
 from grounding.scorer import load_lexicon  # noqa: E402
-
-
-def answer_reading(row: Pair) -> Pair:
-    """``row`` (window, "<question> <answer>") as (``"<question> <window>"``, ``"<answer>"``)."""
-    cut = row["claim"].rindex("?") + 1
-    question, answer = row["claim"][:cut], row["claim"][cut:].strip()
-    return {**row, "premise": f"{question} {row['premise']}", "claim": answer, "twin": f"{row['twin']}:answer"}
 
 
 def main() -> None:

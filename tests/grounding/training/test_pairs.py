@@ -93,6 +93,14 @@ def test_rows_carry_the_claim_v2_checks_and_one_twin_key_a_group() -> None:
     assert all(row["premise"] == " ".join(PASSAGE) for row in short if row["twin"].startswith("qa:oberoi"))
 
 
+def test_the_answer_reading_moves_the_question_before_the_window_and_keeps_label_and_group_apart() -> None:
+    row = {"premise": "The Oberoi Group has its head office in Delhi.", "claim": "Where is its head office? Delhi",
+           "label": 1, "twin": "qa:7#0"}  # fmt: skip
+    read = qa_pairs.answer_reading(row)
+    assert read["premise"] == "Where is its head office? The Oberoi Group has its head office in Delhi."
+    assert (read["claim"], read["label"], read["twin"]) == ("Delhi", 1, "qa:7#0:answer")
+
+
 def test_sampling_keeps_whole_groups() -> None:
     rows = [{"twin": f"g{g}", "label": int(i == 0)} for g in range(30) for i in range(3)]
 
