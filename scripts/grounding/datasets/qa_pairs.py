@@ -172,7 +172,8 @@ def main() -> None:
     rows = sample_groups(qa_rows(chosen, rng, lexicon), args.qa, rng)
     if args.answer_reading:
         rows += [answer_reading(row) for row in rows]
-    rows += sample_groups(twin_rows(chosen, rng, lexicon), args.twins, rng)
+    if args.twins:  # --twins 0: none made (round 13's data draws nothing for them)
+        rows += sample_groups(twin_rows(chosen, rng, lexicon), args.twins, rng)
     rows = write_with_replay(rows, pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
     print(f"{len({r['twin'] for r in rows if 'twin' in r})} twin groups")
 

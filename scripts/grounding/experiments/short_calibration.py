@@ -83,6 +83,20 @@ def calibration_sets(data: Path) -> dict[str, Reads]:
     return sets
 
 
+def judged(
+    calibration: dict[str, Reads], held: dict[str, Reads], maps: dict[bool, tuple[float, float]]
+) -> tuple[float, str]:
+    """The default threshold the calibration sets choose (a multiple of 0.05, as ``calibrate_crossencoder.py``)
+    and each held-out set's ``BA/AUROC`` at it, one line."""
+    threshold = round(best_threshold({n: (r.labels, r.scores(maps)) for n, r in calibration.items()}) * 20) / 20
+    cells = []
+    for reads in held.values():
+        scores = reads.scores(maps)
+        predicted = (scores >= threshold).astype(int)
+        cells.append(f"{balanced_accuracy(reads.labels, predicted):.3f}/{roc_auc(reads.labels, scores):.3f}")
+    return threshold, " ".join(cells)
+
+
 def main() -> None:
     calibration = calibration_sets(OUT)
     for name, reads in calibration.items():
@@ -97,14 +111,9 @@ def main() -> None:
     evals = {name: Reads(OUT / f"{name}.eval.jsonl") for name in EVAL_SETS}
     print("held-out short answers:", {n: int(r.short.sum()) for n, r in evals.items()})
     for title, maps in variants.items():
-        threshold = round(best_threshold({n: (r.labels, r.scores(maps)) for n, r in calibration.items()}) * 20) / 20
-        cells = []
-        for reads in evals.values():
-            scores = reads.scores(maps)
-            predicted = (scores >= threshold).astype(int)
-            cells.append(f"{balanced_accuracy(reads.labels, predicted):.3f}/{roc_auc(reads.labels, scores):.3f}")
+        threshold, cells = judged(calibration, evals, maps)
         described = ", ".join(f"{'short' if k else 'other'} a={a:.3f} b={b:.3f}" for k, (a, b) in maps.items())
-        print(f"{title} ({described}); threshold {threshold}\n  " + " ".join(cells))
+        print(f"{title} ({described}); threshold {threshold}\n  {cells}")
     print("sets:", " ".join(EVAL_SETS))
 
 

@@ -27,8 +27,8 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).res
 
 from convert import OUT  # noqa: E402
 from featurize_pairs import prepare, reads_scorer  # noqa: E402
-from metrics import balanced_accuracy, best_threshold, roc_auc  # noqa: E402
-from short_calibration import Reads, calibration_sets  # noqa: E402
+from metrics import roc_auc  # noqa: E402
+from short_calibration import Reads, calibration_sets, judged  # noqa: E402
 from train import platt  # noqa: E402
 from train_hybrid import EVAL_SETS  # noqa: E402
 
@@ -88,13 +88,8 @@ def main() -> None:
         held = {n: reread(r, OUT / f"{n}.eval.jsonl", scorer=scorer) for n, r in evals.items()}
         a, b = platt({n: r.weakest(np.ones(len(r.labels), bool)) for n, r in cal.items()})
         maps = {True: (a, b), False: (a, b)}
-        threshold = round(best_threshold({n: (r.labels, r.scores(maps)) for n, r in cal.items()}) * 20) / 20
-        cells = []
-        for reads in held.values():
-            scores = reads.scores(maps)
-            predicted = (scores >= threshold).astype(int)
-            cells.append(f"{balanced_accuracy(reads.labels, predicted):.3f}/{roc_auc(reads.labels, scores):.3f}")
-        print(f"{variant}: a={a:.3f} b={b:.3f} threshold {threshold}\n  held out: " + " ".join(cells), flush=True)
+        threshold, cells = judged(cal, held, maps)
+        print(f"{variant}: a={a:.3f} b={b:.3f} threshold {threshold}\n  held out: {cells}", flush=True)
         for title, sets in (("calibration sets", cal), ("held out", held)):
             overall = " ".join(f"{n} {roc_auc(r.labels, r.scores(maps)):.3f}" for n, r in sets.items() if r.short.any())
             short = {n: r.weakest(r.short) for n, r in sets.items() if r.short.any()}

@@ -30,7 +30,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).res
 from convert import OUT  # noqa: E402
 from featurize import Featurized, concat, featurize  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, roc_auc  # noqa: E402
-from train import claim_scores, length_adjusted, predictor, training_rows  # noqa: E402
+from train import answer_scores, predictor, training_rows  # noqa: E402
 from train_hybrid import EVAL_SETS, JOINED, TRAIN_SETS, hybrid  # noqa: E402
 
 from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL  # noqa: E402
@@ -83,7 +83,7 @@ def scorer(kind: str, *, weight: float = 0.0, bias: float = 0.0, c: float = 0.0)
 def answers(
     sets: dict[str, Featurized], predict: Callable[[np.ndarray], np.ndarray]
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    return {n: (d.labels, length_adjusted(claim_scores(d, predict), np.zeros(0))) for n, d in sets.items()}
+    return {n: (d.labels, answer_scores(d, predict)) for n, d in sets.items()}
 
 
 def main() -> None:
