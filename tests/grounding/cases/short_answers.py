@@ -2,7 +2,7 @@
 only. Each has a source, a question, the answer the source holds (``right``), another name or number (``other``:
 in the source, except "1944" and "a sugar company") and an answer the source does not hold (``outside``).
 Hand-written for ragkb, in no training set. ``tests/grounding/test_grounding_crossencoder.py`` checks the shipped
-v2 on them; ``scripts/grounding/experiments/probe_weights.py`` prints how any weights file reads them."""
+v2 on them; ``scripts/grounding/experiments/rounds/probe_weights.py`` prints how any weights file reads them."""
 
 from __future__ import annotations
 

@@ -2,7 +2,8 @@
 ", and" / ", or" / ", which" / ", who" / ", although" / ", though", with the shipped v1 model or (``--model v2``)
 the shipped cross-encoder and its calibration.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/compare_splitters.py [--model v2] [--sets ...]
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/reading/compare_splitters.py \\
+        [--model v2] [--sets ...]
 
 Prints, per evaluation set and splitter: claims per answer, AUROC and balanced accuracy at the
 default threshold and, for ``long_answers``, per answer length the share of faithful answers flagged
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 import featurize  # noqa: E402
 import featurize_pairs  # noqa: E402

@@ -3,7 +3,7 @@
     git show 2e2f36d:grounding/data/crossencoder.safetensors > /tmp/round1.safetensors   # and the two JSON files
     git show 2e2f36d:grounding/data/crossencoder.json > /tmp/round1.json
     git show 2e2f36d:grounding/data/hybrid_model.json > /tmp/round1-hybrid.json
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/compare_rounds.py \\
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/rounds/compare_rounds.py \\
         /tmp/round1.safetensors /tmp/round1.json /tmp/round1-hybrid.json
 
 The earlier weights' reads (OpenVINO bf16, as the bench's) are cached beside the current ones under their own
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding"), str(ROOT / "bench" / "checks")]
 
 import featurize_pairs  # noqa: E402

@@ -1,6 +1,7 @@
 """Two v1 model files on the same cached features: every set of ``bench/checks/bench_grounding_quality.py``, v1 only.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/compare_v1.py OLD.json [NEW.json] [--threads 1]
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/rounds/compare_v1.py \\
+        OLD.json [NEW.json] [--threads 1]
 
 ``OLD.json`` may have been fitted on fewer features (e.g. ``git show HEAD~1:grounding/data/grounding_model.json``,
 the 16 shared features without ``order_flip``): it reads the first columns of the rows. Each model at its own
@@ -22,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path[:0] = [
-    str(Path(__file__).resolve().parents[3]),
-    str(Path(__file__).resolve().parents[1]),
-    str(Path(__file__).resolve().parent),
+    str(Path(__file__).resolve().parents[4]),
+    str(Path(__file__).resolve().parents[2]),
+    str(Path(__file__).resolve().parents[1] / "v1_features"),
 ]
 
 import featurize as featurize_module  # noqa: E402

@@ -11,7 +11,7 @@ Variants, each recalibrated on ``calibrate_crossencoder.py``'s sets (one Platt m
 
 Only short answers read differently; every other claim's read is the cached one.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/short_reading.py
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/reading/short_reading.py
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 from convert import OUT  # noqa: E402
 from featurize_pairs import prepare, reads_scorer  # noqa: E402

@@ -1,6 +1,6 @@
 """Round 7's feature caches without a full MiniLM pass: re-featurize only the answers with a clause read in context.
 
-    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/rekey_round7.py \
+    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/rounds/rekey_round7.py \
         --old-modules OLD/grounding long_answers.train long_answers.eval ...
 
 ``OLD/grounding`` is the ``grounding/`` folder before round 7 (``git archive d117d97 grounding``), whose
@@ -17,7 +17,11 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [
+    str(Path(__file__).resolve().parents[4]),
+    str(Path(__file__).resolve().parents[2]),
+    str(Path(__file__).resolve().parents[1] / "v1_features"),
+]
 
 from variants import splice_caches  # noqa: E402
 

@@ -9,7 +9,7 @@ calibration sets of ``calibrate_crossencoder.py`` (same seeded samples; data the
 and prints every held-out set's balanced accuracy (at each variant's threshold from the calibration sets) and
 AUROC.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/short_calibration.py
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/reading/short_calibration.py
 
 Reads v2's cached reads (``featurize_pairs.py``, focus windows as v2 reads); the calibration sets' reads are
 made on first use (about 50 pairs/s on 2 idle cores).
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 from calibrate_crossencoder import SETS  # noqa: E402
 from convert import OUT, read_jsonl  # noqa: E402

@@ -1,6 +1,6 @@
 """Round 6's feature caches without a full MiniLM pass (about 50 minutes of one core): re-featurize only what changed.
 
-    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/rekey_round6.py \
+    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/rounds/rekey_round6.py \
         --old-modules OLD/grounding long_answers.train long_answers.eval ...
 
 ``OLD/grounding`` is the ``grounding/`` folder before round 6 (e.g. ``git archive 5aa7252 grounding``), whose
@@ -22,7 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [
+    str(Path(__file__).resolve().parents[4]),
+    str(Path(__file__).resolve().parents[2]),
+    str(Path(__file__).resolve().parents[1] / "v1_features"),
+]
 
 from variants import splice_caches  # noqa: E402
 

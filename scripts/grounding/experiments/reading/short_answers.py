@@ -6,7 +6,7 @@ every held-out set:
 - ``split``: two columns, ``ce_support`` for claims that stand alone and ``ce_short`` for short answers read
   with their question (each 0 where it does not apply), so the fit weighs the two readings apart.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/short_answers.py
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/reading/short_answers.py
 
 Reads the cached v1 features and cross-encoder reads (``featurize.py``, ``featurize_pairs.py``); prints held-out
 AUROC and balanced accuracy at each fit's own default threshold.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 import train  # noqa: E402
 from convert import OUT, read_jsonl  # noqa: E402

@@ -1,6 +1,6 @@
 """CPU ms per check of the code round 6 changed, for a before/after comparison of two ``grounding/`` trees.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/wordpiece_cost.py [ROOT]
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/cost/wordpiece_cost.py [ROOT]
 
 ``ROOT`` is a folder holding the ``grounding/`` to time (default: this checkout). Per answer of
 ``bench/checks/bench_grounding_latency.py``'s 2k case (three sentences of the SciFact abstract): ``split_claims``,
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 sys.path[:0] = [sys.argv[1] if len(sys.argv) > 1 else str(REPO), str(REPO), str(REPO / "bench" / "checks")]
 
 import numpy as np  # noqa: E402

@@ -1,6 +1,7 @@
 """Do anchors read over joined source units (pieces of one sentence, fragments) help? Chosen on training data only.
 
-    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/anchor_experiment.py --modules OLD/
+    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/v1_features/anchor_experiment.py \\
+        --modules OLD/
 
 ``OLD`` is the ``grounding/`` folder the MiniLM feature cache was computed with (``featurize.py``'s key); its
 ``anchor_apart`` / ``anchor_far`` columns are the baseline, and today's ``SourceFacts.anchor_spread`` recomputes
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 import featurize  # noqa: E402
 import train  # noqa: E402

@@ -1,6 +1,7 @@
 """Does the governed-word ``order_flip`` (round 5) beat the stretch one it replaces? Chosen on training data only.
 
-    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/flip_experiment.py --old OLD/
+    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/v1_features/flip_experiment.py \\
+        --old OLD/
 
 ``OLD`` is a folder holding an earlier ``ordered.py`` (several may be given; e.g. from
 ``git show 96a0907:grounding/ordered.py``): the earlier ``order_flip`` column is computed with it (seconds per set),
@@ -9,7 +10,7 @@ re-encoded). Each
 variant is fitted exactly as ``train.py`` fits the shipped model; printed per variant: out-of-fold results on the
 training sets, transfer AUROC (each training set scored by a model fitted without it), and faithful answers
 flagged / one-false answers caught by length on ``long_answers.train`` (training passages). No held-out set is
-read: ``compare_v1.py`` reports those for the model chosen here.
+read: ``../rounds/compare_v1.py`` reports those for the model chosen here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 import featurize  # noqa: E402
 import order_stage  # noqa: E402

@@ -9,7 +9,7 @@ set:
   and only where it reads the claim as unsupported;
 - ``v3``: the shipped v3 model, for reference.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/v1_plus_ce.py
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/v1_features/v1_plus_ce.py
 
 Reads the cached v1 features and cross-encoder reads (``featurize.py``, ``featurize_pairs.py``), as
 ``train_hybrid.py`` does; prints held-out balanced accuracy at each variant's threshold and AUROC.
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 from convert import OUT  # noqa: E402
 from featurize import Featurized, concat, featurize  # noqa: E402

@@ -1,6 +1,6 @@
 """Which definition should the user-facing ``negation_flip`` flag use: the whole best unit's, or ``order_flip``'s?
 
-    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/flag_experiment.py
+    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/v1_features/flag_experiment.py
 
 The flag is raised exactly when its feature is 1, so the cached feature rows (``featurize.py``) answer it without
 re-encoding. Per set: how often each definition flags the claims of *grounded* answers (false flags) and, where the
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 from convert import OUT, read_jsonl  # noqa: E402
 from featurize import Featurized, featurize  # noqa: E402

@@ -1,7 +1,7 @@
 """What reading clauses in their sentence (round 7) adds per check: extra texts and word pieces the encoder runs,
 the CPU ms of ``split_claims`` plus ``in_context``, and of the forward pass with and without the sentences.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/context_cost.py
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/cost/context_cost.py
 
 On the answers of ``bench/checks/bench_grounding_latency.py`` (three source sentences each, 2k and 100k cases):
 the share of answers with a clause read in context, the sentences encoded for them and their word pieces (the
@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[3]
+REPO = Path(__file__).resolve().parents[4]
 sys.path[:0] = [str(REPO), str(REPO / "bench" / "checks")]
 
 import numpy as np  # noqa: E402

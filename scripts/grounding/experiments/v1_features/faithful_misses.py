@@ -1,6 +1,6 @@
 """Which faithful claims of the long answers still score under the threshold, and why (no new model).
 
-    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/faithful_misses.py \
+    HF_HUB_OFFLINE=1 PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/v1_features/faithful_misses.py \
         [--split train] [--model grounding/data/grounding_model.json] [--show 40]
 
 Reads ``featurize.py``'s cached features of ``long_answers.<split>`` (MiniLM is loaded, but only the flagged
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 from convert import OUT, read_jsonl  # noqa: E402
 from featurize import featurize  # noqa: E402

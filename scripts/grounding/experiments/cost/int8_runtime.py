@@ -1,6 +1,6 @@
 """Dynamic int8 for the cross-encoder on ONNX Runtime and OpenVINO: quality lost and time won, against fp32.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/int8_runtime.py [--pairs 800] [--calls 60]
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/cost/int8_runtime.py [--pairs 800] [--calls 60]
 
 The shipped weights are exported to ONNX by ``grounding.crossencoder.export_onnx`` (what ``runtime="openvino"``
 compiles), then quantized the way ``retrieval/embedding/onnx.py`` quantizes the embedding model (ONNX Runtime's
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding")]
 
 from metrics import balanced_accuracy, roc_auc  # noqa: E402

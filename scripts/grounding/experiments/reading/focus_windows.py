@@ -1,6 +1,6 @@
 """How should v2 read a long input? Every 150-word window against one focus window a claim, of several sizes.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/focus_windows.py [--sizes 40,60,90]
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/reading/focus_windows.py [--sizes 40,60,90]
         [--sets swaps.train synthetic_sub.train long_answers.train]
 
 Per set (as ``convert.py`` / ``train_hybrid.py`` wrote them under /tmp/ragkb-grounding/data), the AUROC of the
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 from convert import OUT, read_jsonl  # noqa: E402
 from featurize_pairs import _Lookup, _Recorder, featurize_pairs, reads_scorer  # noqa: E402

@@ -1,6 +1,6 @@
 """A quick look at cross-encoder weights before a full measurement: the issue's hand-made cases and raw AUROC.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/probe_weights.py W1.safetensors [W2 ...] \\
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/rounds/probe_weights.py W1.safetensors [W2 ...] \\
         [--examples 200]
 
 For each weights file: P(supported) of the issue's cases (each changed claim beside its faithful twin) read as
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding")]
 
 from convert import OUT, read_jsonl  # noqa: E402

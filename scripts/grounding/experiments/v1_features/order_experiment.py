@@ -1,7 +1,7 @@
 """Does :mod:`grounding.ordered` help? v1 refitted with and without the ordered-containment features, chosen on
 training data only.
 
-    PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/order_experiment.py \
+    PYTHONPATH=. .venv/bin/python scripts/grounding/experiments/v1_features/order_experiment.py \
         [--claims OLD/claims.py --modules OLD/]
 
 Reuses ``featurize.py``'s cached MiniLM features (``--modules``: the ``grounding/`` folder of the code version
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path[:0] = [str(Path(__file__).resolve().parents[3]), str(Path(__file__).resolve().parents[1])]
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 import featurize  # noqa: E402
 import train  # noqa: E402

@@ -3,8 +3,8 @@ stages, out-of-fold Platt calibration, threshold on the training sets' out-of-fo
 figures it is chosen by (transfer AUROC, false alarms and catches by answer length).
 
 Used by ``order_experiment.py``, ``flip_experiment.py`` and ``anchor_experiment.py`` (``scripts/grounding`` and
-this folder on ``sys.path``, as those scripts set it); :func:`splice_caches` by ``rekey_round6.py`` and
-``rekey_round7.py``.
+this folder on ``sys.path``, as those scripts set it); :func:`splice_caches` by ``../rounds/rekey_round6.py`` and
+``../rounds/rekey_round7.py`` (which put this folder on ``sys.path`` themselves).
 """
 
 from __future__ import annotations
