@@ -27,6 +27,7 @@ import argparse
 import random
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -43,6 +44,7 @@ from grounding.scorer import load_lexicon  # noqa: E402
 
 QA = OUT.parent / "qa"
 _YEAR = re.compile(r"^(1[5-9]|20)\d\d$")
+Groups = list[tuple[str, list[str], list[int]]]  # (question, answers, labels): the right answer first
 
 
 def question_for(sentence: str, span: re.Match[str]) -> str:
@@ -65,7 +67,7 @@ def _answerable(span: re.Match[str]) -> bool:
     return span.start() > 0 or not (after.startswith(("and ", "or ", ",", "'")) or not after)
 
 
-def qa_groups(sentences: list[str], pool: list[str], rng: random.Random) -> list[tuple[str, list[str], list[int]]]:
+def qa_groups(sentences: list[str], pool: list[str], rng: random.Random) -> Groups:
     """Up to two ``(question, answers, labels)`` groups of a passage: the right answer first, then wrong ones."""
     names = sorted({m.group() for s in sentences for m in NAME_RUN.finditer(s) if len(m.group().split()) <= 4})
     numbers = sorted({m.group() for s in sentences for m in NUMBER.finditer(s)})
@@ -79,32 +81,46 @@ def qa_groups(sentences: list[str], pool: list[str], rng: random.Random) -> list
         question = question_for(sentence, span)
         if not question:
             continue
-        right = span.group()
-        same = numbers if right[0].isdigit() else names
-        inside = [o for o in same if o != right and o not in right and right not in o]
-        wrong = []
-        if inside:
-            wrong.append(rng.choice(inside))
-        if right[0].isdigit():
-            changed = change_number(right, [], rng)
-            if changed and changed != right and changed not in sentence:
-                wrong.append(changed)
-        else:
-            outside = rng.choice(pool)
-            if outside.lower() not in " ".join(sentences).lower():
-                wrong.append(outside)
+        wrong = wrong_answers(span.group(), sentence, sentences, (names, numbers), pool, rng)
         if wrong:
-            groups.append((question, [right, *wrong], [1] + [0] * len(wrong)))
+            groups.append((question, [span.group(), *wrong], [1] + [0] * len(wrong)))
     return groups
 
 
-def qa_rows(chosen: list[tuple[str, list[str]]], rng: random.Random, lexicon) -> list[Pair]:
+def wrong_answers(
+    right: str, sentence: str, sentences: list[str], same_kind: tuple[list[str], list[str]], pool: list[str],
+    rng: random.Random,
+) -> list[str]:  # fmt: skip
+    """Wrong answers to a question about ``right``: another name or number of the passage, then a name from
+    another passage or a changed number that the passage does not hold."""
+    names, numbers = same_kind
+    same = numbers if right[0].isdigit() else names
+    inside = [o for o in same if o != right and o not in right and right not in o]
+    wrong = [rng.choice(inside)] if inside else []
+    if right[0].isdigit():
+        changed = change_number(right, [], rng)
+        if changed and changed != right and changed not in sentence:
+            wrong.append(changed)
+    else:
+        outside = rng.choice(pool)
+        if outside.lower() not in " ".join(sentences).lower():
+            wrong.append(outside)
+    return wrong
+
+
+def qa_rows(
+    chosen: list[tuple[str, list[str]]], rng: random.Random, lexicon,
+    groups_of: Callable[[list[str], list[str], random.Random], Groups] | None = None,
+) -> list[Pair]:  # fmt: skip
+    """Each passage's question groups (``groups_of``: :func:`qa_groups` unless given) as rows of pairs: the
+    claim ``split_claims`` makes of question and answer, the evidence v2 reads for it, one twin group each."""
+    groups_of = groups_of or qa_groups
     pool = sorted({m.group() for _k, ss in chosen for s in ss for m in NAME_RUN.finditer(s) if m.start() > 0})
     pool = [name for name in pool if len(name.split()) <= 3]
     others = [sentences for _key, sentences in chosen]
     rows: list[Pair] = []
     for key, sentences in chosen:
-        groups = qa_groups(sentences, pool, rng)
+        groups = groups_of(sentences, pool, rng)
         if not groups:
             continue
         sources = [" ".join(sentences)]
