@@ -32,7 +32,7 @@ import numpy as np
 sys.path[:0] = [str(Path(__file__).resolve().parents[2]), str(Path(__file__).parent)]
 
 from convert import OUT, read_jsonl, write_jsonl  # noqa: E402
-from extension import fit_extension, read_base  # noqa: E402
+from extension import base_columns, fit_extension, read_base  # noqa: E402
 from featurize import Featurized, concat, featurize  # noqa: E402
 from featurize_pairs import featurize_pairs  # noqa: E402
 from metrics import best_threshold  # noqa: E402
@@ -61,8 +61,10 @@ from grounding.quantities import QUANTITY_FEATURES  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
 TRAIN_SETS = ("synthetic_sub", "faithdial")
-# relation swaps (swaps.py) and the quantity pairs (quantity_pairs.py) join the synthetic set, as in train.py
-JOINED = {"synthetic_sub": ("swaps", "quantities")}
+# Files joined to a training set, as in train.py: the relation swaps (swaps.py) for the base model, and the quantity
+# pairs (quantity_pairs.py) besides for the quantity features fitted on top of it
+JOINED = {"synthetic_sub": ("swaps",)}
+EXTENSION_JOINED = {"synthetic_sub": ("swaps", "quantities")}
 EVAL_SETS = (
     "halueval", "climate_fever", "faithdial", "synthetic_sub", "pack_dev", "adversarial", "swaps", "long_answers",
     "quantities",
@@ -142,8 +144,9 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--base", type=Path,
-        help="a v3 model file without the quantity features: keep its coefficients, calibration and threshold and "
-        "fit only the quantity features on top (extension.py, as train.py --base does for v1)",
+        help="a v3 model file whose base (every feature but the quantity ones) to keep, with its calibration and "
+        "threshold, instead of fitting it first; the quantity features are fitted on top either way (extension.py, "
+        "as train.py does for v1)",
     )  # fmt: skip
     args = parser.parse_args()
 
@@ -157,16 +160,22 @@ def main() -> None:
         path = args.data / f"{name}.{split}.jsonl"
         return hybrid(path, featurize(path, encoder=encoder, lexicon=lexicon, quiet=True))
 
-    train = {name: concat(*(load(n, "train") for n in (name, *JOINED.get(name, ())))) for name in TRAIN_SETS}
+    def joined(name: str, files: dict[str, tuple[str, ...]]) -> Featurized:
+        return concat(*(load(n, "train") for n in (name, *files.get(name, ()))))
+
+    train = {name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}
     evals = {name: load(name, "eval") for name in args.eval_sets}
 
+    # The base model on every feature but the quantity ones, which are fitted on top of it (extension.py), as
+    # v1's are: rare-event features fitted together with the rest move their weights (train.py's fit).
+    width = len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)
     if args.base:
-        width = len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)
         base, quantiles, threshold = read_base(args.base, HYBRID_FEATURES[:width])
-        params = fit_extension(train, base, width, QUANTITY_FEATURES)
     else:
-        lengths = None if args.length_adjustment == "on" else load("long_answers", "train")
-        params, quantiles, threshold = fit_hybrid(train, HYBRID_FEATURES, lengths)
+        lengths = None if args.length_adjustment == "on" else base_columns(load("long_answers", "train"), width)
+        base_train = {name: base_columns(joined(name, JOINED), width) for name in TRAIN_SETS}
+        base, quantiles, threshold = fit_hybrid(base_train, HYBRID_FEATURES[:width], lengths)
+    params = fit_extension(train, base, width, QUANTITY_FEATURES)
     predict = predictor(params)
     held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in evals.items()}
     report("Held out", held, threshold)

@@ -27,7 +27,7 @@ from convert import OUT, read_jsonl  # noqa: E402
 from featurize import Featurized, concat, featurize  # noqa: E402
 from metrics import balanced_accuracy, roc_auc  # noqa: E402
 from train import claim_scores, length_adjusted, predictor  # noqa: E402
-from train_hybrid import EVAL_SETS, JOINED, TRAIN_SETS, fit_hybrid, hybrid  # noqa: E402
+from train_hybrid import EVAL_SETS, EXTENSION_JOINED, TRAIN_SETS, fit_hybrid, hybrid  # noqa: E402
 
 from grounding.claims import split_claims  # noqa: E402
 from grounding.crossencoder.hybrid import HYBRID_FEATURES  # noqa: E402
@@ -68,7 +68,7 @@ def main() -> None:
         return data, short_mask(path, data)
 
     def joined(name: str) -> tuple[Featurized, np.ndarray]:
-        parts = [load(f"{n}.train") for n in (name, *JOINED.get(name, ()))]
+        parts = [load(f"{n}.train") for n in (name, *EXTENSION_JOINED.get(name, ()))]
         return concat(*(p[0] for p in parts)), np.concatenate([p[1] for p in parts])
 
     trains = {name: joined(name) for name in TRAIN_SETS}

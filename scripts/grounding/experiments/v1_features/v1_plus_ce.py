@@ -31,7 +31,7 @@ from convert import OUT  # noqa: E402
 from featurize import Featurized, concat, featurize  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, roc_auc  # noqa: E402
 from train import answer_scores, predictor, training_rows  # noqa: E402
-from train_hybrid import EVAL_SETS, JOINED, TRAIN_SETS, hybrid  # noqa: E402
+from train_hybrid import EVAL_SETS, EXTENSION_JOINED, TRAIN_SETS, hybrid  # noqa: E402
 
 from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL  # noqa: E402
 from grounding.encoder import MiniLMEncoder  # noqa: E402
@@ -93,7 +93,7 @@ def main() -> None:
         path = OUT / f"{name}.{split}.jsonl"
         return hybrid(path, featurize(path, encoder=encoder, lexicon=lexicon, quiet=True))
 
-    train = {name: concat(*(load(n, "train") for n in (name, *JOINED.get(name, ())))) for name in TRAIN_SETS}
+    train = {name: concat(*(load(n, "train") for n in (name, *EXTENSION_JOINED.get(name, ())))) for name in TRAIN_SETS}
     evals = {name: load(name, "eval") for name in EVAL_SETS}
     v3 = json.loads(HYBRID_MODEL.read_text(encoding="utf-8"))
 
