@@ -129,14 +129,16 @@ def test_a_long_source_is_read_in_focus_windows_where_swapped_facts_stand_apart(
     checker: CrossEncoderChecker, faithful: str, swapped: str
 ) -> None:
     # The handbook (281 words) is long: each claim reads its focus window. Read in the 150-word windows, each
-    # swapped claim would pass: the name it took is in the same window.
+    # swapped claim scores higher, the name it took being in the same window (with round 12's weights all three
+    # passed that way; with round 14's, two of them: 0.59 and 0.80, the works council 0.51).
     windows = source_windows([HANDBOOK], source_units([HANDBOOK]))
     assert len(HANDBOOK.split()) > WINDOW_WORDS and len(windows) == 3
     query = "What does the handbook say?"
     assert checker.check([HANDBOOK], query, faithful).claims[0].label == "supported"
-    assert checker.check([HANDBOOK], query, swapped).claims[0].label != "supported"
+    focused = checker.check([HANDBOOK], query, swapped).claims[0]
+    assert focused.label != "supported"
     whole = checker.scorer.grounding([(window.text, swapped) for window in windows])[:, 0].max()
-    assert checker.calibration.claim(np.array([whole]))[0] >= checker.default_threshold
+    assert checker.calibration.claim(np.array([whole]))[0] > focused.score + 0.1
 
 
 # Seven short sources, 144 words in all: read whole, every window (one a source) for every claim.
