@@ -5,8 +5,11 @@
     HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/train_hybrid.py
 
 Training data: v1's own training sets (``faithdial.train`` and a 2,000-example subset of ``synthetic.train``
-grouped by source, ``--synthetic``), none of which the cross-encoder saw (it was trained on the pack of
-``../shared/train/grounding`` and rule-made pairs over it). The procedure is v1's (``train.py``): claim rows,
+grouped by source, ``--synthetic``, with the relation swaps), none of which the cross-encoder saw (it was trained
+on the pack of ``../shared/train/grounding`` and rule-made pairs over it). Two fits, as v1's (``train.py``): the
+base model on every feature but the two quantity ones, then those two on top of it with the base fixed
+(``extension.py``) and the quantity pairs joined to the synthetic set (``--base`` keeps an existing file's base
+instead of fitting it). The base's procedure is v1's: claim rows,
 the weakest claim of an ungrounded answer picked by a first model, sign-constrained logistic regression,
 Platt scaling of 5-fold out-of-fold scores (folds grouped by source), then on top the answer-length
 adjustment of :mod:`grounding.crossencoder.check` with the quantiles of the out-of-fold scores of grounded answers'
@@ -186,6 +189,9 @@ def main() -> None:
         "provenance": {
             "trained_on": [f"{n}.train" for n in TRAIN_SETS],
             "examples": {n: len(d.labels) for n, d in train.items()},
+            "base_mix": {n: [n, *JOINED.get(n, ())] for n in TRAIN_SETS},
+            "extension_mix": {n: [n, *EXTENSION_JOINED.get(n, ())] for n in TRAIN_SETS},
+            **({"base_file": f"{args.base}, md5 {md5(args.base)}"} if args.base else {}),
             "never_trained_on": ["halueval", "climate_fever", "pack dev", "*.eval"], "seed": SEED,
             "python": platform.python_version(),
             "crossencoder": f"grounding/data/crossencoder.safetensors, md5 {md5(WEIGHTS)}",

@@ -130,7 +130,7 @@ def test_a_long_source_is_read_in_focus_windows_where_swapped_facts_stand_apart(
 ) -> None:
     # The handbook (281 words) is long: each claim reads its focus window. Read in the 150-word windows, each
     # swapped claim scores higher, the name it took being in the same window (with round 12's weights all three
-    # passed that way; with round 14's, two of them: 0.59 and 0.80, the works council 0.51).
+    # passed that way; with round 14's, two of them).
     windows = source_windows([HANDBOOK], source_units([HANDBOOK]))
     assert len(HANDBOOK.split()) > WINDOW_WORDS and len(windows) == 3
     query = "What does the handbook say?"

@@ -1,20 +1,27 @@
 """Round-14 pairs: two-hop questions, whose premises the answer does not restate, read with their answer.
 
     .venv/bin/python scripts/grounding/datasets/pairs.py          # first: the round-1 pairs, replayed here
-    .venv/bin/python scripts/grounding/datasets/bridge_pairs.py [--bridge 6000] [--qa 3000] [--replay 9000] \
+    .venv/bin/python scripts/grounding/datasets/bridge_pairs.py [--bridge 6000] [--qa 2000] [--replay 6000] \
         [--out /tmp/ragkb-grounding/bridge]
 
 HaluEval's grounded short answers read low with round 12 (mean P(supported) 0.34, against 0.88 for its grounded
 sentences; docs/grounding-v2.md): its questions are two-hop ("The Oberoi family is part of a hotel company that
 has a head office in what city?"), joining two sentences of the knowledge through a bridge name, or name things
 the knowledge does not hold at all, and ``qa_pairs.py``'s one-hop questions never taught the model to take a
-question's premises as given. Here a passage sentence that opens with a name and says something of it ("Deadpool 2
-is a 2018 film directed by David Leitch.") becomes a relative clause on that name in a question made from another
-sentence of the same passage that names it ("Who played Domino in Deadpool 2, which is a 2018 film directed by
-David Leitch?"): both sentences in the source, as in HotpotQA. In ``--unheld`` of the groups the clause comes from
-another passage's sentence instead ("..., which was founded in 1934?"): a premise the source does not hold, the
-answer still the source's. Each question is a twin group as in ``qa_pairs.py``: the right answer (supported),
-another name or number of the passage and one it does not hold (unsupported).
+question's premises as given. Here a passage sentence that opens with a name and says what it is ("Fight Club is a
+1999 American film directed by David Fincher.") becomes a relative clause on that name in a question made from
+another sentence of the same passage that names it ("What played Tyler Durden in Fight Club, which is a 1999
+American film directed by David Fincher, alongside Edward Norton?", ``qa_pairs.question_for``'s blanking): both
+sentences in the source, as in HotpotQA. In ``--unheld`` of the groups the clause's predicate comes from another
+passage's sentence instead ("..., which was founded in 1934, ..."): a premise the source does not hold (it may even
+contradict it: "which is a 2005 novel"), the answer still the source's, so still labelled supported. Each question
+is a twin group as in ``qa_pairs.py``: the right answer (supported), another name or number of the passage and one
+it does not hold (unsupported).
+
+Round 14's shipped weights were trained on this script's output at commit 8c756ee (its groups keyed as one-hop
+ones, a demonym rule that also refused names such as "Delhi", a name matched inside a longer one, the borrowed
+clause's own who / which), mended since: ``scripts/grounding/datasets/`` as of that commit (``git worktree add``)
+makes those files again (md5 7f2af726... and ba754733...).
 
 Beside them: ``qa_pairs.py``'s one-hop groups and a replay of ``pairs.py``'s training pairs. Premises are the pack's
 training side only (``focus_pairs.passages``).
@@ -35,7 +42,7 @@ sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parent
 
 from focus_pairs import passages, write_with_replay  # noqa: E402
 from pairs import NAME_RUN, NUMBER, OUT  # noqa: E402
-from qa_pairs import Groups, _answerable, qa_rows, question_for, sample_groups, wrong_answers  # noqa: E402
+from qa_pairs import Groups, answerable, qa_rows, question_for, sample_groups, wrong_answers  # noqa: E402
 
 from grounding.lexical import STOPWORDS  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
@@ -45,7 +52,36 @@ _PERSON = re.compile(
     r"\b(born|actor|actress|singer|songwriter|writer|author|poet|politician|player|footballer|director|musician|"
     r"rapper|painter|composer|journalist|businessman|businesswoman|scientist|comedian|producer|model)\b"
 )
-_DEMONYM = re.compile(r"(an|ese|ish|ic|i)$")
+_DEMONYMS = frozenset(
+    [
+        "American",
+        "British",
+        "English",
+        "French",
+        "German",
+        "Indian",
+        "Chinese",
+        "Japanese",
+        "Canadian",
+        "Australian",
+        "Italian",
+        "Spanish",
+        "Russian",
+        "European",
+        "African",
+        "Asian",
+        "Mexican",
+        "Irish",
+        "Scottish",
+        "Welsh",
+        "Korean",
+        "Dutch",
+        "Swedish",
+        "Greek",
+        "Polish",
+        "Brazilian",
+    ]
+)  # a demonym alone is an adjective of the sentence, not an answer ("is an what political thriller")
 _PREDICATE = re.compile(r"^((is|was|are|were) (a|an|the)|was born)\b")
 
 
@@ -63,9 +99,19 @@ def clause_of(sentence: str) -> tuple[str, str] | None:
     return match.group(), f"{pronoun} {rest}"
 
 
+def name_in(text: str, name: str) -> re.Match[str] | None:
+    """The first place ``text`` names ``name`` as a whole name: not a word of a longer one ("Washington" in
+    "the Washington Post")."""
+    for found in re.finditer(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+        before, after = text[: found.start()], text[found.end() :]
+        if not re.search(r"[A-Z][\w'-]*\s$", before) and not re.match(r"\s[A-Z]", after):
+            return found
+    return None
+
+
 def with_clause(question: str, name: str, clause: str) -> str:
-    """The question with ``, <clause>,`` after the first whole-word ``name`` ("," dropped before "?")."""
-    found = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", question)
+    """The question with ``, <clause>,`` after the first place it names ``name`` ("," dropped before "?")."""
+    found = name_in(question, name)
     if not found or question[: found.start()].count('"') % 2:  # not inside a quoted title
         return ""
     after = question[found.end() :]
@@ -76,15 +122,15 @@ def with_clause(question: str, name: str, clause: str) -> str:
 
 
 def _askable(span: re.Match[str], name: str) -> bool:
-    """A span to ask about beside the bridge ``name``: :func:`qa_pairs._answerable`, apart from the name, not
+    """A span to ask about beside the bridge ``name``: :func:`qa_pairs.answerable`, apart from the name, not
     an opener or a demonym alone ("Describing", "American"), not the first part of "Rock and Roll"."""
     text, after = span.group(), span.string[span.end() :]
-    if not _answerable(span) or name in text or text in name:
+    if not answerable(span) or name in text or text in name:
         return False
     if text[0].isdigit():
         return True
     one = len(text.split()) == 1
-    return not (one and (span.start() == 0 or _DEMONYM.search(text))) and not re.match(r"\s*(and|&)\s+[A-Z]", after)
+    return not (one and (span.start() == 0 or text in _DEMONYMS)) and not re.match(r"\s*(and|&)\s+[A-Z]", after)
 
 
 def bridge_groups(
@@ -101,7 +147,7 @@ def bridge_groups(
         if not clause or openers[clause[0]] > 1:  # "Frozen is a 1997 film. Frozen is a 2013 film.": which one?
             continue
         for second in sentences:
-            if second is not first and 6 <= len(second.split()) <= 35 and clause[0] in second:
+            if second != first and 6 <= len(second.split()) <= 35 and name_in(second, clause[0]):
                 options.append((clause, second))
     groups: Groups = []
     for (name, clause), sentence in rng.sample(options, min(2, len(options))):
@@ -109,10 +155,10 @@ def bridge_groups(
         if not spans:
             continue
         span = rng.choice(spans)
-        if rng.random() < unheld:
-            clause = rng.choice(foreign)[1]
+        if foreign and rng.random() < unheld:  # the other passage's predicate, with this name's who / which
+            clause = clause.split(" ", 1)[0] + " " + rng.choice(foreign)[1].split(" ", 1)[1]
         question = with_clause(question_for(sentence, span), name, clause)
-        wrong = wrong_answers(span.group(), sentence, sentences, (names, numbers), pool, rng)
+        wrong = wrong_answers(span.group(), sentence, sentences, same_kind=(names, numbers), pool=pool, rng=rng)
         if question and wrong:
             groups.append((question, [span.group(), *wrong], [1] + [0] * len(wrong)))
     return groups
@@ -122,10 +168,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pairs", type=Path, default=OUT, help="pairs.py's output (replayed)")
     parser.add_argument("--out", type=Path, default=BRIDGE)
-    parser.add_argument("--bridge", type=int, default=6000, help="two-hop question pairs (whole groups)")
+    parser.add_argument("--bridge", type=int, default=6000, help="two-hop question pairs at most (whole groups)")
     parser.add_argument("--unheld", type=float, default=0.3, help="share of them whose clause the source lacks")
-    parser.add_argument("--qa", type=int, default=3000, help="qa_pairs.py's one-hop question pairs (whole groups)")
-    parser.add_argument("--replay", type=int, default=9000, help="pairs.py training pairs mixed in")
+    parser.add_argument("--qa", type=int, default=2000, help="qa_pairs.py's one-hop question pairs (whole groups)")
+    parser.add_argument("--replay", type=int, default=6000, help="pairs.py training pairs mixed in")
     parser.add_argument("--seed", type=int, default=307)
     args = parser.parse_args()
     rng = random.Random(args.seed)
@@ -133,7 +179,7 @@ def main() -> None:
     lexicon = load_lexicon()
     foreign = [clause for _key, sentences in chosen for s in sentences if (clause := clause_of(s))]
     make = partial(bridge_groups, foreign=foreign, unheld=args.unheld)
-    rows = sample_groups(qa_rows(chosen, rng, lexicon, make), args.bridge, rng)
+    rows = sample_groups(qa_rows(chosen, rng, lexicon, groups_of=make, prefix="bridge"), args.bridge, rng)
     for row in rows:
         row["source"] = "bridge_support" if row["label"] else "bridge_changed"
     rows += sample_groups(qa_rows(chosen, rng, lexicon), args.qa, rng)

@@ -39,6 +39,7 @@ from perturb import change_number  # noqa: E402
 from twin_pairs import LONG_SHARE, evidence_read, twin_rows  # noqa: E402
 
 from grounding.claims import split_claims  # noqa: E402
+from grounding.features import Lexicon  # noqa: E402
 from grounding.lexical import STOPWORDS  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
@@ -57,7 +58,7 @@ def question_for(sentence: str, span: re.Match[str]) -> str:
     return (sentence[: span.start()] + word + sentence[span.end() :]).rstrip(" .") + "?"
 
 
-def _answerable(span: re.Match[str]) -> bool:
+def answerable(span: re.Match[str]) -> bool:
     """A name or number to ask about: at most four words, not a lone function word ("At", "While"), and not one
     of a pair ("Harry and Marv") or the head of a clause ("Kevin, ...") when it opens the sentence."""
     words = span.group().split()
@@ -74,21 +75,21 @@ def qa_groups(sentences: list[str], pool: list[str], rng: random.Random) -> Grou
     prose = [s for s in sentences if 6 <= len(s.split()) <= 35]
     groups = []
     for sentence in rng.sample(prose, min(2, len(prose))):
-        spans = [m for m in list(NAME_RUN.finditer(sentence)) + list(NUMBER.finditer(sentence)) if _answerable(m)]
+        spans = [m for m in list(NAME_RUN.finditer(sentence)) + list(NUMBER.finditer(sentence)) if answerable(m)]
         if not spans:
             continue
         span = rng.choice(spans)
         question = question_for(sentence, span)
         if not question:
             continue
-        wrong = wrong_answers(span.group(), sentence, sentences, (names, numbers), pool, rng)
+        wrong = wrong_answers(span.group(), sentence, sentences, same_kind=(names, numbers), pool=pool, rng=rng)
         if wrong:
             groups.append((question, [span.group(), *wrong], [1] + [0] * len(wrong)))
     return groups
 
 
 def wrong_answers(
-    right: str, sentence: str, sentences: list[str], same_kind: tuple[list[str], list[str]], pool: list[str],
+    right: str, sentence: str, sentences: list[str], *, same_kind: tuple[list[str], list[str]], pool: list[str],
     rng: random.Random,
 ) -> list[str]:  # fmt: skip
     """Wrong answers to a question about ``right``: another name or number of the passage, then a name from
@@ -109,11 +110,12 @@ def wrong_answers(
 
 
 def qa_rows(
-    chosen: list[tuple[str, list[str]]], rng: random.Random, lexicon,
-    groups_of: Callable[[list[str], list[str], random.Random], Groups] | None = None,
+    chosen: list[tuple[str, list[str]]], rng: random.Random, lexicon: Lexicon, *,
+    groups_of: Callable[[list[str], list[str], random.Random], Groups] | None = None, prefix: str = "qa",
 ) -> list[Pair]:  # fmt: skip
     """Each passage's question groups (``groups_of``: :func:`qa_groups` unless given) as rows of pairs: the
-    claim ``split_claims`` makes of question and answer, the evidence v2 reads for it, one twin group each."""
+    claim ``split_claims`` makes of question and answer, the evidence v2 reads for it, one twin group each
+    (keyed ``<prefix>:<passage>#<n>``, so two makers' groups of one passage stay apart)."""
     groups_of = groups_of or qa_groups
     pool = sorted({m.group() for _k, ss in chosen for s in ss for m in NAME_RUN.finditer(s) if m.start() > 0})
     pool = [name for name in pool if len(name.split()) <= 3]
@@ -139,7 +141,8 @@ def qa_rows(
             for label in labels:
                 kind = "qa_answer" if label else "qa_wrong_answer"
                 row = _pair(next(evidence), next(texts), label, "entailment" if label else "contradiction", kind)
-                rows.append({**row, "source": "qa_support" if label else "qa_changed", "twin": f"qa:{key}#{number}",
+                twin = f"{prefix}:{key}#{number}"
+                rows.append({**row, "source": "qa_support" if label else "qa_changed", "twin": twin,
                              "long": len(sources) > 1})  # fmt: skip
     return rows
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import re
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,43 @@ def test_a_name_two_sentences_open_with_is_no_bridge() -> None:
     ]
     for seed in range(10):
         assert bridge_pairs.bridge_groups(ambiguous, ["Lisbon"], random.Random(seed), foreign=[], unheld=0.0) == []
+
+
+def test_a_name_inside_a_longer_name_is_not_the_bridge() -> None:
+    assert bridge_pairs.name_in("He wrote for the Washington Post in 1990.", "Washington") is None
+    assert bridge_pairs.name_in("He moved to Washington in 1990.", "Washington")
+    question = "Who wrote for the Washington Post and lived in Washington?"
+    assert bridge_pairs.with_clause(question, "Washington", "which is a state") == (
+        "Who wrote for the Washington Post and lived in Washington, which is a state?"
+    )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "text", "askable"),
+    [
+        ("The Oberoi Group has its head office in Delhi.", "Delhi", True),
+        ("Scandal is an American political thriller series.", "American", False),  # a demonym alone
+        ("Describing itself as a fake news program, the show draws on the news.", "Describing", False),  # an opener
+        ("They entered the Rock and Roll Hall of Fame in 2017.", "Rock", False),  # half of a name
+        ("They entered the Rock and Roll Hall of Fame in 2017.", "2017", True),
+    ],
+)
+def test_only_a_name_that_is_an_answer_is_asked_about(sentence: str, text: str, askable: bool) -> None:
+    found = re.search(re.escape(text), sentence)
+    assert found
+    assert bridge_pairs._askable(found, "Fight Club") is askable
+
+
+def test_rows_of_two_makers_keep_their_groups_apart() -> None:
+    import qa_pairs
+
+    from grounding.scorer import load_lexicon
+
+    chosen = [("fight-club", PASSAGE)]
+    lexicon = load_lexicon()
+    make = partial(bridge_pairs.bridge_groups, foreign=[], unheld=0.0)
+    two_hop = qa_pairs.qa_rows(chosen, random.Random(1), lexicon, groups_of=make, prefix="bridge")
+    one_hop = qa_pairs.qa_rows(chosen, random.Random(1), lexicon)
+    assert two_hop and one_hop
+    assert all(row["twin"].startswith("bridge:fight-club#") for row in two_hop)
+    assert not {row["twin"] for row in two_hop} & {row["twin"] for row in one_hop}

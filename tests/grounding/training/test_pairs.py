@@ -56,7 +56,7 @@ def test_a_blanked_name_or_number_makes_the_question(sentence: str, text: str, q
     ],
 )
 def test_only_a_name_that_can_be_asked_about_is_blanked(sentence: str, text: str, answerable: bool) -> None:
-    assert qa_pairs._answerable(span(sentence, text)) is answerable
+    assert qa_pairs.answerable(span(sentence, text)) is answerable
 
 
 PASSAGE = [
