@@ -29,7 +29,6 @@ training side only (``focus_pairs.passages``).
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import sys
@@ -40,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from focus_pairs import passages, write_with_replay  # noqa: E402
+from focus_pairs import passages, replay_parser, write_with_replay  # noqa: E402
 from pairs import NAME_RUN, NUMBER, OUT  # noqa: E402
 from qa_pairs import Groups, answerable, qa_rows, question_for, sample_groups, wrong_answers  # noqa: E402
 
@@ -165,14 +164,10 @@ def bridge_groups(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pairs", type=Path, default=OUT, help="pairs.py's output (replayed)")
-    parser.add_argument("--out", type=Path, default=BRIDGE)
+    parser = replay_parser(__doc__, out=BRIDGE, replay=6000, seed=307)
     parser.add_argument("--bridge", type=int, default=6000, help="two-hop question pairs at most (whole groups)")
     parser.add_argument("--unheld", type=float, default=0.3, help="share of them whose clause the source lacks")
     parser.add_argument("--qa", type=int, default=2000, help="qa_pairs.py's one-hop question pairs (whole groups)")
-    parser.add_argument("--replay", type=int, default=6000, help="pairs.py training pairs mixed in")
-    parser.add_argument("--seed", type=int, default=307)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     chosen = passages()
@@ -180,8 +175,6 @@ def main() -> None:
     foreign = [clause for _key, sentences in chosen for s in sentences if (clause := clause_of(s))]
     make = partial(bridge_groups, foreign=foreign, unheld=args.unheld)
     rows = sample_groups(qa_rows(chosen, rng, lexicon, groups_of=make, prefix="bridge"), args.bridge, rng)
-    for row in rows:
-        row["source"] = "bridge_support" if row["label"] else "bridge_changed"
     rows += sample_groups(qa_rows(chosen, rng, lexicon), args.qa, rng)
     rows = write_with_replay(rows, pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
     print(f"{len({r['twin'] for r in rows if 'twin' in r})} twin groups")

@@ -110,13 +110,19 @@ def write_with_replay(rows: list[Pair], *, pairs: Path, replay: int, rng: random
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def replay_parser(doc: str, *, out: Path, replay: int, seed: int) -> argparse.ArgumentParser:
+    """The arguments every pair maker that replays ``pairs.py``'s training pairs takes (its docstring's first line
+    as the description): ``--pairs``, ``--out``, ``--replay`` and ``--seed``, with the maker's defaults."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--pairs", type=Path, default=OUT, help="pairs.py's output (replayed)")
-    parser.add_argument("--out", type=Path, default=FOCUS)
-    parser.add_argument("--replay", type=int, default=45000, help="pairs.py training pairs mixed in")
-    parser.add_argument("--seed", type=int, default=61)
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=out)
+    parser.add_argument("--replay", type=int, default=replay, help="pairs.py training pairs mixed in")
+    parser.add_argument("--seed", type=int, default=seed)
+    return parser
+
+
+def main() -> None:
+    args = replay_parser(__doc__, out=FOCUS, replay=45000, seed=61).parse_args()
     rng = random.Random(args.seed)
     write_with_replay(focus_rows(passages(), rng), pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
 

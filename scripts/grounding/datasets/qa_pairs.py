@@ -23,7 +23,6 @@ split are ``focus_pairs.py``'s (the pack's training side only).
 
 from __future__ import annotations
 
-import argparse
 import random
 import re
 import sys
@@ -33,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from focus_pairs import _pair, passages, write_with_replay  # noqa: E402
+from focus_pairs import _pair, passages, replay_parser, write_with_replay  # noqa: E402
 from pairs import NAME_RUN, NUMBER, OUT, Pair  # noqa: E402
 from perturb import change_number  # noqa: E402
 from twin_pairs import LONG_SHARE, evidence_read, twin_rows  # noqa: E402
@@ -115,7 +114,8 @@ def qa_rows(
 ) -> list[Pair]:  # fmt: skip
     """Each passage's question groups (``groups_of``: :func:`qa_groups` unless given) as rows of pairs: the
     claim ``split_claims`` makes of question and answer, the evidence v2 reads for it, one twin group each
-    (keyed ``<prefix>:<passage>#<n>``, so two makers' groups of one passage stay apart)."""
+    (keyed ``<prefix>:<passage>#<n>``, so two makers' groups of one passage stay apart; sources
+    ``<prefix>_support`` and ``<prefix>_changed``)."""
     groups_of = groups_of or qa_groups
     pool = sorted({m.group() for _k, ss in chosen for s in ss for m in NAME_RUN.finditer(s) if m.start() > 0})
     pool = [name for name in pool if len(name.split()) <= 3]
@@ -142,7 +142,7 @@ def qa_rows(
                 kind = "qa_answer" if label else "qa_wrong_answer"
                 row = _pair(next(evidence), next(texts), label, "entailment" if label else "contradiction", kind)
                 twin = f"{prefix}:{key}#{number}"
-                rows.append({**row, "source": "qa_support" if label else "qa_changed", "twin": twin,
+                rows.append({**row, "source": f"{prefix}_support" if label else f"{prefix}_changed", "twin": twin,
                              "long": len(sources) > 1})  # fmt: skip
     return rows
 
@@ -173,13 +173,9 @@ def sample_groups(rows: list[Pair], count: int, rng: random.Random) -> list[Pair
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pairs", type=Path, default=OUT, help="pairs.py's output (replayed)")
-    parser.add_argument("--out", type=Path, default=QA)
+    parser = replay_parser(__doc__, out=QA, replay=25000, seed=101)
     parser.add_argument("--qa", type=int, default=16000, help="question-and-answer pairs (whole groups)")
     parser.add_argument("--twins", type=int, default=15000, help="round 9's twin pairs (whole groups)")
-    parser.add_argument("--replay", type=int, default=25000, help="pairs.py training pairs mixed in")
-    parser.add_argument("--seed", type=int, default=101)
     parser.add_argument(
         "--answer-reading", action="store_true",
         help="add every question row again with the answer alone read against question and window (round 13)",

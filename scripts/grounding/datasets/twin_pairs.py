@@ -22,7 +22,6 @@ retriever returns them), so focus windows are trained too. Premises, the split a
 
 from __future__ import annotations
 
-import argparse
 import random
 import sys
 from collections.abc import Sequence
@@ -34,7 +33,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[3]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from focus_pairs import _pair, passages, twin_groups, write_with_replay  # noqa: E402
+from focus_pairs import _pair, passages, replay_parser, twin_groups, write_with_replay  # noqa: E402
 from pairs import OUT, Pair  # noqa: E402
 
 from grounding.claims import Claim  # noqa: E402
@@ -94,12 +93,7 @@ def twin_rows(chosen: list[tuple[str, list[str]]], rng: random.Random, lexicon) 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pairs", type=Path, default=OUT, help="pairs.py's output (replayed)")
-    parser.add_argument("--out", type=Path, default=TWINS)
-    parser.add_argument("--replay", type=int, default=30000, help="pairs.py training pairs mixed in")
-    parser.add_argument("--seed", type=int, default=91)
-    args = parser.parse_args()
+    args = replay_parser(__doc__, out=TWINS, replay=30000, seed=91).parse_args()
     rng = random.Random(args.seed)
     rows = twin_rows(passages(), rng, load_lexicon())
     # train_crossencoder.py gathers each twin group back into one batch after the shuffle
