@@ -33,6 +33,7 @@ import random
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
@@ -133,17 +134,20 @@ def _askable(span: re.Match[str], name: str) -> bool:
 
 
 def bridge_groups(
-    sentences: list[str], pool: list[str], rng: random.Random, *, foreign: list[tuple[str, str]], unheld: float
-) -> Groups:
+    sentences: list[str], pool: list[str], rng: random.Random, *, foreign: list[tuple[str, str]], unheld: float,
+    define: Callable[[str], tuple[str, str] | None] = clause_of, only: str | None = None,
+) -> Groups:  # fmt: skip
     """Up to two two-hop ``(question, answers, labels)`` groups of a passage (none where no sentence opens with
-    a name another sentence names): the right answer first, then wrong ones."""
+    a name another sentence names): the right answer first, then wrong ones. ``define`` reads a sentence's
+    ``(name, clause)`` (:func:`clause_of` unless given); ``only``: bridges through this name alone."""
     names = sorted({m.group() for s in sentences for m in NAME_RUN.finditer(s) if len(m.group().split()) <= 4})
     numbers = sorted({m.group() for s in sentences for m in NUMBER.finditer(s)})
-    clauses = [clause_of(s) for s in sentences]
+    clauses = [define(s) for s in sentences]
     openers = Counter(clause[0] for clause in clauses if clause)
     options = []
     for first, clause in zip(sentences, clauses, strict=True):
-        if not clause or openers[clause[0]] > 1:  # "Frozen is a 1997 film. Frozen is a 2013 film.": which one?
+        # "Frozen is a 1997 film. Frozen is a 2013 film.": which one?
+        if not clause or openers[clause[0]] > 1 or (only and clause[0] != only):
             continue
         for second in sentences:
             if second != first and 6 <= len(second.split()) <= 35 and name_in(second, clause[0]):

@@ -43,8 +43,21 @@ def _pair(premise: str, claim: str, label: int, label3: str, kind: str) -> Pair:
     return {**_rule(premise, claim, label, label3, kind), "source": _FAMILY.get(kind, "focus_changed")}
 
 
+def training_premises() -> list[tuple[str, list[str]]]:
+    """Every training-side pack premise once (a WiCE article by its first window), as sentences, in the pack's
+    order."""
+    seen: set[str] = set()
+    out = []
+    for split, pair in pack_pairs():
+        if split == "train" and pair["group"] not in seen:
+            seen.add(pair["group"])
+            out.append((pair["group"], split_sentences(pair["premise"])))
+    return out
+
+
 def passages() -> list[tuple[str, list[str]]]:
-    """Training-side pack premises of at least 25 words, once each, as sentences."""
+    """Training-side pack premises of at least 25 words, once each, as sentences (a WiCE claim's premise is a
+    window of its article: the first window of 25 words or more stands for the article)."""
     seen: set[str] = set()
     out = []
     for split, pair in pack_pairs():

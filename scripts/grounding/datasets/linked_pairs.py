@@ -1,0 +1,167 @@
+"""Round-15 pairs: two-hop questions whose bridge joins two premises, as HotpotQA's knowledge (and HaluEval's) does.
+
+    .venv/bin/python scripts/grounding/datasets/pairs.py          # first: the round-1 pairs, replayed here
+    .venv/bin/python scripts/grounding/datasets/linked_pairs.py [--linked 8000] [--bridge 2000] [--qa 2000] \
+        [--replay 6000] [--out /tmp/ragkb-grounding/linked]
+
+Round 14's two-hop questions (``bridge_pairs.py``) bridge two sentences of one premise, and the pack's training
+premises hold only about 460 such pairs of sentences. HotpotQA's questions, and so HaluEval's, bridge two
+Wikipedia paragraphs: one names a film, the other says what the film is. Here the clause comes from another
+training premise that defines the name (:func:`definition`: "Macaulay Carson Culkin (born August 26, 1980) is an
+American actor." gives "who is an American actor", with asides in parentheses and "also known as" dropped) and
+the question from a sentence of a premise that names it ("What did Kevin McCallister's mother leave behind in
+Home Alone, which is a 1990 American comedy film, ...?"); the source is that sentence's neighbourhood beside the
+definition's, in either order, as two paragraphs. A name is linked only where its definition is the one clause
+of the training side for it, it is not a common word written with a capital ("Queen", "House": a single-word
+name also written in lower case in the premises), and at most ``--per-name`` times.
+
+Each link gives ``bridge_pairs.bridge_groups``' twin groups through that name: the right answer (supported), another
+name or number of the two paragraphs and one they do not hold (unsupported); in ``--unheld`` of them the clause
+is another definition's, which the source does not hold, the answer still the source's. Beside them: round 14's
+one-premise bridges, ``qa_pairs.py``'s one-hop groups and a replay of ``pairs.py``'s training pairs. Every premise,
+the defining ones included, is on the training side of ``pairs.py``'s premise split.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import sys
+from collections import Counter
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
+
+from bridge_pairs import _DEMONYMS, _PERSON, _PREDICATE, bridge_groups, clause_of, name_in  # noqa: E402
+from focus_pairs import passages, replay_parser, training_premises, write_with_replay  # noqa: E402
+from pairs import NAME_RUN, OUT, split_of  # noqa: E402
+from polarity_pairs import polarity_make  # noqa: E402
+from qa_pairs import Groups, qa_rows, sample_groups  # noqa: E402
+
+from grounding.lexical import STOPWORDS  # noqa: E402
+from grounding.scorer import load_lexicon  # noqa: E402
+
+LINKED = OUT.parent / "linked"
+_ASIDE = re.compile(r"\s*\([^()]*\)|,\s*(?:also|better)? ?known as [^,]*,")
+Premise = tuple[str, list[str]]  # (premise key, sentences)
+Link = tuple[str, list[str], str]  # (key, the two paragraphs' sentences, the bridge name)
+
+
+def definition(sentence: str) -> tuple[str, str] | None:
+    """``(name, relative clause)`` of a sentence that opens with a name of at most five words and says what it
+    is, asides dropped: "Ram Head (Victoria) is a coastal headland." -> ("Ram Head", "which is a coastal
+    headland"). Looser than ``bridge_pairs.clause_of`` (Wikipedia's opening sentences carry their asides)."""
+    plain = _ASIDE.sub("", sentence)
+    match = NAME_RUN.match(plain)
+    if not match or len(match.group().split()) > 5 or match.group().lower() in STOPWORDS:
+        return None
+    rest = plain[match.end() :].strip().rstrip(".").strip()
+    words = rest.split()
+    if not _PREDICATE.match(rest) or not 3 <= len(words) <= 22 or ";" in rest or "?" in rest:
+        return None
+    pronoun = "who" if _PERSON.search(" ".join(words[:8])) else "which"
+    return match.group(), f"{pronoun} {rest}"
+
+
+def defined_names(premises: list[Premise]) -> dict[str, tuple[str, list[str]]]:
+    """Name -> (defining premise's key, its definition sentence and up to two after it), for names with one
+    clause on the training side that are not a capitalised common word or a demonym."""
+    found: dict[str, set[tuple[str, str]]] = {}
+    where: dict[tuple[str, str], list[str]] = {}
+    lower = Counter(w for _key, ss in premises for s in ss for w in re.findall(r"\b[a-z]\w+\b", s))
+    for key, sentences in premises:
+        for number, sentence in enumerate(sentences):
+            if made := definition(sentence):
+                found.setdefault(made[0], set()).add((key, made[1]))
+                where.setdefault((key, made[0]), sentences[number : number + 3])
+    out = {}
+    for name, options in found.items():
+        one = len(name.split()) == 1
+        if len({clause for _key, clause in options}) > 1 or name in _DEMONYMS or len(name) < 3:
+            continue
+        if one and lower[name.lower()] >= 3:  # "Queen", "House": a word as much as a name
+            continue
+        key = min(key for key, _clause in options)
+        out[name] = (key, where[(key, name)])
+    return out
+
+
+def links(
+    premises: list[Premise], defined: dict[str, tuple[str, list[str]]], rng: random.Random, per_name: int
+) -> list[Link]:
+    """One link at most a premise: a sentence of it (6 to 35 words) naming a defined name of another premise,
+    with its neighbours (two each side) and the definition's sentences, in a seeded order; ``per_name`` a name."""
+    pattern = re.compile("|".join(re.escape(name) for name in sorted(defined, key=len, reverse=True)))
+    used: Counter[str] = Counter()
+    out = []
+    for key, sentences in premises:
+        options = []
+        for number, sentence in enumerate(sentences):
+            if 6 <= len(sentence.split()) <= 35:
+                for found in pattern.finditer(sentence):
+                    name = found.group()
+                    own = definition(sentence)  # "Phacelia (...) is a genus ...": not a bridge to itself
+                    if defined[name][0] != key and name_in(sentence, name) and not (own and own[0] == name):
+                        options.append((number, name))
+        rng.shuffle(options)
+        for number, name in options:
+            if used[name] < per_name:
+                used[name] += 1
+                near, there = sentences[max(0, number - 2) : number + 3], defined[name][1]
+                joined = near + there if rng.random() < 0.5 else there + near
+                assert split_of(key) == split_of(defined[name][0]) == "train"
+                out.append((f"{key} + {defined[name][0]}", joined, name))
+                break
+    return out
+
+
+def link_groups(
+    sentences: list[str], pool: list[str], rng: random.Random, *, name: str, foreign: list[tuple[str, str]],
+    unheld: float,
+) -> Groups:  # fmt: skip
+    """A link's ``bridge_groups`` through ``name`` alone, with :func:`definition`'s clauses, none whose answer is
+    a lone initial ("G. W. Bailey" asked as "G. what. Bailey")."""
+    made = bridge_groups(sentences, pool, rng, foreign=foreign, unheld=unheld, define=definition, only=name)
+    return [group for group in made if len(group[1][0]) > 1]
+
+
+def main() -> None:
+    parser = replay_parser(__doc__, out=LINKED, replay=6000, seed=503)
+    parser.add_argument("--linked", type=int, default=8000, help="two-premise question pairs at most (whole groups)")
+    parser.add_argument("--per-name", type=int, default=6, help="links through one name at most")
+    parser.add_argument("--unheld", type=float, default=0.3, help="share of them whose clause the source lacks")
+    parser.add_argument("--bridge", type=int, default=2000, help="round 14's one-premise bridge pairs (whole groups)")
+    parser.add_argument("--qa", type=int, default=2000, help="qa_pairs.py's one-hop question pairs (whole groups)")
+    parser.add_argument("--negation", type=int, default=0, help="polarity_pairs.py's dropped negations (pairs)")
+    parser.add_argument("--shortened", type=int, default=0, help="polarity_pairs.py's changed shortenings (pairs)")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    premises = training_premises()
+    defined = defined_names(premises)
+    linked = links(premises, defined, rng, args.per_name)
+    print(f"{len(defined)} defined names, {len(linked)} links")
+    lexicon = load_lexicon()
+    foreign = [made for _key, sentences in premises for s in sentences if (made := definition(s))]
+    bridge_name = {tuple(sentences): name for _key, sentences, name in linked}
+
+    def through_link(sentences: list[str], pool: list[str], generator: random.Random) -> Groups:
+        name = bridge_name[tuple(sentences)]
+        return link_groups(sentences, pool, generator, name=name, foreign=foreign, unheld=args.unheld)
+
+    two = [(key, sentences) for key, sentences, _name in linked]
+    rows = sample_groups(qa_rows(two, rng, lexicon, groups_of=through_link, prefix="linked"), args.linked, rng)
+    chosen = passages()
+    one = [made for _key, sentences in chosen for s in sentences if (made := clause_of(s))]
+    make = partial(bridge_groups, foreign=one, unheld=args.unheld)
+    rows += sample_groups(qa_rows(chosen, rng, lexicon, groups_of=make, prefix="bridge"), args.bridge, rng)
+    rows += sample_groups(qa_rows(chosen, rng, lexicon), args.qa, rng)
+    if args.negation or args.shortened:  # none drawn otherwise: round 15a's file is the same without them
+        rows += polarity_make(rng, negation=args.negation, shortened=args.shortened)
+    rows = write_with_replay(rows, pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
+    print(f"{len({r['twin'] for r in rows if 'twin' in r})} twin groups")
+
+
+if __name__ == "__main__":
+    main()
