@@ -11,7 +11,7 @@ machine sees fewer pairs but always ends with a decayed, finished model. Batches
 AVX-512 or AMX (2.5-4x faster than fp32 with AMX) and fp32 elsewhere (``--precision``: on an AVX2-only CPU
 autocast is emulated and a step took over 20 s instead of about 4), AdamW, linear warm-up and decay, seed 13.
 ``--base`` reads MiniLM from a folder instead of the bundled package (a GPU machine without the package:
-``scripts/grounding/gpu_round.sh``, round 12, the base of the shipped round 14).
+``scripts/grounding/gpu_round.sh``, round 12, the base of rounds 14 and 15; round 15 ships).
 The word-piece embedding table stays frozen, so the shipped file leaves it out. A checkpoint is written every
 ``--every`` steps (model, optimiser, position in the data); ``--resume`` continues from the last one. ``--init``
 starts from shipped weights and ``--start`` at a later batch of the seeded order, so a new schedule reads pairs
