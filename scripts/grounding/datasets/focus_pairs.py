@@ -43,13 +43,13 @@ def _pair(premise: str, claim: str, label: int, label3: str, kind: str) -> Pair:
     return {**_rule(premise, claim, label, label3, kind), "source": _FAMILY.get(kind, "focus_changed")}
 
 
-def training_premises() -> list[tuple[str, list[str]]]:
+def training_premises(*, exclude: tuple[str, ...] = ()) -> list[tuple[str, list[str]]]:
     """Every training-side pack premise once (a WiCE article by its first window), as sentences, in the pack's
-    order."""
+    order; none of the sets named in ``exclude``."""
     seen: set[str] = set()
     out = []
     for split, pair in pack_pairs():
-        if split == "train" and pair["group"] not in seen:
+        if split == "train" and pair["group"] not in seen and pair["source"] not in exclude:
             seen.add(pair["group"])
             out.append((pair["group"], split_sentences(pair["premise"])))
     return out

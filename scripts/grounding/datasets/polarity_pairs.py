@@ -1,7 +1,7 @@
 """Round-15 pairs: negations the answer drops, and changes inside shortened sentences, each beside its faithful twin.
 
     .venv/bin/python scripts/grounding/datasets/pairs.py          # first: the round-1 pairs, replayed here
-    .venv/bin/python scripts/grounding/datasets/polarity_pairs.py [--polarity 6000] [--replay 6000] \
+    .venv/bin/python scripts/grounding/datasets/polarity_pairs.py [--negation 3000] [--shortened 3000] [--replay 6000] \
         [--out /tmp/ragkb-grounding/polarity]
 
 Round 14 reads "The earbuds are waterproof." against "The earbuds are not waterproof." as supported (0.63), while it
@@ -11,17 +11,28 @@ only where the sentence has one, and few premise sentences do, so nearly every n
 long." against "The coastal trail is 14 km long and takes about four hours to walk.": 0.75) that it catches in
 the whole sentence (0.06): ``compress`` made only supported claims, so shorter came to mean supported.
 
-Here every training-side premise sentence that holds a negation ("not", "n't", "cannot", "never") gives a group:
-the sentence or a shortening of it (supported) and the sentence with its negation removed, shortened the same way
-where it can be (unsupported); and other sentences give a shortening (supported) beside the same shortening with
-one number, unit, antonym or quantifier changed (unsupported). The evidence is the sentence's window of its
-premise, as ``focus_pairs.py`` reads it. Premises: ``focus_pairs.passages`` (the pack's training side).
+Here every training-side premise sentence that denies something (:func:`negated`) gives a group: the sentence or,
+half the time, a shortening that keeps its limiting phrases (:func:`shortened_keeping_limits`) (supported) and the
+same words with the negation removed (unsupported; "not only ... but also" left alone); and one sentence of each
+longer premise gives a shortening (supported) beside the same shortening with one number, unit, antonym or
+quantifier changed (unsupported, with ``perturbations``' three-way label), a change to a name (:func:`renames`) or
+one that only weakens a quantifier (:func:`weakens`, "all" -> "some": still entailed) refused. The evidence is
+the sentence's window of its premise, as ``focus_pairs.py`` reads it. Premises: every training-side premise for
+the negations (``focus_pairs.training_premises``: short NLI premises hold most of them), ``focus_pairs.passages``
+for the shortenings.
+
+Round 15's shipped weights were trained on this script's output at commit 4a652fd, before a review's mends: there
+the name and weakening refusals were not applied, every changed row was labelled "contradiction", a negated
+sentence could be shortened by dropping its opening phrase, and limited denials were not skipped.
+``git worktree add /tmp/r15src 4a652fd`` and ``linked_pairs.py --seed 601 --negation 3000 --shortened 3000`` there
+makes that file again (md5 3277a14d...).
 """
 
 from __future__ import annotations
 
 import difflib
 import random
+import re
 import sys
 from pathlib import Path
 
@@ -29,44 +40,83 @@ sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from focus_pairs import _pair, passages, replay_parser, training_premises, write_with_replay  # noqa: E402
 from pairs import NUMBER, OUT, Pair, perturbations, window  # noqa: E402
-from perturb import _NEGATED, compress, flip_negation  # noqa: E402
+from perturb import _NEGATED, _PAREN, _TRAILING, compress, flip_negation  # noqa: E402
 from qa_pairs import sample_groups  # noqa: E402
 
 POLARITY = OUT.parent / "polarity"
 _CHANGES = ("number", "unit", "antonym", "quantifier")
 
 
+_DENIES = re.compile(r"\b(?:never|won't|will not)\b", re.IGNORECASE)
+_LIMITED = re.compile(r"\bnot (?:only|just|merely|even|until)\b", re.IGNORECASE)  # "not only X but also Y"
+_WEAKER = {("all", "some"), ("every", "some")}  # entailed: "All passed." -> "Some passed."
+
+
 def negated(sentence: str) -> bool:
-    """Whether the sentence denies something: a negated auxiliary ("is not", "can't", "cannot") or "never"."""
-    return bool(_NEGATED.search(sentence)) or " never " in sentence
+    """Whether the sentence denies something: a negated auxiliary ("is not", "can't", "cannot", "won't") or
+    "never"."""
+    return bool(_NEGATED.search(sentence) or _DENIES.search(sentence))
+
+
+def _changed_words(sentence: str, changed: str) -> list[tuple[int, str, str]]:
+    """``(position, word before, word after)`` of each word the change replaced (position in ``sentence``)."""
+    before, after = sentence.split(), changed.split()
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    return [
+        (i1 + k, before[i1 + k], after[j1 + k] if j1 + k < j2 else "")
+        for op, i1, i2, j1, j2 in matcher.get_opcodes()
+        if op != "equal"
+        for k in range(i2 - i1)
+    ]
 
 
 def renames(sentence: str, changed: str) -> bool:
     """Whether the change touches a capitalised word inside the sentence: a name ("Mark Strong" -> "Mark Weak")."""
-    before, after = sentence.split(), changed.split()
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    touched = [i for op, i1, i2, _j1, _j2 in matcher.get_opcodes() if op != "equal" for i in range(i1, i2)]
-    return any(i > 0 and before[i][:1].isupper() for i in touched)
+    return any(i > 0 and old[:1].isupper() for i, old, _new in _changed_words(sentence, changed))
 
 
-def polarity_group(sentence: str, numbers: list[str], rng: random.Random) -> list[tuple[str, int, str]] | None:
-    """``[(claim, label, kind), ...]`` for one sentence, the faithful claim first; None where no rule applies."""
-    shorter = compress(sentence, rng)
+def weakens(sentence: str, changed: str) -> bool:
+    """Whether the change only weakens a quantifier ("All passed." -> "Some passed."): the claim still follows."""
+    return any((old.lower(), new.lower()) in _WEAKER for _i, old, new in _changed_words(sentence, changed))
+
+
+def shortened_keeping_limits(sentence: str) -> str | None:
+    """The sentence without a parenthesis or a trailing clause, never without an opening phrase ("Before 1920,
+    women could not vote." must keep its "Before 1920"); None when neither applies."""
+    for shorter in (_PAREN.sub("", sentence).strip(), _TRAILING.sub(".", sentence, count=1).strip()):
+        if shorter != sentence and len(shorter.split()) >= 5:
+            return shorter if shorter[-1] in ".!?" else shorter + "."
+    return None
+
+
+Member = tuple[str, int, str, str]  # (claim, label, label3, kind)
+
+
+def polarity_group(sentence: str, numbers: list[str], rng: random.Random) -> list[Member] | None:
+    """``[(claim, label, label3, kind), ...]`` for one sentence, the faithful claim first; None where no rule
+    applies (a limited denial, "not only ... but also", is left alone)."""
     if negated(sentence):
+        if _LIMITED.search(sentence):
+            return None
+        shorter = shortened_keeping_limits(sentence)
         base = shorter if shorter and negated(shorter) and rng.random() < 0.5 else sentence
         dropped = flip_negation(base, rng)
         if not dropped or dropped == base or negated(dropped):
             return None
-        return [(base, 1, "copy" if base == sentence else "compress"), (dropped, 0, "negation_removed")]
+        kind = "copy" if base == sentence else "compress"
+        return [(base, 1, "entailment", kind), (dropped, 0, "contradiction", "negation_removed")]
+    shorter = compress(sentence, rng)
     if not shorter:
         return None
     changes = [
-        (kind, changed) for kind, changed, _label3 in perturbations(shorter, [], numbers, rng) if kind in _CHANGES
+        (kind, changed, label3)
+        for kind, changed, label3 in perturbations(shorter, [], numbers, rng)
+        if kind in _CHANGES and not renames(shorter, changed) and not weakens(shorter, changed)
     ]
     if not changes:
         return None
-    kind, changed = rng.choice(changes)
-    return [(shorter, 1, "compress"), (changed, 0, f"short_{kind}")]
+    kind, changed, label3 = rng.choice(changes)
+    return [(shorter, 1, "entailment", "compress"), (changed, 0, label3, f"short_{kind}")]
 
 
 def polarity_rows(chosen: list[tuple[str, list[str]]], rng: random.Random, *, negations: bool) -> list[Pair]:
@@ -83,8 +133,7 @@ def polarity_rows(chosen: list[tuple[str, list[str]]], rng: random.Random, *, ne
             if not group:
                 continue
             context = window(sentences, sentence)
-            for claim, label, kind in group:
-                label3 = "entailment" if label else "contradiction"
+            for claim, label, label3, kind in group:
                 row = _pair(context, claim, label, label3, kind)
                 source = "polarity_support" if label else "polarity_changed"
                 rows.append({**row, "source": source, "twin": f"polarity:{key}#{number}"})

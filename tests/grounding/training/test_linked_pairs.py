@@ -43,16 +43,16 @@ def test_an_opening_sentence_with_asides_still_says_what_its_name_is(
     assert linked_pairs.definition(sentence) == made
 
 
-def test_only_names_with_one_clause_that_are_not_common_words_are_defined() -> None:
+def test_only_names_of_two_words_or_more_said_to_be_one_thing_are_defined() -> None:
+    long_clause = " ".join(["a 1974 musical fantasy film directed by Stanley Donen, with music"] * 3) + "."
     premises = [
         ("film", FILM),
-        ("queen", ["Queen is a British rock band formed in 1970."]),
-        ("words", ["The queen met the queen and another queen at the palace gate."]),
-        ("frozen-1", ["Frozen is a 2013 American animated film."]),
-        ("frozen-2", ["Frozen is a 1997 Chinese film."]),
+        ("queen", ["Queen is a British rock band formed in 1970."]),  # one word: a band, a monarch, a title
+        ("prince-1974", [f"The Little Prince is {long_clause}"]),  # a clause too long to ask with, still counted
+        ("prince-2015", ["The Little Prince is a 2015 animated film."]),
     ]
     defined = linked_pairs.defined_names(premises)
-    assert set(defined) == {"Home Alone"}  # Queen: a common word; Frozen: two clauses, which one?
+    assert set(defined) == {"Home Alone"}  # The Little Prince: two films, which one?
     assert defined["Home Alone"] == ("film", FILM)
 
 
@@ -66,6 +66,25 @@ def test_a_link_joins_a_sentence_naming_the_name_to_the_definition_of_another_pr
         assert joined in (PLOT + FILM, FILM + PLOT)  # both paragraphs, in either order
     capped = linked_pairs.links([("plot", PLOT), ("again", PLOT[1:])], defined, random.Random(0), per_name=1)
     assert len(capped) == 1
+    assert linked_pairs.links([("plot", PLOT)], {}, random.Random(0), per_name=6) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Home Alone 2 was released in 1992 and made 359 million dollars.",  # a sequel, not the film defined
+        "Home Alone: The Holiday Heist is a television film made in 2012.",
+    ],
+)
+def test_a_name_followed_by_a_number_or_a_colon_is_another_title(sentence: str) -> None:
+    defined = linked_pairs.defined_names([("film", FILM)])
+    assert linked_pairs.links([("sequel", [sentence])], defined, random.Random(0), per_name=6) == []
+
+
+def test_two_copies_of_one_premise_are_not_linked() -> None:
+    copy = ["Home Alone is a 1990 American comedy film that was a box office success."]
+    defined = linked_pairs.defined_names([("film", FILM)])
+    assert linked_pairs.links([("copy", copy)], defined, random.Random(0), per_name=6) == []
 
 
 def test_a_link_gives_questions_through_its_name_with_the_right_answer_first() -> None:

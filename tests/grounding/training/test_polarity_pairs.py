@@ -22,6 +22,8 @@ import polarity_pairs  # noqa: E402  (a script folder, put on the path just abov
         ("He was never allowed to return to his chair.", True),
         ("Smoking cannot be allowed here.", True),
         ("The earbuds are waterproof.", False),
+        ("Never again did he return.", True),
+        ("They won't sell the house.", True),
         ("Nothing is known of his youth.", False),  # not a negated auxiliary: left to the other rules
     ],
 )
@@ -34,8 +36,8 @@ def test_a_negated_sentence_gives_itself_beside_the_same_words_without_the_negat
     for seed in range(10):
         group = polarity_pairs.polarity_group(sentence, [], random.Random(seed))
         assert group
-        (faithful, one, _kind), (changed, zero, kind) = group
-        assert (one, zero, kind) == (1, 0, "negation_removed")
+        (faithful, one, _label3, _kind), (changed, zero, label3, kind) = group
+        assert (one, zero, label3, kind) == (1, 0, "contradiction", "negation_removed")
         assert polarity_pairs.negated(faithful) and not polarity_pairs.negated(changed)
         assert changed == faithful.replace("are not", "are")  # the shortening, if any, is the same on both sides
 
@@ -46,7 +48,7 @@ def test_a_plain_sentence_gives_its_shortening_beside_the_shortening_changed() -
     for seed in range(30):
         group = polarity_pairs.polarity_group(sentence, ["14"], random.Random(seed))
         assert group
-        (short, one, _kind), (changed, zero, kind) = group
+        (short, one, _label3, _kind), (changed, zero, _changed3, kind) = group
         assert (one, zero) == (1, 0) and short == "The coastal trail is 14 km long."
         assert changed != short and len(changed.split()) == len(short.split())
         kinds.add(kind)
@@ -60,6 +62,28 @@ def test_a_change_to_a_name_is_not_an_antonym() -> None:
     )
     assert not polarity_pairs.renames("Strong winds closed the bridge.", "Weak winds closed the bridge.")
     assert not polarity_pairs.renames("He had more than sixty roles.", "He had less than sixty roles.")
+    sentence = "The film, released in 2004, stars Mark Strong and a large cast."
+    for seed in range(30):  # "strong" is an antonym rule's word: the generator must refuse it inside the name
+        group = polarity_pairs.polarity_group(sentence, [], random.Random(seed))
+        assert group is None or "Weak" not in group[1][0]
+
+
+def test_a_weaker_quantifier_still_follows_and_is_never_the_changed_claim() -> None:
+    assert polarity_pairs.weakens("All students passed the exam.", "Some students passed the exam.")
+    assert not polarity_pairs.weakens("Some students passed the exam.", "All students passed the exam.")
+    sentence = "All students at the school passed the exam, which surprised the teachers."
+    for seed in range(30):
+        group = polarity_pairs.polarity_group(sentence, [], random.Random(seed))
+        assert group is None or not group[1][0].startswith("Some students")
+
+
+def test_a_denial_keeps_the_phrase_that_limits_it_and_a_limited_denial_is_left_alone() -> None:
+    sentence = "Before 1920, women could not vote in the country (as in most others)."
+    for seed in range(10):
+        group = polarity_pairs.polarity_group(sentence, [], random.Random(seed))
+        assert group and all(claim.startswith("Before 1920") for claim, *_rest in group)
+    limited = "It is not only waterproof but also dustproof."
+    assert polarity_pairs.polarity_group(limited, [], random.Random(0)) is None
 
 
 def test_rows_keep_each_group_under_one_twin_key() -> None:
