@@ -48,11 +48,11 @@ from grounding.lexical import STOPWORDS  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
 BRIDGE = OUT.parent / "bridge"
-_PERSON = re.compile(
+PERSON = re.compile(
     r"\b(born|actor|actress|singer|songwriter|writer|author|poet|politician|player|footballer|director|musician|"
     r"rapper|painter|composer|journalist|businessman|businesswoman|scientist|comedian|producer|model)\b"
 )
-_DEMONYMS = frozenset(
+DEMONYMS = frozenset(
     [
         "American",
         "British",
@@ -82,20 +82,28 @@ _DEMONYMS = frozenset(
         "Brazilian",
     ]
 )  # a demonym alone is an adjective of the sentence, not an answer ("is an what political thriller")
-_PREDICATE = re.compile(r"^((is|was|are|were) (a|an|the)|was born)\b")
+PREDICATE = re.compile(r"^((is|was|are|were) (a|an|the)|was born)\b")
+ASIDE = re.compile(r"\s*\([^()]*\)|,\s*(?:also|better)? ?known as [^,]*,")
 
 
-def clause_of(sentence: str) -> tuple[str, str] | None:
-    """``(name, relative clause)`` of a sentence that opens with a name of at most four words and says what it
-    is or when it was born: "Deadpool 2 is a 2018 film." -> ("Deadpool 2", "which is a 2018 film")."""
-    match = NAME_RUN.match(sentence)
-    if not match or len(match.group().split()) > 4 or match.group().lower() in STOPWORDS:
+def clause_of(
+    sentence: str, *, name_words: int = 4, clause_words: int = 18, asides: bool = False, any_length: bool = False
+) -> tuple[str, str] | None:
+    """``(name, relative clause)`` of a sentence that opens with a name of at most ``name_words`` words and says
+    what it is or when it was born, in 3 to ``clause_words`` words: "Deadpool 2 is a 2018 film." -> ("Deadpool
+    2", "which is a 2018 film"). ``asides``: parentheses and "also known as" asides dropped first, as Wikipedia's
+    opening sentences carry them; ``any_length``: a clause of any length (to see every thing a name is said to be)."""
+    plain = ASIDE.sub("", sentence) if asides else sentence
+    match = NAME_RUN.match(plain)
+    if not match or len(match.group().split()) > name_words or match.group().lower() in STOPWORDS:
         return None
-    rest = sentence[match.end() :].strip().rstrip(".").strip()
+    rest = plain[match.end() :].strip().rstrip(".").strip()
     words = rest.split()
-    if not _PREDICATE.match(rest) or not 3 <= len(words) <= 18 or ";" in rest or "?" in rest:
+    if not PREDICATE.match(rest):
         return None
-    pronoun = "who" if _PERSON.search(" ".join(words[:8])) else "which"
+    if not any_length and (not 3 <= len(words) <= clause_words or ";" in rest or "?" in rest):
+        return None
+    pronoun = "who" if PERSON.search(" ".join(words[:8])) else "which"
     return match.group(), f"{pronoun} {rest}"
 
 
@@ -130,7 +138,7 @@ def _askable(span: re.Match[str], name: str) -> bool:
     if text[0].isdigit():
         return True
     one = len(text.split()) == 1
-    return not (one and (span.start() == 0 or text in _DEMONYMS)) and not re.match(r"\s*(and|&)\s+[A-Z]", after)
+    return not (one and (span.start() == 0 or text in DEMONYMS)) and not re.match(r"\s*(and|&)\s+[A-Z]", after)
 
 
 def bridge_groups(

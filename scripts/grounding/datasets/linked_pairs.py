@@ -42,39 +42,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from bridge_pairs import _DEMONYMS, _PERSON, _PREDICATE, bridge_groups, clause_of, name_in  # noqa: E402
+from bridge_pairs import DEMONYMS, bridge_groups, clause_of, name_in  # noqa: E402
 from focus_pairs import passages, replay_parser, training_premises, write_with_replay  # noqa: E402
-from pairs import NAME_RUN, OUT, split_of  # noqa: E402
+from pairs import OUT, split_of  # noqa: E402
 from polarity_pairs import polarity_make  # noqa: E402
 from qa_pairs import Groups, qa_rows, sample_groups  # noqa: E402
 
-from grounding.lexical import STOPWORDS  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
 LINKED = OUT.parent / "linked"
 NOT_PROSE = ("paws", "fever_symmetric")  # scrambled word order; counter-evidence edited to contradict Wikipedia
-_ASIDE = re.compile(r"\s*\([^()]*\)|,\s*(?:also|better)? ?known as [^,]*,")
 Premise = tuple[str, list[str]]  # (premise key, sentences)
 Link = tuple[str, list[str], str]  # (key, the two paragraphs' sentences, the bridge name)
 
 
 def definition(sentence: str, *, any_length: bool = False) -> tuple[str, str] | None:
-    """``(name, relative clause)`` of a sentence that opens with a name of at most five words and says what it
-    is, asides dropped: "Ram Head (Victoria) is a coastal headland." -> ("Ram Head", "which is a coastal
-    headland"). Looser than ``bridge_pairs.clause_of`` (Wikipedia's opening sentences carry their asides).
-    ``any_length``: a clause of any length (to see every thing a name is said to be)."""
-    plain = _ASIDE.sub("", sentence)
-    match = NAME_RUN.match(plain)
-    if not match or len(match.group().split()) > 5 or match.group().lower() in STOPWORDS:
-        return None
-    rest = plain[match.end() :].strip().rstrip(".").strip()
-    words = rest.split()
-    if not _PREDICATE.match(rest) or not (
-        any_length or (3 <= len(words) <= 22 and ";" not in rest and "?" not in rest)
-    ):
-        return None
-    pronoun = "who" if _PERSON.search(" ".join(words[:8])) else "which"
-    return match.group(), f"{pronoun} {rest}"
+    """``bridge_pairs.clause_of`` with Wikipedia's asides dropped, names of up to five words and clauses of up to
+    22: "Ram Head (Victoria) is a coastal headland." -> ("Ram Head", "which is a coastal headland")."""
+    return clause_of(sentence, name_words=5, clause_words=22, asides=True, any_length=any_length)
 
 
 def defined_names(premises: list[Premise]) -> dict[str, tuple[str, list[str]]]:
@@ -93,7 +78,7 @@ def defined_names(premises: list[Premise]) -> dict[str, tuple[str, list[str]]]:
                 where.setdefault((key, made[0]), sentences[number : number + 3])
     out = {}
     for name, keys in found.items():
-        if len(said[name]) == 1 and len(name.split()) > 1 and name not in _DEMONYMS:
+        if len(said[name]) == 1 and len(name.split()) > 1 and name not in DEMONYMS:
             out[name] = (min(keys), where[(min(keys), name)])
     return out
 
