@@ -41,9 +41,10 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from focus_pairs import passages, replay_parser, write_with_replay  # noqa: E402
-from pairs import NAME_RUN, NUMBER, OUT  # noqa: E402
+from pairs import NAME_RUN, NUMBER, OUT, Pair  # noqa: E402
 from qa_pairs import Groups, answerable, qa_rows, question_for, sample_groups, wrong_answers  # noqa: E402
 
+from grounding.features import Lexicon  # noqa: E402
 from grounding.lexical import STOPWORDS  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
@@ -175,6 +176,16 @@ def bridge_groups(
     return groups
 
 
+def one_premise_rows(rng: random.Random, lexicon: Lexicon, *, bridge: int, qa: int, unheld: float) -> list[Pair]:
+    """About ``bridge`` pairs of two-hop questions within one premise (``unheld`` of them with another passage's
+    clause) and ``qa`` of ``qa_pairs.py``'s one-hop ones, whole groups, over ``focus_pairs.passages``."""
+    chosen = passages()
+    foreign = [clause for _key, sentences in chosen for s in sentences if (clause := clause_of(s))]
+    make = partial(bridge_groups, foreign=foreign, unheld=unheld)
+    rows = sample_groups(qa_rows(chosen, rng, lexicon, groups_of=make, prefix="bridge"), bridge, rng)
+    return rows + sample_groups(qa_rows(chosen, rng, lexicon), qa, rng)
+
+
 def main() -> None:
     parser = replay_parser(__doc__, out=BRIDGE, replay=6000, seed=307)
     parser.add_argument("--bridge", type=int, default=6000, help="two-hop question pairs at most (whole groups)")
@@ -182,12 +193,7 @@ def main() -> None:
     parser.add_argument("--qa", type=int, default=2000, help="qa_pairs.py's one-hop question pairs (whole groups)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    chosen = passages()
-    lexicon = load_lexicon()
-    foreign = [clause for _key, sentences in chosen for s in sentences if (clause := clause_of(s))]
-    make = partial(bridge_groups, foreign=foreign, unheld=args.unheld)
-    rows = sample_groups(qa_rows(chosen, rng, lexicon, groups_of=make, prefix="bridge"), args.bridge, rng)
-    rows += sample_groups(qa_rows(chosen, rng, lexicon), args.qa, rng)
+    rows = one_premise_rows(rng, load_lexicon(), bridge=args.bridge, qa=args.qa, unheld=args.unheld)
     rows = write_with_replay(rows, pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
     print(f"{len({r['twin'] for r in rows if 'twin' in r})} twin groups")
 

@@ -43,28 +43,23 @@ def _pair(premise: str, claim: str, label: int, label3: str, kind: str) -> Pair:
     return {**_rule(premise, claim, label, label3, kind), "source": _FAMILY.get(kind, "focus_changed")}
 
 
-def training_premises(*, exclude: tuple[str, ...] = ()) -> list[tuple[str, list[str]]]:
-    """Every training-side pack premise once (a WiCE article by its first window), as sentences, in the pack's
-    order; none of the sets named in ``exclude``."""
+def training_premises(*, exclude: tuple[str, ...] = (), min_words: int = 0) -> list[tuple[str, list[str]]]:
+    """Every training-side pack premise once, as sentences, in the pack's order; none of the sets named in
+    ``exclude``, none under ``min_words`` words (a WiCE claim's premise is a window of its article: the first
+    window long enough stands for the article)."""
     seen: set[str] = set()
     out = []
     for split, pair in pack_pairs():
-        if split == "train" and pair["group"] not in seen and pair["source"] not in exclude:
+        long_enough = len(pair["premise"].split()) >= min_words
+        if split == "train" and pair["group"] not in seen and pair["source"] not in exclude and long_enough:
             seen.add(pair["group"])
             out.append((pair["group"], split_sentences(pair["premise"])))
     return out
 
 
 def passages() -> list[tuple[str, list[str]]]:
-    """Training-side pack premises of at least 25 words, once each, as sentences (a WiCE claim's premise is a
-    window of its article: the first window of 25 words or more stands for the article)."""
-    seen: set[str] = set()
-    out = []
-    for split, pair in pack_pairs():
-        if split == "train" and pair["group"] not in seen and len(pair["premise"].split()) >= 25:
-            seen.add(pair["group"])
-            out.append((pair["group"], split_sentences(pair["premise"])))
-    return out
+    """Training-side pack premises of at least 25 words, once each, as sentences."""
+    return training_premises(min_words=25)
 
 
 Member = tuple[str, int, str, str]  # (claim, label, label3, kind)

@@ -36,14 +36,13 @@ import random
 import re
 import sys
 from collections import Counter
-from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from bridge_pairs import DEMONYMS, bridge_groups, clause_of, name_in  # noqa: E402
-from focus_pairs import passages, replay_parser, training_premises, write_with_replay  # noqa: E402
+from bridge_pairs import DEMONYMS, bridge_groups, clause_of, name_in, one_premise_rows  # noqa: E402
+from focus_pairs import replay_parser, training_premises, write_with_replay  # noqa: E402
 from pairs import OUT, split_of  # noqa: E402
 from polarity_pairs import polarity_make  # noqa: E402
 from qa_pairs import Groups, qa_rows, sample_groups  # noqa: E402
@@ -71,11 +70,11 @@ def defined_names(premises: list[Premise]) -> dict[str, tuple[str, list[str]]]:
     where: dict[tuple[str, str], list[str]] = {}
     for key, sentences in premises:
         for number, sentence in enumerate(sentences):
-            if seen := definition(sentence, any_length=True):
+            if seen := definition(sentence, any_length=True):  # a clause short enough to ask with is one of these
                 said.setdefault(seen[0], set()).add(seen[1])
-            if made := definition(sentence):
-                found.setdefault(made[0], []).append(key)
-                where.setdefault((key, made[0]), sentences[number : number + 3])
+                if made := definition(sentence):
+                    found.setdefault(made[0], []).append(key)
+                    where.setdefault((key, made[0]), sentences[number : number + 3])
     out = {}
     for name, keys in found.items():
         if len(said[name]) == 1 and len(name.split()) > 1 and name not in DEMONYMS:
@@ -103,9 +102,9 @@ def links(
         options = []
         for number, sentence in enumerate(sentences):
             if 6 <= len(sentence.split()) <= 35:
+                own = definition(sentence, any_length=True)  # "Phacelia (...) is a genus": no bridge to itself
                 for found in pattern.finditer(sentence):
                     name = found.group()
-                    own = definition(sentence, any_length=True)  # "Phacelia (...) is a genus": no bridge to itself
                     sequel = re.match(r"\s*(?:\d|:)", sentence[found.end() :])  # "Despicable Me 2", "Alien: ..."
                     itself = own is not None and own[0] == name
                     if defined[name][0] != key and name_in(sentence, name) and not sequel and not itself:
@@ -158,11 +157,7 @@ def main() -> None:
 
     two = [(key, sentences) for key, sentences, _name in linked]
     rows = sample_groups(qa_rows(two, rng, lexicon, groups_of=through_link, prefix="linked"), args.linked, rng)
-    chosen = passages()
-    one = [made for _key, sentences in chosen for s in sentences if (made := clause_of(s))]
-    make = partial(bridge_groups, foreign=one, unheld=args.unheld)
-    rows += sample_groups(qa_rows(chosen, rng, lexicon, groups_of=make, prefix="bridge"), args.bridge, rng)
-    rows += sample_groups(qa_rows(chosen, rng, lexicon), args.qa, rng)
+    rows += one_premise_rows(rng, lexicon, bridge=args.bridge, qa=args.qa, unheld=args.unheld)
     if args.negation or args.shortened:  # none drawn otherwise: round 15a's file is the same without them
         rows += polarity_make(rng, negation=args.negation, shortened=args.shortened)
     rows = write_with_replay(rows, pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
