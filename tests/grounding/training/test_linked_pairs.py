@@ -82,7 +82,8 @@ def test_a_name_followed_by_a_number_or_a_colon_is_another_title(sentence: str) 
 
 
 def test_two_copies_of_one_premise_are_not_linked() -> None:
-    copy = ["Home Alone is a 1990 American comedy film that was a box office success."]
+    # not itself a definition (that is refused apart), so only the shared words keep the two apart
+    copy = ["It was a box office success, and Home Alone is remembered as a 1990 American comedy film."]
     defined = linked_pairs.defined_names([("film", FILM)])
     assert linked_pairs.links([("copy", copy)], defined, random.Random(0), per_name=6) == []
 

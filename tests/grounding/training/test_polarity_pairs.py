@@ -82,6 +82,8 @@ def test_a_denial_keeps_the_phrase_that_limits_it_and_a_limited_denial_is_left_a
     for seed in range(10):
         group = polarity_pairs.polarity_group(sentence, [], random.Random(seed))
         assert group and all(claim.startswith("Before 1920") for claim, *_rest in group)
+    shorter = polarity_pairs.shortened_keeping_limits("Before 1920, women could not vote, which angered many.")
+    assert shorter == "Before 1920, women could not vote."
     limited = "It is not only waterproof but also dustproof."
     assert polarity_pairs.polarity_group(limited, [], random.Random(0)) is None
 
