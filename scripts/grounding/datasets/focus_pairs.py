@@ -43,15 +43,17 @@ def _pair(premise: str, claim: str, label: int, label3: str, kind: str) -> Pair:
     return {**_rule(premise, claim, label, label3, kind), "source": _FAMILY.get(kind, "focus_changed")}
 
 
-def training_premises(*, exclude: tuple[str, ...] = (), min_words: int = 0) -> list[tuple[str, list[str]]]:
+def training_premises(
+    *, exclude: tuple[str, ...] = (), min_words: int = 0, side: str = "train"
+) -> list[tuple[str, list[str]]]:
     """Every training-side pack premise once, as sentences, in the pack's order; none of the sets named in
     ``exclude``, none under ``min_words`` words (a WiCE claim's premise is a window of its article: the first
-    window long enough stands for the article)."""
+    window long enough stands for the article). ``side="dev"``: the held-out premises instead, for a check set."""
     seen: set[str] = set()
     out = []
     for split, pair in pack_pairs():
         long_enough = len(pair["premise"].split()) >= min_words
-        if split == "train" and pair["group"] not in seen and pair["source"] not in exclude and long_enough:
+        if split == side and pair["group"] not in seen and pair["source"] not in exclude and long_enough:
             seen.add(pair["group"])
             out.append((pair["group"], split_sentences(pair["premise"])))
     return out
