@@ -15,16 +15,21 @@ answer also pairs words the source never puts side by side.
 
 Here a **statement** is a training-side premise sentence that opens with a name and a verb ("Presley was born in
 Tupelo, Mississippi, ...") and names or numbers something after the verb (:func:`statement`). Two statements
-with the same verb and next word (:func:`skeleton`: "was born", "is a") from two premises, of different names and saying different things (each names something the
-other does not), make the source, in either order, as two paragraphs. Each pair gives a twin group: one
-statement as it stands or shortened (supported), the same words with the other statement's name as subject
-("Sandow was born in Tupelo, Mississippi, ...": unsupported) and with one of its names or numbers replaced by
-one of the other statement's of the same kind (:func:`kind_of`: "Presley was born in Königsberg, ...":
-unsupported), and the other statement
-(supported), so both labels see the same words. Both unsupported kinds are labelled "neutral": the source says
-nothing of the swapped pair. ``--with`` mixes in other makers' training files whole (round 16: ``linked_pairs.py
---seed 601 --negation 3000 --shortened 3000``). ``--check`` writes ``check.jsonl`` the same way from the
-*dev*-side premises: a held-out measure of this one skill.
+with the same verb and next word (:func:`skeleton`: "was born", "is a") from two premises, of different names
+and saying different things (each names something the other does not), make the source, in either order, as two
+paragraphs. Each pair gives a twin group: one statement as it stands or shortened (supported), the same words
+with the other statement's name as subject ("Sandow was born in Tupelo, Mississippi, ...": unsupported) and with
+one of its names or numbers replaced by one of the other statement's of the same kind (:func:`kind_of`:
+"Presley was born in Königsberg, ...": unsupported), and the other statement (supported), so both labels see
+the same words. Both unsupported kinds are labelled "neutral": the source says nothing of the swapped pair.
+``--with`` mixes in other makers' training files whole (round 16: ``linked_pairs.py --seed 601 --negation 3000
+--shortened 3000``). ``--check`` writes ``check.jsonl`` the same way from the *dev*-side premises: a held-out
+measure of this one skill.
+
+Round 16's shipped weights were trained on this script's output at commit 11b36e5, where a group's twin key did
+not number the statement, so two statements of one premise paired with one other premise shared a key (1 of the
+1,500 groups in that file): ``git worktree add /tmp/r16src 11b36e5`` and ``parallel_pairs.py --with
+.../linked16 --replay 0`` there makes that file again (md5 baa9431c...).
 """
 
 from __future__ import annotations
@@ -37,9 +42,9 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
+from bridge_pairs import DEMONYMS  # noqa: E402
 from convert import write_jsonl  # noqa: E402
 from focus_pairs import replay_parser, training_premises, write_with_replay  # noqa: E402
-from bridge_pairs import DEMONYMS  # noqa: E402
 from linked_pairs import NOT_PROSE  # noqa: E402
 from pairs import NAME_RUN, NUMBER, OUT, Pair, _rule  # noqa: E402
 from perturb import compress  # noqa: E402
@@ -95,7 +100,7 @@ def kind_of(anchor: str) -> str | None:
     return "demonym" if anchor in DEMONYMS else "name"
 
 
-def skeleton(made: "Statement") -> str:
+def skeleton(made: Statement) -> str:
     """The verb and the word after it ("is a", "was born"; "an" read as "a"): statements share a source with
     others of their skeleton, so the two say the same kind of thing."""
     following = made.predicate.split()[1:2]
@@ -158,12 +163,12 @@ def statements(premises: list[tuple[str, list[str]]]) -> dict[str, list[tuple[st
 
 
 def parallel_rows(premises: list[tuple[str, list[str]]], rng: random.Random, *, per_statement: int = 1) -> list[Pair]:
-    """Twin-grouped rows (``parallel:<key>+<key>``, sources ``parallel_support`` / ``parallel_swap``): each statement
-    paired with ``per_statement`` others of its skeleton from other premises, the source the two in a seeded
-    order."""
+    """Twin-grouped rows (``parallel:<key>#<n>+<key>``, sources ``parallel_support`` / ``parallel_swap``): each
+    statement paired with ``per_statement`` others of its skeleton from other premises, the source the two in a
+    seeded order."""
     rows: list[Pair] = []
     for alike in statements(premises).values():
-        for key, one in alike:
+        for number, (key, one) in enumerate(alike):
             others = [(k, s) for k, s in rng.sample(alike, min(20, len(alike))) if k != key and apart(one, s)]
             for other_key, other in others[:per_statement]:
                 group = swapped(one, other, rng)
@@ -175,7 +180,7 @@ def parallel_rows(premises: list[tuple[str, list[str]]], rng: random.Random, *, 
                 for claim, label, label3, kind in group:
                     row = _rule(source, claim, label, label3, kind)
                     family = "parallel_support" if label else "parallel_swap"
-                    rows.append({**row, "source": family, "twin": f"parallel:{key}+{other_key}"})
+                    rows.append({**row, "source": family, "twin": f"parallel:{key}#{number}+{other_key}"})
     return rows
 
 
