@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from convert import write_jsonl  # noqa: E402
-from pairs import NAME_RUN, NUMBER, OUT, Pair, _rule, compress, pack_pairs, perturbations, split_of, window  # noqa: E402
+from pairs import NAME_RUN, NUMBER, OUT, Pair, compress, labelled_pair, pack_pairs, perturbations, split_of, window  # noqa: E402
 from swaps import swap_in_passage  # noqa: E402
 
 from ingest.sentences import split_sentences  # noqa: E402
@@ -39,8 +39,8 @@ _FAMILY = {"copy": "focus_support", "compress": "focus_support", "relation_swap"
            "anchored_swap": "focus_swap"}  # fmt: skip
 
 
-def _pair(premise: str, claim: str, label: int, label3: str, kind: str) -> Pair:
-    return {**_rule(premise, claim, label, label3, kind), "source": _FAMILY.get(kind, "focus_changed")}
+def focus_pair(premise: str, claim: str, label: int, label3: str, kind: str) -> Pair:
+    return {**labelled_pair(premise, claim, label, label3, kind), "source": _FAMILY.get(kind, "focus_changed")}
 
 
 def training_premises(
@@ -100,7 +100,7 @@ def focus_rows(chosen: list[tuple[str, list[str]]], rng: random.Random) -> list[
         assert split_of(key) == "train"
         for sentence, members in twin_groups(sentences, rng):
             context = window(sentences, sentence)
-            rows += [_pair(context, claim, label, label3, kind) for claim, label, label3, kind in members]
+            rows += [focus_pair(context, claim, label, label3, kind) for claim, label, label3, kind in members]
     return rows
 
 

@@ -25,7 +25,7 @@ the defining ones included, is on the training side of ``pairs.py``'s premise sp
 
 Round 15's shipped weights were trained on this script's output at commit 4a652fd, before a review's mends (there
 single-word names linked, a clause over 22 words was not counted against a name, sequels and PAWS / FEVER-Symmetric
-premises were not refused, near-copies were joined): ``git worktree add /tmp/r15src 4a652fd`` and this script's
+premises were not refused, near-copies were joined): ``git worktree add ../r15src 4a652fd`` and this script's
 defaults there make round 15's file A again (md5 ad6514f6...), ``--seed 601 --negation 3000 --shortened 3000`` file
 B (md5 3277a14d...).
 """

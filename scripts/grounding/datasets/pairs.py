@@ -248,13 +248,14 @@ def rule_pairs(passages: list[tuple[str, list[str]]], rng: random.Random) -> Ite
         for sentence in rng.sample(prose, min(3, len(prose))):
             context = window(sentences, sentence)
             positive = compress(sentence, rng) if rng.random() < 0.4 else None
-            yield split, _rule(context, positive or sentence, 1, "entailment", "compress" if positive else "copy")
+            kind = "compress" if positive else "copy"
+            yield split, labelled_pair(context, positive or sentence, 1, "entailment", kind)
             options = perturbations(sentence, names, numbers, rng) + foreign_twins(sentence, *foreign[split], rng)
             options = [o for o in options if o[1].strip() not in (s.strip() for s in sentences)]
             swaps = [o for o in options if o[0] == "relation_swap"]
             if options:  # the relation swap ("who is the capital of what") first a third of the time: rarest, hardest
                 kind, changed, label3 = swaps[0] if swaps and rng.random() < 0.35 else rng.choice(options)
-                yield split, _rule(context, changed, 0, label3, kind)
+                yield split, labelled_pair(context, changed, 0, label3, kind)
 
 
 def _is_name(text: str) -> bool:
@@ -283,7 +284,7 @@ _RULE_FAMILY = {"copy": "rules_support", "compress": "rules_support", "relation_
                 "entity": "rules_swap", "addition": "rules_added", "other_doc": "rules_added"}  # fmt: skip
 
 
-def _rule(premise: str, claim: str, label: int, label3: str, kind: str) -> Pair:
+def labelled_pair(premise: str, claim: str, label: int, label3: str, kind: str) -> Pair:
     return {"task": "grounding", "premise": premise, "claim": claim, "label": label, "label3": label3,
             "source": _RULE_FAMILY.get(kind, "rules_changed"), "kind": kind}  # fmt: skip
 

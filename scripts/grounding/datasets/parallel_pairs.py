@@ -28,8 +28,8 @@ measure of this one skill.
 
 Round 16's shipped weights were trained on this script's output at commit 11b36e5, where a group's twin key did
 not number the statement, so two statements of one premise paired with one other premise shared a key (1 of the
-1,500 groups in that file): ``git worktree add /tmp/r16src 11b36e5`` and ``parallel_pairs.py --with
-.../linked16 --replay 0`` there makes that file again (md5 baa9431c...).
+1,500 groups in that file): ``git worktree add ../r16src 11b36e5`` (beside the checkout, so that ``../shared``
+is found) and ``parallel_pairs.py --with .../linked16 --replay 0`` there make that file again (md5 baa9431c...).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from bridge_pairs import DEMONYMS  # noqa: E402
 from convert import write_jsonl  # noqa: E402
 from focus_pairs import replay_parser, training_premises, write_with_replay  # noqa: E402
 from linked_pairs import NOT_PROSE  # noqa: E402
-from pairs import NAME_RUN, NUMBER, OUT, Pair, _rule  # noqa: E402
+from pairs import NAME_RUN, NUMBER, OUT, Pair, labelled_pair  # noqa: E402
 from perturb import compress  # noqa: E402
 from qa_pairs import sample_groups  # noqa: E402
 
@@ -178,7 +178,7 @@ def parallel_rows(premises: list[tuple[str, list[str]]], rng: random.Random, *, 
                 rng.shuffle(pair)
                 source = "\n\n".join(pair)
                 for claim, label, label3, kind in group:
-                    row = _rule(source, claim, label, label3, kind)
+                    row = labelled_pair(source, claim, label, label3, kind)
                     family = "parallel_support" if label else "parallel_swap"
                     rows.append({**row, "source": family, "twin": f"parallel:{key}#{number}+{other_key}"})
     return rows

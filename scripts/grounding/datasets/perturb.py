@@ -41,14 +41,14 @@ DOCS_EVAL = ("pdf/layout-parser-paper-fast.pdf", "pdf/multi-column-2p.pdf", "pdf
 NAME_RUN = re.compile(r"(?<![\w-])[A-Z][\w'-]*(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'-]*)*")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:,\d{3})*(?:\.\d+)?(?![\w])")
 _AUX = re.compile(r"\b(is|are|was|were|can|could|will|would|should|has|have|had|does|did|do|may|might|must)\b")
-_NEGATED = re.compile(
+NEGATED = re.compile(
     r"\b(?:(is|are|was|were|can|could|will|would|should|has|have|had|does|did|do)(?: not|n't)|cannot)\b"
 )
 _PRONOUNS = {"he": "she", "she": "he", "his": "her", "him": "her", "her": "his", "He": "She", "She": "He",
              "His": "Her", "Her": "His"}  # fmt: skip
-_PAREN = re.compile(r"\s*\([^()]{1,120}\)")
+PAREN = re.compile(r"\s*\([^()]{1,120}\)")
 _OPENING = re.compile(r"^(?:In|On|At|By|For|During|After|Before|Since|Among|Using|With|Although|While)\b[^,]{2,80},\s+")
-_TRAILING = re.compile(r",\s+(?:which|and|but|while|whereas|as|although|with|including|suggesting)\b.*$")
+TRAILING = re.compile(r",\s+(?:which|and|but|while|whereas|as|although|with|including|suggesting)\b.*$")
 _APPOSITIVE = re.compile(r",\s+[^,]{3,60},\s+")
 
 
@@ -122,7 +122,7 @@ def change_number(sentence: str, passage_numbers: list[str], rng: random.Random)
 
 
 def flip_negation(sentence: str, rng: random.Random) -> str | None:
-    negated = _NEGATED.search(sentence)
+    negated = NEGATED.search(sentence)
     if negated:
         aux = negated.group(1) or "can"
         return sentence[: negated.start()] + aux + sentence[negated.end() :]
@@ -157,9 +157,9 @@ def compress(sentence: str, rng: random.Random) -> str | None:
     """A shorter sentence that says nothing new (drops a parenthesis, an opening phrase, an
     appositive or a trailing clause); None when nothing can be dropped."""
     options: list[Callable[[str], str]] = [
-        lambda s: _PAREN.sub("", s),
+        lambda s: PAREN.sub("", s),
         lambda s: _capitalise(_OPENING.sub("", s, count=1)),
-        lambda s: _TRAILING.sub(".", s, count=1),
+        lambda s: TRAILING.sub(".", s, count=1),
         lambda s: _APPOSITIVE.sub(" ", s, count=1),
     ]
     rng.shuffle(options)

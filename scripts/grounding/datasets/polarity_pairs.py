@@ -24,7 +24,7 @@ for the shortenings.
 Round 15's shipped weights were trained on this script's output at commit 4a652fd, before a review's mends: there
 the name and weakening refusals were not applied, every changed row was labelled "contradiction", a negated
 sentence could be shortened by dropping its opening phrase, and limited denials were not skipped.
-``git worktree add /tmp/r15src 4a652fd`` and ``linked_pairs.py --seed 601 --negation 3000 --shortened 3000`` there
+``git worktree add ../r15src 4a652fd`` and ``linked_pairs.py --seed 601 --negation 3000 --shortened 3000`` there
 makes that file again (md5 3277a14d...).
 """
 
@@ -38,9 +38,9 @@ from pathlib import Path
 
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from focus_pairs import _pair, passages, replay_parser, training_premises, write_with_replay  # noqa: E402
+from focus_pairs import focus_pair, passages, replay_parser, training_premises, write_with_replay  # noqa: E402
 from pairs import NUMBER, OUT, Pair, perturbations, window  # noqa: E402
-from perturb import _NEGATED, _PAREN, _TRAILING, compress, flip_negation  # noqa: E402
+from perturb import NEGATED, PAREN, TRAILING, compress, flip_negation  # noqa: E402
 from qa_pairs import sample_groups  # noqa: E402
 
 POLARITY = OUT.parent / "polarity"
@@ -55,7 +55,7 @@ _WEAKER = {("all", "some"), ("every", "some")}  # entailed: "All passed." -> "So
 def negated(sentence: str) -> bool:
     """Whether the sentence denies something: a negated auxiliary ("is not", "can't", "cannot", "won't") or
     "never"."""
-    return bool(_NEGATED.search(sentence) or _DENIES.search(sentence))
+    return bool(NEGATED.search(sentence) or _DENIES.search(sentence))
 
 
 def _changed_words(sentence: str, changed: str) -> list[tuple[int, str, str]]:
@@ -83,7 +83,7 @@ def weakens(sentence: str, changed: str) -> bool:
 def shortened_keeping_limits(sentence: str) -> str | None:
     """The sentence without a parenthesis or a trailing clause, never without an opening phrase ("Before 1920,
     women could not vote." must keep its "Before 1920"); None when neither applies."""
-    for shorter in (_PAREN.sub("", sentence).strip(), _TRAILING.sub(".", sentence, count=1).strip()):
+    for shorter in (PAREN.sub("", sentence).strip(), TRAILING.sub(".", sentence, count=1).strip()):
         if shorter != sentence and len(shorter.split()) >= 5:
             return shorter if shorter[-1] in ".!?" else shorter + "."
     return None
@@ -134,7 +134,7 @@ def polarity_rows(chosen: list[tuple[str, list[str]]], rng: random.Random, *, ne
                 continue
             context = window(sentences, sentence)
             for claim, label, label3, kind in group:
-                row = _pair(context, claim, label, label3, kind)
+                row = focus_pair(context, claim, label, label3, kind)
                 source = "polarity_support" if label else "polarity_changed"
                 rows.append({**row, "source": source, "twin": f"polarity:{key}#{number}"})
     return rows

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[3]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from focus_pairs import _pair, passages, replay_parser, write_with_replay  # noqa: E402
+from focus_pairs import focus_pair, passages, replay_parser, write_with_replay  # noqa: E402
 from pairs import NAME_RUN, NUMBER, OUT, Pair  # noqa: E402
 from perturb import change_number  # noqa: E402
 from twin_pairs import LONG_SHARE, evidence_read, twin_rows  # noqa: E402
@@ -140,7 +140,7 @@ def qa_rows(
         for number, (_question, _answers, labels) in enumerate(groups):
             for label in labels:
                 kind = "qa_answer" if label else "qa_wrong_answer"
-                row = _pair(next(evidence), next(texts), label, "entailment" if label else "contradiction", kind)
+                row = focus_pair(next(evidence), next(texts), label, "entailment" if label else "contradiction", kind)
                 twin = f"{prefix}:{key}#{number}"
                 rows.append({**row, "source": f"{prefix}_support" if label else f"{prefix}_changed", "twin": twin,
                              "long": len(sources) > 1})  # fmt: skip

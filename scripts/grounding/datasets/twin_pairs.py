@@ -33,7 +33,7 @@ import numpy.typing as npt
 ROOT = Path(__file__).resolve().parents[3]
 sys.path[:0] = [str(ROOT), str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
-from focus_pairs import _pair, passages, replay_parser, twin_groups, write_with_replay  # noqa: E402
+from focus_pairs import focus_pair, passages, replay_parser, twin_groups, write_with_replay  # noqa: E402
 from pairs import OUT, Pair  # noqa: E402
 
 from grounding.claims import Claim  # noqa: E402
@@ -87,7 +87,7 @@ def twin_rows(chosen: list[tuple[str, list[str]]], rng: random.Random, lexicon) 
         evidence = iter(evidence_read(sources, claims, lexicon))
         for number, members in enumerate(groups):
             for claim, label, label3, kind in members:
-                row = _pair(next(evidence), claim, label, label3, kind)
+                row = focus_pair(next(evidence), claim, label, label3, kind)
                 rows.append({**row, "twin": f"{key}#{number}", "long": len(sources) > 1})
     return rows
 

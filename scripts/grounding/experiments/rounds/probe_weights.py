@@ -11,7 +11,10 @@ evaluation sets (``scripts/grounding/datasets/swaps.py`` ...; built by the quali
 Rounds 6-8 were probed this way (swaps only) in ``docs/grounding-v2-rounds.md``. Then the short answers of
 ``tests/grounding/cases/short_answers.py`` as ``CrossEncoderChecker`` scores them (the shipped calibration on
 every file, which keeps each file's order): how many right answers score above the other name of the source
-and above the answer from outside it, and the mean of each margin (rounds 10 and 11).
+and above the answer from outside it, and the mean of each margin (rounds 10 and 11). ``--pairs FILE`` (a pair
+maker's jsonl, e.g. ``parallel_pairs.py``'s dev-side ``check.jsonl``) adds each file's AUROC of the raw
+P(supported) of its (premise, claim) pairs, read whole, and the share of its twin groups where every faithful
+claim reads above every changed one (round 16).
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("weights", type=Path, nargs="+")
     parser.add_argument("--examples", type=int, default=200)
+    parser.add_argument("--pairs", type=Path, action="append", default=[], help="a pair maker's jsonl (repeatable)")
     args = parser.parse_args()
     lexicon = load_lexicon()
     data = {name: read_jsonl(OUT / f"{name}.eval.jsonl")[: args.examples] for name in SETS}
@@ -78,6 +82,23 @@ def main() -> None:
         ]
         print(f"{weights.name[:28]:28s} " + " ".join(f"{a:12.3f}" for a in aurocs) + "  " + " ".join(cases))
         print(f"{'':28s} short answers: {short_answer_margins(CrossEncoderChecker(scorer))}")
+        for path in args.pairs:
+            print(f"{'':28s} {path}: {pair_reading(scorer, read_jsonl(path))}")
+
+
+def pair_reading(scorer: CrossEncoder, rows: list[dict]) -> str:
+    """AUROC of the raw P(supported) of (premise, claim) pairs, and the twin groups read in the right order."""
+    support = scorer.grounding([(r["premise"], r["claim"]) for r in rows])[:, 0]
+    labels = np.array([r["label"] for r in rows])
+    groups: dict[str, list[tuple[int, float]]] = {}
+    for row, score in zip(rows, support, strict=True):
+        groups.setdefault(row.get("twin", ""), []).append((row["label"], float(score)))
+    ordered = [
+        min(s for label, s in members if label) > max(s for label, s in members if not label)
+        for members in groups.values()
+        if {label for label, _s in members} == {0, 1}
+    ]
+    return f"AUROC {roc_auc(labels, support):.3f}, twin groups in order {sum(ordered)}/{len(ordered)}"
 
 
 def short_answer_margins(checker: CrossEncoderChecker) -> str:
