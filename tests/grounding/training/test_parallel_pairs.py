@@ -25,7 +25,7 @@ TOKYO = "Tokyo is the capital of Japan."
         ("The Beatles were an English rock band formed in Liverpool in 1960.", "The Beatles", "were"),
         ("Anna Berg chairs the finance committee of Lund University.", "Anna Berg", "chairs"),
         ("He was born in Tupelo, Mississippi, in 1935.", None, None),  # a pronoun is no name
-        ("In 1990 Smith won the award for Best Actor.", None, None),  # an opening phrase, not a subject
+        ("After Smith joined the club in 1990, it grew.", None, None),  # an opening word, not a name
         ("Smith was happy and tired after the long day.", None, None),  # nothing named after the verb
         ("The Aero earbuds resist splashes.", None, None),  # under six words
     ],
@@ -48,7 +48,7 @@ def test_anchors_are_swapped_only_for_their_own_kind(anchor: str, kind: str | No
 
 def test_statements_of_one_name_or_saying_the_same_never_share_a_source() -> None:
     london, tokyo = parallel_pairs.statement(LONDON), parallel_pairs.statement(TOKYO)
-    again = parallel_pairs.statement("London is the largest city of the United Kingdom by far.")
+    again = parallel_pairs.statement("London is the largest city of Europe by population.")  # one name
     same = parallel_pairs.statement("Kyoto is the capital of Japan.")  # names nothing Tokyo's does not
     assert london and tokyo and again and same
     assert parallel_pairs.apart(london, tokyo)
@@ -105,3 +105,7 @@ def test_rows_pair_statements_of_one_skeleton_from_two_premises_in_one_source() 
         assert len(paragraphs) == 2 and members[0]["claim"] in paragraphs
         assert [row["label"] for row in members] == [1, 0, 0, 1]
         assert {row["source"] for row in members} == {"parallel_support", "parallel_swap"}
+
+
+def test_two_statements_of_one_premise_never_make_a_source() -> None:
+    assert parallel_pairs.parallel_rows([("p1", [LONDON, "Rome is the capital of Italy."])], random.Random(0)) == []
