@@ -3,8 +3,8 @@ to the other ("The capital of Japan is London." against "London is the capital o
 Japan.").
 
     .venv/bin/python scripts/grounding/datasets/pairs.py          # first: the round-1 pairs, replayed here
-    .venv/bin/python scripts/grounding/datasets/parallel_pairs.py [--parallel 6000] [--with DIR ...] [--replay 6000] \
-        [--out /tmp/ragkb-grounding/parallel] [--check 1500]
+    .venv/bin/python scripts/grounding/datasets/parallel_pairs.py [--parallel 6000] [--lists 0] [--with DIR ...] \
+        [--replay 6000] [--out /tmp/ragkb-grounding/parallel] [--check 1500]
 
 Round 15 reads every such swap as supported: "London is the capital of Japan." 0.92, "Omar Haddad chairs the
 finance committee." against "Anna Berg chairs the finance committee. Omar Haddad chairs the safety committee."
@@ -26,10 +26,21 @@ the same words. Both unsupported kinds are labelled "neutral": the source says n
 --shortened 3000``). ``--check`` writes ``check.jsonl`` the same way from the *dev*-side premises: a held-out
 measure of this one skill.
 
-Round 16's shipped weights were trained on this script's output at commit 11b36e5, where a group's twin key did
+``--lists`` (round 17) adds sources of three or four *short* statements of one skeleton (:func:`short_form`: the
+statement cut after its first name, year, number or date that ends a phrase, "Presley was born in Tupelo."), as
+one paragraph or as a list, the group about the first two of them with their last names swapped ("London is the
+capital of Japan."): round 16's sources are two long sentences whose other names make most swaps odd ("a 2013
+American comedy film directed by Kansas"), and it still read the short capitals case as supported.
+``check_lists.jsonl`` is their dev-side check. Round 17's file: ``polarity_pairs.py --negation 1000 --shortened
+1000 --replay 0 --seed 611 --out .../polarity17`` (md5 9758b18f...), then ``parallel_pairs.py --seed 709
+--parallel 2000 --lists 3000 --replay 8000 --with .../polarity17 --out .../lists17`` (15,000 pairs, md5
+b4f221c2...).
+
+Round 16's weights were trained on this script's output at commit 11b36e5, where a group's twin key did
 not number the statement, so two statements of one premise paired with one other premise shared a key (1 of the
-1,500 groups in that file): ``git worktree add ../r16src 11b36e5`` (beside the checkout, so that ``../shared``
-is found) and ``parallel_pairs.py --with .../linked16 --replay 0`` there make that file again (md5 baa9431c...).
+1,500 groups in that file), and the names a swap may replace were drawn in another order: ``git worktree add
+../r16src 11b36e5`` (beside the checkout, so that ``../shared`` is found) and ``parallel_pairs.py --with
+.../linked16 --replay 0`` there make that file again (md5 baa9431c...).
 """
 
 from __future__ import annotations
@@ -67,10 +78,10 @@ class Statement:
         self.anchors = [m for m in (*NAME_RUN.finditer(self.predicate), *NUMBER.finditer(self.predicate))]
 
 
-def statement(sentence: str) -> Statement | None:
+def statement(sentence: str, *, shortest: int = 6) -> Statement | None:
     """The sentence as a :class:`Statement` where it opens with a name (not a pronoun, article or opening word)
     and a verb and names or numbers something after the verb; None otherwise."""
-    if not 6 <= len(sentence.split()) <= 40:
+    if not shortest <= len(sentence.split()) <= 40:
         return None
     name = NAME_RUN.match(sentence)
     if not name or name.group() in _NOT_NAMES or name.group().split()[0] in _OPENERS:
@@ -124,10 +135,12 @@ def apart(one: Statement, other: Statement) -> bool:
 Member = tuple[str, int, str, str]  # (claim, label, label3, kind)
 
 
-def swapped(one: Statement, other: Statement, rng: random.Random) -> list[Member] | None:
+def swapped(one: Statement, other: Statement, rng: random.Random, *, last: bool = False) -> list[Member] | None:
     """``[(claim, label, label3, kind), ...]``: ``one`` as it stands or shortened (supported), the same words about
     ``other``'s subject and with one of its names or numbers replaced by one of ``other``'s of the same
-    :func:`kind_of` (unsupported), then ``other`` (supported); None where no such replacement is left."""
+    :func:`kind_of` (unsupported), then ``other`` (supported); None where no such replacement is left. ``last``:
+    the replaced name is ``one``'s last and the replacement ``other``'s (two short forms' objects: "London is the
+    capital of Japan.")."""
     base = one.sentence
     shorter = compress(base, rng) if rng.random() < 0.5 else None
     if shorter and shorter.startswith(one.subject + " "):
@@ -135,8 +148,11 @@ def swapped(one: Statement, other: Statement, rng: random.Random) -> list[Member
     predicate = base[len(one.subject) :]
     own = {m.group() for m in one.anchors}
     theirs = {m.group() for m in other.anchors} - own
+    if last:
+        theirs &= {max(other.anchors, key=lambda m: m.end()).group()}
     options = []
-    for target in (*NAME_RUN.finditer(predicate), *NUMBER.finditer(predicate)):
+    targets = sorted((*NAME_RUN.finditer(predicate), *NUMBER.finditer(predicate)), key=lambda m: m.end())
+    for target in targets[-1:] if last else targets:
         kept = sorted(t for t in theirs if kind_of(t) and kind_of(t) == kind_of(target.group()))
         if target.group() in own and kept:
             options.append((target, kept))
@@ -184,24 +200,86 @@ def parallel_rows(premises: list[tuple[str, list[str]]], rng: random.Random, *, 
     return rows
 
 
+_PHRASE_END = re.compile(
+    r"\s*(?:[,.;)]|$)|\s+(?:and|in|on|at|from|by|for|with|to|after|before|during|until|since|where|which|who)\b"
+)
+
+
+def short_form(made: Statement) -> Statement | None:
+    """The statement cut after its first name, year, number or date that ends a phrase ("Presley was born in
+    Tupelo, Mississippi, and moved to Memphis." -> "Presley was born in Tupelo."), 4-16 words; None where the
+    words before the cut hold a comma or a parenthesis (an aside the cut would leave open) or none fits."""
+    for anchor in sorted(made.anchors, key=lambda m: m.start()):
+        if kind_of(anchor.group()) in (None, "demonym"):
+            continue
+        head = made.predicate[: anchor.end()]
+        if "," in head or "(" in head or len((made.subject + head).split()) > 16:
+            return None
+        if _PHRASE_END.match(made.predicate, anchor.end()):
+            return statement(made.subject + head + ".", shortest=4)
+    return None
+
+
+def list_rows(premises: list[tuple[str, list[str]]], rng: random.Random, *, draws: int = 3) -> list[Pair]:
+    """Twin-grouped rows (``list:<key>#<n>``, sources ``parallel_support`` / ``parallel_swap``): sources of three
+    or four :func:`short_form` statements of one skeleton from as many premises, as one paragraph or as a list
+    ("London is the capital of the United Kingdom. Tokyo is the capital of Japan. ..."), and :func:`swapped`'s
+    group about two of them, their last names swapped; each skeleton's statements drawn into lists ``draws``
+    times."""
+    rows: list[Pair] = []
+    by_skeleton = statements(premises).values()
+    kinds = [[(key, short) for key, made in alike if (short := short_form(made))] for alike in by_skeleton]
+    for number, drawn in enumerate(alike for alike in kinds for _draw in range(draws)):
+        shorts = list(drawn)
+        rng.shuffle(shorts)
+        while len(shorts) >= 3:
+            size, chosen = rng.choice((3, 4)), []
+            for key, short in list(shorts):
+                if all(key != k and apart(short, s) for k, s in chosen):
+                    chosen.append((key, short))
+                    shorts.remove((key, short))
+                if len(chosen) == size:
+                    break
+            if len(chosen) < 3:
+                break
+            group = swapped(chosen[0][1], chosen[1][1], rng, last=True)
+            if not group:
+                continue
+            said = [short.sentence for _key, short in chosen]
+            source = " ".join(said) if rng.random() < 0.7 else "\n".join(f"- {s}" for s in said)
+            for claim, label, label3, kind in group:
+                row = labelled_pair(source, claim, label, label3, kind)
+                family = "parallel_support" if label else "parallel_swap"
+                rows.append({**row, "source": family, "twin": f"list:{chosen[0][0]}#{number}.{len(shorts)}"})
+    return rows
+
+
 def main() -> None:
     parser = replay_parser(__doc__, out=PARALLEL, replay=6000, seed=701)
     parser.add_argument("--parallel", type=int, default=6000, help="parallel-statement pairs at most (whole groups)")
     parser.add_argument("--with", dest="mixed", type=Path, action="append", default=[],
                         help="another maker's output folder whose train.jsonl is mixed in whole")  # fmt: skip
+    parser.add_argument("--lists", type=int, default=0, help="pairs about lists of short statements (whole groups)")
     parser.add_argument("--check", type=int, default=1500, help="dev-side pairs written to check.jsonl (0: none)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    rows = sample_groups(parallel_rows(training_premises(exclude=NOT_PROSE), rng), args.parallel, rng)
+    premises = training_premises(exclude=NOT_PROSE)
+    rows = sample_groups(parallel_rows(premises, rng), args.parallel, rng)
+    if args.lists:
+        rows += sample_groups(list_rows(premises, rng), args.lists, rng)
     for folder in args.mixed:
         with (folder / "train.jsonl").open(encoding="utf-8") as handle:
             rows += [json.loads(line) for line in handle]
     write_with_replay(rows, pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
     if args.check:
-        held = parallel_rows(training_premises(exclude=NOT_PROSE, side="dev"), random.Random(args.seed + 1))
-        check = sample_groups(held, args.check, rng)
+        dev = training_premises(exclude=NOT_PROSE, side="dev")
+        check = sample_groups(parallel_rows(dev, random.Random(args.seed + 1)), args.check, rng)
         write_jsonl(args.out / "check.jsonl", check)
         print(f"check: {len(check)} dev-side pairs")
+        if args.lists:
+            check = sample_groups(list_rows(dev, random.Random(args.seed + 2)), args.check, rng)
+            write_jsonl(args.out / "check_lists.jsonl", check)
+            print(f"check_lists: {len(check)} dev-side pairs")
 
 
 if __name__ == "__main__":

@@ -109,3 +109,55 @@ def test_rows_pair_statements_of_one_skeleton_from_two_premises_in_one_source() 
 
 def test_two_statements_of_one_premise_never_make_a_source() -> None:
     assert parallel_pairs.parallel_rows([("p1", [LONDON, "Rome is the capital of Italy."])], random.Random(0)) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "short"),
+    [
+        ("Presley was born in Tupelo, Mississippi, and moved to Memphis.", "Presley was born in Tupelo."),
+        ("Richards served as the 45th Governor of Texas from 1991 to 1995.",
+         "Richards served as the 45th Governor of Texas."),
+        ("Hardball is an American baseball sitcom that aired on Fox.",
+         "Hardball is an American baseball sitcom that aired on Fox."),  # a demonym is no place to cut
+        ("Morrison joined the band, later called Doors, in 1965.", None),  # a comma before the cut
+        ("Odom, a chemist, is a member of the board of ACS Nano.", None),  # no name and verb open it
+        ("Stone Temple Pilots is an American rock band Weiland fronted for years.", None),  # "Weiland" ends no phrase
+    ],
+)  # fmt: skip
+def test_a_short_form_is_the_statement_cut_after_its_first_name_that_ends_a_phrase(
+    sentence: str, short: str | None
+) -> None:
+    made = parallel_pairs.statement(sentence)
+    cut = parallel_pairs.short_form(made) if made else None
+    assert (cut.sentence if cut else None) == short
+
+
+FILMS = [("Heat", "American", "Michael Mann"), ("Amelie", "French", "Jean-Pierre Jeunet"),
+         ("Trainspotting", "British", "Danny Boyle"), ("Roma", "Mexican", "Alfonso Cuaron"),
+         ("Heat", "American", "Michael Mann"), ("Heat", "American", "Michael Mann"),
+         ("Oldboy", "Korean", "Park Chan-wook"), ("Fargo", "American", "Joel Coen")]  # fmt: skip
+
+
+def test_lists_hold_short_statements_of_different_names_and_swap_the_first_two_ones_last_names() -> None:
+    premises = [(f"p{n}", [f"{title} is a {nation} film directed by {director}, who wrote it."])
+                for n, (title, nation, director) in enumerate(FILMS)]  # fmt: skip
+    directors = {title: director for title, _nation, director in FILMS}
+    for seed in range(5):
+        rows = parallel_pairs.list_rows(premises, random.Random(seed), draws=1)
+        groups: dict[str, list[dict]] = {}
+        for row in rows:
+            groups.setdefault(row["twin"], []).append(row)
+        assert groups
+        for members in groups.values():
+            said = [s.removeprefix("- ") for s in re.split(r"(?<=\.) |\n", members[0]["premise"])]
+            titles = [s.split(" is ")[0] for s in said]
+            assert 3 <= len(said) <= 4 and len(set(titles)) == len(titles)  # one statement of Heat at most
+            assert all(
+                s == f"{t} is a {s.split()[3]} film directed by {directors[t]}."
+                for s, t in zip(said, titles, strict=True)
+            )
+            faithful, subject, changed, other = (row["claim"] for row in members)
+            assert faithful in said and other in said
+            one, two = faithful.split(" is ")[0], other.split(" is ")[0]
+            assert subject == faithful.replace(one, two, 1)
+            assert changed == faithful.replace(directors[one], directors[two])  # the director, never the nation
