@@ -45,7 +45,6 @@ not number the statement, so two statements of one premise paired with one other
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import sys
@@ -54,7 +53,7 @@ from pathlib import Path
 sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parents[1])]
 
 from bridge_pairs import DEMONYMS  # noqa: E402
-from convert import write_jsonl  # noqa: E402
+from convert import read_jsonl, write_jsonl  # noqa: E402
 from focus_pairs import replay_parser, training_premises, write_with_replay  # noqa: E402
 from linked_pairs import NOT_PROSE  # noqa: E402
 from pairs import NAME_RUN, NUMBER, OUT, Pair, labelled_pair  # noqa: E402
@@ -75,7 +74,7 @@ class Statement:
     def __init__(self, sentence: str, subject: str, verb: str) -> None:
         self.sentence, self.subject, self.verb = sentence, subject, verb
         self.predicate = sentence[len(subject) :]
-        self.anchors = [m for m in (*NAME_RUN.finditer(self.predicate), *NUMBER.finditer(self.predicate))]
+        self.anchors = [*NAME_RUN.finditer(self.predicate), *NUMBER.finditer(self.predicate)]
 
 
 def statement(sentence: str, *, shortest: int = 6) -> Statement | None:
@@ -145,13 +144,14 @@ def swapped(one: Statement, other: Statement, rng: random.Random, *, last: bool 
     shorter = compress(base, rng) if rng.random() < 0.5 else None
     if shorter and shorter.startswith(one.subject + " "):
         base = shorter
-    predicate = base[len(one.subject) :]
+    read = Statement(base, one.subject, one.verb)
+    predicate = read.predicate
     own = {m.group() for m in one.anchors}
     theirs = {m.group() for m in other.anchors} - own
     if last:
         theirs &= {max(other.anchors, key=lambda m: m.end()).group()}
     options = []
-    targets = sorted((*NAME_RUN.finditer(predicate), *NUMBER.finditer(predicate)), key=lambda m: m.end())
+    targets = sorted(read.anchors, key=lambda m: m.end())
     for target in targets[-1:] if last else targets:
         kept = sorted(t for t in theirs if kind_of(t) and kind_of(t) == kind_of(target.group()))
         if target.group() in own and kept:
@@ -192,11 +192,16 @@ def parallel_rows(premises: list[tuple[str, list[str]]], rng: random.Random, *, 
                     continue
                 pair = [one.sentence, other.sentence]
                 rng.shuffle(pair)
-                source = "\n\n".join(pair)
-                for claim, label, label3, kind in group:
-                    row = labelled_pair(source, claim, label, label3, kind)
-                    family = "parallel_support" if label else "parallel_swap"
-                    rows.append({**row, "source": family, "twin": f"parallel:{key}#{number}+{other_key}"})
+                rows += group_rows("\n\n".join(pair), group, f"parallel:{key}#{number}+{other_key}")
+    return rows
+
+
+def group_rows(source: str, group: list[Member], twin: str) -> list[Pair]:
+    """One twin group's rows over ``source`` (sources ``parallel_support`` / ``parallel_swap``)."""
+    rows = []
+    for claim, label, label3, kind in group:
+        family = "parallel_support" if label else "parallel_swap"
+        rows.append({**labelled_pair(source, claim, label, label3, kind), "source": family, "twin": twin})
     return rows
 
 
@@ -247,10 +252,7 @@ def list_rows(premises: list[tuple[str, list[str]]], rng: random.Random, *, draw
                 continue
             said = [short.sentence for _key, short in chosen]
             source = " ".join(said) if rng.random() < 0.7 else "\n".join(f"- {s}" for s in said)
-            for claim, label, label3, kind in group:
-                row = labelled_pair(source, claim, label, label3, kind)
-                family = "parallel_support" if label else "parallel_swap"
-                rows.append({**row, "source": family, "twin": f"list:{chosen[0][0]}#{number}.{len(shorts)}"})
+            rows += group_rows(source, group, f"list:{chosen[0][0]}#{number}.{len(shorts)}")
     return rows
 
 
@@ -268,8 +270,7 @@ def main() -> None:
     if args.lists:
         rows += sample_groups(list_rows(premises, rng), args.lists, rng)
     for folder in args.mixed:
-        with (folder / "train.jsonl").open(encoding="utf-8") as handle:
-            rows += [json.loads(line) for line in handle]
+        rows += read_jsonl(folder / "train.jsonl")
     write_with_replay(rows, pairs=args.pairs, replay=args.replay, rng=rng, out=args.out)
     if args.check:
         dev = training_premises(exclude=NOT_PROSE, side="dev")
