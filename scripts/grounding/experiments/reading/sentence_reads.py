@@ -1,0 +1,146 @@
+"""Should v2 also read each claim against its best single sentences, and let a sentence that contradicts it veto?
+
+The shipped cross-encoder reads "London is the capital of Japan." against the whole two-sentence source
+"London is the capital of the UK. Tokyo is the capital of Japan." as supported (P 0.89), but against either
+sentence alone as contradicted (P(contradicted) 0.99 and 0.84), and the faithful "The capital of Japan is Tokyo."
+as supported by its own sentence (0.85) where the whole source reads 0.52. A window of several sentences lets
+the model stitch a changed claim together from pieces of two; one sentence does not.
+
+This script reads every claim of the calibration sets (``calibrate_crossencoder.py``'s seeded samples) and of
+the held-out sets against its ``--units`` best source units by keyword score (IDF-weighted share of the claim's
+content words, as focus windows rank them), beside v2's window reads (``featurize_pairs.py``'s cache), and
+compares ways to combine them. Per claim, with ``s_w`` the window read's P(supported), ``s_u`` the best unit's
+P(supported) and ``c_u`` the highest P(contradicted) over the units read:
+
+- ``window``: ``s_w`` (v2 today);
+- ``either``: ``max(s_w, s_u)`` (a claim one sentence supports is supported);
+- ``veto``: ``min(max(s_w, s_u), max(s_u, 1 - c_u))``: as ``either``, but a claim no unit supports and some
+  unit contradicts scores at most ``1 - c_u``;
+- ``veto1``: ``veto`` with ``c_u`` from the best unit by keyword score alone;
+- ``soft``: ``max(s_w, s_u) * (1 - c_u * (1 - s_u))``.
+
+Each variant gets its own Platt map and threshold from the calibration sets (as ``calibrate_crossencoder.py``);
+printed: each held-out set's balanced accuracy at that threshold and AUROC, and the mean AUROC.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/reading/sentence_reads.py [--units 2]
+
+Unit reads are cached per dataset and weights under ``/tmp/ragkb-grounding/features`` (short pairs: about
+100 pairs/s on 2 idle cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import pickle
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
+
+from convert import OUT  # noqa: E402
+from featurize_pairs import CACHE, prepare, reads_scorer  # noqa: E402
+from metrics import balanced_accuracy, best_threshold, roc_auc  # noqa: E402
+from short_calibration import Reads, calibration_sets  # noqa: E402
+from train import platt  # noqa: E402
+from train_hybrid import EVAL_SETS  # noqa: E402
+
+from grounding.crossencoder import WEIGHTS  # noqa: E402
+from grounding.evidence import lexical_scores  # noqa: E402
+from grounding.lexical import content_stems  # noqa: E402
+from grounding.scorer import load_lexicon  # noqa: E402
+
+MOST_UNITS = 3  # read per claim (cached); --units takes the first few
+
+
+def unit_reads(path: Path) -> list[list[np.ndarray]]:
+    """Per example, per claim, a ``(k, 2)`` array of (P(supported), P(contradicted)) of its ``k <= MOST_UNITS``
+    best units by keyword score (best first; ties in source order)."""
+    digest = hashlib.sha256(path.read_bytes() + WEIGHTS.read_bytes()).hexdigest()[:16]
+    cached = CACHE / f"{path.stem}.units{MOST_UNITS}.{digest}.pkl"
+    if cached.exists():
+        with cached.open("rb") as handle:
+            return pickle.load(handle)  # our own file, written below
+    lexicon, asked = load_lexicon(), []
+    for _sources, claims, units in prepare(path):
+        per_claim = []
+        for claim in claims:
+            stems = sorted(content_stems(claim.text))
+            scores = lexical_scores(stems, units, idf=lexicon.idf, default_idf=lexicon.default_idf)
+            best = np.argsort(-scores, kind="stable")[:MOST_UNITS].tolist()
+            per_claim.append([(units[i].text, claim.text) for i in best])
+        asked.append(per_claim)
+    distinct = {pair for per_claim in asked for pairs in per_claim for pair in pairs}
+    pairs = sorted(distinct, key=lambda p: len(p[0]) + len(p[1]))
+    scorer, table, started = reads_scorer(), {}, time.perf_counter()
+    for begin in range(0, len(pairs), 2048):
+        batch = pairs[begin : begin + 2048]
+        table.update(zip(batch, scorer.grounding(batch), strict=True))
+        print(f"  {path.stem}: {len(table)}/{len(pairs)} unit pairs, {time.perf_counter() - started:.0f} s", flush=True)
+    result = [[np.array([table[p] for p in pairs], np.float32).reshape(-1, 2) for pairs in ex] for ex in asked]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with cached.open("wb") as handle:
+        pickle.dump(result, handle)
+    return result
+
+
+def combine(variant: str, window: float, units: np.ndarray) -> float:
+    """One claim's support under ``variant`` from its window read and its unit reads (module docstring)."""
+    if not len(units):
+        return window
+    s_u, c_u, c_1 = float(units[:, 0].max()), float(units[:, 1].max()), float(units[0, 1])
+    either = max(window, s_u)
+    if variant == "window":
+        return window
+    if variant == "either":
+        return either
+    if variant == "veto":
+        return min(either, max(s_u, 1 - c_u))
+    if variant == "veto1":
+        return min(either, max(s_u, 1 - c_1))
+    if variant == "soft":
+        return either * (1 - c_u * (1 - s_u))
+    raise ValueError(variant)
+
+
+VARIANTS = ("window", "either", "veto", "veto1", "soft")
+
+
+def with_units(reads: Reads, path: Path, variant: str, k: int) -> Reads:
+    units = unit_reads(path)
+    claims = [
+        np.array([combine(variant, float(w), units[i][j][:k]) for j, w in enumerate(reads.claims[n])])
+        for n, i in enumerate(reads.keep)
+    ]
+    return reads.with_claims(claims)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--units", type=int, default=2, help=f"units read per claim (1-{MOST_UNITS})")
+    args = parser.parse_args()
+    calibration = calibration_sets(OUT)
+    held = {name: Reads(OUT / f"{name}.eval.jsonl") for name in EVAL_SETS}
+    cal_paths = {name: OUT / f"{name}.train.jsonl" for name in calibration}
+    held_paths = {name: OUT / f"{name}.eval.jsonl" for name in held}
+    print(f"{'variant':8s} thr   " + " ".join(f"{n[:11]:>11s}" for n in EVAL_SETS) + "  mean AUROC | calibration AUROC")
+    for variant in VARIANTS:
+        cal = {n: with_units(r, cal_paths[n], variant, args.units) for n, r in calibration.items()}
+        ev = {n: with_units(r, held_paths[n], variant, args.units) for n, r in held.items()}
+        a, b = platt({n: r.weakest(np.ones(len(r.labels), bool)) for n, r in cal.items()})
+        maps = {True: (a, b), False: (a, b)}
+        threshold = round(best_threshold({n: (r.labels, r.scores(maps)) for n, r in cal.items()}) * 20) / 20
+        cells, aurocs = [], []
+        for reads in ev.values():
+            scores = reads.scores(maps)
+            aurocs.append(roc_auc(reads.labels, scores))
+            cells.append(f"{balanced_accuracy(reads.labels, (scores >= threshold).astype(int)):.3f}/{aurocs[-1]:.3f}")
+        cal_auroc = " ".join(f"{roc_auc(r.labels, r.scores(maps)):.3f}" for r in cal.values())
+        print(f"{variant:8s} {threshold:.2f} " + " ".join(cells) + f"  {np.mean(aurocs):.3f} | {cal_auroc}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""Does v3 gain from the cross-encoder's reading of a claim against its best single sentences?
+
+``sentence_reads.py`` found that the cross-encoder reads a claim stitched from two sentences of one window ("London
+is the capital of Japan." against "London is the capital of the UK. Tokyo is the capital of Japan.") as
+supported by the window but contradicted by each sentence alone. Here v3 gets one more column, ``ce_veto``: the
+logit of ``max(s_u, 1 - c_u)``, with ``s_u`` the best P(supported) and ``c_u`` the highest P(contradicted) of the
+claim read against its two best source units by keyword score (``sentence_reads.unit_reads``): low only where no
+single sentence supports the claim and one contradicts it. It is fitted as ``train_hybrid.py`` fits v3 (base model
+with the column after ``ce_support``, sign-constrained to raise a score; then the quantity features on top), and
+compared with the same fit without it (like for like). Nothing is written. ``--column ce_own_contradiction``
+fits the second variant instead: P(contradicted) of the claim against its best unit by keyword score alone where
+the input has two units or more (0 where it has one, whose read the window read already is), sign-constrained to
+lower a score.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/reading/v3_sentence_veto.py [--column ...]
+
+Reads the cached v1 features, window reads and unit reads; unit reads of a set not yet read are made on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2]),
+                str(Path(__file__).resolve().parent)]  # fmt: skip
+
+import train  # noqa: E402
+from convert import OUT  # noqa: E402
+from extension import base_columns, fit_extension  # noqa: E402
+from featurize import Featurized, concat, featurize  # noqa: E402
+from featurize_pairs import prepare  # noqa: E402
+from sentence_reads import unit_reads  # noqa: E402
+from train import claim_scores, length_adjusted, predictor, report  # noqa: E402
+from train_hybrid import EVAL_SETS, EXTENSION_JOINED, JOINED, TRAIN_SETS, fit_hybrid, hybrid  # noqa: E402
+
+from grounding.crossencoder.hybrid import HYBRID_FEATURES, support_logit  # noqa: E402
+from grounding.encoder import MiniLMEncoder  # noqa: E402
+from grounding.quantities import QUANTITY_FEATURES  # noqa: E402
+from grounding.scorer import load_lexicon  # noqa: E402
+
+UNITS = 2
+WIDTH = len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)  # the base model's columns, ce_support last
+train.SIGNS["ce_veto"] = 1
+train.SIGNS["ce_own_contradiction"] = -1
+
+
+def veto_column(path: Path, column: str) -> np.ndarray:
+    """``column`` of every claim of ``path``, in claim-row order (module docstring)."""
+    values = []
+    for example, (_sources, _claims, units) in zip(unit_reads(path), prepare(path), strict=True):
+        for reads in example:
+            reads = reads[:UNITS]
+            if column == "ce_own_contradiction":
+                values.append(float(reads[0, 1]) if len(units) >= 2 else 0.0)
+            elif len(reads):
+                values.append(support_logit(max(float(reads[:, 0].max()), 1 - float(reads[:, 1].max()))))
+            else:
+                values.append(support_logit(1.0))
+    return np.array(values)
+
+
+def with_veto(data: Featurized, path: Path, name: str) -> Featurized:
+    """``data``'s rows with column ``name`` inserted after ``ce_support``."""
+    column = veto_column(path, name)
+    if len(column) != len(data.rows):
+        raise SystemExit(f"{path.stem}: {len(data.rows)} claim rows, {len(column)} unit reads")
+    rows = np.hstack([data.rows[:, :WIDTH], column[:, None], data.rows[:, WIDTH:]])
+    return replace(data, rows=rows.astype(np.float32))
+
+
+def run(title: str, veto: bool, load, column: str) -> dict[str, float]:
+    width = WIDTH + veto
+    names = (*HYBRID_FEATURES[:WIDTH], *((column,) if veto else ()))
+
+    def joined(name: str, files: dict[str, tuple[str, ...]]) -> Featurized:
+        return concat(*(load(n, "train", veto) for n in (name, *files.get(name, ()))))
+
+    lengths = base_columns(load("long_answers", "train", veto), width)
+    base_train = {name: base_columns(joined(name, JOINED), width) for name in TRAIN_SETS}
+    base, quantiles, threshold = fit_hybrid(base_train, names, lengths)
+    params = fit_extension({name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}, base, width,
+                           QUANTITY_FEATURES)  # fmt: skip
+    predict = predictor(params)
+    evals = {name: load(name, "eval", veto) for name in EVAL_SETS}
+    held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in evals.items()}
+    report(f"{title}: held out", held, threshold)
+    print(title, "coefficients (standardised):",
+          dict(zip((*names, *QUANTITY_FEATURES), np.round(params["coef"], 2).tolist(), strict=True)))  # fmt: skip
+    from metrics import roc_auc
+
+    return {n: roc_auc(labels, scores) for n, (labels, scores) in held.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--column", choices=("ce_veto", "ce_own_contradiction"), default="ce_veto")
+    args = parser.parse_args()
+    encoder, lexicon = MiniLMEncoder(), load_lexicon()
+
+    def load(name: str, split: str, veto: bool) -> Featurized:
+        path = OUT / f"{name}.{split}.jsonl"
+        data = hybrid(path, featurize(path, encoder=encoder, lexicon=lexicon, quiet=True))
+        return with_veto(data, path, args.column) if veto else data
+
+    before = run("v3 as fitted today", False, load, args.column)
+    after = run(f"v3 with {args.column}", True, load, args.column)
+    print(f"\n{'set':16s} {'before':>7s} {'after':>7s} {'change':>7s}")
+    for name in EVAL_SETS:
+        print(f"{name:16s} {before[name]:7.3f} {after[name]:7.3f} {after[name] - before[name]:+7.3f}")
+    print(f"{'mean':16s} {np.mean(list(before.values())):7.3f} {np.mean(list(after.values())):7.3f}")
+
+
+if __name__ == "__main__":
+    main()
