@@ -119,7 +119,7 @@ def deepen(encoder: Any, layers: int) -> None:
 
     stack = encoder.encoder.layer
     if layers < len(stack) or layers % len(stack):
-        raise ValueError(f"layers must be a multiple of {len(stack)}, got {layers}")
+        raise ValueError(f"layers must be a multiple of {len(stack)}, the reader's depth; got {layers}")
     if layers == len(stack):
         return
     grown = [copy.deepcopy(layer) for layer in stack for _ in range(layers // len(stack))]

@@ -11,7 +11,7 @@ machine sees fewer pairs but always ends with a decayed, finished model. Batches
 AVX-512 or AMX (2.5-4x faster than fp32 with AMX) and fp32 elsewhere (``--precision``: on an AVX2-only CPU
 autocast is emulated and a step took over 20 s instead of about 4), AdamW, linear warm-up and decay, seed 13.
 ``--layers 12`` trains a deeper reader, MiniLM's layers each repeated in place (round 18's recipe, for a GPU;
-docs/grounding-v2.md). ``--base`` reads MiniLM from a folder instead of the bundled package (a GPU machine
+docs/grounding-v2-rounds.md). ``--base`` reads MiniLM from a folder instead of the bundled package (a GPU machine
 without the package: ``scripts/grounding/gpu_round.sh``, round 12, the base of rounds 14 to 16).
 The word-piece embedding table stays frozen, so the shipped file leaves it out. A checkpoint is written every
 ``--every`` steps (model, optimiser, position in the data); ``--resume`` continues from the last one. ``--init``
@@ -45,6 +45,7 @@ from grounding.crossencoder import (  # noqa: E402
     LABELS,
     WEIGHTS,
     build_module,
+    deepen,
     load_weights,
     minilm_folder,
     stored_layers,
@@ -189,8 +190,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--layers", type=int,
-        help="a deeper reader: MiniLM's 6 layers each repeated in place (12: each twice) before training; with "
-        "--init, the depth of the weights given",
+        help="a deeper reader: each layer repeated in place before training (12 from MiniLM's 6: each twice; with "
+        "--init, the given weights' layers); without it, the depth of MiniLM or of --init's weights. --resume "
+        "takes the same --layers as the run it resumes",
     )  # fmt: skip
     parser.add_argument("--resume", action="store_true")
     parser.add_argument(
@@ -230,11 +232,13 @@ def main() -> None:
     for later in range(1, args.passes):  # later passes: the same batches, each pass in its own seeded order
         plan += random.Random(args.seed + later).sample(plan[:one_pass], one_pass)
     weights = weights_by_source(rows, args.cap)
-    layers = args.layers or (stored_layers(args.init) if args.init else None)
-    model = build_module(args.base, layers=layers).float().to(args.device)  # fp32 master weights, whatever the base
+    depth = stored_layers(args.init) if args.init else None
+    model = build_module(args.base, layers=depth).float().to(args.device)  # fp32 master weights, whatever the base
     if args.init:
         load_weights(model, args.init)
         print(f"initialised from {args.init}", flush=True)
+    if args.layers:
+        deepen(model.encoder, args.layers)
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)

@@ -9,9 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import save_file
 
-from grounding.crossencoder import CrossEncoder, build_module, load_weights, stored_layers
-from tests.grounding.training.test_gpu_round import PAIRS, ROWS, run
+from grounding.crossencoder import FROZEN, WEIGHTS, CrossEncoder, build_module, load_weights, stored_layers
+from tests.grounding.training.training_runs import PAIRS, ROWS, run
+
+pytestmark = pytest.mark.slow  # builds and trains the real MiniLM
 
 
 def layer_tensors(module: torch.nn.Module, index: int) -> dict[str, torch.Tensor]:
@@ -30,8 +33,19 @@ def test_each_layer_is_repeated_in_place_as_its_own_copy() -> None:
     first, second = deep.encoder.encoder.layer[0], deep.encoder.encoder.layer[1]
     assert first is not second
     assert first.attention.self.query.weight.data_ptr() != second.attention.self.query.weight.data_ptr()
-    assert torch.equal(layer_tensors(build_module(layers=6), 5)["output.dense.weight"],
-                       layer_tensors(shallow, 5)["output.dense.weight"])  # fmt: skip
+
+
+def test_a_deep_file_loads_each_layer_where_it_was(tmp_path: Path) -> None:
+    module = build_module(layers=12)
+    with torch.no_grad():  # the two copies of layer 3 start equal: make one of them its own
+        module.encoder.encoder.layer[7].attention.self.query.weight.add_(0.5)
+    state = {name: tensor.half() for name, tensor in module.state_dict().items() if name != FROZEN}
+    save_file(state, str(tmp_path / "deep.safetensors"))
+
+    loaded = CrossEncoder.load(tmp_path / "deep.safetensors", runtime="torch").module
+    for index in (6, 7, 8):
+        expected = state[f"encoder.encoder.layer.{index}.attention.self.query.weight"].float()
+        assert torch.equal(loaded.encoder.encoder.layer[index].attention.self.query.weight.cpu(), expected)
 
 
 @pytest.mark.parametrize("layers", [3, 9])
@@ -67,6 +81,18 @@ def test_a_deep_training_writes_weights_that_load_at_their_depth(deep: Path) -> 
 def test_a_deep_file_does_not_fit_a_shallow_reader(deep: Path) -> None:
     with pytest.raises(ValueError, match="does not fit"):
         load_weights(build_module(), deep)
+
+
+def test_trained_weights_grow_deeper_with_init_and_layers(tmp_path: Path) -> None:
+    (tmp_path / "pairs").mkdir()
+    (tmp_path / "pairs" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
+    done = run(
+        "train_crossencoder.py", "--init", WEIGHTS, "--layers", "12", "--pairs", tmp_path / "pairs",
+        "--run", tmp_path / "run", "--out", tmp_path / "grown.safetensors", "--tokens", "256", "--hours", "1",
+        "--precision", "fp32", "--threads", "1",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert stored_layers(WEIGHTS) == 6 and stored_layers(tmp_path / "grown.safetensors") == 12
 
 
 def test_a_training_from_deep_weights_keeps_their_depth(deep: Path, tmp_path: Path) -> None:

@@ -31,7 +31,6 @@ Unit reads are cached per dataset and weights under ``/tmp/ragkb-grounding/featu
 from __future__ import annotations
 
 import argparse
-import hashlib
 import pickle
 import sys
 import time
@@ -42,13 +41,12 @@ import numpy as np
 sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 from convert import OUT  # noqa: E402
-from featurize_pairs import CACHE, prepare, reads_scorer  # noqa: E402
+from featurize_pairs import CACHE, cache_key, prepare, reads_scorer  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, roc_auc  # noqa: E402
 from short_calibration import Reads, calibration_sets  # noqa: E402
 from train import platt  # noqa: E402
 from train_hybrid import EVAL_SETS  # noqa: E402
 
-from grounding.crossencoder import WEIGHTS  # noqa: E402
 from grounding.evidence import lexical_scores  # noqa: E402
 from grounding.lexical import content_stems  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
@@ -58,9 +56,9 @@ MOST_UNITS = 3  # read per claim (cached); --units takes the first few
 
 def unit_reads(path: Path) -> list[list[np.ndarray]]:
     """Per example, per claim, a ``(k, 2)`` array of (P(supported), P(contradicted)) of its ``k <= MOST_UNITS``
-    best units by keyword score (best first; ties in source order)."""
-    digest = hashlib.sha256(path.read_bytes() + WEIGHTS.read_bytes()).hexdigest()[:16]
-    cached = CACHE / f"{path.stem}.units{MOST_UNITS}.{digest}.pkl"
+    best units by keyword score (best first; ties in source order). Cached under ``featurize_pairs.py``'s key (the
+    dataset, the weights its scorer reads, the code that splits claims and cuts units), beside its window reads."""
+    cached = CACHE / f"{path.stem}.units{MOST_UNITS}.{cache_key(path)}.pkl"
     if cached.exists():
         with cached.open("rb") as handle:
             return pickle.load(handle)  # our own file, written below
@@ -87,7 +85,7 @@ def unit_reads(path: Path) -> list[list[np.ndarray]]:
     return result
 
 
-def combine(variant: str, window: float, units: np.ndarray) -> float:
+def combine(variant: str, *, window: float, units: np.ndarray) -> float:
     """One claim's support under ``variant`` from its window read and its unit reads (module docstring)."""
     if not len(units):
         return window
@@ -109,18 +107,19 @@ def combine(variant: str, window: float, units: np.ndarray) -> float:
 VARIANTS = ("window", "either", "veto", "veto1", "soft")
 
 
-def with_units(reads: Reads, path: Path, variant: str, k: int) -> Reads:
+def with_units(reads: Reads, path: Path, *, variant: str, k: int) -> Reads:
+    """``reads`` with each claim's support combined with its ``k`` best unit reads by ``variant``."""
     units = unit_reads(path)
-    claims = [
-        np.array([combine(variant, float(w), units[i][j][:k]) for j, w in enumerate(reads.claims[n])])
-        for n, i in enumerate(reads.keep)
-    ]
+    claims = []
+    for n, i in enumerate(reads.keep):
+        pairs = zip(reads.claims[n], units[i], strict=True)
+        claims.append(np.array([combine(variant, window=float(w), units=u[:k]) for w, u in pairs]))
     return reads.with_claims(claims)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--units", type=int, default=2, help=f"units read per claim (1-{MOST_UNITS})")
+    parser.add_argument("--units", type=int, default=2, choices=range(1, MOST_UNITS + 1), help="units read per claim")
     args = parser.parse_args()
     calibration = calibration_sets(OUT)
     held = {name: Reads(OUT / f"{name}.eval.jsonl") for name in EVAL_SETS}
@@ -128,8 +127,8 @@ def main() -> None:
     held_paths = {name: OUT / f"{name}.eval.jsonl" for name in held}
     print(f"{'variant':8s} thr   " + " ".join(f"{n[:11]:>11s}" for n in EVAL_SETS) + "  mean AUROC | calibration AUROC")
     for variant in VARIANTS:
-        cal = {n: with_units(r, cal_paths[n], variant, args.units) for n, r in calibration.items()}
-        ev = {n: with_units(r, held_paths[n], variant, args.units) for n, r in held.items()}
+        cal = {n: with_units(r, cal_paths[n], variant=variant, k=args.units) for n, r in calibration.items()}
+        ev = {n: with_units(r, held_paths[n], variant=variant, k=args.units) for n, r in held.items()}
         a, b = platt({n: r.weakest(np.ones(len(r.labels), bool)) for n, r in cal.items()})
         maps = {True: (a, b), False: (a, b)}
         threshold = round(best_threshold({n: (r.labels, r.scores(maps)) for n, r in cal.items()}) * 20) / 20
@@ -138,7 +137,8 @@ def main() -> None:
             scores = reads.scores(maps)
             aurocs.append(roc_auc(reads.labels, scores))
             cells.append(f"{balanced_accuracy(reads.labels, (scores >= threshold).astype(int)):.3f}/{aurocs[-1]:.3f}")
-        cal_auroc = " ".join(f"{roc_auc(r.labels, r.scores(maps)):.3f}" for r in cal.values())
+        cal_aurocs = [roc_auc(r.labels, r.scores(maps)) for r in cal.values()]
+        cal_auroc = " ".join(f"{a:.3f}" for a in cal_aurocs) + f" (mean {np.mean(cal_aurocs):.4f})"
         print(f"{variant:8s} {threshold:.2f} " + " ".join(cells) + f"  {np.mean(aurocs):.3f} | {cal_auroc}", flush=True)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,6 +35,7 @@ from convert import OUT  # noqa: E402
 from extension import base_columns, fit_extension  # noqa: E402
 from featurize import Featurized, concat, featurize  # noqa: E402
 from featurize_pairs import prepare  # noqa: E402
+from metrics import roc_auc  # noqa: E402
 from sentence_reads import unit_reads  # noqa: E402
 from train import claim_scores, length_adjusted, predictor, report  # noqa: E402
 from train_hybrid import EVAL_SETS, EXTENSION_JOINED, JOINED, TRAIN_SETS, fit_hybrid, hybrid  # noqa: E402
@@ -45,14 +47,15 @@ from grounding.scorer import load_lexicon  # noqa: E402
 
 UNITS = 2
 WIDTH = len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)  # the base model's columns, ce_support last
-train.SIGNS["ce_veto"] = 1
-train.SIGNS["ce_own_contradiction"] = -1
+COLUMNS = {"ce_veto": 1, "ce_own_contradiction": -1}  # each column's sign, as train.SIGNS holds v1's
 
 
-def veto_column(path: Path, column: str) -> np.ndarray:
+def veto_column(path: Path, *, column: str) -> np.ndarray:
     """``column`` of every claim of ``path``, in claim-row order (module docstring)."""
     values = []
-    for example, (_sources, _claims, units) in zip(unit_reads(path), prepare(path), strict=True):
+    for example, (_sources, claims, units) in zip(unit_reads(path), prepare(path), strict=True):
+        if len(example) != len(claims):
+            raise SystemExit(f"{path.stem}: unit reads of {len(example)} claims where the reading has {len(claims)}")
         for reads in example:
             reads = reads[:UNITS]
             if column == "ce_own_contradiction":
@@ -64,16 +67,18 @@ def veto_column(path: Path, column: str) -> np.ndarray:
     return np.array(values)
 
 
-def with_veto(data: Featurized, path: Path, name: str) -> Featurized:
+def with_veto(data: Featurized, path: Path, *, name: str) -> Featurized:
     """``data``'s rows with column ``name`` inserted after ``ce_support``."""
-    column = veto_column(path, name)
+    column = veto_column(path, column=name)
     if len(column) != len(data.rows):
         raise SystemExit(f"{path.stem}: {len(data.rows)} claim rows, {len(column)} unit reads")
     rows = np.hstack([data.rows[:, :WIDTH], column[:, None], data.rows[:, WIDTH:]])
     return replace(data, rows=rows.astype(np.float32))
 
 
-def run(title: str, veto: bool, load, column: str) -> dict[str, float]:
+def run(title: str, *, veto: bool, load: Callable[[str, str, bool], Featurized], column: str) -> dict[str, float]:
+    """Fit v3 (with ``column`` where ``veto``) as ``train_hybrid.py`` does, print its held-out table, return each
+    held-out set's AUROC."""
     width = WIDTH + veto
     names = (*HYBRID_FEATURES[:WIDTH], *((column,) if veto else ()))
 
@@ -91,8 +96,6 @@ def run(title: str, veto: bool, load, column: str) -> dict[str, float]:
     report(f"{title}: held out", held, threshold)
     print(title, "coefficients (standardised):",
           dict(zip((*names, *QUANTITY_FEATURES), np.round(params["coef"], 2).tolist(), strict=True)))  # fmt: skip
-    from metrics import roc_auc
-
     return {n: roc_auc(labels, scores) for n, (labels, scores) in held.items()}
 
 
@@ -100,15 +103,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--column", choices=("ce_veto", "ce_own_contradiction"), default="ce_veto")
     args = parser.parse_args()
+    train.SIGNS[args.column] = COLUMNS[args.column]  # the fit's sign constraint for the new column
     encoder, lexicon = MiniLMEncoder(), load_lexicon()
 
     def load(name: str, split: str, veto: bool) -> Featurized:
         path = OUT / f"{name}.{split}.jsonl"
         data = hybrid(path, featurize(path, encoder=encoder, lexicon=lexicon, quiet=True))
-        return with_veto(data, path, args.column) if veto else data
+        return with_veto(data, path, name=args.column) if veto else data
 
-    before = run("v3 as fitted today", False, load, args.column)
-    after = run(f"v3 with {args.column}", True, load, args.column)
+    before = run("v3 as fitted today", veto=False, load=load, column=args.column)
+    after = run(f"v3 with {args.column}", veto=True, load=load, column=args.column)
     print(f"\n{'set':16s} {'before':>7s} {'after':>7s} {'change':>7s}")
     for name in EVAL_SETS:
         print(f"{name:16s} {before[name]:7.3f} {after[name]:7.3f} {after[name] - before[name]:+7.3f}")

@@ -80,8 +80,9 @@ def main() -> None:
     cache: dict[Path, tuple[dict[str, Reads], dict[str, Reads]]] = {}
 
     def reads(path: Path) -> tuple[dict[str, Reads], dict[str, Reads]]:
+        path = path.resolve()
         if path not in cache:
-            cache[path] = reads_with(path.resolve())
+            cache[path] = reads_with(path)
         return cache[path]
 
     shipped = reads(WEIGHTS)
