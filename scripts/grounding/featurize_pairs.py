@@ -104,6 +104,18 @@ def replay(prepared: Prepared, table: Table, *, focus: bool = True, lexicon: Lex
     return result
 
 
+def score_table(scorer: CrossEncoder, pairs: set[tuple[str, str]], *, label: str, chunk: int = 2048) -> Table:
+    """Every pair of ``pairs`` scored, shortest first in batches of ``chunk`` (little padding), progress printed."""
+    ordered = sorted(pairs, key=lambda p: len(p[0]) + len(p[1]))
+    table: Table = {}
+    started = time.perf_counter()
+    for begin in range(0, len(ordered), chunk):
+        batch = ordered[begin : begin + chunk]
+        table.update(zip(batch, scorer.grounding(batch), strict=True))
+        print(f"  {label}: {len(table)}/{len(ordered)} pairs, {time.perf_counter() - started:.0f} s", flush=True)
+    return table
+
+
 def featurize_pairs(
     path: Path,
     *,
@@ -123,14 +135,8 @@ def featurize_pairs(
             return pickle.load(handle)  # our own file, written below
     prepared, lexicon = prepare(path), load_lexicon()
     if table is None:
-        scorer = scorer or reads_scorer()
-        pairs = sorted(record(prepared, focus=focus, lexicon=lexicon), key=lambda p: len(p[0]) + len(p[1]))
-        table = {}
-        started = time.perf_counter()
-        for begin in range(0, len(pairs), chunk):
-            batch = pairs[begin : begin + chunk]
-            table.update(zip(batch, scorer.grounding(batch), strict=True))
-            print(f"  {path.stem}: {len(table)}/{len(pairs)} pairs, {time.perf_counter() - started:.0f} s", flush=True)
+        pairs = record(prepared, focus=focus, lexicon=lexicon)
+        table = score_table(scorer or reads_scorer(), pairs, label=path.stem, chunk=chunk)
     result = replay(prepared, table, focus=focus, lexicon=lexicon)
     CACHE.mkdir(parents=True, exist_ok=True)
     with cached.open("wb") as handle:

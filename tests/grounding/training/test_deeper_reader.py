@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ import torch
 from safetensors.torch import save_file
 
 from grounding.crossencoder import FROZEN, WEIGHTS, CrossEncoder, build_module, load_weights, stored_layers
-from tests.grounding.training.training_runs import PAIRS, ROWS, run
+from tests.grounding.training.training_runs import PAIRS, ROWS, train
 
 pytestmark = pytest.mark.slow  # builds and trains the real MiniLM
 
@@ -57,13 +56,7 @@ def test_a_depth_that_is_not_a_multiple_of_six_is_refused(layers: int) -> None:
 @pytest.fixture(scope="module")
 def deep(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("deep")
-    (folder / "pairs").mkdir()
-    (folder / "pairs" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS * 4), encoding="utf-8")
-    done = run(
-        "train_crossencoder.py", "--layers", "12", "--pairs", folder / "pairs", "--run", folder / "run",
-        "--out", folder / "deep.safetensors", "--tokens", "256", "--hours", "1", "--precision", "fp32",
-        "--threads", "1",
-    )  # fmt: skip
+    done = train(folder, ROWS * 4, "--layers", "12", "--out", folder / "deep.safetensors")
     assert done.returncode == 0, done.stderr
     return folder / "deep.safetensors"
 
@@ -84,24 +77,12 @@ def test_a_deep_file_does_not_fit_a_shallow_reader(deep: Path) -> None:
 
 
 def test_trained_weights_grow_deeper_with_init_and_layers(tmp_path: Path) -> None:
-    (tmp_path / "pairs").mkdir()
-    (tmp_path / "pairs" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
-    done = run(
-        "train_crossencoder.py", "--init", WEIGHTS, "--layers", "12", "--pairs", tmp_path / "pairs",
-        "--run", tmp_path / "run", "--out", tmp_path / "grown.safetensors", "--tokens", "256", "--hours", "1",
-        "--precision", "fp32", "--threads", "1",
-    )  # fmt: skip
+    done = train(tmp_path, ROWS, "--init", WEIGHTS, "--layers", "12", "--out", tmp_path / "grown.safetensors")
     assert done.returncode == 0, done.stderr
     assert stored_layers(WEIGHTS) == 6 and stored_layers(tmp_path / "grown.safetensors") == 12
 
 
 def test_a_training_from_deep_weights_keeps_their_depth(deep: Path, tmp_path: Path) -> None:
-    (tmp_path / "pairs").mkdir()
-    (tmp_path / "pairs" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS), encoding="utf-8")
-    done = run(
-        "train_crossencoder.py", "--init", deep, "--pairs", tmp_path / "pairs", "--run", tmp_path / "run",
-        "--out", tmp_path / "again.safetensors", "--tokens", "256", "--hours", "1", "--precision", "fp32",
-        "--threads", "1",
-    )  # fmt: skip
+    done = train(tmp_path, ROWS, "--init", deep, "--out", tmp_path / "again.safetensors")
     assert done.returncode == 0, done.stderr
     assert stored_layers(tmp_path / "again.safetensors") == 12

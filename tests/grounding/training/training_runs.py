@@ -3,6 +3,7 @@ way to run a script of ``scripts/grounding`` as its own process."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -29,3 +30,15 @@ def run(script: str, *args: object) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, str(SCRIPTS / script), *map(str, args)]
     environment = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return subprocess.run(command, capture_output=True, text=True, check=False, env=environment)
+
+
+def train(folder: Path, rows: list[dict], *options: object) -> subprocess.CompletedProcess[str]:
+    """``train_crossencoder.py`` on ``rows`` (written to ``folder/pairs``, its run in ``folder/run``), small: 256
+    word pieces a batch, fp32, one thread, an hour's schedule that the rows end first; ``options`` add to these
+    (``--out`` among them)."""
+    (folder / "pairs").mkdir(exist_ok=True)
+    (folder / "pairs" / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return run(
+        "train_crossencoder.py", "--pairs", folder / "pairs", "--run", folder / "run", "--tokens", "256",
+        "--hours", "1", "--precision", "fp32", "--threads", "1", *options,
+    )  # fmt: skip

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import pickle
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -41,10 +40,8 @@ import numpy as np
 sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 from convert import OUT  # noqa: E402
-from featurize_pairs import CACHE, cache_key, prepare, reads_scorer  # noqa: E402
-from metrics import balanced_accuracy, best_threshold, roc_auc  # noqa: E402
-from short_calibration import Reads, calibration_sets  # noqa: E402
-from train import platt  # noqa: E402
+from featurize_pairs import CACHE, cache_key, prepare, reads_scorer, score_table  # noqa: E402
+from short_calibration import Reads, calibration_sets, one_map_row  # noqa: E402
 from train_hybrid import EVAL_SETS  # noqa: E402
 
 from grounding.evidence import lexical_scores  # noqa: E402
@@ -72,12 +69,7 @@ def unit_reads(path: Path) -> list[list[np.ndarray]]:
             per_claim.append([(units[i].text, claim.text) for i in best])
         asked.append(per_claim)
     distinct = {pair for per_claim in asked for pairs in per_claim for pair in pairs}
-    pairs = sorted(distinct, key=lambda p: len(p[0]) + len(p[1]))
-    scorer, table, started = reads_scorer(), {}, time.perf_counter()
-    for begin in range(0, len(pairs), 2048):
-        batch = pairs[begin : begin + 2048]
-        table.update(zip(batch, scorer.grounding(batch), strict=True))
-        print(f"  {path.stem}: {len(table)}/{len(pairs)} unit pairs, {time.perf_counter() - started:.0f} s", flush=True)
+    table = score_table(reads_scorer(), distinct, label=f"{path.stem} units")
     result = [[np.array([table[p] for p in pairs], np.float32).reshape(-1, 2) for pairs in ex] for ex in asked]
     CACHE.mkdir(parents=True, exist_ok=True)
     with cached.open("wb") as handle:
@@ -129,17 +121,7 @@ def main() -> None:
     for variant in VARIANTS:
         cal = {n: with_units(r, cal_paths[n], variant=variant, k=args.units) for n, r in calibration.items()}
         ev = {n: with_units(r, held_paths[n], variant=variant, k=args.units) for n, r in held.items()}
-        a, b = platt({n: r.weakest(np.ones(len(r.labels), bool)) for n, r in cal.items()})
-        maps = {True: (a, b), False: (a, b)}
-        threshold = round(best_threshold({n: (r.labels, r.scores(maps)) for n, r in cal.items()}) * 20) / 20
-        cells, aurocs = [], []
-        for reads in ev.values():
-            scores = reads.scores(maps)
-            aurocs.append(roc_auc(reads.labels, scores))
-            cells.append(f"{balanced_accuracy(reads.labels, (scores >= threshold).astype(int)):.3f}/{aurocs[-1]:.3f}")
-        cal_aurocs = [roc_auc(r.labels, r.scores(maps)) for r in cal.values()]
-        cal_auroc = " ".join(f"{a:.3f}" for a in cal_aurocs) + f" (mean {np.mean(cal_aurocs):.4f})"
-        print(f"{variant:8s} {threshold:.2f} " + " ".join(cells) + f"  {np.mean(aurocs):.3f} | {cal_auroc}", flush=True)
+        print(f"{variant:8s} " + one_map_row(cal, ev), flush=True)
 
 
 if __name__ == "__main__":

@@ -88,13 +88,39 @@ def judged(
 ) -> tuple[float, str]:
     """The default threshold the calibration sets choose (a multiple of 0.05, as ``calibrate_crossencoder.py``)
     and each held-out set's ``BA/AUROC`` at it, one line."""
+    threshold, cells, _ = _judged(calibration, held, maps)
+    return threshold, " ".join(cells)
+
+
+def _judged(
+    calibration: dict[str, Reads], held: dict[str, Reads], maps: dict[bool, tuple[float, float]]
+) -> tuple[float, list[str], list[float]]:
+    """:func:`judged`'s threshold, its cells one a set, and each held-out set's AUROC."""
     threshold = round(best_threshold({n: (r.labels, r.scores(maps)) for n, r in calibration.items()}) * 20) / 20
-    cells = []
+    cells, aurocs = [], []
     for reads in held.values():
         scores = reads.scores(maps)
+        aurocs.append(roc_auc(reads.labels, scores))
         predicted = (scores >= threshold).astype(int)
-        cells.append(f"{balanced_accuracy(reads.labels, predicted):.3f}/{roc_auc(reads.labels, scores):.3f}")
-    return threshold, " ".join(cells)
+        cells.append(f"{balanced_accuracy(reads.labels, predicted):.3f}/{aurocs[-1]:.3f}")
+    return threshold, cells, aurocs
+
+
+def one_map(calibration: dict[str, Reads]) -> dict[bool, tuple[float, float]]:
+    """One Platt map for every answer, short or not, fitted on the calibration sets' weakest claims (as
+    ``calibrate_crossencoder.py`` fits the shipped one)."""
+    a_b = platt({n: r.weakest(np.ones(len(r.labels), bool)) for n, r in calibration.items()})
+    return {True: a_b, False: a_b}
+
+
+def one_map_row(calibration: dict[str, Reads], held: dict[str, Reads]) -> str:
+    """With :func:`one_map`, one line: the threshold, each held-out set's ``BA/AUROC``, the mean held-out AUROC, and
+    each calibration set's AUROC with their mean (what a variant is chosen by)."""
+    maps = one_map(calibration)
+    threshold, cells, aurocs = _judged(calibration, held, maps)
+    own = [roc_auc(r.labels, r.scores(maps)) for r in calibration.values()]
+    mean = f"{np.mean(aurocs):.3f} | " + " ".join(f"{a:.3f}" for a in own) + f" (mean {np.mean(own):.4f})"
+    return f"{threshold:.2f} " + " ".join(cells) + f"  {mean}"
 
 
 def main() -> None:

@@ -28,8 +28,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).res
 from convert import OUT  # noqa: E402
 from featurize_pairs import prepare, reads_scorer  # noqa: E402
 from metrics import roc_auc  # noqa: E402
-from short_calibration import Reads, calibration_sets, judged  # noqa: E402
-from train import platt  # noqa: E402
+from short_calibration import Reads, calibration_sets, judged, one_map  # noqa: E402
 from train_hybrid import EVAL_SETS  # noqa: E402
 
 from grounding.crossencoder import PairScorer  # noqa: E402
@@ -86,8 +85,8 @@ def main() -> None:
         scorer = Rewriting(inner, variant)
         cal = {n: reread(r, OUT / f"{n}.train.jsonl", scorer=scorer) for n, r in calibration.items()}
         held = {n: reread(r, OUT / f"{n}.eval.jsonl", scorer=scorer) for n, r in evals.items()}
-        a, b = platt({n: r.weakest(np.ones(len(r.labels), bool)) for n, r in cal.items()})
-        maps = {True: (a, b), False: (a, b)}
+        maps = one_map(cal)
+        a, b = maps[True]
         threshold, cells = judged(cal, held, maps)
         print(f"{variant}: a={a:.3f} b={b:.3f} threshold {threshold}\n  held out: {cells}", flush=True)
         for title, sets in (("calibration sets", cal), ("held out", held)):

@@ -27,9 +27,7 @@ sys.path[:0] = [str(ROOT), str(SCRIPTS), str(SCRIPTS / "experiments" / "reading"
 
 import featurize_pairs  # noqa: E402
 from convert import OUT  # noqa: E402
-from metrics import balanced_accuracy, best_threshold, roc_auc  # noqa: E402
-from short_calibration import Reads, calibration_sets  # noqa: E402
-from train import platt  # noqa: E402
+from short_calibration import Reads, calibration_sets, one_map_row  # noqa: E402
 from train_hybrid import EVAL_SETS  # noqa: E402
 
 from grounding.crossencoder import WEIGHTS  # noqa: E402
@@ -58,20 +56,6 @@ def averaged(first: dict[str, Reads], second: dict[str, Reads]) -> dict[str, Rea
     return out
 
 
-def judged(calibration: dict[str, Reads], held: dict[str, Reads]) -> str:
-    """One row: threshold, every held-out set's BA/AUROC, mean held-out AUROC, mean calibration AUROC."""
-    ab = platt({n: r.weakest(np.ones(len(r.labels), bool)) for n, r in calibration.items()})
-    maps = {True: ab, False: ab}
-    threshold = round(best_threshold({n: (r.labels, r.scores(maps)) for n, r in calibration.items()}) * 20) / 20
-    cells, aurocs = [], []
-    for reads in held.values():
-        scores = reads.scores(maps)
-        aurocs.append(roc_auc(reads.labels, scores))
-        cells.append(f"{balanced_accuracy(reads.labels, (scores >= threshold).astype(int)):.3f}/{aurocs[-1]:.3f}")
-    cal = np.mean([roc_auc(r.labels, r.scores(maps)) for r in calibration.values()])
-    return f"{threshold:.2f} " + " ".join(cells) + f"  {np.mean(aurocs):.3f} | {cal:.4f}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("pairs", nargs="+", help="A.safetensors+B.safetensors")
@@ -86,11 +70,11 @@ def main() -> None:
         return cache[path]
 
     shipped = reads(WEIGHTS)
-    print(f"{'shipped':24s} " + judged(*shipped), flush=True)
+    print(f"{'shipped':24s} " + one_map_row(*shipped), flush=True)
     for pair in args.pairs:
         a, b = (reads(Path(p)) for p in pair.split("+"))
         label = "+".join(Path(p).stem[:11] for p in pair.split("+"))
-        print(f"{label:24s} " + judged(averaged(a[0], b[0]), averaged(a[1], b[1])), flush=True)
+        print(f"{label:24s} " + one_map_row(averaged(a[0], b[0]), averaged(a[1], b[1])), flush=True)
 
 
 if __name__ == "__main__":
