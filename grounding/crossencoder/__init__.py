@@ -109,10 +109,18 @@ def build_module(base: str | Path | None = None, *, layers: int | None = None) -
     return PairModel()
 
 
-def deepen(encoder: Any, layers: int) -> None:
+def deepen(encoder: Any, layers: int, *, grow: Literal["repeat", "identity"] = "repeat") -> None:
     """Depth up-scaling: each transformer layer of ``encoder`` repeated in place (MiniLM's 6 layers to 12: layer
     ``i`` becomes layers ``2i`` and ``2i + 1``), so a deeper reader starts from the trained one's weights rather
-    than from random ones. ``layers`` must be a multiple of the current depth."""
+    than from random ones. ``layers`` must be a multiple of the current depth.
+
+    ``grow="repeat"``: every copy as it was, so each layer is applied twice and the reads change a lot (a reader
+    trained from MiniLM learns from there). ``grow="identity"``: the added copies start as near no-ops, so a
+    trained reader keeps nearly its reads (round 16's, 600 pack-dev pairs: AUROC 0.934 -> 0.927 against 0.778 for
+    repeat) and training starts from there: their attention-output and feed-forward-output projections are
+    zero, so each adds nothing to its input, and their first LayerNorm is the unit one, so what they pass on is
+    their input renormalised (a BERT layer normalises after each residual sum, so an exact no-op is not
+    possible)."""
     import copy
 
     import torch
@@ -122,11 +130,18 @@ def deepen(encoder: Any, layers: int) -> None:
         raise ValueError(f"layers must be a multiple of {len(stack)}, the reader's depth; got {layers}")
     if layers == len(stack):
         return
-    grown = [copy.deepcopy(layer) for layer in stack for _ in range(layers // len(stack))]
-    for index, layer in enumerate(grown):  # the key/value cache index (unused by an encoder, kept consistent)
-        for part in layer.modules():
+    times = layers // len(stack)
+    grown = [copy.deepcopy(layer) for layer in stack for _ in range(times)]
+    for index, layer in enumerate(grown):
+        for part in layer.modules():  # the key/value cache index (unused by an encoder, kept consistent)
             if hasattr(part, "layer_idx"):
                 part.layer_idx = index
+        if grow == "identity" and index % times:
+            for projection in (layer.attention.output.dense, layer.output.dense):
+                torch.nn.init.zeros_(projection.weight)
+                torch.nn.init.zeros_(projection.bias)
+            torch.nn.init.ones_(layer.attention.output.LayerNorm.weight)
+            torch.nn.init.zeros_(layer.attention.output.LayerNorm.bias)
     encoder.encoder.layer = torch.nn.ModuleList(grown)
     encoder.config.num_hidden_layers = layers
 

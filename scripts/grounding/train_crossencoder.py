@@ -11,8 +11,11 @@ machine sees fewer pairs but always ends with a decayed, finished model. Batches
 AVX-512 or AMX (2.5-4x faster than fp32 with AMX) and fp32 elsewhere (``--precision``: on an AVX2-only CPU
 autocast is emulated and a step took over 20 s instead of about 4), AdamW, linear warm-up and decay, seed 13.
 ``--layers 12`` trains a deeper reader, MiniLM's layers each repeated in place (round 18's recipe, for a GPU;
-docs/grounding-v2-rounds.md). ``--base`` reads MiniLM from a folder instead of the bundled package (a GPU machine
-without the package: ``scripts/grounding/gpu_round.sh``, round 12, the base of rounds 14 to 16).
+docs/grounding-v2-rounds.md); with ``--init`` and ``--grow identity`` the added layers start as near no-ops, so a
+trained reader grows with its reads nearly kept (round 19). ``--steps`` ends the schedule after that many batches
+(a control run that reads exactly the batches another run read). ``--base`` reads MiniLM from a folder instead of
+the bundled package (a GPU machine without the package: ``scripts/grounding/gpu_round.sh``, round 12, the base of
+rounds 14 to 16).
 The word-piece embedding table stays frozen, so the shipped file leaves it out. A checkpoint is written every
 ``--every`` steps (model, optimiser, position in the data); ``--resume`` continues from the last one. ``--init``
 starts from shipped weights and ``--start`` at a later batch of the seeded order, so a new schedule reads pairs
@@ -194,6 +197,11 @@ def main() -> None:
         "--init, the given weights' layers); without it, the depth of MiniLM or of --init's weights. --resume "
         "takes the same --layers as the run it resumes",
     )  # fmt: skip
+    parser.add_argument(
+        "--grow", choices=("repeat", "identity"), default="repeat",
+        help="with --layers, how the added layers start: repeat (copies as they are: for a training from MiniLM) or "
+        "identity (copies whose output projections are zero, so a trained --init reader keeps nearly its reads)",
+    )  # fmt: skip
     parser.add_argument("--resume", action="store_true")
     parser.add_argument(
         "--new-schedule",
@@ -206,6 +214,11 @@ def main() -> None:
         help="passes over the pairs at most (the schedule ends at --hours or at the last planned batch, whichever "
         "comes first); batch numbers run on across "
         "passes, so --start can point into a later pass",
+    )  # fmt: skip
+    parser.add_argument(
+        "--steps", type=int,
+        help="end the schedule after this many batches (from --start) rather than at the end of the planned passes: "
+        "with a long --hours, a schedule by steps (a control run that reads the same batches as another)",
     )  # fmt: skip
     parser.add_argument(
         "--precision", choices=("auto", "bf16", "fp32"), default="auto",
@@ -231,6 +244,8 @@ def main() -> None:
     one_pass = len(plan)
     for later in range(1, args.passes):  # later passes: the same batches, each pass in its own seeded order
         plan += random.Random(args.seed + later).sample(plan[:one_pass], one_pass)
+    if args.steps:
+        plan = plan[: args.start + args.steps]
     weights = weights_by_source(rows, args.cap)
     depth = stored_layers(args.init) if args.init else None
     model = build_module(args.base, layers=depth).float().to(args.device)  # fp32 master weights, whatever the base
@@ -238,7 +253,7 @@ def main() -> None:
         load_weights(model, args.init)
         print(f"initialised from {args.init}", flush=True)
     if args.layers:
-        deepen(model.encoder, args.layers)
+        deepen(model.encoder, args.layers, grow=args.grow)
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
     params = [p for p in model.parameters() if p.requires_grad]
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)

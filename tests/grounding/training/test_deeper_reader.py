@@ -10,7 +10,7 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from grounding.crossencoder import FROZEN, WEIGHTS, CrossEncoder, build_module, load_weights, stored_layers
+from grounding.crossencoder import FROZEN, WEIGHTS, CrossEncoder, build_module, deepen, load_weights, stored_layers
 from tests.grounding.training.training_runs import PAIRS, ROWS, train
 
 pytestmark = pytest.mark.slow  # builds and trains the real MiniLM
@@ -86,3 +86,43 @@ def test_a_training_from_deep_weights_keeps_their_depth(deep: Path, tmp_path: Pa
     done = train(tmp_path, ROWS, "--init", deep, "--out", tmp_path / "again.safetensors")
     assert done.returncode == 0, done.stderr
     assert stored_layers(tmp_path / "again.safetensors") == 12
+
+
+def test_identity_growth_adds_near_no_op_layers_after_each_original() -> None:
+    deep = build_module(layers=12)
+    shallow = build_module()
+    deepen(shallow.encoder, 12, grow="identity")
+    for index in range(12):
+        grown, repeated = shallow.encoder.encoder.layer[index], deep.encoder.encoder.layer[index]
+        projections = (grown.attention.output.dense, grown.output.dense)
+        if index % 2 == 0:  # the original layers, as they were
+            pairs = zip(grown.state_dict().values(), repeated.state_dict().values(), strict=True)
+            assert all(torch.equal(a, b) for a, b in pairs)
+        else:
+            assert all(not p.weight.detach().any() and not p.bias.detach().any() for p in projections)
+            assert torch.equal(grown.attention.output.LayerNorm.weight, torch.ones(384))
+
+
+def test_identity_growth_keeps_a_trained_readers_reads_where_repeating_does_not() -> None:
+    pairs = [
+        ("London is the capital of the UK. Tokyo is the capital of Japan.", "Tokyo is the capital of Japan."),
+        ("The museum opens at nine and closes at five on weekdays.", "The museum is closed on weekdays."),
+        ("Anna Berg chairs the finance committee.", "Anna Berg chairs the finance committee."),
+        ("The bridge was finished in 1932 after six years of work.", "The bridge took ten years to build."),
+    ]
+    scorer = CrossEncoder.load(runtime="torch")
+    before = scorer.grounding(pairs)[:, 0]
+    shifts = {}
+    for grow in ("identity", "repeat"):
+        grown = CrossEncoder.load(runtime="torch")
+        deepen(grown.module.encoder, 12, grow=grow)
+        shifts[grow] = float(np.abs(grown.grounding(pairs)[:, 0] - before).max())
+    assert shifts["identity"] < 0.2 < shifts["repeat"], shifts
+
+
+def test_a_training_can_grow_a_trained_reader_as_near_no_ops(tmp_path: Path) -> None:
+    done = train(
+        tmp_path, ROWS, "--init", WEIGHTS, "--layers", "12", "--grow", "identity", "--out", tmp_path / "g.safetensors"
+    )
+    assert done.returncode == 0, done.stderr
+    assert stored_layers(tmp_path / "g.safetensors") == 12
