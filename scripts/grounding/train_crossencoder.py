@@ -232,6 +232,8 @@ def main() -> None:
         "pairs saw the batches before it), so the new schedule reads pairs not seen yet",
     )
     args = parser.parse_args()
+    if args.grow != "repeat" and not args.layers:
+        parser.error("--grow says how --layers adds layers; give --layers too (e.g. --layers 12)")
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)

@@ -126,3 +126,9 @@ def test_a_training_can_grow_a_trained_reader_as_near_no_ops(tmp_path: Path) -> 
     )
     assert done.returncode == 0, done.stderr
     assert stored_layers(tmp_path / "g.safetensors") == 12
+
+
+def test_grow_without_layers_is_refused(tmp_path: Path) -> None:
+    done = train(tmp_path, ROWS, "--grow", "identity", "--out", tmp_path / "never.safetensors")
+    assert done.returncode == 2 and "give --layers too" in done.stderr
+    assert not (tmp_path / "never.safetensors").exists()
