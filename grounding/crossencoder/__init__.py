@@ -137,13 +137,23 @@ def deepen(encoder: Any, layers: int, *, grow: Literal["repeat", "identity"] = "
             if hasattr(part, "layer_idx"):
                 part.layer_idx = index
         if grow == "identity" and index % times:
-            for projection in (layer.attention.output.dense, layer.output.dense):
-                torch.nn.init.zeros_(projection.weight)
-                torch.nn.init.zeros_(projection.bias)
-            torch.nn.init.ones_(layer.attention.output.LayerNorm.weight)
-            torch.nn.init.zeros_(layer.attention.output.LayerNorm.bias)
+            quiet_layer(layer)
     encoder.encoder.layer = torch.nn.ModuleList(grown)
     encoder.config.num_hidden_layers = layers
+
+
+def quiet_layer(layer: Any, *, unit_norm: bool = True) -> None:
+    """Make one BERT layer a near no-op (:func:`deepen`'s identity growth): its attention-output and
+    feed-forward-output projections zero, so it adds nothing to its input, and with ``unit_norm`` its first
+    LayerNorm the unit one, so it passes its input on renormalised."""
+    import torch
+
+    for projection in (layer.attention.output.dense, layer.output.dense):
+        torch.nn.init.zeros_(projection.weight)
+        torch.nn.init.zeros_(projection.bias)
+    if unit_norm:
+        torch.nn.init.ones_(layer.attention.output.LayerNorm.weight)
+        torch.nn.init.zeros_(layer.attention.output.LayerNorm.bias)
 
 
 def stored_layers(weights: str | Path) -> int:

@@ -27,36 +27,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding")]
 from convert import OUT  # noqa: E402
 from metrics import roc_auc  # noqa: E402
 
-from grounding.crossencoder import WEIGHTS, build_module, deepen, load_weights, minilm_folder  # noqa: E402
-
-
-def reads(module, tokenizer, rows: list[dict]) -> np.ndarray:
-    import torch
-
-    module.eval()
-    found = []
-    with torch.no_grad():
-        for start in range(0, len(rows), 32):
-            batch = rows[start : start + 32]
-            encoded = tokenizer(
-                [r["premise"] for r in batch], [r["claim"] for r in batch], truncation="only_first",
-                max_length=256, padding=True, return_tensors="pt",
-            )  # fmt: skip
-            grounding, _ = module(**encoded)
-            found.append(torch.softmax(grounding, -1)[:, 0].numpy())
-    return np.concatenate(found)
-
-
-def projections_zeroed(module, times: int):
-    """Identity growth without its unit LayerNorm: only the added layers' output projections zeroed."""
-    import torch
-
-    for index, layer in enumerate(module.encoder.encoder.layer):
-        if index % times:
-            for projection in (layer.attention.output.dense, layer.output.dense):
-                torch.nn.init.zeros_(projection.weight)
-                torch.nn.init.zeros_(projection.bias)
-    return module
+from grounding.crossencoder import WEIGHTS, CrossEncoder, deepen, quiet_layer  # noqa: E402
 
 
 def main() -> None:
@@ -67,25 +38,25 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
-    from transformers import AutoTokenizer
 
     torch.set_num_threads(2)
     lines = (OUT.parent / "pairs" / "dev.jsonl").open(encoding="utf-8")
     rows = [row for row in map(json.loads, lines) if row["task"] == "grounding"]
     random.Random(0).shuffle(rows)
-    rows = rows[: args.pairs]
-    labels = np.array([row["label"] for row in rows])
-    tokenizer = AutoTokenizer.from_pretrained(str(minilm_folder()), local_files_only=True)
-    trained = load_weights(build_module(), args.weights)
-    before = reads(trained, tokenizer, rows)
+    pairs = [(row["premise"], row["claim"]) for row in rows[: args.pairs]]
+    labels = np.array([row["label"] for row in rows[: args.pairs]])
+    trained = CrossEncoder.load(args.weights, runtime="torch", max_length=256)
+    before = trained.grounding(pairs)[:, 0]
     print(f"{'as trained':24s} AUROC {roc_auc(labels, before):.3f}")
-    times = args.layers // len(trained.encoder.encoder.layer)
+    times = args.layers // len(trained.module.encoder.encoder.layer)
     for name in ("repeat", "projections zeroed", "identity"):
-        grown = copy.deepcopy(trained)
-        deepen(grown.encoder, args.layers, grow="identity" if name == "identity" else "repeat")
-        if name == "projections zeroed":
-            projections_zeroed(grown, times)
-        after = reads(grown, tokenizer, rows)
+        grown = CrossEncoder(copy.deepcopy(trained.module), trained.tokenizer, runtime="torch", max_length=256)
+        deepen(grown.module.encoder, args.layers, grow="identity" if name == "identity" else "repeat")
+        if name == "projections zeroed":  # identity growth without its unit LayerNorm
+            for index, layer in enumerate(grown.module.encoder.encoder.layer):
+                if index % times:  # the added copies, as deepen counts them
+                    quiet_layer(layer, unit_norm=False)
+        after = grown.grounding(pairs)[:, 0]
         change = float(np.abs(after - before).mean())
         print(f"{name:24s} AUROC {roc_auc(labels, after):.3f}, mean change of P(supported) {change:.3f}")
 
