@@ -2,7 +2,7 @@
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/checks/bench_grounding_latency.py [--threads 2] [--runs 60]
         [--passes 3] [--checkers v3 v3-bf16 v3-torch-bf16 v2 v2-bf16 v2-torch v2-every-window v3-every-window
-                     v1-torch v1-torch-before v1-onnx]
+                     v3-before v1-torch v1-torch-before v1-onnx]
 
 Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-sentence answer built
 from it (the middle sentence changed: its first "the" becomes "no"); (2) a 100,000-character source (a Wikipedia
@@ -10,10 +10,12 @@ biography and War and Peace from docs-corpus) with the same kind of answer. Each
 different answer (the runs rotate over the source's sentences), so no call repeats another.
 Each checker (``v3``: the hybrid; ``v2``: the cross-encoder, both on OpenVINO, the service's default runtime;
 ``-bf16``: the cross-encoder in bfloat16; ``-torch``: on PyTorch instead; ``-every-window``: early exit off, every
-claim reads all its windows, as before 2026-12-03 evening (for v2 the same as ``v2`` since 2026-12-03 night: both
-cases are over 150 words, read in one focus window a claim); ``v1-torch`` / ``v1-onnx``: the v1
-feature model, the default, on PyTorch or ONNX Runtime, same scores; ``v1-torch-before``: v1 as it ran before
-the padding-free encoder and the one-thread BLAS, same scores, for a before/after in one run) runs
+claim reads all its windows, as before 2026-12-03 evening (for v2 the same as ``v2`` since 2026-12-03 night, and
+for v3 since 2026-12-05: both cases are over 150 words, read in one focus window a claim); ``v3-before``: v3
+reading every window of a long input, as before 2026-12-05 (early exit on), for a before/after in one run;
+``v1-torch`` / ``v1-onnx``: the v1 feature model, the default, on PyTorch or ONNX Runtime, same scores;
+``v1-torch-before``: v1 as it ran before the padding-free encoder and the one-thread BLAS, same scores, for a
+before/after in one run) runs
 ``--passes`` times, the passes of the checkers alternating; the table gives the median p50/p99 over passes and
 the spread of p50, and the median CPU time per call (the process's, all threads: on a shared machine wall time
 grows with the others' load, CPU time much less). Prints the load average before and after (compare runs at
@@ -51,6 +53,7 @@ CHECKERS = {
     "v2-torch": {"grounding_model": "crossencoder", "grounding_runtime": "torch"},
     "v2-every-window": {"grounding_model": "crossencoder", "grounding_early_exit": False},
     "v3-every-window": {"grounding_model": "hybrid", "grounding_early_exit": False},
+    "v3-before": {"grounding_model": "hybrid"},
     "v1-torch": {"grounding_model": "features", "grounding_backend": "torch"},
     "v1-torch-before": {"grounding_model": "features", "grounding_backend": "torch"},
     "v1-onnx": {"grounding_model": "features", "grounding_backend": "onnx"},
@@ -102,7 +105,10 @@ def measure(checker: GroundingChecker, source: str, runs: int) -> dict[str, floa
 def build(backend: str, settings: Settings) -> GroundingChecker:
     if backend == "v1-torch-before":
         return Checker(MiniLMEncoder(padding_free=False), blas_threads=None)
-    return build_checker(settings)
+    checker = build_checker(settings)
+    if backend == "v3-before":
+        checker.focus = False  # type: ignore[attr-defined]  # a HybridChecker: every window, as before 2026-12-05
+    return checker
 
 
 def main() -> None:

@@ -163,8 +163,9 @@ def main() -> None:
     write_adversarial(args.data)
     v1, calibration, hybrid_model = Checker(), Calibration.load(), HybridModel.load()
     scorer = reads_scorer()  # what the cached reads were made with
+    v3 = HybridChecker(v1.encoder, scorer, model=hybrid_model, early_exit=False)
     checkers: dict[str, GroundingChecker] = {
-        "v3": HybridChecker(v1.encoder, scorer, model=hybrid_model, early_exit=False),
+        "v3": v3,
         "v2": CrossEncoderChecker(scorer, calibration=calibration, early_exit=False),
     }
     train_overlap = {}
@@ -186,7 +187,8 @@ def main() -> None:
         reads = featurize_pairs(path, scorer=scorer)
         v1_claims = claim_scores(data, v1.models.grounding.predict)
         v2_claims = [calibration.claim(r[:, 0].astype(np.float64)) for r in reads]
-        v3_claims = claim_scores(hybrid(path, data), hybrid_model.claim.predict)
+        v3_reads = hybrid(path, data, focus=v3.focus)  # as the checker reads: focus windows since 2026-12-05
+        v3_claims = claim_scores(v3_reads, hybrid_model.claim.predict)
         scores = {
             "v3": length_adjusted(v3_claims, hybrid_model.lengths.faithful),
             "v2": length_adjusted(v2_claims, calibration.faithful),

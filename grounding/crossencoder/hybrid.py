@@ -96,7 +96,11 @@ class HybridChecker:
     ``early_exit`` (the default; for calls that pass ``threshold``) stops a claim's reading at its first window when
     the claim's score with that window's reading is already at or above the threshold, as in
     :class:`~grounding.crossencoder.check.CrossEncoderChecker`: the same verdicts. It applies while
-    ``ce_support``'s weight is positive, so more windows can only raise a score.
+    ``ce_support``'s weight is positive, so more windows can only raise a score. ``focus`` (the default since
+    2026-12-05) reads a long input as v2 does, one focus window a claim; ``False`` reads every window, as the model
+    was fitted. The model is not refitted on focus reads: refitted, it weighs ``ce_support`` more and loses on
+    HaluEval; as fitted, focus reads kept or raised every held-out set's AUROC at a fraction of the cost
+    (``docs/grounding-v2.md``, v3 in focus windows).
     """
 
     def __init__(
@@ -107,6 +111,7 @@ class HybridChecker:
         model: HybridModel | None = None,
         models: Models | None = None,
         early_exit: bool = True,
+        focus: bool = True,
     ) -> None:
         if scorer is None:
             from grounding.crossencoder import CrossEncoder
@@ -117,6 +122,7 @@ class HybridChecker:
         self.model = model or HybridModel.load()
         self.models = models or load_models()
         self.early_exit = early_exit
+        self.focus = focus
 
     @property
     def default_threshold(self) -> float:
@@ -135,11 +141,10 @@ class HybridChecker:
             )
         units = source_units(sources)
         settled = self._passes(analysis, limit) if self.early_exit and threshold is not None else None
-        # v3 reads every window of a long input, as it was fitted: refitted on focus-window reads it lost on
-        # HaluEval (docs/grounding-v2.md, Focus windows).
         reads = read_claims(
-            self.scorer, analysis.claims, sources, units, lexicon=self.models.lexicon, settled=settled, focus=False
-        )
+            self.scorer, analysis.claims, sources, units, lexicon=self.models.lexicon, settled=settled,
+            focus=self.focus,
+        )  # fmt: skip
         scores = self.model.claim.predict(hybrid_rows(analysis, reads))
         claims = []
         for claim, features, candidates, read, score in zip(

@@ -99,10 +99,11 @@ def md5(path: Path) -> str:
     return hashlib.md5(path.read_bytes()).hexdigest()
 
 
-def hybrid(path: Path, v1: Featurized) -> Featurized:
+def hybrid(path: Path, v1: Featurized, *, focus: bool = False) -> Featurized:
     """``v1``'s claim rows in :data:`HYBRID_FEATURES` order: the cross-encoder's ``ce_support`` (read as v3 reads:
-    every window) after ``order_flip``, then the quantity features."""
-    reads = featurize_pairs(path, focus=False)
+    every window; ``focus``: as v2 reads, a long input in focus windows) after ``order_flip``, then the quantity
+    features."""
+    reads = featurize_pairs(path, focus=focus)
     rows = []
     for i in range(len(v1.labels)):
         values = v1.claims_of(i)

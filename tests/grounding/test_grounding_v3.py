@@ -104,15 +104,17 @@ def test_early_exit_only_while_more_support_can_only_raise_the_score(weight: flo
     assert results[0].claims[0].label == results[1].claims[0].label
 
 
-def test_v3_reads_every_window_of_a_long_input_as_it_was_fitted() -> None:
-    # v2 reads a long input in one focus window a claim; v3's model was fitted on reads of every window.
+def test_v3_reads_a_long_input_in_one_focus_window_a_claim_or_every_window_when_asked() -> None:
+    # As v2 since 2026-12-05 (the model, fitted on reads of every window, kept or gained on every held-out set);
+    # focus=False reads every window, as before.
     source = " ".join([*(f"Paragraph {i} is about gardening and soil number {i}." for i in range(30)), *HANDBOOK])
     windows = source_windows([source], source_units([source]))
     assert len(source.split()) > WINDOW_WORDS and 1 < len(windows) <= READ_ALL
-    scorer = CountingScorer()
-    checker = HybridChecker(HashEncoder(), scorer, model=model({"ce_support": 1.0}), early_exit=False)
-    checker.check([source], "When?", "The Leeds warehouse opens at 6 am.")
-    assert scorer.pairs == len(windows)
+    focused, every = CountingScorer(), CountingScorer()
+    for scorer, options in ((focused, {}), (every, {"focus": False})):  # the default, then every window
+        checker = HybridChecker(HashEncoder(), scorer, model=model({"ce_support": 1.0}), early_exit=False, **options)
+        checker.check([source], "When?", "The Leeds warehouse opens at 6 am.")
+    assert (focused.pairs, every.pairs) == (1, len(windows))
 
 
 def test_an_abstention_has_no_claims_and_full_grounding() -> None:
