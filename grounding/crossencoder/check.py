@@ -203,7 +203,7 @@ def read_claims(
     a longer input); ``units`` are ``source_units(sources)``.
 
     A claim of a long input reads one window, its focus window (``focus=False``: its windows as a short input's
-    are, every window of a few, the best three by keyword score of more; v3 reads so). Otherwise ``settled=None``
+    are, every window of a few, the best three by keyword score of more; v3 read so until 2026-12-05). Otherwise ``settled=None``
     reads every claim's windows in one batch, and with ``settled`` reading stops early where it cannot change a
     verdict: each claim first reads its best window by keyword score (all claims in one batch), and only the
     claims for which ``settled(claim index, P(supported) of that window)`` is false read their other windows (a
