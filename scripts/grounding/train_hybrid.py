@@ -15,8 +15,9 @@ Platt scaling of 5-fold out-of-fold scores (folds grouped by source), then on to
 adjustment of :mod:`grounding.crossencoder.check` with the quantiles of the out-of-fold scores of grounded answers'
 claims where it helps on ``long_answers.train`` (chosen as v1's; ``--length-adjustment on`` keeps it always, as
 before 2026-12-03), and the default threshold that maximises the mean balanced accuracy of the adjusted out-of-fold
-answer scores. Held-out results on every evaluation set are printed; ``bench/checks/bench_grounding_quality.py``
-measures the shipped file through the checker itself.
+answer scores. Held-out results on every evaluation set are printed, read as the checker reads (a long input in
+focus windows, since 2026-12-05; the model is fitted on every-window reads, as before);
+``bench/checks/bench_grounding_quality.py`` measures the shipped file through the checker itself.
 """
 
 from __future__ import annotations
@@ -160,15 +161,17 @@ def main() -> None:
     subsample_synthetic(args.data, "eval", args.synthetic // 2)
     encoder, lexicon = MiniLMEncoder(), load_lexicon()
 
-    def load(name: str, split: str) -> Featurized:
+    def load(name: str, split: str, *, focus: bool = False) -> Featurized:
         path = args.data / f"{name}.{split}.jsonl"
-        return hybrid(path, featurize(path, encoder=encoder, lexicon=lexicon, quiet=True))
+        return hybrid(path, featurize(path, encoder=encoder, lexicon=lexicon, quiet=True), focus=focus)
 
     def joined(name: str, files: dict[str, tuple[str, ...]]) -> Featurized:
         return concat(*(load(n, "train") for n in (name, *files.get(name, ()))))
 
     train = {name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}
-    evals = {name: load(name, "eval") for name in args.eval_sets}
+    # Fitted on every-window reads, read in focus windows since 2026-12-05 (HybridChecker's default; refitted on
+    # focus reads v3 lost HaluEval: experiments/reading/v3_focus.py), so held out as the checker reads.
+    evals = {name: load(name, "eval", focus=True) for name in args.eval_sets}
 
     # The base model on every feature but the quantity ones, which are fitted on top of it (extension.py), as
     # v1's are: rare-event features fitted together with the rest move their weights (train.py's fit).
