@@ -203,13 +203,13 @@ def read_claims(
     a longer input); ``units`` are ``source_units(sources)``.
 
     A claim of a long input reads one window, its focus window (``focus=False``: its windows as a short input's
-    are, every window of a few, the best three by keyword score of more; v3 read so until 2026-12-05). Otherwise ``settled=None``
-    reads every claim's windows in one batch, and with ``settled`` reading stops early where it cannot change a
-    verdict: each claim first reads its best window by keyword score (all claims in one batch), and only the
-    claims for which ``settled(claim index, P(supported) of that window)`` is false read their other windows (a
-    second batch). A settled claim's support is then that window's, which may be below what a window left unread
-    would give; pass a ``settled`` that is true only where the claim's verdict is already "supported" whatever the
-    other windows say.
+    are, every window of a few, the best three by keyword score of more; v3 read so until 2026-12-05). Otherwise
+    ``settled=None`` reads every claim's windows in one batch, and with ``settled`` reading stops early where it
+    cannot change a verdict: each claim first reads its best window by keyword score (all claims in one batch), and
+    only the claims for which ``settled(claim index, P(supported) of that window)`` is false read their other
+    windows (a second batch). A settled claim's support is then that window's, which may be below what a window
+    left unread would give; pass a ``settled`` that is true only where the claim's verdict is already "supported"
+    whatever the other windows say.
     """
     keyword = [
         lexical_scores(sorted(content_stems(c.text)), units, idf=lexicon.idf, default_idf=lexicon.default_idf)
