@@ -40,6 +40,7 @@ sys.path[:0] = [str(ROOT)]
 from app.core.wiring import build_checker  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from grounding import Checker, GroundingChecker, MiniLMEncoder  # noqa: E402
+from grounding.crossencoder.hybrid import HybridChecker  # noqa: E402
 from ingest.parsers import parse_file  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
 
@@ -106,8 +107,8 @@ def build(backend: str, settings: Settings) -> GroundingChecker:
     if backend == "v1-torch-before":
         return Checker(MiniLMEncoder(padding_free=False), blas_threads=None)
     checker = build_checker(settings)
-    if backend == "v3-before":
-        checker.focus = False  # type: ignore[attr-defined]  # a HybridChecker: every window, as before 2026-12-05
+    if backend == "v3-before" and isinstance(checker, HybridChecker):
+        checker.focus = False  # every window of a long input, as before 2026-12-05
     return checker
 
 
