@@ -28,6 +28,7 @@ import json
 import platform
 import random
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -136,6 +137,31 @@ def fit_hybrid(
     return params, quantiles, threshold
 
 
+Load = Callable[[str, str], Featurized]  # (set name, split) -> its v3 claim rows
+
+
+def fit_v3(
+    load: Load, names: tuple[str, ...], *, base: tuple[dict, np.ndarray, float] | None = None, lengths: bool = True
+) -> tuple[dict, np.ndarray, float]:
+    """v3 fitted on ``load``'s rows by this script's procedure: ``(params, faithful-claim quantiles, threshold)``.
+
+    The base model on the rows' first ``len(names)`` columns (``names``: their features) by :func:`fit_hybrid` on
+    :data:`TRAIN_SETS` joined with :data:`JOINED`, the answer-length adjustment kept where it helps on
+    ``long_answers.train`` (``lengths=False``: always); or ``base`` as given (``extension.read_base``). Then the
+    quantity features, the rows' last columns, on top of it (``extension.py``) with :data:`EXTENSION_JOINED`."""
+    width = len(names)
+
+    def joined(name: str, files: dict[str, tuple[str, ...]]) -> Featurized:
+        return concat(*(load(n, "train") for n in (name, *files.get(name, ()))))
+
+    if base is None:
+        adjustment = base_columns(load("long_answers", "train"), width) if lengths else None
+        base = fit_hybrid({name: base_columns(joined(name, JOINED), width) for name in TRAIN_SETS}, names, adjustment)
+    fitted, quantiles, threshold = base
+    train = {name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}
+    return fit_extension(train, fitted, width, QUANTITY_FEATURES), quantiles, threshold
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=OUT)
@@ -165,24 +191,17 @@ def main() -> None:
         path = args.data / f"{name}.{split}.jsonl"
         return hybrid(path, featurize(path, encoder=encoder, lexicon=lexicon, quiet=True), focus=focus)
 
-    def joined(name: str, files: dict[str, tuple[str, ...]]) -> Featurized:
-        return concat(*(load(n, "train") for n in (name, *files.get(name, ()))))
-
-    train = {name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}
     # Fitted on every-window reads, read in focus windows since 2026-12-05 (HybridChecker's default; refitted on
     # focus reads v3 lost HaluEval: experiments/reading/v3_focus.py), so held out as the checker reads.
     evals = {name: load(name, "eval", focus=True) for name in args.eval_sets}
 
     # The base model on every feature but the quantity ones, which are fitted on top of it (extension.py), as
     # v1's are: rare-event features fitted together with the rest move their weights (train.py's fit).
-    width = len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)
-    if args.base:
-        base, quantiles, threshold = read_base(args.base, HYBRID_FEATURES[:width])
-    else:
-        lengths = None if args.length_adjustment == "on" else base_columns(load("long_answers", "train"), width)
-        base_train = {name: base_columns(joined(name, JOINED), width) for name in TRAIN_SETS}
-        base, quantiles, threshold = fit_hybrid(base_train, HYBRID_FEATURES[:width], lengths)
-    params = fit_extension(train, base, width, QUANTITY_FEATURES)
+    names = HYBRID_FEATURES[: len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)]
+    kept = read_base(args.base, names) if args.base else None
+    params, quantiles, threshold = fit_v3(load, names, base=kept, lengths=args.length_adjustment != "on")
+    examples = {name: sum(len(load(n, "train").labels) for n in (name, *EXTENSION_JOINED.get(name, ())))
+                for name in TRAIN_SETS}  # fmt: skip
     predict = predictor(params)
     held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in evals.items()}
     report("Held out", held, threshold)
@@ -192,7 +211,7 @@ def main() -> None:
         "faithful": [round(float(q), 6) for q in quantiles],
         "provenance": {
             "trained_on": [f"{n}.train" for n in TRAIN_SETS],
-            "examples": {n: len(d.labels) for n, d in train.items()},
+            "examples": examples,
             "base_mix": {n: [n, *JOINED.get(n, ())] for n in TRAIN_SETS},
             "extension_mix": {n: [n, *EXTENSION_JOINED.get(n, ())] for n in TRAIN_SETS},
             **({"base_file": f"{args.base}, md5 {md5(args.base)}"} if args.base else {}),

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -28,11 +27,10 @@ import numpy as np
 sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 from convert import OUT  # noqa: E402
-from extension import base_columns, fit_extension  # noqa: E402
-from featurize import Featurized, concat, featurize  # noqa: E402
+from featurize import Featurized, featurize  # noqa: E402
 from metrics import roc_auc  # noqa: E402
 from train import claim_scores, length_adjusted, predictor, report  # noqa: E402
-from train_hybrid import EVAL_SETS, EXTENSION_JOINED, JOINED, TRAIN_SETS, fit_hybrid, hybrid, md5  # noqa: E402
+from train_hybrid import EVAL_SETS, EXTENSION_JOINED, JOINED, TRAIN_SETS, Load, fit_v3, hybrid, md5  # noqa: E402
 
 from grounding.crossencoder import WEIGHTS  # noqa: E402
 from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL  # noqa: E402
@@ -41,20 +39,11 @@ from grounding.quantities import QUANTITY_FEATURES  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
 
 WIDTH = len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)
-Load = Callable[[str, str], Featurized]  # (set name, split) -> its v3 rows, read one way
 
 
 def fit(title: str, load: Load) -> tuple[dict, dict[str, float]]:
     """v3 fitted as ``train_hybrid.py`` fits it on ``load``'s rows: (the model file's body, held-out AUROC by set)."""
-
-    def joined(name: str, files: dict[str, tuple[str, ...]]) -> Featurized:
-        return concat(*(load(n, "train") for n in (name, *files.get(name, ()))))
-
-    lengths = base_columns(load("long_answers", "train"), WIDTH)
-    base_train = {name: base_columns(joined(name, JOINED), WIDTH) for name in TRAIN_SETS}
-    base, quantiles, threshold = fit_hybrid(base_train, HYBRID_FEATURES[:WIDTH], lengths)
-    train = {name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}
-    params = fit_extension(train, base, WIDTH, QUANTITY_FEATURES)
+    params, quantiles, threshold = fit_v3(load, HYBRID_FEATURES[:WIDTH])
     predict = predictor(params)
     held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in
             ((n, load(n, "eval")) for n in EVAL_SETS)}  # fmt: skip

@@ -32,13 +32,12 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).res
 
 import train  # noqa: E402
 from convert import OUT  # noqa: E402
-from extension import base_columns, fit_extension  # noqa: E402
-from featurize import Featurized, concat, featurize  # noqa: E402
+from featurize import Featurized, featurize  # noqa: E402
 from featurize_pairs import prepare  # noqa: E402
 from metrics import roc_auc  # noqa: E402
 from sentence_reads import unit_reads  # noqa: E402
 from train import claim_scores, length_adjusted, predictor, report  # noqa: E402
-from train_hybrid import EVAL_SETS, EXTENSION_JOINED, JOINED, TRAIN_SETS, fit_hybrid, hybrid  # noqa: E402
+from train_hybrid import EVAL_SETS, fit_v3, hybrid  # noqa: E402
 
 from grounding.crossencoder.hybrid import HYBRID_FEATURES, support_logit  # noqa: E402
 from grounding.encoder import MiniLMEncoder  # noqa: E402
@@ -79,17 +78,8 @@ def with_veto(data: Featurized, path: Path, *, name: str) -> Featurized:
 def run(title: str, *, veto: bool, load: Callable[[str, str, bool], Featurized], column: str) -> dict[str, float]:
     """Fit v3 (with ``column`` where ``veto``) as ``train_hybrid.py`` does, print its held-out table, return each
     held-out set's AUROC."""
-    width = WIDTH + veto
     names = (*HYBRID_FEATURES[:WIDTH], *((column,) if veto else ()))
-
-    def joined(name: str, files: dict[str, tuple[str, ...]]) -> Featurized:
-        return concat(*(load(n, "train", veto) for n in (name, *files.get(name, ()))))
-
-    lengths = base_columns(load("long_answers", "train", veto), width)
-    base_train = {name: base_columns(joined(name, JOINED), width) for name in TRAIN_SETS}
-    base, quantiles, threshold = fit_hybrid(base_train, names, lengths)
-    params = fit_extension({name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}, base, width,
-                           QUANTITY_FEATURES)  # fmt: skip
+    params, quantiles, threshold = fit_v3(lambda name, split: load(name, split, veto), names)
     predict = predictor(params)
     evals = {name: load(name, "eval", veto) for name in EVAL_SETS}
     held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in evals.items()}
