@@ -9,7 +9,7 @@ set:
   and only where it reads the claim as unsupported;
 - ``v3``: the shipped v3 model, for reference.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/v1_features/v1_plus_ce.py
+    HF_HUB_OFFLINE=1 .venv/bin/python scripts/grounding/experiments/v1_features/v1_plus_ce.py [--focus]
 
 Reads the cached v1 features and cross-encoder reads (``featurize.py``, ``featurize_pairs.py``), as
 ``train_hybrid.py`` does; prints held-out balanced accuracy at each variant's threshold and AUROC.
@@ -17,6 +17,7 @@ Reads the cached v1 features and cross-encoder reads (``featurize.py``, ``featur
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from collections.abc import Callable
@@ -87,11 +88,18 @@ def answers(
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--focus", action="store_true",
+        help="the cross-encoder's focus-window reads (as v2 and, since 2026-12-05, v3 read), training and held-out "
+        "rows alike; default: every window",
+    )  # fmt: skip
+    args = parser.parse_args()
     encoder, lexicon = MiniLMEncoder(), load_lexicon()
 
     def load(name: str, split: str) -> Featurized:
         path = OUT / f"{name}.{split}.jsonl"
-        return hybrid(path, featurize(path, encoder=encoder, lexicon=lexicon, quiet=True))
+        return hybrid(path, featurize(path, encoder=encoder, lexicon=lexicon, quiet=True), focus=args.focus)
 
     train = {name: concat(*(load(n, "train") for n in (name, *EXTENSION_JOINED.get(name, ())))) for name in TRAIN_SETS}
     evals = {name: load(name, "eval") for name in EVAL_SETS}
