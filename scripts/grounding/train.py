@@ -38,6 +38,7 @@ import math
 import platform
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -351,6 +352,17 @@ def report(title: str, results: dict[str, tuple[np.ndarray, np.ndarray]], thresh
               f"{f1(1 - labels, 1 - predicted):>11.3f}{roc_auc(labels, scores):>8.3f}")  # fmt: skip
 
 
+def held_out(
+    title: str, evals: dict[str, Featurized], predict: Callable[[np.ndarray], np.ndarray], faithful: np.ndarray,
+    threshold: float,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each set's ``(labels, answer scores)`` under ``predict`` (the weakest claim adjusted for the number of claims
+    by ``faithful``), their table printed under ``title``."""
+    held = {n: (d.labels, length_adjusted(claim_scores(d, predict), faithful)) for n, d in evals.items()}
+    report(title, held, threshold)
+    return held
+
+
 def write_model(file: str, params: dict, names: tuple[str, ...], threshold: float, provenance: dict) -> None:
     """One model file of ``grounding/data``: feature names, coefficients, default threshold, provenance."""
     body = {"features": list(names), **params, "threshold": threshold, "provenance": provenance}
@@ -419,9 +431,7 @@ def main() -> None:
         print(f"base model: {args.base} (its first {width} features, threshold {threshold})")
     extended = {name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}
     params = fit_extension(extended, base, width, EXTENSION_FEATURES)
-    predict = predictor(params)
-    held = {n: (d.labels, length_adjusted(claim_scores(d, predict), faithful)) for n, d in evals.items()}
-    report("Held out", held, threshold)
+    held_out("Held out", evals, predictor(params), faithful, threshold)
     # Model selection, on training splits only: AUROC on each train split of a model trained on the
     # other sets, with and without the candidate sets in the mix.
     pool = {**train, **candidates}

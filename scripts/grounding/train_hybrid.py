@@ -31,6 +31,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -44,9 +45,9 @@ from metrics import best_threshold  # noqa: E402
 from train import (  # noqa: E402
     calibrated,
     choose_length_adjustment,
-    claim_scores,
     faithful_quantiles,
     fit_grounding,
+    held_out,
     length_adjusted,
     out_of_fold_claims,
     platt,
@@ -140,10 +141,19 @@ def fit_hybrid(
 Load = Callable[[str, str], Featurized]  # (set name, split) -> its v3 claim rows
 
 
+class V3Fit(NamedTuple):
+    """A v3 model as :func:`fit_v3` fits it, and the examples of each training set it was fitted on."""
+
+    params: dict
+    quantiles: np.ndarray  # the faithful-claim quantiles of the answer-length adjustment (empty: off)
+    threshold: float
+    examples: dict[str, int]
+
+
 def fit_v3(
     load: Load, names: tuple[str, ...], *, base: tuple[dict, np.ndarray, float] | None = None, lengths: bool = True
-) -> tuple[dict, np.ndarray, float]:
-    """v3 fitted on ``load``'s rows by this script's procedure: ``(params, faithful-claim quantiles, threshold)``.
+) -> V3Fit:
+    """v3 fitted on ``load``'s rows by this script's procedure.
 
     The base model on the rows' first ``len(names)`` columns (``names``: their features) by :func:`fit_hybrid` on
     :data:`TRAIN_SETS` joined with :data:`JOINED`, the answer-length adjustment kept where it helps on
@@ -159,7 +169,8 @@ def fit_v3(
         base = fit_hybrid({name: base_columns(joined(name, JOINED), width) for name in TRAIN_SETS}, names, adjustment)
     fitted, quantiles, threshold = base
     train = {name: joined(name, EXTENSION_JOINED) for name in TRAIN_SETS}
-    return fit_extension(train, fitted, width, QUANTITY_FEATURES), quantiles, threshold
+    params = fit_extension(train, fitted, width, QUANTITY_FEATURES)
+    return V3Fit(params, quantiles, threshold, {name: len(data.labels) for name, data in train.items()})
 
 
 def main() -> None:
@@ -199,12 +210,8 @@ def main() -> None:
     # v1's are: rare-event features fitted together with the rest move their weights (train.py's fit).
     names = HYBRID_FEATURES[: len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)]
     kept = read_base(args.base, names) if args.base else None
-    params, quantiles, threshold = fit_v3(load, names, base=kept, lengths=args.length_adjustment != "on")
-    examples = {name: sum(len(load(n, "train").labels) for n in (name, *EXTENSION_JOINED.get(name, ())))
-                for name in TRAIN_SETS}  # fmt: skip
-    predict = predictor(params)
-    held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in evals.items()}
-    report("Held out", held, threshold)
+    params, quantiles, threshold, examples = fit_v3(load, names, base=kept, lengths=args.length_adjustment != "on")
+    held_out("Held out", evals, predictor(params), quantiles, threshold)
 
     body = {
         "features": list(HYBRID_FEATURES), **params, "threshold": threshold,

@@ -29,11 +29,11 @@ sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).res
 from convert import OUT  # noqa: E402
 from featurize import Featurized, featurize  # noqa: E402
 from metrics import roc_auc  # noqa: E402
-from train import claim_scores, length_adjusted, predictor, report  # noqa: E402
+from train import held_out, predictor  # noqa: E402
 from train_hybrid import EVAL_SETS, EXTENSION_JOINED, JOINED, TRAIN_SETS, Load, fit_v3, hybrid, md5  # noqa: E402
 
 from grounding.crossencoder import WEIGHTS  # noqa: E402
-from grounding.crossencoder.hybrid import HYBRID_FEATURES, HYBRID_MODEL  # noqa: E402
+from grounding.crossencoder.hybrid import HYBRID_FEATURES, HybridModel  # noqa: E402
 from grounding.encoder import MiniLMEncoder  # noqa: E402
 from grounding.quantities import QUANTITY_FEATURES  # noqa: E402
 from grounding.scorer import load_lexicon  # noqa: E402
@@ -43,11 +43,9 @@ WIDTH = len(HYBRID_FEATURES) - len(QUANTITY_FEATURES)
 
 def fit(title: str, load: Load) -> tuple[dict, dict[str, float]]:
     """v3 fitted as ``train_hybrid.py`` fits it on ``load``'s rows: (the model file's body, held-out AUROC by set)."""
-    params, quantiles, threshold = fit_v3(load, HYBRID_FEATURES[:WIDTH])
-    predict = predictor(params)
-    held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in
-            ((n, load(n, "eval")) for n in EVAL_SETS)}  # fmt: skip
-    report(f"{title}: held out", held, threshold)
+    params, quantiles, threshold, _ = fit_v3(load, HYBRID_FEATURES[:WIDTH])
+    evals = {name: load(name, "eval") for name in EVAL_SETS}
+    held = held_out(f"{title}: held out", evals, predictor(params), quantiles, threshold)
     print(title, "coefficients (standardised):",
           dict(zip(HYBRID_FEATURES, np.round(params["coef"], 2).tolist(), strict=True)))  # fmt: skip
     body = {"features": list(HYBRID_FEATURES), **params, "threshold": threshold,
@@ -57,11 +55,9 @@ def fit(title: str, load: Load) -> tuple[dict, dict[str, float]]:
 
 def shipped(title: str, load: Load) -> dict[str, float]:
     """The shipped v3 file as it is on ``load``'s held-out rows: held-out AUROC by set (its table printed)."""
-    body = json.loads(HYBRID_MODEL.read_text(encoding="utf-8"))
-    predict, quantiles = predictor(body), np.asarray(body.get("faithful", []), dtype=np.float64)
-    held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in
-            ((n, load(n, "eval")) for n in EVAL_SETS)}  # fmt: skip
-    report(f"{title}: held out", held, float(body["threshold"]))
+    model = HybridModel.load()
+    evals = {name: load(name, "eval") for name in EVAL_SETS}
+    held = held_out(f"{title}: held out", evals, model.claim.predict, model.lengths.faithful, model.claim.threshold)
     return {n: roc_auc(labels, scores) for n, (labels, scores) in held.items()}
 
 

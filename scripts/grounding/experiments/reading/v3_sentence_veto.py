@@ -36,7 +36,7 @@ from featurize import Featurized, featurize  # noqa: E402
 from featurize_pairs import prepare  # noqa: E402
 from metrics import roc_auc  # noqa: E402
 from sentence_reads import unit_reads  # noqa: E402
-from train import claim_scores, length_adjusted, predictor, report  # noqa: E402
+from train import held_out, predictor  # noqa: E402
 from train_hybrid import EVAL_SETS, fit_v3, hybrid  # noqa: E402
 
 from grounding.crossencoder.hybrid import HYBRID_FEATURES, support_logit  # noqa: E402
@@ -79,11 +79,9 @@ def run(title: str, *, veto: bool, load: Callable[[str, str, bool], Featurized],
     """Fit v3 (with ``column`` where ``veto``) as ``train_hybrid.py`` does, print its held-out table, return each
     held-out set's AUROC."""
     names = (*HYBRID_FEATURES[:WIDTH], *((column,) if veto else ()))
-    params, quantiles, threshold = fit_v3(lambda name, split: load(name, split, veto), names)
-    predict = predictor(params)
+    params, quantiles, threshold, _ = fit_v3(lambda name, split: load(name, split, veto), names)
     evals = {name: load(name, "eval", veto) for name in EVAL_SETS}
-    held = {n: (d.labels, length_adjusted(claim_scores(d, predict), quantiles)) for n, d in evals.items()}
-    report(f"{title}: held out", held, threshold)
+    held = held_out(f"{title}: held out", evals, predictor(params), quantiles, threshold)
     print(title, "coefficients (standardised):",
           dict(zip((*names, *QUANTITY_FEATURES), np.round(params["coef"], 2).tolist(), strict=True)))  # fmt: skip
     return {n: roc_auc(labels, scores) for n, (labels, scores) in held.items()}
