@@ -102,9 +102,12 @@ class Settings(BaseSettings):
     )
     grounding_precision: Literal["fp32", "bf16"] = Field(
         default="fp32",
-        description="What the cross-encoder of 'crossencoder' and 'hybrid' computes in: 'fp32' (the default) or "
-        "'bf16' (bfloat16 on a CPU with bfloat16 instructions: OpenVINO's bf16 or PyTorch's autocast, about 2.5x "
-        "faster here, P(supported) within about 0.02 of fp32; slower than fp32 on CPUs without them).",
+        description="What the grounding models compute in: 'fp32' (the default) or 'bf16' (bfloat16 on a CPU with "
+        "bfloat16 instructions, elsewhere fp32). bf16 covers the cross-encoder of 'crossencoder' and 'hybrid' "
+        "(OpenVINO's bf16 or PyTorch's autocast: P(supported) within about 0.02 of fp32) and, since 2026-12-05, "
+        "v1's MiniLM encoding in 'features' and 'hybrid' (on OpenVINO, exported into <home>/models on first use: "
+        "no held-out AUROC or balanced accuracy moved by 0.001). Measured here: v1 84 ms and v3 117 ms p50 per "
+        "check of a 2,000-character source, against 128-134 and 164-168 in fp32 (docs/grounding-v2.md, Latency).",
     )
     grounding_runtime: Literal["torch", "openvino"] = Field(
         default="openvino",
@@ -141,9 +144,10 @@ class Settings(BaseSettings):
     )
     grounding_backend: Literal["torch", "onnx"] = Field(
         default="torch",
-        description="How the v1 ('features') grounding check runs MiniLM: 'torch' (PyTorch fp32, the default: "
-        "measured faster here, 160 vs 171 ms p50 per check) or 'onnx' (ONNX Runtime fp32, exported into "
-        "<home>/models on first use; the same scores to float rounding). The v2 cross-encoder runs on PyTorch.",
+        description="How v1's MiniLM encoding ('features' and 'hybrid') runs in fp32: 'torch' (PyTorch, the "
+        "default: measured faster here, 160 vs 171 ms p50 per check) or 'onnx' (ONNX Runtime, exported into "
+        "<home>/models on first use; the same scores to float rounding). RAGKB_GROUNDING_PRECISION=bf16 runs it on "
+        "OpenVINO in bf16 instead. The cross-encoder's runtime is RAGKB_GROUNDING_RUNTIME.",
     )
     parse_workers: int = Field(
         default=1,

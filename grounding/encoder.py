@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -68,6 +68,10 @@ class MiniLMEncoder:
     instead of PyTorch. Its hidden states equal PyTorch's to float rounding, so the trained
     grounding models apply unchanged. On this project's CPU it is not faster (171 vs 160 ms p50 per
     check, bench/checks/bench_grounding_latency.py), so PyTorch stays the service default.
+    ``runtime="openvino"`` runs that ONNX file on OpenVINO instead, in ``precision`` "fp32" or "bf16"
+    (bfloat16 where the CPU has the instructions, else fp32). bf16 moves the vectors slightly (sentence
+    cosine to fp32 >= 0.9999), so a bf16 encoder has its own :attr:`name` (``...:bf16``); what it does to
+    the grounding scores is measured in docs/grounding-v2.md (Latency).
 
     Example::
 
@@ -84,7 +88,11 @@ class MiniLMEncoder:
         batch_size: int = 8,
         padding_free: bool = True,
         onnx_model: Path | None = None,
+        runtime: Literal["onnxruntime", "openvino"] = "onnxruntime",
+        precision: Literal["fp32", "bf16"] = "fp32",
     ) -> None:
+        if precision == "bf16" and (onnx_model is None or runtime != "openvino"):
+            raise ValueError("a bf16 MiniLMEncoder runs on OpenVINO: pass onnx_model and runtime='openvino'")
         # Imported here: torch takes seconds to import, and the fake must not pay for it.
         import torch
         from sentence_transformers import SentenceTransformer
@@ -105,7 +113,9 @@ class MiniLMEncoder:
         self.max_length = max_length
         self.batch_size = batch_size
         self.name = f"minilm:{label}"
-        self._session: Any = None
+        self.precision = "fp32"
+        self._run: Any = None  # feeds -> last hidden state, on ONNX Runtime or OpenVINO
+        self.onnx_model = onnx_model  # the ONNX file run instead of PyTorch, if any
         self._layers: Any = padding_free_layers(self._model) if padding_free and onnx_model is None else None
         self.padding_free = self._layers is not None
         if self._layers is not None:
@@ -115,12 +125,18 @@ class MiniLMEncoder:
                 # encoder path is what uses them, and its results are checked against the model's own.
                 warnings.filterwarnings("ignore", message=".*nested tensors is in prototype", category=UserWarning)
                 self.encode(["warm up"])
-        if onnx_model is not None:
+        if onnx_model is not None and runtime == "openvino":
+            self.precision, self._run = _openvino(onnx_model, precision)
+            if self.precision == "bf16":
+                self.name += ":bf16"
+        elif onnx_model is not None:
             import onnxruntime
 
             options = onnxruntime.SessionOptions()
             options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-            self._session = onnxruntime.InferenceSession(str(onnx_model), options, providers=["CPUExecutionProvider"])
+            session = onnxruntime.InferenceSession(str(onnx_model), options, providers=["CPUExecutionProvider"])
+            names = {i.name for i in session.get_inputs()}
+            self._run = lambda feeds: session.run(None, {k: v for k, v in feeds.items() if k in names})[0]
 
     def encode(self, texts: Sequence[str]) -> list[Encoded]:
         """Encode ``texts`` in length-sorted batches (less padding, same results).
@@ -149,9 +165,8 @@ class MiniLMEncoder:
             with torch.inference_mode():
                 embedded = self._model.embeddings(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"])
                 hidden = self._layers(embedded, src_key_padding_mask=~batch["attention_mask"].bool())
-        elif self._session is not None:
-            feeds = {i.name: batch[i.name].numpy() for i in self._session.get_inputs() if i.name in batch}
-            hidden = torch.from_numpy(self._session.run(None, feeds)[0])
+        elif self._run is not None:
+            hidden = torch.from_numpy(self._run({name: tensor.numpy() for name, tensor in batch.items()}))
         else:
             with torch.inference_mode():
                 hidden = self._model(**batch).last_hidden_state
@@ -167,6 +182,33 @@ class MiniLMEncoder:
                 Encoded(vector=vectors[row], tokens=_unit(states[row][keep]), spans=offsets[row][keep].astype(np.int64))
             )
         return result
+
+
+def _openvino(onnx_model: Path, precision: str) -> tuple[str, Any]:
+    """``(precision run in, run)``: the ONNX file compiled by OpenVINO for the CPU (bf16 only where it has the
+    instructions), ``run`` taking the tokenizer's arrays and returning the last hidden state."""
+    import threading
+
+    try:
+        import openvino
+    except ImportError as error:
+        raise RuntimeError(
+            f"a bf16 grounding encoder needs the openvino package ({error}); install it (pip install openvino) "
+            "or choose RAGKB_GROUNDING_PRECISION=fp32"
+        ) from error
+    core = openvino.Core()
+    hint = "bf16" if precision == "bf16" and "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32"
+    model = core.read_model(str(onnx_model))
+    inputs = {port.get_any_name() for port in model.inputs}
+    config = {"INFERENCE_PRECISION_HINT": hint, "PERFORMANCE_HINT": "LATENCY"}
+    request = core.compile_model(model, "CPU", config).create_infer_request()
+    lock = threading.Lock()  # one infer request serves one call at a time
+
+    def run(feeds: dict[str, Any]) -> Any:
+        with lock:
+            return np.array(request.infer({k: v for k, v in feeds.items() if k in inputs})[0])
+
+    return ("bf16" if hint == "bf16" else "fp32"), run
 
 
 def padding_free_layers(model: Any) -> Any:

@@ -190,18 +190,28 @@ def build_checker(settings: Settings) -> GroundingChecker:
             from transformers.utils import logging as transformers_logging
 
             transformers_logging.disable_progress_bar()
-            if settings.grounding_model in ("crossencoder", "hybrid"):
+            if settings.grounding_model == "crossencoder":
                 scorer = CrossEncoder.load(precision=settings.grounding_precision, runtime=settings.grounding_runtime)
-                if settings.grounding_model == "crossencoder":
-                    return CrossEncoderChecker(scorer, early_exit=settings.grounding_early_exit)
-                return HybridChecker(scorer=scorer, early_exit=settings.grounding_early_exit)
-            if settings.grounding_backend == "torch":
-                return Checker(MiniLMEncoder())
-            model_dir, model_id = _model_directory(None)
-            cache = settings.home / "models"
-            onnx_model = exported_model(model_dir, cache_dir=cache, quantize=False, model_id=model_id)
-            return Checker(MiniLMEncoder(onnx_model=onnx_model))
+                return CrossEncoderChecker(scorer, early_exit=settings.grounding_early_exit)
+            encoder = _grounding_encoder(settings)
+            if settings.grounding_model == "hybrid":
+                scorer = CrossEncoder.load(precision=settings.grounding_precision, runtime=settings.grounding_runtime)
+                return HybridChecker(encoder, scorer, early_exit=settings.grounding_early_exit)
+            return Checker(encoder)
     raise AssertionError(f"unhandled embedder {settings.embedder}")
+
+
+def _grounding_encoder(settings: Settings) -> MiniLMEncoder:
+    """v1's MiniLM (for 'features' and 'hybrid'): PyTorch fp32 by default, ONNX Runtime fp32 with
+    ``grounding_backend`` 'onnx', OpenVINO bf16 with ``grounding_precision`` 'bf16' (its ONNX file exported into
+    ``<home>/models`` on first use, as the 'onnx' backend's)."""
+    if settings.grounding_backend == "torch" and settings.grounding_precision == "fp32":
+        return MiniLMEncoder()
+    model_dir, model_id = _model_directory(None)
+    onnx_model = exported_model(model_dir, cache_dir=settings.home / "models", quantize=False, model_id=model_id)
+    if settings.grounding_precision == "bf16":
+        return MiniLMEncoder(onnx_model=onnx_model, runtime="openvino", precision="bf16")
+    return MiniLMEncoder(onnx_model=onnx_model)
 
 
 def build_guard(settings: Settings) -> Guard:

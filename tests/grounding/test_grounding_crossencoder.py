@@ -17,9 +17,11 @@ from grounding import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
     Calibration,
+    Checker,
     CrossEncoder,
     CrossEncoderChecker,
     HybridChecker,
+    MiniLMEncoder,
 )
 from grounding.crossencoder import FROZEN, WEIGHTS
 from grounding.crossencoder.windows import WINDOW_WORDS, source_windows
@@ -189,6 +191,21 @@ def test_the_service_builds_its_checker_with_the_early_exit_setting(
     assert isinstance(built, CrossEncoderChecker if model == "crossencoder" else HybridChecker)
     assert built.early_exit is early_exit
     assert Settings(home=tmp_path).grounding_early_exit  # on unless turned off
+
+
+@pytest.mark.parametrize("model", ["features", "hybrid"])
+def test_bf16_runs_v1s_encoder_on_openvino_and_fp32_on_pytorch(
+    tmp_path: Path, model: Literal["features", "hybrid"]
+) -> None:
+    """RAGKB_GROUNDING_PRECISION=bf16 covers v1's MiniLM encoding too (v1 and v3), exported into <home>/models."""
+    bf16 = build_checker(Settings(home=tmp_path, grounding_model=model, grounding_precision="bf16"))
+    fp32 = build_checker(Settings(home=tmp_path, grounding_model=model, grounding_runtime="torch"))
+    assert isinstance(bf16, Checker if model == "features" else HybridChecker)
+    assert isinstance(fp32, Checker if model == "features" else HybridChecker)
+    assert isinstance(bf16.encoder, MiniLMEncoder) and isinstance(fp32.encoder, MiniLMEncoder)
+    assert bf16.encoder.onnx_model is not None and bf16.encoder.onnx_model.is_relative_to(tmp_path / "models")
+    assert bf16.encoder.name.endswith(":bf16") == (bf16.encoder.precision == "bf16")
+    assert fp32.encoder.onnx_model is None and fp32.encoder.padding_free and fp32.encoder.precision == "fp32"
 
 
 def test_relevance_separates_an_answer_from_an_off_topic_one(checker: CrossEncoderChecker) -> None:
