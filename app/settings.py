@@ -105,9 +105,10 @@ class Settings(BaseSettings):
         description="What the grounding models compute in: 'fp32' (the default) or 'bf16' (bfloat16 on a CPU with "
         "bfloat16 instructions, elsewhere fp32). bf16 covers the cross-encoder of 'crossencoder' and 'hybrid' "
         "(OpenVINO's bf16 or PyTorch's autocast: P(supported) within about 0.02 of fp32) and, since 2026-12-05, "
-        "v1's MiniLM encoding in 'features' and 'hybrid' (on OpenVINO, exported into <home>/models on first use: "
-        "no held-out AUROC or balanced accuracy moved by 0.001). Measured here: v1 84 ms and v3 117 ms p50 per "
-        "check of a 2,000-character source, against 128-134 and 164-168 in fp32 (docs/grounding-v2.md, Latency).",
+        "v1's MiniLM encoding in 'features' and 'hybrid' (on OpenVINO, exported into <home>/models on first use). "
+        "v1 and v3 in bf16 kept every held-out AUROC within 0.001 of fp32. Measured here: v1 84 ms and v3 117 ms "
+        "p50 per check of a 2,000-character source, against 128-134 and 164-168 in fp32 (docs/grounding-v2.md, "
+        "Latency).",
     )
     grounding_runtime: Literal["torch", "openvino"] = Field(
         default="openvino",
