@@ -97,8 +97,8 @@ class Settings(BaseSettings):
         description="The grounding checker: 'features' (v1, the default: similarity features and a logistic "
         "regression), 'crossencoder' (v2: a MiniLM cross-encoder trained here; better on NLI-style pairs and "
         "long answers, worse on changed names and numbers) or 'hybrid' (v3: v1's features and the "
-        "cross-encoder's reading in one calibrated model; about twice v1's latency). Measured side by side in "
-        "docs/grounding-v2.md; each has its own calibrated default threshold.",
+        "cross-encoder's reading in one calibrated model; about 1.3-1.5x v1's latency since 2026-12-05). Measured side "
+        "by side in docs/grounding-v2.md; each has its own calibrated default threshold.",
     )
     grounding_precision: Literal["fp32", "bf16"] = Field(
         default="fp32",
