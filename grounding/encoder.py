@@ -13,6 +13,7 @@ under about 80 words, so this is a guard, not a path taken by ordinary input).
 from __future__ import annotations
 
 import hashlib
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -187,14 +188,12 @@ class MiniLMEncoder:
 def _openvino(onnx_model: Path, precision: str) -> tuple[str, Any]:
     """``(precision run in, run)``: the ONNX file compiled by OpenVINO for the CPU (bf16 only where it has the
     instructions), ``run`` taking the tokenizer's arrays and returning the last hidden state."""
-    import threading
-
     try:
         import openvino
     except ImportError as error:
         raise RuntimeError(
-            f"a bf16 grounding encoder needs the openvino package ({error}); install it (pip install openvino) "
-            "or choose RAGKB_GROUNDING_PRECISION=fp32"
+            f"the grounding encoder's OpenVINO runtime (RAGKB_GROUNDING_PRECISION=bf16) needs the openvino package "
+            f"({error}); install it (pip install openvino) or choose RAGKB_GROUNDING_PRECISION=fp32"
         ) from error
     core = openvino.Core()
     hint = "bf16" if precision == "bf16" and "BF16" in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES") else "f32"
