@@ -88,13 +88,21 @@ def build_module(base: str | Path | None = None, *, layers: int | None = None) -
     reader grown from MiniLM's (:func:`deepen`)."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as transformers_logging
 
     base = minilm_folder(base)
 
     class PairModel(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.encoder = AutoModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
+            # Without the pooler MiniLM's checkpoint holds two weights this model does not use: transformers
+            # reports them on stderr at every load (7 lines in `ragkb check`), so its warnings wait for the load.
+            previous = transformers_logging.get_verbosity()
+            transformers_logging.set_verbosity_error()
+            try:
+                self.encoder = AutoModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
+            finally:
+                transformers_logging.set_verbosity(previous)
             if layers is not None:
                 deepen(self.encoder, layers)
             hidden = self.encoder.config.hidden_size

@@ -59,6 +59,20 @@ def test_shipped_weights_leave_out_the_frozen_table_and_are_small() -> None:
     assert WEIGHTS.stat().st_size < 25 * 2**20
 
 
+def test_loading_the_model_writes_no_load_report_to_stderr(capfd: pytest.CaptureFixture[str]) -> None:
+    """MiniLM's unused pooler weights made transformers print a 7-line report at every load (`ragkb check`)."""
+    from transformers.utils import logging as transformers_logging
+
+    before = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_warning()  # transformers' default, whatever ran before
+    try:
+        CrossEncoder.load()
+        assert "LOAD REPORT" not in capfd.readouterr().err
+        assert transformers_logging.get_verbosity() == transformers_logging.WARNING  # the level is given back
+    finally:
+        transformers_logging.set_verbosity(before)
+
+
 def test_weights_that_do_not_fit_are_refused(tmp_path: Path) -> None:
     state = load_file(str(WEIGHTS))
     state.pop("grounding.weight")
