@@ -41,7 +41,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts" / "grounding")]
 
 from convert import OUT, SHARED, read_jsonl, write_jsonl  # noqa: E402
 from featurize import featurize  # noqa: E402
-from featurize_pairs import featurize_pairs, reads_scorer  # noqa: E402
+from featurize_pairs import featurize_pairs, names_apart, reads_scorer, unit_reads  # noqa: E402
 from metrics import balanced_accuracy, best_threshold, f1, roc_auc  # noqa: E402
 from train import claim_scores, length_adjusted  # noqa: E402
 from train_hybrid import hybrid  # noqa: E402
@@ -51,6 +51,7 @@ from grounding.claims import split_claims  # noqa: E402
 from grounding.crossencoder import CrossEncoder  # noqa: E402
 from grounding.crossencoder.check import Calibration, CrossEncoderChecker  # noqa: E402
 from grounding.crossencoder.hybrid import HybridChecker, HybridModel  # noqa: E402
+from grounding.features import V1_FEATURES  # noqa: E402
 from grounding.lexical import STOPWORDS, WORD  # noqa: E402
 from grounding.types import GroundingChecker  # noqa: E402
 
@@ -186,7 +187,10 @@ def main() -> None:
         data = featurize(path, encoder=v1.encoder, lexicon=v1.models.lexicon, quiet=True)
         reads = featurize_pairs(path, scorer=scorer)
         v1_claims = claim_scores(data, v1.models.grounding.predict)
-        v2_claims = [calibration.claim(r[:, 0].astype(np.float64)) for r in reads]
+        apart = [data.claims_of(i)[:, V1_FEATURES.index("anchor_apart")] for i in range(len(rows))]
+        # As the checker reads since 2026-12-05: a claim whose names stand apart is capped by its best sentence.
+        supports = names_apart([r[:, 0] for r in reads], unit_reads(path), apart)
+        v2_claims = [calibration.claim(s) for s in supports]
         v3_reads = hybrid(path, data, focus=v3.focus)  # as the checker reads: focus windows since 2026-12-05
         v3_claims = claim_scores(v3_reads, hybrid_model.claim.predict)
         scores = {

@@ -14,6 +14,15 @@ trained on), the answer's score is ``F⁻¹(1 - (1 - F(m))ⁿ)`` for the lowest 
 score a single claim would need to be as unusual as this minimum is among ``n`` faithful ones. For ``n = 1``
 it is ``m``; a clearly false claim (``F(m)`` near 0) stays near 0.
 
+**Names apart** (since 2026-12-05): a window of several sentences lets the model stitch a changed claim from pieces
+of two ("The capital of Japan is London." against "London is the capital of the UK. Tokyo is the capital of
+Japan.": supported 0.79), while either sentence alone contradicts it (0.99). So a claim two of whose anchors
+(names, numbers) the sources hold only in different sentences (v1's ``anchor_apart`` > 0, lexical) also reads its
+best sentence by keyword score alone, and its support becomes ``min(max(s_w, s_u), max(s_u, 1 - c_u))`` (``s_w``
+the window's P(supported), ``s_u`` and ``c_u`` the sentence's P(supported) and P(contradicted)): a sentence that
+contradicts the claim and does not support it caps its score. Other claims (most: 0-2 % of HaluEval's and
+FaithDial's) read as before; measured in docs/grounding-v2.md ("Names apart").
+
 Evidence: the sentence of the best window sharing most of the claim's content words (IDF-weighted). Flags are
 the lexical ones of v1 (``new_number``, ``new_name``, ``negation_flip``, ``antonym``, ``new_content``), which
 explain a low score; the score is the model's alone.
@@ -100,7 +109,9 @@ class CrossEncoderChecker:
     threshold (:func:`read_claims`; it matters only for an input of several short sources, read whole: a longer
     input is read in one focus window a claim anyway). The same verdicts; a supported claim's score is then that
     window's (possibly below its best window's), an unsupported one's is exact. Calls without ``threshold``, and
-    ``early_exit=False``, read every window.
+    ``early_exit=False``, read every window. ``names_apart`` (the default): a claim whose names the sources hold
+    only in different sentences also reads its best sentence alone (:func:`read_names_apart`); verdicts under
+    early exit stay those of reading every window.
     """
 
     def __init__(
@@ -110,6 +121,7 @@ class CrossEncoderChecker:
         calibration: Calibration | None = None,
         lexicon: Lexicon | None = None,
         early_exit: bool = True,
+        names_apart: bool = True,
     ) -> None:
         if scorer is None:
             from grounding.crossencoder import CrossEncoder
@@ -119,6 +131,7 @@ class CrossEncoderChecker:
         self.calibration = calibration or Calibration.load()
         self.lexicon = lexicon or load_lexicon()
         self.early_exit = early_exit
+        self.names_apart = names_apart
 
     @property
     def default_threshold(self) -> float:
@@ -139,6 +152,8 @@ class CrossEncoderChecker:
         # compared with anything (evaluations, AUROC), so every window is read.
         settled = self._passes(limit) if self.early_exit and threshold is not None else None
         reads = read_claims(self.scorer, claims, sources, units, lexicon=self.lexicon, settled=settled)
+        if self.names_apart:
+            reads = read_names_apart(self.scorer, claims, units, reads, facts=facts, lexicon=self.lexicon)
         relevance = float(self.scorer.relevance([(query, " ".join(claim.text for claim in claims))])[0])
         results = []
         for claim, read in zip(claims, reads, strict=True):
@@ -235,6 +250,39 @@ def read_claims(
         rest = _read(scorer, windows, claims, [picked[1:] for picked in chosen])
         probabilities = [np.concatenate([a, b]) for a, b in zip(first, rest, strict=True)]
     return _reads(windows, units, chosen, probabilities, keyword)
+
+
+def read_names_apart(
+    scorer: PairScorer,
+    claims: Sequence[Claim],
+    units: Sequence[Unit],
+    reads: Sequence[ClaimRead],
+    *,
+    facts: SourceFacts,
+    lexicon: Lexicon,
+) -> list[ClaimRead]:
+    """``reads`` with each claim whose anchors stand apart (``anchor_apart`` > 0) capped by its best unit by keyword
+    score read alone (module docstring, "Names apart"): support ``min(max(s_w, s_u), max(s_u, 1 - c_u))``. One short
+    pair per such claim, all in one batch; the others are returned as they were."""
+    apart = []
+    for index, (claim, read) in enumerate(zip(claims, reads, strict=True)):
+        focus = claim.text[claim.focus_start :]
+        if read.unit is not None and units and facts.anchor_spread(focus, claim_numbers(focus))[0] > 0:
+            apart.append(index)
+    if not apart:
+        return list(reads)
+    pairs = []
+    for index in apart:
+        stems = sorted(content_stems(claims[index].text))
+        scores = lexical_scores(stems, units, idf=lexicon.idf, default_idf=lexicon.default_idf)
+        pairs.append((units[int(np.argsort(-scores, kind="stable")[0])].text, claims[index].text))
+    out = list(reads)
+    for index, (alone, against) in zip(apart, scorer.grounding(pairs).tolist(), strict=True):
+        read = out[index]
+        support = min(max(read.support, alone), max(alone, 1.0 - against))
+        contradiction = max(read.contradiction, against) if support < read.support else read.contradiction
+        out[index] = ClaimRead(support, contradiction, read.unit)
+    return out
 
 
 def _reads(

@@ -30,7 +30,8 @@ from featurize import GROUNDING_DIR, _code_only  # noqa: E402
 from grounding.claims import split_claims  # noqa: E402
 from grounding.crossencoder import WEIGHTS, CrossEncoder  # noqa: E402
 from grounding.crossencoder.check import read_claims  # noqa: E402
-from grounding.evidence import source_units  # noqa: E402
+from grounding.evidence import lexical_scores, source_units  # noqa: E402
+from grounding.lexical import content_stems  # noqa: E402
 from grounding.scorer import Lexicon, load_lexicon  # noqa: E402
 
 CACHE = Path("/tmp/ragkb-grounding/features")
@@ -38,6 +39,7 @@ MODULES = ("claims", "crossencoder/check", "evidence", "lexical", "crossencoder/
 # What the reads are made with, part of the cache key: fp32 as the service runs by default (OpenVINO bf16 from
 # 2026-12-02 evening to round 11, which this CPU ran in bf16 where it had the instructions; PyTorch bf16 before).
 READS = {"precision": "fp32", "runtime": "openvino", "batch_size": 32}
+MOST_UNITS = 3  # units read per claim by :func:`unit_reads` (cached); callers take the first few
 
 
 def reads_scorer(weights: Path | None = None) -> CrossEncoder:
@@ -142,6 +144,52 @@ def featurize_pairs(
     with cached.open("wb") as handle:
         pickle.dump(result, handle)
     return result
+
+
+def unit_reads(path: Path) -> list[list[np.ndarray]]:
+    """Per example, per claim, a ``(k, 2)`` array of (P(supported), P(contradicted)) of its ``k <= MOST_UNITS``
+    best units by keyword score (best first; ties in source order). Cached under ``featurize_pairs.py``'s key (the
+    dataset, the weights its scorer reads, the code that splits claims and cuts units), beside its window reads."""
+    cached = CACHE / f"{path.stem}.units{MOST_UNITS}.{cache_key(path)}.pkl"
+    if cached.exists():
+        with cached.open("rb") as handle:
+            return pickle.load(handle)  # our own file, written below
+    lexicon, asked = load_lexicon(), []
+    for _sources, claims, units in prepare(path):
+        per_claim = []
+        for claim in claims:
+            stems = sorted(content_stems(claim.text))
+            scores = lexical_scores(stems, units, idf=lexicon.idf, default_idf=lexicon.default_idf)
+            best = np.argsort(-scores, kind="stable")[:MOST_UNITS].tolist()
+            per_claim.append([(units[i].text, claim.text) for i in best])
+        asked.append(per_claim)
+    distinct = {pair for per_claim in asked for pairs in per_claim for pair in pairs}
+    table = score_table(reads_scorer(), distinct, label=f"{path.stem} units")
+    result = [[np.array([table[p] for p in pairs], np.float32).reshape(-1, 2) for pairs in ex] for ex in asked]
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with cached.open("wb") as handle:
+        pickle.dump(result, handle)
+    return result
+
+
+def names_apart(
+    window: Sequence[npt.NDArray[np.floating]],
+    units: Sequence[Sequence[npt.NDArray[np.float32]]],
+    apart: Sequence[npt.NDArray[np.floating]],
+) -> list[npt.NDArray[np.float64]]:
+    """v2's claim supports as ``CrossEncoderChecker`` makes them since 2026-12-05 (``read_names_apart``): per example,
+    the ``window`` reads' P(supported), capped where the claim's ``anchor_apart`` (v1's feature) is above 0 by its
+    best unit read alone, the first of :func:`unit_reads`: ``min(max(s_w, s_u), max(s_u, 1 - c_u))``."""
+    out = []
+    for supports, claims_units, gates in zip(window, units, apart, strict=True):
+        row = []
+        for s_w, unit, gate in zip(supports.tolist(), claims_units, gates.tolist(), strict=True):
+            if gate > 0 and len(unit):
+                s_u, c_u = float(unit[0, 0]), float(unit[0, 1])
+                s_w = min(max(s_w, s_u), max(s_u, 1.0 - c_u))
+            row.append(s_w)
+        out.append(np.array(row, dtype=np.float64))
+    return out
 
 
 def main() -> None:

@@ -222,6 +222,21 @@ def test_bf16_runs_v1s_encoder_on_openvino_and_fp32_on_pytorch(
     assert fp32.encoder.onnx_model is None and fp32.encoder.padding_free and fp32.encoder.precision == "fp32"
 
 
+def test_the_issues_relation_swap_is_rejected_and_the_true_answer_passes(checker: CrossEncoderChecker) -> None:
+    """Issue 11's own example: v2 read it as supported (0.85 calibrated) until a claim whose names stand in
+    different sentences was also read against its best sentence alone (names apart, 2026-12-05)."""
+    source, query = ["London is the capital of the UK. Tokyo is the capital of Japan."], "What is the capital of Japan?"
+    for answer in ("The capital of Japan is London.", "London is the capital of Japan."):
+        swapped = checker.check(source, query, answer, threshold=checker.default_threshold)
+        assert swapped.grounding < checker.default_threshold and swapped.claims[0].label == "contradicted"
+    true = checker.check(source, query, "The capital of Japan is Tokyo.", threshold=checker.default_threshold)
+    assert true.grounding >= checker.default_threshold
+    reading_windows_only = CrossEncoderChecker(checker.scorer, calibration=checker.calibration, names_apart=False)
+    assert reading_windows_only.check(source, query, "The capital of Japan is London.").grounding >= (
+        checker.default_threshold
+    )
+
+
 def test_relevance_separates_an_answer_from_an_off_topic_one(checker: CrossEncoderChecker) -> None:
     query = "How long is the probation period?"
     on_topic = checker.check([POLICY], query, "The probation period is 12 weeks.")

@@ -202,3 +202,45 @@ def test_quantities_that_moved_are_flagged_against_the_claims_evidence_sentence(
     moved, raised, faithful = flags.values()
     assert "quantity_conflict" in moved and "quantifier_raised" in raised
     assert not {"quantity_conflict", "quantifier_raised"} & set(faithful)
+
+
+class StitchingScorer(OverlapScorer):
+    """A fake that, like the trained model, reads a claim as supported against the whole two-sentence source and as
+    contradicted against any single sentence that lacks one of its names."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+
+    def grounding(self, pairs: Sequence[tuple[str, str]]) -> npt.NDArray[np.float32]:
+        self.asked.extend(pairs)
+        rows = []
+        for premise, claim in pairs:
+            missing = any(name not in premise for name in ("London", "Tokyo", "Japan", "UK") if name in claim)
+            rows.append((0.05, 0.95) if missing else (0.9, 0.1))
+        return np.array(rows, dtype=np.float32)
+
+
+CAPITALS = "London is the capital of the UK. Tokyo is the capital of Japan."
+
+
+def test_a_claim_whose_names_stand_apart_is_capped_by_its_best_sentence_read_alone() -> None:
+    scorer = StitchingScorer()
+    swapped = checker(scorer).check([CAPITALS], "What is the capital of Japan?", "The capital of Japan is London.")
+    assert [premise for premise, _ in scorer.asked] == [CAPITALS, "London is the capital of the UK."]
+    assert swapped.grounding == pytest.approx(0.05) and swapped.claims[0].label == "contradicted"
+    # Its names in one sentence: the window alone, as before.
+    scorer.asked.clear()
+    kept = checker(scorer).check([CAPITALS], "What is the capital of Japan?", "The capital of Japan is Tokyo.")
+    assert [premise for premise, _ in scorer.asked] == [CAPITALS] and kept.grounding == pytest.approx(0.9)
+    off = CrossEncoderChecker(StitchingScorer(), calibration=Calibration.identity(), names_apart=False)
+    assert off.check([CAPITALS], "What is the capital of Japan?", "The capital of Japan is London.").grounding == (
+        pytest.approx(0.9)
+    )
+
+
+def test_names_apart_keeps_early_exits_verdicts_and_failing_scores() -> None:
+    answer = "Tokyo is the capital of Japan. The capital of Japan is London."
+    fast = checker(StitchingScorer()).check([CAPITALS], "What?", answer, threshold=0.5)
+    exact = checker(StitchingScorer(), early_exit=False).check([CAPITALS], "What?", answer, threshold=0.5)
+    assert [c.label for c in fast.claims] == [c.label for c in exact.claims] == ["supported", "contradicted"]
+    assert fast.grounding == exact.grounding < 0.5

@@ -31,7 +31,6 @@ Unit reads are cached per dataset and weights under ``/tmp/ragkb-grounding/featu
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
 from pathlib import Path
 
@@ -40,41 +39,9 @@ import numpy as np
 sys.path[:0] = [str(Path(__file__).resolve().parents[4]), str(Path(__file__).resolve().parents[2])]
 
 from convert import OUT  # noqa: E402
-from featurize_pairs import CACHE, cache_key, prepare, reads_scorer, score_table  # noqa: E402
+from featurize_pairs import MOST_UNITS, unit_reads  # noqa: E402
 from short_calibration import Reads, calibration_sets, one_map_row  # noqa: E402
 from train_hybrid import EVAL_SETS  # noqa: E402
-
-from grounding.evidence import lexical_scores  # noqa: E402
-from grounding.lexical import content_stems  # noqa: E402
-from grounding.scorer import load_lexicon  # noqa: E402
-
-MOST_UNITS = 3  # read per claim (cached); --units takes the first few
-
-
-def unit_reads(path: Path) -> list[list[np.ndarray]]:
-    """Per example, per claim, a ``(k, 2)`` array of (P(supported), P(contradicted)) of its ``k <= MOST_UNITS``
-    best units by keyword score (best first; ties in source order). Cached under ``featurize_pairs.py``'s key (the
-    dataset, the weights its scorer reads, the code that splits claims and cuts units), beside its window reads."""
-    cached = CACHE / f"{path.stem}.units{MOST_UNITS}.{cache_key(path)}.pkl"
-    if cached.exists():
-        with cached.open("rb") as handle:
-            return pickle.load(handle)  # our own file, written below
-    lexicon, asked = load_lexicon(), []
-    for _sources, claims, units in prepare(path):
-        per_claim = []
-        for claim in claims:
-            stems = sorted(content_stems(claim.text))
-            scores = lexical_scores(stems, units, idf=lexicon.idf, default_idf=lexicon.default_idf)
-            best = np.argsort(-scores, kind="stable")[:MOST_UNITS].tolist()
-            per_claim.append([(units[i].text, claim.text) for i in best])
-        asked.append(per_claim)
-    distinct = {pair for per_claim in asked for pairs in per_claim for pair in pairs}
-    table = score_table(reads_scorer(), distinct, label=f"{path.stem} units")
-    result = [[np.array([table[p] for p in pairs], np.float32).reshape(-1, 2) for pairs in ex] for ex in asked]
-    CACHE.mkdir(parents=True, exist_ok=True)
-    with cached.open("wb") as handle:
-        pickle.dump(result, handle)
-    return result
 
 
 def combine(variant: str, *, window: float, units: np.ndarray) -> float:
