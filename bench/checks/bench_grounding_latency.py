@@ -1,7 +1,7 @@
 """Latency of :func:`grounding.check` (model loaded, in-process, nothing cached between calls).
 
     HF_HUB_OFFLINE=1 .venv/bin/python bench/checks/bench_grounding_latency.py [--threads 2] [--runs 60]
-        [--passes 3] [--checkers v3 v3-bf16 v3-bf16-before v3-torch-bf16 v2 v2-bf16 v2-torch v2-every-window
+        [--passes 3] [--checkers v3 v3-bf16 v3-bf16-before v3-torch-bf16 v2 v2-before v2-bf16 v2-torch v2-every-window
                      v3-every-window v3-before v1-torch v1-torch-before v1-onnx v1-openvino v1-bf16]
 
 Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-sentence answer built
@@ -17,7 +17,8 @@ reading every window of a long input, as before 2026-12-05 (early exit on), for 
 ``v1-torch-before``: v1 as it ran before the padding-free encoder and the one-thread BLAS, same scores, for a
 before/after in one run; ``v1-openvino``: v1's encoder on OpenVINO fp32, same scores; ``v1-bf16``: v1 with
 ``RAGKB_GROUNDING_PRECISION=bf16``, its encoder on OpenVINO bf16 (since 2026-12-05 afternoon; ``v3-bf16`` likewise, and
-``v3-bf16-before`` is ``v3-bf16`` with v1's encoder in fp32 on PyTorch, as before)) runs
+``v3-bf16-before`` is ``v3-bf16`` with v1's encoder in fp32 on PyTorch, as before; ``v2-before``: v2 without
+names apart, windows only, as before the same afternoon) runs
 ``--passes`` times, the passes of the checkers alternating; the table gives the median p50/p99 over passes and
 the spread of p50, and the median CPU time per call (the process's, all threads: on a shared machine wall time
 grows with the others' load, CPU time much less). Prints the load average before and after (compare runs at
@@ -42,6 +43,7 @@ sys.path[:0] = [str(ROOT)]
 from app.core.wiring import build_checker  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from grounding import Checker, GroundingChecker, MiniLMEncoder  # noqa: E402
+from grounding.crossencoder.check import CrossEncoderChecker  # noqa: E402
 from grounding.crossencoder.hybrid import HybridChecker  # noqa: E402
 from ingest.parsers import parse_file  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
@@ -52,6 +54,7 @@ CHECKERS = {
     "v3-bf16": {"grounding_model": "hybrid", "grounding_precision": "bf16"},
     "v3-bf16-before": {"grounding_model": "hybrid", "grounding_precision": "bf16"},
     "v2": {"grounding_model": "crossencoder"},
+    "v2-before": {"grounding_model": "crossencoder"},
     "v3-torch-bf16": {"grounding_model": "hybrid", "grounding_precision": "bf16", "grounding_runtime": "torch"},
     "v2-bf16": {"grounding_model": "crossencoder", "grounding_precision": "bf16"},
     "v2-torch": {"grounding_model": "crossencoder", "grounding_runtime": "torch"},
@@ -114,6 +117,8 @@ def build(backend: str, settings: Settings) -> GroundingChecker:
     checker = build_checker(settings)
     if backend == "v3-before" and isinstance(checker, HybridChecker):
         checker.focus = False  # every window of a long input, as before 2026-12-05
+    if backend == "v2-before" and isinstance(checker, CrossEncoderChecker):
+        checker.names_apart = False  # windows only, as before 2026-12-05 afternoon
     if backend == "v3-bf16-before" and isinstance(checker, HybridChecker):
         checker.encoder = MiniLMEncoder()  # v1's encoding in fp32 on PyTorch, as before 2026-12-05 afternoon
     if backend == "v1-openvino" and isinstance(checker, Checker) and isinstance(checker.encoder, MiniLMEncoder):
