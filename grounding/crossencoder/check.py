@@ -49,7 +49,7 @@ from grounding.crossencoder.windows import (
     unit_words,
 )
 from grounding.evidence import Unit, lexical_scores, source_units
-from grounding.features import Lexicon, SourceFacts
+from grounding.features import Lexicon, SourceFacts, name_runs
 from grounding.inputs import threshold_of, validate
 from grounding.lexical import (
     antonym_conflict,
@@ -267,7 +267,12 @@ def read_names_apart(
     apart = []
     for index, (claim, read) in enumerate(zip(claims, reads, strict=True)):
         focus = claim.text[claim.focus_start :]
-        if read.unit is not None and units and facts.anchor_spread(focus, claim_numbers(focus))[0] > 0:
+        stated = claim_numbers(focus)
+        # Fewer than two names and numbers make no pair of anchors: skip the sources' word index (about 70 ms
+        # on a 100,000-character source) for such claims.
+        if read.unit is None or not units or len(name_runs(focus)) + len(set(stated)) < 2:
+            continue
+        if facts.anchor_spread(focus, stated)[0] > 0:
             apart.append(index)
     if not apart:
         return list(reads)
