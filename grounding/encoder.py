@@ -92,8 +92,10 @@ class MiniLMEncoder:
         runtime: Literal["onnxruntime", "openvino"] = "onnxruntime",
         precision: Literal["fp32", "bf16"] = "fp32",
     ) -> None:
-        if precision == "bf16" and (onnx_model is None or runtime != "openvino"):
+        if precision == "bf16" and runtime != "openvino":
             raise ValueError("a bf16 MiniLMEncoder runs on OpenVINO: pass onnx_model and runtime='openvino'")
+        if runtime == "openvino" and onnx_model is None:
+            raise ValueError("the OpenVINO runtime reads an ONNX export: pass onnx_model (retrieval's exported_model)")
         # Imported here: torch takes seconds to import, and the fake must not pay for it.
         import torch
         from sentence_transformers import SentenceTransformer
@@ -117,6 +119,7 @@ class MiniLMEncoder:
         self.precision = "fp32"
         self._run: Any = None  # feeds -> last hidden state, on ONNX Runtime or OpenVINO
         self.onnx_model = onnx_model  # the ONNX file run instead of PyTorch, if any
+        self.runtime = "torch" if onnx_model is None else runtime
         self._layers: Any = padding_free_layers(self._model) if padding_free and onnx_model is None else None
         self.padding_free = self._layers is not None
         if self._layers is not None:

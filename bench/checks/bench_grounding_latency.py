@@ -9,7 +9,8 @@ from it (the middle sentence changed: its first "the" becomes "no"); (2) a 100,0
 biography and War and Peace from docs-corpus) with the same kind of answer. Each call gets a
 different answer (the runs rotate over the source's sentences), so no call repeats another.
 Each checker (``v3``: the hybrid; ``v2``: the cross-encoder, both on OpenVINO, the service's default runtime;
-``-bf16``: the cross-encoder in bfloat16; ``-torch``: on PyTorch instead; ``-every-window``: early exit off, every
+``-bf16``: the cross-encoder in bfloat16 (and, since 2026-12-05 afternoon, v1's encoding on OpenVINO bf16, also in
+``v3-torch-bf16``); ``-torch``: the cross-encoder on PyTorch instead; ``-every-window``: early exit off, every
 claim reads all its windows, as before 2026-12-03 evening (for v2 the same as ``v2`` since 2026-12-03 night, and
 for v3 since 2026-12-05: both cases are over 150 words, read in one focus window a claim); ``v3-before``: v3
 reading every window of a long input, as before 2026-12-05 (early exit on), for a before/after in one run;

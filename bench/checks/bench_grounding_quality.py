@@ -188,8 +188,8 @@ def main() -> None:
         reads = featurize_pairs(path, scorer=scorer)
         v1_claims = claim_scores(data, v1.models.grounding.predict)
         apart = [data.claims_of(i)[:, V1_FEATURES.index("anchor_apart")] for i in range(len(rows))]
-        # As the checker reads since 2026-12-05: a claim whose names stand apart is capped by its best sentence.
-        supports = names_apart([r[:, 0] for r in reads], unit_reads(path), apart)
+        # As the checker reads since 2026-12-05: a claim whose names stand apart reads its best sentence alone too.
+        supports = names_apart([r[:, 0] for r in reads], units=unit_reads(path), apart=apart)
         v2_claims = [calibration.claim(s) for s in supports]
         v3_reads = hybrid(path, data, focus=v3.focus)  # as the checker reads: focus windows since 2026-12-05
         v3_claims = claim_scores(v3_reads, hybrid_model.claim.predict)

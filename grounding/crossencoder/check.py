@@ -19,9 +19,10 @@ of two ("The capital of Japan is London." against "London is the capital of the 
 Japan.": supported 0.79), while either sentence alone contradicts it (0.99). So a claim two of whose anchors
 (names, numbers) the sources hold only in different sentences (v1's ``anchor_apart`` > 0, lexical) also reads its
 best sentence by keyword score alone, and its support becomes ``min(max(s_w, s_u), max(s_u, 1 - c_u))`` (``s_w``
-the window's P(supported), ``s_u`` and ``c_u`` the sentence's P(supported) and P(contradicted)): a sentence that
-contradicts the claim and does not support it caps its score. Other claims (most: 0-2 % of HaluEval's and
-FaithDial's) read as before; measured in docs/grounding-v2.md ("Names apart").
+the window's P(supported), ``s_u`` and ``c_u`` the sentence's P(supported) and P(contradicted)): the better of
+window and sentence, capped where the sentence contradicts the claim and does not support it (the sentence is then
+the evidence when it reads higher than the window). Other claims (most: 0-2 % of HaluEval's and FaithDial's) read
+as before; measured in docs/grounding-v2.md ("Names apart").
 
 Evidence: the sentence of the best window sharing most of the claim's content words (IDF-weighted). Flags are
 the lexical ones of v1 (``new_number``, ``new_name``, ``negation_flip``, ``antonym``, ``new_content``), which
@@ -261,9 +262,10 @@ def read_names_apart(
     facts: SourceFacts,
     lexicon: Lexicon,
 ) -> list[ClaimRead]:
-    """``reads`` with each claim whose anchors stand apart (``anchor_apart`` > 0) capped by its best unit by keyword
-    score read alone (module docstring, "Names apart"): support ``min(max(s_w, s_u), max(s_u, 1 - c_u))``. One short
-    pair per such claim, all in one batch; the others are returned as they were."""
+    """``reads`` with each claim whose anchors stand apart (``anchor_apart`` > 0) read against its best unit by
+    keyword score alone too (module docstring, "Names apart"): support ``min(max(s_w, s_u), max(s_u, 1 - c_u))``, the
+    better of window and unit, capped where the unit contradicts the claim; the unit is the evidence when it reads
+    higher. One short pair per such claim, all in one batch; the others are returned as they were."""
     apart = []
     for index, (claim, read) in enumerate(zip(claims, reads, strict=True)):
         focus = claim.text[claim.focus_start :]
@@ -276,17 +278,18 @@ def read_names_apart(
             apart.append(index)
     if not apart:
         return list(reads)
-    pairs = []
+    best = []
     for index in apart:
         stems = sorted(content_stems(claims[index].text))
         scores = lexical_scores(stems, units, idf=lexicon.idf, default_idf=lexicon.default_idf)
-        pairs.append((units[int(np.argsort(-scores, kind="stable")[0])].text, claims[index].text))
+        best.append(units[int(np.argsort(-scores, kind="stable")[0])])
+    pairs = [(unit.text, claims[index].text) for index, unit in zip(apart, best, strict=True)]
     out = list(reads)
-    for index, (alone, against) in zip(apart, scorer.grounding(pairs).tolist(), strict=True):
+    for index, unit, (alone, against) in zip(apart, best, scorer.grounding(pairs).tolist(), strict=True):
         read = out[index]
         support = min(max(read.support, alone), max(alone, 1.0 - against))
         contradiction = max(read.contradiction, against) if support < read.support else read.contradiction
-        out[index] = ClaimRead(support, contradiction, read.unit)
+        out[index] = ClaimRead(support, contradiction, unit if alone > read.support else read.unit)
     return out
 
 

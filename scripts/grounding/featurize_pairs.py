@@ -174,12 +174,14 @@ def unit_reads(path: Path) -> list[list[np.ndarray]]:
 
 def names_apart(
     window: Sequence[npt.NDArray[np.floating]],
+    *,
     units: Sequence[Sequence[npt.NDArray[np.float32]]],
     apart: Sequence[npt.NDArray[np.floating]],
 ) -> list[npt.NDArray[np.float64]]:
     """v2's claim supports as ``CrossEncoderChecker`` makes them since 2026-12-05 (``read_names_apart``): per example,
-    the ``window`` reads' P(supported), capped where the claim's ``anchor_apart`` (v1's feature) is above 0 by its
-    best unit read alone, the first of :func:`unit_reads`: ``min(max(s_w, s_u), max(s_u, 1 - c_u))``."""
+    the ``window`` reads' P(supported), and where the claim's ``anchor_apart`` (v1's feature) is above 0, the better
+    of it and its best unit read alone (the first of :func:`unit_reads`), capped where that unit contradicts it:
+    ``min(max(s_w, s_u), max(s_u, 1 - c_u))``."""
     out = []
     for supports, claims_units, gates in zip(window, units, apart, strict=True):
         row = []

@@ -222,6 +222,8 @@ def test_openvino_encoder_keeps_the_torch_scores(
     ]
 
 
-def test_a_bf16_encoder_needs_openvino() -> None:
+def test_a_bf16_encoder_needs_openvino_and_openvino_an_onnx_file() -> None:
     with pytest.raises(ValueError, match="OpenVINO"):
         MiniLMEncoder(precision="bf16")
+    with pytest.raises(ValueError, match="onnx_model"):
+        MiniLMEncoder(runtime="openvino", precision="bf16")
