@@ -287,10 +287,16 @@ def read_names_apart(
     out = list(reads)
     for index, unit, (alone, against) in zip(apart, best, scorer.grounding(pairs).tolist(), strict=True):
         read = out[index]
-        support = min(max(read.support, alone), max(alone, 1.0 - against))
+        support = capped_support(read.support, alone=alone, against=against)
         contradiction = max(read.contradiction, against) if support < read.support else read.contradiction
         out[index] = ClaimRead(support, contradiction, unit if alone > read.support else read.unit)
     return out
+
+
+def capped_support(window: float, *, alone: float, against: float) -> float:
+    """A names-apart claim's support from its window's P(supported) and its best unit's P(supported) (``alone``) and
+    P(contradicted) (``against``): ``min(max(s_w, s_u), max(s_u, 1 - c_u))`` (module docstring)."""
+    return min(max(window, alone), max(alone, 1.0 - against))
 
 
 def _reads(

@@ -29,7 +29,7 @@ from featurize import GROUNDING_DIR, _code_only  # noqa: E402
 
 from grounding.claims import split_claims  # noqa: E402
 from grounding.crossencoder import WEIGHTS, CrossEncoder  # noqa: E402
-from grounding.crossencoder.check import read_claims  # noqa: E402
+from grounding.crossencoder.check import capped_support, read_claims  # noqa: E402
 from grounding.evidence import lexical_scores, source_units  # noqa: E402
 from grounding.lexical import content_stems  # noqa: E402
 from grounding.scorer import Lexicon, load_lexicon  # noqa: E402
@@ -187,8 +187,7 @@ def names_apart(
         row = []
         for s_w, unit, gate in zip(supports.tolist(), claims_units, gates.tolist(), strict=True):
             if gate > 0 and len(unit):
-                s_u, c_u = float(unit[0, 0]), float(unit[0, 1])
-                s_w = min(max(s_w, s_u), max(s_u, 1.0 - c_u))
+                s_w = capped_support(s_w, alone=float(unit[0, 0]), against=float(unit[0, 1]))
             row.append(s_w)
         out.append(np.array(row, dtype=np.float64))
     return out
