@@ -93,22 +93,24 @@ class Settings(BaseSettings):
         "docs/knowledge-bases.md.",
     )
     grounding_model: Literal["features", "crossencoder", "hybrid"] = Field(
-        default="features",
-        description="The grounding checker: 'features' (v1, the default: similarity features and a logistic "
-        "regression), 'crossencoder' (v2: a MiniLM cross-encoder trained here; better on NLI-style pairs and "
-        "long answers, worse on changed names and numbers) or 'hybrid' (v3: v1's features and the "
-        "cross-encoder's reading in one calibrated model; about 1.3-1.5x v1's latency since 2026-12-05). Measured side "
-        "by side in docs/grounding-v2.md; each has its own calibrated default threshold.",
+        default="hybrid",
+        description="The grounding checker: 'hybrid' (v3, the default since 2026-12-05 evening: v1's features and "
+        "the cross-encoder's reading in one calibrated model; ahead of v1 on seven of nine held-out sets, behind it "
+        "on HaluEval's short answers; about 1.3-1.5x v1's latency at the same precision: 106-118 ms p50 per "
+        "2,000-character check in bf16, the default precision, 168-176 ms in fp32), 'features' (v1: similarity "
+        "features and a logistic regression; the fastest, best on HaluEval) or 'crossencoder' (v2: the MiniLM "
+        "cross-encoder trained here alone). Measured side by side in docs/grounding-v2.md; each has its own "
+        "calibrated default threshold (v3 0.50, v1 0.55, v2 0.45).",
     )
     grounding_precision: Literal["fp32", "bf16"] = Field(
-        default="fp32",
-        description="What the grounding models compute in: 'fp32' (the default) or 'bf16' (bfloat16 on a CPU with "
-        "bfloat16 instructions, elsewhere fp32). bf16 covers the cross-encoder of 'crossencoder' and 'hybrid' "
-        "(OpenVINO's bf16 or PyTorch's autocast: P(supported) within about 0.02 of fp32) and, since 2026-12-05, "
-        "v1's MiniLM encoding in 'features' and 'hybrid' (on OpenVINO, exported into <home>/models on first use). "
-        "v1 and v3 in bf16 kept every held-out AUROC within 0.001 of fp32. Measured here: v1 84 ms and v3 117 ms "
-        "p50 per check of a 2,000-character source, against 128-134 and 164-168 in fp32 (docs/grounding-v2.md, "
-        "Latency).",
+        default="bf16",
+        description="What the grounding models compute in: 'bf16' (the default since 2026-12-05 evening: bfloat16 "
+        "on a CPU with bfloat16 instructions, AVX-512 BF16 or AMX, fp32 elsewhere, as the 'openvino' embedding "
+        "backend does) or 'fp32' (always fp32; v1's encoding then on PyTorch or RAGKB_GROUNDING_BACKEND). bf16 "
+        "covers the cross-encoder of 'hybrid' and 'crossencoder' (OpenVINO's bf16 or PyTorch's autocast) and v1's "
+        "MiniLM encoding in 'hybrid' and 'features' (on OpenVINO, exported into <home>/models on first use). v1 and "
+        "v3 in bf16 kept every held-out AUROC within 0.001 of fp32. Measured here: v3 106-118 ms and v1 84 ms p50 "
+        "per check of a 2,000-character source, against 168-176 and 122-134 in fp32 (docs/grounding-v2.md, Latency).",
     )
     grounding_runtime: Literal["torch", "openvino"] = Field(
         default="openvino",
@@ -145,7 +147,8 @@ class Settings(BaseSettings):
     )
     grounding_backend: Literal["torch", "onnx"] = Field(
         default="torch",
-        description="How v1's MiniLM encoding ('features' and 'hybrid') runs in fp32: 'torch' (PyTorch, the "
+        description="How v1's MiniLM encoding ('features' and 'hybrid') runs with RAGKB_GROUNDING_PRECISION=fp32: "
+        "'torch' (PyTorch, the "
         "default: measured faster here, 160 vs 171 ms p50 per check) or 'onnx' (ONNX Runtime, exported into "
         "<home>/models on first use; the same scores to float rounding). RAGKB_GROUNDING_PRECISION=bf16 runs it on "
         "OpenVINO in bf16 instead. The cross-encoder's runtime is RAGKB_GROUNDING_RUNTIME.",

@@ -18,6 +18,7 @@ from grounding.inputs import MAX_ANSWER_CHARS, MAX_QUERY_CHARS, MAX_SOURCE_CHARS
 from grounding.policy import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
+    HYBRID_GROUNDING_THRESHOLD,
     Action,
     Assessment,
     FilterAssessment,
@@ -30,9 +31,9 @@ from grounding.scorer import ModelFileError
 from grounding.types import ClaimResult, Evidence, GroundingChecker, GroundingResult
 
 __all__ = [
-    "DEFAULT_GROUNDING_THRESHOLD", "DEFAULT_RELEVANCE_THRESHOLD", "MAX_ANSWER_CHARS", "MAX_QUERY_CHARS",
-    "MAX_SOURCE_CHARS", "Action", "Assessment", "Calibration", "Checker", "ClaimResult", "CrossEncoder",
-    "CrossEncoderChecker", "Evidence", "FilterAssessment", "FilterConfig", "FilterType", "GroundingChecker",
-    "GroundingError", "GroundingPolicy", "GroundingResult", "HashEncoder", "HybridChecker", "InvalidInput",
-    "MiniLMEncoder", "ModelFileError", "OverlapScorer", "PairScorer", "TextEncoder", "assess", "check",
+    "DEFAULT_GROUNDING_THRESHOLD", "DEFAULT_RELEVANCE_THRESHOLD", "HYBRID_GROUNDING_THRESHOLD", "MAX_ANSWER_CHARS",
+    "MAX_QUERY_CHARS", "MAX_SOURCE_CHARS", "Action", "Assessment", "Calibration", "Checker", "ClaimResult",
+    "CrossEncoder", "CrossEncoderChecker", "Evidence", "FilterAssessment", "FilterConfig", "FilterType",
+    "GroundingChecker", "GroundingError", "GroundingPolicy", "GroundingResult", "HashEncoder", "HybridChecker",
+    "InvalidInput", "MiniLMEncoder", "ModelFileError", "OverlapScorer", "PairScorer", "TextEncoder", "assess", "check",
 ]  # fmt: skip

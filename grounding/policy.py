@@ -32,6 +32,9 @@ MAX_THRESHOLD = 0.99
 # See docs/grounding.md.
 DEFAULT_GROUNDING_THRESHOLD = 0.55
 DEFAULT_RELEVANCE_THRESHOLD = 0.45
+# v3's (hybrid_model.json, chosen the same way; a test keeps them equal): the service's default checker since
+# 2026-12-05 evening (RAGKB_GROUNDING_MODEL=hybrid). The library's check() and these policy defaults stay v1's.
+HYBRID_GROUNDING_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)

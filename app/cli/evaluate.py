@@ -27,7 +27,7 @@ from evaluation import (
     write_predictions,
     write_trec_run,
 )
-from grounding import DEFAULT_GROUNDING_THRESHOLD
+from grounding import DEFAULT_GROUNDING_THRESHOLD, HYBRID_GROUNDING_THRESHOLD
 from retrieval import DEFAULT_SEARCH_TYPE
 
 eval_cli = typer.Typer(help="Evaluate retrieval, grounding checks and RAG outputs on datasets.", no_args_is_help=True)
@@ -87,8 +87,16 @@ def eval_grounding(
         Path | None, typer.Option("--predictions", help='Write {"id", "grounding_score", "relevance_score"} lines.')
     ] = None,
     threshold: Annotated[
-        float, typer.Option("--threshold", min=0.0, max=0.99, help="Flag answers whose grounding score is below it.")
-    ] = DEFAULT_GROUNDING_THRESHOLD,
+        float | None,
+        typer.Option(
+            "--threshold",
+            min=0.0,
+            max=0.99,
+            help="Flag answers whose grounding score is below it (default: the configured checker's calibrated "
+            f"threshold: {HYBRID_GROUNDING_THRESHOLD} for the default v3, {DEFAULT_GROUNDING_THRESHOLD} for v1; "
+            "RAGKB_GROUNDING_MODEL).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
 ) -> None:
     """How well the grounding check detects ungrounded answers.
@@ -106,7 +114,8 @@ def eval_grounding(
         run = predict(checker, items, progress=update)
     for item_id, reason in run.skipped:
         err.print(f"[yellow]skipped[/] {item_id}: {reason}")
-    scores = detection_scores(run.predictions, threshold=threshold)
+    limit = checker.default_threshold if threshold is None else threshold
+    scores = detection_scores(run.predictions, threshold=limit)
     if predictions is not None:
         write_predictions(run.predictions, predictions)
     if as_json:

@@ -15,7 +15,13 @@ from app.cli.terminal import out, print_json
 from app.core.grounding_checks import check_with_filters
 from app.core.views import outcome_view
 from app.core.wiring import build_checker
-from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, MAX_ANSWER_CHARS, MAX_QUERY_CHARS
+from grounding import (
+    DEFAULT_GROUNDING_THRESHOLD,
+    DEFAULT_RELEVANCE_THRESHOLD,
+    HYBRID_GROUNDING_THRESHOLD,
+    MAX_ANSWER_CHARS,
+    MAX_QUERY_CHARS,
+)
 from ingest import parse_file
 
 # `ragkb check`'s exit code when the verdict is BLOCKED: scripts tell it apart from errors (1) and usage (2).
@@ -28,7 +34,8 @@ ThresholdOpt = Annotated[
         min=0.0,
         max=0.99,
         help=f"Grounding threshold in [0, 0.99] (default: the configured checker's calibrated one, "
-        f"{DEFAULT_GROUNDING_THRESHOLD} for the default v1; RAGKB_GROUNDING_MODEL).",
+        f"{HYBRID_GROUNDING_THRESHOLD} for the default v3, {DEFAULT_GROUNDING_THRESHOLD} for v1; "
+        "RAGKB_GROUNDING_MODEL).",
     ),
 ]
 RelevanceOpt = Annotated[

@@ -16,6 +16,7 @@ from app.settings import Settings
 from grounding import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
+    HYBRID_GROUNDING_THRESHOLD,
     Calibration,
     Checker,
     CrossEncoder,
@@ -222,7 +223,9 @@ def test_bf16_runs_v1s_encoder_on_openvino_and_fp32_on_pytorch(
 ) -> None:
     """RAGKB_GROUNDING_PRECISION=bf16 covers v1's MiniLM encoding too (v1 and v3), exported into <home>/models."""
     bf16 = build_checker(Settings(home=tmp_path, grounding_model=model, grounding_precision="bf16"))
-    fp32 = build_checker(Settings(home=tmp_path, grounding_model=model, grounding_runtime="torch"))
+    fp32 = build_checker(
+        Settings(home=tmp_path, grounding_model=model, grounding_precision="fp32", grounding_runtime="torch")
+    )
     assert isinstance(bf16, Checker if model == "features" else HybridChecker)
     assert isinstance(fp32, Checker if model == "features" else HybridChecker)
     assert isinstance(bf16.encoder, MiniLMEncoder) and isinstance(fp32.encoder, MiniLMEncoder)
@@ -235,6 +238,18 @@ def test_bf16_runs_v1s_encoder_on_openvino_and_fp32_on_pytorch(
     if "BF16" in openvino.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
         assert bf16.encoder.precision == "bf16"  # where the CPU can, it does
     assert fp32.encoder.runtime == "torch" and fp32.encoder.padding_free and fp32.encoder.precision == "fp32"
+
+
+def test_the_service_default_is_v3_in_bf16(tmp_path: Path) -> None:
+    """Since 2026-12-05 evening the service checks with v3 (hybrid), its encoder in bf16 on OpenVINO where the CPU
+    can, at v3's calibrated threshold; the hash fake stays v1 on hashed words."""
+    settings = Settings(home=tmp_path, embedder="sentence-transformers")
+    assert (settings.grounding_model, settings.grounding_precision) == ("hybrid", "bf16")
+    built = build_checker(settings)
+    assert isinstance(built, HybridChecker) and isinstance(built.encoder, MiniLMEncoder)
+    assert built.encoder.runtime == "openvino"
+    assert built.default_threshold == HYBRID_GROUNDING_THRESHOLD
+    assert type(build_checker(Settings(home=tmp_path, embedder="hash"))) is Checker
 
 
 def test_the_issues_relation_swap_is_rejected_and_the_true_answer_passes(checker: CrossEncoderChecker) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from grounding import HashEncoder, HybridChecker, ModelFileError, OverlapScorer
+from grounding import HYBRID_GROUNDING_THRESHOLD, HashEncoder, HybridChecker, ModelFileError, OverlapScorer
 from grounding.crossencoder.check import Calibration
 from grounding.crossencoder.hybrid import HYBRID_FEATURES, HybridModel
 from grounding.crossencoder.windows import READ_ALL, WINDOW_WORDS, source_windows
@@ -145,6 +145,7 @@ def test_the_shipped_model_file_matches_the_code() -> None:
     shipped = HybridModel.load()
     assert shipped.claim.features == HYBRID_FEATURES
     assert 0.05 <= shipped.claim.threshold <= 0.95
+    assert shipped.claim.threshold == HYBRID_GROUNDING_THRESHOLD  # the help texts' figure for the default checker
     assert len(shipped.lengths.faithful) in (0, 101)  # off, or on with its quantile table (train_hybrid.py)
 
 

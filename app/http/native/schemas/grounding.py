@@ -17,6 +17,7 @@ from app.http.native.schemas.guardrail_policies import GuardrailPolicies
 from grounding import (
     DEFAULT_GROUNDING_THRESHOLD,
     DEFAULT_RELEVANCE_THRESHOLD,
+    HYBRID_GROUNDING_THRESHOLD,
     MAX_ANSWER_CHARS,
     MAX_QUERY_CHARS,
     MAX_SOURCE_CHARS,
@@ -63,7 +64,8 @@ class GroundingCheckRequest(RequestModel):
     grounding_threshold: float | None = Field(
         default=None, ge=0.0, le=0.99,
         description="`detected` when the grounding score is below it; default: the configured checker's "
-        f"calibrated threshold ({DEFAULT_GROUNDING_THRESHOLD} for the default v1, RAGKB_GROUNDING_MODEL).",
+        f"calibrated threshold ({HYBRID_GROUNDING_THRESHOLD} for the default v3, {DEFAULT_GROUNDING_THRESHOLD} for v1; "
+        "RAGKB_GROUNDING_MODEL).",
     )  # fmt: skip
     relevance_threshold: float | None = Field(
         default=None, ge=0.0, le=0.99,
