@@ -176,9 +176,9 @@ def _transformer_shape(model: str | None) -> tuple[str, int] | None:
 
 
 def build_checker(settings: Settings) -> GroundingChecker:
-    """The grounding checker: the fast fake (v1 on the hash encoder) with the hash embedder, else v1 on the
-    bundled MiniLM, the trained cross-encoder (v2) when ``grounding_model`` is 'crossencoder', or both combined (v3)
-    when it is 'hybrid'.
+    """The grounding checker: the fast fake (v1 on the hash encoder) with the hash embedder, else by
+    ``grounding_model``: v1's features and the trained cross-encoder combined (v3, 'hybrid', the default since
+    2026-12-05 evening), v1 on the bundled MiniLM ('features') or the cross-encoder alone (v2, 'crossencoder').
 
     The grounding models are built on all-MiniLM-L6-v2, so ``embedding_model`` (retrieval's choice) does not
     apply here.
@@ -202,9 +202,9 @@ def build_checker(settings: Settings) -> GroundingChecker:
 
 
 def _grounding_encoder(settings: Settings) -> MiniLMEncoder:
-    """v1's MiniLM (for 'features' and 'hybrid'): PyTorch fp32 by default, ONNX Runtime fp32 with
-    ``grounding_backend`` 'onnx', OpenVINO bf16 with ``grounding_precision`` 'bf16' (its ONNX file exported into
-    ``<home>/models`` on first use, as the 'onnx' backend's)."""
+    """v1's MiniLM (for 'features' and 'hybrid'): OpenVINO bf16 with ``grounding_precision`` 'bf16' (the default;
+    fp32 on CPUs without bfloat16 instructions; its ONNX file exported into ``<home>/models`` on first use, as the
+    'onnx' backend's), else PyTorch fp32 or, with ``grounding_backend`` 'onnx', ONNX Runtime fp32."""
     if settings.grounding_backend == "torch" and settings.grounding_precision == "fp32":
         return MiniLMEncoder()
     model_dir, model_id = _model_directory(None)

@@ -1,4 +1,5 @@
-"""The adversarial grounding suite (issue 11, item 6) through the shipped checker, at the default threshold.
+"""The adversarial grounding suite (issue 11, item 6) through the library's default checker (v1) and the service's
+(v3), each at its default threshold.
 
 Every case of ``tests/grounding/cases`` is one test: the verdict is Bedrock's (``detected`` when the
 grounding score is under ``DEFAULT_GROUNDING_THRESHOLD``) and must match the hand-written label.
@@ -12,7 +13,14 @@ import re
 
 import pytest
 
-from grounding import DEFAULT_GROUNDING_THRESHOLD, FilterConfig, GroundingChecker, GroundingPolicy, assess
+from grounding import (
+    DEFAULT_GROUNDING_THRESHOLD,
+    FilterConfig,
+    GroundingChecker,
+    GroundingPolicy,
+    HybridChecker,
+    assess,
+)
 from grounding.check import default_checker
 from grounding.inputs import validate
 from ingest.sentences import sentence_spans
@@ -66,6 +74,46 @@ def test_adversarial_case(checker: GroundingChecker, case: Case) -> None:
     assert verdict == case.expected, (
         f"{case.category}: expected {case.expected} ({case.note}), got score {result.grounding:.3f} "
         f"at threshold {DEFAULT_GROUNDING_THRESHOLD}; weakest claim: {weakest.text if weakest else None!r}"
+    )
+
+
+# The cases v3 (HybridChecker in fp32, the service's default checker since 2026-12-05 evening, there in bf16) gets
+# wrong at its own calibrated threshold (0.50), measured 2026-12-05 evening: 25 of 103 (v1: 29). Two cases sit within
+# 0.005 of the threshold (part-certificate 0.499 in fp32, 0.501 in bf16; abst-but-guess 0.496, right), so their
+# verdicts may differ between CPUs: they are checked, not strictly.
+KNOWN_MISSES_V3 = frozenset({
+    "abst-sorry-cocoa", "abst-then-presume", "attr-mandatory-optional", "attr-optional-faithful",
+    "multi-roast-one-false", "multi-six-faithful", "multi-trial-faithful", "neg-smoking-faithful", "num-days-as-weeks",
+    "num-dose-interval", "num-max-dose-faithful", "para-fire-after-leaving", "para-vitamin", "part-co2",
+    "part-only-nausea", "part-warranty-all", "quote-conclusion-population", "quote-lab-coats-misquote",
+    "rel-acquirer-swap", "rel-comparison-swap", "rel-extinguisher-swap", "rel-mentor-swap", "rel-reports-to-swap",
+    "rel-weight-swap",
+})  # fmt: skip
+BORDERLINE_V3 = frozenset({"part-certificate", "abst-but-guess"})
+
+
+@pytest.fixture(scope="session")
+def v3() -> HybridChecker:
+    return HybridChecker()
+
+
+def _v3_param(case: Case) -> object:
+    if case.id in BORDERLINE_V3:
+        return pytest.param(case, id=case.id, marks=pytest.mark.xfail(strict=False, reason="within 0.005 of 0.50"))
+    if case.id in KNOWN_MISSES_V3:
+        return pytest.param(case, id=case.id, marks=pytest.mark.xfail(strict=True, reason="a known miss of v3"))
+    return pytest.param(case, id=case.id)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", [_v3_param(case) for case in CASES])
+def test_adversarial_case_through_v3(v3: HybridChecker, case: Case) -> None:
+    threshold = v3.default_threshold
+    result = v3.check(list(case.sources), case.query, case.answer, threshold=threshold)
+    verdict = "ungrounded" if result.grounding < threshold else "grounded"
+    assert verdict == case.expected, (
+        f"{case.category}: expected {case.expected} ({case.note}), got v3 score {result.grounding:.3f} "
+        f"at threshold {threshold}"
     )
 
 
