@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD
+from grounding import DEFAULT_GROUNDING_THRESHOLD, DEFAULT_RELEVANCE_THRESHOLD, HYBRID_GROUNDING_THRESHOLD
 from tests.support import ragkb
 
 UK_JAPAN = "London is the capital of the UK. Tokyo is the capital of Japan."
@@ -168,6 +168,13 @@ def test_eval_grounding_separates_a_clear_pair_with_the_real_model(
     result = ragkb("eval", "grounding", "--dataset", str(grounding_dataset(tmp_path)), "--json", home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["auroc"] == 1.0
+    # Without --threshold the verdicts are the configured checker's: v3's calibrated threshold by default, v1's
+    # with RAGKB_GROUNDING_MODEL=features (before 2026-12-05 evening, 0.55 whatever the checker).
+    assert json.loads(result.stdout)["threshold"] == HYBRID_GROUNDING_THRESHOLD
+    monkeypatch.setenv("RAGKB_GROUNDING_MODEL", "features")
+    v1 = ragkb("eval", "grounding", "--dataset", str(grounding_dataset(tmp_path)), "--json", home=tmp_path)
+    assert v1.returncode == 0, v1.stderr
+    assert json.loads(v1.stdout)["threshold"] == DEFAULT_GROUNDING_THRESHOLD
 
 
 # -- ragkb eval rag ---------------------------------------------------------------------------------------------
