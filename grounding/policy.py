@@ -26,9 +26,9 @@ Action = Literal["BLOCK", "NONE"]
 ActionTaken = Literal["BLOCKED", "NONE"]
 MAX_THRESHOLD = 0.99
 
-# The default checker's (v1) defaults, chosen on training data only (out-of-fold predictions): the threshold that
-# maximises the mean balanced accuracy over the training datasets, rounded to 0.05 (a test keeps these equal to
-# grounding_model.json / relevance_model.json). The v2 cross-encoder has its own (crossencoder.json: 0.6 / 0.4).
+# The library's default checker's (v1) defaults, chosen on training data only (out-of-fold predictions): the
+# threshold that maximises the mean balanced accuracy over the training datasets, rounded to 0.05 (a test keeps
+# these equal to grounding_model.json / relevance_model.json). The v2 cross-encoder has its own (crossencoder.json).
 # See docs/grounding.md.
 DEFAULT_GROUNDING_THRESHOLD = 0.55
 DEFAULT_RELEVANCE_THRESHOLD = 0.45

@@ -80,9 +80,10 @@ class GroundingResult:
 
 
 class GroundingChecker(Protocol):
-    """What the service needs of a checker: :class:`grounding.Checker` (v1 features, the default; with
-    :class:`grounding.HashEncoder`, the fast fake), :class:`grounding.CrossEncoderChecker` (v2) or
-    :class:`grounding.HybridChecker` (v3: both combined)."""
+    """What the service needs of a checker: :class:`grounding.HybridChecker` (v3: v1's features and the
+    cross-encoder combined, the service's default since 2026-12-05 evening), :class:`grounding.Checker` (v1
+    features, the library's default; with :class:`grounding.HashEncoder`, the fast fake) or
+    :class:`grounding.CrossEncoderChecker` (v2)."""
 
     @property
     def default_threshold(self) -> float:

@@ -8,13 +8,16 @@ Two cases, real text: (1) a ~2,000-character SciFact abstract and a three-senten
 from it (the middle sentence changed: its first "the" becomes "no"); (2) a 100,000-character source (a Wikipedia
 biography and War and Peace from docs-corpus) with the same kind of answer. Each call gets a
 different answer (the runs rotate over the source's sentences), so no call repeats another.
-Each checker (``v3``: the hybrid; ``v2``: the cross-encoder, both on OpenVINO, the service's default runtime;
+Each checker (``v3``: the hybrid in fp32, the service's default checker since 2026-12-05 evening, which runs it in
+bf16 by default: ``v3-bf16``; ``v2``: the cross-encoder in fp32, both on OpenVINO, the service's default runtime;
+entries without ``-bf16`` run fp32;
 ``-bf16``: the cross-encoder in bfloat16 (and, since 2026-12-05 afternoon, v1's encoding on OpenVINO bf16, also in
 ``v3-torch-bf16``); ``-torch``: the cross-encoder on PyTorch instead; ``-every-window``: early exit off, every
 claim reads all its windows, as before 2026-12-03 evening (for v2 the same as ``v2`` since 2026-12-03 night, and
 for v3 since 2026-12-05: both cases are over 150 words, read in one focus window a claim); ``v3-before``: v3
 reading every window of a long input, as before 2026-12-05 (early exit on), for a before/after in one run;
-``v1-torch`` / ``v1-onnx``: the v1 feature model, the default, on PyTorch or ONNX Runtime, same scores;
+``v1-torch`` / ``v1-onnx``: the v1 feature model (the default until 2026-12-05 evening) on PyTorch or ONNX
+Runtime, same scores;
 ``v1-torch-before``: v1 as it ran before the padding-free encoder and the one-thread BLAS, same scores, for a
 before/after in one run; ``v1-openvino``: v1's encoder on OpenVINO fp32, same scores; ``v1-bf16``: v1 with
 ``RAGKB_GROUNDING_PRECISION=bf16``, its encoder on OpenVINO bf16 (since 2026-12-05 afternoon; ``v3-bf16`` likewise, and
@@ -50,23 +53,27 @@ from ingest.parsers import parse_file  # noqa: E402
 from ingest.sentences import split_sentences  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "eval"
+# Every entry names its precision: bf16 is the default since 2026-12-05 evening, so an entry without one would
+# measure bf16 under an fp32 name.
 CHECKERS = {
-    "v3": {"grounding_model": "hybrid"},
+    "v3": {"grounding_model": "hybrid", "grounding_precision": "fp32"},
     "v3-bf16": {"grounding_model": "hybrid", "grounding_precision": "bf16"},
     "v3-bf16-before": {"grounding_model": "hybrid", "grounding_precision": "bf16"},
-    "v2": {"grounding_model": "crossencoder"},
-    "v2-before": {"grounding_model": "crossencoder"},
+    "v2": {"grounding_model": "crossencoder", "grounding_precision": "fp32"},
+    "v2-before": {"grounding_model": "crossencoder", "grounding_precision": "fp32"},
     "v3-torch-bf16": {"grounding_model": "hybrid", "grounding_precision": "bf16", "grounding_runtime": "torch"},
     "v2-bf16": {"grounding_model": "crossencoder", "grounding_precision": "bf16"},
-    "v2-torch": {"grounding_model": "crossencoder", "grounding_runtime": "torch"},
-    "v2-every-window": {"grounding_model": "crossencoder", "grounding_early_exit": False},
-    "v3-every-window": {"grounding_model": "hybrid", "grounding_early_exit": False},
-    "v3-before": {"grounding_model": "hybrid"},
-    "v1-torch": {"grounding_model": "features", "grounding_backend": "torch"},
-    "v1-torch-before": {"grounding_model": "features", "grounding_backend": "torch"},
-    "v1-onnx": {"grounding_model": "features", "grounding_backend": "onnx"},
+    "v2-torch": {"grounding_model": "crossencoder", "grounding_runtime": "torch", "grounding_precision": "fp32"},
+    "v2-every-window": {
+        "grounding_model": "crossencoder", "grounding_early_exit": False, "grounding_precision": "fp32"
+    },
+    "v3-every-window": {"grounding_model": "hybrid", "grounding_early_exit": False, "grounding_precision": "fp32"},
+    "v3-before": {"grounding_model": "hybrid", "grounding_precision": "fp32"},
+    "v1-torch": {"grounding_model": "features", "grounding_backend": "torch", "grounding_precision": "fp32"},
+    "v1-torch-before": {"grounding_model": "features", "grounding_backend": "torch", "grounding_precision": "fp32"},
+    "v1-onnx": {"grounding_model": "features", "grounding_backend": "onnx", "grounding_precision": "fp32"},
     "v1-bf16": {"grounding_model": "features", "grounding_precision": "bf16"},
-    "v1-openvino": {"grounding_model": "features", "grounding_backend": "onnx"},
+    "v1-openvino": {"grounding_model": "features", "grounding_backend": "onnx", "grounding_precision": "fp32"},
 }
 
 
