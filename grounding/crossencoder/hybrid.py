@@ -1,4 +1,5 @@
-"""Grounding v3 ("hybrid", the service's default since 2026-12-05 evening): v1's features plus the v2 cross-encoder's reading in one calibrated model.
+"""Grounding v3 ("hybrid", the service's default since 2026-12-05 evening): v1's features plus the v2
+cross-encoder's reading in one calibrated model.
 
 Neither model alone is good enough (``docs/grounding-v2.md``): the cross-encoder reads inference (NLI-style
 pairs, long faithful answers) but misses changed names and numbers in otherwise copied sentences; v1's features
