@@ -18,6 +18,7 @@ from grounding import (
     FilterConfig,
     GroundingChecker,
     GroundingPolicy,
+    GroundingResult,
     HybridChecker,
     assess,
 )
@@ -26,7 +27,6 @@ from grounding.inputs import validate
 from ingest.sentences import sentence_spans
 from tests.grounding.cases import CASES, CATEGORIES, Case
 
-GROUNDING_ONLY = GroundingPolicy(filters=(FilterConfig("GROUNDING", threshold=DEFAULT_GROUNDING_THRESHOLD),))
 QUOTED = re.compile(r'"([^"]+)"')
 
 # The cases the default checker (v1) gets wrong today, measured (docs/grounding.md has the per-category table).
@@ -67,13 +67,18 @@ def checker() -> GroundingChecker:
     ],
 )
 def test_adversarial_case(checker: GroundingChecker, case: Case) -> None:
-    result = checker.check(list(case.sources), case.query, case.answer)
-    [grounding] = assess(result, GROUNDING_ONLY).filters
+    assert_verdict(case, checker.check(list(case.sources), case.query, case.answer), DEFAULT_GROUNDING_THRESHOLD)
+
+
+def assert_verdict(case: Case, result: GroundingResult, threshold: float) -> None:
+    """Bedrock's verdict on ``result`` at ``threshold`` (a grounding-only policy) is the case's label."""
+    policy = GroundingPolicy(filters=(FilterConfig("GROUNDING", threshold=threshold),))
+    [grounding] = assess(result, policy).filters
     verdict = "ungrounded" if grounding.detected else "grounded"
     weakest = result.weakest_claim
     assert verdict == case.expected, (
         f"{case.category}: expected {case.expected} ({case.note}), got score {result.grounding:.3f} "
-        f"at threshold {DEFAULT_GROUNDING_THRESHOLD}; weakest claim: {weakest.text if weakest else None!r}"
+        f"at threshold {threshold}; weakest claim: {weakest.text if weakest else None!r}"
     )
 
 
@@ -109,12 +114,7 @@ def _v3_param(case: Case) -> object:
 @pytest.mark.parametrize("case", [_v3_param(case) for case in CASES])
 def test_adversarial_case_through_v3(v3: HybridChecker, case: Case) -> None:
     threshold = v3.default_threshold
-    result = v3.check(list(case.sources), case.query, case.answer, threshold=threshold)
-    verdict = "ungrounded" if result.grounding < threshold else "grounded"
-    assert verdict == case.expected, (
-        f"{case.category}: expected {case.expected} ({case.note}), got v3 score {result.grounding:.3f} "
-        f"at threshold {threshold}"
-    )
+    assert_verdict(case, v3.check(list(case.sources), case.query, case.answer, threshold=threshold), threshold)
 
 
 # --- the suite itself --------------------------------------------------------------------------------------
