@@ -148,10 +148,10 @@ class Settings(BaseSettings):
     grounding_backend: Literal["torch", "onnx"] = Field(
         default="torch",
         description="How v1's MiniLM encoding ('features' and 'hybrid') runs with RAGKB_GROUNDING_PRECISION=fp32: "
-        "'torch' (PyTorch, the "
-        "default: measured faster here, 160 vs 171 ms p50 per check) or 'onnx' (ONNX Runtime, exported into "
-        "<home>/models on first use; the same scores to float rounding). RAGKB_GROUNDING_PRECISION=bf16 runs it on "
-        "OpenVINO in bf16 instead. The cross-encoder's runtime is RAGKB_GROUNDING_RUNTIME.",
+        "'torch' (PyTorch, the default: measured faster here, 160 vs 171 ms p50 per check) or 'onnx' (ONNX "
+        "Runtime, exported into <home>/models on first use; the same scores to float rounding). "
+        "RAGKB_GROUNDING_PRECISION=bf16 runs it on OpenVINO in bf16 instead. The cross-encoder's runtime is "
+        "RAGKB_GROUNDING_RUNTIME.",
     )
     parse_workers: int = Field(
         default=1,

@@ -47,8 +47,7 @@ def grounding_policy(
 ) -> GroundingPolicy:  # fmt: skip
     """Both filters; raises ``InvalidInput`` out of [0, 0.99]. Thresholds not given: the grounding one is
     ``checker``'s calibrated default (v3's 0.50, v2's 0.45, v1's 0.55; the library's, v1's, when no checker is
-    named), the
-    relevance one the library's."""
+    named), the relevance one the library's."""
     default = DEFAULT_GROUNDING_THRESHOLD if checker is None else checker.default_threshold
     grounding = default if grounding_threshold is None else grounding_threshold
     relevance = DEFAULT_RELEVANCE_THRESHOLD if relevance_threshold is None else relevance_threshold
